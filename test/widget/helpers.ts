@@ -1,0 +1,69 @@
+import { fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../widget/resman-lead-form.js';
+import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
+
+export interface StubRequest {
+  site: string;
+  path: string;
+  key: string;
+  contentType: string;
+  body: Record<string, unknown>;
+}
+
+export const STUB = `${location.origin}/stub-relay`;
+
+export async function requests(): Promise<StubRequest[]> {
+  return (await fetch('/stub-relay/requests')).json();
+}
+
+export async function clearRequests(): Promise<void> {
+  await fetch('/stub-relay/requests', { method: 'DELETE' });
+}
+
+export async function form(site = 'accept', attrs: { fields?: string; lang?: string } = {}): Promise<ResmanLeadForm> {
+  const el = await fixture<ResmanLeadForm>(
+    html`<resman-lead-form site=${site} relay=${STUB} fields=${attrs.fields ?? ''} lang=${attrs.lang ?? 'en'}></resman-lead-form>`,
+  );
+  await el.updateComplete;
+  return el;
+}
+
+export const control = (el: ResmanLeadForm, name: string) =>
+  el.shadowRoot!.querySelector<HTMLInputElement>(`[name="${name}"]`)!;
+
+export const errorText = (el: ResmanLeadForm, name: string) =>
+  el.shadowRoot!.getElementById(`${name}-error`)!.textContent!.trim();
+
+/** Focuses a field and types into it with real key presses, as a person would. */
+export async function type(el: ResmanLeadForm, name: string, text: string): Promise<void> {
+  control(el, name).focus();
+  await sendKeys({ type: text });
+}
+
+export async function choose(el: ResmanLeadForm, name: string, value: string): Promise<void> {
+  const select = control(el, name) as unknown as HTMLSelectElement;
+  select.value = value;
+  select.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+}
+
+export async function submit(el: ResmanLeadForm): Promise<void> {
+  el.shadowRoot!.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+}
+
+/** Waits until the element reaches a state, or fails with the state it is in. */
+export async function settle(el: ResmanLeadForm, state: string, timeout = 3000): Promise<void> {
+  const start = performance.now();
+  while (!el.matches(`:state(${state})`)) {
+    if (performance.now() - start > timeout) throw new Error(`never reached :state(${state})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await el.updateComplete;
+}
+
+export async function fillValid(el: ResmanLeadForm): Promise<void> {
+  await type(el, 'first_name', 'Ana');
+  await type(el, 'last_name', 'García');
+  await type(el, 'email_1', 'ana.garcia@gmail.com');
+  await type(el, 'phone_1', '(512) 555-0142');
+}

@@ -1,0 +1,85 @@
+/**
+ * Measures the built widget as browsers download it: raw, gzip and brotli per file, and the two
+ * totals the budgets are about: what loads before the form renders (the entry and its static
+ * imports) and what an English visitor loads by the end of a submission (plus validation).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+export interface FileSize {
+  file: string;
+  raw: number;
+  gzip: number;
+  brotli: number;
+}
+
+export interface WidgetSizes {
+  files: FileSize[];
+  beforeRender: FileSize;
+  englishSubmission: FileSize;
+}
+
+export const BUDGET_BROTLI = { beforeRender: 10 * 1024, englishSubmission: 16 * 1024 };
+
+export function measure(bytes: Uint8Array, file = ''): FileSize {
+  return {
+    file,
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+const sum = (file: string, sizes: FileSize[]): FileSize => ({
+  file,
+  raw: sizes.reduce((a, s) => a + s.raw, 0),
+  gzip: sizes.reduce((a, s) => a + s.gzip, 0),
+  brotli: sizes.reduce((a, s) => a + s.brotli, 0),
+});
+
+/** Static `import ... from "./x.js"` and `import "./x.js"` of an ES chunk, not `import()`. */
+function staticImports(code: string): string[] {
+  return [...code.matchAll(/(?:^|[;\s}])import\s*(?:[^'"();]*?from\s*)?["']([^"']+)["']/g)].map((m) => m[1]!);
+}
+
+export function widgetSizes(dir: string, entry = 'widget.js'): WidgetSizes {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.replaceAll('\\', '/'));
+  const code = new Map(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  const sizes = new Map(files.map((f) => [f, measure(Buffer.from(code.get(f)!), f)]));
+
+  const closure = (start: string): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (f: string) => {
+      if (seen.has(f) || !code.has(f)) return;
+      seen.add(f);
+      const base = f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '.';
+      for (const spec of staticImports(code.get(f)!)) visit(relative('.', join(base, spec)).replaceAll('\\', '/'));
+    };
+    visit(start);
+    return seen;
+  };
+
+  const before = closure(entry);
+  const validation = files.find((f) => /validate/.test(f));
+  const submission = new Set([...before, ...(validation ? closure(validation) : [])]);
+  return {
+    files: [...sizes.values()],
+    beforeRender: sum('before render', [...before].map((f) => sizes.get(f)!)),
+    englishSubmission: sum('English, submitted', [...submission].map((f) => sizes.get(f)!)),
+  };
+}
+
+export function formatSizes(s: WidgetSizes): string {
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`.padStart(9);
+  const row = (x: FileSize) => `${x.file.padEnd(36)}${kb(x.raw)}${kb(x.gzip)}${kb(x.brotli)}`;
+  const budget = (x: FileSize, max: number) => `${row(x)}  (budget ${kb(max).trim()} brotli)`;
+  return [
+    `${'widget file'.padEnd(36)}${'raw'.padStart(9)}${'gzip'.padStart(9)}${'brotli'.padStart(9)}`,
+    ...s.files.map(row),
+    budget(s.beforeRender, BUDGET_BROTLI.beforeRender),
+    budget(s.englishSubmission, BUDGET_BROTLI.englishSubmission),
+  ].join('\n');
+}

@@ -1,0 +1,127 @@
+import { css } from 'lit';
+
+// Constructable stylesheets: nothing here needs 'unsafe-inline' in the page's CSP.
+export const styles = css`
+  :host {
+    --_accent: var(--resman-color-accent, #0b5cad);
+    --_error: var(--resman-color-error, #b3261e);
+    --_radius: var(--resman-radius, 6px);
+    --_space: var(--resman-space, 1rem);
+    display: block;
+    container-type: inline-size;
+    color: var(--resman-color-text, #1f2328);
+    font: var(--resman-font, inherit);
+    line-height: 1.4;
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  * {
+    box-sizing: border-box;
+  }
+  form,
+  .grid,
+  .field {
+    display: grid;
+    gap: var(--_space);
+    margin: 0;
+  }
+  .field {
+    gap: 0.25rem;
+    align-content: start;
+  }
+  @container (min-width: 32rem) {
+    .grid {
+      grid-template-columns: 1fr 1fr;
+    }
+    .wide {
+      grid-column: 1 / -1;
+    }
+  }
+  label,
+  button,
+  .error {
+    font-weight: 600;
+  }
+  .mark,
+  .error,
+  .failed {
+    color: var(--_error);
+  }
+  input,
+  select,
+  textarea,
+  button {
+    font: inherit;
+    color: inherit;
+    min-height: 2.75rem;
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--resman-color-border, #6e7781);
+    border-radius: var(--_radius);
+    background: var(--resman-color-field, #fff);
+  }
+  textarea {
+    min-height: 6rem;
+    resize: vertical;
+  }
+  :focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  [aria-invalid='true'] {
+    border: 2px solid var(--_error);
+  }
+  p {
+    margin: 0;
+    font-size: 0.875em;
+  }
+  .hint,
+  .note {
+    color: var(--resman-color-muted, #57606a);
+  }
+  .error:not(:empty)::before {
+    content: '⚠ ';
+  }
+  button {
+    justify-self: start;
+    padding-inline: 1.5rem;
+    border: 2px solid var(--_accent);
+    background: var(--_accent);
+    color: var(--resman-color-on-accent, #fff);
+    cursor: pointer;
+  }
+  [aria-disabled='true'] {
+    cursor: progress;
+    opacity: 0.7;
+  }
+  .status {
+    padding: 0.75rem;
+    border: 1px solid;
+    border-radius: var(--_radius);
+  }
+  .status:empty {
+    display: none;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  h2 {
+    margin: 0 0 0.5rem;
+    font-size: 1.25em;
+  }
+  @media (prefers-reduced-motion: no-preference) {
+    [part='input'] {
+      transition: border-color 0.12s;
+    }
+  }
+  @media (forced-colors: active) {
+    [aria-invalid='true'] {
+      border-color: Mark;
+    }
+  }
+`;
