@@ -67,3 +67,13 @@ export async function fillValid(el: ResmanLeadForm): Promise<void> {
   await type(el, 'email_1', 'ana.garcia@gmail.com');
   await type(el, 'phone_1', '(512) 555-0142');
 }
+
+/** The next event of a type, typed from GlobalEventHandlersEventMap. */
+export function nextEvent<K extends keyof GlobalEventHandlersEventMap>(
+  target: EventTarget,
+  type: K,
+): Promise<GlobalEventHandlersEventMap[K]> {
+  return new Promise((resolve) =>
+    target.addEventListener(type, (e) => resolve(e as GlobalEventHandlersEventMap[K]), { once: true }),
+  );
+}

@@ -26,7 +26,7 @@ describe('<resman-lead-form> rendering', () => {
       const input = control(el, name);
       expect(input.type, name).to.equal(type);
       expect(input.getAttribute('autocomplete'), name).to.equal(autocomplete);
-      expect(input.labels[0]!.textContent!.trim().replace(/\s*\*$/, ''), name).to.equal(label);
+      expect(input.labels![0]!.textContent!.trim().replace(/\s*\*$/, ''), name).to.equal(label);
     }
     expect(control(el, 'first_name').required).to.equal(true);
     expect(control(el, 'email_1').required).to.equal(false);
@@ -43,7 +43,7 @@ describe('<resman-lead-form> rendering', () => {
     const names = [...el.shadowRoot!.querySelectorAll('[part=input]')].map((c) => c.getAttribute('name'));
     expect(names).to.deep.equal(all.split(' '));
     for (const c of el.shadowRoot!.querySelectorAll<HTMLInputElement>('[part=input]')) {
-      expect(c.labels.length, c.name).to.equal(1);
+      expect(c.labels!.length, c.name).to.equal(1);
       expect(c.getAttribute('autocomplete'), c.name).to.be.a('string').and.not.empty;
     }
     expect(control(el, 'address_1').getAttribute('autocomplete')).to.equal('address-line1');
@@ -73,8 +73,8 @@ describe('<resman-lead-form> rendering', () => {
   it('renders in Spanish from the lang attribute, and from the page language', async () => {
     const es = await form('accept', { lang: 'es' });
     await waitForText(es, 'Nombre');
-    expect(control(es, 'first_name').labels[0]!.textContent).to.contain('Nombre');
-    expect(es.shadowRoot!.querySelector('button')!.textContent!.trim()).to.equal('Enviar');
+    expect(control(es, "first_name").labels![0]!.textContent).to.contain('Nombre');
+    expect(es.shadowRoot!.querySelector("button")!.textContent!.trim()).to.equal('Enviar');
     await expect(es).to.be.accessible();
 
     document.documentElement.lang = 'es-MX';

@@ -107,6 +107,8 @@ export class ResmanLeadForm extends LitElement {
   private idempotencyKey = newIdempotencyKey();
   private payload: Record<string, unknown> | undefined;
   private touched = new Set<string>();
+  /** Errors the relay found that the form could not; kept until the prospect edits that field. */
+  private relayErrors = new Map<string, FieldErrorCode>();
   private attempted = false;
 
   constructor() {
@@ -214,7 +216,9 @@ export class ResmanLeadForm extends LitElement {
   };
 
   private onInput = (e: Event): void => {
-    if (this._errors.has((e.target as HTMLInputElement).name)) void this.revalidate();
+    const name = (e.target as HTMLInputElement).name;
+    this.relayErrors.delete(name);
+    if (this._errors.has(name)) void this.revalidate();
   };
 
   private async revalidate(): Promise<void> {
@@ -223,7 +227,8 @@ export class ResmanLeadForm extends LitElement {
     const { parseSubmission } = await loadValidation();
     const result = parseSubmission(readSubmission(form, this.shownFields));
     const visible = (f: FieldIssue) => this.attempted || this.touched.has(f.field);
-    this._errors = new Map(result.ok ? [] : result.fields.filter(visible).map((f) => [f.field, f.code]));
+    const found = result.ok ? [] : result.fields.filter(visible).map((f) => [f.field, f.code] as const);
+    this._errors = new Map([...this.relayErrors, ...found]);
   }
 
   private onSubmit = async (e: SubmitEvent): Promise<void> => {
@@ -260,6 +265,7 @@ export class ResmanLeadForm extends LitElement {
     if (code === 'invalid_fields' && shown.length > 0) {
       this._state = 'idle';
       this._status = '';
+      this.relayErrors = new Map(shown.map((f) => [f.field, f.code]));
       return this.showFieldErrors(shown);
     }
     this._state = 'error';
@@ -277,13 +283,12 @@ export class ResmanLeadForm extends LitElement {
 
   private async showFieldErrors(fields: readonly FieldIssue[]): Promise<void> {
     this._errors = new Map(fields.map((f) => [f.field, f.code]));
-    // Cleared first, so a screen reader announces a repeated summary again.
     this._announcement = '';
     await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    // Emptied first and refilled a moment later, so a screen reader announces a repeated summary again.
     await new Promise((r) => setTimeout(r, 50));
     this._announcement = this._strings.fixFields(fields.length);
-    const first = this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]');
-    first?.focus();
   }
 
   private async focusStatus(): Promise<void> {

@@ -1,0 +1,148 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
+import { choose, clearRequests, control, fillValid, form, nextEvent, requests, settle, submit, type } from './helpers.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const status = (el: ResmanLeadForm) => el.shadowRoot!.querySelector('[part=status]')!;
+
+describe('<resman-lead-form> sending', () => {
+  beforeEach(clearRequests);
+
+  it('sends the contract body (cents, YYYY-MM-DD, 10-digit phone) with an Idempotency-Key, then thanks', async () => {
+    const el = await form('accept', {
+      fields: 'first_name last_name email_1 phone_1 target_move_in_date desired_num_bedrooms desired_max_rent_in_cents notes',
+    });
+    await fillValid(el);
+    control(el, 'target_move_in_date').value = '2027-03-01';
+    await choose(el, 'desired_num_bedrooms', '2');
+    await type(el, 'desired_max_rent_in_cents', '$1,850.50');
+    await type(el, 'notes', '  Do you allow cats?  ');
+    const success = nextEvent(document, 'resman-lead-success');
+    await submit(el);
+    const event = await success;
+    expect(event.leadId).to.equal('ld_stub_1');
+    expect(event.site).to.equal('accept');
+
+    const [sent, ...more] = await requests();
+    expect(more).to.have.length(0);
+    expect(sent!.path).to.equal('/stub-relay/v1/sites/accept/leads');
+    expect(sent!.contentType).to.equal('application/json');
+    expect(sent!.key).to.match(UUID);
+    expect(sent!.body).to.deep.equal({
+      first_name: 'Ana',
+      last_name: 'García',
+      email_1: 'ana.garcia@gmail.com',
+      phone_1: '5125550142',
+      target_move_in_date: '2027-03-01',
+      desired_num_bedrooms: 2,
+      desired_max_rent_in_cents: 185050,
+      notes: 'Do you allow cats?',
+    });
+
+    await settle(el, 'success');
+    expect(el.shadowRoot!.querySelector('form')).to.equal(null);
+    expect(status(el).textContent).to.contain('Thank you!');
+    expect(el.shadowRoot!.activeElement).to.equal(status(el));
+    await expect(el).to.be.accessible();
+  });
+
+  it('lets the site replace the thank-you through the success slot', async () => {
+    const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="accept" relay="/stub-relay" lang="en">
+      <p slot="success" id="custom">See you at Oak Grove!</p>
+    </resman-lead-form>`);
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'success');
+    const slot = el.shadowRoot!.querySelector<HTMLSlotElement>('slot[name=success]')!;
+    expect(slot.assignedElements()[0]!.id).to.equal('custom');
+  });
+
+  it('shows :state(submitting) and a busy button while the relay answers', async () => {
+    const el = await form('slow');
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'submitting');
+    const button = el.shadowRoot!.querySelector('button[type=submit]')!;
+    expect(button.getAttribute('aria-disabled')).to.equal('true');
+    expect(button.textContent!.trim()).to.equal('Sending…');
+    await submit(el); // a second press while sending sends nothing more
+    await settle(el, 'success');
+    expect(await requests()).to.have.length(1);
+  });
+
+  it('keeps every answer after a failure and retries with the same Idempotency-Key', async () => {
+    const el = await form('flaky');
+    await fillValid(el);
+    const failed = nextEvent(el, 'resman-lead-error');
+    await submit(el);
+    expect((await failed).code).to.equal('upstream_unavailable');
+    await settle(el, 'error');
+    expect(status(el).textContent).to.contain('not reachable right now');
+    expect(el.shadowRoot!.activeElement).to.equal(status(el));
+    expect(control(el, 'email_1').value).to.equal('ana.garcia@gmail.com');
+    await expect(el).to.be.accessible();
+
+    el.shadowRoot!.querySelector<HTMLButtonElement>('button[part=retry]')!.click();
+    await settle(el, 'success');
+    const [first, second] = await requests();
+    expect(first!.key).to.match(UUID);
+    expect(second!.key).to.equal(first!.key);
+    expect(second!.body).to.deep.equal(first!.body);
+  });
+
+  it('starts a new Idempotency-Key for the next fill', async () => {
+    const el = await form('accept');
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'success');
+    const next = await form('accept');
+    await fillValid(next);
+    await submit(next);
+    await settle(next, 'success');
+    const [a, b] = await requests();
+    expect(a!.key).not.to.equal(b!.key);
+  });
+
+  it('turns an unreadable answer or an unreachable relay into the error state', async () => {
+    const garbage = await form('garbage');
+    await fillValid(garbage);
+    const error = nextEvent(garbage, 'resman-lead-error');
+    await submit(garbage);
+    expect((await error).code).to.equal('upstream_unavailable');
+
+    const unreachable = await fixture<ResmanLeadForm>(
+      html`<resman-lead-form site="accept" relay="http://127.0.0.1:9" lang="en"></resman-lead-form>`,
+    );
+    await fillValid(unreachable);
+    const networkError = nextEvent(unreachable, 'resman-lead-error');
+    await submit(unreachable);
+    expect((await networkError).code).to.equal('network_error');
+    await settle(unreachable, 'error');
+    expect(status(unreachable).textContent).to.contain('could not reach');
+  });
+
+  it('fires typed events that bubble out of the shadow root, and a cancelled submit sends nothing', async () => {
+    const el = await form('accept');
+    await fillValid(el);
+    const seen: string[] = [];
+    const listener = (e: Event) => {
+      seen.push(`${e.type}:${e.composed}:${e.bubbles}`);
+      e.preventDefault();
+    };
+    document.addEventListener('resman-lead-submit', listener, { once: true });
+    await submit(el);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).to.deep.equal(['resman-lead-submit:true:true']);
+    expect(await requests()).to.have.length(0);
+    expect(el.matches(':state(submitting)')).to.equal(false);
+  });
+
+  it('defaults the relay to the origin the script was loaded from', async () => {
+    const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="from-origin" lang="en"></resman-lead-form>`);
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'success');
+    const [sent] = await requests();
+    expect(sent!.path).to.equal('/v1/sites/from-origin/leads');
+  });
+});
