@@ -30,7 +30,7 @@ const PLACEHOLDER_DOMAIN = /^(none|noe?mail|noreply|test|example)\.(com|org|net)
 export const isPlaceholderEmail = (email: string): boolean => {
   const at = email.lastIndexOf('@');
   const local = email.slice(0, at).toLowerCase();
-  return PLACEHOLDER_LOCAL.test(local) || PLACEHOLDER_DOMAIN.test(email.slice(at + 1).toLowerCase()) || /^(.)\1*$/.test(local);
+  return PLACEHOLDER_LOCAL.test(local) || PLACEHOLDER_DOMAIN.test(email.slice(at + 1).toLowerCase()) || /^(.)\1{2,}$/.test(local);
 };
 
 /**

@@ -1,0 +1,71 @@
+/**
+ * `npm start`: builds the widget, starts the embedded Propexo sandbox (unless PROPEXO_API_TOKEN is
+ * set, in which case leads go to PROPEXO_BASE_URL), and starts the relay serving the demo page.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { startRelay, type RunningRelay } from '../relay/node.js';
+import { ConfigError, type Env } from '../relay/config.js';
+import { startSandbox, type RunningSandbox } from '../relay/sandbox/index.js';
+import { demoSite } from './site.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface RunningDemo {
+  url: string;
+  relay: RunningRelay;
+  /** Absent when the demo sends to a real Propexo. */
+  sandbox?: RunningSandbox;
+  close(): Promise<void>;
+}
+
+export async function startDemo(env: Env, options: { build?: boolean; quiet?: boolean } = {}): Promise<RunningDemo> {
+  if (options.build !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+  const log = options.quiet ? () => {} : (line: string) => console.log(line);
+  const relayEnv: Record<string, string | undefined> = {
+    HOST: '127.0.0.1',
+    SITES_FILE: fileURLToPath(new URL('./sites.json', import.meta.url)),
+    WIDGET_DIR: fileURLToPath(new URL('../dist/widget', import.meta.url)),
+    ...env,
+  };
+  let sandbox: RunningSandbox | undefined;
+  if (!relayEnv.PROPEXO_API_TOKEN) {
+    // A fresh token each run: the sandbox checks it like Propexo would, and nothing hard-codes it.
+    const token = `sandbox_${randomBytes(16).toString('hex')}`;
+    sandbox = await startSandbox({ token, port: Number(env.SANDBOX_PORT ?? 0), writeDelayMs: 1500, log });
+    relayEnv.PROPEXO_API_TOKEN = token;
+    relayEnv.PROPEXO_BASE_URL = sandbox.url;
+  }
+  const relay = await startRelay(relayEnv, options.quiet ? { logger: silentLogger() } : {}, { wrap: demoSite });
+  return {
+    url: `${relay.url}/`,
+    relay,
+    sandbox,
+    close: async () => {
+      await relay.close();
+      await sandbox?.close();
+    },
+  };
+}
+
+function silentLogger(): NonNullable<Parameters<typeof startRelay>[1]>['logger'] {
+  const quiet = () => {};
+  return { debug: quiet, info: quiet, warn: quiet, error: quiet, alert: quiet };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    const demo = await startDemo(process.env);
+    console.log(`\n  Oak Grove demo:      ${demo.url}`);
+    if (demo.sandbox) console.log(`  Leads the sandbox received: ${demo.sandbox.url}/\n`);
+    else console.log(`  Sending to Propexo at ${demo.relay.config.propexo.baseUrl}\n`);
+    const stop = () => void demo.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`Configuration error:\n${err.message}`);
+    process.exit(1);
+  }
+}

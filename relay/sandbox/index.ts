@@ -1,0 +1,10 @@
+/** The embedded Propexo sandbox: see app.ts for the HTTP surface and faults.ts for fault kinds. */
+export { createSandbox, type Sandbox, type SandboxEnv, type SandboxOptions } from './app.js';
+export { startSandbox, type RunningSandbox, type StartSandboxOptions } from './server.js';
+export { SANDBOX_IDS, createDemoData, type SandboxData } from './data.js';
+export type {
+  EmployeeRecord, FloorPlanRecord, IntegrationRecord, LeadRecord, LeadSourceRecord, PropertyRecord, UnitRecord,
+} from './data.js';
+export { FAULT_KINDS, SandboxConnectionReset, type Fault, type FaultKind, type QueuedFault } from './faults.js';
+export { PHONE_TYPES, type CreateLeadBody } from './create-lead.js';
+export { UNKNOWN_LEAD_SOURCE_ERROR, type SandboxJob, type SandboxLead, type WriteStatus } from './store.js';

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startDemo, type RunningDemo } from '../../demo/start.js';
+import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { launchChromium } from './browser.js';
+import { freePort } from './free-port.js';
+
+// The whole path as a prospect meets it: the demo page in Chromium, the widget from the relay,
+// the relay in front of the embedded sandbox, all on loopback. The widget must already be built.
+describe('demo page, end to end', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    demo = await startDemo({ PORT: String(await freePort()) }, { build: false, quiet: true });
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await page.addInitScript(() =>
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
+    );
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  it('serves the page under a strict CSP and the form renders', async () => {
+    const response = await page.goto(demo.url);
+    const csp = response!.headers()['content-security-policy']!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    await page.locator('resman-lead-form input[name=first_name]').waitFor();
+  });
+
+  it('sends what a person types, and the sandbox receives exactly the Propexo body', async () => {
+    const form = page.locator('resman-lead-form');
+    await form.locator('input[name=first_name]').pressSequentially('Jordan');
+    await form.locator('input[name=last_name]').pressSequentially('Rivera');
+    await form.locator('input[name=email_1]').pressSequentially('jordan.rivera@gmail.com');
+    await form.locator('input[name=phone_1]').pressSequentially('(512) 555-0199');
+    await form.locator('input[name=target_move_in_date]').fill('2027-04-15');
+    await form.locator('select[name=desired_num_bedrooms]').selectOption('2');
+    await form.locator('input[name=desired_max_rent_in_cents]').pressSequentially('1,900');
+    await form.locator('textarea[name=notes]').pressSequentially('Is the Magnolia available in April?');
+    await form.getByRole('button', { name: 'Send' }).click();
+
+    await expect.poll(() => page.locator('resman-lead-form .thanks h3').textContent()).toBe('Thanks, we got it!');
+    const leads = demo.sandbox!.leads();
+    expect(leads).toHaveLength(1);
+    expect(leads[0]!.body).toEqual({
+      ...SANDBOX_IDS,
+      first_name: 'Jordan',
+      last_name: 'Rivera',
+      email_1: 'jordan.rivera@gmail.com',
+      phone_1: '5125550199',
+      target_move_in_date: '2027-04-15',
+      desired_num_bedrooms: 2,
+      desired_max_rent_in_cents: 190_000,
+      notes: 'Is the Magnolia available in April?',
+    });
+    expect(problems).toEqual([]);
+  });
+});

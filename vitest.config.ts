@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Node-side tests: contract, relay (app.request and loopback HTTP), sandbox, and the end-to-end test
+// that drives Debian's Chromium through the demo. Widget tests run in web-test-runner instead.
+export default defineConfig({
+  test: {
+    include: ['test/contract/**/*.test.ts', 'test/relay/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
