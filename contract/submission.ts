@@ -45,7 +45,7 @@ export function normalizeUsPhone(input: string): string | null {
 
 /** One digit ten times, or a run like 1234567890: typed by people who do not want to be called. */
 export const isPlaceholderPhone = (digits: string): boolean =>
-  /^(\d)\1{9}$/.test(digits) || '01234567890 9876543210'.includes(digits);
+  /^(\d)\1{9}$/.test(digits) || ['0123456789', '1234567890', '9876543210'].includes(digits);
 
 export const US_STATES =
   'AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI'.split(' ');

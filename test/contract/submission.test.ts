@@ -182,3 +182,12 @@ describe('submission contract', () => {
     expect(isErrorEnvelope(null)).toBe(false);
   });
 });
+
+describe('placeholder phones', () => {
+  it('judges only ten-digit numbers as placeholders; short fragments are just invalid', () => {
+    for (const fragment of ['12', '345', '0', '0123']) expect(codeFor('phone_1', fragment), fragment).toBe('invalid_phone');
+    for (const fake of ['0123456789', '1234567890', '9876543210', '7777777777']) {
+      expect(codeFor('phone_1', fake), fake).toBe('placeholder');
+    }
+  });
+});
