@@ -48,7 +48,8 @@ export default defineConfig({
       preserveEntrySignatures: 'allow-extension',
       output: {
         minify: true,
-        chunkFileNames: 'chunks/[name]-[hash].js',
+        // Beside widget.js under widget/, which the relay serves as immutable: the names carry content hashes.
+        chunkFileNames: 'widget/[name]-[hash].js',
       },
     },
   },

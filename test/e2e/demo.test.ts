@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
 import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
-import { launchChromium } from './browser.js';
-import { freePort } from './free-port.js';
+import { launchChromium } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
 
 // The whole path as a prospect meets it: the demo page in Chromium, the widget from the relay,
 // the relay in front of the embedded sandbox, all on loopback. The widget must already be built.
@@ -49,9 +49,13 @@ describe('demo page, end to end', () => {
     await form.locator('select[name=desired_num_bedrooms]').selectOption('2');
     await form.locator('input[name=desired_max_rent_in_cents]').pressSequentially('1,900');
     await form.locator('textarea[name=notes]').pressSequentially('Is the Magnolia available in April?');
-    await form.getByRole('button', { name: 'Send' }).click();
 
-    await expect.poll(() => page.locator('resman-lead-form .thanks h3').textContent()).toBe('Thanks, we got it!');
+    // The site's thank-you is slotted content: in the page all along, visible only once the lead is accepted.
+    const thanks = page.getByRole('heading', { name: 'Thanks, we got it!' });
+    expect(await thanks.isVisible()).toBe(false);
+    await form.getByRole('button', { name: 'Send' }).click();
+    await thanks.waitFor({ state: 'visible' });
+    expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(success)'))).toBe(true);
     const leads = demo.sandbox!.leads();
     expect(leads).toHaveLength(1);
     expect(leads[0]!.body).toEqual({
@@ -66,5 +70,27 @@ describe('demo page, end to end', () => {
       notes: 'Is the Magnolia available in April?',
     });
     expect(problems).toEqual([]);
+  });
+
+  it('survives a lost validation download: error state, then a retry that needs no retyping', async () => {
+    const fresh = await browser.newPage();
+    // Every fetch fails (prefetches on focus, then the submit's own) until the network comes back.
+    let online = false;
+    let lost = 0;
+    await fresh.route('**/widget/validate-*.js', (route) => (online ? route.continue() : (lost++, route.abort('connectionreset'))));
+    await fresh.goto(demo.url);
+    const form = fresh.locator('resman-lead-form');
+    await form.locator('input[name=first_name]').pressSequentially('Sam');
+    await form.locator('input[name=last_name]').pressSequentially('Okafor');
+    await form.locator('input[name=phone_1]').pressSequentially('737-555-0123');
+    await form.getByRole('button', { name: 'Send' }).click();
+    await form.getByText('could not reach the leasing office').waitFor();
+    expect(lost).toBeGreaterThan(0);
+    online = true;
+    await form.getByRole('button', { name: 'Try again' }).click();
+    await fresh.getByRole('heading', { name: 'Thanks, we got it!' }).waitFor({ state: 'visible' });
+    const sam = demo.sandbox!.leads().filter((l) => l.body.first_name === 'Sam');
+    expect(sam.map((l) => l.body.phone_1)).toEqual(['7375550123']);
+    await fresh.close();
   });
 });

@@ -18,7 +18,13 @@ import { localIsoDate, newIdempotencyKey, readSubmission } from './values.js';
 type State = 'idle' | 'submitting' | 'success' | 'error';
 
 let validation: Promise<typeof import('./validate.js')> | undefined;
-const loadValidation = () => (validation ??= import('./validate.js'));
+/** Fetched once; a failed fetch (a flaky phone network) is forgotten so the next attempt tries again. */
+const loadValidation = () =>
+  (validation ??= import('./validate.js').catch((err: unknown) => {
+    validation = undefined;
+    throw err;
+  }));
+const prefetchValidation = () => void loadValidation().catch(() => {});
 
 const languages: Record<string, () => Promise<Strings>> = {
   es: () => import('./i18n/es.js').then((m) => m.es),
@@ -105,7 +111,6 @@ export class ResmanLeadForm extends LitElement {
   private readonly internals = this.attachInternals();
   /** One key per fill, kept across retries so the relay can recognise a repeat. */
   private idempotencyKey = newIdempotencyKey();
-  private payload: Record<string, unknown> | undefined;
   private touched = new Set<string>();
   /** Errors the relay found that the form could not; kept until the prospect edits that field. */
   private relayErrors = new Map<string, FieldErrorCode>();
@@ -161,7 +166,7 @@ export class ResmanLeadForm extends LitElement {
       part="form"
       novalidate
       @submit=${this.onSubmit}
-      @focusin=${loadValidation}
+      @focusin=${prefetchValidation}
       @focusout=${this.onFocusOut}
       @input=${this.onInput}
     >
@@ -170,7 +175,7 @@ export class ResmanLeadForm extends LitElement {
       <p class="sr-only" role="alert">${this._announcement}</p>
       <div class="status ${this._state === 'error' ? 'failed' : ''}" part="status" role="status" tabindex="-1">${this._status}</div>
       ${this._state === 'error'
-        ? html`<button part="retry" type="button" @click=${this.send}>${t.retry}</button>`
+        ? html`<button part="retry" type="submit">${t.retry}</button>`
         : html`<button part="submit" type="submit" aria-disabled=${busy ? 'true' : 'false'}>
             ${busy ? t.submitting : t.submit}
           </button>`}
@@ -236,22 +241,26 @@ export class ResmanLeadForm extends LitElement {
     const form = this.form;
     if (!form || this._state === 'submitting') return;
     this.attempted = true;
-    const { parseSubmission } = await loadValidation();
-    const result = parseSubmission(readSubmission(form, this.shownFields));
+    let validation;
+    try {
+      validation = await loadValidation();
+    } catch {
+      this.dispatchEvent(new ResmanLeadErrorEvent(this.site, 'network_error'));
+      return this.fail('network_error');
+    }
+    const result = validation.parseSubmission(readSubmission(form, this.shownFields));
     if (!result.ok) return this.showFieldErrors(result.fields);
-    this.payload = result.value;
-    await this.send();
+    await this.send(result.value);
   };
 
-  private send = async (): Promise<void> => {
-    if (!this.payload || this._state === 'submitting') return;
+  /** Sends one fill; a retry re-reads the same answers and reuses the same Idempotency-Key. */
+  private async send(payload: Record<string, unknown>): Promise<void> {
     if (!this.dispatchEvent(new ResmanLeadSubmitEvent(this.site))) return;
-    const t = this._strings;
     this._state = 'submitting';
-    this._status = t.submitting;
+    this._status = this._strings.submitting;
     const base = (this.relay || scriptOrigin).replace(/\/+$/, '');
     const url = `${base}/v1/sites/${encodeURIComponent(this.site)}/leads`;
-    const result = await sendLead(url, this.payload, this.idempotencyKey);
+    const result = await sendLead(url, payload, this.idempotencyKey);
     if (result.ok) {
       this.idempotencyKey = newIdempotencyKey();
       this._state = 'success';
@@ -268,10 +277,14 @@ export class ResmanLeadForm extends LitElement {
       this.relayErrors = new Map(shown.map((f) => [f.field, f.code]));
       return this.showFieldErrors(shown);
     }
+    return this.fail(code);
+  }
+
+  private async fail(code: ErrorCode): Promise<void> {
     this._state = 'error';
     this._status = this.failureMessage(code);
-    return this.focusStatus();
-  };
+    await this.focusStatus();
+  }
 
   private failureMessage(code: ErrorCode): string {
     const t = this._strings;

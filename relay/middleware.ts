@@ -1,0 +1,103 @@
+/**
+ * The lead route's guards, in Hono's middleware shape: options merged once, a named inner function,
+ * failures thrown as ApiError so the one error handler renders them.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { SiteConfig } from './config.js';
+import { ApiError } from './http-errors.js';
+import type { LimitDecision, RateLimiter } from './limits/types.js';
+
+export type RelayEnv = { Variables: { site: SiteConfig } };
+
+/** Resolves `:site` from config (404 when unknown) and stores it on the context. */
+export function siteResolver(sites: ReadonlyMap<string, SiteConfig>): MiddlewareHandler<RelayEnv> {
+  return async function siteResolver(c, next) {
+    const site = sites.get(c.req.param('site') ?? '');
+    if (!site) throw new ApiError(404, 'site_not_found', 'No such site.');
+    c.set('site', site);
+    await next();
+  };
+}
+
+/**
+ * Refuses a missing or foreign Origin before any CORS header is set, so the browser cannot read the
+ * answer and other pages cannot post leads from a visitor's browser. Browsers send the serialised
+ * origin, which is what config normalised to: an exact match is the right test.
+ */
+export function originGuard(): MiddlewareHandler<RelayEnv> {
+  return async function originGuard(c, next) {
+    const origin = c.req.header('origin');
+    if (origin === undefined || !c.get('site').allowed_origins.includes(origin)) {
+      throw new ApiError(403, 'origin_not_allowed', 'This origin may not send leads for this site.');
+    }
+    await next();
+  };
+}
+
+/** `application/json`, parameters such as charset allowed (415 otherwise). */
+export function requireJson(): MiddlewareHandler<RelayEnv> {
+  return async function requireJson(c, next) {
+    const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      throw new ApiError(415, 'unsupported_media_type', 'Send the lead as application/json.');
+    }
+    await next();
+  };
+}
+
+export interface SiteLimitsOptions {
+  limiter: RateLimiter;
+  getClientIp: (c: Context) => string | undefined;
+}
+
+interface Checked {
+  name: 'ip' | 'site';
+  decision: LimitDecision;
+  windowSeconds: number;
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers, structured-field form):
+ * `RateLimit-Policy: "ip";q=5;w=600, "site";q=60;w=60` and `RateLimit: "ip";r=4;t=600, …`.
+ */
+function rateLimitHeaders(checked: Checked[]): Record<string, string> {
+  return {
+    'RateLimit-Policy': checked.map((x) => `"${x.name}";q=${x.decision.limit};w=${x.windowSeconds}`).join(', '),
+    RateLimit: checked.map((x) => `"${x.name}";r=${x.decision.remaining};t=${seconds(x.decision.resetMs)}`).join(', '),
+  };
+}
+
+/**
+ * The per-client-IP limit, then the per-site one, both from the site's config. An unknown client IP
+ * shares one bucket per site rather than escaping the limit.
+ */
+export function siteLimits({ limiter, getClientIp }: SiteLimitsOptions): MiddlewareHandler<RelayEnv> {
+  return async function siteLimits(c, next) {
+    const site = c.get('site');
+    let ip: string | undefined;
+    try {
+      ip = getClientIp(c);
+    } catch {
+      ip = undefined;
+    }
+    const rules = [
+      { name: 'ip' as const, key: `ip:${site.slug}:${ip ?? 'unknown'}`, rule: site.limits.per_ip },
+      { name: 'site' as const, key: `site:${site.slug}`, rule: site.limits.per_site },
+    ];
+    const checked: Checked[] = [];
+    for (const { name, key, rule } of rules) {
+      const decision = await limiter.limit({ key, max: rule.max, windowMs: rule.window_seconds * 1000 });
+      checked.push({ name, decision, windowSeconds: rule.window_seconds });
+      if (!decision.success) {
+        throw new ApiError(429, 'rate_limited', 'Too many submissions; please try again later.', {
+          headers: { 'Retry-After': String(seconds(decision.resetMs)), ...rateLimitHeaders(checked) },
+        });
+      }
+    }
+    // Set before the handler runs so every later answer, errors included, carries them.
+    for (const [name, value] of Object.entries(rateLimitHeaders(checked))) c.header(name, value);
+    await next();
+  };
+}

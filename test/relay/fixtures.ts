@@ -1,0 +1,158 @@
+/** Shared fixtures for the relay tests: a config, a fake Propexo, and a relay wired to them. */
+import { createRelay } from '../../relay/app.js';
+import { parseConfig, type Env, type RelayConfig } from '../../relay/config.js';
+import { createMemoryLimiter, type MemoryLimiter } from '../../relay/limits/memory.js';
+import { createLogger, type LogLevel } from '../../relay/log.js';
+import { createMemoryLeadStore, type MemoryLeadStore } from '../../relay/store/memory.js';
+import type { WidgetAssets } from '../../relay/assets.js';
+
+/** Distinctive, so a leak is unmistakable; valid as a bearer token for the sandbox too. */
+export const TOKEN = 'ptx_live_S3CRET_t0ken_9f8e7d6c5b4a';
+export const ORIGIN = 'https://www.oakgrove.example';
+
+export const SITE_IDS = {
+  integration_id: 'int_oak',
+  property_id: 'prop_oak',
+  employee_id: 'emp_oak',
+  lead_source_id: 'src_web',
+};
+
+export const SITES = {
+  'oak-grove': {
+    name: 'Oak Grove',
+    ...SITE_IDS,
+    allowed_origins: [ORIGIN, 'http://localhost:{PORT}'],
+    limits: { per_site: { max: 10, window_seconds: 60 }, per_ip: { max: 3, window_seconds: 600 } },
+  },
+  'pine-ridge': {
+    name: 'Pine Ridge',
+    integration_id: 'int_pine',
+    property_id: 'prop_pine',
+    employee_id: 'emp_pine',
+    lead_source_id: 'src_pine',
+    allowed_origins: ['https://pineridge.example'],
+  },
+};
+
+export function testEnv(extra: Env = {}): Env {
+  return {
+    PROPEXO_API_TOKEN: TOKEN,
+    PROPEXO_BASE_URL: 'https://propexo.test',
+    SITES_JSON: JSON.stringify(SITES),
+    PORT: '8787',
+    UPSTREAM_TIMEOUT_MS: '200',
+    ...extra,
+  };
+}
+
+export const VALID_LEAD = {
+  first_name: ' Jane ',
+  last_name: 'Doe',
+  email_1: 'jane.doe@gmail.com',
+  phone_1: '(512) 555-0142',
+  target_move_in_date: '2025-07-01',
+  desired_max_rent_in_cents: 150000,
+  desired_num_bedrooms: 2,
+  notes: 'We have a cat.',
+};
+
+export interface UpstreamCall {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: unknown;
+}
+
+export type UpstreamHandler = (call: UpstreamCall, init: RequestInit) => Response | Promise<Response>;
+
+export const okResponse = (jobId = 'job_abc123', remaining = 149) =>
+  Response.json({ meta: { job_id: jobId }, result: {} }, { headers: { 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-limit': '150' } });
+
+/** A stand-in for Propexo's fetch that records every call. */
+export function fakeUpstream(handler: UpstreamHandler = () => okResponse()) {
+  const calls: UpstreamCall[] = [];
+  let current = handler;
+  const fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const call: UpstreamCall = {
+      url: String(input),
+      method: init.method ?? 'GET',
+      headers: new Headers(init.headers),
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+    };
+    calls.push(call);
+    return current(call, init);
+  }) as typeof globalThis.fetch;
+  return { fetch, calls, respond: (h: UpstreamHandler) => (current = h) };
+}
+
+export function manualClock(start = Date.UTC(2025, 5, 1, 12)) {
+  return {
+    t: start,
+    now() {
+      return this.t;
+    },
+    advance(ms: number) {
+      this.t += ms;
+    },
+  };
+}
+
+export interface BuildOptions {
+  env?: Env;
+  handler?: UpstreamHandler;
+  ip?: string | (() => string | undefined);
+  assets?: WidgetAssets;
+  logLevel?: LogLevel;
+}
+
+export function buildRelay(options: BuildOptions = {}) {
+  const config: RelayConfig = parseConfig(testEnv(options.env));
+  const upstream = fakeUpstream(options.handler);
+  const clock = manualClock();
+  const lines: string[] = [];
+  const logger = createLogger({ level: options.logLevel ?? 'debug', secrets: [TOKEN], sink: (line) => lines.push(line), clock });
+  const store: MemoryLeadStore = createMemoryLeadStore();
+  const limiter: MemoryLimiter = createMemoryLimiter({ clock });
+  let n = 0;
+  const ip = options.ip ?? '203.0.113.7';
+  const app = createRelay({
+    config,
+    fetch: upstream.fetch,
+    clock,
+    limiter,
+    store,
+    logger,
+    getClientIp: () => (typeof ip === 'function' ? ip() : ip),
+    ...(options.assets ? { assets: options.assets } : {}),
+    newId: () => `ld_test${++n}`,
+  });
+  const logs = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { app, config, upstream, clock, lines, logs, store, limiter };
+}
+
+export interface PostOptions {
+  site?: string;
+  origin?: string | null;
+  contentType?: string | null;
+  key?: string;
+  headers?: Record<string, string>;
+}
+
+/** A POST to the leads route with browser-like headers; `body` objects are JSON-encoded. */
+export function postLead(app: ReturnType<typeof buildRelay>['app'], body: unknown, options: PostOptions = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  const origin = options.origin === undefined ? ORIGIN : options.origin;
+  if (origin !== null) headers.origin = origin;
+  const type = options.contentType === undefined ? 'application/json' : options.contentType;
+  if (type !== null) headers['content-type'] = type;
+  if (options.key !== undefined) headers['idempotency-key'] = options.key;
+  const payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+  return app.request(`/v1/sites/${options.site ?? 'oak-grove'}/leads`, { method: 'POST', headers, body: payload as BodyInit });
+}
+
+export async function errorOf(res: Response): Promise<{ code: string; message: string; fields: { field: string; code: string; message: string }[] }> {
+  const body = (await res.json()) as { error: { code: string; message: string; fields: { field: string; code: string; message: string }[] } };
+  return body.error;
+}
+
+export const accessControlHeaders = (res: Response) => [...res.headers.keys()].filter((k) => k.startsWith('access-control-'));

@@ -1,0 +1,180 @@
+/**
+ * The Node entry over real HTTP on loopback, talking to the local Propexo sandbox over real HTTP.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../relay/config.js';
+import { createLogger } from '../../relay/log.js';
+import { startRelay, type RunningRelay } from '../../relay/node.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { freePort } from '../support/free-port.js';
+import { TOKEN, VALID_LEAD } from './fixtures.js';
+
+let sandbox: RunningSandbox;
+let widgetDir: string;
+const running: RunningRelay[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0 });
+  widgetDir = await mkdtemp(join(tmpdir(), 'relay-widget-'));
+  await mkdir(join(widgetDir, 'widget'));
+  await writeFile(join(widgetDir, 'widget.js'), 'import "./widget/form-1a2b3c4d.js";');
+  await writeFile(join(widgetDir, 'widget', 'form-1a2b3c4d.js'), 'export {};');
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+  sandbox.reset();
+});
+afterAll(async () => {
+  await sandbox.close();
+  await rm(widgetDir, { recursive: true, force: true });
+});
+
+async function relay(env: Record<string, string> = {}) {
+  const port = await freePort();
+  const lines: string[] = [];
+  const sites = {
+    'oak-grove': {
+      name: 'Oak Grove',
+      ...SANDBOX_IDS,
+      allowed_origins: ['http://localhost:{PORT}'],
+      limits: { per_ip: { max: 4, window_seconds: 600 } },
+    },
+  };
+  const fullEnv = {
+    PROPEXO_API_TOKEN: TOKEN,
+    PROPEXO_BASE_URL: sandbox.url,
+    SITES_JSON: JSON.stringify(sites),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    UPSTREAM_TIMEOUT_MS: '300',
+    WIDGET_DIR: widgetDir,
+    ...env,
+  };
+  const logger = createLogger({ level: 'debug', secrets: [fullEnv.PROPEXO_API_TOKEN], sink: (l) => lines.push(l) });
+  const r = await startRelay(fullEnv, { logger });
+  running.push(r);
+  const origin = `http://localhost:${port}`;
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${r.url}/v1/sites/oak-grove/leads`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  return { r, port, origin, lines, post };
+}
+
+describe('startRelay over loopback with the sandbox', () => {
+  it('delivers a lead end to end, with the site’s ids and normalised fields', async () => {
+    const { r, post, origin, lines } = await relay();
+    expect(r.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${r.url}/healthz`);
+    expect(await health.json()).toEqual({ ok: true });
+
+    const res = await post(VALID_LEAD, { 'idempotency-key': 'fill-0001-abcd' });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { id: string; status: string };
+    expect(body).toEqual({ id: expect.stringMatching(/^ld_[0-9a-f]{32}$/), status: 'sent' });
+    expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+
+    const leads = sandbox.leads();
+    expect(leads).toHaveLength(1);
+    expect(leads[0]!.body).toMatchObject({
+      ...SANDBOX_IDS,
+      first_name: 'Jane',
+      last_name: 'Doe',
+      email_1: 'jane.doe@gmail.com',
+      phone_1: '5125550142',
+      target_move_in_date: '2025-07-01',
+      desired_max_rent_in_cents: 150000,
+    });
+
+    // A replay over HTTP answers the same and the sandbox sees nothing new.
+    const again = await post(VALID_LEAD, { 'idempotency-key': 'fill-0001-abcd' });
+    expect(await again.json()).toEqual(body);
+    expect(sandbox.leads()).toHaveLength(1);
+
+    const events = lines.map((l) => JSON.parse(l).event);
+    expect(events).toContain('listening');
+    expect(events).toContain('lead.sent');
+    expect(lines.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('serves the widget from WIDGET_DIR', async () => {
+    const { r } = await relay();
+    const entry = await fetch(`${r.url}/widget.js`);
+    expect(entry.status).toBe(200);
+    expect(entry.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(entry.headers.get('access-control-allow-origin')).toBe('*');
+    const chunk = await fetch(`${r.url}/widget/form-1a2b3c4d.js`);
+    expect(chunk.headers.get('cache-control')).toContain('immutable');
+    expect(await chunk.text()).toBe('export {};');
+    expect((await fetch(`${r.url}/widget/..%2f..%2fetc%2fpasswd`)).status).toBe(404);
+  });
+
+  it('maps sandbox faults: 503, reset, and a hang past the timeout (which Propexo did receive)', async () => {
+    const { post } = await relay();
+    sandbox.injectFault({ kind: '503', path: '/v1/leads/resman' });
+    const unavailable = await post(VALID_LEAD);
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get('retry-after')).toBe('15');
+
+    sandbox.injectFault({ kind: 'reset', path: '/v1/leads/resman' });
+    expect((await post(VALID_LEAD)).status).toBe(503);
+
+    sandbox.injectFault({ kind: 'timeout_after_receive', path: '/v1/leads/resman', ms: 2000 });
+    const started = Date.now();
+    const timedOut = await post(VALID_LEAD);
+    expect(timedOut.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(1500);
+    // The write was queued even though the relay saw a timeout: why the outbox must check before re-sending.
+    expect(sandbox.leads()).toHaveLength(1);
+  });
+
+  it('a token Propexo refuses is a 502 and an alert, never echoed', async () => {
+    const wrong = 'ptx_wrong_token_abcdef123';
+    const { post, lines } = await relay({ PROPEXO_API_TOKEN: wrong });
+    const res = await post(VALID_LEAD);
+    expect(res.status).toBe(502);
+    const text = await res.text();
+    expect(JSON.parse(text).error.code).toBe('upstream_rejected');
+    expect(text).not.toContain(wrong);
+    const alert = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'propexo.unauthorized');
+    expect(alert).toMatchObject({ level: 'error', alert: true, status: 401 });
+    expect(lines.join('\n')).not.toContain(wrong);
+  });
+
+  it('limits per socket address, or per trusted header when configured', async () => {
+    const plain = await relay();
+    for (let i = 0; i < 4; i++) await plain.post({ first_name: 'x' }, { 'x-forwarded-for': `10.0.0.${i}` });
+    expect((await plain.post({ first_name: 'x' }, { 'x-forwarded-for': '10.0.0.99' })).status).toBe(429);
+
+    const proxied = await relay({ TRUSTED_IP_HEADER: 'x-forwarded-for' });
+    for (let i = 0; i < 4; i++) await proxied.post({ first_name: 'x' }, { 'x-forwarded-for': '10.0.0.1' });
+    expect((await proxied.post({ first_name: 'x' }, { 'x-forwarded-for': '10.0.0.1' })).status).toBe(429);
+    expect((await proxied.post({ first_name: 'x' }, { 'x-forwarded-for': '10.0.0.2' })).status).toBe(400);
+  });
+
+  it('rejects a bad configuration with a ConfigError naming the key', async () => {
+    await expect(startRelay({ PROPEXO_API_TOKEN: TOKEN, SITES_JSON: '{}', PORT: '1' })).rejects.toThrow(ConfigError);
+    await expect(startRelay({ SITES_FILE: '/definitely/missing.json' })).rejects.toThrow(/SITES_FILE: cannot read \/definitely\/missing\.json/);
+  });
+});
+
+describe('node relay/node.ts run directly', () => {
+  it('exits 1 with the config error on stderr', () => {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', 'relay/node.ts'], {
+      cwd: join(import.meta.dirname, '../..'),
+      env: { PATH: process.env.PATH, PROPEXO_API_TOKEN: TOKEN, PORT: 'eighty', SITES_JSON: '{"oak":{}}' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('PORT: must be a whole number from 1 to 65535');
+    expect(out.stderr).toContain('SITES_JSON: oak.name: required');
+    expect(out.stderr + out.stdout).not.toContain(TOKEN);
+  });
+});

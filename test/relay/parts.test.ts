@@ -1,0 +1,182 @@
+/** The relay's injected parts on their own: logger, limiter, store, client-IP reading. */
+import { describe, expect, it } from 'vitest';
+import { clientIpGetter, ipFromHeader } from '../../relay/client-ip.js';
+import { createMemoryLimiter } from '../../relay/limits/memory.js';
+import { createLogger, maskEmail, maskPhone, maskText } from '../../relay/log.js';
+import { createMemoryLeadStore } from '../../relay/store/memory.js';
+import type { LeadRecord } from '../../relay/store/types.js';
+import { manualClock } from './fixtures.js';
+import type { Context } from 'hono';
+
+describe('logger', () => {
+  const capture = (level?: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
+    const lines: { line: string; level: string }[] = [];
+    const logger = createLogger({ ...(level ? { level } : {}), secrets, clock: { now: () => Date.UTC(2025, 0, 2, 3, 4, 5) }, sink: (line, l) => lines.push({ line, level: l }) });
+    return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l.line)) };
+  };
+
+  it('writes one JSON object per line with time, level, event and fields', () => {
+    const { logger, lines, parsed } = capture();
+    logger.info('lead.sent', { lead_id: 'ld_1', attempt: 2 });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.line).not.toContain('\n');
+    expect(parsed()[0]).toEqual({ time: '2025-01-02T03:04:05.000Z', level: 'info', event: 'lead.sent', lead_id: 'ld_1', attempt: 2 });
+  });
+
+  it('filters by level, and alert is error level with alert: true', () => {
+    const { logger, parsed } = capture('warn');
+    logger.debug('d');
+    logger.info('i');
+    logger.warn('w');
+    logger.alert('misconfigured', { level: 'spoofed' });
+    expect(parsed().map((l) => [l.event, l.level, l.alert])).toEqual([
+      ['w', 'warn', undefined],
+      ['misconfigured', 'error', true],
+    ]);
+  });
+
+  it('masks contact details by key and by pattern, at any depth', () => {
+    const { logger, lines } = capture();
+    logger.error('x', {
+      email_1: 'jane.doe@gmail.com',
+      phone_1: '(512) 555-0142',
+      phone_2: '5125550199',
+      nested: { email: 'bob@example.org', list: ['call +1 512-555-0173 or mail amy@corp.io'] },
+      details: { issues: [{ message: 'Invalid email: carl.smith@yahoo.com' }] },
+      err: new Error('refused 5125550111'),
+      job_id: 'job_1234567890123',
+    });
+    const text = lines[0]!.line;
+    const out = JSON.parse(text);
+    expect(out.email_1).toBe('j***@gmail.com');
+    expect(out.phone_1).toBe('******0142');
+    expect(out.phone_2).toBe('******0199');
+    expect(out.nested.email).toBe('b***@example.org');
+    expect(out.nested.list[0]).toBe('call ******0173 or mail a***@corp.io');
+    expect(out.err.message).toBe('refused ******0111');
+    expect(out.job_id).toBe('job_1234567890123');
+    for (const raw of ['jane.doe', '555-0142', '5125550199', 'bob@', 'carl.smith', '512-555-0173', '5125550111']) expect(text).not.toContain(raw);
+  });
+
+  it('scrubs secrets from the serialised line, even JSON-escaped', () => {
+    const tricky = 'tok"en\\with/quote';
+    const { logger, lines } = capture('debug', ['ptx_SECRET_123', tricky]);
+    logger.info('ptx_SECRET_123 in event', { header: 'Bearer ptx_SECRET_123', deep: { v: [tricky] }, err: new Error('auth ptx_SECRET_123') });
+    const text = lines.map((l) => l.line).join('\n');
+    expect(text).not.toContain('ptx_SECRET_123');
+    expect(text).not.toContain(JSON.stringify(tricky).slice(1, -1));
+    expect(text).toContain('Bearer [redacted]');
+  });
+
+  it('survives circular fields', () => {
+    const { logger, parsed } = capture();
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    logger.info('circular', { a });
+    expect(parsed()[0].a.self).toBe('[circular]');
+  });
+
+  it('mask helpers', () => {
+    expect(maskEmail('j@x.co')).toBe('j***@x.co');
+    expect(maskPhone('512.555.0142')).toBe('******0142');
+    expect(maskText('no contact here, 2025-07-01, 150000 cents')).toBe('no contact here, 2025-07-01, 150000 cents');
+  });
+});
+
+describe('memory limiter', () => {
+  it('counts exactly within a fixed window and resets after it', async () => {
+    const clock = manualClock(0);
+    const limiter = createMemoryLimiter({ clock });
+    const req = { key: 'k', max: 2, windowMs: 1000 };
+    expect(await limiter.limit(req)).toEqual({ success: true, limit: 2, remaining: 1, resetMs: 1000 });
+    clock.advance(400);
+    expect(await limiter.limit(req)).toEqual({ success: true, limit: 2, remaining: 0, resetMs: 600 });
+    expect(await limiter.limit(req)).toEqual({ success: false, limit: 2, remaining: 0, resetMs: 600 });
+    expect(await limiter.limit({ ...req, key: 'other' })).toMatchObject({ success: true, remaining: 1 });
+    clock.advance(600);
+    expect(await limiter.limit(req)).toEqual({ success: true, limit: 2, remaining: 1, resetMs: 1000 });
+  });
+
+  it('prunes expired keys so memory stays bounded', async () => {
+    const clock = manualClock(0);
+    const limiter = createMemoryLimiter({ clock, sweepEveryMs: 100 });
+    for (let i = 0; i < 500; i++) await limiter.limit({ key: `ip:${i}`, max: 5, windowMs: 1000 });
+    expect(limiter.size()).toBe(500);
+    clock.advance(1000);
+    await limiter.limit({ key: 'fresh', max: 5, windowMs: 1000 });
+    expect(limiter.size()).toBe(1);
+  });
+
+  it('caps keys at maxKeys, dropping the oldest', async () => {
+    const limiter = createMemoryLimiter({ clock: manualClock(0), maxKeys: 3 });
+    for (const key of ['a', 'b', 'c', 'd']) await limiter.limit({ key, max: 1, windowMs: 60_000 });
+    expect(limiter.size()).toBe(3);
+    expect((await limiter.limit({ key: 'a', max: 1, windowMs: 60_000 })).success).toBe(true);
+    expect((await limiter.limit({ key: 'd', max: 1, windowMs: 60_000 })).success).toBe(false);
+  });
+});
+
+describe('memory lead store', () => {
+  const record = (over: Partial<LeadRecord> = {}): LeadRecord => ({
+    id: 'ld_1', site: 'oak', status: 'received', created_at: 1, updated_at: 1, attempts: 1,
+    submission: { first_name: 'Jane', last_name: 'Doe', email_1: 'jane@corp.io' }, ...over,
+  });
+
+  it('inserts, gets and finds by (site, idempotency key)', async () => {
+    const store = createMemoryLeadStore();
+    expect(await store.insert(record({ idempotency_key: 'key-12345' }))).toMatchObject({ inserted: true });
+    expect((await store.get('ld_1'))!.submission.first_name).toBe('Jane');
+    expect((await store.findByIdempotencyKey('oak', 'key-12345'))!.id).toBe('ld_1');
+    expect(await store.findByIdempotencyKey('pine', 'key-12345')).toBeNull();
+    expect(await store.get('nope')).toBeNull();
+  });
+
+  it('refuses a second lead with the same key for the same site, returning the first', async () => {
+    const store = createMemoryLeadStore();
+    await store.insert(record({ idempotency_key: 'key-12345' }));
+    const again = await store.insert(record({ id: 'ld_2', idempotency_key: 'key-12345' }));
+    expect(again).toMatchObject({ inserted: false, existing: { id: 'ld_1' } });
+    expect(await store.insert(record({ id: 'ld_3', site: 'pine', idempotency_key: 'key-12345' }))).toMatchObject({ inserted: true });
+    expect(store.all().map((r) => r.id)).toEqual(['ld_1', 'ld_3']);
+  });
+
+  it('update applies a patch, clears optional fields, and honours ifStatus', async () => {
+    const store = createMemoryLeadStore();
+    await store.insert(record({ status: 'failed', error: 'unavailable:timeout' }));
+    expect(await store.update('ld_1', { status: 'received' }, { ifStatus: 'sent' })).toBeNull();
+    const claimed = await store.update('ld_1', { status: 'received', error: undefined, attempts: 2 }, { ifStatus: 'failed' });
+    expect(claimed).toMatchObject({ status: 'received', attempts: 2 });
+    expect('error' in claimed!).toBe(false);
+    expect(await store.update('ld_1', { status: 'received' }, { ifStatus: 'failed' })).toBeNull();
+    expect(await store.update('missing', { status: 'sent' })).toBeNull();
+  });
+
+  it('hands out copies', async () => {
+    const store = createMemoryLeadStore();
+    const r = record();
+    await store.insert(r);
+    r.submission.first_name = 'Mallory';
+    (await store.get('ld_1'))!.submission.first_name = 'Eve';
+    expect((await store.get('ld_1'))!.submission.first_name).toBe('Jane');
+  });
+});
+
+describe('client IP', () => {
+  const ctx = (headers: Record<string, string>) => ({ req: { header: (name: string) => headers[name.toLowerCase()] } }) as unknown as Context;
+
+  it('takes the rightmost x-forwarded-for entry (the one our proxy added)', () => {
+    expect(ipFromHeader('x-forwarded-for', '6.6.6.6, 203.0.113.9')).toBe('203.0.113.9');
+    expect(ipFromHeader('x-forwarded-for', ' 203.0.113.9 ')).toBe('203.0.113.9');
+    expect(ipFromHeader('cf-connecting-ip', '2001:db8::1')).toBe('2001:db8::1');
+    expect(ipFromHeader('forwarded', 'for=6.6.6.6, for="[2001:db8::2]";proto=https')).toBe('2001:db8::2');
+    expect(ipFromHeader('x-forwarded-for', ' , ')).toBeUndefined();
+    expect(ipFromHeader('x-forwarded-for', undefined)).toBeUndefined();
+  });
+
+  it('uses the header only when configured, else the fallback', () => {
+    const fallback = () => '10.0.0.1';
+    expect(clientIpGetter(undefined, fallback)(ctx({ 'x-forwarded-for': '6.6.6.6' }))).toBe('10.0.0.1');
+    expect(clientIpGetter('x-forwarded-for', fallback)(ctx({ 'x-forwarded-for': '6.6.6.6, 198.51.100.4' }))).toBe('198.51.100.4');
+    expect(clientIpGetter('x-forwarded-for', fallback)(ctx({}))).toBe('10.0.0.1');
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { RESMAN_LEAD_FIELDS, createPropexoClient, type ResmanLeadBody } from '../../relay/propexo/client.js';
+import { SITE_IDS, TOKEN, fakeUpstream, okResponse, type UpstreamHandler } from './fixtures.js';
+
+const LEAD: ResmanLeadBody = { ...SITE_IDS, first_name: 'Jane', last_name: 'Doe', phone_1: '5125550142', desired_max_rent_in_cents: 150000 };
+
+function client(handler: UpstreamHandler, timeoutMs = 200) {
+  const upstream = fakeUpstream(handler);
+  return { upstream, client: createPropexoClient({ baseUrl: 'https://api.propexo.test', token: TOKEN, fetch: upstream.fetch, timeoutMs }) };
+}
+
+describe('createPropexoClient', () => {
+  it('POSTs the documented fields with Bearer auth and reads meta.job_id and the rate headers', async () => {
+    const { client: c, upstream } = client(() => okResponse('job_9', 12));
+    const withExtra = { ...LEAD, ignore_unknown_fields: true, secret_field: 'x', email_1: undefined } as unknown as ResmanLeadBody;
+    const result = await c.createLead(withExtra);
+    expect(result).toEqual({ ok: true, jobId: 'job_9', status: 200, rateLimitRemaining: 12, rateLimitLimit: 150 });
+    const call = upstream.calls[0]!;
+    expect(call.url).toBe('https://api.propexo.test/v1/leads/resman/');
+    expect(call.method).toBe('POST');
+    expect(call.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
+    expect(call.headers.get('content-type')).toBe('application/json');
+    expect(call.body).toEqual(LEAD);
+    expect(Object.keys(call.body as object).every((k) => (RESMAN_LEAD_FIELDS as readonly string[]).includes(k))).toBe(true);
+  });
+
+  it('reads the generic job_id shape', async () => {
+    const { client: c } = client(() => Response.json({ job_id: 'job_top', data: {} }));
+    expect(await c.createLead(LEAD)).toMatchObject({ ok: true, jobId: 'job_top' });
+  });
+
+  const cases: [string, UpstreamHandler, Record<string, unknown>][] = [
+    ['400', () => Response.json({ error: { code: 'invalid_request', message: 'bad', details: { issues: [] } } }, { status: 400 }),
+      { ok: false, kind: 'rejected', status: 400, reason: 'http_400', maybeDelivered: false, details: { code: 'invalid_request', message: 'bad', details: { issues: [] } } }],
+    ['401', () => new Response('', { status: 401 }), { ok: false, kind: 'unauthorized', status: 401, maybeDelivered: false }],
+    ['403', () => new Response('nope', { status: 403 }), { ok: false, kind: 'unauthorized', status: 403 }],
+    ['404', () => new Response('', { status: 404 }), { ok: false, kind: 'rejected', status: 404 }],
+    ['422', () => Response.json({ message: 'x' }, { status: 422 }), { ok: false, kind: 'rejected', status: 422 }],
+    ['429', () => new Response('', { status: 429, headers: { 'x-ratelimit-remaining': '0' } }), { ok: false, kind: 'rate_limited', status: 429, rateLimitRemaining: 0, maybeDelivered: false }],
+    ['500', () => new Response('', { status: 500 }), { ok: false, kind: 'unavailable', status: 500, maybeDelivered: true }],
+    ['502 html', () => new Response('<html>', { status: 502 }), { ok: false, kind: 'unavailable', status: 502 }],
+    ['302', () => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/' } }), { ok: false, kind: 'rejected', status: 302 }],
+    ['200 garbled', () => new Response('{"meta":', { status: 200 }), { ok: false, kind: 'unavailable', reason: 'unreadable_body', maybeDelivered: true }],
+    ['200 without job id', () => Response.json({ meta: {} }), { ok: false, kind: 'unavailable', reason: 'unreadable_body' }],
+    ['network error', () => Promise.reject(new TypeError('fetch failed')), { ok: false, kind: 'unavailable', reason: 'network_error', maybeDelivered: true }],
+  ];
+  for (const [name, handler, expected] of cases) {
+    it(`maps ${name}`, async () => {
+      const { client: c } = client(handler);
+      const result = await c.createLead(LEAD);
+      expect(result).toMatchObject(expected);
+      expect(JSON.stringify(result)).not.toContain(TOKEN);
+    });
+  }
+
+  it('scrubs the token from error details Propexo echoes back', async () => {
+    const { client: c } = client((call) =>
+      Response.json({ error: { message: `bad header ${call.headers.get('authorization')}`, details: { token: TOKEN } } }, { status: 400 }),
+    );
+    const result = await c.createLead(LEAD);
+    expect(result).toMatchObject({ kind: 'rejected', details: { message: 'bad header Bearer [redacted]', details: { token: '[redacted]' } } });
+    expect(JSON.stringify(result)).not.toContain(TOKEN);
+  });
+
+  it('times out a hanging request and aborts it', async () => {
+    let signal: AbortSignal | undefined;
+    const { client: c } = client((_call, init) => {
+      signal = init.signal ?? undefined;
+      return new Promise<Response>((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    }, 100);
+    const started = Date.now();
+    expect(await c.createLead(LEAD)).toMatchObject({ ok: false, kind: 'unavailable', reason: 'timeout', maybeDelivered: true });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('times out a body that never finishes', async () => {
+    const { client: c } = client(() => new Response(new ReadableStream({ start() {} }), { status: 200 }), 100);
+    expect(await c.createLead(LEAD)).toMatchObject({ ok: false, kind: 'unavailable', reason: 'timeout' });
+  });
+
+  it('never throws, even when fetch throws synchronously, and never returns the token', async () => {
+    const { client: c } = client(() => {
+      throw new Error(`boom Bearer ${TOKEN}`);
+    });
+    const result = await c.createLead(LEAD);
+    expect(result).toMatchObject({ ok: false, kind: 'unavailable', reason: 'network_error' });
+    expect(JSON.stringify(result)).not.toContain(TOKEN);
+  });
+});
