@@ -48,6 +48,8 @@ export default defineConfig({
       preserveEntrySignatures: 'allow-extension',
       output: {
         minify: true,
+        // Pure annotations help a bundler downstream, not a browser: 68 of them are bytes every visitor pays.
+        comments: false,
         // Beside widget.js under widget/, which the relay serves as immutable: the names carry content hashes.
         chunkFileNames: 'widget/[name]-[hash].js',
       },

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // that drives Debian's Chromium through the demo. Widget tests run in web-test-runner instead.
 export default defineConfig({
   test: {
-    include: ['test/contract/**/*.test.ts', 'test/relay/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    include: ['test/build/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/relay/**/*.test.ts', 'test/e2e/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -8,7 +8,7 @@
  * share of the widget's lazily loaded validation small.
  */
 import * as z from 'zod/mini';
-import { FIELD_ERROR_CODES, type FieldErrorCode, type FieldIssue } from './errors.js';
+import type { FieldErrorCode, FieldIssue } from './errors.js';
 import { LIMITS, PHONE_TYPES } from './fields.js';
 
 // No code generation: zod's probe for `new Function` is itself a violation under a strict CSP
@@ -155,7 +155,8 @@ export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[]
     else
       add(
         String(issue.path[0] ?? ''),
-        (FIELD_ERROR_CODES as readonly string[]).includes(issue.message)
+        // Every check here is worded with a code (snake_case); zod's own messages are sentences.
+        /^[a-z_]+$/.test(issue.message)
           ? (issue.message as FieldErrorCode)
           : issue.code === 'too_big' && issue.origin !== 'string'
             ? 'out_of_range'

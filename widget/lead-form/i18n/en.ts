@@ -1,4 +1,6 @@
-import type { Strings } from './types.js';
+import { counted, type Strings } from './types.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const en: Strings = {
   labels: {
@@ -34,22 +36,9 @@ export const en: Strings = {
     'phone_type.HOME': 'Home',
     'phone_type.WORK': 'Work',
     'phone_type.FAX': 'Fax',
-    'bedrooms.0': 'Studio',
-    'bedrooms.1': '1 bedroom',
-    'bedrooms.2': '2 bedrooms',
-    'bedrooms.3': '3 bedrooms',
-    'bedrooms.4': '4 or more bedrooms',
-    'bathrooms.1': '1 bathroom',
-    'bathrooms.1.5': '1.5 bathrooms',
-    'bathrooms.2': '2 bathrooms',
-    'bathrooms.2.5': '2.5 bathrooms',
-    'bathrooms.3': '3 or more bathrooms',
-    'lease.3': '3 months',
-    'lease.6': '6 months',
-    'lease.9': '9 months',
-    'lease.12': '12 months',
-    'lease.18': '18 months',
-    'lease.24': '24 months',
+    ...counted('bedrooms', [0, 1, 2, 3, 4], (n) => (n === 0 ? 'Studio' : n === 4 ? '4 or more bedrooms' : plural(n, 'bedroom'))),
+    ...counted('bathrooms', [1, 1.5, 2, 2.5, 3], (n) => (n === 3 ? '3 or more bathrooms' : plural(n, 'bathroom'))),
+    ...counted('lease', [3, 6, 9, 12, 18, 24], (n) => `${n} months`),
   },
   errors: {
     required: 'This field is required.',

@@ -1,4 +1,4 @@
-import type { Strings } from './types.js';
+import { counted, type Strings } from './types.js';
 
 export const es: Strings = {
   labels: {
@@ -34,22 +34,11 @@ export const es: Strings = {
     'phone_type.HOME': 'Casa',
     'phone_type.WORK': 'Trabajo',
     'phone_type.FAX': 'Fax',
-    'bedrooms.0': 'Estudio',
-    'bedrooms.1': '1 habitación',
-    'bedrooms.2': '2 habitaciones',
-    'bedrooms.3': '3 habitaciones',
-    'bedrooms.4': '4 habitaciones o más',
-    'bathrooms.1': '1 baño',
-    'bathrooms.1.5': '1.5 baños',
-    'bathrooms.2': '2 baños',
-    'bathrooms.2.5': '2.5 baños',
-    'bathrooms.3': '3 baños o más',
-    'lease.3': '3 meses',
-    'lease.6': '6 meses',
-    'lease.9': '9 meses',
-    'lease.12': '12 meses',
-    'lease.18': '18 meses',
-    'lease.24': '24 meses',
+    ...counted('bedrooms', [0, 1, 2, 3, 4], (n) =>
+      n === 0 ? 'Estudio' : n === 4 ? '4 habitaciones o más' : n === 1 ? '1 habitación' : `${n} habitaciones`,
+    ),
+    ...counted('bathrooms', [1, 1.5, 2, 2.5, 3], (n) => (n === 3 ? '3 baños o más' : n === 1 ? '1 baño' : `${n} baños`)),
+    ...counted('lease', [3, 6, 9, 12, 18, 24], (n) => `${n} meses`),
   },
   errors: {
     required: 'Este campo es obligatorio.',

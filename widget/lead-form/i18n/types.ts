@@ -23,3 +23,7 @@ export interface Strings {
   errorUnavailable: string;
   errorGeneric: string;
 }
+
+/** Labels of numeric choices, keyed `group.value` like the catalogue's. */
+export const counted = (group: string, values: number[], label: (n: number) => string): Record<string, string> =>
+  Object.fromEntries(values.map((n) => [`${group}.${n}`, label(n)]));
