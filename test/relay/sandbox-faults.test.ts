@@ -1,0 +1,168 @@
+/**
+ * Sandbox faults: through app.request(), and those that need a socket (resets, hangs, garbled
+ * bodies) over real loopback HTTP via startSandbox, driven through the control surface.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_IDS, SandboxConnectionReset, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { AUTH, JSON_AUTH, TOKEN, aLead, setup } from './sandbox-helpers.js';
+
+describe('faults through app.request()', () => {
+  it('answers 5xx like a proxy and 429 like the limiter, for the next N matching requests only', async () => {
+    const { get, sandbox } = setup();
+    sandbox.injectFault({ kind: '500' });
+    sandbox.injectFault({ kind: '502', path: '/v1/units', times: 2 });
+    sandbox.injectFault({ kind: '503', method: 'POST' });
+    const r500 = await get('/v1/units');
+    expect(r500.status).toBe(500);
+    expect(await r500.text()).toBe('');
+    const r502 = await get('/v1/units/');
+    expect(r502.status).toBe(502);
+    expect(r502.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await r502.text()).toMatch(/Bad Gateway/);
+    expect((await get('/v1/floor-plans')).status).toBe(200); // path does not match: untouched
+    expect((await get('/v1/units')).status).toBe(502);
+    expect((await get('/v1/units')).status).toBe(200);
+    const r503 = await sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()) });
+    expect(r503.status).toBe(503);
+    expect(sandbox.leads()).toHaveLength(0);
+    sandbox.injectFault({ kind: '429' });
+    const r429 = await get('/v1/units');
+    expect(r429.status).toBe(429);
+    expect(r429.headers.get('x-ratelimit-remaining')).toBe('0');
+    sandbox.injectFault({ kind: '500', times: 5 });
+    sandbox.clearFaults();
+    expect((await get('/v1/units')).status).toBe(200);
+  });
+
+  it('reset: app.request() rejects and nothing is stored; reset_after_receive: rejects but the lead is stored', async () => {
+    const { postLead, sandbox } = setup();
+    sandbox.injectFault({ kind: 'reset' });
+    await expect(postLead(aLead())).rejects.toBeInstanceOf(SandboxConnectionReset);
+    expect(sandbox.leads()).toHaveLength(0);
+    sandbox.injectFault({ kind: 'reset_after_receive' });
+    await expect(postLead(aLead())).rejects.toBeInstanceOf(TypeError);
+    expect(sandbox.leads()).toHaveLength(1);
+    expect((await postLead(aLead())).status).toBe(200);
+  });
+
+  it('garbled: the lead is stored and the 200 body is not JSON', async () => {
+    const { postLead, sandbox } = setup();
+    sandbox.injectFault({ kind: 'garbled' });
+    const res = await postLead(aLead());
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(text)).toThrow();
+    expect(sandbox.leads()).toHaveLength(1);
+  });
+
+  it('slow: a client that gives up first created nothing; one that waits gets its answer', async () => {
+    const { sandbox } = setup();
+    const send = (signal?: AbortSignal) =>
+      sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), signal: signal ?? null });
+    sandbox.injectFault({ kind: 'slow', ms: 10_000 });
+    await expect(send(AbortSignal.timeout(30))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(sandbox.leads()).toHaveLength(0);
+    sandbox.injectFault({ kind: 'slow', ms: 40 });
+    const t = performance.now();
+    expect((await send()).status).toBe(200);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(35);
+    expect(sandbox.leads()).toHaveLength(1);
+  });
+
+  it('timeout_after_receive: the lead is stored, the client times out', async () => {
+    const { sandbox } = setup();
+    sandbox.injectFault({ kind: 'timeout_after_receive', ms: 10_000 });
+    const sent = sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), signal: AbortSignal.timeout(30) });
+    await expect(sent).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(sandbox.leads()).toHaveLength(1);
+  });
+
+  it('refuses a malformed fault', () => {
+    const { sandbox } = setup();
+    expect(() => sandbox.injectFault({ kind: 'explode' as never })).toThrow();
+    expect(() => sandbox.injectFault({ kind: '500', times: 0 })).toThrow();
+  });
+});
+
+describe('over real HTTP (startSandbox), driven through the control surface', () => {
+  let running: RunningSandbox;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    running = await startSandbox({ token: TOKEN, slowDownMs: 0, writeDelayMs: 0, log: (line) => logLines.push(line) });
+  });
+  afterAll(() => running.close());
+
+  const fault = async (f: Record<string, unknown>) => {
+    const res = await fetch(`${running.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
+    expect(res.status).toBe(201);
+  };
+  const sendLead = (init: RequestInit = {}) =>
+    fetch(`${running.url}/v1/leads/resman/`, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), ...init });
+  const leadCount = async () => ((await (await fetch(`${running.url}/__sandbox/leads`)).json()) as unknown[]).length;
+
+  it('listens on 127.0.0.1 with an ephemeral port and serves the API', async () => {
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(running.url).not.toMatch(/:0$/);
+    const res = await fetch(`${running.url}/v1/floor-plans/`, { headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(await fetch(`${running.url}/__sandbox/reset`, { method: 'POST' }).then((r) => r.json())).toEqual({ ok: true });
+  });
+
+  it('reset destroys the socket before anything is stored', async () => {
+    await fault({ kind: 'reset', path: '/v1/leads/resman' });
+    await expect(sendLead()).rejects.toThrow(TypeError);
+    expect(await leadCount()).toBe(0);
+  });
+
+  it('reset_after_receive stores the lead, then destroys the socket', async () => {
+    const before = await leadCount();
+    await fault({ kind: 'reset_after_receive', method: 'POST' });
+    await expect(sendLead()).rejects.toThrow(TypeError);
+    expect(await leadCount()).toBe(before + 1);
+  });
+
+  it('timeout_after_receive stores the lead and never answers before the client gives up', async () => {
+    const before = await leadCount();
+    await fault({ kind: 'timeout_after_receive', ms: 20_000 });
+    await expect(sendLead({ signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(await leadCount()).toBe(before + 1);
+  });
+
+  it('slow holds the request back, so a client timing out created nothing', async () => {
+    const before = await leadCount();
+    await fault({ kind: 'slow', ms: 20_000 });
+    await expect(sendLead({ signal: AbortSignal.timeout(150) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(await leadCount()).toBe(before);
+  });
+
+  it('garbled answers 200 with a body that is not JSON, after storing the lead', async () => {
+    const before = await leadCount();
+    await fault({ kind: 'garbled' });
+    const res = await sendLead();
+    expect(res.status).toBe(200);
+    await expect(res.json()).rejects.toThrow();
+    expect(await leadCount()).toBe(before + 1);
+  });
+
+  it('lists, refuses and clears faults over HTTP; reset forgets leads', async () => {
+    const bad = await fetch(`${running.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ kind: 'meteor' }) });
+    expect(bad.status).toBe(400);
+    await fault({ kind: '503', times: 3 });
+    expect(await (await fetch(`${running.url}/__sandbox/faults`)).json()).toMatchObject([{ kind: '503', remaining: 3 }]);
+    expect((await fetch(`${running.url}/__sandbox/faults`, { method: 'DELETE' })).status).toBe(200);
+    expect((await sendLead()).status).toBe(200);
+    expect(running.leads().length).toBeGreaterThan(0);
+    await fetch(`${running.url}/__sandbox/reset`, { method: 'POST' });
+    expect(await leadCount()).toBe(0);
+  });
+
+  it('logs one masked JSON line per lead received, without the token', () => {
+    expect(logLines.length).toBe(4); // reset_after_receive, timeout_after_receive, garbled, the clean one; none for reset or slow
+    const line = JSON.parse(logLines[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({ sandbox: 'lead_received', first_name: 'Dana', email: 'd***@mail.test', phone: '***-***-0199', ...SANDBOX_IDS });
+    expect(logLines.join('\n')).not.toContain(TOKEN);
+    expect(logLines.join('\n')).not.toContain('dana.whitfield');
+  });
+});
+

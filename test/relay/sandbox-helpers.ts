@@ -1,0 +1,47 @@
+/** Shared setup of the sandbox tests: a token, an injected clock, request helpers. */
+import { expect } from 'vitest';
+import { SANDBOX_IDS, createSandbox, type SandboxOptions } from '../../relay/sandbox/index.js';
+
+export const TOKEN = 'sandbox-test-token';
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
+export const JSON_AUTH = { ...AUTH, 'content-type': 'application/json' };
+export const START = Date.UTC(2026, 0, 15, 10, 0, 0); // on a minute boundary, like Propexo's rate-limit windows
+
+export class TestClock {
+  t = START;
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export const aLead = (extra: Record<string, unknown> = {}) => ({
+  ...SANDBOX_IDS, first_name: 'Dana', last_name: 'Whitfield', email_1: 'dana.whitfield@mail.test', phone_1: '5125550199', ...extra,
+});
+
+export function setup(options: Partial<SandboxOptions> = {}) {
+  const clock = new TestClock();
+  const sandbox = createSandbox({ token: TOKEN, clock, slowDownMs: 0, ...options });
+  const get = (path: string, init: RequestInit = {}) => sandbox.app.request(path, { headers: AUTH, ...init });
+  const post = (path: string, body: unknown, init: RequestInit = {}) =>
+    sandbox.app.request(path, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body), ...init });
+  const postLead = (body: unknown, query = '') => post(`/v1/leads/resman/${query}`, body);
+  return { clock, sandbox, get, post, postLead };
+}
+
+export type Issue = { code: string; path: (string | number)[]; message: string };
+export async function issuesOf(res: Response): Promise<Issue[]> {
+  expect(res.status).toBe(400);
+  const body = (await res.json()) as { error: { code: string; message: string; details: { issues: Issue[] } } };
+  expect(body.error.code).toBe('invalid_request');
+  expect(typeof body.error.message).toBe('string');
+  for (const issue of body.error.details.issues) {
+    expect(typeof issue.code).toBe('string');
+    expect(Array.isArray(issue.path)).toBe(true);
+    expect(typeof issue.message).toBe('string');
+  }
+  return body.error.details.issues;
+}
+export const paths = (issues: Issue[]) => issues.map((i) => i.path.join('.'));
