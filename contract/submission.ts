@@ -17,9 +17,11 @@ z.config({ jitless: true });
 
 const typeError = (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : 'invalid_type');
 
-// C0 controls and DEL; tab and newlines are allowed only in notes (the one field of LIMITS.notes).
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-const CONTROL_ONE_LINE = /[\u0000-\u001f\u007f]/;
+// Control characters (tab and newlines allowed only in notes), invisible or direction-changing
+// format characters, and lone surrogates, which no real text contains. ZWJ and ZWNJ stay allowed:
+// Persian and Indic names and emoji sequences use them.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\p{Cs}]/u;
+const CONTROL_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\p{Cs}]/u;
 // Links and markup have no business in a name; they are what spam puts there.
 const NOT_A_NAME = /[<>{}\\]|:\/\/|www\.|https?:/i;
 // A pragmatic address check: one @, no spaces, a dotted domain. ResMan needs no more of RFC 5322.
@@ -73,7 +75,11 @@ const text = (max: number, normalize: ((s: string) => string) | null, ...rules: 
     ...rules.map(([test, code]) => z.refine<string>((s) => s === '' || test(s), code)),
   );
 
-const name = text(LIMITS.name, (s) => s.replace(/\s+/g, ' '), [(s) => !NOT_A_NAME.test(s), 'invalid_characters']).check(
+const name = text(
+  LIMITS.name,
+  (s) => s.replace(/\s+/g, ' '),
+  [(s) => !NOT_A_NAME.test(s) && /\p{L}/u.test(s), 'invalid_characters'],
+).check(
   z.minLength(1, 'required'),
 );
 
