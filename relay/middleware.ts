@@ -34,12 +34,13 @@ export function originGuard(): MiddlewareHandler<RelayEnv> {
   };
 }
 
-/** `application/json`, parameters such as charset allowed (415 otherwise). */
+/** `application/json` in UTF-8, the only charset JSON has (RFC 8259); 415 otherwise. */
 export function requireJson(): MiddlewareHandler<RelayEnv> {
   return async function requireJson(c, next) {
-    const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (type !== 'application/json') {
-      throw new ApiError(415, 'unsupported_media_type', 'Send the lead as application/json.');
+    const [type, ...params] = (c.req.header('content-type') ?? '').toLowerCase().split(';').map((p) => p.trim());
+    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    if (type !== 'application/json' || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
+      throw new ApiError(415, 'unsupported_media_type', 'Send the lead as application/json in UTF-8.');
     }
     await next();
   };

@@ -5,35 +5,14 @@
  * line built from them) contains the token. It sends only the documented fields and never
  * `ignore_unknown_fields`, so a field Propexo does not know is a loud 400, not a silent loss.
  */
+import { FIELD_NAMES } from '../../contract/fields.js';
 import type { Submission } from '../../contract/submission.js';
 
-/** Every documented body field of Create Lead: ResMan (shared/propexo/README.md). */
-export const RESMAN_LEAD_FIELDS = [
-  'integration_id',
-  'property_id',
-  'employee_id',
-  'lead_source_id',
-  'first_name',
-  'last_name',
-  'unit_id',
-  'floor_plan_id',
-  'email_1',
-  'phone_1',
-  'phone_1_type',
-  'phone_2',
-  'phone_2_type',
-  'address_1',
-  'address_2',
-  'city',
-  'state',
-  'zip',
-  'notes',
-  'desired_num_bedrooms',
-  'desired_num_bathrooms',
-  'desired_max_rent_in_cents',
-  'desired_lease_term_in_months',
-  'target_move_in_date',
-] as const;
+/**
+ * Every body field of Create Lead: ResMan: the four ids from the site's configuration, then the
+ * prospect fields, which are exactly the contract's (shared/propexo/README.md lists the same).
+ */
+export const RESMAN_LEAD_FIELDS = ['integration_id', 'property_id', 'employee_id', 'lead_source_id', ...FIELD_NAMES] as const;
 
 export interface SiteIds {
   integration_id: string;

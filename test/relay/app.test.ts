@@ -163,7 +163,15 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
 
   it('not application/json → 415, with CORS headers so the browser can read it', async () => {
     const { app } = buildRelay();
-    for (const contentType of [null, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp']) {
+    for (const contentType of [
+      null,
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonp',
+      'application/json; charset=latin1',
+      'application/json; charset="utf-16"',
+    ]) {
       const res = await postLead(app, VALID_LEAD, { contentType });
       expect(res.status, String(contentType)).toBe(415);
       expect((await errorOf(res)).code).toBe('unsupported_media_type');

@@ -56,6 +56,23 @@ export const VALID_LEAD = {
   notes: 'We have a cat.',
 };
 
+/** A valid submission that uses every prospect field of the contract. */
+export const EVERY_FIELD = {
+  ...VALID_LEAD,
+  phone_1_type: 'MOBILE',
+  phone_2: '737-555-0187',
+  phone_2_type: 'WORK',
+  address_1: '12 Elm St',
+  address_2: 'Apt 4',
+  city: 'Austin',
+  state: 'TX',
+  zip: '78748',
+  desired_num_bathrooms: 1.5,
+  desired_lease_term_in_months: 12,
+  floor_plan_id: 'fp_oakgrove_b1',
+  unit_id: 'unit_204',
+};
+
 export interface UpstreamCall {
   url: string;
   method: string;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { FIELD_NAMES } from '../../contract/fields.js';
+import { parseSubmission } from '../../contract/submission.js';
 import { RESMAN_LEAD_FIELDS, createPropexoClient, type ResmanLeadBody } from '../../relay/propexo/client.js';
-import { SITE_IDS, TOKEN, fakeUpstream, okResponse, type UpstreamHandler } from './fixtures.js';
+import { EVERY_FIELD, SITE_IDS, TOKEN, fakeUpstream, okResponse, type UpstreamHandler } from './fixtures.js';
 
 const LEAD: ResmanLeadBody = { ...SITE_IDS, first_name: 'Jane', last_name: 'Doe', phone_1: '5125550142', desired_max_rent_in_cents: 150000 };
 
@@ -21,7 +23,16 @@ describe('createPropexoClient', () => {
     expect(call.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
     expect(call.headers.get('content-type')).toBe('application/json');
     expect(call.body).toEqual(LEAD);
-    expect(Object.keys(call.body as object).every((k) => (RESMAN_LEAD_FIELDS as readonly string[]).includes(k))).toBe(true);
+  });
+
+  it('passes every prospect field of the contract through, with the four ids', async () => {
+    const { client: c, upstream } = client(() => Response.json({ meta: { job_id: 'job_all' } }));
+    const parsed = parseSubmission(EVERY_FIELD);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.fields));
+    const ids = { integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l' };
+    await c.createLead({ ...ids, ...parsed.value });
+    expect(Object.keys(upstream.calls[0]!.body as object).sort()).toEqual([...FIELD_NAMES, ...Object.keys(ids)].sort());
+    expect(RESMAN_LEAD_FIELDS).toHaveLength(24);
   });
 
   it('reads the generic job_id shape', async () => {
