@@ -1,8 +1,9 @@
 /**
  * `GET /`: the leads the sandbox received, newest first, for a person running the demo.
  * Everything shown came from strangers, so every value is escaped; contact details are masked.
- * No script and no style attributes, so it renders under a strict Content-Security-Policy.
+ * No script; its one <style> element needs a CSP that allows it, and the sandbox sets none.
  */
+import { maskEmail as maskEmailOf, maskPhone as maskPhoneOf } from '../log.js';
 import type { SandboxLead } from './store.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -11,20 +12,9 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
 }
 
-/** `alice@gmail.com` -> `a***@gmail.com`. */
-export function maskEmail(email: string | undefined): string | null {
-  if (!email) return null;
-  const at = email.lastIndexOf('@');
-  if (at < 1) return '***';
-  return `${email[0]}***${email.slice(at)}`;
-}
-
-/** `(512) 555-0142` -> `***-***-0142`. */
-export function maskPhone(phone: string | undefined): string | null {
-  if (!phone) return null;
-  const digits = phone.replace(/\D/g, '');
-  return digits.length < 4 ? '***' : `***-***-${digits.slice(-4)}`;
-}
+/** The relay's masks, tolerating absent values: the page and the log line show no full contact. */
+export const maskEmail = (email: string | undefined): string | null => (email ? maskEmailOf(email) : null);
+export const maskPhone = (phone: string | undefined): string | null => (phone ? maskPhoneOf(phone) : null);
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1f2933; }

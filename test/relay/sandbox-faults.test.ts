@@ -160,7 +160,7 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
   it('logs one masked JSON line per lead received, without the token', () => {
     expect(logLines.length).toBe(4); // reset_after_receive, timeout_after_receive, garbled, the clean one; none for reset or slow
     const line = JSON.parse(logLines[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ sandbox: 'lead_received', first_name: 'Dana', email: 'd***@mail.test', phone: '***-***-0199', ...SANDBOX_IDS });
+    expect(line).toMatchObject({ sandbox: 'lead_received', first_name: 'Dana', email: 'd***@mail.test', phone: '******0199', ...SANDBOX_IDS });
     expect(logLines.join('\n')).not.toContain(TOKEN);
     expect(logLines.join('\n')).not.toContain('dana.whitfield');
   });
