@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { startRelay, type RunningRelay } from '../relay/node.js';
 import { ConfigError, type Env } from '../relay/config.js';
+import { createLogger } from '../relay/log.js';
 import { startSandbox, type RunningSandbox } from '../relay/sandbox/index.js';
 import { demoSite } from './site.js';
 
@@ -37,7 +38,8 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
     relayEnv.PROPEXO_API_TOKEN = token;
     relayEnv.PROPEXO_BASE_URL = sandbox.url;
   }
-  const relay = await startRelay(relayEnv, options.quiet ? { logger: silentLogger() } : {}, { wrap: demoSite });
+  const quiet = options.quiet ? { logger: createLogger({ sink: () => {} }) } : {};
+  const relay = await startRelay(relayEnv, quiet, { wrap: demoSite });
   return {
     url: `${relay.url}/`,
     relay,
@@ -47,11 +49,6 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
       await sandbox?.close();
     },
   };
-}
-
-function silentLogger(): NonNullable<Parameters<typeof startRelay>[1]>['logger'] {
-  const quiet = () => {};
-  return { debug: quiet, info: quiet, warn: quiet, error: quiet, alert: quiet };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

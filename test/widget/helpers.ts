@@ -51,13 +51,18 @@ export async function submit(el: ResmanLeadForm): Promise<void> {
   el.shadowRoot!.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
 }
 
-/** Waits until the element reaches a state, or fails with the state it is in. */
-export async function settle(el: ResmanLeadForm, state: string, timeout = 3000): Promise<void> {
+/** Waits until `check` holds, or fails naming `what`. */
+export async function until(check: () => boolean, what: string, timeout = 3000): Promise<void> {
   const start = performance.now();
-  while (!el.matches(`:state(${state})`)) {
-    if (performance.now() - start > timeout) throw new Error(`never reached :state(${state})`);
+  while (!check()) {
+    if (performance.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Waits until the element reaches a custom state. */
+export async function settle(el: ResmanLeadForm, state: string): Promise<void> {
+  await until(() => el.matches(`:state(${state})`), `:state(${state})`);
   await el.updateComplete;
 }
 

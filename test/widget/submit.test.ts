@@ -65,6 +65,9 @@ describe('<resman-lead-form> sending', () => {
     const button = el.shadowRoot!.querySelector('button[type=submit]')!;
     expect(button.getAttribute('aria-disabled')).to.equal('true');
     expect(button.textContent!.trim()).to.equal('Sending…');
+    expect(status(el).getAttribute('role')).to.equal('status');
+    expect(status(el).textContent).to.equal('Sending…');
+    await expect(el).to.be.accessible();
     await submit(el); // a second press while sending sends nothing more
     await settle(el, 'success');
     expect(await requests()).to.have.length(1);

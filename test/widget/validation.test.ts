@@ -1,16 +1,11 @@
 import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { choose, clearRequests, control, errorText, fillValid, form, requests, submit, type } from './helpers.js';
+import { choose, clearRequests, control, errorText, fillValid, form, requests, submit, type, until } from './helpers.js';
 
 const invalidFields = (el: HTMLElement) =>
   [...el.shadowRoot!.querySelectorAll('[aria-invalid="true"]')].map((c) => c.getAttribute('name'));
 
 const announcement = (el: HTMLElement) => el.shadowRoot!.querySelector('[role=alert]')!.textContent!.trim();
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check(), what).to.equal(true);
-}
 
 describe('<resman-lead-form> validation', () => {
   beforeEach(clearRequests);

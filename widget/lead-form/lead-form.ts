@@ -158,7 +158,7 @@ export class ResmanLeadForm extends LitElement {
     const t = this._strings;
     if (this._state === 'success') {
       return html`<div class="status success" part="status" role="status" tabindex="-1">
-        <slot name="success"><h2>${t.successTitle}</h2><p>${t.successBody}</p></slot>
+        <slot name="success"><p class="title">${t.successTitle}</p><p>${t.successBody}</p></slot>
       </div>`;
     }
     const busy = this._state === 'submitting';
@@ -229,8 +229,10 @@ export class ResmanLeadForm extends LitElement {
   private async revalidate(): Promise<void> {
     const form = this.form;
     if (!form || (!this.attempted && this.touched.size === 0)) return;
-    const { parseSubmission } = await loadValidation();
-    const result = parseSubmission(readSubmission(form, this.shownFields));
+    // Without validation (its download failed) fields are judged at the next attempt or send.
+    const validation = await loadValidation().catch(() => null);
+    if (!validation) return;
+    const result = validation.parseSubmission(readSubmission(form, this.shownFields));
     const visible = (f: FieldIssue) => this.attempted || this.touched.has(f.field);
     const found = result.ok ? [] : result.fields.filter(visible).map((f) => [f.field, f.code] as const);
     this._errors = new Map([...this.relayErrors, ...found]);

@@ -94,13 +94,11 @@ export const styles = css`
     cursor: progress;
     opacity: 0.7;
   }
-  .status {
+  /* Empty but present, so screen readers already track the live region when "Sending…" appears. */
+  .status:not(:empty) {
     padding: 0.75rem;
     border: 1px solid;
     border-radius: var(--_radius);
-  }
-  .status:empty {
-    display: none;
   }
   .sr-only {
     position: absolute;
@@ -110,9 +108,10 @@ export const styles = css`
     clip-path: inset(50%);
     white-space: nowrap;
   }
-  h2 {
+  .title {
     margin: 0 0 0.5rem;
     font-size: 1.25em;
+    font-weight: 600;
   }
   @media (prefers-reduced-motion: no-preference) {
     [part='input'] {

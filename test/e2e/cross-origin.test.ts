@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { createLogger } from '../../relay/log.js';
+import { startRelay, type RunningRelay } from '../../relay/node.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { launchChromium, watchedPage } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
+
+// The embed as it really runs: a marketing site on one origin, the relay on another. The page names
+// only the script; the widget must find the relay from its own URL, pass CORS, and fit the site's CSP.
+describe('cross-origin embed', () => {
+  let sandbox: RunningSandbox;
+  let relay: RunningRelay;
+  let site: Server;
+  let sitePort: number;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const token = 'e2e-cross-origin-token';
+    sandbox = await startSandbox({ token, writeDelayMs: 10, slowDownMs: 0 });
+    sitePort = await freePort();
+    const relayPort = await freePort();
+    const relayOrigin = `http://127.0.0.1:${relayPort}`;
+    relay = await startRelay(
+      {
+        PROPEXO_API_TOKEN: token,
+        PROPEXO_BASE_URL: sandbox.url,
+        PORT: String(relayPort),
+        HOST: '127.0.0.1',
+        SITES_JSON: JSON.stringify({
+          'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [`http://127.0.0.1:${sitePort}`] },
+        }),
+      },
+      { logger: createLogger({ sink: () => {} }) },
+    );
+    site = createServer((_, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.setHeader(
+        'Content-Security-Policy',
+        `default-src 'self'; script-src 'self' ${relayOrigin}; connect-src ${relayOrigin}; style-src 'self'`,
+      );
+      res.end(`<!doctype html><html lang="en"><head><title>Pecan Flats</title>
+        <script type="module" src="${relayOrigin}/widget.js"></script></head>
+        <body><h1>Pecan Flats</h1><resman-lead-form site="oak-grove"></resman-lead-form></body></html>`);
+    });
+    await new Promise<void>((resolve) => site.listen(sitePort, '127.0.0.1', resolve));
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => site?.close(resolve));
+    await relay?.close();
+    await sandbox?.close();
+  });
+
+  async function fillAndSend(origin: string, problems: string[]) {
+    const page = await watchedPage(browser, problems);
+    await page.goto(`${origin}/`);
+    const form = page.locator('resman-lead-form');
+    await form.locator('input[name=first_name]').pressSequentially('Lena');
+    await form.locator('input[name=last_name]').pressSequentially('Park');
+    await form.locator('input[name=email_1]').pressSequentially('lena.park@gmail.com');
+    await form.getByRole('button', { name: 'Send' }).click();
+    return page;
+  }
+
+  it('an allowed site sends through the relay the script came from', async () => {
+    const problems: string[] = [];
+    const page = await fillAndSend(`http://127.0.0.1:${sitePort}`, problems);
+    await page.locator('resman-lead-form').getByText('Thank you!').waitFor();
+    expect(sandbox.leads().map((l) => [l.body.first_name, l.body.property_id])).toEqual([['Lena', SANDBOX_IDS.property_id]]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('the same page on an origin the site does not allow gets nothing through', async () => {
+    const problems: string[] = [];
+    const page = await fillAndSend(`http://localhost:${sitePort}`, problems);
+    await page.locator('resman-lead-form').getByText('could not reach the leasing office').waitFor();
+    expect(sandbox.leads()).toHaveLength(1); // only the allowed site's lead
+    expect(problems.join('\n')).toContain('CORS'); // the browser itself refused to show the answer
+    await page.close();
+  });
+});
