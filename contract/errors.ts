@@ -11,11 +11,13 @@ export const ERROR_CODES = [
   'unsupported_media_type', // not application/json
   'payload_too_large', // body over the relay's limit
   'invalid_idempotency_key', // Idempotency-Key header present but malformed
+  'unauthorized', // admin or webhook credentials missing or wrong
   'site_not_found', // no such site configured
   'origin_not_allowed', // Origin missing or not in the site's allowed_origins
   'rate_limited', // a per-site or per-client limit was reached; see Retry-After
   'not_found', // no such route
   'method_not_allowed',
+  'conflict', // the resource is not in a state that allows this (e.g. retrying a lead that is not failed)
   'upstream_unavailable', // Propexo could not be reached or is busy; safe to retry later
   'upstream_rejected', // Propexo refused the relay's request: a relay fault, not the prospect's
   'internal_error',

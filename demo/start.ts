@@ -3,6 +3,9 @@
  * set, in which case leads go to PROPEXO_BASE_URL), and starts the relay serving the demo page.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { startRelay, type RunningRelay } from '../relay/node.js';
@@ -31,12 +34,15 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
     ...env,
   };
   let sandbox: RunningSandbox | undefined;
+  let scratch: string | undefined;
   if (!relayEnv.PROPEXO_API_TOKEN) {
     // A fresh token each run: the sandbox checks it like Propexo would, and nothing hard-codes it.
     const token = `sandbox_${randomBytes(16).toString('hex')}`;
     sandbox = await startSandbox({ token, port: Number(env.SANDBOX_PORT ?? 0), writeDelayMs: 1500, log });
     relayEnv.PROPEXO_API_TOKEN = token;
     relayEnv.PROPEXO_BASE_URL = sandbox.url;
+    // The sandbox forgets everything when it stops, so the outbox starts empty with it.
+    if (!env.DATA_DIR) relayEnv.DATA_DIR = scratch = await mkdtemp(join(tmpdir(), 'resman-demo-'));
   }
   const quiet = options.quiet ? { logger: createLogger({ sink: () => {} }) } : {};
   const relay = await startRelay(relayEnv, quiet, { wrap: demoSite });
@@ -47,6 +53,7 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
     close: async () => {
       await relay.close();
       await sandbox?.close();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
 }

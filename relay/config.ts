@@ -36,7 +36,19 @@ export interface SiteConfig {
 }
 
 export interface RelayConfig {
-  propexo: { token: string; baseUrl: string };
+  propexo: {
+    token: string;
+    baseUrl: string;
+    /** Verifies Propexo's webhooks (HMAC-SHA256); unset, the webhook route refuses everything. */
+    webhookSecret?: string;
+  };
+  /** Bearer token of the /admin routes; unset, they refuse everything. */
+  adminToken?: string;
+  /** Where the Node relay keeps its outbox (SQLite). */
+  dataDir: string;
+  /** Shared limits across relay processes; unset, limits are per process. */
+  redisUrl?: string;
+  delivery: { maxAgeMs: number; retentionMs: number; upstreamPerMinute: number };
   /** A Map, not a plain object, so a slug like `constructor` can never reach Object.prototype. */
   sites: ReadonlyMap<string, SiteConfig>;
   port: number;
@@ -102,6 +114,10 @@ const baseUrl = z.pipe(
   }),
 );
 
+function secret(min: number) {
+  return z.string().check(z.minLength(min, `must be at least ${min} characters`), z.regex(/^\S+$/, 'must not contain whitespace'));
+}
+
 /** One schema per env key: each is parsed alone so its issues are reported under its name. */
 const ENV_SCHEMAS = {
   PROPEXO_API_TOKEN: z.string().check(z.minLength(1, 'required'), z.regex(/^\S+$/, 'must not contain whitespace')),
@@ -115,6 +131,13 @@ const ENV_SCHEMAS = {
   UPSTREAM_TIMEOUT_MS: intString(100, 120_000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   WIDGET_DIR: z.string().check(z.minLength(1, 'must not be empty')),
+  DATA_DIR: z.string().check(z.minLength(1, 'must not be empty')),
+  RETENTION_DAYS: intString(1, 3650),
+  MAX_LEAD_AGE_HOURS: intString(1, 720),
+  UPSTREAM_RATE_PER_MINUTE: intString(1, 100_000),
+  REDIS_URL: z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')),
+  ADMIN_TOKEN: secret(16),
+  PROPEXO_WEBHOOK_SECRET: secret(8),
 } as const;
 
 type EnvKey = keyof typeof ENV_SCHEMAS;
@@ -218,6 +241,10 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   UPSTREAM_TIMEOUT_MS: '10000',
   LOG_LEVEL: 'info',
   WIDGET_DIR: 'dist/widget',
+  DATA_DIR: './data',
+  RETENTION_DAYS: '30',
+  MAX_LEAD_AGE_HOURS: '72',
+  UPSTREAM_RATE_PER_MINUTE: '120',
 };
 
 /** Parses the whole configuration; throws ConfigError listing every bad key. */
@@ -261,8 +288,21 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
 
   if (issues.length > 0 || !sites) throw new ConfigError(issues);
   const trusted = parsed.TRUSTED_IP_HEADER as string | undefined;
+  const optional = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
   return {
-    propexo: { token: parsed.PROPEXO_API_TOKEN as string, baseUrl: parsed.PROPEXO_BASE_URL as string },
+    propexo: {
+      token: parsed.PROPEXO_API_TOKEN as string,
+      baseUrl: parsed.PROPEXO_BASE_URL as string,
+      ...optional('webhookSecret', parsed.PROPEXO_WEBHOOK_SECRET),
+    },
+    ...optional('adminToken', parsed.ADMIN_TOKEN),
+    ...optional('redisUrl', parsed.REDIS_URL),
+    dataDir: parsed.DATA_DIR as string,
+    delivery: {
+      maxAgeMs: (parsed.MAX_LEAD_AGE_HOURS as number) * 3_600_000,
+      retentionMs: (parsed.RETENTION_DAYS as number) * 86_400_000,
+      upstreamPerMinute: parsed.UPSTREAM_RATE_PER_MINUTE as number,
+    },
     sites,
     port: parsed.PORT as number,
     host: parsed.HOST as string,

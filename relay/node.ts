@@ -1,26 +1,38 @@
 /**
- * The Node entry: configuration from the environment, in-memory limiter and store, the global fetch,
- * the socket's address (or a trusted header) as client IP, the widget from WIDGET_DIR.
- * `startRelay` is exported so the demo and end-to-end tests can run the relay in-process.
+ * The Node entry: configuration from the environment, the SQLite outbox in DATA_DIR, the limiter
+ * (Redis when REDIS_URL is set, else in memory), the deliverer running behind the requests, the
+ * socket's address (or a trusted header) as client IP, the widget from WIDGET_DIR.
+ * `startRelay` is exported so the demo and tests can run the relay in-process.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRelay, type RelayDeps } from './app.js';
 import { clientIpGetter } from './client-ip.js';
 import { ConfigError, parseConfig, type Env, type RelayConfig } from './config.js';
+import type { Sleep } from './delivery/budget.js';
+import { createDeliverer, type Deliverer } from './delivery/deliverer.js';
+import type { DeliveryPolicy } from './delivery/policy.js';
 import { createMemoryLimiter } from './limits/memory.js';
+import { createRedisLimiter } from './limits/redis.js';
+import type { RateLimiter } from './limits/types.js';
 import { createLogger } from './log.js';
 import { createFsAssets } from './node-assets.js';
-import { createMemoryLeadStore } from './store/memory.js';
+import { createPropexoClient } from './propexo/client.js';
+import { openSqliteLeadStore } from './store/sqlite.js';
+import type { LeadStore } from './store/types.js';
 
 export interface RunningRelay {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:8787. */
   url: string;
   config: RelayConfig;
   logger: RelayDeps['logger'];
+  store: LeadStore;
+  deliverer: Deliverer;
+  /** Stops accepting, lets the lead in hand finish, closes the outbox and the limiter. */
   close(): Promise<void>;
 }
 
@@ -31,44 +43,87 @@ export interface StartRelayOptions {
   wrap?: (relay: { fetch: FetchHandler }) => { fetch: FetchHandler };
 }
 
-/** Parses `env` (throws ConfigError), builds the relay and listens; overrides replace any dependency. */
-export async function startRelay(
-  env: Env,
-  overrides: Partial<Omit<RelayDeps, 'config'>> = {},
-  options: StartRelayOptions = {},
-): Promise<RunningRelay> {
+/** Any dependency can be replaced; tests pass a faster delivery policy or a fake upstream. */
+export interface RelayOverrides extends Partial<Omit<RelayDeps, 'config' | 'outbox'>> {
+  /** The upstream fetch (Propexo). */
+  fetch?: typeof fetch;
+  policy?: Partial<DeliveryPolicy>;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+/** The outbox file: one per relay process (its deliverer assumes it is the only one sending from it). */
+export const OUTBOX_FILE = 'outbox.sqlite';
+
+/** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
+export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
   const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
+  const secrets = [config.propexo.token, config.adminToken, config.propexo.webhookSecret].filter((s): s is string => !!s);
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets });
+  const clock = overrides.clock ?? Date;
+  const store = overrides.store ?? openOutbox(config.dataDir);
+  const redis = !overrides.limiter && config.redisUrl ? createRedisLimiter({ url: config.redisUrl, logger }) : undefined;
+  if (redis && !(await redis.ready())) logger.warn('redis.not_ready', { hint: 'limits are decided locally until Redis answers' });
+  const limiter: RateLimiter = overrides.limiter ?? redis ?? createMemoryLimiter({ clock });
+  const client = createPropexoClient({
+    baseUrl: config.propexo.baseUrl,
+    token: config.propexo.token,
+    fetch: overrides.fetch ?? globalThis.fetch,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
+  const deliverer = createDeliverer({
+    store,
+    client,
+    limiter,
+    sites: config.sites,
+    clock,
+    logger,
+    policy: { ...config.delivery, ...overrides.policy },
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.random ? { random: overrides.random } : {}),
+  });
   const socketIp = (c: Parameters<RelayDeps['getClientIp']>[0]) => getConnInfo(c).remote.address;
-  const deps: RelayDeps = {
+  const relayApp = createRelay({
     config,
-    fetch: globalThis.fetch,
-    clock: Date,
-    limiter: createMemoryLimiter(),
-    store: createMemoryLeadStore(),
-    logger: createLogger({ level: config.logLevel, secrets: [config.propexo.token] }),
-    getClientIp: clientIpGetter(config.trustedIpHeader, socketIp),
-    assets: createFsAssets(config.widgetDir),
-    ...overrides,
-  };
-  const relayApp = createRelay(deps);
+    clock,
+    limiter,
+    store,
+    logger,
+    getClientIp: overrides.getClientIp ?? clientIpGetter(config.trustedIpHeader, socketIp),
+    assets: overrides.assets ?? createFsAssets(config.widgetDir),
+    outbox: deliverer,
+    ...(overrides.newId ? { newId: overrides.newId } : {}),
+  });
   const app = options.wrap ? options.wrap(relayApp) : relayApp;
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
+  deliverer.start();
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
-  deps.logger.info('listening', { url, sites: [...config.sites.keys()] });
+  logger.info('listening', { url, sites: [...config.sites.keys()], outbox: overrides.store ? 'injected' : join(config.dataDir, OUTBOX_FILE), shared_limits: !!redis });
   return {
     url,
     config,
-    logger: deps.logger,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    logger,
+    store,
+    deliverer,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
-      }),
+      });
+      await deliverer.stop();
+      await store.close();
+      await redis?.close();
+    },
   };
+}
+
+function openOutbox(dataDir: string): LeadStore {
+  mkdirSync(dataDir, { recursive: true });
+  return openSqliteLeadStore(join(dataDir, OUTBOX_FILE));
 }
 
 function isMain(): boolean {

@@ -1,5 +1,6 @@
 /**
- * The upstream client for Propexo's Create Lead: ResMan (`POST /v1/leads/resman/`).
+ * The upstream client: Create Lead: ResMan (`POST /v1/leads/resman/`), the write job behind it
+ * (`write-status`, `retry-write`) and the lead search the outbox uses before it ever sends again.
  *
  * It never throws: every outcome is a value the caller must handle, and none of them (nor any log
  * line built from them) contains the token. It sends only the documented fields and never
@@ -7,6 +8,9 @@
  */
 import { FIELD_NAMES } from '../../contract/fields.js';
 import type { Submission } from '../../contract/submission.js';
+import { createPropexoRequest, type PropexoHttpOptions, type UpstreamFailure, type UpstreamRateInfo } from './http.js';
+
+export type { UpstreamFailure, UpstreamFailureKind, UpstreamRateInfo } from './http.js';
 
 /**
  * Every body field of Create Lead: ResMan: the four ids from the site's configuration, then the
@@ -24,45 +28,46 @@ export interface SiteIds {
 /** The wire body: the site's four ids plus the prospect's normalised fields. */
 export type ResmanLeadBody = SiteIds & Submission;
 
-export type CreateLeadFailureKind = 'rejected' | 'unauthorized' | 'rate_limited' | 'unavailable';
+export type CreateLeadResult = ({ ok: true; jobId: string; status: number } & UpstreamRateInfo) | UpstreamFailure;
 
-export interface UpstreamRateInfo {
-  /** `x-ratelimit-remaining`: requests left in Propexo's shared minute (the next issue paces on it). */
-  rateLimitRemaining?: number;
-  /** `x-ratelimit-limit`. */
-  rateLimitLimit?: number;
+export const WRITE_STATUSES = ['PENDING', 'SUCCESS', 'PARTIAL_SUCCESS', 'FAILURE'] as const;
+export type WriteStatus = (typeof WRITE_STATUSES)[number];
+
+export type WriteStatusResult =
+  | ({ ok: true; writeStatus: WriteStatus; errors: string[]; createdRecordId: string | null } & UpstreamRateInfo)
+  | UpstreamFailure;
+
+export type RetryWriteResult = ({ ok: true; success: boolean } & UpstreamRateInfo) | UpstreamFailure;
+
+/** What the outbox needs of a lead found in Propexo. */
+export interface FoundLead {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  email_1: string | null;
+  phone_1: string | null;
+  /** ISO time, when Propexo gives one. */
+  created_at: string | null;
 }
 
-export type CreateLeadResult =
-  | ({ ok: true; jobId: string; status: number } & UpstreamRateInfo)
-  | ({
-      ok: false;
-      kind: CreateLeadFailureKind;
-      /** Short machine-readable reason: `http_400`, `timeout`, `network_error`, `unreadable_body`, … */
-      reason: string;
-      status?: number;
-      /** Propexo's error body (for 4xx), for the operator's log; may hold prospect data, log it masked. */
-      details?: unknown;
-      /**
-       * True when Propexo may have queued the write anyway (timeout, reset, 5xx, a 2xx we could not
-       * read): re-sending could create a second prospect, so the outbox must check before retrying.
-       */
-      maybeDelivered: boolean;
-      /** From a `Retry-After` header, if Propexo sent one (it is not documented). */
-      retryAfterSeconds?: number;
-    } & UpstreamRateInfo);
+export interface LeadQuery {
+  integration_id: string;
+  property_id: string;
+  /** One of the two: Propexo filters on either (phone as 10 digits). */
+  email_1?: string;
+  phone_1?: string;
+}
+
+export type FindLeadsResult = ({ ok: true; leads: FoundLead[] } & UpstreamRateInfo) | UpstreamFailure;
 
 export interface PropexoClient {
   createLead(body: ResmanLeadBody): Promise<CreateLeadResult>;
+  writeStatus(jobId: string): Promise<WriteStatusResult>;
+  retryWrite(jobId: string): Promise<RetryWriteResult>;
+  findLeads(query: LeadQuery): Promise<FindLeadsResult>;
 }
 
-export interface PropexoClientOptions {
-  /** Without a trailing slash, e.g. https://api.propexo.com. */
-  baseUrl: string;
-  token: string;
-  fetch: typeof fetch;
-  timeoutMs: number;
-}
+export type PropexoClientOptions = PropexoHttpOptions;
 
 const FIELD_SET: ReadonlySet<string> = new Set(RESMAN_LEAD_FIELDS);
 
@@ -75,20 +80,6 @@ export function documentedBody(body: ResmanLeadBody): Record<string, unknown> {
   return out;
 }
 
-const intHeader = (headers: Headers, name: string): number | undefined => {
-  const v = headers.get(name);
-  return v !== null && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined;
-};
-
-function rateInfo(headers: Headers): UpstreamRateInfo {
-  const info: UpstreamRateInfo = {};
-  const remaining = intHeader(headers, 'x-ratelimit-remaining');
-  const limit = intHeader(headers, 'x-ratelimit-limit');
-  if (remaining !== undefined) info.rateLimitRemaining = remaining;
-  if (limit !== undefined) info.rateLimitLimit = limit;
-  return info;
-}
-
 /** `meta.job_id` (ResMan page) or `job_id` (generic OpenAPI), whichever Propexo sends. */
 function readJobId(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
@@ -97,101 +88,75 @@ function readJobId(body: unknown): string | undefined {
   return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
-type Attempt = { response: Response; text: string | undefined } | { error: 'timeout' | 'network_error'; code?: string };
+/** A 2xx whose body is not what Propexo documents: for a create, the write may well be queued. */
+const unreadable = (status: number, rate: UpstreamRateInfo, maybeDelivered: boolean): UpstreamFailure => ({
+  ok: false,
+  kind: 'unavailable',
+  reason: 'unreadable_body',
+  status,
+  maybeDelivered,
+  ...rate,
+});
+
+const rateOf = (r: UpstreamRateInfo): UpstreamRateInfo => {
+  const info: UpstreamRateInfo = {};
+  if (r.rateLimitRemaining !== undefined) info.rateLimitRemaining = r.rateLimitRemaining;
+  if (r.rateLimitLimit !== undefined) info.rateLimitLimit = r.rateLimitLimit;
+  return info;
+};
 
 export function createPropexoClient(options: PropexoClientOptions): PropexoClient {
-  const { token, timeoutMs } = options;
-  const doFetch = options.fetch;
-  const url = `${options.baseUrl}/v1/leads/resman/`;
+  const request = createPropexoRequest(options);
+  const job = (jobId: string) => encodeURIComponent(jobId);
 
-  async function attempt(body: string, signal: AbortSignal): Promise<Attempt> {
-    try {
-      const response = await doFetch(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-        body,
-        signal,
-        // A redirect would be a misconfigured base URL; following it could turn the POST into a GET.
-        redirect: 'manual',
-      });
-      let text: string | undefined;
-      try {
-        text = await response.text();
-      } catch {
-        text = undefined;
-      }
-      if (signal.aborted) return { error: 'timeout' };
-      return { response, text };
-    } catch (err) {
-      if (signal.aborted) return { error: 'timeout' };
-      // Only a bare system code such as ECONNREFUSED is kept: error messages may quote the request.
-      const code = (err as { cause?: { code?: unknown } })?.cause?.code;
-      return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? { error: 'network_error', code } : { error: 'network_error' };
-    }
-  }
+  return {
+    async createLead(lead) {
+      const res = await request('POST', '/v1/leads/resman/', documentedBody(lead));
+      if (!res.ok) return res;
+      const jobId = readJobId(res.json);
+      return jobId === undefined ? unreadable(res.status, rateOf(res), true) : { ok: true, jobId, status: res.status, ...rateOf(res) };
+    },
 
-  // Propexo's error bodies are returned for the log; one echoing our Authorization header must not
-  // carry the token out of this module.
-  function withoutToken(value: unknown): unknown {
-    const text = JSON.stringify(value);
-    const escaped = JSON.stringify(token).slice(1, -1);
-    if (!text.includes(token) && !text.includes(escaped)) return value;
-    return JSON.parse(text.split(escaped).join('[redacted]').split(token).join('[redacted]'));
-  }
+    async writeStatus(jobId) {
+      const res = await request('GET', `/v1/admin/write-status/${job(jobId)}`);
+      if (!res.ok) return res;
+      const body = (res.json ?? {}) as { write_status?: unknown; errors?: unknown; created_record_id?: unknown };
+      const writeStatus = WRITE_STATUSES.find((s) => s === body.write_status);
+      if (!writeStatus) return unreadable(res.status, rateOf(res), false);
+      const errors = Array.isArray(body.errors) ? body.errors.map(String) : [];
+      return { ok: true, writeStatus, errors, createdRecordId: str(body.created_record_id), ...rateOf(res) };
+    },
 
-  async function createLead(lead: ResmanLeadBody): Promise<CreateLeadResult> {
-    const body = JSON.stringify(documentedBody(lead));
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // The race guards against a fetch that ignores its signal, as some test doubles and proxies do.
-    const timeout = new Promise<Attempt>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve({ error: 'timeout' });
-      }, timeoutMs);
-    });
-    let outcome: Attempt;
-    try {
-      outcome = await Promise.race([attempt(body, controller.signal), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    async retryWrite(jobId) {
+      const res = await request('POST', `/v1/admin/retry-write/${job(jobId)}`);
+      if (!res.ok) return res;
+      const success = (res.json as { success?: unknown } | undefined)?.success;
+      return typeof success === 'boolean' ? { ok: true, success, ...rateOf(res) } : unreadable(res.status, rateOf(res), true);
+    },
 
-    if ('error' in outcome) {
-      const reason = outcome.code ? `${outcome.error}:${outcome.code}` : outcome.error;
-      return { ok: false, kind: 'unavailable', reason, maybeDelivered: true };
-    }
-    const { response, text } = outcome;
-    const status = response.status;
-    const rate = rateInfo(response.headers);
-    const json = text === undefined ? undefined : parseJson(text);
-
-    if (status >= 200 && status < 300) {
-      const jobId = readJobId(json);
-      if (jobId !== undefined) return { ok: true, jobId, status, ...rate };
-      // Propexo answered success but we cannot tell which job: the write may well be queued.
-      return { ok: false, kind: 'unavailable', reason: 'unreadable_body', status, maybeDelivered: true, ...rate };
-    }
-
-    const failure = { status, reason: `http_${status}`, ...rate };
-    const retryAfter = intHeader(response.headers, 'retry-after');
-    if (retryAfter !== undefined) Object.assign(failure, { retryAfterSeconds: retryAfter });
-    const details = typeof json === 'object' && json !== null ? withoutToken((json as { error?: unknown }).error ?? json) : undefined;
-
-    if (status === 401 || status === 403) return { ok: false, kind: 'unauthorized', maybeDelivered: false, ...failure };
-    if (status === 429) return { ok: false, kind: 'rate_limited', maybeDelivered: false, ...failure };
-    if (status === 408 || status >= 500) return { ok: false, kind: 'unavailable', maybeDelivered: status >= 500, ...failure };
-    // 400 (documented) and every other 4xx or 3xx: Propexo refused what the relay sent.
-    return { ok: false, kind: 'rejected', maybeDelivered: false, ...failure, ...(details === undefined ? {} : { details }) };
-  }
-
-  return { createLead };
+    async findLeads(query) {
+      const params = new URLSearchParams({ integration_id: query.integration_id, property_id: query.property_id });
+      if (query.email_1 !== undefined) params.set('email_1', query.email_1);
+      if (query.phone_1 !== undefined) params.set('phone_1', query.phone_1);
+      params.set('limit', '250');
+      params.set('order-by', 'created_at:desc');
+      const res = await request('GET', `/v1/leads/?${params}`);
+      if (!res.ok) return res;
+      const results = (res.json as { results?: unknown } | undefined)?.results;
+      if (!Array.isArray(results)) return unreadable(res.status, rateOf(res), false);
+      const leads = results
+        .filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && typeof r.id === 'string')
+        .map((r) => ({
+          id: r.id as string,
+          first_name: str(r.first_name),
+          last_name: str(r.last_name),
+          email_1: str(r.email_1),
+          phone_1: str(r.phone_1),
+          created_at: str(r.created_at),
+        }));
+      return { ok: true, leads, ...rateOf(res) };
+    },
+  };
 }

@@ -1,60 +1,294 @@
 /**
- * An in-memory LeadStore: for tests and a single Node process. It forgets everything on restart,
- * which is why the next issue replaces it with a durable outbox.
+ * An in-memory LeadStore: for tests, and for a relay run without a DATA_DIR. It forgets everything
+ * on restart, so it is no outbox for production: use relay/store/sqlite.ts there.
+ *
+ * It is also the reference for the store's semantics: relay/store/sqlite.ts follows it exactly (one
+ * behaviour suite runs against both), and the input checks both use live here, in a module with no
+ * dependencies, so that importing them never loads SQLite.
  */
-import type { InsertResult, LeadPatch, LeadRecord, LeadStatus, LeadStore } from './types.js';
+import {
+  LEAD_STATUSES,
+  type AcceptOutcome,
+  type AcceptWindows,
+  type LeadListFilter,
+  type LeadPatch,
+  type LeadRecord,
+  type LeadStatus,
+  type LeadStore,
+} from './types.js';
 
 export interface MemoryLeadStore extends LeadStore {
-  /** Every record, oldest first (copies): for tests and the demo. */
+  /** Every record, oldest first (copies): for tests and the demo. Still works after close(). */
   all(): LeadRecord[];
 }
 
-// Records are copied in and out so a caller mutating its object cannot change what is stored.
-const copy = (r: LeadRecord): LeadRecord => ({ ...r, submission: { ...r.submission } });
+export interface MemoryLeadStoreOptions {
+  /**
+   * Accepted for symmetry with the relay's other parts; the store itself reads no clock (every time
+   * it keeps or compares comes from the caller's record, patch or windows), exactly like SQLite.
+   */
+  clock?: { now(): number };
+}
 
-export function createMemoryLeadStore(): MemoryLeadStore {
-  const byId = new Map<string, LeadRecord>();
-  const byKey = new Map<string, string>();
-  // Site slugs cannot contain a newline, so this joins without ambiguity.
-  const keyOf = (site: string, key: string) => `${site}\n${key}`;
+// ---- Shared with relay/store/sqlite.ts: field lists, input checks, limits -------------------------
+
+type Kind = 'string' | 'number';
+/** Fields a patch may change, with their type and whether they are optional (may be cleared). */
+export const PATCH_FIELDS = {
+  status: { kind: 'string', optional: false },
+  submission: { kind: 'object', optional: false },
+  updated_at: { kind: 'number', optional: false },
+  age_from: { kind: 'number', optional: false },
+  next_attempt_at: { kind: 'number', optional: false },
+  attempts: { kind: 'number', optional: false },
+  in_doubt_since: { kind: 'number', optional: true },
+  job_id: { kind: 'string', optional: true },
+  checks: { kind: 'number', optional: false },
+  write_retries: { kind: 'number', optional: false },
+  created_record_id: { kind: 'string', optional: true },
+  confirmed_at: { kind: 'number', optional: true },
+  error: { kind: 'string', optional: true },
+  error_detail: { kind: 'string', optional: true },
+} as const satisfies Record<keyof LeadPatch, { kind: Kind | 'object'; optional: boolean }>;
+
+export type PatchField = keyof typeof PATCH_FIELDS;
+export const PATCH_FIELD_NAMES = Object.keys(PATCH_FIELDS) as PatchField[];
+
+/** The optional fields of a record: stored as NULL, returned absent. */
+export const OPTIONAL_FIELDS = ['idempotency_key', ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional)] as const;
+
+const isStatus = (v: unknown): v is LeadStatus => (LEAD_STATUSES as readonly unknown[]).includes(v);
+const isPlainObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkValue(field: string, kind: Kind | 'object', value: unknown): void {
+  const ok =
+    field === 'status'
+      ? isStatus(value)
+      : kind === 'number'
+        ? typeof value === 'number' && !Number.isNaN(value)
+        : kind === 'string'
+          ? typeof value === 'string'
+          : isPlainObject(value);
+  if (!ok) throw new TypeError(`lead store: invalid ${field}`);
+}
+
+/**
+ * Refuses a record that does not have the shape of a LeadRecord, before anything is written, so a
+ * bug elsewhere cannot store half a lead. The message names the field, never its value.
+ */
+export function assertLeadRecord(record: LeadRecord): void {
+  if (!isPlainObject(record)) throw new TypeError('lead store: a record must be an object');
+  for (const field of ['id', 'site'] as const) {
+    if (typeof record[field] !== 'string' || record[field] === '') throw new TypeError(`lead store: invalid ${field}`);
+  }
+  if (record.idempotency_key != null) checkValue('idempotency_key', 'string', record.idempotency_key);
+  if (!Array.isArray(record.fingerprints) || !record.fingerprints.every((f) => typeof f === 'string')) {
+    throw new TypeError('lead store: invalid fingerprints');
+  }
+  checkValue('created_at', 'number', record.created_at);
+  for (const field of PATCH_FIELD_NAMES) {
+    const value = record[field];
+    const spec = PATCH_FIELDS[field];
+    if (value == null && spec.optional) continue;
+    checkValue(field, spec.kind, value);
+  }
+}
+
+/** Refuses a patch value of the wrong type; absent, undefined and null values are not checked. */
+export function assertLeadPatch(patch: LeadPatch): void {
+  if (!isPlainObject(patch)) throw new TypeError('lead store: a patch must be an object');
+  for (const field of PATCH_FIELD_NAMES) {
+    const value = patch[field];
+    if (value != null) checkValue(field, PATCH_FIELDS[field].kind, value);
+  }
+}
+
+export function assertWindows(w: AcceptWindows): void {
+  for (const field of ['now', 'keyWindowMs', 'dedupeWindowMs'] as const) {
+    if (!isPlainObject(w) || typeof w[field] !== 'number' || Number.isNaN(w[field])) {
+      throw new TypeError(`lead store: invalid ${field}`);
+    }
+  }
+}
+
+/** A whole number of rows for LIMIT: NaN and negatives give 0, fractions round down. */
+export function rowLimit(limit: number): number {
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit <= 0) return 0;
+  return Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
+}
+
+export const LIST_DEFAULT_LIMIT = 100;
+export const LIST_MAX_LIMIT = 1000;
+export const listLimit = (filter: LeadListFilter): number =>
+  Math.min(filter.limit === undefined ? LIST_DEFAULT_LIMIT : rowLimit(filter.limit), LIST_MAX_LIMIT);
+
+/** Zero for every status, so a status nobody is in still shows up. */
+export const emptyCounts = (): Record<LeadStatus, number> =>
+  Object.fromEntries(LEAD_STATUSES.map((s) => [s, 0])) as Record<LeadStatus, number>;
+
+// ---- The memory store -----------------------------------------------------------------------------
+
+/**
+ * What is kept for a lead: the record's own fields only, optional ones absent when unset, and the
+ * submission as JSON text, exactly as SQLite keeps it. Reading parses it again, so every record
+ * handed out is a deep copy and round-trips through JSON the same way the SQLite store's do.
+ */
+type Stored = Omit<LeadRecord, 'submission'> & { submission: string };
+
+function toStored(record: LeadRecord): Stored {
+  const stored = {
+    id: record.id,
+    site: record.site,
+    fingerprints: [...record.fingerprints],
+    created_at: record.created_at,
+  } as Stored;
+  if (record.idempotency_key != null) stored.idempotency_key = record.idempotency_key;
+  for (const field of PATCH_FIELD_NAMES) {
+    const value = record[field];
+    if (value == null) continue;
+    (stored as unknown as Record<string, unknown>)[field] = field === 'submission' ? JSON.stringify(value) : value;
+  }
+  return stored;
+}
+
+function toRecord(stored: Stored): LeadRecord {
+  return { ...stored, fingerprints: [...stored.fingerprints], submission: JSON.parse(stored.submission) };
+}
+
+/** Oldest first: created_at, then id (the same order SQLite's `ORDER BY created_at, id` gives). */
+const oldestFirst = (a: Stored, b: Stored): number =>
+  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export function createMemoryLeadStore(options: MemoryLeadStoreOptions = {}): MemoryLeadStore {
+  void options;
+  const byId = new Map<string, Stored>();
+  let closed = false;
+
+  // Like the SQLite store after close(): every method refuses.
+  const open = () => {
+    if (closed) throw new Error('lead store is closed');
+  };
+  const first = (matches: Stored[]): Stored | undefined => matches.sort(oldestFirst)[0];
+  const byKey = (site: string, key: string, since: number) =>
+    first([...byId.values()].filter((r) => r.site === site && r.idempotency_key === key && r.created_at >= since));
 
   return {
-    all: () => [...byId.values()].map(copy),
+    all: () => [...byId.values()].sort(oldestFirst).map(toRecord),
 
-    async insert(record: LeadRecord): Promise<InsertResult> {
-      if (byId.has(record.id)) throw new Error(`lead ${record.id} already exists`);
-      if (record.idempotency_key !== undefined) {
-        const k = keyOf(record.site, record.idempotency_key);
-        const existingId = byKey.get(k);
-        const existing = existingId === undefined ? undefined : byId.get(existingId);
-        if (existing) return { inserted: false, existing: copy(existing) };
-        byKey.set(k, record.id);
+    async accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome> {
+      open();
+      assertLeadRecord(record);
+      assertWindows(windows);
+      // Nothing awaits between the checks and the write: one step for every caller in this process.
+      // Windows include their start: a lead created at or after `since` (= now - window) matches.
+      if (record.idempotency_key != null) {
+        const match = byKey(record.site, record.idempotency_key, windows.now - windows.keyWindowMs);
+        if (match) return { record: toRecord(match), created: false };
       }
-      byId.set(record.id, copy(record));
-      return { inserted: true, record: copy(record) };
+      if (record.fingerprints.length > 0) {
+        const since = windows.now - windows.dedupeWindowMs;
+        const wanted = new Set(record.fingerprints);
+        const match = first(
+          [...byId.values()].filter((r) => r.site === record.site && r.created_at >= since && r.fingerprints.some((f) => wanted.has(f))),
+        );
+        if (match) return { record: toRecord(match), created: false };
+      }
+      if (byId.has(record.id)) throw new Error('lead store: a lead with this id already exists');
+      const stored = toStored(record);
+      byId.set(stored.id, stored);
+      return { record: toRecord(stored), created: true };
     },
 
     async get(id: string): Promise<LeadRecord | null> {
+      open();
       const r = byId.get(id);
-      return r ? copy(r) : null;
+      return r ? toRecord(r) : null;
+    },
+
+    async findByIdempotencyKey(site: string, key: string, since: number): Promise<LeadRecord | null> {
+      open();
+      const r = byKey(site, key, since);
+      return r ? toRecord(r) : null;
+    },
+
+    async findByJobId(jobId: string): Promise<LeadRecord | null> {
+      open();
+      // Should a job id ever be on two leads, the newest wins (as in SQLite).
+      const matches = [...byId.values()].filter((r) => r.job_id === jobId).sort(oldestFirst);
+      const r = matches[matches.length - 1];
+      return r ? toRecord(r) : null;
+    },
+
+    async due(now: number, limit: number): Promise<LeadRecord[]> {
+      open();
+      return [...byId.values()]
+        .filter((r) => (r.status === 'queued' || r.status === 'sent') && r.next_attempt_at <= now)
+        .sort((a, b) => a.next_attempt_at - b.next_attempt_at || oldestFirst(a, b))
+        .slice(0, rowLimit(limit))
+        .map(toRecord);
+    },
+
+    async nextDueAt(): Promise<number | null> {
+      open();
+      let min: number | null = null;
+      for (const r of byId.values()) {
+        if ((r.status === 'queued' || r.status === 'sent') && (min === null || r.next_attempt_at < min)) min = r.next_attempt_at;
+      }
+      return min;
     },
 
     async update(id: string, patch: LeadPatch, options: { ifStatus?: LeadStatus } = {}): Promise<LeadRecord | null> {
+      open();
+      assertLeadPatch(patch);
       const r = byId.get(id);
       if (!r) return null;
       if (options.ifStatus !== undefined && r.status !== options.ifStatus) return null;
-      const next: LeadRecord = { ...r, ...patch };
-      // Only optional fields can be cleared; a required one patched with undefined keeps its value.
-      for (const key of ['job_id', 'error'] as const) if (key in patch && patch[key] === undefined) delete next[key];
-      for (const key of ['status', 'updated_at', 'attempts', 'submission'] as const) if (next[key] === undefined) (next as unknown as Record<string, unknown>)[key] = r[key];
+      const next: Stored = { ...r };
+      const target = next as unknown as Record<string, unknown>;
+      for (const field of PATCH_FIELD_NAMES) {
+        if (!(field in patch)) continue;
+        const value = patch[field];
+        // undefined (or null) clears an optional field; on a required one it changes nothing.
+        if (value == null) {
+          if (PATCH_FIELDS[field].optional) delete target[field];
+        } else {
+          target[field] = field === 'submission' ? JSON.stringify(value) : value;
+        }
+      }
       byId.set(id, next);
-      return copy(next);
+      return toRecord(next);
     },
 
-    async findByIdempotencyKey(site: string, key: string): Promise<LeadRecord | null> {
-      const id = byKey.get(keyOf(site, key));
-      const r = id === undefined ? undefined : byId.get(id);
-      return r ? copy(r) : null;
+    async list(filter: LeadListFilter = {}): Promise<LeadRecord[]> {
+      open();
+      return [...byId.values()]
+        .filter((r) => (filter.status === undefined || r.status === filter.status) && (filter.site === undefined || r.site === filter.site))
+        .sort((a, b) => oldestFirst(b, a))
+        .slice(0, listLimit(filter))
+        .map(toRecord);
+    },
+
+    async counts(): Promise<Record<LeadStatus, number>> {
+      open();
+      const counts = emptyCounts();
+      for (const r of byId.values()) counts[r.status] += 1;
+      return counts;
+    },
+
+    async purgeConfirmed(before: number): Promise<number> {
+      open();
+      let removed = 0;
+      for (const [id, r] of byId) {
+        if (r.status === 'confirmed' && r.confirmed_at !== undefined && r.confirmed_at < before) {
+          byId.delete(id);
+          removed += 1;
+        }
+      }
+      return removed;
+    },
+
+    async close(): Promise<void> {
+      closed = true;
     },
   };
 }

@@ -1,59 +1,84 @@
+/** A lead is stored once: by Idempotency-Key for 24 hours, by content for 10 minutes. */
 import { describe, expect, it } from 'vitest';
-import { VALID_LEAD, buildRelay, errorOf, okResponse, postLead } from './fixtures.js';
+import { ORIGIN, VALID_LEAD, buildRelay, errorOf, postLead } from './fixtures.js';
 
-describe('idempotency', () => {
-  const KEY = 'fill_0b3c9e2a-1f44';
+const KEY = '4f0c2b9e-1d3a-4c5b-8e7f-112233445566';
+const HOUR = 3_600_000;
 
-  it('a key already sent is answered the same, nothing stored or sent again', async () => {
-    const { app, upstream, store } = buildRelay();
+describe('one lead per fill', () => {
+  it('a repeated key gets the first answer, stores nothing, and is not held back by the limits', async () => {
+    const { app, store } = buildRelay();
     const first = await postLead(app, VALID_LEAD, { key: KEY });
     expect(first.status).toBe(202);
-    const firstBody = await first.json();
-    const again = await postLead(app, VALID_LEAD, { key: KEY });
-    expect(again.status).toBe(202);
-    expect(await again.json()).toEqual(firstBody);
-    expect(upstream.calls).toHaveLength(1);
+    const body = await first.json();
+    // Past the per-IP limit of 3: a browser retrying what it already sent must still get its receipt.
+    for (let i = 0; i < 5; i++) {
+      const again = await postLead(app, { ...VALID_LEAD, notes: `edited ${i}` }, { key: KEY });
+      expect(again.status).toBe(202);
+      expect(await again.json()).toEqual(body);
+    }
     expect(store.all()).toHaveLength(1);
+    expect(store.all()[0]!.submission.notes).toBe('We have a cat.');
   });
 
-  it('keys are per site, and a different key is a new lead', async () => {
-    const { app, upstream } = buildRelay();
+  it('the replay answers the lead\'s current status', async () => {
+    const { app, deliver } = buildRelay();
+    const { id } = await (await postLead(app, VALID_LEAD, { key: KEY })).json();
+    await deliver();
+    expect(await (await postLead(app, VALID_LEAD, { key: KEY })).json()).toEqual({ id, status: 'confirmed' });
+  });
+
+  it('keys are per site, and expire after 24 hours', async () => {
+    const { app, store, clock } = buildRelay({ ip: () => `198.51.100.${store.all().length + 1}` });
     await postLead(app, VALID_LEAD, { key: KEY });
-    await postLead(app, VALID_LEAD, { key: `${KEY}-2` });
     await postLead(app, VALID_LEAD, { key: KEY, site: 'pine-ridge', origin: 'https://pineridge.example' });
-    expect(upstream.calls).toHaveLength(3);
-  });
-
-  it('a failed lead is retried under the same key and then replayed', async () => {
-    const { app, upstream, store } = buildRelay({ handler: () => new Response('busy', { status: 503 }) });
-    const first = await postLead(app, VALID_LEAD, { key: KEY });
-    expect(first.status).toBe(503);
-    expect(store.all()[0]).toMatchObject({ status: 'failed', error: 'unavailable:http_503', attempts: 1 });
-
-    upstream.respond(() => okResponse('job_retry'));
-    const second = await postLead(app, VALID_LEAD, { key: KEY });
-    expect(second.status).toBe(202);
-    expect(await second.json()).toEqual({ id: 'ld_test1', status: 'sent' });
-    expect(store.all()).toHaveLength(1);
-    expect(store.all()[0]).toMatchObject({ status: 'sent', job_id: 'job_retry', attempts: 2 });
-    expect(store.all()[0]!.error).toBeUndefined();
-
+    expect(store.all().map((l) => l.site)).toEqual(['oak-grove', 'pine-ridge']);
+    clock.advance(24 * HOUR + 1);
     await postLead(app, VALID_LEAD, { key: KEY });
-    expect(upstream.calls).toHaveLength(2);
+    expect(store.all()).toHaveLength(3);
   });
 
-  it('two concurrent requests with one key send once', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const { app, upstream } = buildRelay({ handler: async () => (await gate, okResponse()) });
-    const a = postLead(app, VALID_LEAD, { key: KEY });
-    const b = postLead(app, VALID_LEAD, { key: KEY });
-    const second = await b;
-    expect(second.status).toBe(503);
-    expect(second.headers.get('retry-after')).toBe('2');
-    expect((await errorOf(second)).code).toBe('upstream_unavailable');
-    release();
-    expect((await a).status).toBe(202);
-    expect(upstream.calls).toHaveLength(1);
+  it('the same person within ten minutes is the same lead, whatever the key or the notes', async () => {
+    const { app, store, clock } = buildRelay({ ip: () => `198.51.100.${store.all().length + 1}` });
+    const a = await (await postLead(app, VALID_LEAD, { key: 'fill-aaaaaaaa' })).json();
+    // Same names and phone, different email and notes: a second tab, a reload, a double tap.
+    const sameByPhone = { ...VALID_LEAD, first_name: 'jane', email_1: 'jdoe@work.com', notes: 'Also a dog.' };
+    const b = await (await postLead(app, sameByPhone, { key: 'fill-bbbbbbbb' })).json();
+    expect(b).toEqual(a);
+    const someoneElse = await (await postLead(app, { ...VALID_LEAD, first_name: 'John' })).json();
+    expect(someoneElse.id).not.toBe(a.id);
+    clock.advance(10 * 60_000 + 1);
+    const later = await (await postLead(app, VALID_LEAD)).json();
+    expect(later.id).not.toBe(a.id);
+    expect(store.all()).toHaveLength(3);
+  });
+
+  it('twenty concurrent requests with one key store one lead', async () => {
+    const { app, store } = buildRelay({ ip: () => undefined });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postLead(app, VALID_LEAD, { key: KEY })));
+    const ids = new Set(await Promise.all(answers.filter((r) => r.status === 202).map(async (r) => (await r.json()).id)));
+    expect(ids.size).toBe(1);
+    expect(store.all()).toHaveLength(1);
+  });
+});
+
+describe('GET /v1/sites/:site/leads/:id (receipt)', () => {
+  it('tells the status and nothing else, to allowed origins of the lead\'s own site', async () => {
+    const { app, deliver } = buildRelay();
+    const { id } = await (await postLead(app, VALID_LEAD)).json();
+    const get = (site = 'oak-grove', origin = ORIGIN) => app.request(`/v1/sites/${site}/leads/${id}`, { headers: { origin } });
+
+    const queued = await get();
+    expect(queued.status).toBe(200);
+    expect(await queued.json()).toEqual({ id, status: 'queued' });
+    expect(queued.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    await deliver();
+    expect(await (await get()).json()).toEqual({ id, status: 'confirmed' });
+
+    expect((await get('pine-ridge', 'https://pineridge.example')).status).toBe(404);
+    expect((await errorOf(await get('oak-grove', 'https://evil.example'))).code).toBe('origin_not_allowed');
+    const unknown = await app.request('/v1/sites/oak-grove/leads/ld_nope', { headers: { origin: ORIGIN } });
+    expect(unknown.status).toBe(404);
+    expect((await errorOf(unknown)).code).toBe('not_found');
   });
 });

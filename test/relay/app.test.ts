@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isErrorEnvelope } from '../../contract/errors.js';
+import { createRelay } from '../../relay/app.js';
+import { parseConfig } from '../../relay/config.js';
+import { createMemoryLimiter } from '../../relay/limits/memory.js';
+import { createLogger } from '../../relay/log.js';
+import { createMemoryLeadStore } from '../../relay/store/memory.js';
 import {
-  ORIGIN, SITE_IDS, TOKEN, VALID_LEAD, accessControlHeaders, buildRelay, errorOf, okResponse, postLead,
+  ORIGIN, SITE_IDS, TOKEN, VALID_LEAD, accessControlHeaders, buildRelay, errorOf, manualClock, postLead, propexoLike, testEnv,
 } from './fixtures.js';
 
 describe('health and routing', () => {
@@ -15,7 +20,7 @@ describe('health and routing', () => {
 
   it('unknown routes are a 404 envelope', async () => {
     const { app } = buildRelay();
-    for (const path of ['/', '/nope', '/v1/sites/oak-grove', '/v1/sites/oak-grove/leads/extra']) {
+    for (const path of ['/', '/nope', '/v1/sites/oak-grove', '/v1/sites/oak-grove/leads/x/extra']) {
       const res = await app.request(path);
       expect(res.status, path).toBe(404);
       const body = await res.json();
@@ -61,7 +66,7 @@ describe('OPTIONS /v1/sites/:site/leads (CORS preflight)', () => {
       const res = await preflight(app, origin);
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBe(origin);
-      expect(res.headers.get('access-control-allow-methods')).toBe('POST');
+      expect(res.headers.get('access-control-allow-methods')).toBe('GET,POST');
       expect(res.headers.get('access-control-allow-headers')).toBe('Content-Type,Idempotency-Key');
       expect(res.headers.get('access-control-max-age')).toBe('600');
       expect(res.headers.get('vary')).toContain('Origin');
@@ -89,16 +94,19 @@ describe('OPTIONS /v1/sites/:site/leads (CORS preflight)', () => {
 });
 
 describe('POST /v1/sites/:site/leads: success', () => {
-  it('sends exactly the documented body to Propexo and answers 202', async () => {
-    const { app, upstream, store } = buildRelay();
+  it('answers 202 queued once stored; the deliverer then sends exactly the documented body', async () => {
+    const { app, upstream, store, deliver } = buildRelay();
     const res = await postLead(app, VALID_LEAD);
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ id: 'ld_test1', status: 'sent' });
+    expect(await res.json()).toEqual({ id: 'ld_test1', status: 'queued' });
+    expect(store.all()).toMatchObject([{ id: 'ld_test1', status: 'queued', attempts: 0 }]);
+    expect(upstream.calls).toHaveLength(0);
+    await deliver();
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(res.headers.get('ratelimit-policy')).toBe('"ip";q=3;w=600, "site";q=10;w=60');
     expect(res.headers.get('ratelimit')).toBe('"ip";r=2;t=600, "site";r=9;t=60');
 
-    expect(upstream.calls).toHaveLength(1);
+    expect(upstream.calls).toHaveLength(2); // the create, then one write-status check
     const call = upstream.calls[0]!;
     expect(call.method).toBe('POST');
     expect(call.url).toBe('https://propexo.test/v1/leads/resman/');
@@ -118,22 +126,24 @@ describe('POST /v1/sites/:site/leads: success', () => {
     });
 
     const [record] = store.all();
-    expect(record).toMatchObject({ id: 'ld_test1', site: 'oak-grove', status: 'sent', job_id: 'job_abc123', attempts: 1 });
+    expect(record).toMatchObject({ id: 'ld_test1', site: 'oak-grove', status: 'confirmed', job_id: 'job_1', attempts: 1 });
   });
 
   it('uses each site’s own ids', async () => {
-    const { app, upstream } = buildRelay();
+    const { app, upstream, deliver } = buildRelay();
     const res = await postLead(app, VALID_LEAD, { site: 'pine-ridge', origin: 'https://pineridge.example' });
     expect(res.status).toBe(202);
+    await deliver();
     expect(upstream.calls[0]!.body).toMatchObject({
       integration_id: 'int_pine', property_id: 'prop_pine', employee_id: 'emp_pine', lead_source_id: 'src_pine',
     });
   });
 
   it('accepts a charset parameter and reads job_id from the generic shape too', async () => {
-    const { app, store } = buildRelay({ handler: () => Response.json({ job_id: 'job_generic', data: {} }) });
+    const { app, store, deliver } = buildRelay({ handler: propexoLike({ create: () => Response.json({ job_id: 'job_generic', data: {} }) }) });
     const res = await postLead(app, VALID_LEAD, { contentType: 'Application/JSON; charset=utf-8' });
     expect(res.status).toBe(202);
+    await deliver();
     expect(store.all()[0]!.job_id).toBe('job_generic');
   });
 });
@@ -226,7 +236,7 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
 
   it('per-IP limit → 429 with Retry-After and RateLimit headers; other IPs pass', async () => {
     let ip = '198.51.100.1';
-    const { app, clock, upstream } = buildRelay({ ip: () => ip });
+    const { app, clock, store } = buildRelay({ ip: () => ip });
     for (let i = 0; i < 3; i++) expect((await postLead(app, VALID_LEAD)).status).toBe(202);
     clock.advance(100_000);
     const res = await postLead(app, VALID_LEAD);
@@ -237,7 +247,7 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
     expect(res.headers.get('ratelimit')).toBe('"ip";r=0;t=500');
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After');
-    expect(upstream.calls).toHaveLength(3);
+    expect(store.all()).toHaveLength(1); // the same lead three times is one lead, but three requests
 
     ip = '198.51.100.2';
     expect((await postLead(app, VALID_LEAD)).status).toBe(202);
@@ -318,5 +328,26 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
     expect(error.fields.every((f) => typeof f.message === 'string' && f.message.length > 0)).toBe(true);
     expect(upstream.calls).toHaveLength(0);
     expect(store.all()).toHaveLength(0);
+  });
+});
+
+describe('unexpected failures', () => {
+  it('a throwing store → 500 internal_error, logged, no stack in the answer', async () => {
+    const lines: string[] = [];
+    const app = createRelay({
+      config: parseConfig(testEnv()),
+      clock: manualClock(),
+      limiter: createMemoryLimiter(),
+      store: { ...createMemoryLeadStore(), accept: () => Promise.reject(new Error('disk on fire')) },
+      logger: createLogger({ sink: (l) => lines.push(l) }),
+      getClientIp: () => '192.0.2.1',
+    });
+    const res = await postLead(app, VALID_LEAD);
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text).error.code).toBe('internal_error');
+    expect(text).not.toMatch(/disk on fire|at .*\.ts/);
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'internal_error');
+    expect(logged.error.message).toBe('disk on fire');
   });
 });

@@ -1,5 +1,8 @@
 /** Shared fixtures for the relay tests: a config, a fake Propexo, and a relay wired to them. */
 import { createRelay } from '../../relay/app.js';
+import { createDeliverer } from '../../relay/delivery/deliverer.js';
+import type { DeliveryPolicy } from '../../relay/delivery/policy.js';
+import { createPropexoClient } from '../../relay/propexo/client.js';
 import { parseConfig, type Env, type RelayConfig } from '../../relay/config.js';
 import { createMemoryLimiter, type MemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger, type LogLevel } from '../../relay/log.js';
@@ -85,8 +88,27 @@ export type UpstreamHandler = (call: UpstreamCall, init: RequestInit) => Respons
 export const okResponse = (jobId = 'job_abc123', remaining = 149) =>
   Response.json({ meta: { job_id: jobId }, result: {} }, { headers: { 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-limit': '150' } });
 
+/**
+ * A small Propexo by route: creates answer job ids `job_1`, `job_2`…, write-status says SUCCESS
+ * with `rec_<job>`, retry-write succeeds, lead search finds nothing. Any route can be overridden.
+ */
+export function propexoLike(routes: Partial<Record<'create' | 'status' | 'retry' | 'search', UpstreamHandler>> = {}): UpstreamHandler {
+  let jobs = 0;
+  return (call, init) => {
+    const path = new URL(call.url).pathname;
+    if (call.method === 'POST' && path === '/v1/leads/resman/') return (routes.create ?? (() => okResponse(`job_${++jobs}`)))(call, init);
+    if (path.startsWith('/v1/admin/write-status/')) {
+      const job = decodeURIComponent(path.split('/').pop()!);
+      return (routes.status ?? (() => Response.json({ write_status: 'SUCCESS', errors: [], created_record_id: `rec_${job}` })))(call, init);
+    }
+    if (path.startsWith('/v1/admin/retry-write/')) return (routes.retry ?? (() => Response.json({ success: true })))(call, init);
+    if (path === '/v1/leads/') return (routes.search ?? (() => Response.json({ meta: {}, results: [] })))(call, init);
+    return new Response('not found', { status: 404 });
+  };
+}
+
 /** A stand-in for Propexo's fetch that records every call. */
-export function fakeUpstream(handler: UpstreamHandler = () => okResponse()) {
+export function fakeUpstream(handler: UpstreamHandler = propexoLike()) {
   const calls: UpstreamCall[] = [];
   let current = handler;
   const fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
@@ -114,12 +136,28 @@ export function manualClock(start = Date.UTC(2025, 5, 1, 12)) {
   };
 }
 
+/** The outbox's patience in tests: the same steps as production, in milliseconds instead of minutes. */
+export const TEST_POLICY: Partial<DeliveryPolicy> = {
+  backoffBaseMs: 10,
+  backoffMaxMs: 200,
+  confirmFirstDelayMs: 5,
+  confirmMaxDelayMs: 100,
+  inDoubtGraceMs: 300,
+  clockSkewMs: 60_000,
+  authPauseMs: 1_000,
+  upstreamPerMinute: 100_000,
+  upstreamLowPauseMs: 10,
+  upstreamRateLimitedPauseMs: 100,
+  idleMs: 50,
+};
+
 export interface BuildOptions {
   env?: Env;
   handler?: UpstreamHandler;
   ip?: string | (() => string | undefined);
   assets?: WidgetAssets;
   logLevel?: LogLevel;
+  policy?: Partial<DeliveryPolicy>;
 }
 
 export function buildRelay(options: BuildOptions = {}) {
@@ -132,19 +170,47 @@ export function buildRelay(options: BuildOptions = {}) {
   const limiter: MemoryLimiter = createMemoryLimiter({ clock });
   let n = 0;
   const ip = options.ip ?? '203.0.113.7';
+  const client = createPropexoClient({ baseUrl: config.propexo.baseUrl, token: TOKEN, fetch: upstream.fetch, timeoutMs: config.upstreamTimeoutMs });
+  // Not started: tests drive it with deliver(), on the manual clock, so every step is deterministic.
+  const deliverer = createDeliverer({
+    store,
+    client,
+    limiter,
+    sites: config.sites,
+    clock,
+    logger,
+    policy: { ...TEST_POLICY, ...options.policy },
+    sleep: async (ms) => clock.advance(ms),
+    random: () => 0.5,
+  });
   const app = createRelay({
     config,
-    fetch: upstream.fetch,
     clock,
     limiter,
     store,
     logger,
     getClientIp: () => (typeof ip === 'function' ? ip() : ip),
     ...(options.assets ? { assets: options.assets } : {}),
+    outbox: deliverer,
     newId: () => `ld_test${++n}`,
   });
   const logs = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { app, config, upstream, clock, lines, logs, store, limiter };
+
+  /**
+   * Runs the deliverer until nothing is due within `horizonMs`, moving the clock to each next due
+   * time: everything the outbox would do over that stretch, without waiting for it.
+   */
+  async function deliver(horizonMs = 60_000): Promise<void> {
+    const end = clock.now() + horizonMs;
+    for (let round = 0; round < 10_000; round++) {
+      if ((await deliverer.runOnce()) > 0) continue;
+      const next = Math.max((await store.nextDueAt()) ?? Number.POSITIVE_INFINITY, deliverer.pausedUntil);
+      if (next > end) return;
+      clock.t = Math.max(clock.t, next);
+    }
+    throw new Error('deliver(): still busy after 10000 rounds');
+  }
+  return { app, config, upstream, clock, lines, logs, store, limiter, deliverer, deliver };
 }
 
 export interface PostOptions {

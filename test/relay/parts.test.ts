@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { clientIpGetter, ipFromHeader } from '../../relay/client-ip.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger, maskEmail, maskPhone, maskText } from '../../relay/log.js';
-import { createMemoryLeadStore } from '../../relay/store/memory.js';
-import type { LeadRecord } from '../../relay/store/types.js';
-import { manualClock } from './fixtures.js';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { createErrorHandler } from '../../relay/http-errors.js';
+import { errorOf, manualClock } from './fixtures.js';
 import type { Context } from 'hono';
 
 describe('logger', () => {
@@ -116,51 +117,6 @@ describe('memory limiter', () => {
   });
 });
 
-describe('memory lead store', () => {
-  const record = (over: Partial<LeadRecord> = {}): LeadRecord => ({
-    id: 'ld_1', site: 'oak', status: 'received', created_at: 1, updated_at: 1, attempts: 1,
-    submission: { first_name: 'Jane', last_name: 'Doe', email_1: 'jane@corp.io' }, ...over,
-  });
-
-  it('inserts, gets and finds by (site, idempotency key)', async () => {
-    const store = createMemoryLeadStore();
-    expect(await store.insert(record({ idempotency_key: 'key-12345' }))).toMatchObject({ inserted: true });
-    expect((await store.get('ld_1'))!.submission.first_name).toBe('Jane');
-    expect((await store.findByIdempotencyKey('oak', 'key-12345'))!.id).toBe('ld_1');
-    expect(await store.findByIdempotencyKey('pine', 'key-12345')).toBeNull();
-    expect(await store.get('nope')).toBeNull();
-  });
-
-  it('refuses a second lead with the same key for the same site, returning the first', async () => {
-    const store = createMemoryLeadStore();
-    await store.insert(record({ idempotency_key: 'key-12345' }));
-    const again = await store.insert(record({ id: 'ld_2', idempotency_key: 'key-12345' }));
-    expect(again).toMatchObject({ inserted: false, existing: { id: 'ld_1' } });
-    expect(await store.insert(record({ id: 'ld_3', site: 'pine', idempotency_key: 'key-12345' }))).toMatchObject({ inserted: true });
-    expect(store.all().map((r) => r.id)).toEqual(['ld_1', 'ld_3']);
-  });
-
-  it('update applies a patch, clears optional fields, and honours ifStatus', async () => {
-    const store = createMemoryLeadStore();
-    await store.insert(record({ status: 'failed', error: 'unavailable:timeout' }));
-    expect(await store.update('ld_1', { status: 'received' }, { ifStatus: 'sent' })).toBeNull();
-    const claimed = await store.update('ld_1', { status: 'received', error: undefined, attempts: 2 }, { ifStatus: 'failed' });
-    expect(claimed).toMatchObject({ status: 'received', attempts: 2 });
-    expect('error' in claimed!).toBe(false);
-    expect(await store.update('ld_1', { status: 'received' }, { ifStatus: 'failed' })).toBeNull();
-    expect(await store.update('missing', { status: 'sent' })).toBeNull();
-  });
-
-  it('hands out copies', async () => {
-    const store = createMemoryLeadStore();
-    const r = record();
-    await store.insert(r);
-    r.submission.first_name = 'Mallory';
-    (await store.get('ld_1'))!.submission.first_name = 'Eve';
-    expect((await store.get('ld_1'))!.submission.first_name).toBe('Jane');
-  });
-});
-
 describe('client IP', () => {
   const ctx = (headers: Record<string, string>) => ({ req: { header: (name: string) => headers[name.toLowerCase()] } }) as unknown as Context;
 
@@ -178,5 +134,26 @@ describe('client IP', () => {
     expect(clientIpGetter(undefined, fallback)(ctx({ 'x-forwarded-for': '6.6.6.6' }))).toBe('10.0.0.1');
     expect(clientIpGetter('x-forwarded-for', fallback)(ctx({ 'x-forwarded-for': '6.6.6.6, 198.51.100.4' }))).toBe('198.51.100.4');
     expect(clientIpGetter('x-forwarded-for', fallback)(ctx({}))).toBe('10.0.0.1');
+  });
+});
+
+describe('error handler', () => {
+  it('hono’s own HTTPExceptions keep their status and get the envelope, never their text', async () => {
+    const app = new Hono();
+    app.onError(createErrorHandler(createLogger({ sink: () => {} })));
+    app.get('/413', () => {
+      throw new HTTPException(413, { message: 'raw text' });
+    });
+    app.get('/503', () => {
+      throw new HTTPException(503, { message: 'raw text' });
+    });
+    const a = await app.request('/413');
+    expect(a.status).toBe(413);
+    expect((await errorOf(a)).code).toBe('payload_too_large');
+    const b = await app.request('/503');
+    expect(b.status).toBe(503);
+    const err = await errorOf(b);
+    expect(err.code).toBe('internal_error');
+    expect(err.message).not.toContain('raw text');
   });
 });

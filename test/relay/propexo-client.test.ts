@@ -99,3 +99,12 @@ describe('createPropexoClient', () => {
     expect(JSON.stringify(result)).not.toContain(TOKEN);
   });
 });
+
+describe('what may have reached Propexo', () => {
+  it('a refused connection certainly did not; a reset may have', async () => {
+    const refused = client(() => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })));
+    expect(await refused.client.createLead(LEAD)).toMatchObject({ kind: 'unavailable', reason: 'network_error:ECONNREFUSED', maybeDelivered: false });
+    const reset = client(() => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })));
+    expect(await reset.client.createLead(LEAD)).toMatchObject({ kind: 'unavailable', reason: 'network_error:ECONNRESET', maybeDelivered: true });
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * One upstream budget for every site and every kind of Propexo request (creates, write-status,
+ * retry-write, lead search): Propexo counts them all against one account. Taken from the shared
+ * limiter (Redis when several relays run), so the budget holds across processes too. It also
+ * listens to Propexo: when `x-ratelimit-remaining` runs low it slows down before Propexo does, and
+ * after a 429 it waits out the minute.
+ */
+import type { RateLimiter } from '../limits/types.js';
+import type { UpstreamRateInfo } from '../propexo/http.js';
+import type { DeliveryPolicy } from './policy.js';
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface UpstreamBudget {
+  /** Resolves when one more request may go to Propexo; rejects only when `signal` aborts. */
+  take(signal?: AbortSignal): Promise<void>;
+  /** Feeds back what a response said about Propexo's own budget. */
+  observe(result: UpstreamRateInfo & { ok: boolean; kind?: string; retryAfterSeconds?: number }): void;
+}
+
+export const UPSTREAM_BUDGET_KEY = 'propexo:upstream';
+const WINDOW_MS = 60_000;
+
+export function createUpstreamBudget(deps: {
+  limiter: RateLimiter;
+  clock: { now(): number };
+  sleep: Sleep;
+  policy: Pick<DeliveryPolicy, 'upstreamPerMinute' | 'upstreamReserve' | 'upstreamLowPauseMs' | 'upstreamRateLimitedPauseMs'>;
+}): UpstreamBudget {
+  const { limiter, clock, sleep, policy } = deps;
+  let holdUntil = 0;
+
+  return {
+    async take(signal) {
+      for (;;) {
+        signal?.throwIfAborted();
+        const wait = holdUntil - clock.now();
+        if (wait > 0) {
+          await sleep(wait, signal);
+          continue;
+        }
+        const decision = await limiter.limit({ key: UPSTREAM_BUDGET_KEY, max: policy.upstreamPerMinute, windowMs: WINDOW_MS });
+        if (decision.success) return;
+        await sleep(Math.max(decision.resetMs, 1), signal);
+      }
+    },
+
+    observe(result) {
+      const now = clock.now();
+      if (!result.ok && result.kind === 'rate_limited') {
+        const pause = result.retryAfterSeconds !== undefined ? result.retryAfterSeconds * 1000 : policy.upstreamRateLimitedPauseMs;
+        holdUntil = Math.max(holdUntil, now + pause);
+        return;
+      }
+      const { rateLimitRemaining: remaining, rateLimitLimit: limit } = result;
+      if (remaining !== undefined && limit !== undefined && remaining < limit * policy.upstreamReserve) {
+        holdUntil = Math.max(holdUntil, now + policy.upstreamLowPauseMs);
+      }
+    },
+  };
+}
+
+/** setTimeout as a promise that an AbortSignal cuts short (rejecting with its reason). */
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });

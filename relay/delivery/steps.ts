@@ -1,0 +1,185 @@
+/**
+ * What the deliverer does with one lead: send it (queued), or follow its write job (sent). Every
+ * decision is written to the store before the next upstream request, so a crash at any point
+ * leaves a lead that the next run handles without losing it or sending it twice.
+ */
+import type { SiteConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import type { FoundLead, PropexoClient, UpstreamFailure } from '../propexo/client.js';
+import type { LeadPatch, LeadRecord, LeadStore } from '../store/types.js';
+import type { UpstreamBudget } from './budget.js';
+import { backoff, type DeliveryPolicy } from './policy.js';
+
+export interface StepDeps {
+  store: LeadStore;
+  client: PropexoClient;
+  budget: UpstreamBudget;
+  clock: { now(): number };
+  logger: Logger;
+  policy: DeliveryPolicy;
+  random: () => number;
+  /** Called when Propexo refuses the token: delivery pauses for every site. */
+  onUnauthorized(failure: UpstreamFailure): void;
+  /** Called after any upstream success: a pause for a refused token is over. */
+  onAuthorized(): void;
+}
+
+export function createSteps(deps: StepDeps) {
+  const { store, client, budget, clock, logger, policy, random } = deps;
+
+  const logOf = (lead: LeadRecord) => ({ lead_id: lead.id, site: lead.site });
+  const retryIn = (n: number) => backoff(n, policy.backoffBaseMs, policy.backoffMaxMs, random);
+  const checkIn = (n: number) => backoff(n, policy.confirmFirstDelayMs, policy.confirmMaxDelayMs, random);
+
+  const save = (lead: LeadRecord, patch: LeadPatch) => store.update(lead.id, { ...patch, updated_at: clock.now() });
+
+  async function upstream<T extends { ok: boolean }>(call: () => Promise<T>): Promise<T> {
+    await budget.take();
+    const result = await call();
+    budget.observe(result as T & { ok: boolean });
+    if (result.ok) deps.onAuthorized();
+    else if ((result as unknown as UpstreamFailure).kind === 'unauthorized') deps.onUnauthorized(result as unknown as UpstreamFailure);
+    return result;
+  }
+
+  async function deadLetter(lead: LeadRecord, reason: string, detail?: unknown, patch: LeadPatch = {}): Promise<void> {
+    await save(lead, {
+      ...patch,
+      status: 'failed',
+      error: reason,
+      error_detail: detail === undefined ? undefined : JSON.stringify(detail),
+      next_attempt_at: clock.now(),
+    });
+    logger.error('lead.dead_letter', { ...logOf(lead), reason, attempts: lead.attempts, detail });
+  }
+
+  async function confirmed(lead: LeadRecord, createdRecordId: string | null, how: string, partial?: string[]) {
+    const now = clock.now();
+    await save(lead, {
+      status: 'confirmed',
+      created_record_id: createdRecordId ?? undefined,
+      confirmed_at: now,
+      in_doubt_since: undefined,
+      error: partial ? 'partial_success' : undefined,
+      error_detail: partial ? JSON.stringify(partial) : undefined,
+    });
+    const fields = { ...logOf(lead), how, created_record_id: createdRecordId, ms_since_accepted: now - lead.created_at };
+    if (partial) logger.warn('lead.confirmed_partially', { ...fields, errors: partial });
+    else logger.info('lead.confirmed', fields);
+  }
+
+  /** The prospect as Propexo has it, created no earlier than this lead arrived (less clock skew). */
+  async function findInPropexo(lead: LeadRecord, site: SiteConfig): Promise<FoundLead | null | UpstreamFailure> {
+    const { email_1, phone_1, first_name, last_name } = lead.submission;
+    const contact = email_1 !== undefined ? { email_1 } : { phone_1: phone_1! };
+    const result = await upstream(() =>
+      client.findLeads({ integration_id: site.integration_id, property_id: site.property_id, ...contact }),
+    );
+    if (!result.ok) return result;
+    const same = (a: string | null, b: string) => (a ?? '').trim().toLowerCase() === b.toLowerCase();
+    const since = lead.created_at - policy.clockSkewMs;
+    return (
+      result.leads.find(
+        (l) =>
+          same(l.first_name, first_name) &&
+          same(l.last_name, last_name) &&
+          (l.created_at === null || !(Date.parse(l.created_at) < since)),
+      ) ?? null
+    );
+  }
+
+  async function transient(lead: LeadRecord, failure: UpstreamFailure, next: number, patch: LeadPatch = {}) {
+    await save(lead, { ...patch, error: `${failure.kind}:${failure.reason}`, next_attempt_at: clock.now() + next });
+    logger.warn(`propexo.${failure.kind}`, { ...logOf(lead), reason: failure.reason, status: failure.status, retry_in_ms: next });
+  }
+
+  /** queued: look for it first if an earlier POST may have landed, then send it once. */
+  async function send(lead: LeadRecord, site: SiteConfig): Promise<void> {
+    if (lead.in_doubt_since !== undefined) {
+      const found = await findInPropexo(lead, site);
+      if (found !== null && 'ok' in found) return transient(lead, found, retryIn(lead.checks + 1), { checks: lead.checks + 1 });
+      if (found) return confirmed(lead, found.id, 'found_after_doubt');
+      if (clock.now() - lead.in_doubt_since < policy.inDoubtGraceMs) {
+        await save(lead, { checks: lead.checks + 1, next_attempt_at: clock.now() + retryIn(lead.checks + 1) });
+        return;
+      }
+      logger.warn('lead.resending_after_search', { ...logOf(lead), in_doubt_ms: clock.now() - lead.in_doubt_since });
+    }
+
+    // Written before the POST: if the relay dies while it is in flight, the next run searches first.
+    const claimed = await store.update(
+      lead.id,
+      { in_doubt_since: clock.now(), attempts: lead.attempts + 1, updated_at: clock.now() },
+      { ifStatus: 'queued' },
+    );
+    if (!claimed) return;
+    const result = await upstream(() =>
+      client.createLead({
+        integration_id: site.integration_id,
+        property_id: site.property_id,
+        employee_id: site.employee_id,
+        lead_source_id: site.lead_source_id,
+        ...lead.submission,
+      }),
+    );
+    if (result.ok) {
+      await save(claimed, {
+        status: 'sent',
+        job_id: result.jobId,
+        in_doubt_since: undefined,
+        checks: 0,
+        write_retries: 0,
+        error: undefined,
+        next_attempt_at: clock.now() + policy.confirmFirstDelayMs,
+      });
+      logger.info('lead.sent', { ...logOf(lead), attempt: claimed.attempts, job_id: result.jobId, upstream_remaining: result.rateLimitRemaining });
+      return;
+    }
+    const settled = { in_doubt_since: result.maybeDelivered ? claimed.in_doubt_since : undefined };
+    switch (result.kind) {
+      case 'rejected':
+        // Our request was wrong, not the prospect: Propexo's details are for the operator.
+        return deadLetter(claimed, 'propexo_rejected', { status: result.status, details: result.details }, settled);
+      case 'unauthorized':
+        await save(claimed, { ...settled, error: 'unauthorized', next_attempt_at: clock.now() });
+        return;
+      default:
+        return transient(claimed, result, retryIn(claimed.attempts), settled);
+    }
+  }
+
+  /** sent: follow the write job until Propexo says it is done, retrying a failed write a few times. */
+  async function confirm(lead: LeadRecord, site: SiteConfig): Promise<void> {
+    const status = await upstream(() => client.writeStatus(lead.job_id!));
+    if (!status.ok) {
+      if (status.kind === 'rejected' && status.status === 404) {
+        // Propexo no longer knows the job: the lead itself is the evidence.
+        const found = await findInPropexo(lead, site);
+        if (found !== null && 'ok' in found) return transient(lead, found, checkIn(lead.checks + 1), { checks: lead.checks + 1 });
+        if (found) return confirmed(lead, found.id, 'found_after_unknown_job');
+        return deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
+      }
+      if (status.kind === 'unauthorized') return void (await save(lead, { error: 'unauthorized', next_attempt_at: clock.now() }));
+      return transient(lead, status, checkIn(lead.checks + 1), { checks: lead.checks + 1 });
+    }
+    switch (status.writeStatus) {
+      case 'SUCCESS':
+        return confirmed(lead, status.createdRecordId, 'write_status');
+      case 'PARTIAL_SUCCESS':
+        return confirmed(lead, status.createdRecordId, 'write_status', status.errors);
+      case 'PENDING':
+        await save(lead, { checks: lead.checks + 1, next_attempt_at: clock.now() + checkIn(lead.checks + 1) });
+        return;
+      case 'FAILURE': {
+        if (lead.write_retries >= policy.maxWriteRetries) return deadLetter(lead, 'write_failed', { errors: status.errors });
+        const retried = await upstream(() => client.retryWrite(lead.job_id!));
+        if (!retried.ok) return transient(lead, retried, checkIn(lead.checks + 1), { checks: lead.checks + 1 });
+        if (!retried.success) return deadLetter(lead, 'write_retry_refused', { errors: status.errors });
+        await save(lead, { write_retries: lead.write_retries + 1, checks: 0, next_attempt_at: clock.now() + policy.confirmFirstDelayMs });
+        logger.warn('lead.write_retried', { ...logOf(lead), job_id: lead.job_id, retry: lead.write_retries + 1, errors: status.errors });
+      }
+    }
+  }
+
+  return { send, confirm, deadLetter };
+}

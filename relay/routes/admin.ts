@@ -1,0 +1,61 @@
+/**
+ * The operator's view of the outbox, behind `ADMIN_TOKEN` (Bearer, compared in constant time):
+ * `GET /admin/leads?status=failed&site=&limit=` and `POST /admin/leads/:id/retry`.
+ * Unlike every browser-facing answer these include the leads' fields: the operator needs them to
+ * act on a dead letter. Without ADMIN_TOKEN configured, every admin request is refused.
+ */
+import type { Hono, MiddlewareHandler } from 'hono';
+import { timingSafeEqual } from 'hono/utils/buffer';
+import type { RelayDeps } from '../app.js';
+import { requeueDeadLetter } from '../delivery/requeue.js';
+import { ApiError, methodNotAllowed } from '../http-errors.js';
+import type { RelayEnv } from '../middleware.js';
+import { LEAD_STATUSES, type LeadStatus } from '../store/types.js';
+
+function adminAuth(token: string | undefined): MiddlewareHandler<RelayEnv> {
+  return async function adminAuth(c, next) {
+    const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    if (token === undefined || given === undefined || !(await timingSafeEqual(given, token))) {
+      c.header('WWW-Authenticate', 'Bearer realm="resman-lead-form admin"');
+      throw new ApiError(401, 'unauthorized', 'A valid admin token is required.');
+    }
+    await next();
+  };
+}
+
+export function adminRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
+  const { store, clock, logger } = deps;
+  app.use('/admin/*', adminAuth(deps.config.adminToken));
+
+  app.get('/admin/leads', async function listLeads(c) {
+    const status = c.req.query('status');
+    if (status !== undefined && !(LEAD_STATUSES as readonly string[]).includes(status)) {
+      throw new ApiError(400, 'invalid_fields', 'status must be one of queued, sent, confirmed, failed.', {
+        fields: [{ field: 'status', code: 'invalid_choice' }],
+      });
+    }
+    const limitText = c.req.query('limit') ?? '100';
+    const limit = /^\d{1,4}$/.test(limitText) ? Math.min(1000, Math.max(1, Number(limitText))) : 100;
+    const site = c.req.query('site');
+    const leads = await store.list({
+      ...(status === undefined ? {} : { status: status as LeadStatus }),
+      ...(site === undefined ? {} : { site }),
+      limit,
+    });
+    return c.json({ counts: await store.counts(), leads });
+  });
+
+  app.post('/admin/leads/:id/retry', async function retryLead(c) {
+    const id = c.req.param('id');
+    const lead = await store.get(id);
+    if (!lead) throw new ApiError(404, 'not_found', 'No such lead.');
+    const queued = await requeueDeadLetter(store, lead, clock.now());
+    if (!queued) throw new ApiError(409, 'conflict', `Only a failed lead can be retried; this one is ${lead.status}.`);
+    logger.info('lead.requeued_by_operator', { lead_id: id, site: lead.site, previous_error: lead.error });
+    deps.outbox?.wake();
+    return c.json({ id, status: queued.status });
+  });
+
+  app.all('/admin/leads', methodNotAllowed('GET, HEAD'));
+  app.all('/admin/leads/:id/retry', methodNotAllowed('POST'));
+}

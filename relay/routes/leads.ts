@@ -1,0 +1,136 @@
+/**
+ * The browser's API: `POST /v1/sites/:site/leads` stores a lead and answers 202 once it is safe;
+ * `GET /v1/sites/:site/leads/:id` is its receipt (status only, no personal data).
+ */
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { isRecord, parseSubmission } from '../../contract/submission.js';
+import { fingerprints } from '../delivery/fingerprint.js';
+import { ApiError, methodNotAllowed } from '../http-errors.js';
+import { originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
+import type { RelayDeps } from '../app.js';
+import type { LeadRecord } from '../store/types.js';
+
+/** Largest lead body accepted; a full submission with 2000 characters of notes is far below it. */
+export const MAX_BODY_BYTES = 16 * 1024;
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+export const LEADS_PATH = '/v1/sites/:site/leads';
+/** A key repeated within this window gets the first answer; nothing new is stored. */
+export const KEY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** The same prospect (names and a contact) from the same site within this window is the same lead. */
+export const DEDUPE_WINDOW_MS = 10 * 60 * 1000;
+
+const defaultNewId = () => `ld_${crypto.randomUUID().replaceAll('-', '')}`;
+
+export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
+  const { config, clock, limiter, store, logger, getClientIp } = deps;
+  const newId = deps.newId ?? defaultNewId;
+
+  const guards = [
+    siteResolver(config.sites),
+    originGuard(),
+    // After the origin guard: a refused origin gets no Access-Control-* header at all.
+    cors({
+      origin: (origin) => origin,
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['Content-Type', 'Idempotency-Key'],
+      exposeHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy'],
+      maxAge: 600,
+    }),
+  ] as const;
+
+  app.options(LEADS_PATH, ...guards, (c) => c.body(null, 204));
+  app.options(`${LEADS_PATH}/:id`, ...guards, (c) => c.body(null, 204));
+
+  app.post(
+    LEADS_PATH,
+    ...guards,
+    requireJson(),
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+    async function replay(c, next) {
+      // Before the limits: a browser retrying a lead it already sent must not be locked out by them.
+      const key = c.req.header('idempotency-key');
+      if (key === undefined) return next();
+      if (!IDEMPOTENCY_KEY.test(key)) {
+        throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 8 to 128 letters, digits, - or _.');
+      }
+      const first = await store.findByIdempotencyKey(c.get('site').slug, key, clock.now() - KEY_WINDOW_MS);
+      if (!first) return next();
+      logger.info('lead.replayed', { lead_id: first.id, site: first.site, by: 'idempotency_key' });
+      return receipt(c, first, 202);
+    },
+    siteLimits({ limiter, getClientIp }),
+    async function acceptLead(c) {
+      const site = c.get('site');
+      const parsed = parseSubmission(await readJsonObject(c));
+      if (!parsed.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: parsed.fields });
+
+      const now = clock.now();
+      const key = c.req.header('idempotency-key');
+      const { record, created } = await store.accept(
+        {
+          id: newId(),
+          site: site.slug,
+          ...(key === undefined ? {} : { idempotency_key: key }),
+          fingerprints: await fingerprints(site.slug, parsed.value),
+          status: 'queued',
+          submission: parsed.value,
+          created_at: now,
+          updated_at: now,
+          age_from: now,
+          next_attempt_at: now,
+          attempts: 0,
+          checks: 0,
+          write_retries: 0,
+        },
+        { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
+      );
+      if (created) {
+        logger.info('lead.accepted', { lead_id: record.id, site: site.slug });
+        deps.outbox?.wake();
+      } else {
+        logger.info('lead.replayed', { lead_id: record.id, site: site.slug, by: 'content' });
+      }
+      return receipt(c, record, 202);
+    },
+  );
+
+  app.get(`${LEADS_PATH}/:id`, ...guards, async function leadReceipt(c) {
+    const lead = await store.get(c.req.param('id'));
+    if (!lead || lead.site !== c.get('site').slug) throw new ApiError(404, 'not_found', 'No such lead.');
+    return receipt(c, lead, 200);
+  });
+
+  app.all(LEADS_PATH, methodNotAllowed('POST, OPTIONS'));
+  app.all(`${LEADS_PATH}/:id`, methodNotAllowed('GET, HEAD, OPTIONS'));
+}
+
+/** The only thing a browser learns about a lead: its id and where it is on its way. */
+function receipt(c: Context<RelayEnv>, lead: LeadRecord, status: 200 | 202) {
+  return c.json({ id: lead.id, status: lead.status }, status);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as a JSON object, or 400 invalid_json (bad UTF-8, bad JSON, or not an object). */
+async function readJsonObject(c: Context<RelayEnv>): Promise<Record<string, unknown>> {
+  const bytes = await c.req.arrayBuffer();
+  // bodyLimit trusts Content-Length when present; the runtime enforces it, this re-checks cheaply.
+  if (bytes.byteLength > MAX_BODY_BYTES) {
+    throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'The body is not valid UTF-8 JSON.');
+  }
+  if (!isRecord(data)) throw new ApiError(400, 'invalid_json', 'The body must be a JSON object.');
+  return data;
+}

@@ -1,0 +1,66 @@
+/**
+ * `POST /v1/propexo/webhooks`: Propexo's WRITE_OPERATION_FAILURE, so a failed write is retried now
+ * instead of at the next poll. Verified as Propexo documents: `propexo-signature` is the hex
+ * HMAC-SHA256 of the raw body with PROPEXO_WEBHOOK_SECRET, compared in constant time. Anything
+ * unsigned or mis-signed is 401; without a secret configured, everything is.
+ */
+import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { timingSafeEqual } from 'hono/utils/buffer';
+import type { RelayDeps } from '../app.js';
+import { ApiError, methodNotAllowed } from '../http-errors.js';
+import type { RelayEnv } from '../middleware.js';
+
+export const WEBHOOK_PATH = '/v1/propexo/webhooks';
+const MAX_WEBHOOK_BYTES = 64 * 1024;
+
+export async function hmacSha256Hex(secret: string, body: ArrayBuffer): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = await crypto.subtle.sign('HMAC', key, body);
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function webhookRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
+  const { store, clock, logger } = deps;
+  const secret = deps.config.propexo.webhookSecret;
+
+  app.post(
+    WEBHOOK_PATH,
+    bodyLimit({
+      maxSize: MAX_WEBHOOK_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_WEBHOOK_BYTES} bytes.`);
+      },
+    }),
+    async function propexoWebhook(c) {
+      const raw = await c.req.arrayBuffer();
+      const given = (c.req.header('propexo-signature') ?? '').trim().toLowerCase();
+      const valid = secret !== undefined && /^[0-9a-f]{64}$/.test(given) && (await timingSafeEqual(given, await hmacSha256Hex(secret, raw)));
+      if (!valid) {
+        logger.warn('webhook.refused', { signed: given !== '', configured: secret !== undefined });
+        throw new ApiError(401, 'unauthorized', 'The webhook signature is missing or wrong.');
+      }
+      let event: { trigger?: unknown; data?: { event?: unknown; root_job_id?: unknown; errors?: unknown } };
+      try {
+        event = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      } catch {
+        throw new ApiError(400, 'invalid_json', 'The body is not valid UTF-8 JSON.');
+      }
+      const kind = event?.trigger ?? event?.data?.event;
+      const jobId = event?.data?.root_job_id;
+      if (kind !== 'WRITE_OPERATION_FAILURE' || typeof jobId !== 'string') {
+        logger.info('webhook.ignored', { trigger: typeof kind === 'string' ? kind.slice(0, 64) : null });
+        return c.json({ received: true });
+      }
+      const lead = await store.findByJobId(jobId);
+      if (lead?.status === 'sent') {
+        // The deliverer reads write-status now, sees FAILURE and retries the write within its bounds.
+        await store.update(lead.id, { next_attempt_at: clock.now(), updated_at: clock.now() }, { ifStatus: 'sent' });
+        deps.outbox?.wake();
+      }
+      logger.warn('webhook.write_failed', { job_id: jobId, lead_id: lead?.id ?? null, lead_status: lead?.status ?? null });
+      return c.json({ received: true });
+    },
+  );
+  app.all(WEBHOOK_PATH, methodNotAllowed('POST'));
+}

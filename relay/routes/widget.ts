@@ -1,0 +1,25 @@
+/** The built widget: `/widget.js` (what sites embed) and its lazy chunks under `/widget/`. */
+import type { Context, Hono } from 'hono';
+import { CACHE_ENTRY, CACHE_IMMUTABLE, safeAssetPath, type WidgetAssets } from '../assets.js';
+import { errorResponse, methodNotAllowed } from '../http-errors.js';
+import type { RelayEnv } from '../middleware.js';
+
+export function widgetRoutes(app: Hono<RelayEnv>, assets: WidgetAssets | undefined): void {
+  async function serveAsset(c: Context<RelayEnv>, path: string | null, cacheControl: string) {
+    const asset = path === null || !assets ? null : await assets.get(path);
+    if (!asset) return errorResponse(c, 404, 'not_found', 'No such file.');
+    c.header('Content-Type', asset.contentType);
+    c.header('Cache-Control', cacheControl);
+    // The widget is a module script loaded cross-origin by marketing sites: it needs CORS and CORP.
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    return c.body(typeof asset.body === 'string' ? asset.body : new Uint8Array(asset.body));
+  }
+
+  app.get('/widget.js', (c) => serveAsset(c, 'widget.js', CACHE_ENTRY));
+  // widget.js imports its lazy chunks as ./widget/<name>-<hash>.js: the URL path is the file's path
+  // under the widget root, and the build names every file in widget/ by its content, so they never change.
+  app.get('/widget/*', (c) => serveAsset(c, safeAssetPath(c.req.path.slice(1)), CACHE_IMMUTABLE));
+  app.all('/widget.js', methodNotAllowed('GET, HEAD'));
+  app.all('/widget/*', methodNotAllowed('GET, HEAD'));
+}

@@ -1,0 +1,202 @@
+/**
+ * Issue 3's Concurrency test: 500 concurrent valid submissions against a per-site limit of 50 admit
+ * exactly 50, whether they are spread over two relay PROCESSES sharing one Redis or sent to one
+ * process with the in-memory limiter. Real HTTP over loopback; the Propexo sandbox in this process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryLimiter } from '../../relay/limits/memory.js';
+import { createLogger } from '../../relay/log.js';
+import { startRelay, type RunningRelay } from '../../relay/node.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { freePort } from '../support/free-port.js';
+import { TOKEN, VALID_LEAD } from './fixtures.js';
+import { hasRedisServer, testRedis, type TestRedis } from './support/redis.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const ORIGIN = 'https://www.concurrency.example';
+const SUBMISSIONS = 500;
+const PER_SITE = 50;
+const redisAvailable = Boolean(process.env.REDIS_URL) || hasRedisServer();
+
+let sandbox: RunningSandbox;
+const tmpDirs: string[] = [];
+const children: ChildProcess[] = [];
+const relays: RunningRelay[] = [];
+let redis: TestRedis | null = null;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0, rateLimitPerMinute: 100_000 });
+});
+afterAll(async () => {
+  await Promise.all(relays.splice(0).map((r) => r.close()));
+  await Promise.all(children.splice(0).map(stopChild));
+  await sandbox?.close();
+  await redis?.stop();
+  await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
+}, 15_000);
+
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'relay-concurrency-'));
+  tmpDirs.push(dir);
+  return dir;
+}
+
+/** A site of its own per run: per-site limit 50 a minute, per-IP high (every request is from 127.0.0.1). */
+function sitesJson(slug: string): string {
+  return JSON.stringify({
+    [slug]: {
+      name: 'Concurrency Commons',
+      ...SANDBOX_IDS,
+      allowed_origins: [ORIGIN],
+      limits: { per_site: { max: PER_SITE, window_seconds: 60 }, per_ip: { max: 100_000, window_seconds: 60 } },
+    },
+  });
+}
+
+async function relayEnv(slug: string): Promise<Record<string, string>> {
+  return {
+    PROPEXO_API_TOKEN: TOKEN,
+    PROPEXO_BASE_URL: sandbox.url,
+    SITES_JSON: sitesJson(slug),
+    PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: await dataDir(),
+    WIDGET_DIR: join(ROOT, 'dist/widget'),
+  };
+}
+
+/** Starts test/relay/support/relay-process.ts; resolves with its URL once it listens. */
+function spawnRelay(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/relay/support/relay-process.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay process not ready in 15 s:\n${out}`)), 15_000);
+    const check = () => {
+      const m = /^RELAY_READY (\S+)$/m.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      resolve({ url: m[1]!, child, output: () => out });
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`relay process exited (${code ?? signal}) before it was ready:\n${out}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A valid lead no other in the run resembles (own email, no phone), so nothing is deduplicated. */
+function lead(run: string, i: number) {
+  const { phone_1: _phone, ...rest } = VALID_LEAD;
+  return { ...rest, first_name: 'Jane', last_name: `Doe`, email_1: `prospect.${i}.${run}@gmail.com` };
+}
+
+interface Tally {
+  statuses: Record<number, number>;
+  codes: Record<string, number>;
+  accepted: number;
+  retryAfter: number;
+}
+
+/** Sends `SUBMISSIONS` at once, the i-th to urls[i % urls.length], and counts the answers. */
+async function burst(urls: string[], slug: string, run: string): Promise<Tally> {
+  const answers = await Promise.all(
+    Array.from({ length: SUBMISSIONS }, async (_, i) => {
+      const res = await fetch(`${urls[i % urls.length]}/v1/sites/${slug}/leads`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': 'application/json', 'idempotency-key': `fill-${run}-${i}` },
+        body: JSON.stringify(lead(run, i)),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await res.json()) as { id?: unknown; error?: { code?: string } };
+      return { status: res.status, body, retryAfter: res.headers.get('retry-after') };
+    }),
+  );
+  const tally: Tally = { statuses: {}, codes: {}, accepted: 0, retryAfter: 0 };
+  for (const a of answers) {
+    tally.statuses[a.status] = (tally.statuses[a.status] ?? 0) + 1;
+    if (a.body.error?.code) tally.codes[a.body.error.code] = (tally.codes[a.body.error.code] ?? 0) + 1;
+    if (a.status === 202 && typeof a.body.id === 'string') tally.accepted += 1;
+    if (a.status === 429 && Number(a.retryAfter) >= 1) tally.retryAfter += 1;
+  }
+  return tally;
+}
+
+function expectExactlyFifty(tally: Tally): void {
+  expect(tally.statuses).toEqual({ 202: PER_SITE, 429: SUBMISSIONS - PER_SITE });
+  expect(tally.codes).toEqual({ rate_limited: SUBMISSIONS - PER_SITE });
+  expect(tally.accepted).toBe(PER_SITE);
+  expect(tally.retryAfter).toBe(SUBMISSIONS - PER_SITE);
+}
+
+const sandboxLeadsOf = (run: string) =>
+  sandbox.leads().filter((l) => String((l.body as { email_1?: unknown }).email_1 ?? '').includes(run)).length;
+
+describe('a per-site limit of 50 under 500 concurrent submissions', () => {
+  it.skipIf(!redisAvailable)('two relay processes sharing Redis admit exactly 50', { timeout: 20_000 }, async () => {
+    redis = await testRedis();
+    const run = randomUUID().slice(0, 8);
+    const slug = `conc-${run}`;
+    const prefix = `test:concurrency:${run}:`;
+    const started = await Promise.all(
+      [0, 1].map(async () => spawnRelay({ ...(await relayEnv(slug)), REDIS_URL: redis!.url, RATE_LIMIT_PREFIX: prefix })),
+    );
+    expect(started[0]!.url).not.toBe(started[1]!.url);
+
+    const tally = await burst(started.map((s) => s.url), slug, run);
+    expectExactlyFifty(tally);
+
+    // Both processes counted in the one Redis counter, which stopped at the limit.
+    const admin = new Redis(redis!.url, { maxRetriesPerRequest: 1 });
+    try {
+      expect(await admin.get(`${prefix}site:${slug}`)).toBe(String(PER_SITE));
+    } finally {
+      await admin.quit();
+    }
+    expect(sandboxLeadsOf(run)).toBeLessThanOrEqual(PER_SITE);
+    // Neither process fell back to local limits or logged a server error.
+    for (const s of started) expect(s.output()).not.toMatch(/limiter\.redis_unavailable|internal_error/);
+  });
+
+  it('one relay process with the in-memory limiter admits exactly 50', { timeout: 20_000 }, async () => {
+    const run = randomUUID().slice(0, 8);
+    const slug = `conc-${run}`;
+    const env = await relayEnv(slug);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', secrets: [TOKEN], sink: (l) => lines.push(l) });
+    const relay = await startRelay(env, { limiter: createMemoryLimiter(), logger });
+    relays.push(relay);
+
+    const tally = await burst([relay.url], slug, run);
+    expectExactlyFifty(tally);
+    expect(sandboxLeadsOf(run)).toBeLessThanOrEqual(PER_SITE);
+    expect(lines.join('\n')).not.toContain('internal_error');
+  });
+});

@@ -1,0 +1,587 @@
+/**
+ * The lead store's contract (relay/store/types.ts): one behaviour suite run against the memory store
+ * and the SQLite store, then what only SQLite has: a file that survives reopening, two processes on
+ * one file, schema versioning, and refusing files that are not a lead store.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryLeadStore } from '../../relay/store/memory.js';
+import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } from '../../relay/store/sqlite.js';
+import type { AcceptWindows, LeadRecord, LeadStatus, LeadStore } from '../../relay/store/types.js';
+
+const T0 = Date.UTC(2025, 5, 1, 12);
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const KEY_WINDOW = 24 * HOUR;
+const DEDUPE_WINDOW = 10 * MIN;
+const at = (now: number): AcceptWindows => ({ now, keyWindowMs: KEY_WINDOW, dedupeWindowMs: DEDUPE_WINDOW });
+
+let seq = 0;
+/** A minimal record: required fields only, no optional key present at all. */
+function lead(extra: Partial<LeadRecord> = {}): LeadRecord {
+  seq += 1;
+  const created = extra.created_at ?? T0;
+  return {
+    id: `ld_${String(seq).padStart(6, '0')}`,
+    site: 'oak-grove',
+    fingerprints: [`fp-${seq}`],
+    status: 'queued',
+    submission: { first_name: 'Jane', last_name: 'Doe', email_1: `jane${seq}@gmail.com` },
+    created_at: created,
+    updated_at: created,
+    age_from: created,
+    next_attempt_at: created,
+    attempts: 0,
+    checks: 0,
+    write_retries: 0,
+    ...extra,
+  };
+}
+
+/** Every field of LeadRecord set, every submission field too. */
+const fullRecord = (): LeadRecord => ({
+  id: 'ld_full',
+  site: 'pine-ridge',
+  idempotency_key: '0b6f1c9e-4a8e-4d8e-9a57-3c1f0e2d7b11',
+  fingerprints: ['fp-email-abc', 'fp-phone-def'],
+  status: 'sent',
+  submission: {
+    first_name: 'José',
+    last_name: "O'Brien-Núñez",
+    email_1: 'jose@example.org',
+    phone_1: '5125550142',
+    phone_1_type: 'MOBILE',
+    phone_2: '7375550187',
+    phone_2_type: 'WORK',
+    address_1: '12 Elm St',
+    address_2: 'Apt 4',
+    city: 'Austin',
+    state: 'TX',
+    zip: '78748',
+    notes: 'Line one\nline "two" 🐈 — ünïcode',
+    desired_num_bedrooms: 2,
+    desired_num_bathrooms: 1.5,
+    desired_max_rent_in_cents: 150000,
+    desired_lease_term_in_months: 12,
+    target_move_in_date: '2025-07-01',
+    floor_plan_id: 'fp_oakgrove_b1',
+    unit_id: 'unit_204',
+  },
+  created_at: T0,
+  updated_at: T0 + 5_000,
+  age_from: T0 + 1,
+  next_attempt_at: T0 + 30_000,
+  attempts: 2,
+  in_doubt_since: T0 + 4_000,
+  job_id: 'job_123',
+  checks: 3,
+  write_retries: 1,
+  created_record_id: 'rec_999',
+  confirmed_at: T0 + 6_000,
+  error: 'upstream_503',
+  error_detail: '{"errors":["ResMan timeout"]}',
+});
+
+const ids = (records: LeadRecord[]) => records.map((r) => r.id);
+
+describe.each([
+  ['memory', () => createMemoryLeadStore()],
+  ['sqlite', () => openSqliteLeadStore(':memory:')],
+] as const)('%s lead store', (_name, open) => {
+  let store: LeadStore;
+  beforeEach(() => {
+    store = open();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  /** Stores a lead that must be new, and returns it. */
+  async function put(extra: Partial<LeadRecord> = {}, now = T0): Promise<LeadRecord> {
+    const record = lead(extra);
+    const outcome = await store.accept(record, at(now));
+    expect(outcome.created).toBe(true);
+    return outcome.record;
+  }
+
+  describe('round trip', () => {
+    it('returns a full record exactly as stored, from accept and from get', async () => {
+      const record = fullRecord();
+      const outcome = await store.accept(record, at(T0));
+      expect(outcome).toStrictEqual({ record: fullRecord(), created: true });
+      expect(await store.get('ld_full')).toStrictEqual(fullRecord());
+    });
+
+    it('returns a minimal record with its optional fields absent, not null or undefined', async () => {
+      const record = lead({ fingerprints: [] });
+      await store.accept(record, at(T0));
+      const got = await store.get(record.id);
+      expect(got).toStrictEqual(record);
+      expect(Object.keys(got!).sort()).toEqual(Object.keys(record).sort());
+      for (const key of ['idempotency_key', 'in_doubt_since', 'job_id', 'created_record_id', 'confirmed_at', 'error', 'error_detail']) {
+        expect(key in got!).toBe(false);
+      }
+    });
+
+    it('keeps fractional times and counters as given', async () => {
+      const record = lead({ next_attempt_at: T0 + 1234.5 });
+      await store.accept(record, at(T0));
+      expect((await store.get(record.id))!.next_attempt_at).toBe(T0 + 1234.5);
+    });
+
+    it('returns null for an unknown id', async () => {
+      expect(await store.get('ld_nope')).toBeNull();
+      expect(await store.findByJobId('job_nope')).toBeNull();
+    });
+
+    it('refuses a second lead with the same id', async () => {
+      const first = await put({ fingerprints: [] });
+      await expect(store.accept({ ...lead({ fingerprints: [] }), id: first.id }, at(T0))).rejects.toThrow(/already exists/);
+      expect((await store.counts()).queued).toBe(1);
+    });
+
+    it('refuses a record or patch with a bad status or a missing required field, writing nothing', async () => {
+      await expect(store.accept(lead({ status: 'received' as LeadStatus }), at(T0))).rejects.toThrow(/status/);
+      const { attempts: _omitted, ...noAttempts } = lead();
+      await expect(store.accept(noAttempts as LeadRecord, at(T0))).rejects.toThrow(/attempts/);
+      expect(await store.list()).toEqual([]);
+      const stored = await put();
+      await expect(store.update(stored.id, { status: 'done' as LeadStatus })).rejects.toThrow(/status/);
+      expect(await store.get(stored.id)).toStrictEqual(stored);
+    });
+  });
+
+  describe('accept by idempotency key', () => {
+    it('returns the first lead and stores nothing while the key window lasts', async () => {
+      const first = await put({ idempotency_key: 'k1' });
+      for (const now of [T0, T0 + HOUR, T0 + KEY_WINDOW]) {
+        // Different id and content: only the key matches.
+        const again = await store.accept(lead({ idempotency_key: 'k1', created_at: now }), at(now));
+        expect(again).toStrictEqual({ record: first, created: false });
+      }
+      expect(ids(await store.list())).toEqual([first.id]);
+    });
+
+    it('stores a new lead once the window has passed, which then owns the key', async () => {
+      const first = await put({ idempotency_key: 'k1' });
+      const late = lead({ idempotency_key: 'k1', created_at: T0 + KEY_WINDOW + 1 });
+      const outcome = await store.accept(late, at(T0 + KEY_WINDOW + 1));
+      expect(outcome).toStrictEqual({ record: late, created: true });
+      const repeat = await store.accept(lead({ idempotency_key: 'k1' }), at(T0 + KEY_WINDOW + HOUR));
+      expect(repeat).toStrictEqual({ record: late, created: false });
+      expect(ids(await store.list())).toEqual([late.id, first.id]);
+    });
+
+    it('scopes a key to its site', async () => {
+      const oak = await put({ idempotency_key: 'k1' });
+      const pine = lead({ idempotency_key: 'k1', site: 'pine-ridge' });
+      expect(await store.accept(pine, at(T0))).toStrictEqual({ record: pine, created: true });
+      expect((await store.accept(lead({ idempotency_key: 'k1', site: 'pine-ridge' }), at(T0))).record.id).toBe(pine.id);
+      expect((await store.accept(lead({ idempotency_key: 'k1' }), at(T0))).record.id).toBe(oak.id);
+    });
+
+    it('prefers the key match over a fingerprint match', async () => {
+      const byKey = await put({ idempotency_key: 'k1', fingerprints: ['fp-a'] });
+      const byContent = await put({ fingerprints: ['fp-b'] });
+      const outcome = await store.accept(lead({ idempotency_key: 'k1', fingerprints: ['fp-b'] }), at(T0));
+      expect(outcome.record.id).toBe(byKey.id);
+      expect(outcome.record.id).not.toBe(byContent.id);
+      // An unknown key does not stop the content check.
+      const unknownKey = await store.accept(lead({ idempotency_key: 'k2', fingerprints: ['fp-b'] }), at(T0));
+      expect(unknownKey).toStrictEqual({ record: byContent, created: false });
+    });
+  });
+
+  describe('accept by fingerprint', () => {
+    it('matches on each fingerprint within the dedupe window', async () => {
+      const first = await put({ fingerprints: ['email-x', 'phone-y'] });
+      for (const fingerprints of [['email-x'], ['phone-y'], ['other', 'phone-y'], ['phone-y', 'email-x']]) {
+        const outcome = await store.accept(lead({ fingerprints, created_at: T0 + DEDUPE_WINDOW }), at(T0 + DEDUPE_WINDOW));
+        expect(outcome).toStrictEqual({ record: first, created: false });
+      }
+      expect((await store.counts()).queued).toBe(1);
+    });
+
+    it('stores a new lead once the dedupe window has passed', async () => {
+      await put({ fingerprints: ['email-x', 'phone-y'] });
+      const later = lead({ fingerprints: ['phone-y'], created_at: T0 + DEDUPE_WINDOW + 1 });
+      expect(await store.accept(later, at(T0 + DEDUPE_WINDOW + 1))).toStrictEqual({ record: later, created: true });
+      // The window counts from created_at, not from the last repeat.
+      const again = await store.accept(lead({ fingerprints: ['email-x'] }), at(T0 + DEDUPE_WINDOW + 2));
+      expect(again.created).toBe(true);
+      expect((await store.counts()).queued).toBe(3);
+    });
+
+    it('scopes fingerprints to their site', async () => {
+      await put({ fingerprints: ['email-x'] });
+      const pine = lead({ fingerprints: ['email-x'], site: 'pine-ridge' });
+      expect(await store.accept(pine, at(T0))).toStrictEqual({ record: pine, created: true });
+    });
+
+    it('stores two leads that share no fingerprint', async () => {
+      await put({ fingerprints: ['email-x', 'phone-y'] });
+      await put({ fingerprints: ['email-z', 'phone-w'] });
+      await put({ fingerprints: [] });
+      await put({ fingerprints: [] });
+      expect((await store.counts()).queued).toBe(4);
+    });
+
+    it('returns the oldest lead when the fingerprints match several', async () => {
+      const older = await put({ fingerprints: ['email-x'], created_at: T0 + 2 });
+      await put({ fingerprints: ['phone-y'], created_at: T0 + 3 });
+      const outcome = await store.accept(lead({ fingerprints: ['phone-y', 'email-x'] }), at(T0 + 4));
+      expect(outcome.record.id).toBe(older.id);
+    });
+  });
+
+  describe('due and nextDueAt', () => {
+    it('lists queued and sent leads due by now, earliest due first, then oldest; never confirmed or failed', async () => {
+      expect(await store.due(T0, 10)).toEqual([]);
+      expect(await store.nextDueAt()).toBeNull();
+      const a = await put({ next_attempt_at: T0 + 30, created_at: T0 + 2 });
+      const b = await put({ next_attempt_at: T0 + 10, status: 'sent', job_id: 'job_b' });
+      const c = await put({ next_attempt_at: T0 + 30, created_at: T0 + 1 });
+      await put({ next_attempt_at: T0 + 5, status: 'confirmed', confirmed_at: T0 });
+      await put({ next_attempt_at: T0 + 5, status: 'failed', error: 'bad_request' });
+      const future = await put({ next_attempt_at: T0 + 1000 });
+
+      expect(ids(await store.due(T0 + 30, 10))).toEqual([b.id, c.id, a.id]);
+      expect(ids(await store.due(T0 + 30, 2))).toEqual([b.id, c.id]);
+      expect(ids(await store.due(T0 + 29, 10))).toEqual([b.id]);
+      expect(await store.due(T0 + 30, 0)).toEqual([]);
+      expect(await store.due(T0 + 30, -1)).toEqual([]); // SQLite would read a negative LIMIT as none
+      expect(ids(await store.due(T0 + 30, 1.9))).toEqual([b.id]);
+      expect(ids(await store.due(T0 + 30, Infinity))).toEqual([b.id, c.id, a.id]);
+      expect(ids(await store.due(T0 + 5000, 10))).toEqual([b.id, c.id, a.id, future.id]);
+      expect(await store.nextDueAt()).toBe(T0 + 10);
+    });
+
+    it('nextDueAt follows the work as leads move, and is null when none is queued or sent', async () => {
+      const a = await put({ next_attempt_at: T0 + 50 });
+      const b = await put({ next_attempt_at: T0 + 20 });
+      await put({ next_attempt_at: T0 + 1, status: 'failed' });
+      expect(await store.nextDueAt()).toBe(T0 + 20);
+      await store.update(b.id, { status: 'confirmed', confirmed_at: T0 + 30 });
+      expect(await store.nextDueAt()).toBe(T0 + 50);
+      await store.update(a.id, { status: 'sent', next_attempt_at: T0 + 70 });
+      expect(await store.nextDueAt()).toBe(T0 + 70);
+      await store.update(a.id, { status: 'failed' });
+      expect(await store.nextDueAt()).toBeNull();
+    });
+  });
+
+  describe('update', () => {
+    it('applies a patch, leaves every other field alone, and returns what get() returns', async () => {
+      const stored = (await store.accept(fullRecord(), at(T0))).record;
+      const updated = await store.update(stored.id, { status: 'confirmed', updated_at: T0 + 9, checks: 4, submission: { first_name: 'A', last_name: 'B', phone_1: '5125550100' } });
+      expect(updated).toStrictEqual({ ...fullRecord(), status: 'confirmed', updated_at: T0 + 9, checks: 4, submission: { first_name: 'A', last_name: 'B', phone_1: '5125550100' } });
+      expect(await store.get(stored.id)).toStrictEqual(updated);
+    });
+
+    it('clears optional fields patched with undefined; required ones patched with undefined keep their value', async () => {
+      await store.accept(fullRecord(), at(T0));
+      const cleared = await store.update('ld_full', {
+        in_doubt_since: undefined,
+        job_id: undefined,
+        created_record_id: undefined,
+        confirmed_at: undefined,
+        error: undefined,
+        error_detail: undefined,
+        status: undefined,
+        attempts: undefined,
+      });
+      const { in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, ...rest } = fullRecord();
+      void [in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail];
+      expect(cleared).toStrictEqual(rest);
+      expect(await store.get('ld_full')).toStrictEqual(rest);
+      expect('job_id' in cleared!).toBe(false);
+      expect(await store.findByJobId('job_123')).toBeNull();
+    });
+
+    it('with ifStatus, changes the lead only while it is in that status', async () => {
+      const stored = await put();
+      expect(await store.update(stored.id, { status: 'sent', job_id: 'j1' }, { ifStatus: 'sent' })).toBeNull();
+      expect(await store.get(stored.id)).toStrictEqual(stored);
+      const sent = await store.update(stored.id, { status: 'sent', job_id: 'j1' }, { ifStatus: 'queued' });
+      expect(sent).toStrictEqual({ ...stored, status: 'sent', job_id: 'j1' });
+      // A second writer holding the same stale view loses.
+      expect(await store.update(stored.id, { status: 'sent', job_id: 'j2' }, { ifStatus: 'queued' })).toBeNull();
+      expect((await store.get(stored.id))!.job_id).toBe('j1');
+    });
+
+    it('lets exactly one of two concurrent compare-and-sets win', async () => {
+      const stored = await put();
+      const results = await Promise.all(
+        ['j1', 'j2', 'j3'].map((job_id) => store.update(stored.id, { status: 'sent', job_id }, { ifStatus: 'queued' })),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+    });
+
+    it('returns null for an unknown lead and creates nothing', async () => {
+      expect(await store.update('ld_nope', { status: 'sent' })).toBeNull();
+      expect(await store.list()).toEqual([]);
+    });
+
+    it('an empty patch changes nothing and returns the lead', async () => {
+      const stored = await put();
+      expect(await store.update(stored.id, {})).toStrictEqual(stored);
+      expect(await store.update(stored.id, {}, { ifStatus: 'failed' })).toBeNull();
+    });
+  });
+
+  it('findByIdempotencyKey finds the lead of that site with that key created at or after since', async () => {
+    const first = await put({ idempotency_key: 'k1', created_at: T0 });
+    await put({ idempotency_key: 'k1', site: 'pine-ridge', created_at: T0 + 5 });
+    expect(await store.findByIdempotencyKey('oak-grove', 'k1', T0 - HOUR)).toStrictEqual(first);
+    expect(await store.findByIdempotencyKey('oak-grove', 'k1', T0)).toStrictEqual(first);
+    expect(await store.findByIdempotencyKey('oak-grove', 'k1', T0 + 1)).toBeNull();
+    expect(await store.findByIdempotencyKey('oak-grove', 'k2', T0 - HOUR)).toBeNull();
+    expect((await store.findByIdempotencyKey('pine-ridge', 'k1', T0))!.site).toBe('pine-ridge');
+    // Once the window has moved on, a later lead owns the key.
+    const later = await put({ idempotency_key: 'k1', created_at: T0 + KEY_WINDOW + 1 }, T0 + KEY_WINDOW + 1);
+    expect(await store.findByIdempotencyKey('oak-grove', 'k1', T0 + 1)).toStrictEqual(later);
+  });
+
+  it('findByJobId finds the lead with that job', async () => {
+    await put({ status: 'sent', job_id: 'job_a' });
+    const b = await put({ status: 'sent', job_id: 'job_b' });
+    expect(await store.findByJobId('job_b')).toStrictEqual(b);
+    expect(await store.findByJobId('job_c')).toBeNull();
+  });
+
+  describe('list and counts', () => {
+    it('lists newest first, filtered by status and site, with a limit', async () => {
+      const a = await put({ created_at: T0 + 1 });
+      const b = await put({ created_at: T0 + 3, status: 'failed', site: 'pine-ridge' });
+      const c = await put({ created_at: T0 + 2, status: 'failed' });
+      const d = await put({ created_at: T0 + 3 }); // same time as b: higher id first
+      expect(ids(await store.list())).toEqual([d.id, b.id, c.id, a.id]);
+      expect(ids(await store.list({ status: 'failed' }))).toEqual([b.id, c.id]);
+      expect(ids(await store.list({ site: 'oak-grove' }))).toEqual([d.id, c.id, a.id]);
+      expect(ids(await store.list({ site: 'oak-grove', status: 'failed' }))).toEqual([c.id]);
+      expect(ids(await store.list({ status: 'confirmed' }))).toEqual([]);
+      expect(ids(await store.list({ limit: 2 }))).toEqual([d.id, b.id]);
+      expect(await store.list({ limit: 0 })).toEqual([]);
+      expect(await store.list({ limit: -3 })).toEqual([]);
+    });
+
+    it('lists at most 100 by default and at most 1000 when asked for more', async () => {
+      for (let i = 0; i < 1005; i++) await store.accept(lead({ fingerprints: [], created_at: T0 + i }), at(T0 + i));
+      const page = await store.list();
+      expect(page).toHaveLength(100);
+      expect(page[0]!.created_at).toBe(T0 + 1004);
+      expect(await store.list({ limit: 5000 })).toHaveLength(1000);
+      expect(await store.list({ limit: 1000 })).toHaveLength(1000);
+    });
+
+    it('counts every status, zero included', async () => {
+      expect(await store.counts()).toStrictEqual({ queued: 0, sent: 0, confirmed: 0, failed: 0 });
+      await put();
+      await put();
+      await put({ status: 'failed' });
+      expect(await store.counts()).toStrictEqual({ queued: 2, sent: 0, confirmed: 0, failed: 1 });
+    });
+  });
+
+  describe('purgeConfirmed', () => {
+    it('removes only confirmed leads confirmed before the cutoff', async () => {
+      const old = await put({ status: 'confirmed', confirmed_at: T0 + 10, idempotency_key: 'k-old', fingerprints: ['fp-old'] });
+      const atCutoff = await put({ status: 'confirmed', confirmed_at: T0 + 100 });
+      const recent = await put({ status: 'confirmed', confirmed_at: T0 + 200 });
+      const noDate = await put({ status: 'confirmed' });
+      const failed = await put({ status: 'failed', confirmed_at: T0 + 1 });
+      const queued = await put({ created_at: T0 - HOUR });
+      const sent = await put({ status: 'sent', job_id: 'j' });
+
+      expect(await store.purgeConfirmed(T0 + 100)).toBe(1);
+      expect(await store.get(old.id)).toBeNull();
+      expect(ids(await store.list()).sort()).toEqual([atCutoff, recent, noDate, failed, queued, sent].map((r) => r.id).sort());
+      expect(await store.purgeConfirmed(T0 + 100)).toBe(0);
+      expect(await store.counts()).toStrictEqual({ queued: 1, sent: 1, confirmed: 3, failed: 1 });
+
+      // Its key and fingerprints went with it: the same content is a new lead again.
+      const again = await store.accept(lead({ idempotency_key: 'k-old', fingerprints: ['fp-old'] }), at(T0 + 300));
+      expect(again.created).toBe(true);
+    });
+  });
+
+  describe('copies', () => {
+    it('a caller mutating a returned record, or the one it passed in, does not change the store', async () => {
+      const input = fullRecord();
+      const { record } = await store.accept(input, at(T0));
+      input.status = 'failed';
+      input.submission.first_name = 'Input';
+      input.fingerprints.push('fp-input');
+      record.status = 'failed';
+      record.submission.first_name = 'Returned';
+      record.fingerprints.push('fp-returned');
+
+      for (const got of [await store.get('ld_full'), (await store.list())[0], (await store.due(T0 + HOUR, 1))[0], await store.findByJobId('job_123')]) {
+        expect(got).toStrictEqual(fullRecord());
+        got!.submission.last_name = 'Mutated';
+        got!.fingerprints.length = 0;
+      }
+      const updated = await store.update('ld_full', { attempts: 3 });
+      updated!.submission.city = 'Mutated';
+      const patch = { submission: { first_name: 'P', last_name: 'Q', email_1: 'p@q.org' } };
+      await store.update('ld_full', patch);
+      patch.submission.first_name = 'Mutated';
+      expect(await store.get('ld_full')).toStrictEqual({ ...fullRecord(), attempts: 3, submission: { first_name: 'P', last_name: 'Q', email_1: 'p@q.org' } });
+      expect((await store.accept(lead({ fingerprints: ['fp-input'] }), at(T0))).created).toBe(true);
+    });
+  });
+
+  it('refuses every call once closed', async () => {
+    const stored = await put();
+    await store.close();
+    await expect(store.get(stored.id)).rejects.toThrow();
+    await expect(store.accept(lead(), at(T0))).rejects.toThrow();
+    await expect(store.update(stored.id, { attempts: 1 })).rejects.toThrow();
+    await store.close(); // twice is harmless
+  });
+});
+
+describe('memory lead store', () => {
+  it('all() returns copies, oldest first', async () => {
+    const store = createMemoryLeadStore();
+    await store.accept(lead({ id: 'ld_b', created_at: T0 + 1 }), at(T0));
+    await store.accept(lead({ id: 'ld_a', created_at: T0 + 2 }), at(T0));
+    const all = store.all();
+    expect(ids(all)).toEqual(['ld_b', 'ld_a']);
+    all[0]!.submission.first_name = 'Mutated';
+    expect(store.all()[0]!.submission.first_name).toBe('Jane');
+  });
+});
+
+describe('sqlite lead store on a file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lead-store-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const file = () => join(dir, `leads-${++n}.sqlite`);
+
+  it('keeps every lead across close and reopen', async () => {
+    const path = file();
+    const first = openSqliteLeadStore(path);
+    await first.accept(fullRecord(), at(T0));
+    const other = lead({ idempotency_key: 'k1', fingerprints: ['fp-x'] });
+    await first.accept(other, at(T0));
+    await first.update(other.id, { status: 'sent', job_id: 'job_x', in_doubt_since: undefined, attempts: 1 }, { ifStatus: 'queued' });
+    await first.close();
+
+    const second = openSqliteLeadStore(path);
+    expect(await second.get('ld_full')).toStrictEqual(fullRecord());
+    const reopened = { ...other, status: 'sent' as const, job_id: 'job_x', attempts: 1 };
+    expect(await second.findByJobId('job_x')).toStrictEqual(reopened);
+    expect(await second.accept(lead({ idempotency_key: 'k1' }), at(T0 + HOUR))).toStrictEqual({ record: reopened, created: false });
+    expect(await second.accept(lead({ fingerprints: ['fp-x'] }), at(T0 + MIN))).toStrictEqual({ record: reopened, created: false });
+    expect(await second.counts()).toStrictEqual({ queued: 0, sent: 2, confirmed: 0, failed: 0 });
+    await second.close();
+  });
+
+  it('marks the file with its schema version and application id, in WAL mode with foreign keys', async () => {
+    const path = file();
+    const store = openSqliteLeadStore(path);
+    await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
+    const db = new Database(path);
+    try {
+      expect(SQLITE_SCHEMA_VERSION).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+      expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
+      expect(tables).toEqual(['lead_fingerprints', 'leads']);
+      expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(2);
+      // purgeConfirmed takes the fingerprint rows with the lead.
+      expect(await store.purgeConfirmed(T0 + 1)).toBe(1);
+      expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
+  it('refuses a damaged or foreign file with a clear error, and leaves it as it was', async () => {
+    const garbage = file();
+    writeFileSync(garbage, 'this is not a database '.repeat(200));
+    expect(() => openSqliteLeadStore(garbage)).toThrow(/is not a SQLite database \(damaged or another kind of file\)/);
+
+    const foreign = file();
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)');
+    other.close();
+    expect(() => openSqliteLeadStore(foreign)).toThrow(/is a SQLite database of something else, not a lead store .*tables: users/);
+    const after = new Database(foreign);
+    expect(after.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all()).toEqual(['users']);
+    expect(after.pragma('application_id', { simple: true })).toBe(0);
+    after.close();
+
+    const newer = file();
+    await openSqliteLeadStore(newer).close();
+    const bump = new Database(newer);
+    bump.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    bump.close();
+    expect(() => openSqliteLeadStore(newer)).toThrow(/schema version 2, newer than this relay's 1/);
+
+    expect(() => openSqliteLeadStore(join(dir, 'missing-dir', 'leads.sqlite'))).toThrow(/cannot open the lead store at/);
+  });
+
+  it('two processes accepting the same keys and fingerprints at once store exactly one lead for each', async () => {
+    const path = file();
+    const count = 150;
+    const child = fileURLToPath(new URL('./store-sqlite-child.ts', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const run = (name: string) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, path, name, String(count)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (d) => (stderr += d));
+      const lines = createInterface({ input: proc.stdout });
+      const received: string[] = [];
+      let onLine: (() => void) | undefined;
+      lines.on('line', (line) => {
+        received.push(line);
+        onLine?.();
+      });
+      const nextLine = () =>
+        new Promise<string>((resolve, reject) => {
+          const check = () => {
+            if (received.length) resolve(received.shift()!);
+          };
+          onLine = check;
+          proc.once('exit', (code) => setTimeout(() => reject(new Error(`child ${name} exited ${code}: ${stderr}`)), 50));
+          check();
+        });
+      return { proc, nextLine };
+    };
+    const children = [run('a'), run('b')];
+    // Both have the file open before either writes, then they start together.
+    expect(await Promise.all(children.map((c) => c.nextLine()))).toEqual(['ready', 'ready']);
+    for (const c of children) c.proc.stdin.end('go\n');
+    type Result = { byKey: { id: string; created: boolean }[]; byFingerprint: { id: string; created: boolean }[] };
+    const [a, b] = (await Promise.all(children.map((c) => c.nextLine()))).map((line) => JSON.parse(line) as Result);
+
+    const db = new Database(path, { readonly: true });
+    try {
+      for (let i = 0; i < count; i++) {
+        const keyed = db.prepare('SELECT id FROM leads WHERE idempotency_key = ?').pluck().all(`key-${i}`);
+        expect(keyed).toHaveLength(1);
+        // Both children were answered with the one stored lead, and exactly one of them created it.
+        expect([a!.byKey[i]!.id, b!.byKey[i]!.id]).toEqual([keyed[0], keyed[0]]);
+        expect(a!.byKey[i]!.created !== b!.byKey[i]!.created).toBe(true);
+
+        const sharing = db.prepare('SELECT lead_id FROM lead_fingerprints WHERE fingerprint = ?').pluck().all(`phone-${i}`);
+        expect(sharing).toHaveLength(1);
+        expect([a!.byFingerprint[i]!.id, b!.byFingerprint[i]!.id]).toEqual([sharing[0], sharing[0]]);
+        expect(a!.byFingerprint[i]!.created !== b!.byFingerprint[i]!.created).toBe(true);
+      }
+      expect(db.prepare('SELECT COUNT(*) FROM leads').pluck().get()).toBe(2 * count);
+    } finally {
+      db.close();
+    }
+  });
+});
