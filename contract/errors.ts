@@ -18,8 +18,7 @@ export const ERROR_CODES = [
   'not_found', // no such route
   'method_not_allowed',
   'conflict', // the resource is not in a state that allows this (e.g. retrying a lead that is not failed)
-  'upstream_unavailable', // Propexo could not be reached or is busy; safe to retry later
-  'upstream_rejected', // Propexo refused the relay's request: a relay fault, not the prospect's
+  'unavailable', // the relay cannot store the lead right now; retry later with the same Idempotency-Key
   'internal_error',
   'network_error', // widget only: the relay could not be reached
 ] as const;

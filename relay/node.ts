@@ -58,13 +58,17 @@ export const OUTBOX_FILE = 'outbox.sqlite';
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
 export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
   const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
-  const secrets = [config.propexo.token, config.adminToken, config.propexo.webhookSecret].filter((s): s is string => !!s);
+  const redisPassword = config.redisUrl ? decodeURIComponent(new URL(config.redisUrl).password) : undefined;
+  const secrets = [config.propexo.token, config.adminToken, config.propexo.webhookSecret, redisPassword].filter((s): s is string => !!s);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets });
   const clock = overrides.clock ?? Date;
   const store = overrides.store ?? openOutbox(config.dataDir);
   const redis = !overrides.limiter && config.redisUrl ? createRedisLimiter({ url: config.redisUrl, logger }) : undefined;
   if (redis && !(await redis.ready())) logger.warn('redis.not_ready', { hint: 'limits are decided locally until Redis answers' });
   const limiter: RateLimiter = overrides.limiter ?? redis ?? createMemoryLimiter({ clock });
+  // Propexo's budget is shared by every relay: while Redis is away, delivery waits (leads are safe in
+  // the outbox) rather than each process spending the whole budget on its own.
+  const budget = redis ? createRedisLimiter({ url: config.redisUrl!, logger, prefix: 'resman:budget:', onUnavailable: 'deny' }) : undefined;
   const client = createPropexoClient({
     baseUrl: config.propexo.baseUrl,
     token: config.propexo.token,
@@ -74,7 +78,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   const deliverer = createDeliverer({
     store,
     client,
-    limiter,
+    limiter: budget ?? limiter,
     sites: config.sites,
     clock,
     logger,
@@ -117,6 +121,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
       await deliverer.stop();
       await store.close();
       await redis?.close();
+      await budget?.close();
     },
   };
 }

@@ -57,6 +57,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     logger,
     policy,
     random: deps.random ?? Math.random,
+    signal: () => running?.signal,
     onUnauthorized(failure) {
       pausedUntil = clock.now() + policy.authPauseMs;
       // One alert per outage, not one per lead: the operator has one thing to fix.
@@ -127,6 +128,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
         const until = Math.max(pausedUntil, next ?? Number.POSITIVE_INFINITY);
         await rest(Math.max(1, Math.min(policy.idleMs, until - clock.now())), signal);
       } catch (err) {
+        if (signal.aborted) break; // stopped while waiting for the upstream budget
         // A store or programming error must not end delivery: log it, breathe, go on.
         logger.error('deliverer.error', { error: err instanceof Error ? err.name : 'unknown', message: err instanceof Error ? err.message : String(err) });
         await rest(1_000, signal);

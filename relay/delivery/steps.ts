@@ -18,6 +18,8 @@ export interface StepDeps {
   logger: Logger;
   policy: DeliveryPolicy;
   random: () => number;
+  /** Aborts a wait for the upstream budget when the deliverer stops. */
+  signal(): AbortSignal | undefined;
   /** Called when Propexo refuses the token: delivery pauses for every site. */
   onUnauthorized(failure: UpstreamFailure): void;
   /** Called after any upstream success: a pause for a refused token is over. */
@@ -34,7 +36,7 @@ export function createSteps(deps: StepDeps) {
   const save = (lead: LeadRecord, patch: LeadPatch) => store.update(lead.id, { ...patch, updated_at: clock.now() });
 
   async function upstream<T extends { ok: boolean }>(call: () => Promise<T>): Promise<T> {
-    await budget.take();
+    await budget.take(deps.signal());
     const result = await call();
     budget.observe(result as T & { ok: boolean });
     if (result.ok) deps.onAuthorized();

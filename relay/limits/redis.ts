@@ -20,7 +20,7 @@
  * - `'allow'`: everything passes (fail-open, no spam defence during the outage).
  * - `'deny'`: everything is refused (fail-closed); the relay answers 429 `rate_limited` with
  *   Retry-After: every real prospect in the outage is turned away.
- * A 503 was not an option: `upstream_unavailable` means Propexo, and the error codes are a closed list.
+ * A 503 `unavailable` would turn prospects away for a Redis problem, though their leads could be stored.
  * The switch is logged once (`limiter.redis_unavailable`, warn) and so is the way back
  * (`limiter.redis_recovered`). After a failure Redis is not asked again for `retryAfterMs`, so a hung
  * Redis costs one request at most `commandTimeoutMs` per `retryAfterMs`, not every request.

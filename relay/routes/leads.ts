@@ -73,7 +73,8 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
 
       const now = clock.now();
       const key = c.req.header('idempotency-key');
-      const { record, created } = await store.accept(
+      const { record, created } = await store
+        .accept(
         {
           id: newId(),
           site: site.slug,
@@ -90,7 +91,14 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
           write_retries: 0,
         },
         { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
-      );
+        )
+        .catch((err: unknown) => {
+          // Not stored means not accepted: say so, so the browser keeps the answers and tries again.
+          logger.error('lead.not_stored', { site: site.slug, error: err });
+          throw new ApiError(503, 'unavailable', 'The lead could not be stored; please try again shortly.', {
+            headers: { 'Retry-After': '5' },
+          });
+        });
       if (created) {
         logger.info('lead.accepted', { lead_id: record.id, site: site.slug });
         deps.outbox?.wake();

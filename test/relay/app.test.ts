@@ -332,7 +332,7 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
 });
 
 describe('unexpected failures', () => {
-  it('a throwing store → 500 internal_error, logged, no stack in the answer', async () => {
+  it('a store that cannot take the lead → 503 unavailable with Retry-After, logged, no stack in the answer', async () => {
     const lines: string[] = [];
     const app = createRelay({
       config: parseConfig(testEnv()),
@@ -343,11 +343,12 @@ describe('unexpected failures', () => {
       getClientIp: () => '192.0.2.1',
     });
     const res = await postLead(app, VALID_LEAD);
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
     const text = await res.text();
-    expect(JSON.parse(text).error.code).toBe('internal_error');
+    expect(JSON.parse(text).error.code).toBe('unavailable');
     expect(text).not.toMatch(/disk on fire|at .*\.ts/);
-    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'internal_error');
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'lead.not_stored');
     expect(logged.error.message).toBe('disk on fire');
   });
 });

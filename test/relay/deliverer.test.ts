@@ -3,6 +3,10 @@
  * confirmed or dead letter, and what it costs in upstream requests.
  */
 import { describe, expect, it } from 'vitest';
+import { createDeliverer } from '../../relay/delivery/deliverer.js';
+import { createMemoryLimiter } from '../../relay/limits/memory.js';
+import { createLogger } from '../../relay/log.js';
+import { createPropexoClient } from '../../relay/propexo/client.js';
 import { SITE_IDS, TOKEN, VALID_LEAD, buildRelay, okResponse, postLead, propexoLike, type UpstreamHandler } from './fixtures.js';
 
 const creates = <T extends { method: string; url: string }>(calls: T[]) => calls.filter((c) => c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'));
@@ -217,5 +221,30 @@ describe('deliverer', () => {
     await relay.deliverer.runOnce();
     expect(await relay.store.get(id)).toBeNull();
     expect(relay.logs().some((l) => l.event === 'leads.purged')).toBe(true);
+  });
+});
+
+describe('deliverer lifecycle', () => {
+  it('stops promptly even while waiting for the upstream budget', async () => {
+    const relay = buildRelay({ policy: { upstreamPerMinute: 1 } });
+    relay.clock.t = Date.now(); // the live deliverer below runs on real time
+    await accepted(relay, VALID_LEAD);
+    await accepted(relay, { ...VALID_LEAD, first_name: 'Ana', email_1: 'ana@gmail.com' });
+    // A real-time deliverer over the same store: the second lead waits a minute for the budget.
+    const live = createDeliverer({
+      store: relay.store,
+      client: createPropexoClient({ baseUrl: 'https://propexo.test', token: TOKEN, fetch: relay.upstream.fetch, timeoutMs: 200 }),
+      limiter: createMemoryLimiter(),
+      sites: relay.config.sites,
+      clock: Date,
+      logger: createLogger({ sink: () => {} }),
+      policy: { upstreamPerMinute: 1, idleMs: 50 },
+    });
+    live.start();
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await live.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
   });
 });

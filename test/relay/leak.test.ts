@@ -117,7 +117,7 @@ describe('secrets never leak', () => {
 
     const statuses = seen.map((s) => Number(s.split('\n')[0]));
     // Every path was really exercised.
-    for (const code of [200, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500]) expect(statuses, String(code)).toContain(code);
+    for (const code of [200, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 503]) expect(statuses, String(code)).toContain(code);
     const outcomes = new Set(relay.store.all().map((l) => `${l.status}:${l.error ?? ''}`));
     expect(outcomes).toEqual(new Set(['confirmed:', 'failed:propexo_rejected', 'failed:job_not_found']));
 

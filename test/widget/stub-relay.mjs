@@ -32,14 +32,14 @@ export function stubRelay() {
     if (site === 'flaky') {
       const first = !seenKeys.has(key);
       seenKeys.add(key);
-      return first ? reply(503, envelope('upstream_unavailable', 'Try again later.')) : reply(202, receipt);
+      return first ? reply(503, envelope('unavailable', 'Try again later.')) : reply(202, receipt);
     }
     if (site === 'refuse') {
       return reply(400, envelope('invalid_fields', 'Some fields are invalid.', [
         { field: 'email_1', code: 'placeholder', message: 'Enter real contact details, not a placeholder.' },
       ]));
     }
-    if (site === 'down') return reply(503, envelope('upstream_unavailable', 'Try again later.'));
+    if (site === 'down') return reply(503, envelope('unavailable', 'Try again later.'));
     if (site === 'garbage') {
       ctx.status = 500;
       ctx.type = 'html';

@@ -78,7 +78,7 @@ describe('<resman-lead-form> sending', () => {
     await fillValid(el);
     const failed = nextEvent(el, 'resman-lead-error');
     await submit(el);
-    expect((await failed).code).to.equal('upstream_unavailable');
+    expect((await failed).code).to.equal('unavailable');
     await settle(el, 'error');
     expect(status(el).textContent).to.contain('not reachable right now');
     expect(el.shadowRoot!.activeElement).to.equal(status(el));
@@ -111,7 +111,7 @@ describe('<resman-lead-form> sending', () => {
     await fillValid(garbage);
     const error = nextEvent(garbage, 'resman-lead-error');
     await submit(garbage);
-    expect((await error).code).to.equal('upstream_unavailable');
+    expect((await error).code).to.equal('unavailable');
 
     const unreachable = await fixture<ResmanLeadForm>(
       html`<resman-lead-form site="accept" relay="http://127.0.0.1:9" lang="en"></resman-lead-form>`,

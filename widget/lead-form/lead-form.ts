@@ -292,7 +292,7 @@ export class ResmanLeadForm extends LitElement {
     const t = this._strings;
     if (code === 'network_error') return t.errorNetwork;
     if (code === 'rate_limited') return t.errorRateLimited;
-    if (code === 'upstream_unavailable') return t.errorUnavailable;
+    if (code === 'unavailable') return t.errorUnavailable;
     return t.errorGeneric;
   }
 

@@ -23,7 +23,7 @@ export async function sendLead(url: string, body: unknown, idempotencyKey: strin
     return fail('internal_error');
   }
   if (isErrorEnvelope(json)) return { ok: false, error: json.error };
-  return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'upstream_unavailable' : 'internal_error');
+  return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'unavailable' : 'internal_error');
 }
 
 const fail = (code: ErrorBody['code']): SendResult => ({ ok: false, error: { code, message: code, fields: [] } });
