@@ -19,7 +19,17 @@ export interface UpstreamBudget {
 }
 
 export const UPSTREAM_BUDGET_KEY = 'propexo:upstream';
-const WINDOW_MS = 60_000;
+
+/**
+ * The budget is spent evenly, in short windows: `perMinute` over a minute would let a burst at the
+ * end of one window and another at the start of the next land in one of Propexo's minutes (whose
+ * boundaries we do not know) and pass its 150. Windows of `k` requests lasting 60 s · k / perMinute
+ * hold any 60 seconds to at most perMinute + k.
+ */
+export function budgetWindow(perMinute: number): { max: number; windowMs: number } {
+  const max = Math.max(1, Math.floor(perMinute / 60));
+  return { max, windowMs: (60_000 * max) / perMinute };
+}
 
 export function createUpstreamBudget(deps: {
   limiter: RateLimiter;
@@ -29,6 +39,7 @@ export function createUpstreamBudget(deps: {
 }): UpstreamBudget {
   const { limiter, clock, sleep, policy } = deps;
   let holdUntil = 0;
+  const { max, windowMs } = budgetWindow(policy.upstreamPerMinute);
 
   return {
     async take(signal) {
@@ -39,7 +50,7 @@ export function createUpstreamBudget(deps: {
           await sleep(wait, signal);
           continue;
         }
-        const decision = await limiter.limit({ key: UPSTREAM_BUDGET_KEY, max: policy.upstreamPerMinute, windowMs: WINDOW_MS });
+        const decision = await limiter.limit({ key: UPSTREAM_BUDGET_KEY, max, windowMs });
         if (decision.success) return;
         await sleep(Math.max(decision.resetMs, 1), signal);
       }

@@ -223,7 +223,8 @@ export function createMemoryLeadStore(options: MemoryLeadStoreOptions = {}): Mem
       open();
       return [...byId.values()]
         .filter((r) => (r.status === 'queued' || r.status === 'sent') && r.next_attempt_at <= now)
-        .sort((a, b) => a.next_attempt_at - b.next_attempt_at || oldestFirst(a, b))
+        // A stable sort over the map's insertion order: ties go in the order leads were accepted.
+        .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at)
         .slice(0, rowLimit(limit))
         .map(toRecord);
     },

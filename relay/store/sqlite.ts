@@ -222,7 +222,7 @@ function createStore(db: Database.Database): LeadStore {
     ),
     // Reads only the due rows of the two working statuses (index leads_due), then orders those.
     due: db.prepare<[number, number], LeadRow>(
-      `SELECT * FROM leads WHERE status IN ('queued', 'sent') AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at, id LIMIT ?`,
+      `SELECT * FROM leads WHERE status IN ('queued', 'sent') AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at, rowid LIMIT ?`,
     ),
     // One index seek per status (a MIN over an IN list would walk every queued and sent lead).
     nextDueAt: db

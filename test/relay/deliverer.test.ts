@@ -192,10 +192,9 @@ describe('deliverer', () => {
     await relay.deliver(600_000);
     const sent = creates(relay.upstream.calls).map((c) => (c.body as { first_name: string }).first_name);
     expect(sent).toEqual(['Ana', 'Ben', 'Cy', 'Dee', 'Eve']);
-    // 10 requests (5 creates, 5 checks) at 4 a minute: never more than 4 in any window of the limiter.
-    const perWindow = new Map<number, number>();
-    for (const t of times) perWindow.set(Math.floor((start + t) / 60_000), (perWindow.get(Math.floor((start + t) / 60_000)) ?? 0) + 1);
-    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(4);
+    // 10 requests (5 creates, 5 checks) at 4 a minute, spread evenly: one every 15 s at most.
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(15_000);
     expect(times).toHaveLength(10);
   });
 
@@ -246,5 +245,20 @@ describe('deliverer lifecycle', () => {
     await live.stop();
     expect(Date.now() - started).toBeLessThan(500);
     expect(creates(relay.upstream.calls)).toHaveLength(1);
+  });
+});
+
+describe('budgetWindow', () => {
+  it('holds any 60 seconds to the rate plus one window', async () => {
+    const { budgetWindow } = await import('../../relay/delivery/budget.js');
+    expect(budgetWindow(120)).toEqual({ max: 2, windowMs: 1_000 });
+    expect(budgetWindow(100)).toEqual({ max: 1, windowMs: 600 });
+    expect(budgetWindow(4)).toEqual({ max: 1, windowMs: 15_000 });
+    for (const perMinute of [1, 7, 60, 100, 120, 149, 1000]) {
+      const { max, windowMs } = budgetWindow(perMinute);
+      const worst = (Math.ceil(60_000 / windowMs) + 1) * max;
+      expect(worst, String(perMinute)).toBeLessThanOrEqual(perMinute + 2 * max);
+      if (perMinute <= 120) expect(worst).toBeLessThan(150);
+    }
   });
 });

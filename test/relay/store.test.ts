@@ -241,6 +241,13 @@ describe.each([
   });
 
   describe('due and nextDueAt', () => {
+    it('breaks ties in the order leads were accepted, not by id (a burst shares milliseconds)', async () => {
+      const first = await put({ id: 'ld_zzz', fingerprints: ['fz'] });
+      const second = await put({ id: 'ld_mmm', fingerprints: ['fm'] });
+      const third = await put({ id: 'ld_aaa', fingerprints: ['fa'] });
+      expect(ids(await store.due(T0 + 1, 10))).toEqual([first.id, second.id, third.id]);
+    });
+
     it('lists queued and sent leads due by now, earliest due first, then oldest; never confirmed or failed', async () => {
       expect(await store.due(T0, 10)).toEqual([]);
       expect(await store.nextDueAt()).toBeNull();
