@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/build/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/relay/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    // Fails any test whose relay or sandbox logged a secret, a full email or a full phone number.
+    setupFiles: ['test/support/hygiene-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

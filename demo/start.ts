@@ -24,9 +24,11 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-export async function startDemo(env: Env, options: { build?: boolean; quiet?: boolean } = {}): Promise<RunningDemo> {
+/** `quiet`: no console output; a function instead of `true` still receives every log line (tests check them). */
+export async function startDemo(env: Env, options: { build?: boolean; quiet?: boolean | ((line: string) => void) } = {}): Promise<RunningDemo> {
   if (options.build !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
-  const log = options.quiet ? () => {} : (line: string) => console.log(line);
+  const quietSink = typeof options.quiet === 'function' ? options.quiet : () => {};
+  const log = options.quiet ? quietSink : (line: string) => console.log(line);
   const relayEnv: Record<string, string | undefined> = {
     HOST: '127.0.0.1',
     SITES_FILE: fileURLToPath(new URL('./sites.json', import.meta.url)),
@@ -44,7 +46,7 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
     // The sandbox forgets everything when it stops, so the outbox starts empty with it.
     if (!env.DATA_DIR) relayEnv.DATA_DIR = scratch = await mkdtemp(join(tmpdir(), 'resman-demo-'));
   }
-  const quiet = options.quiet ? { logger: createLogger({ sink: () => {} }) } : {};
+  const quiet = options.quiet ? { logger: createLogger({ sink: quietSink }) } : {};
   const relay = await startRelay(relayEnv, quiet, { wrap: demoSite });
   return {
     url: `${relay.url}/`,

@@ -53,21 +53,42 @@ export function maskPhone(phone: string): string {
   return digits.length >= 4 ? `******${digits.slice(-4)}` : '******';
 }
 
-const EMAIL_PATTERN = /[^\s@"'<>(),;:[\]]+@[^\s@"'<>(),;:[\]]+\.[A-Za-z]{2,}/g;
+/** Characters an address may hold around its @ (a loose superset: masking errs on the safe side). */
+const ADDRESS_CHAR = /[^\s@"'<>(),;:[\]]/;
+const DOMAIN = /^[^\s@"'<>(),;:[\]]+\.[A-Za-z]{2,}/;
+/** Longest string a log line carries: paths and upstream texts are cut, which also bounds masking work. */
+const MAX_LOGGED = 2048;
 // A US number as people write it: optional +1, then 3-3-4 digits with or without separators. The
 // look-arounds keep ids such as `job_1234567890123` and millisecond timestamps intact.
 const PHONE_PATTERN = /(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-]?)\d{3}[\s.-]?\d{4}(?!\w)/g;
 const CONTACT_KEY = /^(e-?mail|phone)(_?\d+)?$/i;
 
-/** Masks emails and phone numbers found inside free text. */
+/**
+ * Masks emails (found from each @ outwards, so the work is linear in the text) and phone numbers
+ * found inside free text.
+ */
 export function maskText(text: string): string {
-  return text.replace(EMAIL_PATTERN, maskEmail).replace(PHONE_PATTERN, maskPhone);
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > from && ADDRESS_CHAR.test(text[start - 1]!)) start--;
+    const domain = DOMAIN.exec(text.slice(at + 1, at + 256))?.[0];
+    if (start === at || domain === undefined) continue;
+    const end = at + 1 + domain.length;
+    out += text.slice(from, start) + maskEmail(text.slice(start, end));
+    from = end;
+    at = end - 1;
+  }
+  return (out + text.slice(from)).replace(PHONE_PATTERN, maskPhone);
 }
+
+const cut = (text: string) => (text.length > MAX_LOGGED ? `${text.slice(0, MAX_LOGGED)}…[cut]` : text);
 
 function maskValue(value: unknown, key: string | undefined, seen: WeakSet<object>, depth: number): unknown {
   if (typeof value === 'string') {
     if (key !== undefined && CONTACT_KEY.test(key)) return key.toLowerCase().startsWith('phone') ? maskPhone(value) : maskEmail(value);
-    return maskText(value);
+    return maskText(cut(value));
   }
   if (typeof value === 'bigint') return value.toString();
   if (typeof value !== 'object' || value === null) return value;
@@ -75,11 +96,12 @@ function maskValue(value: unknown, key: string | undefined, seen: WeakSet<object
   if (seen.has(value)) return '[circular]';
   seen.add(value);
   if (value instanceof Error) {
-    return { name: value.name, message: maskText(value.message), stack: value.stack === undefined ? undefined : maskText(value.stack) };
+    return { name: value.name, message: maskText(cut(value.message)), stack: value.stack === undefined ? undefined : maskText(cut(value.stack)) };
   }
   if (Array.isArray(value)) return value.map((v) => maskValue(v, key, seen, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = maskValue(v, k, seen, depth + 1);
+  // Keys are masked too: upstream objects (Propexo's error details) may be keyed by a contact.
+  for (const [k, v] of Object.entries(value)) out[maskText(cut(k))] = maskValue(v, k, seen, depth + 1);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { startRelay, type RunningRelay } from '../../relay/node.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
+import { checkedSink } from '../support/hygiene.js';
 
 // The embed as it really runs: a marketing site on one origin, the relay on another. The page names
 // only the script; the widget must find the relay from its own URL, pass CORS, and fit the site's CSP.
@@ -18,7 +19,7 @@ describe('cross-origin embed', () => {
 
   beforeAll(async () => {
     const token = 'e2e-cross-origin-token';
-    sandbox = await startSandbox({ token, writeDelayMs: 10, slowDownMs: 0 });
+    sandbox = await startSandbox({ token, writeDelayMs: 10, slowDownMs: 0, log: checkedSink() });
     sitePort = await freePort();
     const relayPort = await freePort();
     const relayOrigin = `http://127.0.0.1:${relayPort}`;
@@ -32,7 +33,7 @@ describe('cross-origin embed', () => {
           'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [`http://127.0.0.1:${sitePort}`] },
         }),
       },
-      { logger: createLogger({ sink: () => {} }) },
+      { logger: createLogger({ sink: checkedSink() }) },
     );
     site = createServer((_, res) => {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
@@ -70,7 +71,8 @@ describe('cross-origin embed', () => {
     const problems: string[] = [];
     const page = await fillAndSend(`http://127.0.0.1:${sitePort}`, problems);
     await page.locator('resman-lead-form').getByText('Thank you!').waitFor();
-    expect(sandbox.leads().map((l) => [l.body.first_name, l.body.property_id])).toEqual([['Lena', SANDBOX_IDS.property_id]]);
+    // The 202 means stored; the deliverer sends it to Propexo right behind.
+    await expect.poll(() => sandbox.leads().map((l) => [l.body.first_name, l.body.property_id])).toEqual([['Lena', SANDBOX_IDS.property_id]]);
     expect(problems).toEqual([]);
     await page.close();
   });

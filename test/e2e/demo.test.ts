@@ -4,6 +4,7 @@ import { startDemo, type RunningDemo } from '../../demo/start.js';
 import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
+import { checkedSink } from '../support/hygiene.js';
 
 // The whole path as a prospect meets it: the demo page in Chromium, the widget from the relay,
 // the relay in front of the embedded sandbox, all on loopback. The widget must already be built.
@@ -14,7 +15,7 @@ describe('demo page, end to end', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    demo = await startDemo({ PORT: String(await freePort()) }, { build: false, quiet: true });
+    demo = await startDemo({ PORT: String(await freePort()) }, { build: false, quiet: checkedSink() });
     browser = await launchChromium();
     page = await watchedPage(browser, problems);
   });
@@ -51,6 +52,8 @@ describe('demo page, end to end', () => {
     await form.getByRole('button', { name: 'Send' }).click();
     await thanks.waitFor({ state: 'visible' });
     expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(success)'))).toBe(true);
+    // The 202 means stored; the deliverer sends it to Propexo right behind.
+    await expect.poll(() => demo.sandbox!.leads().length).toBe(1);
     const leads = demo.sandbox!.leads();
     expect(leads).toHaveLength(1);
     expect(leads[0]!.body).toEqual({
@@ -85,6 +88,7 @@ describe('demo page, end to end', () => {
     online = true;
     await form.getByRole('button', { name: 'Try again' }).click();
     await fresh.getByRole('heading', { name: 'Thanks, we got it!' }).waitFor({ state: 'visible' });
+    await expect.poll(() => demo.sandbox!.leads().filter((l) => l.body.first_name === 'Sam').length).toBe(1);
     const sam = demo.sandbox!.leads().filter((l) => l.body.first_name === 'Sam');
     expect(sam.map((l) => l.body.phone_1)).toEqual(['7375550123']);
     // The aborted downloads are the only errors the page may log.

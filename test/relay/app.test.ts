@@ -5,6 +5,7 @@ import { parseConfig } from '../../relay/config.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger } from '../../relay/log.js';
 import { createMemoryLeadStore } from '../../relay/store/memory.js';
+import { checkedSink } from '../support/hygiene.js';
 import {
   ORIGIN, SITE_IDS, TOKEN, VALID_LEAD, accessControlHeaders, buildRelay, errorOf, manualClock, postLead, propexoLike, testEnv,
 } from './fixtures.js';
@@ -339,7 +340,7 @@ describe('unexpected failures', () => {
       clock: manualClock(),
       limiter: createMemoryLimiter(),
       store: { ...createMemoryLeadStore(), accept: () => Promise.reject(new Error('disk on fire')) },
-      logger: createLogger({ sink: (l) => lines.push(l) }),
+      logger: createLogger({ sink: checkedSink(lines) }),
       getClientIp: () => '192.0.2.1',
     });
     const res = await postLead(app, VALID_LEAD);

@@ -11,6 +11,7 @@ import { createLogger } from '../../relay/log.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
 import { freePort } from '../support/free-port.js';
+import { checkedSink } from '../support/hygiene.js';
 import { scaledTime } from '../support/scaled-time.js';
 import { TOKEN, VALID_LEAD } from './fixtures.js';
 
@@ -25,7 +26,7 @@ describe('a burst of a thousand leads', () => {
 
   beforeAll(async () => {
     // Propexo as documented: 150 a minute, responses delayed past 80%, 429 past 100%.
-    sandbox = await startSandbox({ token: TOKEN, clock: time.clock, writeDelayMs: 1_500, slowDownMs: 2_000 });
+    sandbox = await startSandbox({ token: TOKEN, clock: time.clock, writeDelayMs: 1_500, slowDownMs: 2_000, log: checkedSink() });
     dataDir = await mkdtemp(join(tmpdir(), 'relay-burst-'));
     const port = await freePort();
     relay = await startRelay(
@@ -44,7 +45,7 @@ describe('a burst of a thousand leads', () => {
           },
         }),
       },
-      { clock: time.clock, sleep: time.sleep, logger: createLogger({ secrets: [TOKEN], sink: (l) => lines.push(l) }) },
+      { clock: time.clock, sleep: time.sleep, logger: createLogger({ secrets: [TOKEN], sink: checkedSink(lines) }) },
     );
   });
 

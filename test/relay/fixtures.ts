@@ -8,6 +8,7 @@ import { createMemoryLimiter, type MemoryLimiter } from '../../relay/limits/memo
 import { createLogger, type LogLevel } from '../../relay/log.js';
 import { createMemoryLeadStore, type MemoryLeadStore } from '../../relay/store/memory.js';
 import type { WidgetAssets } from '../../relay/assets.js';
+import { checkedSink } from '../support/hygiene.js';
 
 /** Distinctive, so a leak is unmistakable; valid as a bearer token for the sandbox too. */
 export const TOKEN = 'ptx_live_S3CRET_t0ken_9f8e7d6c5b4a';
@@ -165,7 +166,7 @@ export function buildRelay(options: BuildOptions = {}) {
   const upstream = fakeUpstream(options.handler);
   const clock = manualClock();
   const lines: string[] = [];
-  const logger = createLogger({ level: options.logLevel ?? 'debug', secrets: [TOKEN], sink: (line) => lines.push(line), clock });
+  const logger = createLogger({ level: options.logLevel ?? 'debug', secrets: [TOKEN], sink: checkedSink(lines), clock });
   const store: MemoryLeadStore = createMemoryLeadStore();
   const limiter: MemoryLimiter = createMemoryLimiter({ clock });
   let n = 0;

@@ -10,6 +10,7 @@ import { createMemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger } from '../../relay/log.js';
 import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
 import { createMemoryLeadStore } from '../../relay/store/memory.js';
+import { checkedSink } from '../support/hygiene.js';
 import type { LeadStore } from '../../relay/store/types.js';
 import { ORIGIN, TOKEN, VALID_LEAD, buildRelay, manualClock, okResponse, postLead, propexoLike, testEnv, type UpstreamHandler } from './fixtures.js';
 
@@ -110,7 +111,7 @@ describe('secrets never leak', () => {
       clock: manualClock(),
       limiter: createMemoryLimiter(),
       store: broken,
-      logger: createLogger({ level: 'debug', secrets: SECRETS, sink: (l) => lines.push(l) }),
+      logger: createLogger({ level: 'debug', secrets: SECRETS, sink: checkedSink(lines) }),
       getClientIp: () => '192.0.2.200',
     });
     await record(postLead(brokenApp, VALID_LEAD));

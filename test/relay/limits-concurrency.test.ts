@@ -3,7 +3,9 @@
  * exactly 50, whether they are spread over two relay PROCESSES sharing one Redis or sent to one
  * process with the in-memory limiter. Real HTTP over loopback; the Propexo sandbox in this process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { checkText, checkedSink } from '../support/hygiene.js';
+import { DEFAULT_REDIS_PREFIX } from '../../relay/limits/redis.js';
+import { spawnRelay, stopAllChildren } from './support/spawn-relay.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +28,6 @@ const redisAvailable = Boolean(process.env.REDIS_URL) || hasRedisServer();
 
 let sandbox: RunningSandbox;
 const tmpDirs: string[] = [];
-const children: ChildProcess[] = [];
 const relays: RunningRelay[] = [];
 let redis: TestRedis | null = null;
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(relays.splice(0).map((r) => r.close()));
-  await Promise.all(children.splice(0).map(stopChild));
+  await stopAllChildren();
   await sandbox?.close();
   await redis?.stop();
   await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
@@ -72,45 +73,6 @@ async function relayEnv(slug: string): Promise<Record<string, string>> {
   };
 }
 
-/** Starts test/relay/support/relay-process.ts; resolves with its URL once it listens. */
-function spawnRelay(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/relay/support/relay-process.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay process not ready in 15 s:\n${out}`)), 15_000);
-    const check = () => {
-      const m = /^RELAY_READY (\S+)$/m.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', check);
-      resolve({ url: m[1]!, child, output: () => out });
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`relay process exited (${code ?? signal}) before it was ready:\n${out}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 /** A valid lead no other in the run resembles (own email, no phone), so nothing is deduplicated. */
 function lead(run: string, i: number) {
@@ -164,19 +126,19 @@ describe('a per-site limit of 50 under 500 concurrent submissions', () => {
     redis = await testRedis();
     const run = randomUUID().slice(0, 8);
     const slug = `conc-${run}`;
-    const prefix = `test:concurrency:${run}:`;
     const started = await Promise.all(
-      [0, 1].map(async () => spawnRelay({ ...(await relayEnv(slug)), REDIS_URL: redis!.url, RATE_LIMIT_PREFIX: prefix })),
+      [0, 1].map(async () => spawnRelay({ ...(await relayEnv(slug)), REDIS_URL: redis!.url })),
     );
     expect(started[0]!.url).not.toBe(started[1]!.url);
 
     const tally = await burst(started.map((s) => s.url), slug, run);
     expectExactlyFifty(tally);
+    for (const s of started) checkText(s.output());
 
     // Both processes counted in the one Redis counter, which stopped at the limit.
     const admin = new Redis(redis!.url, { maxRetriesPerRequest: 1 });
     try {
-      expect(await admin.get(`${prefix}site:${slug}`)).toBe(String(PER_SITE));
+      expect(await admin.get(`${DEFAULT_REDIS_PREFIX}site:${slug}`)).toBe(String(PER_SITE));
     } finally {
       await admin.quit();
     }
@@ -190,7 +152,7 @@ describe('a per-site limit of 50 under 500 concurrent submissions', () => {
     const slug = `conc-${run}`;
     const env = await relayEnv(slug);
     const lines: string[] = [];
-    const logger = createLogger({ level: 'warn', secrets: [TOKEN], sink: (l) => lines.push(l) });
+    const logger = createLogger({ level: 'warn', secrets: [TOKEN], sink: checkedSink(lines) });
     const relay = await startRelay(env, { limiter: createMemoryLimiter(), logger });
     relays.push(relay);
 

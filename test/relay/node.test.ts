@@ -11,6 +11,7 @@ import { createLogger } from '../../relay/log.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
 import { freePort } from '../support/free-port.js';
+import { checkedSink } from '../support/hygiene.js';
 import { TOKEN, VALID_LEAD } from './fixtures.js';
 
 let sandbox: RunningSandbox;
@@ -18,7 +19,7 @@ let widgetDir: string;
 const running: RunningRelay[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0 });
+  sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0, log: checkedSink() });
   widgetDir = await mkdtemp(join(tmpdir(), 'relay-widget-'));
   await mkdir(join(widgetDir, 'widget'));
   await writeFile(join(widgetDir, 'widget.js'), 'import "./widget/form-1a2b3c4d.js";');
@@ -55,7 +56,7 @@ async function relay(env: Record<string, string> = {}) {
     DATA_DIR: await mkdtemp(join(tmpdir(), 'relay-data-')),
     ...env,
   };
-  const logger = createLogger({ level: 'debug', secrets: [fullEnv.PROPEXO_API_TOKEN], sink: (l) => lines.push(l) });
+  const logger = createLogger({ level: 'debug', secrets: [fullEnv.PROPEXO_API_TOKEN], sink: checkedSink(lines) });
   const r = await startRelay(fullEnv, { logger, policy: FAST_POLICY });
   running.push(r);
   const origin = `http://localhost:${port}`;

@@ -6,13 +6,14 @@ import { createLogger, maskEmail, maskPhone, maskText } from '../../relay/log.js
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { createErrorHandler } from '../../relay/http-errors.js';
+import { checkedSink } from '../support/hygiene.js';
 import { errorOf, manualClock } from './fixtures.js';
 import type { Context } from 'hono';
 
 describe('logger', () => {
   const capture = (level?: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
     const lines: { line: string; level: string }[] = [];
-    const logger = createLogger({ ...(level ? { level } : {}), secrets, clock: { now: () => Date.UTC(2025, 0, 2, 3, 4, 5) }, sink: (line, l) => lines.push({ line, level: l }) });
+    const logger = createLogger({ ...(level ? { level } : {}), secrets, clock: { now: () => Date.UTC(2025, 0, 2, 3, 4, 5) }, sink: checkedSink((line, l) => lines.push({ line, level: l })) });
     return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l.line)) };
   };
 
@@ -140,7 +141,7 @@ describe('client IP', () => {
 describe('error handler', () => {
   it('hono’s own HTTPExceptions keep their status and get the envelope, never their text', async () => {
     const app = new Hono();
-    app.onError(createErrorHandler(createLogger({ sink: () => {} })));
+    app.onError(createErrorHandler(createLogger({ sink: checkedSink() })));
     app.get('/413', () => {
       throw new HTTPException(413, { message: 'raw text' });
     });
@@ -155,5 +156,30 @@ describe('error handler', () => {
     const err = await errorOf(b);
     expect(err.code).toBe('internal_error');
     expect(err.message).not.toContain('raw text');
+  });
+});
+
+describe('log masking of long text', () => {
+  it('cuts any logged string to 2 KiB, so a 16 KB path costs no more than a short one', () => {
+    const lines: string[] = [];
+    createLogger({ sink: (l) => lines.push(l) }).info('request', { path: `/${'x'.repeat(20_000)}` });
+    const { path } = JSON.parse(lines[0]!) as { path: string };
+    expect(path.length).toBeLessThanOrEqual(2048 + 20);
+    expect(path.endsWith('…[cut]')).toBe(true);
+  });
+
+  it('masks an email after a long run of address characters, scanning from the @', () => {
+    expect(maskText(`${'a'.repeat(3000)}@gmail.com`)).not.toContain('a'.repeat(3000));
+    expect(maskText('write to jane.doe@gmail.com or john@work.example.org today')).toBe('write to j***@gmail.com or j***@work.example.org today');
+    expect(maskText('no at sign here')).toBe('no at sign here');
+    expect(maskText('user@localhost and a@b')).toBe('user@localhost and a@b');
+  });
+
+  it('masks contacts used as keys, as Propexo\'s error details may have them', () => {
+    const lines: string[] = [];
+    createLogger({ sink: (l) => lines.push(l) }).warn('x', { details: { 'jane.doe@gmail.com': 'dup', '512-555-0142': 'x' } });
+    expect(lines[0]).not.toContain('jane.doe@gmail.com');
+    expect(lines[0]).not.toContain('512-555-0142');
+    expect(JSON.parse(lines[0]!).details).toEqual({ 'j***@gmail.com': 'dup', '******0142': 'x' });
   });
 });

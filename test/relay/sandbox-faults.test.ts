@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_IDS, SandboxConnectionReset, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { checkedSink } from '../support/hygiene.js';
 import { AUTH, JSON_AUTH, TOKEN, aLead, setup } from './sandbox-helpers.js';
 
 describe('faults through app.request()', () => {
@@ -89,7 +90,7 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
   let running: RunningSandbox;
   const logLines: string[] = [];
   beforeAll(async () => {
-    running = await startSandbox({ token: TOKEN, slowDownMs: 0, writeDelayMs: 0, log: (line) => logLines.push(line) });
+    running = await startSandbox({ token: TOKEN, slowDownMs: 0, writeDelayMs: 0, log: checkedSink(logLines) });
   });
   afterAll(() => running.close());
 

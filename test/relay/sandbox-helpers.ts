@@ -1,6 +1,7 @@
 /** Shared setup of the sandbox tests: a token, an injected clock, request helpers. */
 import { expect } from 'vitest';
 import { SANDBOX_IDS, createSandbox, type SandboxOptions } from '../../relay/sandbox/index.js';
+import { checkedSink } from '../support/hygiene.js';
 
 export const TOKEN = 'sandbox-test-token';
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -23,7 +24,7 @@ export const aLead = (extra: Record<string, unknown> = {}) => ({
 
 export function setup(options: Partial<SandboxOptions> = {}) {
   const clock = new TestClock();
-  const sandbox = createSandbox({ token: TOKEN, clock, slowDownMs: 0, ...options });
+  const sandbox = createSandbox({ token: TOKEN, clock, slowDownMs: 0, log: checkedSink(), ...options });
   const get = (path: string, init: RequestInit = {}) => sandbox.app.request(path, { headers: AUTH, ...init });
   const post = (path: string, body: unknown, init: RequestInit = {}) =>
     sandbox.app.request(path, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body), ...init });

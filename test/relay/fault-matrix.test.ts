@@ -1,0 +1,242 @@
+/**
+ * Issue 3's Fault matrix: for every way Propexo (or the network in front of it) can fail a create,
+ * 200 leads go through a real relay (startRelay, loopback HTTP, SQLite outbox in a tmp DATA_DIR) to
+ * the sandbox while that fault hits a good share of the creates, spread over the burst. Every lead
+ * must end confirmed exactly once: the sandbox holds exactly one lead per prospect, with the
+ * created_record_id the relay kept, and nothing is a dead letter.
+ *
+ * Faults are queued on `POST /v1/leads/resman` only (lead searches and write-status checks are left
+ * alone), in waves as the sandbox receives leads, so they hit leads at the start, in the middle and
+ * near the end of the burst. Each case then checks the faults really fired: the sandbox's fault
+ * queue is drained and the relay logged one matching `propexo.*` warning per fault at least.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveryPolicy } from '../../relay/delivery/policy.js';
+import { createLogger } from '../../relay/log.js';
+import { startRelay, type RunningRelay } from '../../relay/node.js';
+import { SANDBOX_IDS, startSandbox, type FaultKind, type RunningSandbox } from '../../relay/sandbox/index.js';
+import type { LeadStatus } from '../../relay/store/types.js';
+import { freePort } from '../support/free-port.js';
+import { checkedSink } from '../support/hygiene.js';
+import { TOKEN } from './fixtures.js';
+
+const SITE = 'fault-matrix';
+const ORIGIN = 'https://www.faultmatrix.example';
+const LEADS = 200;
+/** The relay's per-request timeout; `slow` and `timeout_after_receive` hold the answer longer. */
+const UPSTREAM_TIMEOUT_MS = 150;
+const HOLD_MS = 300;
+/**
+ * Fault waves: each queues `WAVE` faults once the sandbox has received this many leads. The last comes
+ * with some 80 creates still to go, so every fault queued is used up.
+ */
+const WAVES_AT = [0, 30, 60, 90, 120];
+const WAVE = 5;
+const FAULTS_PER_CASE = WAVES_AT.length * WAVE;
+const CREATE_PATH = '/v1/leads/resman';
+const CASE_DEADLINE_MS = 30_000;
+
+/**
+ * The production policy with milliseconds for minutes. inDoubtGraceMs is well above HOLD_MS plus the
+ * sandbox's write delay, so a create Propexo did store is always found before the relay would send
+ * it again; the 429 pause is short so twenty-five of them cost about a second.
+ */
+const POLICY: Partial<DeliveryPolicy> = {
+  backoffBaseMs: 10,
+  backoffMaxMs: 100,
+  confirmFirstDelayMs: 15,
+  confirmMaxDelayMs: 60,
+  inDoubtGraceMs: 800,
+  authPauseMs: 300,
+  idleMs: 50,
+  upstreamPerMinute: 1_000_000,
+  upstreamLowPauseMs: 10,
+  upstreamRateLimitedPauseMs: 40,
+};
+
+interface FaultCase {
+  name: string;
+  kind: FaultKind;
+  ms?: number;
+  /** The warning the relay logs for one such failed create: `propexo.<kind>` and its reason. */
+  event: string;
+  reason: RegExp;
+  /** found: Propexo stored the lead, the relay must find it; resent: it did not, the relay sends again. */
+  outcome: 'found' | 'resent' | 'retried';
+}
+
+const CASES: FaultCase[] = [
+  { name: '500 (empty body)', kind: '500', event: 'propexo.unavailable', reason: /^http_500$/, outcome: 'resent' },
+  { name: '502 (proxy page)', kind: '502', event: 'propexo.unavailable', reason: /^http_502$/, outcome: 'resent' },
+  { name: '503 (proxy page)', kind: '503', event: 'propexo.unavailable', reason: /^http_503$/, outcome: 'resent' },
+  { name: 'timeout before Propexo received the body', kind: 'slow', ms: HOLD_MS, event: 'propexo.unavailable', reason: /^timeout$/, outcome: 'resent' },
+  { name: 'timeout after Propexo received the body', kind: 'timeout_after_receive', ms: HOLD_MS, event: 'propexo.unavailable', reason: /^timeout$/, outcome: 'found' },
+  { name: 'reset before processing', kind: 'reset', event: 'propexo.unavailable', reason: /^network_error/, outcome: 'resent' },
+  { name: 'reset after processing', kind: 'reset_after_receive', event: 'propexo.unavailable', reason: /^network_error/, outcome: 'found' },
+  { name: '429', kind: '429', event: 'propexo.rate_limited', reason: /^http_429$/, outcome: 'retried' },
+  { name: '200 with a garbled body', kind: 'garbled', event: 'propexo.unavailable', reason: /^unreadable_body$/, outcome: 'found' },
+];
+
+let sandbox: RunningSandbox;
+let relay: RunningRelay | undefined;
+const tmpDirs: string[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0, rateLimitPerMinute: 1_000_000, log: checkedSink() });
+});
+afterEach(async () => {
+  await relay?.close();
+  relay = undefined;
+  sandbox.reset();
+});
+afterAll(async () => {
+  await sandbox?.close();
+  await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function startCaseRelay(lines: string[]): Promise<RunningRelay> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'relay-faults-'));
+  tmpDirs.push(dataDir);
+  const env = {
+    PROPEXO_API_TOKEN: TOKEN,
+    PROPEXO_BASE_URL: sandbox.url,
+    SITES_JSON: JSON.stringify({
+      [SITE]: {
+        name: 'Fault Matrix Flats',
+        ...SANDBOX_IDS,
+        allowed_origins: [ORIGIN],
+        limits: { per_site: { max: 100_000, window_seconds: 60 }, per_ip: { max: 100_000, window_seconds: 600 } },
+      },
+    }),
+    PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+    DATA_DIR: dataDir,
+    WIDGET_DIR: dataDir,
+  };
+  const logger = createLogger({ level: 'info', secrets: [TOKEN], sink: checkedSink(lines) });
+  return startRelay(env, { logger, policy: POLICY });
+}
+
+/**
+ * The i-th prospect of a case: a distinct email (and for some a distinct phone), so the content
+ * dedupe never merges two. Every tenth has a phone and no email, so the relay's search by phone is
+ * exercised too; `contactOf` is the key the sandbox is checked by.
+ */
+function lead(tag: string, i: number): Record<string, unknown> {
+  const phone = `737555${String(1000 + i).padStart(4, '0')}`;
+  const base = { first_name: 'Robin', last_name: `Tester${tag}`, notes: `fault matrix lead ${i}` };
+  if (i % 10 === 9) return { ...base, phone_1: phone };
+  if (i % 3 === 0) return { ...base, email_1: `prospect.${i}.${tag}@gmail.com`, phone_1: phone };
+  return { ...base, email_1: `prospect.${i}.${tag}@gmail.com` };
+}
+const contactOf = (body: { email_1?: unknown; phone_1?: unknown }) => String(body.email_1 ?? body.phone_1);
+
+/** Runs `work` over `items` with at most `limit` at once. */
+async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > end) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const queuedFaults = async () => (await (await sandbox.app.request('/__sandbox/faults')).json()) as unknown[];
+
+describe('fault matrix: 200 leads per fault, each confirmed exactly once', () => {
+  it.each(CASES)('$name', { timeout: CASE_DEADLINE_MS + 10_000 }, async (fc) => {
+    const tag = fc.kind.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'x';
+    const lines: string[] = [];
+    relay = await startCaseRelay(lines);
+    const r = relay;
+
+    // Waves of faults on the create path, queued as the sandbox's received count passes each mark.
+    let waves = 0;
+    let feeding = true;
+    const inject = () => {
+      sandbox.injectFault({ kind: fc.kind, times: WAVE, path: CREATE_PATH, method: 'POST', ...(fc.ms === undefined ? {} : { ms: fc.ms }) });
+      waves += 1;
+    };
+    inject(); // the first creates of the burst fail
+    const feeder = (async () => {
+      while (feeding && waves < WAVES_AT.length) {
+        if (sandbox.leads().length >= WAVES_AT[waves]!) inject();
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    })();
+
+    const leads = Array.from({ length: LEADS }, (_, i) => lead(tag, i));
+    const answers = await pool(leads, 25, async (body, i) => {
+      const headers: Record<string, string> = { origin: ORIGIN, 'content-type': 'application/json' };
+      if (i % 2 === 0) headers['idempotency-key'] = `fault-${tag}-${i}-key`;
+      const res = await fetch(`${r.url}/v1/sites/${SITE}/leads`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: res.status, body: (await res.json()) as { id?: string; status?: string } };
+    });
+    expect(answers.map((a) => a.status)).toEqual(Array(LEADS).fill(202));
+    const ids = answers.map((a) => a.body.id!);
+    expect(new Set(ids).size).toBe(LEADS);
+
+    const done = (c: Record<LeadStatus, number>) => c.confirmed + c.failed >= LEADS;
+    const counts = await eventually(() => r.store.counts(), done, CASE_DEADLINE_MS);
+    feeding = false;
+    await feeder;
+
+    // Exactly one lead per prospect in the sandbox: none created twice, none lost.
+    const stored = sandbox.leads();
+    const byContact = new Map<string, typeof stored>();
+    for (const l of stored) byContact.set(contactOf(l.body), [...(byContact.get(contactOf(l.body)) ?? []), l]);
+    const doubled = [...byContact].filter(([, ls]) => ls.length > 1).map(([c, ls]) => `${c} x${ls.length}`);
+    expect(doubled, 'prospects created more than once').toEqual([]);
+    expect(counts, `relay store counts after up to ${CASE_DEADLINE_MS / 1000} s`).toEqual({ queued: 0, sent: 0, confirmed: LEADS, failed: 0 });
+    expect(stored).toHaveLength(LEADS);
+    expect([...byContact.keys()].sort()).toEqual(leads.map((l) => contactOf(l)).sort());
+    expect(stored.every((l) => l.write_status === 'SUCCESS')).toBe(true);
+
+    // The relay kept Propexo's id of the very lead the sandbox created for each prospect.
+    const records = await r.store.list({ limit: 1000 });
+    expect(records).toHaveLength(LEADS);
+    expect(records.map((x) => x.id).sort()).toEqual([...ids].sort());
+    const mismatched = records
+      .filter((rec) => rec.created_record_id === undefined || rec.created_record_id !== byContact.get(contactOf(rec.submission))?.[0]?.created_record_id)
+      .map((rec) => `${rec.id} (${rec.status}, relay ${rec.created_record_id}, attempts ${rec.attempts})`);
+    expect(mismatched, 'leads whose created_record_id differs from the sandbox').toEqual([]);
+
+    // The faults fired: every wave was queued and used up, and the relay saw each failure.
+    expect(waves).toBe(WAVES_AT.length);
+    expect(await queuedFaults()).toEqual([]);
+    const logs = lines.map((l) => JSON.parse(l) as { event: string; reason?: string; how?: string });
+    const seen = logs.filter((l) => l.event === fc.event && fc.reason.test(l.reason ?? ''));
+    expect(seen.length, `${fc.event} ${fc.reason} warnings`).toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+    // And the relay took the path the fault calls for: a create Propexo stored was found by the
+    // search, never sent again; one it never handled was searched for first, then sent again; a 429
+    // is retried as is (Propexo certainly did nothing).
+    const count = (event: string, how?: string) => logs.filter((l) => l.event === event && (how === undefined || l.how === how)).length;
+    if (fc.outcome === 'found') expect(count('lead.confirmed', 'found_after_doubt'), 'leads found after doubt').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+    if (fc.outcome === 'resent') expect(count('lead.resending_after_search'), 'leads re-sent after a search').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+    expect(count('lead.confirmed')).toBe(LEADS);
+    expect(logs.filter((l) => l.event === 'lead.dead_letter' || l.event === 'deliverer.error')).toEqual([]);
+  });
+});
