@@ -1,0 +1,144 @@
+/**
+ * What only the SQLite lead store has, on real files: every lead survives close and reopen, two
+ * processes accepting the same keys and fingerprints at once store one lead each, the file carries
+ * its schema version (user_version) and application id in WAL mode, and a damaged file, another
+ * application's database, a newer schema or a missing directory is refused with a clear error.
+ * The behaviour both stores share is in store.test.ts.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } from '../../relay/store/sqlite.js';
+import { HOUR, MIN, T0, at, fullRecord, lead } from './support/store-fixtures.js';
+
+describe('sqlite lead store on a file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lead-store-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const file = () => join(dir, `leads-${++n}.sqlite`);
+
+  it('keeps every lead across close and reopen', async () => {
+    const path = file();
+    const first = openSqliteLeadStore(path);
+    await first.accept(fullRecord(), at(T0));
+    const other = lead({ idempotency_key: 'k1', fingerprints: ['fp-x'] });
+    await first.accept(other, at(T0));
+    await first.update(other.id, { status: 'sent', job_id: 'job_x', in_doubt_since: undefined, attempts: 1 }, { ifStatus: 'queued' });
+    await first.close();
+
+    const second = openSqliteLeadStore(path);
+    expect(await second.get('ld_full')).toStrictEqual(fullRecord());
+    const reopened = { ...other, status: 'sent' as const, job_id: 'job_x', attempts: 1 };
+    expect(await second.findByJobId('job_x')).toStrictEqual(reopened);
+    expect(await second.accept(lead({ idempotency_key: 'k1' }), at(T0 + HOUR))).toStrictEqual({ record: reopened, created: false });
+    expect(await second.accept(lead({ fingerprints: ['fp-x'] }), at(T0 + MIN))).toStrictEqual({ record: reopened, created: false });
+    expect(await second.counts()).toStrictEqual({ queued: 0, sent: 2, confirmed: 0, failed: 0 });
+    await second.close();
+  });
+
+  it('marks the file with its schema version and application id, in WAL mode with foreign keys', async () => {
+    const path = file();
+    const store = openSqliteLeadStore(path);
+    await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
+    const db = new Database(path);
+    try {
+      expect(SQLITE_SCHEMA_VERSION).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+      expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
+      expect(tables).toEqual(['lead_fingerprints', 'leads']);
+      expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(2);
+      // purgeConfirmed takes the fingerprint rows with the lead.
+      expect(await store.purgeConfirmed(T0 + 1)).toBe(1);
+      expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
+  it('refuses a damaged or foreign file with a clear error, and leaves it as it was', async () => {
+    const garbage = file();
+    writeFileSync(garbage, 'this is not a database '.repeat(200));
+    expect(() => openSqliteLeadStore(garbage)).toThrow(/is not a SQLite database \(damaged or another kind of file\)/);
+
+    const foreign = file();
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)');
+    other.close();
+    expect(() => openSqliteLeadStore(foreign)).toThrow(/is a SQLite database of something else, not a lead store .*tables: users/);
+    const after = new Database(foreign);
+    expect(after.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all()).toEqual(['users']);
+    expect(after.pragma('application_id', { simple: true })).toBe(0);
+    after.close();
+
+    const newer = file();
+    await openSqliteLeadStore(newer).close();
+    const bump = new Database(newer);
+    bump.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    bump.close();
+    expect(() => openSqliteLeadStore(newer)).toThrow(/schema version 2, newer than this relay's 1/);
+
+    expect(() => openSqliteLeadStore(join(dir, 'missing-dir', 'leads.sqlite'))).toThrow(/cannot open the lead store at/);
+  });
+
+  it('two processes accepting the same keys and fingerprints at once store exactly one lead for each', async () => {
+    const path = file();
+    const count = 150;
+    const child = fileURLToPath(new URL('./store-sqlite-child.ts', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const run = (name: string) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, path, name, String(count)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (d) => (stderr += d));
+      const lines = createInterface({ input: proc.stdout });
+      const received: string[] = [];
+      let onLine: (() => void) | undefined;
+      lines.on('line', (line) => {
+        received.push(line);
+        onLine?.();
+      });
+      const nextLine = () =>
+        new Promise<string>((resolve, reject) => {
+          const check = () => {
+            if (received.length) resolve(received.shift()!);
+          };
+          onLine = check;
+          proc.once('exit', (code) => setTimeout(() => reject(new Error(`child ${name} exited ${code}: ${stderr}`)), 50));
+          check();
+        });
+      return { proc, nextLine };
+    };
+    const children = [run('a'), run('b')];
+    // Both have the file open before either writes, then they start together.
+    expect(await Promise.all(children.map((c) => c.nextLine()))).toEqual(['ready', 'ready']);
+    for (const c of children) c.proc.stdin.end('go\n');
+    type Result = { byKey: { id: string; created: boolean }[]; byFingerprint: { id: string; created: boolean }[] };
+    const [a, b] = (await Promise.all(children.map((c) => c.nextLine()))).map((line) => JSON.parse(line) as Result);
+
+    const db = new Database(path, { readonly: true });
+    try {
+      for (let i = 0; i < count; i++) {
+        const keyed = db.prepare('SELECT id FROM leads WHERE idempotency_key = ?').pluck().all(`key-${i}`);
+        expect(keyed).toHaveLength(1);
+        // Both children were answered with the one stored lead, and exactly one of them created it.
+        expect([a!.byKey[i]!.id, b!.byKey[i]!.id]).toEqual([keyed[0], keyed[0]]);
+        expect(a!.byKey[i]!.created !== b!.byKey[i]!.created).toBe(true);
+
+        const sharing = db.prepare('SELECT lead_id FROM lead_fingerprints WHERE fingerprint = ?').pluck().all(`phone-${i}`);
+        expect(sharing).toHaveLength(1);
+        expect([a!.byFingerprint[i]!.id, b!.byFingerprint[i]!.id]).toEqual([sharing[0], sharing[0]]);
+        expect(a!.byFingerprint[i]!.created !== b!.byFingerprint[i]!.created).toBe(true);
+      }
+      expect(db.prepare('SELECT COUNT(*) FROM leads').pluck().get()).toBe(2 * count);
+    } finally {
+      db.close();
+    }
+  });
+});
