@@ -48,7 +48,7 @@ export interface RelayConfig {
   dataDir: string;
   /** Shared limits across relay processes; unset, limits are per process. */
   redisUrl?: string;
-  delivery: { maxAgeMs: number; retentionMs: number; upstreamPerMinute: number };
+  delivery: { maxAgeMs: number; retentionMs: number; upstreamPerMinute: number; inDoubtGraceMs: number };
   /** A Map, not a plain object, so a slug like `constructor` can never reach Object.prototype. */
   sites: ReadonlyMap<string, SiteConfig>;
   port: number;
@@ -135,6 +135,7 @@ const ENV_SCHEMAS = {
   RETENTION_DAYS: intString(1, 3650),
   MAX_LEAD_AGE_HOURS: intString(1, 720),
   UPSTREAM_RATE_PER_MINUTE: intString(1, 100_000),
+  IN_DOUBT_GRACE_MINUTES: intString(1, 1440),
   REDIS_URL: z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')),
   ADMIN_TOKEN: secret(16),
   PROPEXO_WEBHOOK_SECRET: secret(8),
@@ -245,6 +246,7 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   RETENTION_DAYS: '30',
   MAX_LEAD_AGE_HOURS: '72',
   UPSTREAM_RATE_PER_MINUTE: '120',
+  IN_DOUBT_GRACE_MINUTES: '30',
 };
 
 /** Parses the whole configuration; throws ConfigError listing every bad key. */
@@ -302,6 +304,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
       maxAgeMs: (parsed.MAX_LEAD_AGE_HOURS as number) * 3_600_000,
       retentionMs: (parsed.RETENTION_DAYS as number) * 86_400_000,
       upstreamPerMinute: parsed.UPSTREAM_RATE_PER_MINUTE as number,
+      inDoubtGraceMs: (parsed.IN_DOUBT_GRACE_MINUTES as number) * 60_000,
     },
     sites,
     port: parsed.PORT as number,

@@ -13,7 +13,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRelay, type RelayDeps } from './app.js';
 import { clientIpGetter } from './client-ip.js';
 import { ConfigError, parseConfig, type Env, type RelayConfig } from './config.js';
-import type { Sleep } from './delivery/budget.js';
+import { realSleep, type Sleep } from './delivery/budget.js';
 import { createDeliverer, type Deliverer } from './delivery/deliverer.js';
 import type { DeliveryPolicy } from './delivery/policy.js';
 import { createMemoryLimiter } from './limits/memory.js';
@@ -21,6 +21,7 @@ import { createRedisLimiter } from './limits/redis.js';
 import type { RateLimiter } from './limits/types.js';
 import { createLogger } from './log.js';
 import { createFsAssets } from './node-assets.js';
+import { acquireOutboxLock } from './outbox-lock.js';
 import { createPropexoClient } from './propexo/client.js';
 import { openSqliteLeadStore } from './store/sqlite.js';
 import type { LeadStore } from './store/types.js';
@@ -103,7 +104,21 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
-  deliverer.start();
+  // The deliverer starts once this process holds the outbox's lock (at once, unless another relay
+  // on the same DATA_DIR is still delivering); an injected store is the caller's to share.
+  const stopping = new AbortController();
+  const locked = overrides.store
+    ? Promise.resolve(() => {})
+    : acquireOutboxLock(config.dataDir, {
+        sleep: realSleep,
+        signal: stopping.signal,
+        onWait: (pid) => logger.warn('outbox.locked', { owner_pid: pid, hint: 'another relay delivers from this DATA_DIR; delivery starts when it stops' }),
+      });
+  const release = locked.then((unlock) => {
+    deliverer.start();
+    return unlock;
+  });
+  release.catch(() => {}); // aborted by close() while still waiting
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   logger.info('listening', { url, sites: [...config.sites.keys()], outbox: overrides.store ? 'injected' : join(config.dataDir, OUTBOX_FILE), shared_limits: !!redis });
@@ -114,11 +129,15 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     store,
     deliverer,
     async close() {
-      await new Promise<void>((resolve, reject) => {
+      // Stop taking requests and stop delivering at the same time; a keep-alive client gets 5 s.
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
       });
-      await deliverer.stop();
+      const hurry = setTimeout(() => server.closeAllConnections(), 5_000);
+      stopping.abort();
+      await Promise.all([closed, deliverer.stop()]).finally(() => clearTimeout(hurry));
+      (await release.catch(() => () => {}))();
       await store.close();
       await redis?.close();
       await budget?.close();

@@ -63,8 +63,9 @@ export function createUpstreamBudget(deps: {
         holdUntil = Math.max(holdUntil, now + pause);
         return;
       }
-      const { rateLimitRemaining: remaining, rateLimitLimit: limit } = result;
-      if (remaining !== undefined && limit !== undefined && remaining < limit * policy.upstreamReserve) {
+      // Propexo documents 150 a minute per account when it does not say its limit.
+      const { rateLimitRemaining: remaining, rateLimitLimit: limit = 150 } = result;
+      if (remaining !== undefined && remaining < limit * policy.upstreamReserve) {
         holdUntil = Math.max(holdUntil, now + policy.upstreamLowPauseMs);
       }
     },

@@ -13,7 +13,8 @@ export async function fingerprints(site: string, lead: Submission): Promise<stri
   return Promise.all(contacts.map((contact) => sha256(`${site}\n${names}\n${contact}`)));
 }
 
-const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+/** Case, width and spacing folded, so `JANE  doe` and `Jane Doe` compare equal. */
+export const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));

@@ -13,13 +13,16 @@ export interface DeliveryPolicy {
   confirmMaxDelayMs: number;
   /**
    * After a POST that may have reached Propexo, the lead is looked for (it appears only once the
-   * write succeeded) for at least this long before it is ever sent again.
+   * write succeeded, and Propexo documents no write latency) for at least this long before it is
+   * ever sent again. Longer is safer against duplicates; shorter delivers sooner after an outage.
    */
   inDoubtGraceMs: number;
   /** Propexo's created_at may trail or lead the relay's clock by this much. */
   clockSkewMs: number;
   /** retry-write calls for a failed write job before the lead is a dead letter. */
   maxWriteRetries: number;
+  /** After a retry-write, FAILURE must persist over this many checks before it counts. */
+  failureChecksAfterRetry: number;
   /** Delivery pauses this long for every site after Propexo refuses the token (401/403). */
   authPauseMs: number;
   /** Upstream requests per minute for all sites together (Propexo allows 150 per account). */
@@ -49,9 +52,10 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
   backoffMaxMs: 15 * MINUTE,
   confirmFirstDelayMs: 2_000,
   confirmMaxDelayMs: 5 * MINUTE,
-  inDoubtGraceMs: 10 * MINUTE,
+  inDoubtGraceMs: 30 * MINUTE,
   clockSkewMs: 2 * MINUTE,
   maxWriteRetries: 3,
+  failureChecksAfterRetry: 5,
   authPauseMs: 5 * MINUTE,
   upstreamPerMinute: 120,
   upstreamReserve: 0.2,

@@ -1,28 +1,35 @@
 import type { LeadRecord, LeadStore } from '../store/types.js';
 
+/** Dead letters whose write job certainly did not create the lead in ResMan. */
+const WRITE_CERTAINLY_FAILED = new Set(['write_failed', 'write_retry_refused']);
+
 /**
- * Puts a dead letter back in the queue with a fresh age limit: the operator's retry, from
+ * Puts a dead letter back to work with a fresh age limit: the operator's retry, from
  * `POST /admin/leads/:id/retry` or `npm run outbox retry`. Returns null when the lead is not failed.
  *
- * It is sent again from scratch only when Propexo certainly has no such lead; otherwise it is looked
- * for first, since a write that never confirmed, or a POST never answered, may still have landed.
+ * Never a blind second create:
+ * - a lead whose write job may still land (it was never confirmed in time) goes back to `sent`,
+ *   and its job is checked again;
+ * - a lead that failed after a POST (a failed write, or an answer never read) is looked for once
+ *   more before it is sent again (`in_doubt_since: 0`: one search, no further grace, since the
+ *   dead letter already waited);
+ * - a lead Propexo never took (refused with a 400) or that the operator has checked by hand
+ *   (`in_doubt_unresolved`) is simply queued.
  */
 export async function requeueDeadLetter(store: LeadStore, lead: LeadRecord, now: number): Promise<LeadRecord | null> {
-  const certainlyAbsent =
-    lead.job_id === undefined ? lead.in_doubt_since === undefined : lead.error === 'write_failed' || lead.error === 'write_retry_refused';
+  const fresh = { age_from: now, next_attempt_at: now, updated_at: now, error: undefined, error_detail: undefined, checks: 0 };
+  if (lead.job_id !== undefined && !WRITE_CERTAINLY_FAILED.has(lead.error ?? '')) {
+    return store.update(lead.id, { ...fresh, status: 'sent' }, { ifStatus: 'failed' });
+  }
+  const posted = lead.job_id !== undefined || lead.in_doubt_since !== undefined;
   return store.update(
     lead.id,
     {
+      ...fresh,
       status: 'queued',
-      age_from: now,
-      next_attempt_at: now,
-      updated_at: now,
-      error: undefined,
-      error_detail: undefined,
-      checks: 0,
       job_id: undefined,
       write_retries: 0,
-      in_doubt_since: certainlyAbsent ? undefined : (lead.in_doubt_since ?? now),
+      in_doubt_since: posted && lead.error !== 'in_doubt_unresolved' ? 0 : undefined,
     },
     { ifStatus: 'failed' },
   );

@@ -8,7 +8,19 @@ import type { Logger } from '../log.js';
 import type { FoundLead, PropexoClient, UpstreamFailure } from '../propexo/client.js';
 import type { LeadPatch, LeadRecord, LeadStore } from '../store/types.js';
 import type { UpstreamBudget } from './budget.js';
+import { fold } from './fingerprint.js';
 import { backoff, type DeliveryPolicy } from './policy.js';
+
+/**
+ * Whether Propexo's `created_at` is at or after `since`: true or false when it says, undefined when
+ * it gives none or an unreadable one. A bare date counts as the whole day.
+ */
+export function createdSince(createdAt: string | null, since: number, sinceDay: string): boolean | undefined {
+  if (!createdAt) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(createdAt)) return createdAt >= sinceDay;
+  const t = Date.parse(createdAt);
+  return Number.isNaN(t) ? undefined : t >= since;
+}
 
 export interface StepDeps {
   store: LeadStore;
@@ -35,8 +47,13 @@ export function createSteps(deps: StepDeps) {
 
   const save = (lead: LeadRecord, patch: LeadPatch) => store.update(lead.id, { ...patch, updated_at: clock.now() });
 
-  async function upstream<T extends { ok: boolean }>(call: () => Promise<T>): Promise<T> {
+  /**
+   * One Propexo request out of the shared budget. `ready`, when given, runs once the budget is
+   * granted and may call the request off: a lead is marked in doubt only when its POST really goes.
+   */
+  async function upstream<T extends { ok: boolean }>(call: () => Promise<T>, ready?: () => Promise<boolean>): Promise<T | null> {
     await budget.take(deps.signal());
+    if (ready && !(await ready())) return null;
     const result = await call();
     budget.observe(result as T & { ok: boolean });
     if (result.ok) deps.onAuthorized();
@@ -70,24 +87,29 @@ export function createSteps(deps: StepDeps) {
     else logger.info('lead.confirmed', fields);
   }
 
-  /** The prospect as Propexo has it, created no earlier than this lead arrived (less clock skew). */
-  async function findInPropexo(lead: LeadRecord, site: SiteConfig): Promise<FoundLead | null | UpstreamFailure> {
+  /**
+   * Looks for the prospect in Propexo after a POST that may have landed: same names and contact,
+   * created no earlier than that POST (less clock skew). A candidate Propexo gives no usable
+   * creation time for could be an older lead of the same person: that is 'ambiguous', for an
+   * operator, never taken as this lead.
+   */
+  async function findInPropexo(lead: LeadRecord, site: SiteConfig): Promise<FoundLead | 'ambiguous' | null | UpstreamFailure> {
     const { email_1, phone_1, first_name, last_name } = lead.submission;
-    const contact = email_1 !== undefined ? { email_1 } : { phone_1: phone_1! };
-    const result = await upstream(() =>
-      client.findLeads({ integration_id: site.integration_id, property_id: site.property_id, ...contact }),
-    );
-    if (!result.ok) return result;
-    const same = (a: string | null, b: string) => (a ?? '').trim().toLowerCase() === b.toLowerCase();
-    const since = lead.created_at - policy.clockSkewMs;
-    return (
-      result.leads.find(
-        (l) =>
-          same(l.first_name, first_name) &&
-          same(l.last_name, last_name) &&
-          (l.created_at === null || !(Date.parse(l.created_at) < since)),
-      ) ?? null
-    );
+    const since = (lead.in_doubt_since || lead.created_at) - policy.clockSkewMs;
+    const sinceDay = new Date(since).toISOString().slice(0, 10);
+    let undated = false;
+    for (const contact of [email_1 && { email_1 }, phone_1 && { phone_1 }]) {
+      if (!contact) continue;
+      const result = await upstream(() =>
+        client.findLeads({ integration_id: site.integration_id, property_id: site.property_id, ...contact }),
+      );
+      if (!result!.ok) return result as UpstreamFailure;
+      const candidates = result!.leads.filter((l) => fold(l.first_name ?? '') === fold(first_name) && fold(l.last_name ?? '') === fold(last_name));
+      const match = candidates.find((l) => createdSince(l.created_at, since, sinceDay) === true);
+      if (match) return match;
+      undated ||= candidates.some((l) => createdSince(l.created_at, since, sinceDay) === undefined);
+    }
+    return undated ? 'ambiguous' : null;
   }
 
   async function transient(lead: LeadRecord, failure: UpstreamFailure, next: number, patch: LeadPatch = {}) {
@@ -99,6 +121,7 @@ export function createSteps(deps: StepDeps) {
   async function send(lead: LeadRecord, site: SiteConfig): Promise<void> {
     if (lead.in_doubt_since !== undefined) {
       const found = await findInPropexo(lead, site);
+      if (found === 'ambiguous') return deadLetter(lead, 'in_doubt_unresolved', { hint: 'Propexo has a lead of this prospect without a creation time: check ResMan, then discard or retry' });
       if (found !== null && 'ok' in found) return transient(lead, found, retryIn(lead.checks + 1), { checks: lead.checks + 1 });
       if (found) return confirmed(lead, found.id, 'found_after_doubt');
       if (clock.now() - lead.in_doubt_since < policy.inDoubtGraceMs) {
@@ -108,22 +131,25 @@ export function createSteps(deps: StepDeps) {
       logger.warn('lead.resending_after_search', { ...logOf(lead), in_doubt_ms: clock.now() - lead.in_doubt_since });
     }
 
-    // Written before the POST: if the relay dies while it is in flight, the next run searches first.
-    const claimed = await store.update(
-      lead.id,
-      { in_doubt_since: clock.now(), attempts: lead.attempts + 1, updated_at: clock.now() },
-      { ifStatus: 'queued' },
+    // Written once the budget is granted, right before the POST: if the relay dies while it is in
+    // flight, the next run searches first, and the grace period counts from the real send.
+    let claimed = null as LeadRecord | null;
+    const result = await upstream(
+      () =>
+        client.createLead({
+          integration_id: site.integration_id,
+          property_id: site.property_id,
+          employee_id: site.employee_id,
+          lead_source_id: site.lead_source_id,
+          ...lead.submission,
+        }),
+      async () => {
+        const now = clock.now();
+        claimed = await store.update(lead.id, { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now }, { ifStatus: 'queued' });
+        return claimed !== null;
+      },
     );
-    if (!claimed) return;
-    const result = await upstream(() =>
-      client.createLead({
-        integration_id: site.integration_id,
-        property_id: site.property_id,
-        employee_id: site.employee_id,
-        lead_source_id: site.lead_source_id,
-        ...lead.submission,
-      }),
-    );
+    if (!result || !claimed) return;
     if (result.ok) {
       await save(claimed, {
         status: 'sent',
@@ -143,7 +169,8 @@ export function createSteps(deps: StepDeps) {
         // Our request was wrong, not the prospect: Propexo's details are for the operator.
         return deadLetter(claimed, 'propexo_rejected', { status: result.status, details: result.details }, settled);
       case 'unauthorized':
-        await save(claimed, { ...settled, error: 'unauthorized', next_attempt_at: clock.now() });
+        // Behind the others: if only this lead's integration is refused, the rest still go after the pause.
+        await save(claimed, { ...settled, error: 'unauthorized', next_attempt_at: clock.now() + policy.authPauseMs });
         return;
       default:
         return transient(claimed, result, retryIn(claimed.attempts), settled);
@@ -152,11 +179,12 @@ export function createSteps(deps: StepDeps) {
 
   /** sent: follow the write job until Propexo says it is done, retrying a failed write a few times. */
   async function confirm(lead: LeadRecord, site: SiteConfig): Promise<void> {
-    const status = await upstream(() => client.writeStatus(lead.job_id!));
+    const status = (await upstream(() => client.writeStatus(lead.job_id!)))!;
     if (!status.ok) {
       if (status.kind === 'rejected' && status.status === 404) {
         // Propexo no longer knows the job: the lead itself is the evidence.
         const found = await findInPropexo(lead, site);
+        if (found === 'ambiguous') return deadLetter(lead, 'job_not_found', { job_id: lead.job_id, ambiguous: true });
         if (found !== null && 'ok' in found) return transient(lead, found, checkIn(lead.checks + 1), { checks: lead.checks + 1 });
         if (found) return confirmed(lead, found.id, 'found_after_unknown_job');
         return deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
@@ -173,11 +201,19 @@ export function createSteps(deps: StepDeps) {
         await save(lead, { checks: lead.checks + 1, next_attempt_at: clock.now() + checkIn(lead.checks + 1) });
         return;
       case 'FAILURE': {
+        // Right after a retry-write, FAILURE may still be the old answer: only one that outlasts a few
+        // checks (and a webhook about the old failure) counts as the retry failing too.
+        if (lead.write_retries > 0 && lead.checks < policy.failureChecksAfterRetry) {
+          await save(lead, { checks: lead.checks + 1, next_attempt_at: clock.now() + checkIn(lead.checks + 1) });
+          return;
+        }
         if (lead.write_retries >= policy.maxWriteRetries) return deadLetter(lead, 'write_failed', { errors: status.errors });
-        const retried = await upstream(() => client.retryWrite(lead.job_id!));
-        if (!retried.ok) return transient(lead, retried, checkIn(lead.checks + 1), { checks: lead.checks + 1 });
+        const retried = (await upstream(() => client.retryWrite(lead.job_id!)))!;
+        // Every call counts, answered or not: a retry-write that keeps failing must not repeat forever.
+        const write_retries = lead.write_retries + 1;
+        if (!retried.ok) return transient(lead, retried, checkIn(lead.checks + 1), { checks: 0, write_retries });
         if (!retried.success) return deadLetter(lead, 'write_retry_refused', { errors: status.errors });
-        await save(lead, { write_retries: lead.write_retries + 1, checks: 0, next_attempt_at: clock.now() + policy.confirmFirstDelayMs });
+        await save(lead, { write_retries, checks: 0, next_attempt_at: clock.now() + policy.confirmFirstDelayMs });
         logger.warn('lead.write_retried', { ...logOf(lead), job_id: lead.job_id, retry: lead.write_retries + 1, errors: status.errors });
       }
     }

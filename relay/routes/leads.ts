@@ -27,6 +27,16 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
   const { config, clock, limiter, store, logger, getClientIp } = deps;
   const newId = deps.newId ?? defaultNewId;
 
+  /** A store that cannot answer makes the lead not accepted: 503, so the browser keeps the answers and tries again. */
+  function unavailableOnFailure<T>(call: Promise<T>): Promise<T> {
+    return call.catch((err: unknown) => {
+      logger.error('store.unavailable', { error: err });
+      throw new ApiError(503, 'unavailable', 'The relay cannot take leads right now; please try again shortly.', {
+        headers: { 'Retry-After': '5' },
+      });
+    });
+  }
+
   const guards = [
     siteResolver(config.sites),
     originGuard(),
@@ -60,7 +70,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
       if (!IDEMPOTENCY_KEY.test(key)) {
         throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 8 to 128 letters, digits, - or _.');
       }
-      const first = await store.findByIdempotencyKey(c.get('site').slug, key, clock.now() - KEY_WINDOW_MS);
+      const first = await unavailableOnFailure(store.findByIdempotencyKey(c.get('site').slug, key, clock.now() - KEY_WINDOW_MS));
       if (!first) return next();
       logger.info('lead.replayed', { lead_id: first.id, site: first.site, by: 'idempotency_key' });
       return receipt(c, first, 202);
@@ -73,8 +83,8 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
 
       const now = clock.now();
       const key = c.req.header('idempotency-key');
-      const { record, created } = await store
-        .accept(
+      const { record, created } = await unavailableOnFailure(
+        store.accept(
         {
           id: newId(),
           site: site.slug,
@@ -90,15 +100,9 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
           checks: 0,
           write_retries: 0,
         },
-        { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
-        )
-        .catch((err: unknown) => {
-          // Not stored means not accepted: say so, so the browser keeps the answers and tries again.
-          logger.error('lead.not_stored', { site: site.slug, error: err });
-          throw new ApiError(503, 'unavailable', 'The lead could not be stored; please try again shortly.', {
-            headers: { 'Retry-After': '5' },
-          });
-        });
+          { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
+        ),
+      );
       if (created) {
         logger.info('lead.accepted', { lead_id: record.id, site: site.slug });
         deps.outbox?.wake();
@@ -110,7 +114,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
   );
 
   app.get(`${LEADS_PATH}/:id`, ...guards, async function leadReceipt(c) {
-    const lead = await store.get(c.req.param('id'));
+    const lead = await unavailableOnFailure(store.get(c.req.param('id')));
     if (!lead || lead.site !== c.get('site').slug) throw new ApiError(404, 'not_found', 'No such lead.');
     return receipt(c, lead, 200);
   });

@@ -349,7 +349,24 @@ describe('unexpected failures', () => {
     const text = await res.text();
     expect(JSON.parse(text).error.code).toBe('unavailable');
     expect(text).not.toMatch(/disk on fire|at .*\.ts/);
-    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'lead.not_stored');
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'store.unavailable');
     expect(logged.error.message).toBe('disk on fire');
+  });
+
+  it('a store that cannot answer a receipt or an Idempotency-Key lookup → 503 too', async () => {
+    const failing = () => Promise.reject(new Error('disk on fire'));
+    const app = createRelay({
+      config: parseConfig(testEnv()),
+      clock: manualClock(),
+      limiter: createMemoryLimiter(),
+      store: { ...createMemoryLeadStore(), get: failing, findByIdempotencyKey: failing },
+      logger: createLogger({ sink: checkedSink() }),
+      getClientIp: () => '192.0.2.1',
+    });
+    const receipt = await app.request('/v1/sites/oak-grove/leads/ld_1', { headers: { origin: ORIGIN } });
+    expect(receipt.status).toBe(503);
+    expect((await errorOf(receipt)).code).toBe('unavailable');
+    const replay = await postLead(app, VALID_LEAD, { key: 'fill-12345678' });
+    expect(replay.status).toBe(503);
   });
 });

@@ -262,3 +262,80 @@ describe('budgetWindow', () => {
     }
   });
 });
+
+describe('never twice, never lost: the hard cases', () => {
+  const jane = (extra: object = {}) => ({ id: 'rec_x', first_name: 'Jane', last_name: 'Doe', email_1: 'jane.doe@gmail.com', phone_1: null, ...extra });
+  const hangingCreate = (onCreate: () => void): UpstreamHandler => () => {
+    onCreate();
+    return new Promise<Response>(() => {}); // Propexo took it; the answer never comes
+  };
+
+  it('an undated lead of the same person is not taken as this one: a dead letter for the operator', async () => {
+    const relay = buildRelay({
+      handler: propexoLike({ create: hangingCreate(() => {}), search: () => Response.json({ results: [jane({ id: 'rec_last_month', created_at: null })] }) }),
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver();
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'in_doubt_unresolved' });
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+  });
+
+  it('a bare date counts as the whole day, an older dated lead never counts', async () => {
+    let postedAt = 0;
+    const relay = buildRelay({
+      handler: propexoLike({
+        create: hangingCreate(() => (postedAt = relay.clock.now())),
+        search: () =>
+          Response.json({
+            results: [
+              jane({ id: 'rec_old', created_at: new Date(postedAt - 86_400_000).toISOString() }),
+              jane({ id: 'rec_today', created_at: new Date(postedAt).toISOString().slice(0, 10) }),
+            ],
+          }),
+      }),
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver();
+    expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_today' });
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+  });
+
+  it('the grace period counts from the POST, not from a long wait for the budget before it', async () => {
+    let postedAt = Number.POSITIVE_INFINITY;
+    const relay = buildRelay({
+      policy: { upstreamPerMinute: 1, inDoubtGraceMs: 30_000 },
+      handler: propexoLike({
+        create: (call, init) =>
+          (call.body as { first_name: string }).first_name === 'Ben' ? hangingCreate(() => (postedAt = relay.clock.now()))(call, init) : okResponse('job_ana'),
+        // Ben's lead shows 20 s after its POST: inside the grace period, if it counts from the POST.
+        search: () => Response.json({ results: relay.clock.now() >= postedAt + 20_000 ? [jane({ id: 'rec_ben', first_name: 'Ben', email_1: 'ben@gmail.com', created_at: new Date(postedAt).toISOString() })] : [] }),
+      }),
+    });
+    await accepted(relay, { ...VALID_LEAD, first_name: 'Ana', email_1: 'ana@gmail.com' });
+    const ben = await accepted(relay, { ...VALID_LEAD, first_name: 'Ben', email_1: 'ben@gmail.com' });
+    await relay.deliver(600_000);
+    expect(creates(relay.upstream.calls).filter((c) => (c.body as { first_name: string }).first_name === 'Ben')).toHaveLength(1);
+    expect(await relay.store.get(ben.id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_ben' });
+  });
+
+  it('a FAILURE still reported just after a retry-write does not use up the retries', async () => {
+    let retriedAt = Number.POSITIVE_INFINITY;
+    let retries = 0;
+    const relay = buildRelay({
+      handler: propexoLike({
+        // The old FAILURE lingers 30 s after the retry, then the retried write succeeds.
+        status: () => Response.json(relay.clock.now() < retriedAt + 30_000 ? { write_status: 'FAILURE', errors: ['busy'], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_late' }),
+        retry: () => {
+          retries++;
+          retriedAt = Math.min(retriedAt, relay.clock.now());
+          return Response.json({ success: true });
+        },
+      }),
+      policy: { confirmFirstDelayMs: 2_000, confirmMaxDelayMs: 20_000 },
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver(300_000);
+    expect(retries).toBe(1);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_late' });
+  });
+});

@@ -142,6 +142,27 @@ describe('startRelay over loopback with the sandbox', () => {
     expect(sandbox.leads()).toHaveLength(1);
   });
 
+  it('two relays on one DATA_DIR: both accept, one delivers, every lead reaches Propexo once', async () => {
+    const a = await relay();
+    const b = await relay({ DATA_DIR: a.env.DATA_DIR });
+    await eventually(async () => b.lines.some((l) => l.includes('"outbox.locked"')), (x) => x);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const to = i % 2 ? a : b;
+      const res = await to.post({ ...VALID_LEAD, first_name: `Twin${i}`, email_1: `twin${i}@gmail.com` });
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    for (const id of ids) expect(await eventually(() => a.statusOf(id), (s) => s === 'confirmed')).toBe('confirmed');
+    // The first one stops; the second takes over the outbox.
+    await a.r.close();
+    running.splice(running.indexOf(a.r), 1);
+    const late = (await (await b.post({ ...VALID_LEAD, first_name: 'Late', email_1: 'late@gmail.com' })).json()) as { id: string };
+    expect(await eventually(() => b.statusOf(late.id), (s) => s === 'confirmed')).toBe('confirmed');
+    const names = sandbox.leads().map((l) => l.body.first_name);
+    expect(names.sort()).toEqual(['Late', 'Twin0', 'Twin1', 'Twin2', 'Twin3', 'Twin4', 'Twin5']);
+  });
+
   it('serves the widget from WIDGET_DIR', async () => {
     const { r } = await relay();
     const entry = await fetch(`${r.url}/widget.js`);

@@ -139,3 +139,42 @@ describe('npm run outbox', () => {
     expect(await run('bogus')).toBe(2);
   });
 });
+
+describe('an operator retry never creates blindly', () => {
+  it('a write never confirmed in time goes back to checking its job, not to a second create', async () => {
+    let pending = true;
+    const relay = buildRelay({
+      env: { ADMIN_TOKEN: ADMIN },
+      policy: { maxAgeMs: 5_000 },
+      handler: propexoLike({ status: () => Response.json(pending ? { write_status: 'PENDING', errors: [], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_slow' }) }),
+    });
+    const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
+    await relay.deliver(10_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'write_not_confirmed_in_time', job_id: 'job_1' });
+    pending = false;
+    expect(await (await relay.app.request(`/admin/leads/${id}/retry`, { method: 'POST', headers: admin() })).json()).toEqual({ id, status: 'sent' });
+    await relay.deliver();
+    expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_slow' });
+    expect(relay.upstream.calls.filter((c) => c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'))).toHaveLength(1);
+  });
+
+  it('a failed write is looked for once before it is created again', async () => {
+    const relay = buildRelay({
+      env: { ADMIN_TOKEN: ADMIN },
+      handler: propexoLike({ status: () => Response.json({ write_status: 'FAILURE', errors: ['down'], created_record_id: null }) }),
+      policy: { failureChecksAfterRetry: 0 },
+    });
+    const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
+    await relay.deliver();
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'write_failed' });
+    relay.upstream.respond(propexoLike());
+    await relay.app.request(`/admin/leads/${id}/retry`, { method: 'POST', headers: admin() });
+    await relay.deliver();
+    const requeuedAt = relay.upstream.calls.findIndex((c, i) => i > 0 && c.url.includes('/v1/leads/?'));
+    const after = relay.upstream.calls.slice(requeuedAt);
+    expect(after.some((c) => c.url.includes('retry-write'))).toBe(false);
+    // By email, then by phone; only then the create.
+    expect(after.map((c) => `${c.method} ${new URL(c.url).pathname}`).slice(0, 3)).toEqual(['GET /v1/leads/', 'GET /v1/leads/', 'POST /v1/leads/resman/']);
+    expect((await relay.store.get(id))!.status).toBe('confirmed');
+  });
+});
