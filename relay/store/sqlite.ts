@@ -1,6 +1,6 @@
 /**
- * The durable outbox for Node: one SQLite file (better-sqlite3), shared safely by every relay process
- * on the host that opens it. The schema, migrations and queries are relay/store/sql.ts, the same ones
+ * The durable outbox for Node: one SQLite file (better-sqlite3). Any number of relay processes may
+ * accept leads into it at once (accept is one transaction); only one delivers from it (relay/outbox-lock.ts). The schema, migrations and queries are relay/store/sql.ts, the same ones
  * the Workers store runs on Durable Object storage; this file is the better-sqlite3 driver for them.
  *
  * What is in the file: each lead's record (relay/store/types.ts), including the prospect's fields,
@@ -8,10 +8,10 @@
  * the Propexo token or the site's Propexo ids. Deleted rows can linger in free pages of the file and
  * in the WAL until they are reused or checkpointed: protect DATA_DIR like the data it holds.
  *
- * Durability: WAL with synchronous=NORMAL. A commit is in the WAL before accept() or update()
- * returns, so a process crash (kill -9, OOM) loses nothing committed; only a power loss or OS crash
- * may lose the last few transactions (the WAL is synced at checkpoints, not at every commit). WAL
- * needs a local file system: do not put DATA_DIR on NFS or SMB.
+ * Durability: WAL with synchronous=FULL. A commit is synced to the WAL before accept() or update()
+ * returns, so a lead answered 202 survives a process crash and a power loss alike. Leads are few
+ * (an fsync per lead costs nothing that matters); a lost lead costs a prospect. WAL needs a local
+ * file system: do not put DATA_DIR on NFS or SMB.
  *
  * Everything inside is synchronous (better-sqlite3), exposed as promises to fit LeadStore. The store
  * never logs; errors are thrown (as rejections) and name fields, never their values.
@@ -80,7 +80,7 @@ export function openSqliteLeadStore(path: string, options: SqliteLeadStoreOption
     // First, so that even switching to WAL waits for another process instead of failing.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     db.pragma('journal_mode = WAL'); // ':memory:' stays 'memory', which is fine for tests
-    db.pragma('synchronous = NORMAL'); // see the top of this file for what this does and does not lose
+    db.pragma('synchronous = FULL'); // see the top of this file: a 202 must survive a power loss
     db.pragma('foreign_keys = ON'); // lead_fingerprints rows go with their lead
     // Migrates (IMMEDIATE: two processes opening a new file at once cannot both create the tables).
     return createSqlLeadStore(betterSqliteDriver(db), { label: path, foreignHint: 'point DATA_DIR elsewhere' });

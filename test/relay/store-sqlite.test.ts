@@ -2,8 +2,9 @@
  * What only the SQLite lead store has, on real files: every lead survives close and reopen, two
  * processes accepting the same keys and fingerprints at once store one lead each, the file carries
  * its schema version (user_version) and application id in WAL mode, and a damaged file, another
- * application's database, a newer schema or a missing directory is refused with a clear error.
- * The behaviour both stores share is in store.test.ts.
+ * application's database, a newer schema or a missing directory is refused with a clear error, and
+ * an accept that fails halfway leaves nothing. The behaviour every store shares is in store.test.ts
+ * (the Durable Object store's own versions of these checks are there too).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,23 @@ describe('sqlite lead store on a file', () => {
       // purgeConfirmed takes the fingerprint rows with the lead.
       expect(await store.purgeConfirmed(T0 + 1)).toBe(1);
       expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
+  it('rolls back the whole accept when a write inside it fails', async () => {
+    const path = file();
+    const store = openSqliteLeadStore(path);
+    const db = new Database(path);
+    try {
+      db.exec(`CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+      const record = lead({ fingerprints: ['fine', 'boom'] });
+      await expect(store.accept(record, at(T0))).rejects.toThrow(/injected failure/);
+      expect(await store.get(record.id)).toBeNull();
+      expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(0);
+      expect((await store.accept(lead({ fingerprints: ['fine'] }), at(T0))).created).toBe(true);
     } finally {
       db.close();
       await store.close();

@@ -1,22 +1,57 @@
 /**
- * The lead store's contract (relay/store/types.ts): one behaviour suite run against the memory store
- * and the SQLite store, then what only the memory store has. What only SQLite has (a file that
+ * The lead store's contract (relay/store/types.ts): one behaviour suite run against the memory store,
+ * the SQLite store (Node) and the Durable Object store running in workerd (Miniflare), then what only
+ * the memory store and only the Durable Object store have. What only SQLite has (a file that
  * survives reopening, two processes on one file, schema versioning, refusing files that are not a
- * lead store) is in store-sqlite.test.ts; the records both use are in support/store-fixtures.ts.
+ * lead store) is in store-sqlite.test.ts; the records all use are in support/store-fixtures.ts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLeadStore } from '../../relay/store/memory.js';
+import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/store/sql.js';
 import { openSqliteLeadStore } from '../../relay/store/sqlite.js';
 import type { LeadRecord, LeadStatus, LeadStore } from '../../relay/store/types.js';
-import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead } from './support/store-fixtures.js';
+import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead, remoteLeadStore } from './support/store-fixtures.js';
+import { startWorker, type Workerd, type WorkerdBundle } from './support/workerd.js';
+
+/**
+ * The test worker in workerd (support/store-worker.ts), started once for this file by the first
+ * suite that needs it. Calls go over loopback HTTP, one request per store call.
+ */
+let worker: (Workerd & { bundle: WorkerdBundle }) | undefined;
+async function startStoreWorker(): Promise<void> {
+  worker ??= await startWorker('test/relay/support/store-worker.ts', {
+    durableObjects: { STORE: { className: 'StoreObject', useSQLite: true } },
+  });
+}
+afterAll(async () => {
+  await worker?.dispose();
+});
+
+let objects = 0;
+/** The lead store of a Durable Object never used before: fresh, empty storage. */
+function durableStore(name = `store-${++objects}`) {
+  if (!worker) throw new Error('store worker not started');
+  const url = new URL(`/${encodeURIComponent(name)}`, worker.url);
+  return remoteLeadStore(async (body) => (await fetch(url, { method: 'POST', body })).text());
+}
+
+interface Harness {
+  open(): LeadStore;
+  /** Once, before the suite's first test. */
+  setup?(): Promise<void>;
+}
 
 describe.each([
-  ['memory', () => createMemoryLeadStore()],
-  ['sqlite', () => openSqliteLeadStore(':memory:')],
-] as const)('%s lead store', (_name, open) => {
+  ['memory', { open: () => createMemoryLeadStore() }],
+  ['sqlite', { open: () => openSqliteLeadStore(':memory:') }],
+  ['durable object (workerd)', { open: () => durableStore(), setup: startStoreWorker }],
+] as [string, Harness][])('%s lead store', (_name, harness) => {
   let store: LeadStore;
+  beforeAll(async () => {
+    await harness.setup?.();
+  });
   beforeEach(() => {
-    store = open();
+    store = harness.open();
   });
   afterEach(async () => {
     await store.close();
@@ -115,6 +150,15 @@ describe.each([
       // An unknown key does not stop the content check.
       const unknownKey = await store.accept(lead({ idempotency_key: 'k2', fingerprints: ['fp-b'] }), at(T0));
       expect(unknownKey).toStrictEqual({ record: byContent, created: false });
+    });
+
+    it('stores one lead when many callers send the same key at once, and answers them all with it', async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.accept(lead({ idempotency_key: 'k-burst', fingerprints: [`fp-burst-${i}`] }), at(T0))),
+      );
+      expect(outcomes.filter((o) => o.created)).toHaveLength(1);
+      expect(new Set(outcomes.map((o) => o.record.id)).size).toBe(1);
+      expect((await store.counts()).queued).toBe(1);
     });
   });
 
@@ -383,5 +427,80 @@ describe('memory lead store', () => {
     expect(ids(all)).toEqual(['ld_b', 'ld_a']);
     all[0]!.submission.first_name = 'Mutated';
     expect(store.all()[0]!.submission.first_name).toBe('Jane');
+  });
+});
+
+describe('durable object lead store in workerd', () => {
+  beforeAll(startStoreWorker);
+
+  const tables = async (store: ReturnType<typeof durableStore>) =>
+    ((await store.call({ method: '$sql', args: [`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`] })) as { name: string }[]).map(
+      (row) => row.name,
+    );
+
+  it('is bundled for workerd without better-sqlite3 or the Node store', () => {
+    const { inputs } = worker!.bundle;
+    expect(inputs).toEqual(expect.arrayContaining(['relay/store/durable.ts', 'relay/store/sql.ts']));
+    expect(inputs.filter((input) => /better-sqlite3|relay\/store\/sqlite\.ts|^node:/.test(input))).toEqual([]);
+  });
+
+  it('marks its storage in lead_store_meta, has the SQLite file\'s tables, and purges fingerprints with their lead', async () => {
+    const store = durableStore();
+    await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
+    expect(await store.call({ method: '$sql', args: ['SELECT name, value FROM lead_store_meta ORDER BY name'] })).toEqual([
+      { name: 'application_id', value: LEAD_STORE_APPLICATION_ID },
+      { name: 'user_version', value: LEAD_STORE_SCHEMA_VERSION },
+    ]);
+    expect(await tables(store)).toEqual(['lead_fingerprints', 'lead_store_meta', 'leads']);
+    const fingerprintRows = async () => (await store.call({ method: '$sql', args: ['SELECT COUNT(*) AS n FROM lead_fingerprints'] })) as [{ n: number }];
+    expect(await fingerprintRows()).toEqual([{ n: 2 }]);
+    expect(await store.purgeConfirmed(T0 + 1)).toBe(1);
+    expect(await fingerprintRows()).toEqual([{ n: 0 }]);
+  });
+
+  it('keeps every lead when the store is created again on the same storage', async () => {
+    const store = durableStore();
+    await store.accept(fullRecord(), at(T0));
+    const other = lead({ idempotency_key: 'k1', fingerprints: ['fp-x'] });
+    await store.accept(other, at(T0));
+    await store.call({ method: '$reopen', args: [] });
+    expect(await store.get('ld_full')).toStrictEqual(fullRecord());
+    expect(await store.accept(lead({ idempotency_key: 'k1' }), at(T0 + HOUR))).toStrictEqual({ record: other, created: false });
+    expect(await store.counts()).toStrictEqual({ queued: 1, sent: 1, confirmed: 0, failed: 0 });
+  });
+
+  it('takes storage that holds only the platform\'s own tables (the key-value API\'s _cf_KV)', async () => {
+    const store = durableStore();
+    await store.call({ method: '$kvPut', args: ['unrelated', 1] });
+    expect(await tables(store)).toContain('_cf_KV');
+    expect(await store.counts()).toStrictEqual({ queued: 0, sent: 0, confirmed: 0, failed: 0 });
+  });
+
+  it('refuses storage holding another application\'s tables, and leaves it as it was', async () => {
+    const store = durableStore();
+    await store.call({ method: '$sql', args: ['CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)'] });
+    await expect(store.counts()).rejects.toThrow(/is a SQLite database of something else, not a lead store .*tables: users/);
+    expect(await tables(store)).toEqual(['users']);
+  });
+
+  it('refuses a newer schema', async () => {
+    const store = durableStore();
+    await store.counts();
+    await store.call({ method: '$sql', args: [`UPDATE lead_store_meta SET value = ? WHERE name = 'user_version'`, LEAD_STORE_SCHEMA_VERSION + 1] });
+    await expect(store.call({ method: '$reopen', args: [] })).rejects.toThrow(/schema version 2, newer than this relay's 1/);
+  });
+
+  it('rolls back the whole accept when a write inside it fails', async () => {
+    const store = durableStore();
+    await store.counts();
+    await store.call({
+      method: '$sql',
+      args: [`CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`],
+    });
+    const record = lead({ fingerprints: ['fine', 'boom'] });
+    await expect(store.accept(record, at(T0))).rejects.toThrow(/injected failure/);
+    expect(await store.get(record.id)).toBeNull();
+    expect(await store.call({ method: '$sql', args: ['SELECT COUNT(*) AS n FROM lead_fingerprints'] })).toEqual([{ n: 0 }]);
+    expect((await store.accept(lead({ fingerprints: ['fine'] }), at(T0))).created).toBe(true);
   });
 });

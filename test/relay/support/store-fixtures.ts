@@ -1,9 +1,12 @@
 /**
  * What the lead store tests share (store.test.ts, store-sqlite.test.ts): a fixed clock, the accept
  * windows at a given time, a minimal lead with a fresh id and fingerprint each call, a record with
- * every field set, and the ids of a list of records.
+ * every field set, and the ids of a list of records. Also the wire between a test in Node and a
+ * store in workerd (support/store-worker.ts): remoteLeadStore and the codec both ends use.
+ *
+ * No imports but types: the test worker bundles this file for workerd.
  */
-import type { AcceptWindows, LeadRecord } from '../../../relay/store/types.js';
+import type { AcceptWindows, LeadRecord, LeadStore } from '../../../relay/store/types.js';
 
 export const T0 = Date.UTC(2025, 5, 1, 12);
 export const MIN = 60_000;
@@ -79,3 +82,72 @@ export const fullRecord = (): LeadRecord => ({
 });
 
 export const ids = (records: LeadRecord[]) => records.map((r) => r.id);
+
+// ---- A LeadStore in workerd, called from Node -------------------------------------------------------
+
+export const LEAD_STORE_METHODS = [
+  'accept',
+  'get',
+  'findByIdempotencyKey',
+  'findByJobId',
+  'due',
+  'nextDueAt',
+  'update',
+  'list',
+  'counts',
+  'purgeConfirmed',
+  'close',
+] as const satisfies readonly (keyof LeadStore)[];
+export type LeadStoreMethod = (typeof LEAD_STORE_METHODS)[number];
+
+/** One call: a LeadStore method, or a test-only command of the worker (`$…`), with its arguments. */
+export interface WireCall {
+  method: LeadStoreMethod | `$${string}`;
+  args: unknown[];
+}
+export type WireResult = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } };
+
+// JSON, except that what JSON would lose survives: a key present with the value undefined (a patch
+// clearing a field), undefined itself (close()'s result) and non-finite numbers (due(now, Infinity)).
+const UNDEFINED = '$undefined';
+const NUMBER = '$number';
+
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v === undefined ? { [UNDEFINED]: 1 } : typeof v === 'number' && !Number.isFinite(v) ? { [NUMBER]: String(v) } : v,
+  );
+}
+
+export function decodeWire(text: string): unknown {
+  const revive = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) return v.map(revive);
+    const keys = Object.keys(v);
+    const o = v as Record<string, unknown>;
+    if (keys.length === 1 && keys[0] === UNDEFINED) return undefined;
+    if (keys.length === 1 && keys[0] === NUMBER && typeof o[NUMBER] === 'string') return Number(o[NUMBER]);
+    for (const key of keys) o[key] = revive(o[key]); // assigning undefined keeps the key
+    return o;
+  };
+  return revive(JSON.parse(text));
+}
+
+/** Rebuilds a store error on this side, keeping its name (TypeError for invalid input) and message. */
+export function wireError(error: { name: string; message: string }): Error {
+  const made = error.name === 'TypeError' ? new TypeError(error.message) : new Error(error.message);
+  if (made.name !== error.name) made.name = error.name;
+  return made;
+}
+
+/** A LeadStore whose every call is `send(encodeWire(call))`, answered with an encoded WireResult. */
+export function remoteLeadStore(send: (body: string) => Promise<string>): LeadStore & { call(call: WireCall): Promise<unknown> } {
+  const call = async (wire: WireCall): Promise<unknown> => {
+    const result = decodeWire(await send(encodeWire(wire))) as WireResult;
+    if (!result.ok) throw wireError(result.error);
+    return result.value;
+  };
+  const store = Object.fromEntries(
+    LEAD_STORE_METHODS.map((method) => [method, (...args: unknown[]) => call({ method, args })]),
+  ) as unknown as LeadStore;
+  return Object.assign(store, { call });
+}
