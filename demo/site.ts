@@ -1,19 +1,16 @@
 /**
- * The demo community's website: static pages from demo/public served under a strict
+ * The demo community's website: its pages (demo/public) served under a strict
  * Content-Security-Policy (no 'unsafe-inline', no 'unsafe-eval'), in front of the relay, which
  * serves /widget.js and the lead API on the same origin, as a relay would on its own domain.
+ * Runtime-neutral: Node reads the pages from disk, the Worker from its static assets.
  */
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 
-const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
+  html: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
 };
 
 /** The policy a careful marketing site runs: the widget must work under it unchanged. */
@@ -31,26 +28,22 @@ export const DEMO_CSP = {
 };
 
 type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
+/** Reads a page's bytes by its path under demo/public (`index.html`, `images/x.svg`), or null. */
+export type PageReader = (path: string) => Promise<Uint8Array | null>;
 
-export function demoSite(relay: { fetch: Fetch }): Hono {
+export function demoSite(relay: { fetch: Fetch }, read: PageReader): Hono {
   const site = new Hono();
   const page = secureHeaders({ contentSecurityPolicy: DEMO_CSP });
-  site.get('/', page, (c) => serveFile(c.req.raw, 'index.html'));
-  site.get('/site.css', page, (c) => serveFile(c.req.raw, 'site.css'));
-  site.get('/images/:file', page, (c) => serveFile(c.req.raw, `images/${c.req.param('file')}`));
-  // The runtime's bindings go along: the relay reads the client's socket address from them.
+  const serve = async (path: string) => {
+    const type = TYPES[path.slice(path.lastIndexOf('.') + 1)];
+    const body = type && /^[a-z0-9-]+(\/[a-z0-9-]+)*\.[a-z]+$/.test(path) ? await read(path) : null;
+    if (!body || !type) return new Response('Not found', { status: 404 });
+    return new Response(new Uint8Array(body), { headers: { 'Content-Type': type, 'Cache-Control': 'no-cache' } });
+  };
+  site.get('/', page, () => serve('index.html'));
+  site.get('/site.css', page, () => serve('site.css'));
+  site.get('/images/:file', page, (c) => serve(`images/${c.req.param('file')}`));
+  // The runtime's bindings go along: the relay reads the client's address from them.
   site.all('*', (c) => relay.fetch(c.req.raw, c.env));
   return site;
-}
-
-async function serveFile(request: Request, path: string): Promise<Response> {
-  const file = normalize(join(PUBLIC_DIR, path));
-  const type = TYPES[extname(file)];
-  if (!file.startsWith(PUBLIC_DIR) || !type) return new Response('Not found', { status: 404 });
-  try {
-    const body = await readFile(file);
-    return new Response(request.method === 'HEAD' ? null : body, { headers: { 'Content-Type': type, 'Cache-Control': 'no-cache' } });
-  } catch {
-    return new Response('Not found', { status: 404 });
-  }
 }

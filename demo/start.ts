@@ -3,7 +3,7 @@
  * set, in which case leads go to PROPEXO_BASE_URL), and starts the relay serving the demo page.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,9 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
     if (!env.DATA_DIR) relayEnv.DATA_DIR = scratch = await mkdtemp(join(tmpdir(), 'resman-demo-'));
   }
   const quiet = options.quiet ? { logger: createLogger({ sink: quietSink }) } : {};
-  const relay = await startRelay(relayEnv, quiet, { wrap: demoSite });
+  const pages = fileURLToPath(new URL('./public/', import.meta.url));
+  const read = (path: string) => readFile(join(pages, path)).catch(() => null);
+  const relay = await startRelay(relayEnv, quiet, { wrap: (app) => demoSite(app, read) });
   return {
     url: `${relay.url}/`,
     relay,

@@ -8,12 +8,18 @@ export function widgetRoutes(app: Hono<RelayEnv>, assets: WidgetAssets | undefin
   async function serveAsset(c: Context<RelayEnv>, path: string | null, cacheControl: string) {
     const asset = path === null || !assets ? null : await assets.get(path);
     if (!asset) return errorResponse(c, 404, 'not_found', 'No such file.');
-    c.header('Content-Type', asset.contentType);
+    const body = typeof asset.body === 'string' ? new TextEncoder().encode(asset.body) : new Uint8Array(asset.body);
+    // A strong ETag from the content: after its five minutes, a browser revalidates widget.js with
+    // one small request and gets 304 until a deploy changes it.
+    const etag = `"${await contentHash(body)}"`;
+    c.header('ETag', etag);
     c.header('Cache-Control', cacheControl);
     // The widget is a module script loaded cross-origin by marketing sites: it needs CORS and CORP.
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cross-Origin-Resource-Policy', 'cross-origin');
-    return c.body(typeof asset.body === 'string' ? asset.body : new Uint8Array(asset.body));
+    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    c.header('Content-Type', asset.contentType);
+    return c.body(body);
   }
 
   app.get('/widget.js', (c) => serveAsset(c, 'widget.js', CACHE_ENTRY));
@@ -22,4 +28,15 @@ export function widgetRoutes(app: Hono<RelayEnv>, assets: WidgetAssets | undefin
   app.get('/widget/*', (c) => serveAsset(c, safeAssetPath(c.req.path.slice(1)), CACHE_IMMUTABLE));
   app.all('/widget.js', methodNotAllowed('GET, HEAD'));
   app.all('/widget/*', methodNotAllowed('GET, HEAD'));
+}
+
+async function contentHash(body: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
+  return btoa(String.fromCharCode(...digest.slice(0, 12))).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** If-None-Match: `*`, or a list of (possibly weak) tags, one of which is ours. */
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.trim() === '*' || header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }

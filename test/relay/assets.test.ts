@@ -130,3 +130,22 @@ describe('createFsAssets', () => {
     expect(await assets.get('missing.js')).toBeNull();
   });
 });
+
+describe('revalidation', () => {
+  it('widget.js carries a content ETag; a matching If-None-Match gets 304 with no body', async () => {
+    const { app } = buildRelay({ assets: fakeAssets().assets });
+    const first = await app.request('/widget.js');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{16}"$/);
+    for (const header of [etag!, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const again = await app.request('/widget.js', { headers: { 'if-none-match': header } });
+      expect(again.status, header).toBe(304);
+      expect(await again.text()).toBe('');
+      expect(again.headers.get('cache-control')).toBe('public, max-age=300');
+    }
+    const stale = await app.request('/widget.js', { headers: { 'if-none-match': '"stale"' } });
+    expect(stale.status).toBe(200);
+    const other = await app.request('/widget/lead-form-B1x9aZ_q.js');
+    expect(other.headers.get('etag')).not.toBe(etag);
+  });
+});
