@@ -7,6 +7,7 @@
  * No message ever echoes a value: the token is one of them.
  */
 import * as z from 'zod/mini';
+import { DEFAULT_POLICY, type DeliveryPolicy } from './delivery/policy.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 export class ConfigError extends Error {
@@ -48,7 +49,8 @@ export interface RelayConfig {
   dataDir: string;
   /** Shared limits across relay processes; unset, limits are per process. */
   redisUrl?: string;
-  delivery: { maxAgeMs: number; retentionMs: number; upstreamPerMinute: number; inDoubtGraceMs: number };
+  /** The outbox's patience: from the keys above, and any DELIVERY_POLICY overrides. */
+  delivery: Partial<DeliveryPolicy> & { maxAgeMs: number; retentionMs: number; upstreamPerMinute: number; inDoubtGraceMs: number };
   /** A Map, not a plain object, so a slug like `constructor` can never reach Object.prototype. */
   sites: ReadonlyMap<string, SiteConfig>;
   port: number;
@@ -249,6 +251,33 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   IN_DOUBT_GRACE_MINUTES: '30',
 };
 
+/**
+ * DELIVERY_POLICY: a JSON object overriding any of the deliverer's timings in milliseconds (see
+ * relay/delivery/policy.ts). For tests and benchmarks that need minutes to pass in seconds; an
+ * operator has the named keys above.
+ */
+function parseDeliveryPolicy(text: string | undefined, issues: string[]): Partial<DeliveryPolicy> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    issues.push('DELIVERY_POLICY: must be a JSON object');
+    return {};
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    issues.push('DELIVERY_POLICY: must be a JSON object');
+    return {};
+  }
+  const policy: Record<string, number> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!Object.hasOwn(DEFAULT_POLICY, key)) issues.push(`DELIVERY_POLICY.${key}: unknown setting`);
+    else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) issues.push(`DELIVERY_POLICY.${key}: must be a number >= 0`);
+    else policy[key] = v;
+  }
+  return policy as Partial<DeliveryPolicy>;
+}
+
 /** Parses the whole configuration; throws ConfigError listing every bad key. */
 export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayConfig {
   const issues: string[] = [];
@@ -288,6 +317,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     }
   }
 
+  const policy = parseDeliveryPolicy(raw('DELIVERY_POLICY'), issues);
   if (issues.length > 0 || !sites) throw new ConfigError(issues);
   const trusted = parsed.TRUSTED_IP_HEADER as string | undefined;
   const optional = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
@@ -305,6 +335,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
       retentionMs: (parsed.RETENTION_DAYS as number) * 86_400_000,
       upstreamPerMinute: parsed.UPSTREAM_RATE_PER_MINUTE as number,
       inDoubtGraceMs: (parsed.IN_DOUBT_GRACE_MINUTES as number) * 60_000,
+      ...policy,
     },
     sites,
     port: parsed.PORT as number,

@@ -168,3 +168,16 @@ describe('normalizeOrigin', () => {
     }
   });
 });
+
+describe('DELIVERY_POLICY', () => {
+  it('overrides the deliverer\'s timings, and names every bad entry', async () => {
+    const { parseConfig: parse, ConfigError: Err } = await import('../../relay/config.js');
+    const { testEnv: env } = await import('./fixtures.js');
+    expect(parse(env({ DELIVERY_POLICY: '{"confirmFirstDelayMs":20,"inDoubtGraceMs":500}' })).delivery).toMatchObject({ confirmFirstDelayMs: 20, inDoubtGraceMs: 500 });
+    const bad = () => parse(env({ DELIVERY_POLICY: '{"confirmFirstDelayMs":-1,"nope":1}' }));
+    expect(bad).toThrow(Err);
+    expect(bad).toThrow(/DELIVERY_POLICY\.confirmFirstDelayMs: must be a number >= 0/);
+    expect(bad).toThrow(/DELIVERY_POLICY\.nope: unknown setting/);
+    expect(() => parse(env({ DELIVERY_POLICY: '[1]' }))).toThrow(/DELIVERY_POLICY: must be a JSON object/);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * One behaviour suite, two runtimes: every test here runs against the Node relay and against the
+ * Worker in workerd, over real HTTP on loopback, with the Propexo sandbox behind both. What a site,
+ * a browser or Propexo sees must not depend on where the relay runs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { checkedSink } from '../support/hygiene.js';
+import { VALID_LEAD } from '../relay/fixtures.js';
+import { ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
+
+const TOKEN = 'ptx_runtime_suite_token_1234';
+const SITES = {
+  'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_site: { max: 1000, window_seconds: 60 }, per_ip: { max: 1000, window_seconds: 60 } } },
+  tight: { name: 'Tight', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_site: { max: 50, window_seconds: 600 }, per_ip: { max: 1000, window_seconds: 600 } } },
+};
+
+describe.each([
+  ['node', nodeTarget],
+  ['workerd', workerdTarget],
+] as const)('relay on %s', (_runtime, start) => {
+  let sandbox: RunningSandbox;
+  let relay: RelayTarget;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0, rateLimitPerMinute: 100_000, log: checkedSink() });
+    relay = await start(relayVars(sandbox.url, TOKEN, SITES));
+  }, 60_000);
+  afterAll(async () => {
+    await relay?.close();
+    await sandbox?.close();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}, site = 'oak-grove') =>
+    fetch(`${relay.url}/v1/sites/${site}/leads`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const statusOf = async (id: string) =>
+    ((await (await fetch(`${relay.url}/v1/sites/oak-grove/leads/${id}`, { headers: { origin: ORIGIN } })).json()) as { status: string }).status;
+  async function confirmed(id: string): Promise<string> {
+    let status = '';
+    for (let i = 0; i < 150 && status !== 'confirmed'; i++) {
+      status = await statusOf(id);
+      if (status !== 'confirmed') await new Promise((r) => setTimeout(r, 100));
+    }
+    return status;
+  }
+  const person = (n: string) => ({ ...VALID_LEAD, first_name: n, email_1: `${n.toLowerCase()}@gmail.com` });
+
+  it('answers health and serves the widget with an ETag it honours', async () => {
+    expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ ok: true });
+    const widget = await fetch(`${relay.url}/widget.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(widget.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(widget.headers.get('access-control-allow-origin')).toBe('*');
+    const etag = widget.headers.get('etag')!;
+    expect((await fetch(`${relay.url}/widget.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('accepts a lead, delivers it with the site\'s ids and confirms it through write-status', async () => {
+    const res = await post(person('Ada'), { 'idempotency-key': 'runtime-fill-0001' });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const { id, status } = (await res.json()) as { id: string; status: string };
+    expect(status).toBe('queued');
+    expect(await confirmed(id)).toBe('confirmed');
+    const ada = sandbox.leads().filter((l) => l.body.first_name === 'Ada');
+    expect(ada).toHaveLength(1);
+    expect(ada[0]!.body).toMatchObject({ ...SANDBOX_IDS, email_1: 'ada@gmail.com', phone_1: '5125550142', desired_max_rent_in_cents: 150000 });
+    // The same fill again: the same receipt, nothing new.
+    const again = await post(person('Ada'), { 'idempotency-key': 'runtime-fill-0001' });
+    expect(await again.json()).toEqual({ id, status: 'confirmed' });
+    expect(sandbox.leads().filter((l) => l.body.first_name === 'Ada')).toHaveLength(1);
+  });
+
+  it('refuses bad requests with the same statuses and codes', async () => {
+    const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+    const invalid = await post({ first_name: 'x' });
+    expect([invalid.status, await code(invalid)]).toEqual([400, 'invalid_fields']);
+    const foreign = await post(person('Eve'), { origin: 'https://evil.example' });
+    expect([foreign.status, await code(foreign)]).toEqual([403, 'origin_not_allowed']);
+    expect([...foreign.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
+    const text = await post('first_name=x', { 'content-type': 'text/plain' });
+    expect([text.status, await code(text)]).toEqual([415, 'unsupported_media_type']);
+    const big = await post(JSON.stringify({ notes: 'z'.repeat(20_000) }));
+    expect([big.status, await code(big)]).toEqual([413, 'payload_too_large']);
+    const broken = await post('{"first_name":');
+    expect([broken.status, await code(broken)]).toEqual([400, 'invalid_json']);
+    const unknown = await post(person('Zed'), {}, 'nope');
+    expect([unknown.status, await code(unknown)]).toEqual([404, 'site_not_found']);
+    const preflight = await fetch(`${relay.url}/v1/sites/oak-grove/leads`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
+  it('a per-site limit of 50 admits exactly 50 of 200 concurrent submissions', async () => {
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => post(person(`Burst${i}`), {}, 'tight')));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(50);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(150);
+    const limited = answers.find((r) => r.status === 429)!;
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('delivers once after Propexo fails: 503 twice, then a reset', async () => {
+    // Every earlier lead delivered first, so the faults can only meet this one.
+    for (let i = 0; i < 200 && sandbox.leads().length < 51; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sandbox.leads()).toHaveLength(51);
+    sandbox.injectFault({ kind: '503', path: '/v1/leads/resman', times: 2 });
+    sandbox.injectFault({ kind: 'reset', path: '/v1/leads/resman', times: 1 });
+    const { id } = (await (await post(person('Flo'))).json()) as { id: string };
+    expect(await confirmed(id)).toBe('confirmed');
+    expect(sandbox.leads().filter((l) => l.body.first_name === 'Flo')).toHaveLength(1);
+    const pending = (await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()) as unknown[];
+    expect(pending).toEqual([]); // all three faults met this lead
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * The relay under test, on either runtime, behind one small interface: the Node relay in this
+ * process (startRelay), or the Worker in workerd (Miniflare, the same bundle wrangler would run,
+ * with its Durable Objects). Both talk to the embedded Propexo sandbox over loopback.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { contentTypeFor } from '../../relay/assets.js';
+import { createLogger } from '../../relay/log.js';
+import { startRelay } from '../../relay/node.js';
+import { freePort } from '../support/free-port.js';
+import { checkedSink } from '../support/hygiene.js';
+import { startWorker } from '../relay/support/workerd.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+export const ORIGIN = 'https://www.oakgrove.example';
+
+export interface RelayTarget {
+  /** Base URL without a trailing slash. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** What both runtimes are configured with: the same keys, as env on Node and as bindings in workerd. */
+export function relayVars(sandboxUrl: string, token: string, sites: object): Record<string, string> {
+  return {
+    PROPEXO_API_TOKEN: token,
+    PROPEXO_BASE_URL: sandboxUrl,
+    SITES_JSON: JSON.stringify(sites),
+    UPSTREAM_TIMEOUT_MS: '300',
+    UPSTREAM_RATE_PER_MINUTE: '100000',
+    LOG_LEVEL: 'info',
+    // Minutes of patience in milliseconds, so retries, searches and confirmations show quickly.
+    DELIVERY_POLICY: JSON.stringify({
+      backoffBaseMs: 50,
+      backoffMaxMs: 300,
+      confirmFirstDelayMs: 50,
+      confirmMaxDelayMs: 200,
+      inDoubtGraceMs: 500,
+      upstreamLowPauseMs: 10,
+      upstreamRateLimitedPauseMs: 200,
+      idleMs: 100,
+    }),
+  };
+}
+
+export async function nodeTarget(vars: Record<string, string>): Promise<RelayTarget> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'relay-runtime-'));
+  const relay = await startRelay(
+    { ...vars, PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, WIDGET_DIR: join(ROOT, 'dist/widget') },
+    { logger: createLogger({ secrets: [vars.PROPEXO_API_TOKEN!], sink: checkedSink() }) },
+  );
+  return {
+    url: relay.url,
+    close: async () => {
+      await relay.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function workerdTarget(vars: Record<string, string>): Promise<RelayTarget> {
+  const worker = await startWorker(join(ROOT, 'relay/worker.ts'), {
+    durableObjects: {
+      OUTBOX: { className: 'OutboxObject', useSQLite: true },
+      LIMITER: { className: 'LimiterObject', useSQLite: true },
+    },
+    bindings: vars,
+    miniflare: {
+      // Static assets as the Worker sees them: the built widget, served by this process.
+      serviceBindings: {
+        ASSETS: async (request: Request) => {
+          const path = new URL(request.url).pathname.slice(1);
+          const body = /^[\w/.-]+$/.test(path) && !path.includes('..') ? await readFile(join(ROOT, 'dist/widget', path)).catch(() => null) : null;
+          return body ? new Response(body, { headers: { 'content-type': contentTypeFor(path) } }) : new Response('not found', { status: 404 });
+        },
+      },
+    },
+  });
+  return { url: worker.url.origin, close: () => worker.dispose() };
+}
