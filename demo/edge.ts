@@ -25,7 +25,7 @@ export interface RunningEdgeDemo {
 export async function startEdgeDemo(options: { port?: number; quiet?: boolean; build?: boolean; log?: (line: string) => void } = {}): Promise<RunningEdgeDemo> {
   const port = options.port ?? 8787;
   const assets = join(ROOT, 'dist/edge-demo');
-  if (options.build !== false) await buildEdgeAssets(assets, { demo: true, quiet: options.quiet });
+  await buildEdgeAssets(assets, { demo: true, quiet: options.quiet, widget: options.build !== false });
   const token = `sandbox_${randomBytes(16).toString('hex')}`;
   const sandbox = await startSandbox({ token, writeDelayMs: 1500, log: options.log ?? (options.quiet ? () => {} : (l) => console.log(l)) });
   // The demo site, with the Worker's own origin allowed.

@@ -12,9 +12,12 @@ import { build } from 'vite';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const WORKER_GZIP_GOAL = 60 * 1024;
 
-/** Builds the widget and copies it (and, for the demo, its pages) into an assets directory. */
-export async function buildEdgeAssets(outDir: string, options: { demo?: boolean; quiet?: boolean } = {}): Promise<void> {
-  await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+/**
+ * Builds the widget (unless `widget: false`: it is built already) and copies it, and for the demo
+ * its pages, into an assets directory.
+ */
+export async function buildEdgeAssets(outDir: string, options: { demo?: boolean; quiet?: boolean; widget?: boolean } = {}): Promise<void> {
+  if (options.widget !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   cpSync(`${ROOT}/dist/widget`, outDir, { recursive: true });

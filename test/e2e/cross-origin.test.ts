@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createLogger } from '../../relay/log.js';
@@ -16,6 +19,7 @@ describe('cross-origin embed', () => {
   let site: Server;
   let sitePort: number;
   let browser: Browser;
+  let dataDir: string;
 
   beforeAll(async () => {
     const token = 'e2e-cross-origin-token';
@@ -29,6 +33,7 @@ describe('cross-origin embed', () => {
         PROPEXO_BASE_URL: sandbox.url,
         PORT: String(relayPort),
         HOST: '127.0.0.1',
+        DATA_DIR: (dataDir = await mkdtemp(join(tmpdir(), 'relay-cross-origin-'))),
         SITES_JSON: JSON.stringify({
           'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [`http://127.0.0.1:${sitePort}`] },
         }),
@@ -54,6 +59,7 @@ describe('cross-origin embed', () => {
     await new Promise((resolve) => site?.close(resolve));
     await relay?.close();
     await sandbox?.close();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   async function fillAndSend(origin: string, problems: string[]) {

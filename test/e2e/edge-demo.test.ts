@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startEdgeDemo, type RunningEdgeDemo } from '../../demo/edge.js';
+import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { launchChromium, watchedPage } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
+import { checkText, checkedSink } from '../support/hygiene.js';
+
+// `npm run dev:edge` as a person uses it: wrangler dev runs the Worker in workerd on 127.0.0.1, which
+// serves the demo page, the widget and the relay; the lead goes through its Durable Objects to the
+// sandbox. The widget must already be built (npm test builds first).
+describe('the demo on the Worker (wrangler dev --local)', () => {
+  let demo: RunningEdgeDemo;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    demo = await startEdgeDemo({ port: await freePort(), quiet: true, build: false, log: checkedSink() });
+    browser = await launchChromium();
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    if (demo) checkText(demo.output());
+  });
+
+  it('serves the page under its CSP, and a lead typed into it reaches the sandbox with the site ids', async () => {
+    const problems: string[] = [];
+    const page = await watchedPage(browser, problems);
+    const response = await page.goto(demo.url);
+    expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");
+    const form = page.locator('resman-lead-form');
+    await form.locator('input[name=first_name]').pressSequentially('Wren');
+    await form.locator('input[name=last_name]').pressSequentially('Castillo');
+    await form.locator('input[name=email_1]').pressSequentially('wren.castillo@gmail.com');
+    await form.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('heading', { name: 'Thanks, we got it!' }).waitFor({ state: 'visible' });
+    await expect.poll(() => demo.sandbox.leads().length, { timeout: 15_000 }).toBe(1);
+    expect(demo.sandbox.leads()[0]!.body).toMatchObject({ ...SANDBOX_IDS, first_name: 'Wren', email_1: 'wren.castillo@gmail.com' });
+    expect(problems).toEqual([]);
+  });
+});
