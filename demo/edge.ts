@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildEdgeAssets } from '../relay/edge/build.js';
+import { WRANGLER_OFFLINE, buildEdgeAssets } from '../relay/edge/build.js';
 import { startSandbox, type RunningSandbox } from '../relay/sandbox/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,8 +47,7 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
   ];
   const wrangler = spawn(process.execPath, args, {
     cwd: ROOT,
-    // No network: no metrics, and no fetch of Cloudflare's Request.cf sample (a placeholder is used).
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+    env: { ...process.env, ...WRANGLER_OFFLINE, CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

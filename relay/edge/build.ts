@@ -12,6 +12,13 @@ import { build } from 'vite';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const WORKER_GZIP_GOAL = 60 * 1024;
 
+/** wrangler with no network of its own: no metrics, no update check, no fetch of Cloudflare's Request.cf sample. */
+export const WRANGLER_OFFLINE = {
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+};
+
 /**
  * Builds the widget (unless `widget: false`: it is built already) and copies it, and for the demo
  * its pages, into an assets directory.
@@ -28,7 +35,7 @@ export async function buildEdgeAssets(outDir: string, options: { demo?: boolean;
 export function bundleWorker(outDir = `${ROOT}/dist/worker`): { raw: number; gzip: number; path: string } {
   execFileSync(process.execPath, [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'deploy', '--dry-run', '--outdir', outDir], {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    env: { ...process.env, ...WRANGLER_OFFLINE },
     stdio: 'ignore',
   });
   const bytes = readFileSync(`${outDir}/worker.js`);

@@ -1,0 +1,45 @@
+/** The Worker's configuration: sites from a KV namespace instead of SITES_JSON, and a bad one refused. */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { startWorker, type Workerd } from '../relay/support/workerd.js';
+import { VALID_LEAD } from '../relay/fixtures.js';
+import { ORIGIN } from './targets.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const DOS = { OUTBOX: { className: 'OutboxObject', useSQLite: true }, LIMITER: { className: 'LimiterObject', useSQLite: true } };
+const running: Workerd[] = [];
+afterAll(() => Promise.all(running.map((w) => w.dispose())));
+
+async function worker(bindings: Record<string, string>, kv = false) {
+  const w = await startWorker(join(ROOT, 'relay/worker.ts'), {
+    durableObjects: DOS,
+    bindings: { PROPEXO_API_TOKEN: 'ptx_edge_config_token', PROPEXO_BASE_URL: 'http://127.0.0.1:9', ...bindings },
+    miniflare: { serviceBindings: { ASSETS: () => new Response('', { status: 404 }) }, ...(kv ? { kvNamespaces: ['SITES'] } : {}) },
+  });
+  running.push(w);
+  return w;
+}
+
+describe('Worker configuration', () => {
+  it('reads the sites from the SITES KV namespace when SITES_JSON is unset', async () => {
+    const w = await worker({}, true);
+    const sites = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN] } };
+    const kv = (await w.mf.getKVNamespace('SITES')) as unknown as { put(key: string, value: string): Promise<void> };
+    await kv.put('sites', JSON.stringify(sites));
+    const res = await fetch(new URL('/v1/sites/oak-grove/leads', w.url), {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify(VALID_LEAD),
+    });
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as { status: string }).status).toBe('queued');
+  });
+
+  it('without any sites, every request is a 500 envelope that says the relay is not configured', async () => {
+    const w = await worker({});
+    const res = await fetch(new URL('/healthz', w.url));
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: 'internal_error', message: 'The relay is not configured.', fields: [] } });
+  });
+});
