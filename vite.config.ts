@@ -1,5 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
-import { formatSizes, widgetSizes } from './widget/build/report-sizes.js';
+import { formatSizes, widgetSizes, writePinnedCopy } from './widget/build/report-sizes.js';
 
 const outDir = 'dist/widget';
 
@@ -8,7 +8,8 @@ const reportSizes = (): Plugin => ({
   name: 'resman-report-sizes',
   apply: 'build',
   closeBundle() {
-    console.log(`\n${formatSizes(widgetSizes(outDir))}\n`);
+    const pinned = writePinnedCopy(outDir);
+    console.log(`\n${formatSizes(widgetSizes(outDir))}\n\npinned copy (immutable): /${pinned}\n`);
   },
 });
 

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +37,13 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
     PROPEXO_BASE_URL: sandbox.url,
     PROPEXO_API_TOKEN: token,
   };
+  // The Durable Objects' storage: fresh each run, like the sandbox it delivers to.
+  const state = mkdtempSync(join(tmpdir(), 'resman-edge-'));
   const args = [
     join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
     'dev', '--local', '--ip', '127.0.0.1', '--port', String(port),
     '--assets', assets,
-    '--persist-to', mkdtempSync(join(tmpdir(), 'resman-edge-')),
+    '--persist-to', state,
     '--show-interactive-dev-session=false',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
@@ -85,6 +87,7 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
         clearTimeout(timer);
       }
       await sandbox.close();
+      rmSync(state, { recursive: true, force: true });
     },
   };
 }

@@ -33,7 +33,8 @@ export interface SiteConfig {
   lead_source_id: string;
   /** Normalised origins (`scheme://host[:port]`), `{PORT}` already replaced. */
   allowed_origins: readonly string[];
-  limits: { per_site: RateRule; per_ip: RateRule };
+  /** per_ip_lookups: receipts and Idempotency-Key replays per client IP, kept off the store. */
+  limits: { per_site: RateRule; per_ip: RateRule; per_ip_lookups: RateRule };
 }
 
 export interface RelayConfig {
@@ -72,6 +73,7 @@ export interface ParseConfigOptions {
 export const DEFAULT_LIMITS = {
   per_site: { max: 60, window_seconds: 60 },
   per_ip: { max: 5, window_seconds: 600 },
+  per_ip_lookups: { max: 300, window_seconds: 60 },
 } as const satisfies SiteConfig['limits'];
 
 export const SITE_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -169,7 +171,9 @@ function siteSchema(port: number) {
     employee_id: id,
     lead_source_id: id,
     allowed_origins: z.array(origin).check(z.minLength(1, 'must list at least one origin')),
-    limits: z.optional(z.strictObject({ per_site: z.optional(rateRule()), per_ip: z.optional(rateRule()) })),
+    limits: z.optional(
+      z.strictObject({ per_site: z.optional(rateRule()), per_ip: z.optional(rateRule()), per_ip_lookups: z.optional(rateRule()) }),
+    ),
   });
 }
 
@@ -230,6 +234,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
       limits: {
         per_site: site.limits?.per_site ?? { ...DEFAULT_LIMITS.per_site },
         per_ip: site.limits?.per_ip ?? { ...DEFAULT_LIMITS.per_ip },
+        per_ip_lookups: site.limits?.per_ip_lookups ?? { ...DEFAULT_LIMITS.per_ip_lookups },
       },
     });
   }

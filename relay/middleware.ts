@@ -89,7 +89,7 @@ export function siteLimits({ limiter, getClientIp }: SiteLimitsOptions): Middlew
     ];
     const checked: Checked[] = [];
     for (const { name, key, rule } of rules) {
-      const decision = await limiter.limit({ key, max: rule.max, windowMs: rule.window_seconds * 1000 });
+      const decision = await decide(limiter, key, rule.max, rule.window_seconds * 1000);
       checked.push({ name, decision, windowSeconds: rule.window_seconds });
       if (!decision.success) {
         throw new ApiError(429, 'rate_limited', 'Too many submissions; please try again later.', {
@@ -99,6 +99,41 @@ export function siteLimits({ limiter, getClientIp }: SiteLimitsOptions): Middlew
     }
     // Set before the handler runs so every later answer, errors included, carries them.
     for (const [name, value] of Object.entries(rateLimitHeaders(checked))) c.header(name, value);
+    await next();
+  };
+}
+
+/** A limiter that cannot answer makes the request not accepted: 503, so the browser tries again. */
+async function decide(limiter: RateLimiter, key: string, max: number, windowMs: number): Promise<LimitDecision> {
+  try {
+    return await limiter.limit({ key, max, windowMs });
+  } catch {
+    throw new ApiError(503, 'unavailable', 'The relay cannot take leads right now; please try again shortly.', {
+      headers: { 'Retry-After': '5' },
+    });
+  }
+}
+
+/**
+ * Keeps floods of lookups off the store (at the edge, the one outbox object every site shares),
+ * before anything reads it.
+ */
+export function lookupLimit({ limiter, getClientIp }: SiteLimitsOptions): MiddlewareHandler<RelayEnv> {
+  return async function lookupLimit(c, next) {
+    let ip: string | undefined;
+    try {
+      ip = getClientIp(c);
+    } catch {
+      ip = undefined;
+    }
+    // Generous for a browser (a receipt now and then, a retry), not for a flood.
+    const rule = c.get('site').limits.per_ip_lookups;
+    const decision = await decide(limiter, `lookup:${c.get('site').slug}:${ip ?? 'unknown'}`, rule.max, rule.window_seconds * 1000);
+    if (!decision.success) {
+      throw new ApiError(429, 'rate_limited', 'Too many requests; please try again later.', {
+        headers: { 'Retry-After': String(seconds(decision.resetMs)) },
+      });
+    }
     await next();
   };
 }

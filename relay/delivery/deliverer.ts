@@ -17,6 +17,7 @@ export interface DelivererDeps {
   client: PropexoClient;
   /** The shared limiter: the upstream budget is one of its keys. */
   limiter: RateLimiter;
+  /** Read at every lead, so a caller that refreshes the sites (the edge, from KV) changes this map in place. */
   sites: ReadonlyMap<string, SiteConfig>;
   clock: { now(): number };
   logger: Logger;
@@ -78,12 +79,14 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
 
   async function handle(lead: LeadRecord): Promise<void> {
     const site = sites.get(lead.site);
-    if (!site) return steps.deadLetter(lead, 'site_not_configured');
     if (clock.now() - lead.age_from > policy.maxAgeMs) {
       return steps.deadLetter(lead, lead.status === 'sent' ? 'write_not_confirmed_in_time' : 'not_delivered_in_time', {
         error: lead.error,
       });
     }
+    // A site this process does not know (yet): another one accepted the lead with newer sites, or
+    // the site was removed. The lead waits; the age limit makes it a dead letter if it never returns.
+    if (!site) return steps.waitForSite(lead);
     return lead.status === 'queued' ? steps.send(lead, site) : steps.confirm(lead, site);
   }
 

@@ -219,5 +219,10 @@ export function createSteps(deps: StepDeps) {
     }
   }
 
-  return { send, confirm, deadLetter };
+  async function waitForSite(lead: LeadRecord): Promise<void> {
+    await save(lead, { error: 'site_not_configured', checks: lead.checks + 1, next_attempt_at: clock.now() + retryIn(lead.checks + 1) });
+    logger.warn('lead.site_not_configured', logOf(lead));
+  }
+
+  return { send, confirm, deadLetter, waitForSite };
 }

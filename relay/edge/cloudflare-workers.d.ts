@@ -19,6 +19,8 @@ declare module 'cloudflare:workers' {
     transactionSync<T>(fn: () => T): T;
     get<T = unknown>(key: string): Promise<T | undefined>;
     put(key: string, value: unknown): Promise<void>;
+    delete(key: string): Promise<boolean>;
+    deleteAll(): Promise<void>;
     getAlarm(): Promise<number | null>;
     setAlarm(scheduledTime: number): Promise<void>;
   }

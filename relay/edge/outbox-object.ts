@@ -15,24 +15,38 @@ import { createLogger, type Logger } from '../log.js';
 import { createPropexoClient } from '../propexo/client.js';
 import { createDurableLeadStore } from '../store/durable.js';
 import type { AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../store/types.js';
+import type { SiteConfig } from '../config.js';
+import { realSleep } from '../delivery/budget.js';
 import { edgeConfig } from './config.js';
 import type { EdgeEnv } from './env.js';
 import { durableObjectLimiter } from './limiter-object.js';
 
 /** How long one alarm keeps delivering before it hands over to the next (alarms have a wall limit). */
 const ALARM_SLICE_MS = 25_000;
+/** After an error in an alarm, the next look comes no sooner than this. */
+const AFTER_ERROR_MS = 1_000;
+
+/** A wait for the upstream budget that would end past the alarm's slice: the next alarm takes over. */
+class SliceOver extends Error {
+  constructor(readonly resumeAt: number) {
+    super('alarm slice over');
+  }
+}
 
 export class OutboxObject extends DurableObject<EdgeEnv> {
   private readonly store: LeadStore;
+  /** Refreshed in place at every alarm: sites added to KV reach the deliverer too. */
+  private readonly sites = new Map<string, SiteConfig>();
   private logger: Logger = createLogger();
   private deliverer!: Deliverer;
+  private sliceEnds = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: EdgeEnv) {
     super(ctx, env);
     this.store = createDurableLeadStore(ctx.storage);
     // Nothing reaches the object before its configuration is read (sites may come from KV).
     void ctx.blockConcurrencyWhile(async () => {
-      const config = await edgeConfig(env);
+      const config = await this.refresh();
       const secrets = [config.propexo.token, config.adminToken, config.propexo.webhookSecret].filter((s): s is string => !!s);
       this.logger = createLogger({ level: config.logLevel, secrets });
       this.deliverer = createDeliverer({
@@ -45,12 +59,23 @@ export class OutboxObject extends DurableObject<EdgeEnv> {
         }),
         // One LimiterObject for the budget: one Propexo budget across every location.
         limiter: durableObjectLimiter(env.LIMITER),
-        sites: config.sites,
+        sites: this.sites,
         clock: Date,
         logger: this.logger,
         policy: config.delivery,
+        sleep: (ms, signal) => (Date.now() + ms > this.sliceEnds ? Promise.reject(new SliceOver(Date.now() + ms)) : realSleep(ms, signal)),
       });
+      // Woken by whatever reaches it first (a receipt, an admin list): delivery never stays asleep.
+      if ((await ctx.storage.getAlarm()) === null) await this.arm();
     });
+  }
+
+  /** The current configuration (at most a minute old), with the sites map updated in place. */
+  private async refresh() {
+    const config = await edgeConfig(this.env);
+    this.sites.clear();
+    for (const [slug, site] of config.sites) this.sites.set(slug, site);
+    return config;
   }
 
   // The store, over RPC, for the Worker's routes.
@@ -89,21 +114,28 @@ export class OutboxObject extends DurableObject<EdgeEnv> {
     if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
 
-  /** Delivers what is due for a while, then sets the next alarm. */
+  /** Delivers what is due for one slice, then sets the next alarm. */
   async alarm(): Promise<void> {
-    const started = Date.now();
+    this.sliceEnds = Date.now() + ALARM_SLICE_MS;
+    let next: number | null;
     try {
-      while (Date.now() - started < ALARM_SLICE_MS && (await this.deliverer.runOnce()) > 0) {
+      await this.refresh();
+      while (Date.now() < this.sliceEnds && (await this.deliverer.runOnce()) > 0) {
         // keep going while there is due work
       }
+      const due = await this.store.nextDueAt();
+      next = due === null ? null : Math.max(Date.now() + 10, due, this.deliverer.pausedUntil);
     } catch (err) {
-      this.logger.error('deliverer.error', { error: err });
+      if (err instanceof SliceOver) next = err.resumeAt;
+      else {
+        this.logger.error('deliverer.error', { error: err });
+        next = Date.now() + AFTER_ERROR_MS;
+      }
+    } finally {
+      this.sliceEnds = Number.POSITIVE_INFINITY;
     }
-    const next = await this.store.nextDueAt();
-    const paused = this.deliverer.pausedUntil;
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, next, paused));
     // Retention: even with nothing due, look again within the hour.
-    else await this.ctx.storage.setAlarm(Date.now() + 3_600_000);
+    await this.ctx.storage.setAlarm(next ?? Date.now() + 3_600_000);
   }
 }
 

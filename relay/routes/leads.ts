@@ -8,7 +8,7 @@ import { cors } from 'hono/cors';
 import { isRecord, parseSubmission } from '../../contract/submission.js';
 import { fingerprints } from '../delivery/fingerprint.js';
 import { ApiError, methodNotAllowed } from '../http-errors.js';
-import { originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
+import { lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
 import type { RelayDeps } from '../app.js';
 import type { LeadRecord } from '../store/types.js';
 
@@ -37,6 +37,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
     });
   }
 
+  const lookups = lookupLimit({ limiter, getClientIp });
   const guards = [
     siteResolver(config.sites),
     originGuard(),
@@ -63,13 +64,20 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
         throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
       },
     }),
-    async function replay(c, next) {
-      // Before the limits: a browser retrying a lead it already sent must not be locked out by them.
+    async function keyFormat(c, next) {
       const key = c.req.header('idempotency-key');
-      if (key === undefined) return next();
-      if (!IDEMPOTENCY_KEY.test(key)) {
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 8 to 128 letters, digits, - or _.');
       }
+      await next();
+    },
+    async function replayLimit(c, next) {
+      return c.req.header('idempotency-key') === undefined ? next() : lookups(c, next);
+    },
+    async function replay(c, next) {
+      // Before the lead limits: a browser retrying a lead it already sent must not be locked out by them.
+      const key = c.req.header('idempotency-key');
+      if (key === undefined) return next();
       const first = await unavailableOnFailure(store.findByIdempotencyKey(c.get('site').slug, key, clock.now() - KEY_WINDOW_MS));
       if (!first) return next();
       logger.info('lead.replayed', { lead_id: first.id, site: first.site, by: 'idempotency_key' });
@@ -113,7 +121,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
     },
   );
 
-  app.get(`${LEADS_PATH}/:id`, ...guards, async function leadReceipt(c) {
+  app.get(`${LEADS_PATH}/:id`, ...guards, lookups, async function leadReceipt(c) {
     const lead = await unavailableOnFailure(store.get(c.req.param('id')));
     if (!lead || lead.site !== c.get('site').slug) throw new ApiError(404, 'not_found', 'No such lead.');
     return receipt(c, lead, 200);

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createLogger } from '../../relay/log.js';
+import { PINNED } from '../../widget/build/report-sizes.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
@@ -40,6 +42,8 @@ describe('cross-origin embed', () => {
       },
       { logger: createLogger({ sink: checkedSink() }) },
     );
+    // The site pins the content-hashed copy, which must find its chunks and its relay by itself.
+    const pinned = readdirSync(join(import.meta.dirname, '../../dist/widget'), { recursive: true, encoding: 'utf8' }).find((f) => PINNED.test(f))!;
     site = createServer((_, res) => {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.setHeader(
@@ -47,7 +51,7 @@ describe('cross-origin embed', () => {
         `default-src 'self'; script-src 'self' ${relayOrigin}; connect-src ${relayOrigin}; style-src 'self'`,
       );
       res.end(`<!doctype html><html lang="en"><head><title>Pecan Flats</title>
-        <script type="module" src="${relayOrigin}/widget.js"></script></head>
+        <script type="module" src="${relayOrigin}/${pinned}"></script></head>
         <body><h1>Pecan Flats</h1><resman-lead-form site="oak-grove"></resman-lead-form></body></html>`);
     });
     await new Promise<void>((resolve) => site.listen(sitePort, '127.0.0.1', resolve));

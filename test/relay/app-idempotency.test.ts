@@ -82,3 +82,25 @@ describe('GET /v1/sites/:site/leads/:id (receipt)', () => {
     expect((await errorOf(unknown)).code).toBe('not_found');
   });
 });
+
+describe('lookups are limited per client IP', () => {
+  it('receipts and key replays beyond the per_ip_lookups limit get 429, before the store is asked', async () => {
+    const sites = JSON.stringify({
+      'oak-grove': { name: 'Oak Grove', integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l', allowed_origins: [ORIGIN], limits: { per_ip_lookups: { max: 4, window_seconds: 60 } } },
+    });
+    const { app, store } = buildRelay({ env: { SITES_JSON: sites } });
+    const { id } = await (await postLead(app, VALID_LEAD, { key: KEY })).json();
+    const asked: string[] = [];
+    const get = store.get.bind(store);
+    store.get = (leadId) => (asked.push(leadId), get(leadId));
+    const receipt = () => app.request(`/v1/sites/oak-grove/leads/${id}`, { headers: { origin: ORIGIN } });
+    expect((await receipt()).status).toBe(200);
+    expect((await receipt()).status).toBe(200);
+    // The first POST with a key was lookup 1; a replay is one too.
+    expect((await postLead(app, VALID_LEAD, { key: KEY })).status).toBe(202);
+    const limited = await receipt();
+    expect(limited.status).toBe(429);
+    expect((await errorOf(limited)).code).toBe('rate_limited');
+    expect(asked).toHaveLength(2);
+  });
+});

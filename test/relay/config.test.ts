@@ -155,7 +155,11 @@ describe('parseSites', () => {
 
   it('keeps per-site limits and defaults the rest', () => {
     const sites = parseSites(JSON.stringify({ oak: site({ limits: { per_ip: { max: 9, window_seconds: 30 } } }) }), 1);
-    expect(sites.get('oak')!.limits).toEqual({ per_site: DEFAULT_LIMITS.per_site, per_ip: { max: 9, window_seconds: 30 } });
+    expect(sites.get('oak')!.limits).toEqual({
+      per_site: DEFAULT_LIMITS.per_site,
+      per_ip: { max: 9, window_seconds: 30 },
+      per_ip_lookups: DEFAULT_LIMITS.per_ip_lookups,
+    });
   });
 });
 

@@ -109,7 +109,7 @@ async function crashRun(spec: Run): Promise<RunResult> {
         name: 'Crash Court',
         ...SANDBOX_IDS,
         allowed_origins: [ORIGIN],
-        limits: { per_site: { max: 100_000, window_seconds: 60 }, per_ip: { max: 100_000, window_seconds: 600 } },
+        limits: { per_site: { max: 100_000, window_seconds: 60 }, per_ip: { max: 100_000, window_seconds: 600 }, per_ip_lookups: { max: 1_000_000, window_seconds: 60 } },
       },
     }),
     PORT: String(await freePort()),

@@ -339,3 +339,19 @@ describe('never twice, never lost: the hard cases', () => {
     expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_late' });
   });
 });
+
+describe('a site this process does not know', () => {
+  it('keeps the lead waiting (not a dead letter) until the site is configured again', async () => {
+    const relay = buildRelay();
+    const { id } = await accepted(relay);
+    const sites = relay.config.sites as Map<string, (typeof relay.config.sites extends ReadonlyMap<string, infer S> ? S : never)>;
+    const oak = sites.get('oak-grove')!;
+    sites.delete('oak-grove');
+    await relay.deliver(5_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'queued', error: 'site_not_configured' });
+    expect(relay.upstream.calls).toHaveLength(0);
+    sites.set('oak-grove', oak);
+    await relay.deliver();
+    expect((await relay.store.get(id))!.status).toBe('confirmed');
+  });
+});

@@ -1,4 +1,6 @@
 /** The Worker's configuration: sites from a KV namespace instead of SITES_JSON, and a bad one refused. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
@@ -11,15 +13,43 @@ const DOS = { OUTBOX: { className: 'OutboxObject', useSQLite: true }, LIMITER: {
 const running: Workerd[] = [];
 afterAll(() => Promise.all(running.map((w) => w.dispose())));
 
-async function worker(bindings: Record<string, string>, kv = false) {
+async function worker(bindings: Record<string, string>, kv = false, persist?: string) {
   const w = await startWorker(join(ROOT, 'relay/worker.ts'), {
     durableObjects: DOS,
     bindings: { PROPEXO_API_TOKEN: 'ptx_edge_config_token', PROPEXO_BASE_URL: 'http://127.0.0.1:9', ...bindings },
-    miniflare: { serviceBindings: { ASSETS: () => new Response('', { status: 404 }) }, ...(kv ? { kvNamespaces: ['SITES'] } : {}) },
+    miniflare: {
+      serviceBindings: { ASSETS: () => new Response('', { status: 404 }) },
+      ...(kv ? { kvNamespaces: ['SITES'] } : {}),
+      ...(persist ? { durableObjectsPersist: persist } : {}),
+    },
   });
   running.push(w);
   return w;
 }
+
+describe('limits in Durable Objects', () => {
+  it('hold per client IP (CF-Connecting-IP) and survive a restart of the runtime mid-window', async () => {
+    const persist = await mkdtemp(join(tmpdir(), 'do-persist-'));
+    const sites = JSON.stringify({
+      'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_ip: { max: 2, window_seconds: 600 }, per_site: { max: 3, window_seconds: 600 } } },
+    });
+    const send = (w: Workerd, ip: string, n: number) =>
+      fetch(new URL('/v1/sites/oak-grove/leads', w.url), {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': 'application/json', 'cf-connecting-ip': ip },
+        body: JSON.stringify({ ...VALID_LEAD, first_name: `Ip${n}`, email_1: `ip${n}@gmail.com` }),
+      }).then((r) => r.status);
+    const first = await worker({ SITES_JSON: sites }, false, persist);
+    expect([await send(first, '198.51.100.1', 1), await send(first, '198.51.100.1', 2), await send(first, '198.51.100.1', 3)]).toEqual([202, 202, 429]);
+    expect(await send(first, '198.51.100.2', 4)).toBe(202); // another visitor; the site's third
+    await first.dispose();
+    // A new runtime on the same storage: the site's window (3 of 3) and the first IP's (2 of 2) are still spent.
+    const second = await worker({ SITES_JSON: sites }, false, persist);
+    expect(await send(second, '198.51.100.3', 5)).toBe(429);
+    await second.dispose();
+    await rm(persist, { recursive: true, force: true });
+  });
+});
 
 describe('Worker configuration', () => {
   it('reads the sites from the SITES KV namespace when SITES_JSON is unset', async () => {

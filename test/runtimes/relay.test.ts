@@ -3,15 +3,19 @@
  * Worker in workerd, over real HTTP on loopback, with the Propexo sandbox behind both. What a site,
  * a browser or Propexo sees must not depend on where the relay runs.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PINNED } from '../../widget/build/report-sizes.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
 import { checkedSink } from '../support/hygiene.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
-import { ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
+import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
+import { ADMIN_TOKEN, ORIGIN, WEBHOOK_SECRET, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
 
 const TOKEN = 'ptx_runtime_suite_token_1234';
 const SITES = {
-  'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_site: { max: 1000, window_seconds: 60 }, per_ip: { max: 1000, window_seconds: 60 } } },
+  'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_site: { max: 1000, window_seconds: 60 }, per_ip: { max: 1000, window_seconds: 60 }, per_ip_lookups: { max: 100_000, window_seconds: 60 } } },
   tight: { name: 'Tight', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_site: { max: 50, window_seconds: 600 }, per_ip: { max: 1000, window_seconds: 600 } } },
 };
 
@@ -58,6 +62,11 @@ describe.each([
     expect(widget.headers.get('access-control-allow-origin')).toBe('*');
     const etag = widget.headers.get('etag')!;
     expect((await fetch(`${relay.url}/widget.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // The content-hashed copy of widget.js a site may pin: cached for a year.
+    const pinned = readdirSync(join(import.meta.dirname, '../../dist/widget/widget')).find((f) => PINNED.test(`widget/${f}`))!;
+    const copy = await fetch(`${relay.url}/widget/${pinned}`);
+    expect(copy.status).toBe(200);
+    expect(copy.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
   it('accepts a lead, delivers it with the site\'s ids and confirms it through write-status', async () => {
@@ -116,5 +125,20 @@ describe.each([
     expect(sandbox.leads().filter((l) => l.body.first_name === 'Flo')).toHaveLength(1);
     const pending = (await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()) as unknown[];
     expect(pending).toEqual([]); // all three faults met this lead
+  });
+
+  it('serves operators: the admin list behind its token, the webhook behind its signature', async () => {
+    expect((await fetch(`${relay.url}/admin/leads`)).status).toBe(401);
+    const list = await fetch(`${relay.url}/admin/leads?status=confirmed`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(list.status).toBe(200);
+    const body = (await list.json()) as { counts: Record<string, number>; leads: { status: string }[] };
+    expect(body.counts.confirmed).toBeGreaterThan(0);
+    expect(body.leads.every((l) => l.status === 'confirmed')).toBe(true);
+
+    const event = JSON.stringify({ trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: 'job_unknown', errors: [] } });
+    const hook = (signature?: string) =>
+      fetch(`${relay.url}/v1/propexo/webhooks`, { method: 'POST', body: event, headers: signature ? { 'propexo-signature': signature } : {} });
+    expect((await hook()).status).toBe(401);
+    expect((await hook(await hmacSha256Hex(WEBHOOK_SECRET, new TextEncoder().encode(event).buffer as ArrayBuffer))).status).toBe(200);
   });
 });

@@ -15,6 +15,8 @@ import { startWorker } from '../relay/support/workerd.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 export const ORIGIN = 'https://www.oakgrove.example';
+export const ADMIN_TOKEN = 'adm_runtime_suite_0123456789';
+export const WEBHOOK_SECRET = 'whsec_runtime_suite_1';
 
 export interface RelayTarget {
   /** Base URL without a trailing slash. */
@@ -28,6 +30,8 @@ export function relayVars(sandboxUrl: string, token: string, sites: object): Rec
     PROPEXO_API_TOKEN: token,
     PROPEXO_BASE_URL: sandboxUrl,
     SITES_JSON: JSON.stringify(sites),
+    ADMIN_TOKEN: ADMIN_TOKEN,
+    PROPEXO_WEBHOOK_SECRET: WEBHOOK_SECRET,
     UPSTREAM_TIMEOUT_MS: '300',
     UPSTREAM_RATE_PER_MINUTE: '100000',
     LOG_LEVEL: 'info',
@@ -49,7 +53,7 @@ export async function nodeTarget(vars: Record<string, string>): Promise<RelayTar
   const dataDir = await mkdtemp(join(tmpdir(), 'relay-runtime-'));
   const relay = await startRelay(
     { ...vars, PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, WIDGET_DIR: join(ROOT, 'dist/widget') },
-    { logger: createLogger({ secrets: [vars.PROPEXO_API_TOKEN!], sink: checkedSink() }) },
+    { logger: createLogger({ secrets: [vars.PROPEXO_API_TOKEN!, ADMIN_TOKEN, WEBHOOK_SECRET], sink: checkedSink() }) },
   );
   return {
     url: relay.url,

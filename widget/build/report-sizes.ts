@@ -3,7 +3,8 @@
  * totals the budgets are about: what loads before the form renders (the entry and its static
  * imports) and what an English visitor loads by the end of a submission (plus validation).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -45,8 +46,8 @@ function staticImports(code: string): string[] {
 
 export function widgetSizes(dir: string, entry = 'widget.js'): WidgetSizes {
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.js'))
-    .map((f) => f.replaceAll('\\', '/'));
+    .map((f) => f.replaceAll('\\', '/'))
+    .filter((f) => f.endsWith('.js') && !PINNED.test(f)); // the pinned copy is widget.js again
   const code = new Map(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
   const sizes = new Map(files.map((f) => [f, measure(Buffer.from(code.get(f)!), f)]));
 
@@ -82,4 +83,22 @@ export function formatSizes(s: WidgetSizes): string {
     budget(s.beforeRender, BUDGET_BROTLI.beforeRender),
     budget(s.englishSubmission, BUDGET_BROTLI.englishSubmission),
   ].join('\n');
+}
+
+/** The pinned copy's name: widget/resman-lead-form-<content hash>.js. */
+export const PINNED = /^widget\/resman-lead-form-[\w-]+\.js$/;
+
+/**
+ * Writes a content-hashed copy of widget.js beside its chunks, so a site may embed a URL that never
+ * changes and is cached for a year (widget.js itself is cached five minutes and follows deploys).
+ * Its imports point at the same chunks, one folder nearer. Returns its path under `dir`.
+ */
+export function writePinnedCopy(dir: string): string {
+  const entry = readFileSync(join(dir, 'widget.js'), 'utf8');
+  const copy = entry.replace(/([`"'])\.\/widget\//g, '$1./');
+  if (copy === entry) throw new Error('widget.js imports no ./widget/ chunk: the pinned copy would be wrong');
+  const hash = createHash('sha256').update(entry).digest('base64url').slice(0, 10);
+  const path = `widget/resman-lead-form-${hash}.js`;
+  writeFileSync(join(dir, path), copy);
+  return path;
 }
