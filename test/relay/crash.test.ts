@@ -26,7 +26,7 @@ import { OUTBOX_FILE } from '../../relay/node.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox, type SandboxLead } from '../../relay/sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink, checkText } from '../support/hygiene.js';
-import { TOKEN } from './fixtures.js';
+import { ROOMY_LIMITS, TOKEN } from './fixtures.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SITE = 'crash-court';
@@ -109,7 +109,7 @@ async function crashRun(spec: Run): Promise<RunResult> {
         name: 'Crash Court',
         ...SANDBOX_IDS,
         allowed_origins: [ORIGIN],
-        limits: { per_site: { max: 100_000, window_seconds: 60 }, per_ip: { max: 100_000, window_seconds: 600 }, per_ip_lookups: { max: 1_000_000, window_seconds: 60 } },
+        limits: ROOMY_LIMITS,
       },
     }),
     PORT: String(await freePort()),

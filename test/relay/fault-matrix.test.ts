@@ -21,7 +21,7 @@ import { SANDBOX_IDS, startSandbox, type FaultKind, type RunningSandbox } from '
 import type { LeadStatus } from '../../relay/store/types.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
-import { TOKEN } from './fixtures.js';
+import { ROOMY_LIMITS, TOKEN } from './fixtures.js';
 
 const SITE = 'fault-matrix';
 const ORIGIN = 'https://www.faultmatrix.example';
@@ -108,7 +108,7 @@ async function startCaseRelay(lines: string[]): Promise<RunningRelay> {
         name: 'Fault Matrix Flats',
         ...SANDBOX_IDS,
         allowed_origins: [ORIGIN],
-        limits: { per_site: { max: 100_000, window_seconds: 60 }, per_ip: { max: 100_000, window_seconds: 600 }, per_ip_lookups: { max: 1_000_000, window_seconds: 60 } },
+        limits: ROOMY_LIMITS,
       },
     }),
     PORT: String(await freePort()),

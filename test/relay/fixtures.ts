@@ -21,6 +21,13 @@ export const SITE_IDS = {
   lead_source_id: 'src_web',
 };
 
+/** Limits no test burst reaches, for tests about delivery rather than limits. */
+export const ROOMY_LIMITS = {
+  per_site: { max: 100_000, window_seconds: 60 },
+  per_ip: { max: 100_000, window_seconds: 600 },
+  per_ip_lookups: { max: 1_000_000, window_seconds: 60 },
+};
+
 export const SITES = {
   'oak-grove': {
     name: 'Oak Grove',

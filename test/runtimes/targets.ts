@@ -30,7 +30,7 @@ export function relayVars(sandboxUrl: string, token: string, sites: object): Rec
     PROPEXO_API_TOKEN: token,
     PROPEXO_BASE_URL: sandboxUrl,
     SITES_JSON: JSON.stringify(sites),
-    ADMIN_TOKEN: ADMIN_TOKEN,
+    ADMIN_TOKEN,
     PROPEXO_WEBHOOK_SECRET: WEBHOOK_SECRET,
     UPSTREAM_TIMEOUT_MS: '300',
     UPSTREAM_RATE_PER_MINUTE: '100000',
