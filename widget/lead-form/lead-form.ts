@@ -40,6 +40,8 @@ const WIDE: ReadonlySet<FieldName> = new Set(['address_1', 'address_2', 'notes',
  *
  * @summary ResMan guest-card form, sent through the resman-lead-form relay.
  *
+ * @tag resman-lead-form
+ *
  * @attr site - The site's slug in the relay's configuration (required).
  * @attr relay - The relay's base URL; defaults to the origin this script was loaded from.
  * @attr fields - Which fields to show, in order, separated by spaces or commas. First and last name
