@@ -2,8 +2,10 @@
  * `createRelay(deps)`: the relay as a Hono app built only from injected parts, so Node, Workers and
  * tests differ in what they pass in, never in what the app detects.
  *
- * The app stores leads and answers; it never calls Propexo itself. The deliverer (relay/delivery/)
- * sends stored leads behind the requests, and `outbox.wake()` tells it there is new work.
+ * The app stores leads and answers; it never sends a lead to Propexo itself. The deliverer
+ * (relay/delivery/) sends stored leads behind the requests, and `outbox.wake()` tells it there is new
+ * work. The one upstream read it makes is the form's floor-plan and unit lists (routes/form.ts),
+ * cached for 12 hours per site.
  */
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
@@ -13,7 +15,9 @@ import { createErrorHandler, methodNotAllowed, notFound } from './http-errors.js
 import type { RateLimiter } from './limits/types.js';
 import type { Logger } from './log.js';
 import type { RelayEnv } from './middleware.js';
+import type { FormCache } from './form-cache.js';
 import { adminRoutes } from './routes/admin.js';
+import { formRoutes, type FormListClient } from './routes/form.js';
 import { leadRoutes } from './routes/leads.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { widgetRoutes } from './routes/widget.js';
@@ -30,6 +34,10 @@ export interface RelayDeps {
   /** Told about new work (a lead accepted, a retry, a failed write): the deliverer, where one runs. */
   outbox?: { wake(): void };
   newId?: () => string;
+  /** The form's list cache; default one in memory per app (per process on Node, per isolate on Workers). */
+  formCache?: FormCache;
+  /** Reads the form's lists; default a Propexo client from `config` over the global fetch. */
+  formClient?: FormListClient;
 }
 
 export { IDEMPOTENCY_KEY, LEADS_PATH, MAX_BODY_BYTES } from './routes/leads.js';
@@ -54,6 +62,7 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.all('/healthz', methodNotAllowed('GET, HEAD'));
   widgetRoutes(app, deps.assets);
   leadRoutes(app, deps);
+  formRoutes(app, deps);
   webhookRoutes(app, deps);
   adminRoutes(app, deps);
   return app;

@@ -7,6 +7,7 @@
  * No message ever echoes a value: the token is one of them.
  */
 import * as z from 'zod/mini';
+import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../contract/fields.js';
 import { DEFAULT_POLICY, type DeliveryPolicy } from './delivery/policy.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
@@ -35,6 +36,26 @@ export interface SiteConfig {
   allowed_origins: readonly string[];
   /** per_ip_lookups: receipts and Idempotency-Key replays per client IP, kept off the store. */
   limits: { per_site: RateRule; per_ip: RateRule; per_ip_lookups: RateRule };
+  /** What `GET /v1/sites/:site/form` tells the widget; absent, the widget's defaults. */
+  form?: SiteFormConfig;
+}
+
+export const FORM_LANGUAGES = ['en', 'es'] as const;
+export type FormLanguage = (typeof FORM_LANGUAGES)[number];
+/** Keys of per-site string overrides, e.g. `label.first_name` or `consent.text`. */
+export const TEXT_KEY = /^[a-zA-Z0-9_.]{1,64}$/;
+export const MAX_TEXT_LENGTH = 500;
+export const MAX_CONSENT_LENGTH = 1000;
+
+/** A site's form, as configured (validated; the route adds the always-required names). */
+export interface SiteFormConfig {
+  /** Contract field names in display order; absent, the contract's DEFAULT_FIELDS. */
+  fields?: FieldName[];
+  /** A subset of the fields; first_name and last_name are required whatever this says. */
+  required?: FieldName[];
+  language?: FormLanguage;
+  texts?: Record<string, string>;
+  consent?: { text: string; version: string };
 }
 
 export interface RelayConfig {
@@ -174,7 +195,57 @@ function siteSchema(port: number) {
     limits: z.optional(
       z.strictObject({ per_site: z.optional(rateRule()), per_ip: z.optional(rateRule()), per_ip_lookups: z.optional(rateRule()) }),
     ),
+    form: z.optional(formSchema()),
   });
+}
+
+function fieldList() {
+  const name = z.enum(FIELD_NAMES, { error: 'must be a contract field name (see contract/fields.ts)' });
+  return z.array(name).check(
+    z.superRefine((names, ctx) => {
+      names.forEach((n, i) => {
+        if (names.indexOf(n) !== i) ctx.issues.push({ code: 'custom', message: `lists ${n} twice`, input: n, path: [i] });
+      });
+    }),
+  );
+}
+
+function formSchema() {
+  const nonEmpty = (max: number) => z.string().check(z.trim(), z.minLength(1, 'required'), z.maxLength(max, `must be at most ${max} characters`));
+  return z
+    .strictObject({
+      fields: z.optional(fieldList()),
+      required: z.optional(fieldList()),
+      language: z.optional(z.enum(FORM_LANGUAGES, { error: `must be one of ${FORM_LANGUAGES.join(', ')}` })),
+      // Keys are checked on the raw object: a record schema drops `__proto__` without a word.
+      texts: z.optional(
+        z.pipe(
+          z.unknown().check(
+            z.superRefine((raw, ctx) => {
+              if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return;
+              for (const key of Object.keys(raw)) {
+                const problem = key === '__proto__' ? 'is not allowed' : TEXT_KEY.test(key) ? undefined : `must match ${TEXT_KEY.source}`;
+                if (problem) ctx.issues.push({ code: 'custom', message: `key ${JSON.stringify(key.slice(0, 70))} ${problem}`, input: key, path: [] });
+              }
+            }),
+          ),
+          z.record(z.string(), z.string().check(z.maxLength(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`))),
+        ),
+      ),
+      consent: z.optional(z.strictObject({ text: nonEmpty(MAX_CONSENT_LENGTH), version: nonEmpty(64) })),
+    })
+    .check(
+      z.superRefine((form, ctx) => {
+        // The names are always part of the form (the contract requires them), so they may be listed as required.
+        const offered = new Set<string>([...REQUIRED_FIELDS, ...(form.fields ?? DEFAULT_FIELDS)]);
+        form.required?.forEach((name, i) => {
+          if (!offered.has(name)) {
+            const where = form.fields ? 'form.fields' : 'the default fields (set form.fields)';
+            ctx.issues.push({ code: 'custom', message: `${name} is not in ${where}`, input: name, path: ['required', i] });
+          }
+        });
+      }),
+    );
 }
 
 type Issue = z.core.$ZodIssue;
@@ -236,6 +307,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
         per_ip: site.limits?.per_ip ?? { ...DEFAULT_LIMITS.per_ip },
         per_ip_lookups: site.limits?.per_ip_lookups ?? { ...DEFAULT_LIMITS.per_ip_lookups },
       },
+      ...(site.form === undefined ? {} : { form: site.form }),
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);

@@ -97,6 +97,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     getClientIp: overrides.getClientIp ?? clientIpGetter(config.trustedIpHeader, socketIp),
     assets: overrides.assets ?? createFsAssets(config.widgetDir),
     outbox: deliverer,
+    // The form's floor plans and units come through the same client (and so the same fetch).
+    formClient: client,
     ...(overrides.newId ? { newId: overrides.newId } : {}),
   });
   const app = options.wrap ? options.wrap(relayApp) : relayApp;

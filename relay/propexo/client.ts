@@ -1,6 +1,7 @@
 /**
  * The upstream client: Create Lead: ResMan (`POST /v1/leads/resman/`), the write job behind it
- * (`write-status`, `retry-write`) and the lead search the outbox uses before it ever sends again.
+ * (`write-status`, `retry-write`), the lead search the outbox uses before it ever sends again, and
+ * the floor-plan and unit lists the form offers (`/v1/floor-plans/`, `/v1/units/`).
  *
  * It never throws: every outcome is a value the caller must handle, and none of them (nor any log
  * line built from them) contains the token. It sends only the documented fields and never
@@ -60,11 +61,56 @@ export interface LeadQuery {
 
 export type FindLeadsResult = ({ ok: true; leads: FoundLead[] } & UpstreamRateInfo) | UpstreamFailure;
 
+/** A floor plan's useful fields (shared/propexo/README.md), null where Propexo has no usable value. */
+export interface FloorPlan {
+  id: string;
+  name: string | null;
+  marketing_name: string | null;
+  bedrooms: number | null;
+  bathrooms: number | null;
+  rent_minimum_in_cents: number | null;
+  rent_maximum_in_cents: number | null;
+}
+
+/** A unit's useful fields. */
+export interface Unit {
+  id: string;
+  number: string | null;
+  floor_plan_id: string | null;
+  bedrooms: number | null;
+  bathrooms: number | null;
+  /** Only `true` counts as available. */
+  is_available: boolean;
+  rent_amount_market_in_cents: number | null;
+  square_feet: number | null;
+}
+
+/** Which property's lists: the site's integration and property. */
+export interface PropertyQuery {
+  integration_id: string;
+  property_id: string;
+}
+
+/**
+ * A whole list (every page, up to `MAX_LIST_PAGES`). `complete` is false when pages were left
+ * (a property larger than the pages followed), so the caller can say so.
+ */
+export type ListResult<T> = ({ ok: true; items: T[]; complete: boolean } & UpstreamRateInfo) | UpstreamFailure;
+
+/** Largest page Propexo serves. */
+export const LIST_PAGE_SIZE = 250;
+/** Pages followed per list: 1000 floor plans or units, far beyond one community's. */
+export const MAX_LIST_PAGES = 4;
+
 export interface PropexoClient {
   createLead(body: ResmanLeadBody): Promise<CreateLeadResult>;
   writeStatus(jobId: string): Promise<WriteStatusResult>;
   retryWrite(jobId: string): Promise<RetryWriteResult>;
   findLeads(query: LeadQuery): Promise<FindLeadsResult>;
+  /** `GET /v1/floor-plans/` for one property, every page. */
+  listFloorPlans(query: PropertyQuery): Promise<ListResult<FloorPlan>>;
+  /** `GET /v1/units/` for one property, every page (Propexo filters neither plan nor availability). */
+  listUnits(query: PropertyQuery): Promise<ListResult<Unit>>;
 }
 
 export type PropexoClientOptions = PropexoHttpOptions;
@@ -89,6 +135,35 @@ function readJobId(body: unknown): string | undefined {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** Ids arrive as strings; a number is accepted and read as its decimal string. */
+const idOf = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : null);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function readFloorPlan(r: Record<string, unknown>, id: string): FloorPlan {
+  return {
+    id,
+    name: str(r.name),
+    marketing_name: str(r.marketing_name),
+    bedrooms: num(r.bedrooms),
+    bathrooms: num(r.bathrooms),
+    rent_minimum_in_cents: num(r.rent_minimum_in_cents),
+    rent_maximum_in_cents: num(r.rent_maximum_in_cents),
+  };
+}
+
+function readUnit(r: Record<string, unknown>, id: string): Unit {
+  return {
+    id,
+    number: typeof r.number === 'number' ? String(r.number) : str(r.number),
+    floor_plan_id: idOf(r.floor_plan_id),
+    bedrooms: num(r.bedrooms),
+    bathrooms: num(r.bathrooms),
+    is_available: r.is_available === true,
+    rent_amount_market_in_cents: num(r.rent_amount_market_in_cents),
+    square_feet: num(r.square_feet),
+  };
+}
 
 /** A 2xx whose body is not what Propexo documents: for a create, the write may well be queued. */
 const unreadable = (status: number, rate: UpstreamRateInfo, maybeDelivered: boolean): UpstreamFailure => ({
@@ -110,6 +185,38 @@ const rateOf = (r: UpstreamRateInfo): UpstreamRateInfo => {
 export function createPropexoClient(options: PropexoClientOptions): PropexoClient {
   const request = createPropexoRequest(options);
   const job = (jobId: string) => encodeURIComponent(jobId);
+
+  /**
+   * Follows `offset`/`limit` while `meta.hasMore` says so, at most MAX_LIST_PAGES pages. Any failed
+   * or unreadable page fails the whole list: half a list cached for 12 hours is worse than none.
+   */
+  async function listAll<T>(path: string, query: PropertyQuery, read: (r: Record<string, unknown>, id: string) => T): Promise<ListResult<T>> {
+    const items: T[] = [];
+    let offset = 0;
+    let rate: UpstreamRateInfo = {};
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const params = new URLSearchParams({
+        integration_id: query.integration_id,
+        property_id: query.property_id,
+        offset: String(offset),
+        limit: String(LIST_PAGE_SIZE),
+      });
+      const res = await request('GET', `${path}?${params}`);
+      if (!res.ok) return res;
+      rate = rateOf(res);
+      const body = res.json as { meta?: unknown; results?: unknown } | undefined;
+      if (!isObject(body) || !Array.isArray(body.results)) return unreadable(res.status, rate, false);
+      for (const r of body.results) {
+        const id = isObject(r) ? idOf(r.id) : null;
+        if (id !== null) items.push(read(r as Record<string, unknown>, id));
+      }
+      const hasMore = isObject(body.meta) && body.meta.hasMore === true;
+      // An empty page that claims more would loop for ever; it ends the list.
+      if (!hasMore || body.results.length === 0) return { ok: true, items, complete: true, ...rate };
+      offset += body.results.length;
+    }
+    return { ok: true, items, complete: false, ...rate };
+  }
 
   return {
     async createLead(lead) {
@@ -157,6 +264,14 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
           created_at: str(r.created_at),
         }));
       return { ok: true, leads, ...rateOf(res) };
+    },
+
+    listFloorPlans(query) {
+      return listAll('/v1/floor-plans/', query, readFloorPlan);
+    },
+
+    listUnits(query) {
+      return listAll('/v1/units/', query, readUnit);
     },
   };
 }

@@ -1,0 +1,191 @@
+/**
+ * What the widget asks before it renders:
+ * - `GET /v1/sites/:site/form`: the site's field list, required set, language, texts, consent and
+ *   floor plans (`{ site, language, fields, required, texts, consent, floor_plans }`);
+ * - `GET /v1/sites/:site/units?floor_plan_id=`: the available units of one floor plan.
+ *
+ * The lists come from Propexo through the form cache (relay/form-cache.ts): one copy per site
+ * (integration + property), refreshed at most every 12 hours, the last good copy when Propexo fails,
+ * and no list at all (still 200) when there has never been one. Only the fields listed in
+ * `PublicFloorPlan` and `PublicUnit` reach the browser.
+ *
+ * These calls go through the Propexo client (its timeout, its token handling) but not through the
+ * deliverer's budget (`UPSTREAM_RATE_PER_MINUTE`): a few pages per site twice a day are tiny next to
+ * Propexo's 150 requests a minute, and leads must never wait behind a form view. The lookup limit
+ * keeps floods of form views off the cache and this relay.
+ */
+import type { Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { DEFAULT_FIELDS, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
+import type { RelayDeps } from '../app.js';
+import type { SiteConfig } from '../config.js';
+import { createFormCache, type FormCache, type LoadResult } from '../form-cache.js';
+import { ApiError, methodNotAllowed } from '../http-errors.js';
+import { lookupLimit, originGuard, siteResolver, type RelayEnv } from '../middleware.js';
+import { createPropexoClient, type FloorPlan, type ListResult, type PropexoClient, type Unit, type UpstreamFailure } from '../propexo/client.js';
+
+export const FORM_PATH = '/v1/sites/:site/form';
+export const UNITS_PATH = '/v1/sites/:site/units';
+export const FORM_CACHE_CONTROL = 'private, max-age=300';
+export const FLOOR_PLAN_ID = /^[\w-]{1,64}$/;
+
+/** A floor plan as the browser sees it. */
+export interface PublicFloorPlan {
+  id: string;
+  /** The marketing name when Propexo has one, else the PMS name. */
+  name: string;
+  bedrooms: number | null;
+  bathrooms: number | null;
+  rent_min_cents: number | null;
+  rent_max_cents: number | null;
+}
+
+/** An available unit as the browser sees it. */
+export interface PublicUnit {
+  id: string;
+  number: string | null;
+  bedrooms: number | null;
+  bathrooms: number | null;
+  rent_cents: number | null;
+  square_feet: number | null;
+}
+
+export interface FormAnswer {
+  site: string;
+  language: 'en' | 'es';
+  fields: FieldName[];
+  required: FieldName[];
+  texts: Record<string, string>;
+  consent: { text: string; version: string } | null;
+  floor_plans: PublicFloorPlan[];
+}
+
+export type FormListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
+
+const nonBlank = (s: string | null): string | null => (s !== null && s.trim() !== '' ? s : null);
+
+export function toPublicFloorPlan(plan: FloorPlan): PublicFloorPlan {
+  return {
+    id: plan.id,
+    name: nonBlank(plan.marketing_name) ?? nonBlank(plan.name) ?? plan.id,
+    bedrooms: plan.bedrooms,
+    bathrooms: plan.bathrooms,
+    rent_min_cents: plan.rent_minimum_in_cents,
+    rent_max_cents: plan.rent_maximum_in_cents,
+  };
+}
+
+export function toPublicUnit(unit: Unit): PublicUnit {
+  return {
+    id: unit.id,
+    number: unit.number,
+    bedrooms: unit.bedrooms,
+    bathrooms: unit.bathrooms,
+    rent_cents: unit.rent_amount_market_in_cents,
+    square_feet: unit.square_feet,
+  };
+}
+
+/** The form settings with the contract's defaults, and the names always in and required. */
+export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans'> {
+  const form = site.form ?? {};
+  const fields = [...REQUIRED_FIELDS.filter((n) => !(form.fields ?? DEFAULT_FIELDS).includes(n)), ...(form.fields ?? DEFAULT_FIELDS)];
+  const required = fields.filter((n) => REQUIRED_FIELDS.includes(n) || (form.required ?? []).includes(n));
+  return {
+    site: site.slug,
+    language: form.language ?? 'en',
+    fields,
+    required,
+    texts: { ...form.texts },
+    consent: form.consent ? { text: form.consent.text, version: form.consent.version } : null,
+  };
+}
+
+/** Available units, kept with their plan so one cached list serves every plan's request. */
+type AvailableUnit = { floor_plan_id: string; unit: PublicUnit };
+
+const failureLog = (f: UpstreamFailure) => ({ kind: f.kind, reason: f.reason, ...(f.status === undefined ? {} : { status: f.status }) });
+
+export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'clock' | 'limiter' | 'logger' | 'getClientIp'> {
+  formCache?: FormCache;
+  formClient?: FormListClient;
+}
+
+export function formRoutes(app: Hono<RelayEnv>, deps: FormRouteDeps): void {
+  const { config, clock, limiter, logger, getClientIp } = deps;
+  const cache = deps.formCache ?? createFormCache({ clock, logger });
+  const client: FormListClient =
+    deps.formClient ??
+    createPropexoClient({
+      baseUrl: config.propexo.baseUrl,
+      token: config.propexo.token,
+      // Looked up per call, and called unbound as Workers require.
+      fetch: (input, init) => fetch(input, init),
+      timeoutMs: config.upstreamTimeoutMs,
+    });
+
+  const keyOf = (list: string, site: SiteConfig) => `${list}:${JSON.stringify([site.integration_id, site.property_id])}`;
+  const property = (site: SiteConfig) => ({ integration_id: site.integration_id, property_id: site.property_id });
+
+  function loader<T, U>(site: SiteConfig, list: string, call: () => Promise<ListResult<T>>, keep: (items: T[]) => U): () => Promise<LoadResult<U>> {
+    return async () => {
+      const res = await call();
+      if (!res.ok) return { ok: false, log: { site: site.slug, list, ...failureLog(res) } };
+      if (!res.complete) logger.warn('form_cache.list_truncated', { site: site.slug, list, kept: res.items.length });
+      return { ok: true, value: keep(res.items) };
+    };
+  }
+
+  async function floorPlans(site: SiteConfig): Promise<PublicFloorPlan[]> {
+    const read = await cache.get(
+      keyOf('floor_plans', site),
+      loader(site, 'floor_plans', () => client.listFloorPlans(property(site)), (plans) => plans.map(toPublicFloorPlan)),
+    );
+    return read?.value ?? [];
+  }
+
+  async function availableUnits(site: SiteConfig): Promise<AvailableUnit[]> {
+    const read = await cache.get(
+      keyOf('units', site),
+      loader(site, 'units', () => client.listUnits(property(site)), (units) =>
+        units.flatMap((u) => (u.is_available && u.floor_plan_id !== null ? [{ floor_plan_id: u.floor_plan_id, unit: toPublicUnit(u) }] : [])),
+      ),
+    );
+    return read?.value ?? [];
+  }
+
+  const lookups = lookupLimit({ limiter, getClientIp });
+  const guards = [
+    siteResolver(config.sites),
+    originGuard(),
+    // After the origin guard: a refused origin gets no Access-Control-* header at all.
+    cors({ origin: (origin) => origin, allowMethods: ['GET'], maxAge: 600 }),
+  ] as const;
+
+  const cached = (c: Context<RelayEnv>) => c.header('Cache-Control', FORM_CACHE_CONTROL);
+
+  app.options(FORM_PATH, ...guards, (c) => c.body(null, 204));
+  app.options(UNITS_PATH, ...guards, (c) => c.body(null, 204));
+
+  app.get(FORM_PATH, ...guards, lookups, async function siteForm(c) {
+    const site = c.get('site');
+    const answer: FormAnswer = { ...formSettings(site), floor_plans: await floorPlans(site) };
+    cached(c);
+    return c.json(answer);
+  });
+
+  app.get(UNITS_PATH, ...guards, lookups, async function siteUnits(c) {
+    const planId = c.req.query('floor_plan_id');
+    if (planId === undefined || planId === '' || !FLOOR_PLAN_ID.test(planId)) {
+      throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', {
+        fields: [{ field: 'floor_plan_id', code: planId ? 'invalid_characters' : 'required' }],
+      });
+    }
+    const units = (await availableUnits(c.get('site'))).filter((u) => u.floor_plan_id === planId).map((u) => u.unit);
+    cached(c);
+    return c.json({ floor_plan_id: planId, units });
+  });
+
+  app.all(FORM_PATH, methodNotAllowed('GET, HEAD, OPTIONS'));
+  app.all(UNITS_PATH, methodNotAllowed('GET, HEAD, OPTIONS'));
+}
