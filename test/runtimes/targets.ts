@@ -10,7 +10,8 @@ import { contentTypeFor } from '../../relay/assets.js';
 import { createLogger } from '../../relay/log.js';
 import { startRelay } from '../../relay/node.js';
 import { freePort } from '../support/free-port.js';
-import { checkedSink } from '../support/hygiene.js';
+import type { Readable } from 'node:stream';
+import { checkText, checkedSink } from '../support/hygiene.js';
 import { startWorker } from '../relay/support/workerd.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -72,6 +73,10 @@ export async function workerdTarget(vars: Record<string, string>): Promise<Relay
     },
     bindings: vars,
     miniflare: {
+      // The Worker's own log lines go through the suite's hygiene check, like Node's.
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+        for (const stream of [stdout, stderr]) stream.setEncoding('utf8').on('data', (chunk: string) => checkText(chunk));
+      },
       // Static assets as the Worker sees them: the built widget, served by this process.
       serviceBindings: {
         ASSETS: async (request: Request) => {
