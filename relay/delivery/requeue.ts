@@ -1,7 +1,10 @@
 import type { LeadRecord, LeadStore } from '../store/types.js';
 
-/** Dead letters whose write job certainly did not create the lead in ResMan. */
-const WRITE_CERTAINLY_FAILED = new Set(['write_failed', 'write_retry_refused']);
+/**
+ * Dead letters whose write job is over without a lead to show for it: it failed, or Propexo no
+ * longer knows it (and the lead was not found). Checking the job again would change nothing.
+ */
+const JOB_OVER = new Set(['write_failed', 'write_retry_refused', 'job_not_found']);
 
 /**
  * Puts a dead letter back to work with a fresh age limit: the operator's retry, from
@@ -10,15 +13,15 @@ const WRITE_CERTAINLY_FAILED = new Set(['write_failed', 'write_retry_refused']);
  * Never a blind second create:
  * - a lead whose write job may still land (it was never confirmed in time) goes back to `sent`,
  *   and its job is checked again;
- * - a lead that failed after a POST (a failed write, or an answer never read) is looked for once
- *   more before it is sent again (`in_doubt_since: 0`: one search, no further grace, since the
+ * - a lead that failed after a POST (a failed or unknown write job, or an answer never read) is
+ *   looked for once more before it is sent again (`in_doubt_since: 0`: one search, no further grace, since the
  *   dead letter already waited);
  * - a lead Propexo never took (refused with a 400) or that the operator has checked by hand
  *   (`in_doubt_unresolved`) is simply queued.
  */
 export async function requeueDeadLetter(store: LeadStore, lead: LeadRecord, now: number): Promise<LeadRecord | null> {
   const fresh = { age_from: now, next_attempt_at: now, updated_at: now, error: undefined, error_detail: undefined, checks: 0 };
-  if (lead.job_id !== undefined && !WRITE_CERTAINLY_FAILED.has(lead.error ?? '')) {
+  if (lead.job_id !== undefined && !JOB_OVER.has(lead.error ?? '')) {
     return store.update(lead.id, { ...fresh, status: 'sent' }, { ifStatus: 'failed' });
   }
   const posted = lead.job_id !== undefined || lead.in_doubt_since !== undefined;

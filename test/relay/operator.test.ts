@@ -178,3 +178,20 @@ describe('an operator retry never creates blindly', () => {
     expect((await relay.store.get(id))!.status).toBe('confirmed');
   });
 });
+
+describe('an operator retry of a job Propexo no longer knows', () => {
+  it('looks for the lead once, then creates it again (checking the unknown job again would loop)', async () => {
+    const relay = buildRelay({
+      env: { ADMIN_TOKEN: ADMIN },
+      handler: propexoLike({ status: () => Response.json({ error: { message: 'no such job' } }, { status: 404 }) }),
+    });
+    const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
+    await relay.deliver();
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'job_not_found' });
+    relay.upstream.respond(propexoLike());
+    const retried = await relay.app.request(`/admin/leads/${id}/retry`, { method: 'POST', headers: admin() });
+    expect(await retried.json()).toEqual({ id, status: 'queued' });
+    await relay.deliver();
+    expect((await relay.store.get(id))!.status).toBe('confirmed');
+  });
+});
