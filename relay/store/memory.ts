@@ -55,7 +55,9 @@ export type PatchField = keyof typeof PATCH_FIELDS;
 export const PATCH_FIELD_NAMES = Object.keys(PATCH_FIELDS) as PatchField[];
 
 /** The optional fields of a record: stored as NULL, returned absent. */
-export const OPTIONAL_FIELDS = ['idempotency_key', ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional)] as const;
+export const OPTIONAL_FIELDS = ['idempotency_key', 'lead_source_id', ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional)] as const;
+/** Optional fields set once, when the lead is accepted. */
+export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id'] as const;
 
 const isStatus = (v: unknown): v is LeadStatus => (LEAD_STATUSES as readonly unknown[]).includes(v);
 const isPlainObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -81,7 +83,7 @@ export function assertLeadRecord(record: LeadRecord): void {
   for (const field of ['id', 'site'] as const) {
     if (typeof record[field] !== 'string' || record[field] === '') throw new TypeError(`lead store: invalid ${field}`);
   }
-  if (record.idempotency_key != null) checkValue('idempotency_key', 'string', record.idempotency_key);
+  for (const field of INSERT_ONLY_FIELDS) if (record[field] != null) checkValue(field, 'string', record[field]);
   if (!Array.isArray(record.fingerprints) || !record.fingerprints.every((f) => typeof f === 'string')) {
     throw new TypeError('lead store: invalid fingerprints');
   }
@@ -142,7 +144,7 @@ function toStored(record: LeadRecord): Stored {
     fingerprints: [...record.fingerprints],
     created_at: record.created_at,
   } as Stored;
-  if (record.idempotency_key != null) stored.idempotency_key = record.idempotency_key;
+  for (const field of INSERT_ONLY_FIELDS) if (record[field] != null) stored[field] = record[field];
   for (const field of PATCH_FIELD_NAMES) {
     const value = record[field];
     if (value == null) continue;

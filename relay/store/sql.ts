@@ -77,7 +77,7 @@ export interface SqlLeadStoreOptions {
 }
 
 /** The schema version this code writes (the user_version mark). */
-export const LEAD_STORE_SCHEMA_VERSION = 1;
+export const LEAD_STORE_SCHEMA_VERSION = 2;
 /** Marks a database as a lead store (the application_id mark): 'RMLF', ResMan lead form. */
 export const LEAD_STORE_APPLICATION_ID = 0x524d4c46;
 
@@ -127,6 +127,10 @@ const MIGRATIONS: readonly string[] = [
   -- list(), newest first, without a filter or by site (by status it uses leads_status_confirmed).
   CREATE INDEX leads_created ON leads (created_at, id);
   CREATE INDEX leads_site_created ON leads (site, created_at, id);
+  `,
+  // 1 -> 2: the lead source a site's lead_source_map chose for this lead
+  `
+  ALTER TABLE leads ADD COLUMN lead_source_id TEXT;
   `,
 ];
 
@@ -185,7 +189,7 @@ interface LeadRow {
   error_detail: string | null;
 }
 
-const COLUMNS = ['id', 'site', 'idempotency_key', 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
+const COLUMNS = ['id', 'site', 'idempotency_key', 'lead_source_id', 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 
 /** A record's values in COLUMNS order, JSON for the two structured fields, NULL for absent ones. */
 function toParams(record: LeadRecord): SqlValue[] {

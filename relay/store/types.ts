@@ -31,6 +31,8 @@ export interface LeadRecord {
   status: LeadStatus;
   /** The normalised submission; the site's four ids are added only when it is sent. */
   submission: Submission;
+  /** ResMan's lead source for this lead, when the site maps the visitor's campaign to one; else the site's. */
+  lead_source_id?: string;
   /** Epoch milliseconds from the injected clock, like every time here. */
   created_at: number;
   updated_at: number;
@@ -61,7 +63,7 @@ export interface LeadRecord {
 }
 
 /** Fields an update may change; a key present with `undefined` clears an optional field. */
-export type LeadPatch = Partial<Omit<LeadRecord, 'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key'>>;
+export type LeadPatch = Partial<Omit<LeadRecord, 'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id'>>;
 
 export interface AcceptWindows {
   now: number;

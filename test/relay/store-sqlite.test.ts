@@ -42,13 +42,36 @@ describe('sqlite lead store on a file', () => {
     await second.close();
   });
 
+  it('brings a version 1 file up to date, keeping its leads', async () => {
+    const path = file();
+    const first = openSqliteLeadStore(path);
+    const kept = lead();
+    await first.accept(kept, at(T0));
+    await first.close();
+    // What a relay of schema version 1 left behind: no lead_source_id column.
+    const v1 = new Database(path);
+    v1.exec('ALTER TABLE leads DROP COLUMN lead_source_id');
+    v1.pragma('user_version = 1');
+    v1.close();
+
+    const upgraded = openSqliteLeadStore(path);
+    expect(await upgraded.get(kept.id)).toEqual(kept);
+    const mapped = lead({ lead_source_id: 'lsrc_google' });
+    await upgraded.accept(mapped, at(T0));
+    expect((await upgraded.get(mapped.id))!.lead_source_id).toBe('lsrc_google');
+    await upgraded.close();
+    const check = new Database(path);
+    expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    check.close();
+  });
+
   it('marks the file with its schema version and application id, in WAL mode with foreign keys', async () => {
     const path = file();
     const store = openSqliteLeadStore(path);
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(1);
+      expect(SQLITE_SCHEMA_VERSION).toBe(2);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -101,7 +124,7 @@ describe('sqlite lead store on a file', () => {
     const bump = new Database(newer);
     bump.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
     bump.close();
-    expect(() => openSqliteLeadStore(newer)).toThrow(/schema version 2, newer than this relay's 1/);
+    expect(() => openSqliteLeadStore(newer)).toThrow(new RegExp(`schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this relay's ${SQLITE_SCHEMA_VERSION}`));
 
     expect(() => openSqliteLeadStore(join(dir, 'missing-dir', 'leads.sqlite'))).toThrow(/cannot open the lead store at/);
   });
