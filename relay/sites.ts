@@ -24,6 +24,8 @@ export interface SiteConfig {
   limits: { per_site: RateRule; per_ip: RateRule; per_ip_lookups: RateRule };
   /** What `GET /v1/sites/:site/form` tells the widget; absent, the widget's defaults. */
   form?: SiteFormConfig;
+  /** A visitor's utm_source (lower-cased) to the ResMan lead source of their lead; others get lead_source_id. */
+  lead_source_map?: ReadonlyMap<string, string>;
 }
 
 export const FORM_LANGUAGES = ['en', 'es'] as const;
@@ -95,6 +97,9 @@ function siteSchema(port: number) {
       z.strictObject({ per_site: z.optional(rateRule()), per_ip: z.optional(rateRule()), per_ip_lookups: z.optional(rateRule()) }),
     ),
     form: z.optional(formSchema()),
+    lead_source_map: z.optional(
+      z.record(z.string().check(z.regex(/^[a-z0-9 ._+\-]{1,100}$/, 'keys must be lower-case utm_source values')), id),
+    ),
   });
 }
 
@@ -207,6 +212,8 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
         per_ip_lookups: site.limits?.per_ip_lookups ?? { ...DEFAULT_LIMITS.per_ip_lookups },
       },
       ...(site.form === undefined ? {} : { form: site.form }),
+      // A Map: a utm_source such as `constructor` must not reach Object.prototype.
+      ...(site.lead_source_map === undefined ? {} : { lead_source_map: new Map(Object.entries(site.lead_source_map)) }),
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);

@@ -140,7 +140,7 @@ export function createSteps(deps: StepDeps) {
           integration_id: site.integration_id,
           property_id: site.property_id,
           employee_id: site.employee_id,
-          lead_source_id: site.lead_source_id,
+          lead_source_id: lead.lead_source_id ?? site.lead_source_id,
           ...lead.submission,
         }),
       async () => {

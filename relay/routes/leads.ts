@@ -5,7 +5,9 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { parseMeta } from '../../contract/meta.js';
 import { isRecord, parseSubmission } from '../../contract/submission.js';
+import { withContext } from '../lead-context.js';
 import { fingerprints } from '../delivery/fingerprint.js';
 import { ApiError, methodNotAllowed } from '../http-errors.js';
 import { lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
@@ -86,10 +88,16 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
     siteLimits({ limiter, getClientIp }),
     async function acceptLead(c) {
       const site = c.get('site');
-      const parsed = parseSubmission(await readJsonObject(c));
-      if (!parsed.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: parsed.fields });
-
+      // The prospect's fields, and beside them `meta` (attribution, consent), which Propexo never sees.
+      const { meta: rawMeta, ...fields } = await readJsonObject(c);
+      const parsed = parseSubmission(fields);
+      const meta = rawMeta === undefined ? ({ ok: true, value: {} } as const) : parseMeta(rawMeta);
+      const issues = [...(parsed.ok ? [] : parsed.fields), ...(meta.ok ? [] : meta.fields)];
       const now = clock.now();
+      const lead = parsed.ok && meta.ok ? withContext(parsed.value, meta.value, site, now) : undefined;
+      if (lead && !lead.ok) issues.push(...lead.fields);
+      if (!lead?.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
+
       const key = c.req.header('idempotency-key');
       const { record, created } = await unavailableOnFailure(
         store.accept(
@@ -97,9 +105,10 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
           id: newId(),
           site: site.slug,
           ...(key === undefined ? {} : { idempotency_key: key }),
-          fingerprints: await fingerprints(site.slug, parsed.value),
+          ...(lead.lead_source_id === undefined ? {} : { lead_source_id: lead.lead_source_id }),
+          fingerprints: await fingerprints(site.slug, lead.submission),
           status: 'queued',
-          submission: parsed.value,
+          submission: lead.submission,
           created_at: now,
           updated_at: now,
           age_from: now,

@@ -185,3 +185,14 @@ describe('DELIVERY_POLICY', () => {
     expect(() => parse(env({ DELIVERY_POLICY: '[1]' }))).toThrow(/DELIVERY_POLICY: must be a JSON object/);
   });
 });
+
+describe('lead_source_map', () => {
+  it('maps lower-case utm_source values to lead source ids, and names a bad entry', async () => {
+    const { parseSites: parse } = await import('../../relay/config.js');
+    const base = { name: 'Oak', integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l', allowed_origins: ['https://a.example'] };
+    const sites = parse(JSON.stringify({ oak: { ...base, lead_source_map: { google: 'lsrc_g', 'apartments.com': 'lsrc_a' } } }), 1);
+    expect([...sites.get('oak')!.lead_source_map!]).toEqual([['google', 'lsrc_g'], ['apartments.com', 'lsrc_a']]);
+    expect(() => parse(JSON.stringify({ oak: { ...base, lead_source_map: { Google: 'lsrc_g' } } }), 1)).toThrow(/oak\.lead_source_map/);
+    expect(() => parse(JSON.stringify({ oak: { ...base, lead_source_map: { google: 'has space' } } }), 1)).toThrow(/oak\.lead_source_map\.google/);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * What a browser may send beside the prospect's fields, under `meta`: where the visitor came from
+ * (first touch, kept by the widget for the visit) and whether they agreed to be called and texted.
+ * The relay turns it into a line of the lead's notes and, where the site maps the campaign, its
+ * lead source; Propexo never receives `meta` as such. Only the relay parses it (the widget builds
+ * it), so it adds nothing to the widget's validation bundle.
+ */
+import * as z from 'zod/mini';
+import type { FieldErrorCode, FieldIssue } from './errors.js';
+
+export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+
+export interface Attribution {
+  utm_source?: string;
+  utm_medium?: string;
+  utm_campaign?: string;
+  utm_term?: string;
+  utm_content?: string;
+  /** The page the visitor came from (document.referrer on the first page seen). */
+  referrer?: string;
+  /** The first page of the visit on the site, query string included. */
+  landing_page?: string;
+}
+
+export interface LeadMeta {
+  attribution?: Attribution;
+  /** The visitor ticked the consent box whose text had this version. */
+  consent?: { given: boolean; version: string };
+}
+
+const word = z.string({ error: 'invalid_type' }).check(
+  z.trim(),
+  z.maxLength(100, 'too_long'),
+  z.refine((s) => /^[\p{L}\p{N} ._+\-/:|()&,]*$/u.test(s), 'invalid_characters'),
+);
+const url = z.string({ error: 'invalid_type' }).check(
+  z.maxLength(500, 'too_long'),
+  z.refine((s) => s === '' || /^https?:\/\/[^\s<>"]+$/i.test(s), 'invalid_characters'),
+);
+
+const metaSchema = z.strictObject(
+  {
+    attribution: z.optional(
+      z.strictObject(
+        {
+          utm_source: z.optional(word),
+          utm_medium: z.optional(word),
+          utm_campaign: z.optional(word),
+          utm_term: z.optional(word),
+          utm_content: z.optional(word),
+          referrer: z.optional(url),
+          landing_page: z.optional(url),
+        },
+        { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') },
+      ),
+    ),
+    consent: z.optional(
+      z.strictObject({ given: z.boolean({ error: 'invalid_type' }), version: word }, { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') }),
+    ),
+  },
+  { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') },
+);
+
+export type MetaResult = { ok: true; value: LeadMeta } | { ok: false; fields: FieldIssue[] };
+
+/** Validates `meta`; issues are named `meta.<path>`. Never throws. */
+export function parseMeta(input: unknown): MetaResult {
+  const result = metaSchema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const fields = result.error.issues.flatMap((issue): FieldIssue[] => {
+    const path = ['meta', ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...path, key].join('.'), code: 'unknown_field' }));
+    const code = /^[a-z_]+$/.test(issue.message) ? (issue.message as FieldErrorCode) : 'invalid_type';
+    return [{ field: path.join('.'), code }];
+  });
+  return { ok: false, fields };
+}
