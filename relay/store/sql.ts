@@ -77,7 +77,7 @@ export interface SqlLeadStoreOptions {
 }
 
 /** The schema version this code writes (the user_version mark). */
-export const LEAD_STORE_SCHEMA_VERSION = 2;
+export const LEAD_STORE_SCHEMA_VERSION = 3;
 /** Marks a database as a lead store (the application_id mark): 'RMLF', ResMan lead form. */
 export const LEAD_STORE_APPLICATION_ID = 0x524d4c46;
 
@@ -132,6 +132,54 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE leads ADD COLUMN lead_source_id TEXT;
   `,
+  // 2 -> 3: status 'held' (suspected spam, kept apart). SQLite cannot alter a CHECK, so the table is
+  // rebuilt: fingerprints set aside first (dropping leads would cascade to them), rowids kept (they
+  // order ties in due()), every index made again.
+  `
+  CREATE TABLE lead_fingerprints_keep AS SELECT fingerprint, site, lead_id, created_at FROM lead_fingerprints;
+  DROP TABLE lead_fingerprints;
+  CREATE TABLE leads_v3 (
+    id                TEXT PRIMARY KEY NOT NULL,
+    site              TEXT NOT NULL,
+    idempotency_key   TEXT,
+    fingerprints      TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'confirmed', 'failed', 'held')),
+    submission        TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    age_from          INTEGER NOT NULL,
+    next_attempt_at   INTEGER NOT NULL,
+    attempts          INTEGER NOT NULL,
+    in_doubt_since    INTEGER,
+    job_id            TEXT,
+    checks            INTEGER NOT NULL,
+    write_retries     INTEGER NOT NULL,
+    created_record_id TEXT,
+    confirmed_at      INTEGER,
+    error             TEXT,
+    error_detail      TEXT,
+    lead_source_id    TEXT
+  );
+  INSERT INTO leads_v3 (rowid, COLS) SELECT rowid, COLS FROM leads;
+  DROP TABLE leads;
+  ALTER TABLE leads_v3 RENAME TO leads;
+  CREATE TABLE lead_fingerprints (
+    fingerprint TEXT NOT NULL,
+    site        TEXT NOT NULL,
+    lead_id     TEXT NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (lead_id, fingerprint)
+  ) WITHOUT ROWID;
+  INSERT INTO lead_fingerprints (fingerprint, site, lead_id, created_at) SELECT fingerprint, site, lead_id, created_at FROM lead_fingerprints_keep;
+  DROP TABLE lead_fingerprints_keep;
+  CREATE INDEX lead_fingerprints_lookup ON lead_fingerprints (site, fingerprint, created_at);
+  CREATE INDEX leads_site_key ON leads (site, idempotency_key, created_at) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX leads_due ON leads (status, next_attempt_at);
+  CREATE INDEX leads_job ON leads (job_id) WHERE job_id IS NOT NULL;
+  CREATE INDEX leads_status_confirmed ON leads (status, confirmed_at);
+  CREATE INDEX leads_created ON leads (created_at, id);
+  CREATE INDEX leads_site_created ON leads (site, created_at, id);
+  `.replaceAll('COLS', 'id, site, idempotency_key, fingerprints, status, submission, created_at, updated_at, age_from, next_attempt_at, attempts, in_doubt_since, job_id, checks, write_retries, created_record_id, confirmed_at, error, error_detail, lead_source_id'),
 ];
 
 /**

@@ -13,9 +13,11 @@ import type { Submission } from '../../contract/submission.js';
  * queued: stored, not yet known to Propexo (or to be sent again);
  * sent: Propexo accepted the create and gave a write job id;
  * confirmed: write-status said SUCCESS (or the lead was found in Propexo), created_record_id kept;
- * failed: a dead letter, with the reason, waiting for an operator.
+ * failed: a dead letter, with the reason, waiting for an operator;
+ * held: suspected spam (the reason in `error`), answered like any lead, kept apart and never sent
+ *   unless an operator releases it.
  */
-export const LEAD_STATUSES = ['queued', 'sent', 'confirmed', 'failed'] as const;
+export const LEAD_STATUSES = ['queued', 'sent', 'confirmed', 'failed', 'held'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
 
 export interface LeadRecord {

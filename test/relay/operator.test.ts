@@ -38,7 +38,7 @@ describe('admin routes', () => {
     const list = await app.request('/admin/leads?status=failed', { headers: admin() });
     expect(list.status).toBe(200);
     const body = (await list.json()) as { counts: Record<string, number>; leads: { id: string; error: string }[] };
-    expect(body.counts).toEqual({ queued: 0, sent: 0, confirmed: 0, failed: 1 });
+    expect(body.counts).toEqual({ queued: 0, sent: 0, confirmed: 0, failed: 1, held: 0 });
     expect(body.leads.map((l) => [l.id, l.error])).toEqual([[id, 'propexo_rejected']]);
     expect((await errorOf(await app.request('/admin/leads?status=lost', { headers: admin() }))).code).toBe('invalid_fields');
 
@@ -117,7 +117,7 @@ describe('npm run outbox', () => {
     const run = (...args: string[]) => runOutboxCommand(store, args, (t) => out.push(t), clock.now());
 
     expect(await run('stats')).toBe(0);
-    expect(out.pop()).toBe('queued: 0  sent: 0  confirmed: 0  failed: 1');
+    expect(out.pop()).toBe('queued: 0  sent: 0  confirmed: 0  failed: 1  held: 0');
     expect(await run('list', '--status', 'failed')).toBe(0);
     expect(out).toHaveLength(2);
     expect(out[0]).toContain(id);

@@ -38,7 +38,7 @@ describe('sqlite lead store on a file', () => {
     expect(await second.findByJobId('job_x')).toStrictEqual(reopened);
     expect(await second.accept(lead({ idempotency_key: 'k1' }), at(T0 + HOUR))).toStrictEqual({ record: reopened, created: false });
     expect(await second.accept(lead({ fingerprints: ['fp-x'] }), at(T0 + MIN))).toStrictEqual({ record: reopened, created: false });
-    expect(await second.counts()).toStrictEqual({ queued: 0, sent: 2, confirmed: 0, failed: 0 });
+    expect(await second.counts()).toStrictEqual({ queued: 0, sent: 2, confirmed: 0, failed: 0, held: 0 });
     await second.close();
   });
 
@@ -71,7 +71,7 @@ describe('sqlite lead store on a file', () => {
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(2);
+      expect(SQLITE_SCHEMA_VERSION).toBe(3);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -205,6 +205,15 @@ describe.each([
   });
 
   describe('due and nextDueAt', () => {
+    it('never hands out a held lead (suspected spam): it is kept and counted apart', async () => {
+      const held = await put({ status: 'held', error: 'spam:honeypot', fingerprints: ['fh'] });
+      const queued = await put({ fingerprints: ['fq'] });
+      expect(ids(await store.due(T0 + 1, 10))).toEqual([queued.id]);
+      expect(await store.get(held.id)).toMatchObject({ status: 'held', error: 'spam:honeypot' });
+      expect((await store.counts()).held).toBe(1);
+      expect(ids(await store.list({ status: 'held' }))).toEqual([held.id]);
+    });
+
     it('breaks ties in the order leads were accepted, not by id (a burst shares milliseconds)', async () => {
       const first = await put({ id: 'ld_zzz', fingerprints: ['fz'] });
       const second = await put({ id: 'ld_mmm', fingerprints: ['fm'] });
@@ -352,11 +361,11 @@ describe.each([
     });
 
     it('counts every status, zero included', async () => {
-      expect(await store.counts()).toStrictEqual({ queued: 0, sent: 0, confirmed: 0, failed: 0 });
+      expect(await store.counts()).toStrictEqual({ queued: 0, sent: 0, confirmed: 0, failed: 0, held: 0 });
       await put();
       await put();
       await put({ status: 'failed' });
-      expect(await store.counts()).toStrictEqual({ queued: 2, sent: 0, confirmed: 0, failed: 1 });
+      expect(await store.counts()).toStrictEqual({ queued: 2, sent: 0, confirmed: 0, failed: 1, held: 0 });
     });
   });
 
@@ -374,7 +383,7 @@ describe.each([
       expect(await store.get(old.id)).toBeNull();
       expect(ids(await store.list()).sort()).toEqual([atCutoff, recent, noDate, failed, queued, sent].map((r) => r.id).sort());
       expect(await store.purgeConfirmed(T0 + 100)).toBe(0);
-      expect(await store.counts()).toStrictEqual({ queued: 1, sent: 1, confirmed: 3, failed: 1 });
+      expect(await store.counts()).toStrictEqual({ queued: 1, sent: 1, confirmed: 3, failed: 1, held: 0 });
 
       // Its key and fingerprints went with it: the same content is a new lead again.
       const again = await store.accept(lead({ idempotency_key: 'k-old', fingerprints: ['fp-old'] }), at(T0 + 300));
@@ -466,14 +475,14 @@ describe('durable object lead store in workerd', () => {
     await store.call({ method: '$reopen', args: [] });
     expect(await store.get('ld_full')).toStrictEqual(fullRecord());
     expect(await store.accept(lead({ idempotency_key: 'k1' }), at(T0 + HOUR))).toStrictEqual({ record: other, created: false });
-    expect(await store.counts()).toStrictEqual({ queued: 1, sent: 1, confirmed: 0, failed: 0 });
+    expect(await store.counts()).toStrictEqual({ queued: 1, sent: 1, confirmed: 0, failed: 0, held: 0 });
   });
 
   it('takes storage that holds only the platform\'s own tables (the key-value API\'s _cf_KV)', async () => {
     const store = durableStore();
     await store.call({ method: '$kvPut', args: ['unrelated', 1] });
     expect(await tables(store)).toContain('_cf_KV');
-    expect(await store.counts()).toStrictEqual({ queued: 0, sent: 0, confirmed: 0, failed: 0 });
+    expect(await store.counts()).toStrictEqual({ queued: 0, sent: 0, confirmed: 0, failed: 0, held: 0 });
   });
 
   it('refuses storage holding another application\'s tables, and leaves it as it was', async () => {
