@@ -24,6 +24,10 @@ export interface Attribution {
 
 export interface LeadMeta {
   attribution?: Attribution;
+  /** From `GET /v1/sites/:site/form`: which form, and when it was handed out. */
+  form_token?: string;
+  /** The hidden field no person sees: anything in it means a bot filled the form. */
+  trap?: string;
   /** The visitor ticked the consent box whose text had this version. */
   consent?: { given: boolean; version: string };
 }
@@ -54,6 +58,8 @@ const metaSchema = z.strictObject(
         { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') },
       ),
     ),
+    form_token: z.optional(z.string({ error: 'invalid_type' }).check(z.maxLength(100, 'too_long'))),
+    trap: z.optional(z.string({ error: 'invalid_type' }).check(z.maxLength(500, 'too_long'))),
     consent: z.optional(
       z.strictObject({ given: z.boolean({ error: 'invalid_type' }), version: word }, { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') }),
     ),

@@ -7,6 +7,7 @@
  * work. The one upstream read it makes is the form's floor-plan and unit lists (routes/form.ts),
  * cached for 12 hours per site.
  */
+import { createFormTokens } from './form-token.js';
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { WidgetAssets } from './assets.js';
@@ -61,8 +62,10 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.all('/healthz', methodNotAllowed('GET, HEAD'));
   widgetRoutes(app, deps.assets);
-  leadRoutes(app, deps);
-  formRoutes(app, deps);
+  // One key for the form tokens of every relay of this deployment: derived from the Propexo token.
+  const formTokens = createFormTokens(deps.config.propexo.token);
+  leadRoutes(app, { ...deps, formTokens });
+  formRoutes(app, { ...deps, formTokens });
   webhookRoutes(app, deps);
   adminRoutes(app, deps);
   return app;

@@ -73,7 +73,7 @@ export async function runOutboxCommand(store: LeadStore, argv: string[], out: (t
       let requeued = 0;
       for (const lead of targets) {
         if (lead && (await requeueDeadLetter(store, lead, now))) requeued++;
-        else if (lead) out(`${lead.id} is ${lead.status}, not failed: left alone`);
+        else if (lead) out(`${lead.id} is ${lead.status}, not failed or held: left alone`);
       }
       out(`${requeued} lead(s) queued again`);
       return requeued === targets.length ? 0 : 1;

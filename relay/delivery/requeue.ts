@@ -8,7 +8,8 @@ const JOB_OVER = new Set(['write_failed', 'write_retry_refused', 'job_not_found'
 
 /**
  * Puts a dead letter back to work with a fresh age limit: the operator's retry, from
- * `POST /admin/leads/:id/retry` or `npm run outbox retry`. Returns null when the lead is not failed.
+ * `POST /admin/leads/:id/retry` or `npm run outbox retry`; also releases a held lead. Returns null
+ * when the lead is neither failed nor held.
  *
  * Never a blind second create:
  * - a lead whose write job may still land (it was never confirmed in time) goes back to `sent`,
@@ -21,6 +22,8 @@ const JOB_OVER = new Set(['write_failed', 'write_retry_refused', 'job_not_found'
  */
 export async function requeueDeadLetter(store: LeadStore, lead: LeadRecord, now: number): Promise<LeadRecord | null> {
   const fresh = { age_from: now, next_attempt_at: now, updated_at: now, error: undefined, error_detail: undefined, checks: 0 };
+  // A held lead (suspected spam) the operator judged real: it was never sent, so it is simply queued.
+  if (lead.status === 'held') return store.update(lead.id, { ...fresh, status: 'queued' }, { ifStatus: 'held' });
   if (lead.job_id !== undefined && !JOB_OVER.has(lead.error ?? '')) {
     return store.update(lead.id, { ...fresh, status: 'sent' }, { ifStatus: 'failed' });
   }

@@ -50,7 +50,7 @@ export function adminRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
     const lead = await store.get(id);
     if (!lead) throw new ApiError(404, 'not_found', 'No such lead.');
     const queued = await requeueDeadLetter(store, lead, clock.now());
-    if (!queued) throw new ApiError(409, 'conflict', `Only a failed lead can be retried; this one is ${lead.status}.`);
+    if (!queued) throw new ApiError(409, 'conflict', `Only a failed or held lead can be retried; this one is ${lead.status}.`);
     logger.info('lead.requeued_by_operator', { lead_id: id, site: lead.site, previous_error: lead.error });
     deps.outbox?.wake();
     return c.json({ id, status: queued.status });

@@ -14,6 +14,7 @@
  * Propexo's 150 requests a minute, and leads must never wait behind a form view. The lookup limit
  * keeps floods of form views off the cache and this relay.
  */
+import type { FormTokens } from '../form-token.js';
 import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { DEFAULT_FIELDS, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
@@ -58,6 +59,8 @@ export interface FormAnswer {
   texts: Record<string, string>;
   consent: { text: string; version: string } | null;
   floor_plans: PublicFloorPlan[];
+  /** Sent back with the lead (meta.form_token): proves the lead came from this form, and when. */
+  form_token: string;
 }
 
 export type FormListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
@@ -87,7 +90,7 @@ export function toPublicUnit(unit: Unit): PublicUnit {
 }
 
 /** The form settings with the contract's defaults, and the names always in and required. */
-export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans'> {
+export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' | 'form_token'> {
   const form = site.form ?? {};
   const fields = [...REQUIRED_FIELDS.filter((n) => !(form.fields ?? DEFAULT_FIELDS).includes(n)), ...(form.fields ?? DEFAULT_FIELDS)];
   const required = fields.filter((n) => REQUIRED_FIELDS.includes(n) || (form.required ?? []).includes(n));
@@ -107,6 +110,7 @@ type AvailableUnit = { floor_plan_id: string; unit: PublicUnit };
 const failureLog = (f: UpstreamFailure) => ({ kind: f.kind, reason: f.reason, ...(f.status === undefined ? {} : { status: f.status }) });
 
 export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'clock' | 'limiter' | 'logger' | 'getClientIp'> {
+  formTokens: FormTokens;
   formCache?: FormCache;
   formClient?: FormListClient;
 }
@@ -169,7 +173,11 @@ export function formRoutes(app: Hono<RelayEnv>, deps: FormRouteDeps): void {
 
   app.get(FORM_PATH, ...guards, lookups, async function siteForm(c) {
     const site = c.get('site');
-    const answer: FormAnswer = { ...formSettings(site), floor_plans: await floorPlans(site) };
+    const answer: FormAnswer = {
+      ...formSettings(site),
+      floor_plans: await floorPlans(site),
+      form_token: await deps.formTokens.issue(site.slug, clock.now()),
+    };
     cached(c);
     return c.json(answer);
   });

@@ -5,7 +5,8 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { parseMeta } from '../../contract/meta.js';
+import { parseMeta, type LeadMeta } from '../../contract/meta.js';
+import type { FormTokens } from '../form-token.js';
 import { isRecord, parseSubmission } from '../../contract/submission.js';
 import { withContext } from '../lead-context.js';
 import { fingerprints } from '../delivery/fingerprint.js';
@@ -25,7 +26,7 @@ export const DEDUPE_WINDOW_MS = 10 * 60 * 1000;
 
 const defaultNewId = () => `ld_${crypto.randomUUID().replaceAll('-', '')}`;
 
-export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
+export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: FormTokens }): void {
   const { config, clock, limiter, store, logger, getClientIp } = deps;
   const newId = deps.newId ?? defaultNewId;
 
@@ -40,6 +41,18 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
   }
 
   const lookups = lookupLimit({ limiter, getClientIp });
+
+  /**
+   * Why a lead looks like a bot's, or undefined: the hidden field filled in, or a form token that is
+   * forged, expired, or came back faster than a person types. A lead without a token (a form that
+   * could not load the form settings) is not held for that alone.
+   */
+  async function spamReason(site: string, meta: LeadMeta, now: number): Promise<string | undefined> {
+    if (meta.trap) return 'spam:honeypot';
+    if (meta.form_token === undefined) return undefined;
+    const verdict = await deps.formTokens.check(site, meta.form_token, now);
+    return verdict === 'ok' ? undefined : `spam:form_token_${verdict}`;
+  }
   const guards = [
     siteResolver(config.sites),
     originGuard(),
@@ -97,6 +110,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
       const lead = parsed.ok && meta.ok ? withContext(parsed.value, meta.value, site, now) : undefined;
       if (lead && !lead.ok) issues.push(...lead.fields);
       if (!lead?.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
+      const spam = await spamReason(site.slug, meta.ok ? meta.value : {}, now);
 
       const key = c.req.header('idempotency-key');
       const { record, created } = await unavailableOnFailure(
@@ -107,7 +121,9 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
           ...(key === undefined ? {} : { idempotency_key: key }),
           ...(lead.lead_source_id === undefined ? {} : { lead_source_id: lead.lead_source_id }),
           fingerprints: await fingerprints(site.slug, lead.submission),
-          status: 'queued',
+          // Suspected spam is kept, apart: held, never sent unless an operator releases it.
+          status: spam ? 'held' : 'queued',
+          ...(spam ? { error: spam } : {}),
           submission: lead.submission,
           created_at: now,
           updated_at: now,
@@ -120,12 +136,15 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
           { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
         ),
       );
-      if (created) {
+      if (created && spam) {
+        logger.warn('lead.held', { lead_id: record.id, site: site.slug, reason: spam });
+      } else if (created) {
         logger.info('lead.accepted', { lead_id: record.id, site: site.slug });
-        deps.outbox?.wake();
+        await deps.outbox?.wake();
       } else {
         logger.info('lead.replayed', { lead_id: record.id, site: site.slug, by: 'content' });
       }
+      // A held lead is answered like any other: a bot learns nothing from the answer.
       return receipt(c, record, 202);
     },
   );
@@ -140,9 +159,9 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
   app.all(`${LEADS_PATH}/:id`, methodNotAllowed('GET, HEAD, OPTIONS'));
 }
 
-/** The only thing a browser learns about a lead: its id and where it is on its way. */
+/** The only thing a browser learns about a lead: its id and where it is on its way (held looks queued). */
 function receipt(c: Context<RelayEnv>, lead: LeadRecord, status: 200 | 202) {
-  return c.json({ id: lead.id, status: lead.status }, status);
+  return c.json({ id: lead.id, status: lead.status === 'held' ? 'queued' : lead.status }, status);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -135,7 +135,7 @@ describe('npm run outbox', () => {
     await deliver();
     expect((await store.get(id))!.status).toBe('confirmed');
     expect(await run('retry', id)).toBe(1);
-    expect(out.join('\n')).toContain('is confirmed, not failed');
+    expect(out.join('\n')).toContain('is confirmed, not failed or held');
     expect(await run('bogus')).toBe(2);
   });
 });

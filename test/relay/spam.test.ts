@@ -1,0 +1,74 @@
+/**
+ * Spam defence on the relay: the hidden field and the signed, timed form token. Suspected spam is
+ * answered like any lead (a bot learns nothing), kept apart as `held`, never sent, and an operator
+ * can release it.
+ */
+import { describe, expect, it } from 'vitest';
+import { MIN_FILL_MS, createFormTokens } from '../../relay/form-token.js';
+import { ORIGIN, TOKEN, VALID_LEAD, buildRelay, postLead } from './fixtures.js';
+
+const ADMIN = 'adm_spam_test_0123456789';
+
+async function formToken(relay: ReturnType<typeof buildRelay>) {
+  const res = await relay.app.request('/v1/sites/oak-grove/form', { headers: { origin: ORIGIN } });
+  return ((await res.json()) as { form_token: string }).form_token;
+}
+
+describe('spam defence', () => {
+  it('a lead sent back a few seconds after the form was handed out goes through', async () => {
+    const relay = buildRelay();
+    const token = await formToken(relay);
+    relay.clock.advance(MIN_FILL_MS + 5_000);
+    const res = await postLead(relay.app, { ...VALID_LEAD, meta: { form_token: token } });
+    expect(await res.json()).toMatchObject({ status: 'queued' });
+    expect(relay.store.all()[0]).toMatchObject({ status: 'queued' });
+  });
+
+  const held: [string, (relay: ReturnType<typeof buildRelay>) => Promise<object>, string][] = [
+    ['the hidden field filled in', async () => ({ trap: 'http://cheap-pills.example' }), 'spam:honeypot'],
+    ['sent back faster than a person types', async (relay) => ({ form_token: await formToken(relay) }), 'spam:form_token_too_fast'],
+    ['a forged token', async () => ({ form_token: `${Date.now().toString(36)}.${'A'.repeat(43)}` }), 'spam:form_token_invalid'],
+    [
+      "another deployment's token",
+      async (relay) => ({ form_token: await createFormTokens('another_propexo_token').issue('oak-grove', relay.clock.now() - 60_000) }),
+      'spam:form_token_invalid',
+    ],
+    [
+      'a token a day old',
+      async (relay) => ({ form_token: await createFormTokens(TOKEN).issue('oak-grove', relay.clock.now() - 25 * 3_600_000) }),
+      'spam:form_token_expired',
+    ],
+    [
+      "another site's token",
+      async (relay) => ({ form_token: await createFormTokens(TOKEN).issue('pine-ridge', relay.clock.now() - 60_000) }),
+      'spam:form_token_invalid',
+    ],
+  ];
+  for (const [what, meta, reason] of held) {
+    it(`${what}: answered like any lead, held with its reason, never sent`, async () => {
+      const relay = buildRelay();
+      const res = await postLead(relay.app, { ...VALID_LEAD, meta: await meta(relay) });
+      expect(res.status).toBe(202);
+      const receipt = (await res.json()) as { id: string; status: string };
+      expect(receipt.status).toBe('queued');
+      const receiptLater = await relay.app.request(`/v1/sites/oak-grove/leads/${receipt.id}`, { headers: { origin: ORIGIN } });
+      expect(await receiptLater.json()).toEqual({ id: receipt.id, status: 'queued' });
+      expect(await relay.store.get(receipt.id)).toMatchObject({ status: 'held', error: reason });
+      await relay.deliver();
+      expect(relay.upstream.calls).toHaveLength(0);
+      expect((await relay.store.counts()).held).toBe(1);
+      expect(relay.logs().find((l) => l.event === 'lead.held')).toMatchObject({ level: 'warn', reason });
+    });
+  }
+
+  it('an operator can release a held lead: it is sent like any other', async () => {
+    const relay = buildRelay({ env: { ADMIN_TOKEN: ADMIN } });
+    const { id } = (await (await postLead(relay.app, { ...VALID_LEAD, meta: { trap: 'x' } })).json()) as { id: string };
+    const list = await relay.app.request('/admin/leads?status=held', { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await list.json()) as { leads: { id: string }[] }).leads.map((l) => l.id)).toEqual([id]);
+    const released = await relay.app.request(`/admin/leads/${id}/retry`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(await released.json()).toEqual({ id, status: 'queued' });
+    await relay.deliver();
+    expect((await relay.store.get(id))!.status).toBe('confirmed');
+  });
+});
