@@ -41,8 +41,6 @@ export interface RelayDeps {
   formClient?: FormListClient;
 }
 
-export { IDEMPOTENCY_KEY, LEADS_PATH, MAX_BODY_BYTES } from './routes/leads.js';
-
 export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   const { clock, logger } = deps;
   const app = new Hono<RelayEnv>();

@@ -222,3 +222,9 @@ function readSitesFile(path: string, options: ParseConfigOptions): string {
     throw new ConfigError([`SITES_FILE: cannot read ${path}${typeof code === 'string' ? ` (${code})` : ''}`]);
   }
 }
+
+/** Every secret in the configuration, for the logger to redact (belt and braces: none is logged). */
+export function secretsOf(config: RelayConfig): string[] {
+  const redisPassword = config.redisUrl ? decodeURIComponent(new URL(config.redisUrl).password) : undefined;
+  return [config.propexo.token, config.adminToken, config.propexo.webhookSecret, redisPassword].filter((s): s is string => !!s);
+}

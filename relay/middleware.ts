@@ -57,6 +57,15 @@ interface Checked {
   windowSeconds: number;
 }
 
+/** The client's address, or undefined when the runtime cannot tell (it then shares a bucket, never escapes one). */
+function clientIpOf(c: Context, getClientIp: SiteLimitsOptions['getClientIp']): string | undefined {
+  try {
+    return getClientIp(c);
+  } catch {
+    return undefined;
+  }
+}
+
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
@@ -77,12 +86,7 @@ function rateLimitHeaders(checked: Checked[]): Record<string, string> {
 export function siteLimits({ limiter, getClientIp }: SiteLimitsOptions): MiddlewareHandler<RelayEnv> {
   return async function siteLimits(c, next) {
     const site = c.get('site');
-    let ip: string | undefined;
-    try {
-      ip = getClientIp(c);
-    } catch {
-      ip = undefined;
-    }
+    const ip = clientIpOf(c, getClientIp);
     const rules = [
       { name: 'ip' as const, key: `ip:${site.slug}:${ip ?? 'unknown'}`, rule: site.limits.per_ip },
       { name: 'site' as const, key: `site:${site.slug}`, rule: site.limits.per_site },
@@ -120,12 +124,7 @@ async function decide(limiter: RateLimiter, key: string, max: number, windowMs: 
  */
 export function lookupLimit({ limiter, getClientIp }: SiteLimitsOptions): MiddlewareHandler<RelayEnv> {
   return async function lookupLimit(c, next) {
-    let ip: string | undefined;
-    try {
-      ip = getClientIp(c);
-    } catch {
-      ip = undefined;
-    }
+    const ip = clientIpOf(c, getClientIp);
     // Generous for a browser (a receipt now and then, a retry), not for a flood.
     const rule = c.get('site').limits.per_ip_lookups;
     const decision = await decide(limiter, `lookup:${c.get('site').slug}:${ip ?? 'unknown'}`, rule.max, rule.window_seconds * 1000);

@@ -12,7 +12,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRelay, type RelayDeps } from './app.js';
 import { clientIpGetter } from './client-ip.js';
-import { ConfigError, parseConfig, type Env, type RelayConfig } from './config.js';
+import { ConfigError, parseConfig, secretsOf, type Env, type RelayConfig } from './config.js';
 import { realSleep, type Sleep } from './delivery/budget.js';
 import { createDeliverer, type Deliverer } from './delivery/deliverer.js';
 import type { DeliveryPolicy } from './delivery/policy.js';
@@ -23,7 +23,7 @@ import { createLogger } from './log.js';
 import { createFsAssets } from './node-assets.js';
 import { acquireOutboxLock } from './outbox-lock.js';
 import { createPropexoClient } from './propexo/client.js';
-import { openSqliteLeadStore } from './store/sqlite.js';
+import { OUTBOX_FILE, openSqliteLeadStore } from './store/sqlite.js';
 import type { LeadStore } from './store/types.js';
 
 export interface RunningRelay {
@@ -53,15 +53,11 @@ export interface RelayOverrides extends Partial<Omit<RelayDeps, 'config' | 'outb
   random?: () => number;
 }
 
-/** The outbox file: one per relay process (its deliverer assumes it is the only one sending from it). */
-export const OUTBOX_FILE = 'outbox.sqlite';
 
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
 export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
   const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
-  const redisPassword = config.redisUrl ? decodeURIComponent(new URL(config.redisUrl).password) : undefined;
-  const secrets = [config.propexo.token, config.adminToken, config.propexo.webhookSecret, redisPassword].filter((s): s is string => !!s);
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const clock = overrides.clock ?? Date;
   const store = overrides.store ?? openOutbox(config.dataDir);
   const redis = !overrides.limiter && config.redisUrl ? createRedisLimiter({ url: config.redisUrl, logger }) : undefined;

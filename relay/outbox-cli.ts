@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { requeueDeadLetter } from './delivery/requeue.js';
 import { maskEmail, maskPhone } from './log.js';
-import { OUTBOX_FILE } from './node.js';
-import { openSqliteLeadStore } from './store/sqlite.js';
+import { OUTBOX_FILE, openSqliteLeadStore } from './store/sqlite.js';
 import { LEAD_STATUSES, type LeadRecord, type LeadStatus, type LeadStore } from './store/types.js';
 
 const USAGE = `usage: npm run outbox -- list [--status S] [--site SLUG] [--limit N] | show ID | retry ID | retry --all-failed | stats

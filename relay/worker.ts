@@ -7,6 +7,7 @@ import type { ExecutionContext } from 'cloudflare:workers';
 import { errorEnvelope } from '../contract/errors.js';
 import { demoSite } from '../demo/site.js';
 import { createRelay } from './app.js';
+import { secretsOf } from './config.js';
 import { assetsFromFetcher } from './edge/assets.js';
 import { edgeConfig } from './edge/config.js';
 import type { EdgeEnv } from './edge/env.js';
@@ -21,14 +22,13 @@ let app: Promise<App> | undefined;
 
 async function build(env: EdgeEnv): Promise<App> {
   const config = await edgeConfig(env);
-  const secrets = [config.propexo.token, config.adminToken, config.propexo.webhookSecret].filter((s): s is string => !!s);
   const assets = assetsFromFetcher(env.ASSETS);
   const relay = createRelay({
     config,
     clock: Date,
     limiter: durableObjectLimiter(env.LIMITER),
     store: remoteLeadStore(env.OUTBOX),
-    logger: createLogger({ level: config.logLevel, secrets }),
+    logger: createLogger({ level: config.logLevel, secrets: secretsOf(config) }),
     getClientIp: (c) => c.req.header('cf-connecting-ip'),
     assets,
   });

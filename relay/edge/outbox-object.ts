@@ -17,6 +17,7 @@ import { createDurableLeadStore } from '../store/durable.js';
 import type { AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../store/types.js';
 import type { SiteConfig } from '../config.js';
 import { realSleep } from '../delivery/budget.js';
+import { secretsOf } from '../config.js';
 import { edgeConfig } from './config.js';
 import type { EdgeEnv } from './env.js';
 import { durableObjectLimiter } from './limiter-object.js';
@@ -47,8 +48,7 @@ export class OutboxObject extends DurableObject<EdgeEnv> {
     // Nothing reaches the object before its configuration is read (sites may come from KV).
     void ctx.blockConcurrencyWhile(async () => {
       const config = await this.refresh();
-      const secrets = [config.propexo.token, config.adminToken, config.propexo.webhookSecret].filter((s): s is string => !!s);
-      this.logger = createLogger({ level: config.logLevel, secrets });
+      this.logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
       this.deliverer = createDeliverer({
         store: this.store,
         client: createPropexoClient({

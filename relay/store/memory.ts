@@ -22,14 +22,6 @@ export interface MemoryLeadStore extends LeadStore {
   all(): LeadRecord[];
 }
 
-export interface MemoryLeadStoreOptions {
-  /**
-   * Accepted for symmetry with the relay's other parts; the store itself reads no clock (every time
-   * it keeps or compares comes from the caller's record, patch or windows), exactly like SQLite.
-   */
-  clock?: { now(): number };
-}
-
 // ---- Shared with relay/store/sqlite.ts: field lists, input checks, limits -------------------------
 
 type Kind = 'string' | 'number';
@@ -161,8 +153,8 @@ function toRecord(stored: Stored): LeadRecord {
 const oldestFirst = (a: Stored, b: Stored): number =>
   a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-export function createMemoryLeadStore(options: MemoryLeadStoreOptions = {}): MemoryLeadStore {
-  void options;
+/** Reads no clock: every time it keeps or compares comes from the caller's record, patch or windows, as in SQLite. */
+export function createMemoryLeadStore(): MemoryLeadStore {
   const byId = new Map<string, Stored>();
   let closed = false;
 

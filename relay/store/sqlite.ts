@@ -33,6 +33,9 @@ export interface SqliteLeadStoreOptions {
 }
 
 /** The schema version this code writes (PRAGMA user_version). */
+/** The outbox's file name in DATA_DIR (the Node relay and `npm run outbox` both open it). */
+export const OUTBOX_FILE = 'outbox.sqlite';
+
 export const SQLITE_SCHEMA_VERSION = LEAD_STORE_SCHEMA_VERSION;
 /** Marks the file as a lead store (PRAGMA application_id): 'RMLF', ResMan lead form. */
 export const SQLITE_APPLICATION_ID = LEAD_STORE_APPLICATION_ID;

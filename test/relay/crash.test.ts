@@ -22,13 +22,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryPolicy } from '../../relay/delivery/policy.js';
-import { OUTBOX_FILE } from '../../relay/node.js';
+import { OUTBOX_FILE } from '../../relay/store/sqlite.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox, type SandboxLead } from '../../relay/sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink, checkText } from '../support/hygiene.js';
-import { ROOMY_LIMITS, TOKEN } from './fixtures.js';
+import { REALTIME_POLICY, ROOMY_LIMITS, TOKEN } from './fixtures.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const SITE = 'crash-court';
 const ORIGIN = 'https://www.crashcourt.example';
 const BURST = 300;
@@ -38,18 +37,7 @@ const CREATE_PATH = '/v1/leads/resman';
 const SLOW_CREATE_MS = 25;
 
 /** The production policy in milliseconds: a lead in doubt is searched for ~1 s before it is re-sent. */
-const POLICY: Partial<DeliveryPolicy> = {
-  backoffBaseMs: 10,
-  backoffMaxMs: 100,
-  confirmFirstDelayMs: 15,
-  confirmMaxDelayMs: 60,
-  inDoubtGraceMs: 1_000,
-  authPauseMs: 300,
-  idleMs: 50,
-  upstreamPerMinute: 1_000_000,
-  upstreamLowPauseMs: 10,
-  upstreamRateLimitedPauseMs: 40,
-};
+const POLICY: Partial<DeliveryPolicy> = { ...REALTIME_POLICY, inDoubtGraceMs: 1_000, upstreamPerMinute: 1_000_000 };
 
 let sandbox: RunningSandbox;
 const tmpDirs: string[] = [];
@@ -118,7 +106,7 @@ async function crashRun(spec: Run): Promise<RunResult> {
     WIDGET_DIR: dataDir,
     LOG_LEVEL: 'info',
     UPSTREAM_TIMEOUT_MS: '2000',
-    RELAY_TEST_POLICY: JSON.stringify(POLICY),
+    DELIVERY_POLICY: JSON.stringify(POLICY),
   };
   const first = await spawnRelay(env);
   sandbox.injectFault({ kind: 'slow', ms: SLOW_CREATE_MS, times: 100_000, path: CREATE_PATH, method: 'POST' });

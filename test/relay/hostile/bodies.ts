@@ -5,7 +5,7 @@
  * UTF-16, NULs, duplicate keys, bodies over the limit). They check that the parser and the contract
  * refuse each with the right envelope, and that nothing reaches Object.prototype.
  */
-import { MAX_BODY_BYTES } from '../../../relay/app.js';
+import { MAX_BODY_BYTES } from '../../../relay/routes/leads.js';
 import { EVERY_FIELD, VALID_LEAD } from '../fixtures.js';
 import { concat, utf8, type World } from './request.js';
 

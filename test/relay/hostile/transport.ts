@@ -5,7 +5,7 @@
  * streaming, chunked with a Content-Length). They aim at the relay's guards before the parser: CORS,
  * the media type, the key check, the per-IP limit and the body limit.
  */
-import { MAX_BODY_BYTES } from '../../../relay/app.js';
+import { MAX_BODY_BYTES } from '../../../relay/routes/leads.js';
 import { ORIGIN } from '../fixtures.js';
 import type { Rng } from './prng.js';
 import { PINE_ORIGIN, concat, utf8, type World } from './request.js';
