@@ -28,7 +28,9 @@ describe('deliverer', () => {
     await relay.deliver();
     expect(paths(relay.upstream.calls)).toEqual(['POST /v1/leads/resman/', 'GET /v1/admin/write-status/job_1']);
     const [create] = relay.upstream.calls;
+    expect(create!.url).toBe('https://propexo.test/v1/leads/resman/'); // documented path, no ignore_unknown_fields
     expect(create!.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
+    expect(create!.headers.get('content-type')).toBe('application/json');
     expect(create!.body).toEqual({
       ...SITE_IDS,
       first_name: 'Jane',

@@ -21,7 +21,7 @@ import { SANDBOX_IDS, startSandbox, type FaultKind, type RunningSandbox } from '
 import type { LeadStatus } from '../../relay/store/types.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
-import { ROOMY_LIMITS, TOKEN } from './fixtures.js';
+import { REALTIME_POLICY, ROOMY_LIMITS, TOKEN } from './fixtures.js';
 
 const SITE = 'fault-matrix';
 const ORIGIN = 'https://www.faultmatrix.example';
@@ -44,18 +44,7 @@ const CASE_DEADLINE_MS = 30_000;
  * sandbox's write delay, so a create Propexo did store is always found before the relay would send
  * it again; the 429 pause is short so twenty-five of them cost about a second.
  */
-const POLICY: Partial<DeliveryPolicy> = {
-  backoffBaseMs: 10,
-  backoffMaxMs: 100,
-  confirmFirstDelayMs: 15,
-  confirmMaxDelayMs: 60,
-  inDoubtGraceMs: 800,
-  authPauseMs: 300,
-  idleMs: 50,
-  upstreamPerMinute: 1_000_000,
-  upstreamLowPauseMs: 10,
-  upstreamRateLimitedPauseMs: 40,
-};
+const POLICY: Partial<DeliveryPolicy> = { ...REALTIME_POLICY, inDoubtGraceMs: 800, upstreamPerMinute: 1_000_000 };
 
 interface FaultCase {
   name: string;

@@ -159,6 +159,23 @@ export const TEST_POLICY: Partial<DeliveryPolicy> = {
   idleMs: 50,
 };
 
+/**
+ * The production delivery steps in milliseconds instead of minutes, for relays that run on real
+ * time (over loopback, in child processes, in workerd): retries, searches and confirmations show
+ * within a second. Tests adjust single entries (a longer grace where a fault holds an answer).
+ */
+export const REALTIME_POLICY: Partial<DeliveryPolicy> = {
+  backoffBaseMs: 10,
+  backoffMaxMs: 100,
+  confirmFirstDelayMs: 15,
+  confirmMaxDelayMs: 60,
+  inDoubtGraceMs: 500,
+  authPauseMs: 300,
+  idleMs: 50,
+  upstreamLowPauseMs: 10,
+  upstreamRateLimitedPauseMs: 40,
+};
+
 export interface BuildOptions {
   env?: Env;
   handler?: UpstreamHandler;

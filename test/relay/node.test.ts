@@ -12,7 +12,7 @@ import { startRelay, type RunningRelay } from '../../relay/node.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
-import { TOKEN, VALID_LEAD } from './fixtures.js';
+import { REALTIME_POLICY, TOKEN, VALID_LEAD } from './fixtures.js';
 
 let sandbox: RunningSandbox;
 let widgetDir: string;
@@ -57,7 +57,7 @@ async function relay(env: Record<string, string> = {}) {
     ...env,
   };
   const logger = createLogger({ level: 'debug', secrets: [fullEnv.PROPEXO_API_TOKEN], sink: checkedSink(lines) });
-  const r = await startRelay(fullEnv, { logger, policy: FAST_POLICY });
+  const r = await startRelay(fullEnv, { logger, policy: REALTIME_POLICY });
   running.push(r);
   const origin = `http://localhost:${port}`;
   const post = (body: unknown, headers: Record<string, string> = {}) =>
@@ -71,18 +71,6 @@ async function relay(env: Record<string, string> = {}) {
   return { r, port, origin, lines, post, statusOf, env: fullEnv };
 }
 
-// The production steps in milliseconds, so a test sees retries, searches and confirmations quickly.
-const FAST_POLICY = {
-  backoffBaseMs: 20,
-  backoffMaxMs: 200,
-  confirmFirstDelayMs: 20,
-  confirmMaxDelayMs: 100,
-  inDoubtGraceMs: 500,
-  authPauseMs: 300,
-  idleMs: 50,
-  upstreamLowPauseMs: 10,
-  upstreamRateLimitedPauseMs: 200,
-};
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
   const end = Date.now() + timeoutMs;

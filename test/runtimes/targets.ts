@@ -12,6 +12,7 @@ import { startRelay } from '../../relay/node.js';
 import { freePort } from '../support/free-port.js';
 import type { Readable } from 'node:stream';
 import { checkText, checkedSink } from '../support/hygiene.js';
+import { REALTIME_POLICY } from '../relay/fixtures.js';
 import { startWorker } from '../relay/support/workerd.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -36,17 +37,7 @@ export function relayVars(sandboxUrl: string, token: string, sites: object): Rec
     UPSTREAM_TIMEOUT_MS: '300',
     UPSTREAM_RATE_PER_MINUTE: '100000',
     LOG_LEVEL: 'info',
-    // Minutes of patience in milliseconds, so retries, searches and confirmations show quickly.
-    DELIVERY_POLICY: JSON.stringify({
-      backoffBaseMs: 50,
-      backoffMaxMs: 300,
-      confirmFirstDelayMs: 50,
-      confirmMaxDelayMs: 200,
-      inDoubtGraceMs: 500,
-      upstreamLowPauseMs: 10,
-      upstreamRateLimitedPauseMs: 200,
-      idleMs: 100,
-    }),
+    DELIVERY_POLICY: JSON.stringify(REALTIME_POLICY),
   };
 }
 
