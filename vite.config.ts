@@ -1,4 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
+import { collapseHtmlTemplates } from './widget/build/collapse-html.js';
 import { formatSizes, widgetSizes, writePinnedCopy } from './widget/build/report-sizes.js';
 
 const outDir = 'dist/widget';
@@ -24,13 +25,28 @@ const minifyCssTemplates = (): Plugin => ({
     if (!id.includes('/widget/') || !code.includes('css`')) return null;
     return code.replace(/css`([^`]*)`/g, (_, body: string) => {
       const tight = body
+        .replace(/\/\*[^]*?\*\//g, '')
         .replace(/\s+/g, ' ')
         .replace(/\s*([{};,>])\s*/g, '$1')
         .replace(/:\s+/g, ':')
         .replace(/;}/g, '}')
+        .replace(/([ :(,])0\./g, '$1.')
         .trim();
       return `css\`${tight}\``;
     });
+  },
+});
+
+/**
+ * Drops the line breaks and indentation of Lit's html`` templates (whitespace between tags, which
+ * the form's layout never depends on), leaving every `${…}` expression as it is.
+ */
+const minifyHtmlTemplates = (): Plugin => ({
+  name: 'resman-minify-html-templates',
+  apply: 'build',
+  transform(code, id) {
+    if (!id.includes('/widget/') || !code.includes('html`')) return null;
+    return collapseHtmlTemplates(code);
   },
 });
 
@@ -56,5 +72,5 @@ export default defineConfig({
       },
     },
   },
-  plugins: [minifyCssTemplates(), reportSizes()],
+  plugins: [minifyCssTemplates(), minifyHtmlTemplates(), reportSizes()],
 });

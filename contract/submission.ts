@@ -9,12 +9,11 @@
  */
 import * as z from 'zod/mini';
 import type { FieldErrorCode, FieldIssue } from './errors.js';
-import { LIMITS, PHONE_TYPES } from './fields.js';
+import { LIMITS, PHONE_TYPES, REQUIRED_FIELDS, isFieldName, type FieldName } from './fields.js';
 
-// No code generation: zod's probe for `new Function` is itself a violation under a strict CSP
-// (reported even though zod catches it), and Workers forbid it anyway.
-z.config({ jitless: true });
 
+// Strings and numbers are z.custom type guards with checks, not z.string() and z.number(): those
+// carry format and coercion machinery this contract never uses, and every visitor downloads it.
 const typeError = (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : 'invalid_type');
 
 // Control characters (tab and newlines allowed only in notes), invisible or direction-changing
@@ -67,7 +66,7 @@ type Rule = [test: (s: string) => boolean, code: FieldErrorCode];
  * An empty string is allowed here and means "not given" (parseSubmission drops it).
  */
 const text = (max: number, normalize: ((s: string) => string) | null, ...rules: Rule[]) =>
-  z.string({ error: typeError }).check(
+  z.custom<string>((v) => typeof v === 'string', { error: typeError }).check(
     z.trim(),
     z.maxLength(max, 'too_long'),
     z.refine((s) => !(max === LIMITS.notes ? CONTROL : CONTROL_ONE_LINE).test(s), 'invalid_characters'),
@@ -100,85 +99,80 @@ const phone = text(
 const choice = (values: readonly string[]) => text(10, null, [(s) => values.includes(s), 'invalid_choice']);
 
 const count = (max: number, halves = false) =>
-  z.number({ error: typeError }).check(
+  z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v), { error: typeError }).check(
     z.refine((n) => Number.isInteger(halves ? n * 2 : n), halves ? 'invalid_choice' : 'not_integer'),
     z.refine((n) => n >= 0 && n <= max, 'out_of_range'),
   );
 
 const propexoId = text(LIMITS.id, null, [(s) => /^[\w-]+$/.test(s), 'invalid_characters']);
 
-const o = z.optional;
-
-export const submissionSchema = z
-  .strictObject(
-    {
-      first_name: name,
-      last_name: name,
-      email_1: o(email),
-      phone_1: o(phone),
-      phone_1_type: o(choice(PHONE_TYPES)),
-      phone_2: o(phone),
-      phone_2_type: o(choice(PHONE_TYPES)),
-      address_1: o(text(LIMITS.address, null)),
-      address_2: o(text(LIMITS.address, null)),
-      city: o(text(LIMITS.city, null)),
-      state: o(text(2, (s) => s.toUpperCase(), [(s) => US_STATES.includes(s), 'invalid_state'])),
-      zip: o(text(10, null, [(s) => /^\d{5}(-\d{4})?$/.test(s), 'invalid_zip'])),
-      notes: o(text(LIMITS.notes, null)),
-      desired_num_bedrooms: o(count(LIMITS.bedrooms)),
-      desired_num_bathrooms: o(count(LIMITS.bathrooms, true)),
-      desired_max_rent_in_cents: o(count(LIMITS.rentCents)),
-      desired_lease_term_in_months: o(count(LIMITS.leaseMonths)),
-      target_move_in_date: o(text(10, null, [isCalendarDate, 'invalid_date'])),
-      floor_plan_id: o(propexoId),
-      unit_id: o(propexoId),
-    },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') },
-  )
-  .check(
-    // Runs even when other fields failed, so the prospect learns every problem in one round.
-    z.refine((v) => !!(v.email_1 || v.phone_1), {
-      message: 'contact_required',
-      path: ['email_1'],
-      when: (payload) => isRecord(payload.value),
-    }),
-  );
+/**
+ * One schema per field. The object around them (unknown keys, what is required, "email or phone")
+ * is checked by parseSubmission itself: zod's object schema is a third of the validation bundle
+ * every visitor downloads, for what a loop of a few lines does.
+ */
+export const FIELD_SCHEMAS = {
+  first_name: name,
+  last_name: name,
+  email_1: email,
+  phone_1: phone,
+  phone_1_type: choice(PHONE_TYPES),
+  phone_2: phone,
+  phone_2_type: choice(PHONE_TYPES),
+  address_1: text(LIMITS.address, null),
+  address_2: text(LIMITS.address, null),
+  city: text(LIMITS.city, null),
+  state: text(2, (s) => s.toUpperCase(), [(s) => US_STATES.includes(s), 'invalid_state']),
+  zip: text(10, null, [(s) => /^\d{5}(-\d{4})?$/.test(s), 'invalid_zip']),
+  notes: text(LIMITS.notes, null),
+  desired_num_bedrooms: count(LIMITS.bedrooms),
+  desired_num_bathrooms: count(LIMITS.bathrooms, true),
+  desired_max_rent_in_cents: count(LIMITS.rentCents),
+  desired_lease_term_in_months: count(LIMITS.leaseMonths),
+  target_move_in_date: text(10, null, [isCalendarDate, 'invalid_date']),
+  floor_plan_id: propexoId,
+  unit_id: propexoId,
+} satisfies Record<FieldName, z.ZodMiniType>;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-type Parsed = z.output<typeof submissionSchema>;
+type Schemas = typeof FIELD_SCHEMAS;
+type Out<K extends FieldName> = z.output<Schemas[K]>;
 /** A submission after normalisation: trimmed strings, 10-digit phones, empty values removed. */
-export type Submission = { [K in keyof Parsed]: Parsed[K] };
+export type Submission = { first_name: string; last_name: string } & {
+  [K in Exclude<FieldName, 'first_name' | 'last_name'>]?: Out<K>;
+};
 
-/** One issue per field (the first broken rule), in the order zod found them. */
-export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
-  const seen = new Map<string, FieldErrorCode>();
-  const add = (field: string, code: FieldErrorCode) => seen.has(field) || seen.set(field, code);
-  for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') issue.keys.forEach((key) => add(key, 'unknown_field'));
-    else
-      add(
-        String(issue.path[0] ?? ''),
-        // Every check here is worded with a code (snake_case); zod's own messages are sentences.
-        /^[a-z_]+$/.test(issue.message)
-          ? (issue.message as FieldErrorCode)
-          : issue.code === 'too_big' && issue.origin !== 'string'
-            ? 'out_of_range'
-            : 'invalid_type',
-      );
-  }
-  if (seen.get('email_1') === 'contact_required') add('phone_1', 'contact_required');
-  return [...seen].map(([field, code]) => ({ field, code }));
+/** The issue's code: every check here is worded with a code (snake_case); zod's own messages are sentences. */
+function codeOf(issue: z.core.$ZodIssue): FieldErrorCode {
+  if (/^[a-z_]+$/.test(issue.message)) return issue.message as FieldErrorCode;
+  return issue.code === 'too_big' && issue.origin !== 'string' ? 'out_of_range' : 'invalid_type';
 }
 
 export type ParseResult = { ok: true; value: Submission } | { ok: false; fields: FieldIssue[] };
 
-/** Validates and normalises a submission. Never throws. */
+/**
+ * Validates and normalises a submission: one issue per field (its first broken rule), in the
+ * catalogue's order, then unknown keys, then "email or phone". Never throws.
+ */
 export function parseSubmission(input: unknown): ParseResult {
-  const result = submissionSchema.safeParse(input);
-  if (!result.success) return { ok: false, fields: toFieldIssues(result.error.issues) };
-  const value = Object.fromEntries(Object.entries(result.data).filter(([, v]) => v !== '')) as Submission;
-  return { ok: true, value };
+  if (!isRecord(input)) return { ok: false, fields: [{ field: '', code: 'invalid_type' }] };
+  const fields: FieldIssue[] = [];
+  const value: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(FIELD_SCHEMAS)) {
+    const raw = Object.hasOwn(input, field) ? input[field] : undefined;
+    if (raw === undefined) {
+      if ((REQUIRED_FIELDS as string[]).includes(field)) fields.push({ field, code: 'required' });
+      continue;
+    }
+    const result = schema.safeParse(raw);
+    if (!result.success) fields.push({ field, code: codeOf(result.error.issues[0]!) });
+    else if (result.data !== '') value[field] = result.data;
+  }
+  for (const key of Object.keys(input)) if (!isFieldName(key)) fields.push({ field: key, code: 'unknown_field' });
+  const given = (field: string) => value[field] !== undefined || fields.some((f) => f.field === field);
+  if (!given('email_1') && !given('phone_1')) fields.push({ field: 'email_1', code: 'contact_required' }, { field: 'phone_1', code: 'contact_required' });
+  return fields.length > 0 ? { ok: false, fields } : { ok: true, value: value as Submission };
 }

@@ -6,25 +6,48 @@ import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
 export interface StubRequest {
   site: string;
   path: string;
+  method: 'POST';
   key: string;
   contentType: string;
-  body: Record<string, unknown>;
+  body: Record<string, unknown> & { meta?: Record<string, unknown> };
+}
+
+export interface StubLookup {
+  site: string;
+  path: string;
+  method: 'GET';
+  query: string;
 }
 
 export const STUB = `${location.origin}/stub-relay`;
 
-export async function requests(): Promise<StubRequest[]> {
+// Every test starts a fresh visit: no draft and no first touch left by the one before.
+beforeEach(() => sessionStorage.clear());
+
+async function allRequests(): Promise<(StubRequest | StubLookup)[]> {
   return (await fetch('/stub-relay/requests')).json();
+}
+
+/** The leads the stub relay received, in order. */
+export async function requests(): Promise<StubRequest[]> {
+  return (await allRequests()).filter((r): r is StubRequest => r.method === 'POST');
+}
+
+/** The form and unit lookups the stub relay answered. */
+export async function lookups(): Promise<StubLookup[]> {
+  return (await allRequests()).filter((r): r is StubLookup => r.method === 'GET');
 }
 
 export async function clearRequests(): Promise<void> {
   await fetch('/stub-relay/requests', { method: 'DELETE' });
 }
 
-export async function form(site = 'accept', attrs: { fields?: string; lang?: string } = {}): Promise<ResmanLeadForm> {
+/** A form on the stub relay, once the site's settings (GET /form) have arrived and rendered. */
+export async function form(site = 'accept', attrs: { fields?: string; lang?: string; datalayer?: boolean } = {}): Promise<ResmanLeadForm> {
   const el = await fixture<ResmanLeadForm>(
-    html`<resman-lead-form site=${site} relay=${STUB} fields=${attrs.fields ?? ''} lang=${attrs.lang ?? 'en'}></resman-lead-form>`,
+    html`<resman-lead-form site=${site} relay=${STUB} fields=${attrs.fields ?? ''} lang=${attrs.lang ?? 'en'} ?datalayer=${attrs.datalayer}></resman-lead-form>`,
   );
+  await until(() => el._settings !== null, `settings of ${site}`);
   await el.updateComplete;
   return el;
 }

@@ -1,34 +1,82 @@
 // A stand-in relay for widget tests, mounted on the test server. The site slug picks its behaviour;
 // every request it receives is kept so tests can assert on what the widget really sent.
+// Leads (POST /v1/sites/:site/leads):
 //   accept  202 receipt          flaky  503 on a key's first try, then 202
 //   refuse  400 invalid_fields   down   503 envelope always      garbage  500 with an HTML body
 //   slow    202 after 400 ms     (any other slug: accept)
+// Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
+//   consent (a consent box), plans (floor plans and units), spanish (site language and texts),
+//   strict (phone required), turnstile (a Turnstile site key), noform (503).
 const envelope = (code, message, fields = []) => ({ error: { code, message, fields } });
+
+const PLANS = [
+  { id: 'fp_magnolia', name: 'Magnolia', bedrooms: 1, bathrooms: 1, rent_min_cents: 145000, rent_max_cents: 152500 },
+  { id: 'fp_live_oak', name: 'Live Oak', bedrooms: 2, bathrooms: 2, rent_min_cents: 189500, rent_max_cents: null },
+  { id: 'fp_studio', name: 'Pecan Studio', bedrooms: 0, bathrooms: 1, rent_min_cents: null, rent_max_cents: null },
+];
+const UNITS = {
+  fp_live_oak: [
+    { id: 'un_204', number: '204', bedrooms: 2, bathrooms: 2, rent_cents: 191000, square_feet: 1040 },
+    { id: 'un_311', number: '311', bedrooms: 2, bathrooms: 2, rent_cents: 195000, square_feet: null },
+  ],
+};
+
+export function settingsFor(site) {
+  const base = {
+    site,
+    language: 'en',
+    fields: ['first_name', 'last_name', 'email_1', 'phone_1', 'target_move_in_date', 'desired_num_bedrooms', 'notes'],
+    required: ['first_name', 'last_name'],
+    texts: {},
+    consent: null,
+    floor_plans: [],
+    form_token: `tok-${site}`,
+    turnstile_site_key: null,
+  };
+  if (site === 'consent') return { ...base, consent: { text: 'I agree that Oak Grove may call and text me about my inquiry.', version: '2026-11' } };
+  if (site === 'plans')
+    return { ...base, fields: ['first_name', 'last_name', 'email_1', 'floor_plan_id', 'unit_id', 'desired_num_bedrooms'], floor_plans: PLANS };
+  if (site === 'spanish') return { ...base, language: 'es', texts: { submit: 'Request a tour', 'es.submit': 'Pedir una visita', 'labels.notes': 'Anything else?' } };
+  if (site === 'strict') return { ...base, fields: ['first_name', 'last_name', 'email_1', 'phone_1'], required: ['first_name', 'last_name', 'phone_1'] };
+  if (site === 'turnstile') return { ...base, turnstile_site_key: '1x00000000000000000000AA' };
+  return base;
+}
 
 export function stubRelay() {
   const requests = [];
   const seenKeys = new Set();
   return async function stubRelayMiddleware(ctx, next) {
-    const match = /^(?:\/stub-relay)?\/v1\/sites\/([^/]+)\/leads$/.exec(ctx.path);
+    const reply = (status, body) => {
+      ctx.status = status;
+      ctx.type = 'json';
+      ctx.body = JSON.stringify(body);
+    };
     if (ctx.path === '/stub-relay/requests') {
       if (ctx.method === 'DELETE') requests.length = 0;
       ctx.type = 'json';
       ctx.body = JSON.stringify(requests);
       return;
     }
+    const lookup = /^(?:\/stub-relay)?\/v1\/sites\/([^/]+)\/(form|units)$/.exec(ctx.path);
+    if (lookup && ctx.method === 'GET') {
+      const site = decodeURIComponent(lookup[1]);
+      requests.push({ site, path: ctx.path, method: 'GET', query: ctx.querystring });
+      if (site === 'noform') return reply(503, envelope('unavailable', 'Try again later.'));
+      if (lookup[2] === 'units') {
+        const plan = ctx.query.floor_plan_id;
+        return reply(200, { floor_plan_id: plan, units: UNITS[plan] ?? [] });
+      }
+      return reply(200, settingsFor(site));
+    }
+    const match = /^(?:\/stub-relay)?\/v1\/sites\/([^/]+)\/leads$/.exec(ctx.path);
     if (!match || ctx.method !== 'POST') return next();
     const site = decodeURIComponent(match[1]);
     const chunks = [];
     for await (const chunk of ctx.req) chunks.push(chunk);
     const raw = Buffer.concat(chunks).toString('utf8');
     const key = ctx.get('idempotency-key');
-    requests.push({ site, path: ctx.path, key, contentType: ctx.get('content-type'), body: JSON.parse(raw) });
-    const reply = (status, body) => {
-      ctx.status = status;
-      ctx.type = 'json';
-      ctx.body = JSON.stringify(body);
-    };
-    const receipt = { id: `ld_stub_${requests.length}`, status: 'sent' };
+    requests.push({ site, path: ctx.path, method: 'POST', key, contentType: ctx.get('content-type'), body: JSON.parse(raw) });
+    const receipt = { id: `ld_stub_${requests.filter((r) => r.method === 'POST').length}`, status: 'sent' };
     if (site === 'flaky') {
       const first = !seenKeys.has(key);
       seenKeys.add(key);

@@ -37,6 +37,7 @@ describe('<resman-lead-form> sending', () => {
       desired_num_bedrooms: 2,
       desired_max_rent_in_cents: 185050,
       notes: 'Do you allow cats?',
+      meta: { form_token: 'tok-accept' },
     });
 
     await settle(el, 'success');

@@ -1,39 +1,37 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { ErrorCode, FieldErrorCode, FieldIssue } from '../../contract/errors.js';
-import {
-  DEFAULT_FIELDS,
-  FIELDS,
-  REQUIRED_FIELDS,
-  isFieldName,
-  type Choice,
-  type FieldName,
-} from '../../contract/fields.js';
-import { ResmanLeadErrorEvent, ResmanLeadSubmitEvent, ResmanLeadSuccessEvent } from './events.js';
+import type { FieldErrorCode } from '../../contract/errors.js';
+import { DEFAULT_FIELDS, FIELDS, REQUIRED_FIELDS, isFieldName, type Choice, type FieldName } from '../../contract/fields.js';
+import type { FormAnswer } from '../../contract/form.js';
+import { ResmanLeadErrorEvent, ResmanLeadStartEvent, ResmanLeadViewEvent } from './events.js';
 import { en } from './i18n/en.js';
-import type { Strings } from './i18n/types.js';
-import { sendLead } from './send.js';
+import { withTexts, type Dictionary, type Messages, type Strings } from './i18n/types.js';
+import { captureAttribution, session } from './session.js';
 import { styles } from './styles.js';
-import { localIsoDate, newIdempotencyKey, readSubmission } from './values.js';
+import { localIsoDate } from './today.js';
 
 type State = 'idle' | 'submitting' | 'success' | 'error';
 
-let validation: Promise<typeof import('./validate.js')> | undefined;
+let interaction: Promise<typeof import('./validate.js')> | undefined;
 /** Fetched once; a failed fetch (a flaky phone network) is forgotten so the next attempt tries again. */
-const loadValidation = () =>
-  (validation ??= import('./validate.js').catch((err: unknown) => {
-    validation = undefined;
+const loadInteraction = () =>
+  (interaction ??= import('./validate.js').catch((err: unknown) => {
+    interaction = undefined;
     throw err;
   }));
-const prefetchValidation = () => void loadValidation().catch(() => {});
+const prefetch = () => void loadInteraction().catch(() => {});
 
-const languages: Record<string, () => Promise<Strings>> = {
+const languages: Record<string, () => Promise<Dictionary>> = {
   es: () => import('./i18n/es.js').then((m) => m.es),
 };
+/** English errors and outcomes, which arrive with the interaction chunk. */
+let enMessages: Messages | undefined;
 
 /** The relay this script was served from: the embed needs no configuration beyond `site`. */
 const scriptOrigin = new URL(import.meta.url).origin;
 
-const WIDE: ReadonlySet<FieldName> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id']);
+const WIDE: ReadonlySet<string> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id', 'consent']);
+
+captureAttribution();
 
 /**
  * A contact form that turns a visitor of an apartment community's website into a ResMan guest card.
@@ -44,9 +42,11 @@ const WIDE: ReadonlySet<FieldName> = new Set(['address_1', 'address_2', 'notes',
  *
  * @attr site - The site's slug in the relay's configuration (required).
  * @attr relay - The relay's base URL; defaults to the origin this script was loaded from.
- * @attr fields - Which fields to show, in order, separated by spaces or commas. First and last name
- *   are always shown; email is added when neither email_1 nor phone_1 is listed.
- * @attr lang - `en` or `es`; defaults to the page's `<html lang>`.
+ * @attr fields - Which fields to show, in order, separated by spaces or commas; overrides the site's
+ *   list from the relay. First and last name are always shown; email is added when neither email_1
+ *   nor phone_1 is listed.
+ * @attr lang - `en` or `es`; defaults to the page's `<html lang>`, then the site's language.
+ * @attr datalayer - Also push each event (no personal data) to `window.dataLayer` for Google Tag Manager.
  *
  * @slot success - Replaces the default thank-you shown after the lead is accepted.
  *
@@ -56,6 +56,7 @@ const WIDE: ReadonlySet<FieldName> = new Set(['address_1', 'address_2', 'notes',
  * @csspart input - A field's input, select or textarea.
  * @csspart hint - A field's hint text.
  * @csspart error - A field's error message.
+ * @csspart consent - The consent checkbox.
  * @csspart submit - The send button.
  * @csspart retry - The try-again button shown after a failed send.
  * @csspart status - The sending, error and thank-you messages.
@@ -75,6 +76,8 @@ const WIDE: ReadonlySet<FieldName> = new Set(['address_1', 'address_2', 'notes',
  * @cssstate success - After the relay accepted the lead.
  * @cssstate error - After a send failed; the form keeps every answer.
  *
+ * @event resman-lead-view - The form has rendered.
+ * @event resman-lead-start - The visitor's first input.
  * @event resman-lead-submit - Before a valid lead is sent; cancelable. No personal data.
  * @event resman-lead-success - The relay accepted the lead; `leadId` is its receipt.
  * @event resman-lead-error - A send failed (`code`), or the relay refused fields (`fields`).
@@ -86,12 +89,14 @@ export class ResmanLeadForm extends LitElement {
     relay: { type: String },
     fields: { type: String },
     lang: { type: String, reflect: true },
+    datalayer: { type: Boolean },
     choices: { attribute: false },
     _state: { state: true },
     _errors: { state: true },
     _strings: { state: true },
     _status: { state: true },
     _announcement: { state: true },
+    _settings: { state: true },
   };
 
   /** Registers the element; a second call (two embeds on one page) is harmless. */
@@ -102,37 +107,50 @@ export class ResmanLeadForm extends LitElement {
   declare site: string;
   declare relay: string | undefined;
   declare fields: string | undefined;
+  declare datalayer: boolean;
   /** Options of data-driven selects (floor_plan_id, unit_id); a field without options is not shown. */
   declare choices: Partial<Record<FieldName, Choice[]>>;
-  declare private _state: State;
-  declare private _errors: ReadonlyMap<string, FieldErrorCode>;
-  declare private _strings: Strings;
-  declare private _status: string;
-  declare private _announcement: string;
+  /** @internal */ declare _state: State;
+  /** @internal */ declare _errors: ReadonlyMap<string, FieldErrorCode>;
+  /** Errors and outcomes are there once the interaction chunk (or a whole language) has loaded. @internal */
+  declare _strings: Strings & Partial<Messages>;
+  /** @internal */ declare _status: string;
+  /** @internal */ declare _announcement: string;
+  /** The site's form from the relay; null until it arrives (or when it cannot). @internal */
+  declare _settings: FormAnswer | null;
 
-  private readonly internals = this.attachInternals();
-  /** One key per fill, kept across retries so the relay can recognise a repeat. */
-  private idempotencyKey = newIdempotencyKey();
-  private touched = new Set<string>();
-  /** Errors the relay found that the form could not; kept until the prospect edits that field. */
-  private relayErrors = new Map<string, FieldErrorCode>();
-  private attempted = false;
+  /** @internal */ readonly internals = this.attachInternals();
+  /** One key per fill, kept across retries so the relay can recognise a repeat; made at the first send. @internal */
+  key: string | undefined;
+  /** @internal */ touched = new Set<string>();
+  /** Errors the relay found that the form could not; kept until the prospect edits that field. @internal */
+  relayErrors = new Map<string, FieldErrorCode>();
+  /** @internal */ attempted = false;
+  /** When the form token was handed out, by this page's clock. @internal */
+  settingsAt = 0;
+  /** Cloudflare Turnstile's answer, when the site uses it. @internal */
+  turnstileToken: string | undefined;
+  /** Draft answers still waiting for their control (a floor plan's options arrive later). */
+  private draft: Record<string, string> = {};
+  private started = false;
 
   constructor() {
     super();
     this.site = '';
+    this.datalayer = false;
     this.choices = {};
     this._state = 'idle';
     this._errors = new Map();
     this._strings = en;
     this._status = '';
     this._announcement = '';
+    this._settings = null;
   }
 
   /** The fields shown, in order, with what the contract needs always present. */
   get shownFields(): FieldName[] {
     const asked = (this.fields ?? '').split(/[\s,]+/).filter(isFieldName);
-    const list = asked.length > 0 ? asked : [...DEFAULT_FIELDS];
+    const list = asked.length > 0 ? asked : (this._settings?.fields ?? DEFAULT_FIELDS);
     const missing = REQUIRED_FIELDS.filter((f) => !list.includes(f));
     if (!list.includes('email_1') && !list.includes('phone_1')) missing.push('email_1');
     // A select without fixed choices (floor plans, units) is shown only once it has options.
@@ -141,7 +159,33 @@ export class ResmanLeadForm extends LitElement {
     return [...new Set([...missing, ...list])].filter(hasOptions);
   }
 
+  /** The contract's required fields and the site's. @internal */
+  get requiredFields(): FieldName[] {
+    return [...REQUIRED_FIELDS, ...(this._settings?.required ?? [])];
+  }
+
+  /** @internal */
+  get base(): string {
+    return (this.relay || scriptOrigin).replace(/\/+$/, '');
+  }
+
+  /** @internal */
+  get draftKey(): string {
+    return `resman-lead-form:draft:${this.site}`;
+  }
+
+  /** Dispatches an event and, when the page opted in, pushes it to GTM's dataLayer. @internal */
+  emit(event: Event, extra?: object): boolean {
+    const go = this.dispatchEvent(event);
+    if (go && this.datalayer) ((window as { dataLayer?: object[] }).dataLayer ??= []).push({ event: event.type, resman_site: this.site, ...extra });
+    return go;
+  }
+
   override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('site') && this.site) {
+      this.draft = JSON.parse(session(this.draftKey) ?? '{}') as Record<string, string>;
+      void this.loadSettings();
+    }
     if (!this.hasUpdated || changed.has('lang')) void this.loadStrings();
     if (changed.has('_state' as keyof ResmanLeadForm)) {
       for (const s of ['submitting', 'success', 'error']) {
@@ -151,9 +195,43 @@ export class ResmanLeadForm extends LitElement {
     }
   }
 
+  override firstUpdated(): void {
+    this.emit(new ResmanLeadViewEvent(this.site));
+  }
+
+  override updated(): void {
+    // A reload mid-fill: put the answers back as their controls appear.
+    for (const [name, value] of Object.entries(this.draft)) {
+      const control = this.form?.elements.namedItem(name) as HTMLInputElement | null;
+      if (!control) continue;
+      if (!control.value) control.value = value;
+      if (control.value === value) delete this.draft[name];
+    }
+  }
+
+  private async loadSettings(): Promise<void> {
+    try {
+      const res = await fetch(`${this.base}/v1/sites/${encodeURIComponent(this.site)}/form`, { credentials: 'omit' });
+      if (!res.ok) return;
+      const settings = (this._settings = (await res.json()) as FormAnswer);
+      this.settingsAt = Date.now();
+      await this.loadStrings();
+      // Optional features, fetched only by the sites that use them.
+      if (settings.floor_plans.length > 0) (await import('./floor-plans.js')).offerPlans(this, settings.floor_plans);
+      if (settings.turnstile_site_key) (await import('./turnstile.js')).mountTurnstile(this, settings.turnstile_site_key);
+    } catch {
+      // The form works without the site's settings: defaults, no token, no floor plans.
+    }
+  }
+
   private async loadStrings(): Promise<void> {
-    const code = (this.lang || document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
-    this._strings = (await languages[code]?.()) ?? en;
+    const code = (this.lang || document.documentElement.lang || this._settings?.language || 'en').slice(0, 2).toLowerCase();
+    this._strings = withTexts((await languages[code]?.()) ?? { ...enMessages, ...en }, this._settings?.texts, code);
+  }
+
+  /** The errors and outcomes, for code that runs after the interaction chunk has loaded. @internal */
+  get messages(): Dictionary {
+    return this._strings as Dictionary;
   }
 
   override render(): TemplateResult {
@@ -164,30 +242,33 @@ export class ResmanLeadForm extends LitElement {
       </div>`;
     }
     const busy = this._state === 'submitting';
-    return html`<form
-      part="form"
-      novalidate
-      @submit=${this.onSubmit}
-      @focusin=${prefetchValidation}
-      @focusout=${this.onFocusOut}
-      @input=${this.onInput}
-    >
+    const consent = this._settings?.consent;
+    const error = this._errors.get('consent');
+    return html`<form part="form" novalidate @submit=${this.onSubmit} @focusin=${prefetch} @focusout=${this.onFocusOut} @input=${this.onInput}>
       <p class="note">${t.requiredNote}</p>
-      <div class="grid">${this.shownFields.map((name) => this.renderField(name))}</div>
+      <div class="grid">
+        ${this.shownFields.map((name) => this.renderField(name))}
+        ${consent
+          ? html`<div class="field wide" part="field">
+              <label part="label" class="consent"><input part="consent" type="checkbox" name="consent" required aria-invalid=${error ? 'true' : 'false'} aria-describedby="consent-error" /><span>${consent.text} <span class="mark" aria-hidden="true">*</span></span></label>
+              <p class="error" part="error" id="consent-error">${error ? t.consentRequired : ''}</p>
+            </div>`
+          : nothing}
+      </div>
+      <div class="sr-only" aria-hidden="true"><label>${t.trap} <input name="website" tabindex="-1" autocomplete="off" /></label></div>
+      <slot name="turnstile"></slot>
       <p class="sr-only" role="alert">${this._announcement}</p>
       <div class="status ${this._state === 'error' ? 'failed' : ''}" part="status" role="status" tabindex="-1">${this._status}</div>
-      ${this._state === 'error'
-        ? html`<button part="retry" type="submit">${t.retry}</button>`
-        : html`<button part="submit" type="submit" aria-disabled=${busy ? 'true' : 'false'}>
-            ${busy ? t.submitting : t.submit}
-          </button>`}
+      <button part=${this._state === 'error' ? 'retry' : 'submit'} type="submit" aria-disabled=${busy ? 'true' : 'false'}>
+        ${this._state === 'error' ? t.retry : busy ? t.submitting : t.submit}
+      </button>
     </form>`;
   }
 
   private renderField(name: FieldName): TemplateResult {
     const t = this._strings;
     const spec = FIELDS[name];
-    const required = REQUIRED_FIELDS.includes(name);
+    const required = this.requiredFields.includes(name);
     const error = this._errors.get(name);
     const hint = t.hints[name];
     const describedBy = [hint && `${name}-hint`, error && `${name}-error`].filter(Boolean).join(' ') || nothing;
@@ -202,113 +283,75 @@ export class ResmanLeadForm extends LitElement {
             )}
           </select>`
         : spec.control === 'textarea'
-          ? html`<textarea part="input" id=${name} name=${name} autocomplete=${spec.autocomplete ?? 'off'} maxlength=${spec.maxLength ?? nothing} aria-invalid=${invalid} aria-describedby=${describedBy}></textarea>`
+          ? html`<textarea part="input" id=${name} name=${name} autocomplete=${spec.autocomplete ?? 'off'} maxlength=${spec.maxLength ?? nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy}></textarea>`
           : html`<input part="input" id=${name} name=${name} type=${spec.type ?? 'text'} autocomplete=${spec.autocomplete ?? 'off'} inputmode=${spec.inputmode ?? nothing} maxlength=${spec.maxLength ?? nothing} min=${spec.type === 'date' ? localIsoDate() : nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy} />`;
     return html`<div class="field ${WIDE.has(name) ? 'wide' : ''}" part="field">
       <label part="label" for=${name}>${t.labels[name]}${required ? html` <span class="mark" aria-hidden="true">*</span>` : nothing}</label>
       ${control} ${hint ? html`<p class="hint" part="hint" id="${name}-hint">${hint}</p>` : nothing}
-      <p class="error" part="error" id="${name}-error">${error ? (t.fieldErrors[name]?.[error] ?? t.errors[error]) : ''}</p>
+      <p class="error" part="error" id="${name}-error">${error ? (t.fieldErrors?.[name]?.[error] ?? t.errors?.[error]) : ''}</p>
     </div>`;
   }
 
-  private get form(): HTMLFormElement | null {
+  /** @internal */
+  get form(): HTMLFormElement | null {
     return this.renderRoot.querySelector('form');
   }
 
   /** "Reward early, punish late": a field is judged once left, and cleared as soon as it is fixed. */
   private onFocusOut = (e: FocusEvent): void => {
-    const name = (e.target as HTMLInputElement).name;
-    if (name && (e.target as HTMLInputElement).value !== '') this.touched.add(name);
-    void this.revalidate();
+    const target = e.target as HTMLInputElement;
+    if (target.name && target.value !== '') this.touched.add(target.name);
+    void this.interact((m) => m.revalidate(this));
   };
 
   private onInput = (e: Event): void => {
-    const name = (e.target as HTMLInputElement).name;
+    const { name, value } = e.target as HTMLInputElement;
+    if (!this.started) {
+      this.started = true;
+      this.emit(new ResmanLeadStartEvent(this.site));
+    }
+    if (name === 'website') return;
+    delete this.draft[name];
+    const answers = Object.fromEntries(new FormData(this.form!)) as Record<string, string>;
+    delete answers.website;
+    session(this.draftKey, JSON.stringify(answers));
     this.relayErrors.delete(name);
-    if (this._errors.has(name)) void this.revalidate();
+    if (this._errors.has(name)) void this.interact((m) => m.revalidate(this));
+    if (name === 'floor_plan_id') void import('./floor-plans.js').then((m) => m.planChosen(this, value));
   };
 
-  private async revalidate(): Promise<void> {
-    const form = this.form;
-    if (!form || (!this.attempted && this.touched.size === 0)) return;
-    // Without validation (its download failed) fields are judged at the next attempt or send.
-    const validation = await loadValidation().catch(() => null);
-    if (!validation) return;
-    const result = validation.parseSubmission(readSubmission(form, this.shownFields));
-    const visible = (f: FieldIssue) => this.attempted || this.touched.has(f.field);
-    const found = result.ok ? [] : result.fields.filter(visible).map((f) => [f.field, f.code] as const);
-    this._errors = new Map([...this.relayErrors, ...found]);
-  }
-
-  private onSubmit = async (e: SubmitEvent): Promise<void> => {
+  private onSubmit = (e: SubmitEvent): void => {
     e.preventDefault();
-    const form = this.form;
-    if (!form || this._state === 'submitting') return;
+    if (this._state === 'submitting') return;
     this.attempted = true;
-    let validation;
-    try {
-      validation = await loadValidation();
-    } catch {
-      this.dispatchEvent(new ResmanLeadErrorEvent(this.site, 'network_error'));
-      return this.fail('network_error');
-    }
-    const result = validation.parseSubmission(readSubmission(form, this.shownFields));
-    if (!result.ok) return this.showFieldErrors(result.fields);
-    await this.send(result.value);
+    void this.interact(
+      (m) => m.submit(this),
+      () => {
+        // Validation could not even be downloaded: say so, keep every answer, and let them retry.
+        this.emit(new ResmanLeadErrorEvent(this.site, 'network_error'), { resman_code: 'network_error' });
+        this._state = 'error';
+        this._status = this._strings.errorNetwork;
+        void this.focusStatus();
+      },
+    );
   };
 
-  /** Sends one fill; a retry re-reads the same answers and reuses the same Idempotency-Key. */
-  private async send(payload: Record<string, unknown>): Promise<void> {
-    if (!this.dispatchEvent(new ResmanLeadSubmitEvent(this.site))) return;
-    this._state = 'submitting';
-    this._status = this._strings.submitting;
-    const base = (this.relay || scriptOrigin).replace(/\/+$/, '');
-    const url = `${base}/v1/sites/${encodeURIComponent(this.site)}/leads`;
-    const result = await sendLead(url, payload, this.idempotencyKey);
-    if (result.ok) {
-      this.idempotencyKey = newIdempotencyKey();
-      this._state = 'success';
-      this._status = '';
-      this.dispatchEvent(new ResmanLeadSuccessEvent(this.site, result.id, result.status));
-      return this.focusStatus();
+  private async interact(use: (m: typeof import('./validate.js')) => unknown, failed?: () => void): Promise<void> {
+    let m;
+    try {
+      m = await loadInteraction();
+    } catch {
+      return failed?.();
     }
-    const { code, fields } = result.error;
-    this.dispatchEvent(new ResmanLeadErrorEvent(this.site, code, fields));
-    const shown = fields.filter((f) => this.shownFields.includes(f.field as FieldName));
-    if (code === 'invalid_fields' && shown.length > 0) {
-      this._state = 'idle';
-      this._status = '';
-      this.relayErrors = new Map(shown.map((f) => [f.field, f.code]));
-      return this.showFieldErrors(shown);
+    if (!enMessages) {
+      enMessages = m.enMessages;
+      await this.loadStrings();
     }
-    return this.fail(code);
+    await use(m);
   }
 
-  private async fail(code: ErrorCode): Promise<void> {
-    this._state = 'error';
-    this._status = this.failureMessage(code);
-    await this.focusStatus();
-  }
-
-  private failureMessage(code: ErrorCode): string {
-    const t = this._strings;
-    if (code === 'network_error') return t.errorNetwork;
-    if (code === 'rate_limited') return t.errorRateLimited;
-    if (code === 'unavailable') return t.errorUnavailable;
-    return t.errorGeneric;
-  }
-
-  private async showFieldErrors(fields: readonly FieldIssue[]): Promise<void> {
-    this._errors = new Map(fields.map((f) => [f.field, f.code]));
-    this._announcement = '';
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-    // Emptied first and refilled a moment later, so a screen reader announces a repeated summary again.
-    await new Promise((r) => setTimeout(r, 50));
-    this._announcement = this._strings.fixFields(fields.length);
-  }
-
-  private async focusStatus(): Promise<void> {
+  /** @internal */
+  async focusStatus(): Promise<void> {
     await this.updateComplete;
     this.renderRoot.querySelector<HTMLElement>('.status')?.focus();
   }

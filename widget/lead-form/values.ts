@@ -29,12 +29,6 @@ export function dollarsToCents(raw: string): number | string {
   return Math.round(Number(text.replace(/,/g, '')) * 100);
 }
 
-/** Today in the visitor's own calendar, as the date input writes it (never shifted through UTC). */
-export function localIsoDate(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
 /** A v4 UUID. crypto.randomUUID exists only on secure origins; property sites are not all on https. */
 export function newIdempotencyKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

@@ -1,6 +1,6 @@
-import { counted, type Strings } from './types.js';
+import { counted, type Dictionary } from './types.js';
 
-export const es: Strings = {
+export const es: Dictionary = {
   labels: {
     first_name: 'Nombre',
     last_name: 'Apellido',
@@ -77,4 +77,9 @@ export const es: Strings = {
   errorUnavailable:
     'La oficina no está disponible en este momento. Intente de nuevo en un momento; sus respuestas se conservan.',
   errorGeneric: 'Algo salió mal de nuestro lado. Intente de nuevo o llame a la oficina.',
+  consentRequired: 'Marque la casilla para aceptar que lo llamemos y le enviemos mensajes.',
+  trap: 'Deje este campo vacío',
+  rooms: (hab, ba) => `${hab ? `${hab} hab.` : 'Estudio'}${ba ? ` · ${ba} ${ba === 1 ? 'baño' : 'baños'}` : ''}`,
+  unit: (n) => `Apartamento ${n}`,
+  area: (n) => `${n} pies²`,
 };

@@ -1,27 +1,68 @@
 import type { FieldErrorCode } from '../../../contract/errors.js';
 import type { FieldName } from '../../../contract/fields.js';
 
-/** Every user-visible string of the form, one dictionary per language. */
+/** The strings the form needs to render: in widget.js for English. */
 export interface Strings {
   labels: Record<FieldName, string>;
   hints: Partial<Record<FieldName, string>>;
   /** Labels of fixed choices, keyed `group.value` as in the field catalogue. */
   choices: Record<string, string>;
-  errors: Record<FieldErrorCode, string>;
-  /** A field's own wording for a code, where the generic one would be vague. */
-  fieldErrors: Partial<Record<FieldName, Partial<Record<FieldErrorCode, string>>>>;
   requiredNote: string;
   chooseOne: string;
   submit: string;
   submitting: string;
   retry: string;
-  fixFields: (count: number) => string;
   successTitle: string;
   successBody: string;
   errorNetwork: string;
+  /** The hidden field's label: only a bot or a screen reader user who wandered in would read it. */
+  trap: string;
+  /** A floor plan or unit's beds and baths, like "2 bd · 2 ba". */
+  rooms: (bedrooms: number, bathrooms: number | null) => string;
+  /** A unit's label, like "Apartment 204". */
+  unit: (number: string) => string;
+  /** Square feet, like "980 sq ft". */
+  area: (squareFeet: number) => string;
+}
+
+/**
+ * What is said once the visitor interacts: every error, and the outcomes of a send. English loads
+ * with validation; other languages carry theirs in one file.
+ */
+export interface Messages {
+  errors: Record<FieldErrorCode, string>;
+  /** A field's own wording for a code, where the generic one would be vague. */
+  fieldErrors: Partial<Record<FieldName, Partial<Record<FieldErrorCode, string>>>>;
+  fixFields: (count: number) => string;
   errorRateLimited: string;
   errorUnavailable: string;
   errorGeneric: string;
+  /** Shown under the consent checkbox when it is required and not ticked. */
+  consentRequired: string;
+}
+
+/** Every user-visible string of the form in one language. */
+export type Dictionary = Strings & Messages;
+
+/**
+ * A dictionary with a site's wording over it. Keys name a string (`submit`) or one entry of a
+ * group (`labels.first_name`, `choices.bedrooms.0`); a key prefixed with a language (`es.submit`)
+ * applies to that language only, and wins over the plain key.
+ */
+export function withTexts<T extends Partial<Dictionary>>(base: T, texts: Record<string, string> = {}, language: string): T {
+  const out: Record<string, unknown> = { ...base };
+  const entries = Object.entries(texts);
+  const scoped = entries.flatMap(([k, v]) => (k.startsWith(`${language}.`) ? [[k.slice(language.length + 1), v] as const] : []));
+  for (const [key, value] of [...entries.filter(([k]) => !/^(en|es)\./.test(k)), ...scoped]) {
+    const dot = key.indexOf('.');
+    const group = key.slice(0, dot);
+    if (dot < 0) {
+      if (typeof out[key] === 'string') out[key] = value;
+    } else if (typeof out[group] === 'object' && Object.hasOwn(out, group)) {
+      out[group] = { ...(out[group] as object), [key.slice(dot + 1)]: value };
+    }
+  }
+  return out as T;
 }
 
 /** Labels of numeric choices, keyed `group.value` like the catalogue's. */

@@ -1,0 +1,46 @@
+/**
+ * The answer of `GET /v1/sites/:site/form`: what the widget needs from the relay before a visitor
+ * fills the form. Types only, shared by the relay that builds it and the widget that reads it.
+ */
+import type { FieldName } from './fields.js';
+
+/** A floor plan as the browser sees it. */
+export interface PublicFloorPlan {
+  id: string;
+  /** The marketing name when Propexo has one, else the PMS name. */
+  name: string;
+  bedrooms: number | null;
+  bathrooms: number | null;
+  rent_min_cents: number | null;
+  rent_max_cents: number | null;
+}
+
+/** An available unit as the browser sees it. */
+export interface PublicUnit {
+  id: string;
+  number: string | null;
+  bedrooms: number | null;
+  bathrooms: number | null;
+  rent_cents: number | null;
+  square_feet: number | null;
+}
+
+export interface FormAnswer {
+  site: string;
+  language: 'en' | 'es';
+  fields: FieldName[];
+  required: FieldName[];
+  /** Per-site wording: dictionary keys (`submit`, `labels.first_name`), optionally per language (`es.submit`). */
+  texts: Record<string, string>;
+  consent: { text: string; version: string } | null;
+  floor_plans: PublicFloorPlan[];
+  /** Sent back with the lead (meta.form_token): proves the lead came from this form, and when. */
+  form_token: string;
+  /** Cloudflare Turnstile's site key when the site uses it; null otherwise. */
+  turnstile_site_key?: string | null;
+}
+
+export interface UnitsAnswer {
+  floor_plan_id: string;
+  units: PublicUnit[];
+}

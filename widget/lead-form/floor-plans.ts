@@ -1,0 +1,56 @@
+/**
+ * Floor-plan and unit choice, loaded only for a site whose form lists floor plans. Choosing a plan
+ * sets floor_plan_id, suggests the bedrooms when the prospect has not said, and offers that plan's
+ * available units (unit_id) when the form shows them.
+ */
+import type { PublicFloorPlan, PublicUnit, UnitsAnswer } from '../../contract/form.js';
+import type { ResmanLeadForm } from './lead-form.js';
+
+const money = (lang: string, cents: number) =>
+  new Intl.NumberFormat(lang, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(cents / 100);
+
+const language = (host: ResmanLeadForm) => (host.lang || document.documentElement.lang || 'en').slice(0, 2);
+
+/** "Magnolia · 2 bd · 2 ba · $1,450–$1,700" */
+export function planLabel(plan: PublicFloorPlan, host: ResmanLeadForm): string {
+  const lang = language(host);
+  const { rent_min_cents: min, rent_max_cents: max } = plan;
+  const rent = min === null ? (max === null ? '' : money(lang, max)) : max === null || max === min ? money(lang, min) : `${money(lang, min)}–${money(lang, max)}`;
+  const rooms = plan.bedrooms === null ? '' : host._strings.rooms(plan.bedrooms, plan.bathrooms);
+  return [plan.name, rooms, rent].filter(Boolean).join(' · ');
+}
+
+export function unitLabel(unit: PublicUnit, host: ResmanLeadForm): string {
+  const t = host._strings;
+  return [
+    unit.number ? t.unit(unit.number) : unit.id,
+    unit.rent_cents === null ? '' : money(language(host), unit.rent_cents),
+    unit.square_feet === null ? '' : t.area(unit.square_feet),
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+const plansOf = new WeakMap<ResmanLeadForm, PublicFloorPlan[]>();
+
+export function offerPlans(host: ResmanLeadForm, plans: PublicFloorPlan[]): void {
+  plansOf.set(host, plans);
+  host.choices = { ...host.choices, floor_plan_id: plans.map((p) => ({ value: p.id, label: planLabel(p, host) })) };
+}
+
+/** A plan was chosen (or cleared): suggest its bedrooms and offer its available units. */
+export async function planChosen(host: ResmanLeadForm, planId: string): Promise<void> {
+  const plan = plansOf.get(host)?.find((p) => p.id === planId);
+  const bedrooms = host.form?.elements.namedItem('desired_num_bedrooms') as HTMLSelectElement | null;
+  if (plan?.bedrooms != null && bedrooms && !bedrooms.value) bedrooms.value = String(Math.min(plan.bedrooms, 4));
+  host.choices = { ...host.choices, unit_id: [] };
+  if (!plan || !(host.fields || host._settings?.fields.join(' ') || '').includes('unit_id')) return;
+  try {
+    const res = await fetch(`${host.base}/v1/sites/${encodeURIComponent(host.site)}/units?floor_plan_id=${encodeURIComponent(planId)}`, { credentials: 'omit' });
+    if (!res.ok) return;
+    const { units } = (await res.json()) as UnitsAnswer;
+    host.choices = { ...host.choices, unit_id: units.map((u) => ({ value: u.id, label: unitLabel(u, host) })) };
+  } catch {
+    // No unit list: the prospect still sends the plan, and the office offers a unit.
+  }
+}
