@@ -8,6 +8,9 @@
 import * as z from 'zod/mini';
 import type { FieldErrorCode, FieldIssue } from './errors.js';
 
+/** The longest Turnstile response accepted in `meta.turnstile` (Cloudflare's documented maximum). */
+export const MAX_TURNSTILE_TOKEN = 2048;
+
 export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 
 export interface Attribution {
@@ -28,6 +31,8 @@ export interface LeadMeta {
   form_token?: string;
   /** The hidden field no person sees: anything in it means a bot filled the form. */
   trap?: string;
+  /** The Cloudflare Turnstile response, where the site configures Turnstile: verified once by the relay. */
+  turnstile?: string;
   /** The visitor ticked the consent box whose text had this version. */
   consent?: { given: boolean; version: string };
 }
@@ -60,6 +65,8 @@ const metaSchema = z.strictObject(
     ),
     form_token: z.optional(z.string({ error: 'invalid_type' }).check(z.maxLength(100, 'too_long'))),
     trap: z.optional(z.string({ error: 'invalid_type' }).check(z.maxLength(500, 'too_long'))),
+    // Cloudflare documents Turnstile responses as at most 2048 characters.
+    turnstile: z.optional(z.string({ error: 'invalid_type' }).check(z.maxLength(MAX_TURNSTILE_TOKEN, 'too_long'))),
     consent: z.optional(
       z.strictObject({ given: z.boolean({ error: 'invalid_type' }), version: word }, { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') }),
     ),

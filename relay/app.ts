@@ -23,6 +23,7 @@ import { leadRoutes } from './routes/leads.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { widgetRoutes } from './routes/widget.js';
 import type { LeadStore } from './store/types.js';
+import { createTurnstileVerifier, type TurnstileVerifier } from './turnstile.js';
 
 export interface RelayDeps {
   config: RelayConfig;
@@ -39,6 +40,8 @@ export interface RelayDeps {
   formCache?: FormCache;
   /** Reads the form's lists; default a Propexo client from `config` over the global fetch. */
   formClient?: FormListClient;
+  /** Verifies Turnstile responses; default one from `config.turnstile` over the global fetch (none without it). */
+  turnstile?: TurnstileVerifier;
 }
 
 export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
@@ -62,7 +65,17 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   widgetRoutes(app, deps.assets);
   // One key for the form tokens of every relay of this deployment: derived from the Propexo token.
   const formTokens = createFormTokens(deps.config.propexo.token);
-  leadRoutes(app, { ...deps, formTokens });
+  const turnstile =
+    deps.turnstile ??
+    (deps.config.turnstile
+      ? createTurnstileVerifier({
+          secret: deps.config.turnstile.secret,
+          verifyUrl: deps.config.turnstile.verifyUrl,
+          // Looked up per call, and called unbound as Workers require.
+          fetch: (input, init) => fetch(input, init),
+        })
+      : undefined);
+  leadRoutes(app, { ...deps, formTokens, ...(turnstile ? { turnstile } : {}) });
   formRoutes(app, { ...deps, formTokens });
   webhookRoutes(app, deps);
   adminRoutes(app, deps);

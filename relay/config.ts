@@ -11,6 +11,7 @@ import { DEFAULT_POLICY, type DeliveryPolicy } from './delivery/policy.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { ConfigError } from './config-error.js';
 import { parseSites, type SiteConfig } from './sites.js';
+import { TURNSTILE_VERIFY_URL } from './turnstile.js';
 
 export { ConfigError } from './config-error.js';
 export * from './sites.js';
@@ -25,6 +26,11 @@ export interface RelayConfig {
   };
   /** Bearer token of the /admin routes; unset, they refuse everything. */
   adminToken?: string;
+  /**
+   * Cloudflare Turnstile's server side: present when TURNSTILE_SECRET is set (required once a site
+   * configures `turnstile`). `verifyUrl` is Cloudflare's siteverify unless a test points it elsewhere.
+   */
+  turnstile?: { secret: string; verifyUrl: string };
   /** Where the Node relay keeps its outbox (SQLite). */
   dataDir: string;
   /** Shared limits across relay processes; unset, limits are per process. */
@@ -74,6 +80,19 @@ const baseUrl = z.pipe(
   }),
 );
 
+/** A whole http(s) URL, path included (TURNSTILE_VERIFY_URL); no credentials, query or fragment. */
+const endpointUrl = (example: string) =>
+  z.string().check(
+    z.refine((s: string) => {
+      try {
+        const url = new URL(s);
+        return /^https?:$/.test(url.protocol) && !url.username && !url.password && !url.search && !url.hash;
+      } catch {
+        return false;
+      }
+    }, `must be an http(s) URL like ${example}`),
+  );
+
 function secret(min: number) {
   return z.string().check(z.minLength(min, `must be at least ${min} characters`), z.regex(/^\S+$/, 'must not contain whitespace'));
 }
@@ -99,6 +118,8 @@ const ENV_SCHEMAS = {
   REDIS_URL: z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')),
   ADMIN_TOKEN: secret(16),
   PROPEXO_WEBHOOK_SECRET: secret(8),
+  TURNSTILE_SECRET: secret(8),
+  TURNSTILE_VERIFY_URL: endpointUrl(TURNSTILE_VERIFY_URL),
 } as const;
 
 type EnvKey = keyof typeof ENV_SCHEMAS;
@@ -115,6 +136,7 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   MAX_LEAD_AGE_HOURS: '72',
   UPSTREAM_RATE_PER_MINUTE: '120',
   IN_DOUBT_GRACE_MINUTES: '30',
+  TURNSTILE_VERIFY_URL,
 };
 
 /**
@@ -183,6 +205,11 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     }
   }
 
+  // A site that asks for Turnstile cannot verify a single response without the secret: refuse to start.
+  if (sites && parsed.TURNSTILE_SECRET === undefined && !issues.some((i) => i.startsWith('TURNSTILE_SECRET:'))) {
+    const asking = [...sites.values()].filter((s) => s.turnstile).map((s) => s.slug);
+    if (asking.length > 0) issues.push(`TURNSTILE_SECRET: required, since ${asking.join(', ')} set${asking.length === 1 ? 's' : ''} turnstile`);
+  }
   const policy = parseDeliveryPolicy(raw('DELIVERY_POLICY'), issues);
   if (issues.length > 0 || !sites) throw new ConfigError(issues);
   const trusted = parsed.TRUSTED_IP_HEADER as string | undefined;
@@ -194,6 +221,9 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
       ...optional('webhookSecret', parsed.PROPEXO_WEBHOOK_SECRET),
     },
     ...optional('adminToken', parsed.ADMIN_TOKEN),
+    ...(parsed.TURNSTILE_SECRET === undefined
+      ? {}
+      : { turnstile: { secret: parsed.TURNSTILE_SECRET as string, verifyUrl: parsed.TURNSTILE_VERIFY_URL as string } }),
     ...optional('redisUrl', parsed.REDIS_URL),
     dataDir: parsed.DATA_DIR as string,
     delivery: {
@@ -226,5 +256,7 @@ function readSitesFile(path: string, options: ParseConfigOptions): string {
 /** Every secret in the configuration, for the logger to redact (belt and braces: none is logged). */
 export function secretsOf(config: RelayConfig): string[] {
   const redisPassword = config.redisUrl ? decodeURIComponent(new URL(config.redisUrl).password) : undefined;
-  return [config.propexo.token, config.adminToken, config.propexo.webhookSecret, redisPassword].filter((s): s is string => !!s);
+  return [config.propexo.token, config.adminToken, config.propexo.webhookSecret, config.turnstile?.secret, redisPassword].filter(
+    (s): s is string => !!s,
+  );
 }

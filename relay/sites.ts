@@ -26,6 +26,11 @@ export interface SiteConfig {
   form?: SiteFormConfig;
   /** A visitor's utm_source (lower-cased) to the ResMan lead source of their lead; others get lead_source_id. */
   lead_source_map?: ReadonlyMap<string, string>;
+  /**
+   * Cloudflare Turnstile: the public site key the widget renders the challenge with. Set, every lead
+   * of the site must carry a response the relay verifies (TURNSTILE_SECRET); absent, no challenge.
+   */
+  turnstile?: { site_key: string };
 }
 
 export const FORM_LANGUAGES = ['en', 'es'] as const;
@@ -99,6 +104,12 @@ function siteSchema(port: number) {
     form: z.optional(formSchema()),
     lead_source_map: z.optional(
       z.record(z.string().check(z.regex(/^[a-z0-9 ._+\-]{1,100}$/, 'keys must be lower-case utm_source values')), id),
+    ),
+    turnstile: z.optional(
+      z.strictObject({
+        // Public (it is in the page); Cloudflare's look like 0x4AAAAAAA… and its test keys 1x00000000000000000000AA.
+        site_key: z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a Turnstile site key like 0x4AAAAAAA…')),
+      }),
     ),
   });
 }
@@ -214,6 +225,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
       ...(site.form === undefined ? {} : { form: site.form }),
       // A Map: a utm_source such as `constructor` must not reach Object.prototype.
       ...(site.lead_source_map === undefined ? {} : { lead_source_map: new Map(Object.entries(site.lead_source_map)) }),
+      ...(site.turnstile === undefined ? {} : { turnstile: { site_key: site.turnstile.site_key } }),
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);

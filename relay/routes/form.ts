@@ -1,7 +1,8 @@
 /**
  * What the widget asks before it renders:
  * - `GET /v1/sites/:site/form`: the site's field list, required set, language, texts, consent and
- *   floor plans (`{ site, language, fields, required, texts, consent, floor_plans }`);
+ *   floor plans (`{ site, language, fields, required, texts, consent, floor_plans, form_token,
+ *   turnstile_site_key }`);
  * - `GET /v1/sites/:site/units?floor_plan_id=`: the available units of one floor plan.
  *
  * The lists come from Propexo through the form cache (relay/form-cache.ts): one copy per site
@@ -61,6 +62,11 @@ export interface FormAnswer {
   floor_plans: PublicFloorPlan[];
   /** Sent back with the lead (meta.form_token): proves the lead came from this form, and when. */
   form_token: string;
+  /**
+   * The site's public Cloudflare Turnstile site key: render the challenge and send its response back
+   * as meta.turnstile. Null when the site does not use Turnstile.
+   */
+  turnstile_site_key: string | null;
 }
 
 export type FormListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
@@ -101,6 +107,7 @@ export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' |
     required,
     texts: { ...form.texts },
     consent: form.consent ? { text: form.consent.text, version: form.consent.version } : null,
+    turnstile_site_key: site.turnstile?.site_key ?? null,
   };
 }
 

@@ -14,6 +14,7 @@ import { ApiError, methodNotAllowed } from '../http-errors.js';
 import { lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
 import type { RelayDeps } from '../app.js';
 import type { LeadRecord } from '../store/types.js';
+import { turnstileIdempotencyKey, type TurnstileVerdict } from '../turnstile.js';
 
 /** Largest lead body accepted; a full submission with 2000 characters of notes is far below it. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -45,13 +46,52 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
   /**
    * Why a lead looks like a bot's, or undefined: the hidden field filled in, or a form token that is
    * forged, expired, or came back faster than a person types. A lead without a token (a form that
-   * could not load the form settings) is not held for that alone.
+   * could not load the form settings) is not held for that alone. Then, for a site with Turnstile,
+   * Cloudflare's verdict on the visitor's response (checked last: a lead already caught spends no call).
    */
-  async function spamReason(site: string, meta: LeadMeta, now: number): Promise<string | undefined> {
+  async function spamReason(c: Context<RelayEnv>, meta: LeadMeta, now: number): Promise<string | undefined> {
+    const site = c.get('site').slug;
     if (meta.trap) return 'spam:honeypot';
-    if (meta.form_token === undefined) return undefined;
-    const verdict = await deps.formTokens.check(site, meta.form_token, now);
-    return verdict === 'ok' ? undefined : `spam:form_token_${verdict}`;
+    if (meta.form_token !== undefined) {
+      const verdict = await deps.formTokens.check(site, meta.form_token, now);
+      if (verdict !== 'ok') return `spam:form_token_${verdict}`;
+    }
+    return c.get('site').turnstile ? turnstileReason(c, meta) : undefined;
+  }
+
+  /**
+   * Turnstile: no response, or one Cloudflare refuses, is held. When Cloudflare gives no verdict
+   * (unreachable, too slow, 5xx, or it refuses our secret) the lead is let through: fail open, since
+   * a real prospect must not wait on, or be held for, an outage of one spam layer of several.
+   * Runs only for a new lead: an Idempotency-Key replay was answered before this (`replay`), so a
+   * response, single use at Cloudflare, is never verified twice for one fill.
+   */
+  async function turnstileReason(c: Context<RelayEnv>, meta: LeadMeta): Promise<string | undefined> {
+    const site = c.get('site').slug;
+    if (!meta.turnstile) return 'spam:turnstile_missing';
+    if (!deps.turnstile) {
+      // parseConfig refuses a site with turnstile and no TURNSTILE_SECRET; only a hand-built config gets here.
+      logger.alert('turnstile.unavailable', { site, reason: 'not_configured' });
+      return undefined;
+    }
+    const remoteIp = getClientIp(c);
+    const verdict: TurnstileVerdict = await deps.turnstile
+      .verify({
+        token: meta.turnstile,
+        ...(remoteIp === undefined ? {} : { remoteIp }),
+        idempotencyKey: await turnstileIdempotencyKey(site, c.req.header('idempotency-key')),
+      })
+      // An injected verifier that throws is no verdict either (the error is not logged: it may quote the request).
+      .catch(() => ({ outcome: 'unavailable', reason: 'verifier_error' }) as const);
+    if (verdict.outcome === 'passed') return undefined;
+    if (verdict.outcome === 'failed') {
+      logger.info('turnstile.failed', { site, error_codes: verdict.errorCodes });
+      return 'spam:turnstile_failed';
+    }
+    const fields = { site, reason: verdict.reason, ...(verdict.errorCodes ? { error_codes: verdict.errorCodes } : {}), accepted: true };
+    if (verdict.misconfigured) logger.alert('turnstile.unavailable', { ...fields, hint: 'Cloudflare refused TURNSTILE_SECRET or the request' });
+    else logger.warn('turnstile.unavailable', fields);
+    return undefined;
   }
   const guards = [
     siteResolver(config.sites),
@@ -110,7 +150,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
       const lead = parsed.ok && meta.ok ? withContext(parsed.value, meta.value, site, now) : undefined;
       if (lead && !lead.ok) issues.push(...lead.fields);
       if (!lead?.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
-      const spam = await spamReason(site.slug, meta.ok ? meta.value : {}, now);
+      const spam = await spamReason(c, meta.ok ? meta.value : {}, now);
 
       const key = c.req.header('idempotency-key');
       const { record, created } = await unavailableOnFailure(

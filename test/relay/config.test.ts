@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_LIMITS, normalizeOrigin, parseConfig, parseSites } from '../../relay/config.js';
+import { ConfigError, DEFAULT_LIMITS, normalizeOrigin, parseConfig, parseSites, secretsOf } from '../../relay/config.js';
 import { SITES, TOKEN, testEnv } from './fixtures.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -194,5 +194,44 @@ describe('lead_source_map', () => {
     expect([...sites.get('oak')!.lead_source_map!]).toEqual([['google', 'lsrc_g'], ['apartments.com', 'lsrc_a']]);
     expect(() => parse(JSON.stringify({ oak: { ...base, lead_source_map: { Google: 'lsrc_g' } } }), 1)).toThrow(/oak\.lead_source_map/);
     expect(() => parse(JSON.stringify({ oak: { ...base, lead_source_map: { google: 'has space' } } }), 1)).toThrow(/oak\.lead_source_map\.google/);
+  });
+});
+
+describe('Turnstile', () => {
+  const SECRET = '0x4AAAAAAA_cfg_turnstile_secret';
+  const turnstileSites = (slugs: string[]) =>
+    JSON.stringify(Object.fromEntries(['oak', 'pine', 'elm'].map((slug) => [slug, site(slugs.includes(slug) ? { turnstile: { site_key: `0x4AAAAAAA${slug}` } } : {})])));
+
+  it('reads the site key, TURNSTILE_SECRET and TURNSTILE_VERIFY_URL (Cloudflare’s siteverify by default)', () => {
+    const config = parseConfig(testEnv({ SITES_JSON: turnstileSites(['oak']), TURNSTILE_SECRET: SECRET }));
+    expect(config.sites.get('oak')!.turnstile).toEqual({ site_key: '0x4AAAAAAAoak' });
+    expect(config.sites.get('pine')!.turnstile).toBeUndefined();
+    expect(config.turnstile).toEqual({ secret: SECRET, verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify' });
+    const local = parseConfig(testEnv({ TURNSTILE_SECRET: SECRET, TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9999/turnstile/v0/siteverify' }));
+    expect(local.turnstile!.verifyUrl).toBe('http://127.0.0.1:9999/turnstile/v0/siteverify');
+    expect(secretsOf(local)).toContain(SECRET);
+    expect(parseConfig(testEnv()).turnstile).toBeUndefined();
+  });
+
+  it('a site with turnstile and no TURNSTILE_SECRET stops the relay with a message naming the key and the sites', () => {
+    const err = configError(() => parseConfig(testEnv({ SITES_JSON: turnstileSites(['oak', 'elm']) })));
+    expect(err.issues).toEqual(['TURNSTILE_SECRET: required, since oak, elm set turnstile']);
+    expect(configError(() => parseConfig(testEnv({ SITES_JSON: turnstileSites(['pine']), TURNSTILE_SECRET: ' ' }))).message).toBe(
+      'TURNSTILE_SECRET: required, since pine sets turnstile',
+    );
+  });
+
+  it('names a bad TURNSTILE_SECRET, TURNSTILE_VERIFY_URL or site key, never echoing the secret', () => {
+    const err = configError(() =>
+      parseConfig(testEnv({ SITES_JSON: turnstileSites(['oak']), TURNSTILE_SECRET: `${SECRET} x`, TURNSTILE_VERIFY_URL: 'ftp://x.example/siteverify' })),
+    );
+    expect(err.issues).toEqual([
+      'TURNSTILE_SECRET: must not contain whitespace',
+      'TURNSTILE_VERIFY_URL: must be an http(s) URL like https://challenges.cloudflare.com/turnstile/v0/siteverify',
+    ]);
+    expect(err.message).not.toContain(SECRET);
+    expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: { site_key: 'has space' } }) }), 1)).toThrow(/^SITES_JSON: oak\.turnstile\.site_key: must be a Turnstile site key/);
+    expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: { site_key: 'k', secret: 'x' } }) }), 1)).toThrow(/oak\.turnstile: unknown key "secret"/);
+    expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: {} }) }), 1)).toThrow(/oak\.turnstile\.site_key: required/);
   });
 });

@@ -146,7 +146,7 @@ afterEach(() => {
 
 const PLAN_KEYS = ['bathrooms', 'bedrooms', 'id', 'name', 'rent_max_cents', 'rent_min_cents'];
 const UNIT_KEYS = ['bathrooms', 'bedrooms', 'id', 'number', 'rent_cents', 'square_feet'];
-const FORM_KEYS = ['consent', 'fields', 'floor_plans', 'form_token', 'language', 'required', 'site', 'texts'];
+const FORM_KEYS = ['consent', 'fields', 'floor_plans', 'form_token', 'language', 'required', 'site', 'texts', 'turnstile_site_key'];
 
 describe('GET /v1/sites/:site/form', () => {
   it('answers the site’s settings and its floor plans, mapped to the listed fields only', async () => {
@@ -173,6 +173,8 @@ describe('GET /v1/sites/:site/form', () => {
       ],
       // Issue time in base 36, then its signature: nothing else, and never the key.
       form_token: expect.stringMatching(/^[0-9a-z]+\.[\w-]{43}$/),
+      // The site does not use Turnstile.
+      turnstile_site_key: null,
     });
     for (const p of body.floor_plans as Rec[]) expect(Object.keys(p).sort()).toEqual(PLAN_KEYS);
     const text = JSON.stringify(body);
