@@ -63,7 +63,7 @@ describe('<resman-lead-form> rendering', () => {
 
   it('always shows the fields the contract needs, and a floor-plan select only with options', async () => {
     const el = await form('accept', { fields: 'notes, floor_plan_id' });
-    const names = [...el.shadowRoot!.querySelectorAll('[part=input]')].map((c) => c.getAttribute('name'));
+    const names = [...el.shadowRoot!.querySelectorAll('[part=input]')].filter((c) => c.checkVisibility()).map((c) => c.getAttribute('name'));
     expect(names).to.deep.equal(['first_name', 'last_name', 'email_1', 'notes']);
   });
 

@@ -147,16 +147,23 @@ export class ResmanLeadForm extends LitElement {
     this._settings = null;
   }
 
-  /** The fields shown, in order, with what the contract needs always present. */
-  get shownFields(): FieldName[] {
+  /** The fields listed, in order, with what the contract needs always present. */
+  private get listedFields(): FieldName[] {
     const asked = (this.fields ?? '').split(/[\s,]+/).filter(isFieldName);
     const list = asked.length > 0 ? asked : (this._settings?.fields ?? DEFAULT_FIELDS);
     const missing = REQUIRED_FIELDS.filter((f) => !list.includes(f));
     if (!list.includes('email_1') && !list.includes('phone_1')) missing.push('email_1');
-    // A select without fixed choices (floor plans, units) is shown only once it has options.
-    const hasOptions = (f: FieldName) =>
-      FIELDS[f].control !== 'select' || FIELDS[f].choices || (this.choices[f]?.length ?? 0) > 0;
-    return [...new Set([...missing, ...list])].filter(hasOptions);
+    return [...new Set([...missing, ...list])];
+  }
+
+  /** A select without fixed choices (floor plans, units) is shown only once it has options. */
+  private hasOptions(f: FieldName): boolean {
+    return FIELDS[f].control !== 'select' || !!FIELDS[f].choices || (this.choices[f]?.length ?? 0) > 0;
+  }
+
+  /** The fields shown, in order: what is validated and sent. */
+  get shownFields(): FieldName[] {
+    return this.listedFields.filter((f) => this.hasOptions(f));
   }
 
   /** The contract's required fields and the site's. @internal */
@@ -247,7 +254,7 @@ export class ResmanLeadForm extends LitElement {
     return html`<form part="form" novalidate @submit=${this.onSubmit} @focusin=${prefetch} @focusout=${this.onFocusOut} @input=${this.onInput}>
       <p class="note">${t.requiredNote}</p>
       <div class="grid">
-        ${this.shownFields.map((name) => this.renderField(name))}
+        ${this.listedFields.map((name) => this.renderField(name))}
         ${consent
           ? html`<div class="field wide" part="field">
               <label part="label" class="consent"><input part="consent" type="checkbox" name="consent" required aria-invalid=${error ? 'true' : 'false'} aria-describedby="consent-error" /><span>${consent.text} <span class="mark" aria-hidden="true">*</span></span></label>
@@ -285,7 +292,8 @@ export class ResmanLeadForm extends LitElement {
         : spec.control === 'textarea'
           ? html`<textarea part="input" id=${name} name=${name} autocomplete=${spec.autocomplete ?? 'off'} maxlength=${spec.maxLength ?? nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy}></textarea>`
           : html`<input part="input" id=${name} name=${name} type=${spec.type ?? 'text'} autocomplete=${spec.autocomplete ?? 'off'} inputmode=${spec.inputmode ?? nothing} maxlength=${spec.maxLength ?? nothing} min=${spec.type === 'date' ? localIsoDate() : nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy} />`;
-    return html`<div class="field ${WIDE.has(name) ? 'wide' : ''}" part="field">
+    // Rendered even while hidden, so no field takes over another's place (and value) when options arrive.
+    return html`<div class="field ${WIDE.has(name) ? 'wide' : ''}" part="field" ?hidden=${!this.hasOptions(name)}>
       <label part="label" for=${name}>${t.labels[name]}${required ? html` <span class="mark" aria-hidden="true">*</span>` : nothing}</label>
       ${control} ${hint ? html`<p class="hint" part="hint" id="${name}-hint">${hint}</p>` : nothing}
       <p class="error" part="error" id="${name}-error">${error ? (t.fieldErrors?.[name]?.[error] ?? t.errors?.[error]) : ''}</p>

@@ -13,8 +13,9 @@ export const styles = css`
     font: var(--resman-font, inherit);
     line-height: 1.4;
   }
-  :host([hidden]) {
-    display: none;
+  :host([hidden]),
+  [hidden] {
+    display: none !important;
   }
   * {
     box-sizing: border-box;

@@ -1,0 +1,200 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
+import { choose, clearRequests, control, errorText, fillValid, form, lookups, requests, settle, submit, type, until } from './helpers.js';
+
+const names = (el: ResmanLeadForm) =>
+  [...el.shadowRoot!.querySelectorAll('[part=input]')].filter((c) => !c.closest('[hidden]')).map((c) => c.getAttribute('name'));
+const options = (el: ResmanLeadForm, name: string) =>
+  [...(control(el, name) as unknown as HTMLSelectElement).options].filter((o) => o.value).map((o) => [o.value, o.text]);
+const lastLead = async () => {
+  const all = await requests();
+  return all[all.length - 1]!;
+};
+
+describe('<resman-lead-form> site settings from the relay', () => {
+  beforeEach(clearRequests);
+
+  it("asks GET /v1/sites/:site/form once, and shows the site's fields with its required set", async () => {
+    const el = await form('strict');
+    expect((await lookups()).map((l) => l.path)).to.deep.equal(['/stub-relay/v1/sites/strict/form']);
+    expect(names(el)).to.deep.equal(['first_name', 'last_name', 'email_1', 'phone_1']);
+    expect(control(el, 'phone_1').required).to.equal(true);
+    expect(control(el, 'phone_1').labels![0]!.querySelector('.mark')).to.not.equal(null);
+    await type(el, 'first_name', 'Ana');
+    await type(el, 'last_name', 'García');
+    await type(el, 'email_1', 'ana.garcia@gmail.com');
+    await submit(el);
+    await until(() => errorText(el, 'phone_1') !== '', 'phone required');
+    expect(errorText(el, 'phone_1')).to.equal('This field is required.');
+    expect(el.shadowRoot!.activeElement).to.equal(control(el, 'phone_1'));
+    expect(await requests()).to.have.length(0);
+  });
+
+  it('lets the fields attribute override the site list', async () => {
+    const el = await form('strict', { fields: 'first_name last_name email_1 notes' });
+    expect(names(el)).to.deep.equal(['first_name', 'last_name', 'email_1', 'notes']);
+  });
+
+  it('works with defaults and sends no form token when the settings cannot be fetched', async () => {
+    const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="noform" relay="/stub-relay" lang="en"></resman-lead-form>`);
+    await until(() => lookups().then((l) => l.length > 0) as unknown as boolean, 'form lookup');
+    expect(names(el)).to.include('target_move_in_date');
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta).to.deep.equal({});
+  });
+
+  it('sends the form token and the hidden field as meta; a bot-filled hidden field still looks like success', async () => {
+    const el = await form('accept');
+    await fillValid(el);
+    const trap = el.shadowRoot!.querySelector<HTMLInputElement>('input[name=website]')!;
+    expect(trap.tabIndex).to.equal(-1);
+    expect(trap.closest('[aria-hidden=true]')).to.not.equal(null);
+    trap.value = 'http://spam.example';
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-accept', trap: 'http://spam.example' });
+  });
+});
+
+describe('<resman-lead-form> consent', () => {
+  beforeEach(clearRequests);
+
+  it("requires the site's consent box, says why, and sends its version", async () => {
+    const el = await form('consent');
+    const box = el.shadowRoot!.querySelector<HTMLInputElement>('input[name=consent]')!;
+    expect(box.type).to.equal('checkbox');
+    expect(box.labels![0]!.textContent).to.contain('may call and text me');
+    await fillValid(el);
+    await submit(el);
+    await until(() => errorText(el, 'consent') !== '', 'consent error');
+    expect(errorText(el, 'consent')).to.contain('Tick the box');
+    expect(box.getAttribute('aria-invalid')).to.equal('true');
+    expect(el.shadowRoot!.activeElement).to.equal(box);
+    expect(await requests()).to.have.length(0);
+    await expect(el).to.be.accessible();
+
+    box.click();
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-consent', consent: { given: true, version: '2026-11' } });
+  });
+});
+
+describe('<resman-lead-form> floor plans and units', () => {
+  beforeEach(clearRequests);
+
+  it('offers floor plans with beds, baths and rent; a choice suggests bedrooms and offers its units', async () => {
+    const el = await form('plans');
+    await until(() => names(el).includes('floor_plan_id'), 'floor-plan select');
+    expect(names(el)).to.not.include('unit_id');
+    expect(options(el, 'floor_plan_id')).to.deep.equal([
+      ['fp_magnolia', 'Magnolia · 1 bd · 1 ba · $1,450–$1,525'],
+      ['fp_live_oak', 'Live Oak · 2 bd · 2 ba · $1,895'],
+      ['fp_studio', 'Pecan Studio · Studio · 1 ba'],
+    ]);
+    await choose(el, 'floor_plan_id', 'fp_live_oak');
+    await until(() => (control(el, 'desired_num_bedrooms') as unknown as HTMLSelectElement).value === '2', 'bedrooms suggested');
+    await until(() => names(el).includes('unit_id'), 'unit select');
+    expect(options(el, 'unit_id')).to.deep.equal([
+      ['un_204', 'Apartment 204 · $1,910 · 1040 sq ft'],
+      ['un_311', 'Apartment 311 · $1,950'],
+    ]);
+    expect((await lookups()).map((l) => l.query)).to.include('floor_plan_id=fp_live_oak');
+    await choose(el, 'unit_id', 'un_204');
+    await type(el, 'first_name', 'Ana');
+    await type(el, 'last_name', 'García');
+    await type(el, 'email_1', 'ana.garcia@gmail.com');
+    await submit(el);
+    await settle(el, 'success');
+    const { body } = await lastLead();
+    expect(body).to.include({ floor_plan_id: 'fp_live_oak', unit_id: 'un_204', desired_num_bedrooms: 2 });
+  });
+
+  it("keeps the prospect's own bedrooms, and drops the units of a plan no longer chosen", async () => {
+    const el = await form('plans');
+    await until(() => names(el).includes('floor_plan_id'), 'floor-plan select');
+    await choose(el, 'desired_num_bedrooms', '3');
+    await choose(el, 'floor_plan_id', 'fp_live_oak');
+    await until(() => names(el).includes('unit_id'), 'unit select');
+    expect((control(el, 'desired_num_bedrooms') as unknown as HTMLSelectElement).value).to.equal('3');
+    await choose(el, 'floor_plan_id', 'fp_magnolia');
+    await until(() => !names(el).includes('unit_id'), 'no units for Magnolia');
+  });
+
+  it('labels plans in Spanish', async () => {
+    const el = await form('plans', { lang: 'es' });
+    await until(() => names(el).includes('floor_plan_id') && options(el, 'floor_plan_id')[0]![1]!.includes('hab.'), 'Spanish plans');
+    expect(options(el, 'floor_plan_id')[2]![1]).to.contain('Estudio');
+  });
+});
+
+describe('<resman-lead-form> Turnstile', () => {
+  beforeEach(clearRequests);
+  afterEach(() => {
+    delete window.turnstile;
+    document.querySelectorAll('[slot=turnstile]').forEach((n) => n.remove());
+  });
+
+  it("renders the site's challenge in the light DOM and sends its token", async () => {
+    const rendered: Record<string, unknown>[] = [];
+    window.turnstile = {
+      render(box, options) {
+        rendered.push({ ...options, slot: box.slot });
+        setTimeout(() => (options.callback as (t: string) => void)('turnstile-token-1'), 0);
+        return 'widget-1';
+      },
+    };
+    const el = await form('turnstile');
+    await until(() => rendered.length === 1, 'turnstile.render');
+    expect(rendered[0]).to.include({ sitekey: '1x00000000000000000000AA', slot: 'turnstile' });
+    expect(el.querySelector('[slot=turnstile]')).to.not.equal(null);
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-turnstile', turnstile: 'turnstile-token-1' });
+  });
+});
+
+describe('<resman-lead-form> analytics', () => {
+  beforeEach(clearRequests);
+  afterEach(() => delete (window as { dataLayer?: unknown }).dataLayer);
+
+  it('fires view, start, submit and success, and pushes them to dataLayer without personal data when asked', async () => {
+    const seen: string[] = [];
+    const types = ['resman-lead-view', 'resman-lead-start', 'resman-lead-submit', 'resman-lead-success', 'resman-lead-error'];
+    const record = (e: Event) => seen.push(e.type);
+    types.forEach((t) => document.addEventListener(t, record));
+    try {
+      const el = await form('accept', { datalayer: true });
+      await fillValid(el);
+      await submit(el);
+      await settle(el, 'success');
+      expect(seen).to.deep.equal(['resman-lead-view', 'resman-lead-start', 'resman-lead-submit', 'resman-lead-success']);
+      const layer = (window as { dataLayer?: Record<string, unknown>[] }).dataLayer!;
+      expect(layer.map((e) => e.event)).to.deep.equal(seen);
+      expect(layer.every((e) => e.resman_site === 'accept')).to.equal(true);
+      const pushed = JSON.stringify(layer);
+      for (const personal of ['Ana', 'Garc', 'gmail', '512', '555']) expect(pushed).to.not.contain(personal);
+    } finally {
+      types.forEach((t) => document.removeEventListener(t, record));
+    }
+  });
+
+  it('pushes the error code of a failed send, and nothing at all without the datalayer attribute', async () => {
+    const el = await form('down', { datalayer: true });
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'error');
+    const layer = (window as { dataLayer?: Record<string, unknown>[] }).dataLayer!;
+    expect(layer[layer.length - 1]).to.deep.equal({ event: 'resman-lead-error', resman_site: 'down', resman_code: 'unavailable' });
+
+    delete (window as { dataLayer?: unknown }).dataLayer;
+    const quiet = await form('accept');
+    await fillValid(quiet);
+    await submit(quiet);
+    await settle(quiet, 'success');
+    expect((window as { dataLayer?: unknown }).dataLayer).to.equal(undefined);
+  });
+});
