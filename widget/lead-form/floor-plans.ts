@@ -4,24 +4,28 @@
  * available units (unit_id) when the form shows them.
  */
 import type { PublicFloorPlan, PublicUnit, UnitsAnswer } from '../../contract/form.js';
+import { enPlans } from './i18n/en-plans.js';
+import type { PlanStrings } from './i18n/types.js';
 import type { ResmanLeadForm } from './lead-form.js';
 
 const money = (lang: string, cents: number) =>
   new Intl.NumberFormat(lang, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(cents / 100);
 
 const language = (host: ResmanLeadForm) => (host.lang || document.documentElement.lang || 'en').slice(0, 2);
+/** The form's language when it describes plans (Spanish does), else English. */
+const strings = (host: ResmanLeadForm): PlanStrings => ({ ...enPlans, ...host._strings });
 
 /** "Magnolia · 2 bd · 2 ba · $1,450–$1,700" */
 export function planLabel(plan: PublicFloorPlan, host: ResmanLeadForm): string {
   const lang = language(host);
   const { rent_min_cents: min, rent_max_cents: max } = plan;
   const rent = min === null ? (max === null ? '' : money(lang, max)) : max === null || max === min ? money(lang, min) : `${money(lang, min)}–${money(lang, max)}`;
-  const rooms = plan.bedrooms === null ? '' : host._strings.rooms(plan.bedrooms, plan.bathrooms);
+  const rooms = plan.bedrooms === null ? '' : strings(host).rooms(plan.bedrooms, plan.bathrooms);
   return [plan.name, rooms, rent].filter(Boolean).join(' · ');
 }
 
 export function unitLabel(unit: PublicUnit, host: ResmanLeadForm): string {
-  const t = host._strings;
+  const t = strings(host);
   return [
     unit.number ? t.unit(unit.number) : unit.id,
     unit.rent_cents === null ? '' : money(language(host), unit.rent_cents),

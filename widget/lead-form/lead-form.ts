@@ -4,7 +4,7 @@ import { DEFAULT_FIELDS, FIELDS, REQUIRED_FIELDS, isFieldName, type Choice, type
 import type { FormAnswer } from '../../contract/form.js';
 import { ResmanLeadErrorEvent, ResmanLeadStartEvent, ResmanLeadViewEvent } from './events.js';
 import { en } from './i18n/en.js';
-import { withTexts, type Dictionary, type Messages, type Strings } from './i18n/types.js';
+import { withTexts, type Dictionary, type Messages, type PlanStrings, type Strings } from './i18n/types.js';
 import { captureAttribution, session } from './session.js';
 import { styles } from './styles.js';
 import { localIsoDate } from './today.js';
@@ -113,7 +113,7 @@ export class ResmanLeadForm extends LitElement {
   /** @internal */ declare _state: State;
   /** @internal */ declare _errors: ReadonlyMap<string, FieldErrorCode>;
   /** Errors and outcomes are there once the interaction chunk (or a whole language) has loaded. @internal */
-  declare _strings: Strings & Partial<Messages>;
+  declare _strings: Strings & Partial<Messages & PlanStrings>;
   /** @internal */ declare _status: string;
   /** @internal */ declare _announcement: string;
   /** The site's form from the relay; null until it arrives (or when it cannot). @internal */

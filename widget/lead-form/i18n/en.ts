@@ -50,7 +50,4 @@ export const en: Strings = {
   successBody: 'We received your message and will be in touch soon.',
   errorNetwork: 'We could not reach the leasing office. Check your connection and try again; your answers are kept.',
   trap: 'Leave this field empty',
-  rooms: (bd, ba) => `${bd ? `${bd} bd` : 'Studio'}${ba ? ` · ${ba} ba` : ''}`,
-  unit: (n) => `Apartment ${n}`,
-  area: (n) => `${n} sq ft`,
 };

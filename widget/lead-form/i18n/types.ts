@@ -17,12 +17,6 @@ export interface Strings {
   errorNetwork: string;
   /** The hidden field's label: only a bot or a screen reader user who wandered in would read it. */
   trap: string;
-  /** A floor plan or unit's beds and baths, like "2 bd · 2 ba". */
-  rooms: (bedrooms: number, bathrooms: number | null) => string;
-  /** A unit's label, like "Apartment 204". */
-  unit: (number: string) => string;
-  /** Square feet, like "980 sq ft". */
-  area: (squareFeet: number) => string;
 }
 
 /**
@@ -41,8 +35,18 @@ export interface Messages {
   consentRequired: string;
 }
 
+/** How floor plans and units are described: English loads with the floor-plan chunk. */
+export interface PlanStrings {
+  /** A floor plan or unit's beds and baths, like "2 bd · 2 ba". */
+  rooms: (bedrooms: number, bathrooms: number | null) => string;
+  /** A unit's label, like "Apartment 204". */
+  unit: (number: string) => string;
+  /** Square feet, like "980 sq ft". */
+  area: (squareFeet: number) => string;
+}
+
 /** Every user-visible string of the form in one language. */
-export type Dictionary = Strings & Messages;
+export type Dictionary = Strings & Messages & PlanStrings;
 
 /**
  * A dictionary with a site's wording over it. Keys name a string (`submit`) or one entry of a
