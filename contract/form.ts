@@ -37,7 +37,7 @@ export interface FormAnswer {
   /** Sent back with the lead (meta.form_token): proves the lead came from this form, and when. */
   form_token: string;
   /** Cloudflare Turnstile's site key when the site uses it; null otherwise. */
-  turnstile_site_key?: string | null;
+  turnstile_site_key: string | null;
 }
 
 export interface UnitsAnswer {

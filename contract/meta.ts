@@ -5,25 +5,15 @@
  * lead source; Propexo never receives `meta` as such. Only the relay parses it (the widget builds
  * it), so it adds nothing to the widget's validation bundle.
  */
+import './jitless.js';
 import * as z from 'zod/mini';
+import type { Attribution } from './attribution.js';
 import type { FieldErrorCode, FieldIssue } from './errors.js';
 
 /** The longest Turnstile response accepted in `meta.turnstile` (Cloudflare's documented maximum). */
 export const MAX_TURNSTILE_TOKEN = 2048;
 
-export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
-
-export interface Attribution {
-  utm_source?: string;
-  utm_medium?: string;
-  utm_campaign?: string;
-  utm_term?: string;
-  utm_content?: string;
-  /** The page the visitor came from (document.referrer on the first page seen). */
-  referrer?: string;
-  /** The first page of the visit on the site, query string included. */
-  landing_page?: string;
-}
+export { UTM_KEYS, type Attribution } from './attribution.js';
 
 export interface LeadMeta {
   attribution?: Attribution;

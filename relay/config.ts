@@ -6,6 +6,7 @@
  *
  * No message ever echoes a value: the token is one of them.
  */
+import '../contract/jitless.js';
 import * as z from 'zod/mini';
 import { DEFAULT_POLICY, type DeliveryPolicy } from './delivery/policy.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';

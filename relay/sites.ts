@@ -2,6 +2,7 @@
  * The sites a relay serves: each site's Propexo ids, allowed origins, limits and form settings,
  * parsed from SITES_JSON / SITES_FILE (or KV at the edge) with every problem named by its path.
  */
+import '../contract/jitless.js';
 import * as z from 'zod/mini';
 import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../contract/fields.js';
 import { ConfigError } from './config-error.js';

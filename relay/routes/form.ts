@@ -15,6 +15,7 @@
  * Propexo's 150 requests a minute, and leads must never wait behind a form view. The lookup limit
  * keeps floods of form views off the cache and this relay.
  */
+import type { FormAnswer, PublicFloorPlan, PublicUnit } from '../../contract/form.js';
 import type { FormTokens } from '../form-token.js';
 import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -31,43 +32,7 @@ export const UNITS_PATH = '/v1/sites/:site/units';
 export const FORM_CACHE_CONTROL = 'private, max-age=300';
 export const FLOOR_PLAN_ID = /^[\w-]{1,64}$/;
 
-/** A floor plan as the browser sees it. */
-export interface PublicFloorPlan {
-  id: string;
-  /** The marketing name when Propexo has one, else the PMS name. */
-  name: string;
-  bedrooms: number | null;
-  bathrooms: number | null;
-  rent_min_cents: number | null;
-  rent_max_cents: number | null;
-}
-
-/** An available unit as the browser sees it. */
-export interface PublicUnit {
-  id: string;
-  number: string | null;
-  bedrooms: number | null;
-  bathrooms: number | null;
-  rent_cents: number | null;
-  square_feet: number | null;
-}
-
-export interface FormAnswer {
-  site: string;
-  language: 'en' | 'es';
-  fields: FieldName[];
-  required: FieldName[];
-  texts: Record<string, string>;
-  consent: { text: string; version: string } | null;
-  floor_plans: PublicFloorPlan[];
-  /** Sent back with the lead (meta.form_token): proves the lead came from this form, and when. */
-  form_token: string;
-  /**
-   * The site's public Cloudflare Turnstile site key: render the challenge and send its response back
-   * as meta.turnstile. Null when the site does not use Turnstile.
-   */
-  turnstile_site_key: string | null;
-}
+export type { FormAnswer, PublicFloorPlan, PublicUnit };
 
 export type FormListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
 
