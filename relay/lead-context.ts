@@ -39,11 +39,16 @@ export function attributionLine(meta: LeadMeta): string | undefined {
 
 export function withContext(submission: Submission, meta: LeadMeta, site: SiteConfig, now: number): LeadContext {
   const lines: string[] = [];
+  // What the site's form requires beyond the contract, checked here too: a bot need not use the form.
+  const missing: FieldIssue[] = (site.form?.required ?? [])
+    .filter((field) => submission[field] === undefined)
+    .map((field) => ({ field, code: 'required' }));
   const consent = site.form?.consent;
+  // The site asks for consent: the lead must carry it, for the text the visitor saw.
+  if (consent && meta.consent?.given !== true) missing.push({ field: 'consent', code: 'required' });
+  else if (consent && meta.consent?.version !== consent.version) missing.push({ field: 'consent', code: 'invalid_choice' });
+  if (missing.length > 0) return { ok: false, fields: missing };
   if (consent) {
-    // The site asks for consent: the lead must carry it, for the text the visitor saw.
-    if (meta.consent?.given !== true) return { ok: false, fields: [{ field: 'consent', code: 'required' }] };
-    if (meta.consent.version !== consent.version) return { ok: false, fields: [{ field: 'consent', code: 'invalid_choice' }] };
     lines.push(`Consent to calls and texts (version ${consent.version}, ${new Date(now).toISOString()}): ${consent.text}`);
   }
   const attribution = attributionLine(meta);

@@ -15,6 +15,12 @@ const SITES = JSON.stringify({
     allowed_origins: [ORIGIN],
     form: { consent: { text: 'You may call and text me about apartments.', version: '2026-11' } },
   },
+  'phone-first': {
+    name: 'Phone First',
+    ...SITE_IDS,
+    allowed_origins: [ORIGIN],
+    form: { fields: ['first_name', 'last_name', 'email_1', 'phone_1', 'target_move_in_date'], required: ['phone_1', 'target_move_in_date'] },
+  },
 });
 
 const attribution = {
@@ -63,6 +69,19 @@ describe('meta', () => {
     expect((await post({ consent: { given: true, version: '2026-11' } })).status).toBe(202);
     const [body] = await sent(relay);
     expect(body!.notes).toBe(`We have a cat.\n\nConsent to calls and texts (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`);
+  });
+
+  it("requires the site's own required fields, as its form does, naming each one", async () => {
+    const relay = buildRelay({ env: { SITES_JSON: SITES } });
+    const { phone_1: _phone, target_move_in_date: _date, ...without } = VALID_LEAD as Record<string, unknown>;
+    const res = await postLead(relay.app, without, { site: 'phone-first' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).fields.map((f) => [f.field, f.code])).toEqual([
+      ['phone_1', 'required'],
+      ['target_move_in_date', 'required'],
+    ]);
+    const ok = await postLead(relay.app, { ...VALID_LEAD, phone_1: '5125550142', target_move_in_date: '2027-04-15' }, { site: 'phone-first' });
+    expect(ok.status).toBe(202);
   });
 
   it('refuses a malformed meta with field codes under meta.*, alongside the prospect\'s own', async () => {
