@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUDGET_BROTLI, widgetSizes } from '../../widget/build/report-sizes.js';
 
@@ -22,5 +22,20 @@ describe('widget size budget (English)', () => {
     expect(sizes.englishSubmission.brotli).toBeGreaterThan(sizes.beforeRender.brotli); // validation is counted
     expect(sizes.englishSubmission.brotli).toBeLessThanOrEqual(BUDGET_BROTLI.englishSubmission);
     expect(sizes.files.some((f) => /^widget\/es-/.test(f.file))).toBe(true); // Spanish is a chunk of its own
+  });
+
+  it('keeps Spanish and the optional features out of what every English visitor loads', () => {
+    const sizes = widgetSizes(dir);
+    const chunk = (name: string) => sizes.files.find((f) => new RegExp(`^widget/${name}-[\\w-]+\\.js$`).test(f.file))?.file;
+    const english = [readFileSync(`${dir}/widget.js`, 'utf8'), readFileSync(`${dir}/${chunk('validate')}`, 'utf8')].join('\n');
+    for (const optional of ['es', 'floor-plans', 'turnstile']) {
+      const file = chunk(optional);
+      expect(file, `${optional} chunk`).toBeDefined();
+      // Reached only through import(), never a static import of the entry or of validation.
+      expect(english).not.toMatch(new RegExp(`import[^()]*from\\s*["'][./\\w-]*${file!.slice('widget/'.length)}["']`));
+    }
+    // Spanish words, Turnstile's script and the floor-plan wording are not in the English files.
+    for (const word of ['Apellido', 'challenges.cloudflare.com', 'sq ft']) expect(english, word).not.toContain(word);
+    expect(readFileSync(`${dir}/${chunk('es')}`, 'utf8')).toContain('Apellido');
   });
 });
