@@ -60,7 +60,7 @@ describe('custom-elements.json', () => {
 
   it('lists exactly the public attributes, each described', () => {
     const attributes = element().attributes ?? [];
-    expect(names(attributes)).toEqual(['site', 'relay', 'fields', 'lang']);
+    expect(names(attributes)).toEqual(['site', 'relay', 'fields', 'lang', 'datalayer']);
     for (const a of attributes) expect(a.description, a.name).toBeTruthy();
   });
 
@@ -72,6 +72,7 @@ describe('custom-elements.json', () => {
       'input',
       'hint',
       'error',
+      'consent',
       'submit',
       'retry',
       'status',
@@ -101,9 +102,11 @@ describe('custom-elements.json', () => {
     expect(names(element().slots)).toEqual(['success']);
   });
 
-  it('lists the three events, each named, typed and described', () => {
+  it('lists the five events, each named, typed and described', () => {
     const events = element().events ?? [];
     expect(events.map((e) => [e.name, e.type?.text])).toEqual([
+      ['resman-lead-view', 'ResmanLeadViewEvent'],
+      ['resman-lead-start', 'ResmanLeadStartEvent'],
       ['resman-lead-submit', 'ResmanLeadSubmitEvent'],
       ['resman-lead-success', 'ResmanLeadSuccessEvent'],
       ['resman-lead-error', 'ResmanLeadErrorEvent'],
