@@ -42,14 +42,19 @@ export async function clearRequests(): Promise<void> {
   await fetch('/stub-relay/requests', { method: 'DELETE' });
 }
 
-/** A form on the stub relay, once the site's settings (GET /form) have arrived and rendered. */
+/** A form on the stub relay, once it has rendered with the site's settings (GET /form). */
 export async function form(site = 'accept', attrs: { fields?: string; lang?: string; datalayer?: boolean } = {}): Promise<ResmanLeadForm> {
   const el = await fixture<ResmanLeadForm>(
     html`<resman-lead-form site=${site} relay=${STUB} fields=${attrs.fields ?? ''} lang=${attrs.lang ?? 'en'} ?datalayer=${attrs.datalayer}></resman-lead-form>`,
   );
-  await until(() => el._settings !== null, `settings of ${site}`);
-  await el.updateComplete;
+  await rendered(el);
   return el;
+}
+
+/** Waits for the first render, which comes once the site's settings and strings are in. */
+export async function rendered(el: ResmanLeadForm): Promise<void> {
+  await until(() => el._ready && !!el.shadowRoot?.querySelector('form'), `${el.site} rendered`);
+  await el.updateComplete;
 }
 
 export const control = (el: ResmanLeadForm, name: string) =>

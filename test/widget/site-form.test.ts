@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
-import { choose, clearRequests, control, errorText, fillValid, form, lookups, requests, settle, submit, type, until } from './helpers.js';
+import { choose, clearRequests, control, errorText, fillValid, form, lookups, rendered, requests, settle, submit, type, until } from './helpers.js';
 
 const names = (el: ResmanLeadForm) =>
   [...el.shadowRoot!.querySelectorAll('[part=input]')].filter((c) => !c.closest('[hidden]')).map((c) => c.getAttribute('name'));
@@ -37,7 +37,8 @@ describe('<resman-lead-form> site settings from the relay', () => {
 
   it('works with defaults and sends no form token when the settings cannot be fetched', async () => {
     const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="noform" relay="/stub-relay" lang="en"></resman-lead-form>`);
-    await until(() => lookups().then((l) => l.length > 0) as unknown as boolean, 'form lookup');
+    await rendered(el);
+    expect((await lookups()).map((l) => l.path)).to.deep.equal(['/stub-relay/v1/sites/noform/form']);
     expect(names(el)).to.include('target_move_in_date');
     await fillValid(el);
     await submit(el);

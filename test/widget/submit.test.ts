@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
-import { choose, clearRequests, control, fillValid, form, nextEvent, requests, settle, submit, type } from './helpers.js';
+import { choose, clearRequests, control, fillValid, form, nextEvent, rendered, requests, settle, submit, type } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const status = (el: ResmanLeadForm) => el.shadowRoot!.querySelector('[part=status]')!;
@@ -51,6 +51,7 @@ describe('<resman-lead-form> sending', () => {
     const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="accept" relay="/stub-relay" lang="en">
       <p slot="success" id="custom">See you at Oak Grove!</p>
     </resman-lead-form>`);
+    await rendered(el);
     await fillValid(el);
     await submit(el);
     await settle(el, 'success');
@@ -117,6 +118,7 @@ describe('<resman-lead-form> sending', () => {
     const unreachable = await fixture<ResmanLeadForm>(
       html`<resman-lead-form site="accept" relay="http://127.0.0.1:9" lang="en"></resman-lead-form>`,
     );
+    await rendered(unreachable);
     await fillValid(unreachable);
     const networkError = nextEvent(unreachable, 'resman-lead-error');
     await submit(unreachable);
@@ -143,6 +145,7 @@ describe('<resman-lead-form> sending', () => {
 
   it('defaults the relay to the origin the script was loaded from', async () => {
     const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="from-origin" lang="en"></resman-lead-form>`);
+    await rendered(el);
     await fillValid(el);
     await submit(el);
     await settle(el, 'success');

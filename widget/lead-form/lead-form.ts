@@ -31,6 +31,9 @@ const scriptOrigin = new URL(import.meta.url).origin;
 
 const WIDE: ReadonlySet<string> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id', 'consent']);
 
+/** How long the first render waits for the site's settings before showing the defaults. */
+const SETTINGS_WAIT_MS = 1500;
+
 captureAttribution();
 
 /**
@@ -97,6 +100,7 @@ export class ResmanLeadForm extends LitElement {
     _status: { state: true },
     _announcement: { state: true },
     _settings: { state: true },
+    _ready: { state: true },
   };
 
   /** Registers the element; a second call (two embeds on one page) is harmless. */
@@ -118,6 +122,8 @@ export class ResmanLeadForm extends LitElement {
   /** @internal */ declare _announcement: string;
   /** The site's form from the relay; null until it arrives (or when it cannot). @internal */
   declare _settings: FormAnswer | null;
+  /** Settings and strings are in (or the relay was too slow): time to render. @internal */
+  declare _ready: boolean;
 
   /** @internal */ readonly internals = this.attachInternals();
   /** One key per fill, kept across retries so the relay can recognise a repeat; made at the first send. @internal */
@@ -145,6 +151,7 @@ export class ResmanLeadForm extends LitElement {
     this._status = '';
     this._announcement = '';
     this._settings = null;
+    this._ready = false;
   }
 
   /** The fields listed, in order, with what the contract needs always present. */
@@ -189,11 +196,8 @@ export class ResmanLeadForm extends LitElement {
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('site') && this.site) {
-      this.draft = JSON.parse(session(this.draftKey) ?? '{}') as Record<string, string>;
-      void this.loadSettings();
-    }
-    if (!this.hasUpdated || changed.has('lang')) void this.loadStrings();
+    if (changed.has('site')) void this.prepare();
+    else if (changed.has('lang')) void this.loadStrings();
     if (changed.has('_state' as keyof ResmanLeadForm)) {
       for (const s of ['submitting', 'success', 'error']) {
         if (s === this._state) this.internals.states?.add(s);
@@ -202,7 +206,20 @@ export class ResmanLeadForm extends LitElement {
     }
   }
 
-  override firstUpdated(): void {
+  /**
+   * The form appears once, in its final shape: with the site's fields, language and wording, so
+   * nothing moves or changes language under the visitor. A relay slower than SETTINGS_WAIT_MS gets
+   * the defaults first.
+   */
+  private async prepare(): Promise<void> {
+    const strings = this.loadStrings(); // a language the page names loads alongside the settings
+    if (this.site) {
+      this.draft = JSON.parse(session(this.draftKey) ?? '{}') as Record<string, string>;
+      await Promise.race([this.loadSettings(), new Promise((r) => setTimeout(r, SETTINGS_WAIT_MS))]);
+    }
+    await strings;
+    this._ready = true;
+    await this.updateComplete;
     this.emit(new ResmanLeadViewEvent(this.site));
   }
 
@@ -241,8 +258,9 @@ export class ResmanLeadForm extends LitElement {
     return this._strings as Dictionary;
   }
 
-  override render(): TemplateResult {
+  override render(): TemplateResult | typeof nothing {
     const t = this._strings;
+    if (!this._ready) return nothing;
     if (this._state === 'success') {
       return html`<div class="status success" part="status" role="status" tabindex="-1">
         <slot name="success"><p class="title">${t.successTitle}</p><p>${t.successBody}</p></slot>
