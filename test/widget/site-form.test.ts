@@ -128,6 +128,8 @@ describe('<resman-lead-form> floor plans and units', () => {
     const el = await form('plans', { lang: 'es' });
     await until(() => names(el).includes('floor_plan_id') && options(el, 'floor_plan_id')[0]![1]!.includes('hab.'), 'Spanish plans');
     expect(options(el, 'floor_plan_id')[2]![1]).to.contain('Estudio');
+    el.lang = 'en';
+    await until(() => options(el, 'floor_plan_id')[2]![1] === 'Pecan Studio · Studio · 1 ba', 'plans follow the language');
   });
 });
 

@@ -240,8 +240,7 @@ export class ResmanLeadForm extends LitElement {
       const settings = (this._settings = (await res.json()) as FormAnswer);
       this.settingsAt = Date.now();
       await this.loadStrings();
-      // Optional features, fetched only by the sites that use them.
-      if (settings.floor_plans.length > 0) (await import('./floor-plans.js')).offerPlans(this, settings.floor_plans);
+      // Optional features, fetched only by the sites that use them (floor plans: by loadStrings).
       if (settings.turnstile_site_key) (await import('./turnstile.js')).mountTurnstile(this, settings.turnstile_site_key);
     } catch {
       // The form works without the site's settings: defaults, no token, no floor plans.
@@ -251,6 +250,9 @@ export class ResmanLeadForm extends LitElement {
   private async loadStrings(): Promise<void> {
     const code = (this.lang || document.documentElement.lang || this._settings?.language || 'en').slice(0, 2).toLowerCase();
     this._strings = withTexts((await languages[code]?.()) ?? { ...enMessages, ...en }, this._settings?.texts, code);
+    // Floor plans are described in the form's language, so they follow it.
+    const plans = this._settings?.floor_plans ?? [];
+    if (plans.length > 0) (await import('./floor-plans.js')).offerPlans(this, plans);
   }
 
   /** The errors and outcomes, for code that runs after the interaction chunk has loaded. @internal */
