@@ -158,6 +158,26 @@ describe('<resman-lead-form> Turnstile', () => {
     await settle(el, 'success');
     expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-turnstile', turnstile: 'turnstile-token-1' });
   });
+
+  it('waits for a challenge still being solved when the visitor sends', async () => {
+    let solve: ((token: string) => void) | undefined;
+    window.turnstile = {
+      render(_box, options) {
+        solve = options.callback as (t: string) => void;
+        return 'widget-2';
+      },
+    };
+    const el = await form('turnstile');
+    await until(() => !!solve, 'turnstile.render');
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'submitting');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await requests()).to.have.length(0);
+    solve!('turnstile-token-late');
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta!.turnstile).to.equal('turnstile-token-late');
+  });
 });
 
 describe('<resman-lead-form> analytics', () => {

@@ -134,8 +134,8 @@ export class ResmanLeadForm extends LitElement {
   /** @internal */ attempted = false;
   /** When the form token was handed out, by this page's clock. @internal */
   settingsAt = 0;
-  /** Cloudflare Turnstile's answer, when the site uses it. @internal */
-  turnstileToken: string | undefined;
+  /** Cloudflare Turnstile's answer, waited for when still coming; set when the site uses Turnstile. @internal */
+  turnstileToken: (() => Promise<string | undefined>) | undefined;
   /** Draft answers still waiting for their control (a floor plan's options arrive later). */
   private draft: Record<string, string> = {};
   private started = false;

@@ -29,7 +29,25 @@ function loadScript(): Promise<Turnstile> {
   });
 }
 
+/** How long a send waits for a challenge still being solved before going without it. */
+const TOKEN_WAIT_MS = 8000;
+
 export async function mountTurnstile(host: ResmanLeadForm, siteKey: string): Promise<void> {
+  let token: string | undefined;
+  let waiting: ((token: string | undefined) => void)[] = [];
+  const settle = (value: string | undefined) => {
+    token = value;
+    if (value) waiting.forEach((resolve) => resolve(value));
+    if (value) waiting = [];
+  };
+  // A send made while the challenge is still running waits for it (a lead without a response is held).
+  host.turnstileToken = () =>
+    token
+      ? Promise.resolve(token)
+      : new Promise((resolve) => {
+          waiting.push(resolve);
+          setTimeout(resolve, TOKEN_WAIT_MS);
+        });
   const turnstile = await loadScript();
   const box = document.createElement('div');
   box.slot = 'turnstile';
@@ -37,8 +55,8 @@ export async function mountTurnstile(host: ResmanLeadForm, siteKey: string): Pro
   turnstile.render(box, {
     sitekey: siteKey,
     language: (host.lang || document.documentElement.lang || 'auto').slice(0, 2),
-    callback: (token: string) => (host.turnstileToken = token),
-    'expired-callback': () => (host.turnstileToken = undefined),
-    'error-callback': () => (host.turnstileToken = undefined),
+    callback: settle,
+    'expired-callback': () => settle(undefined),
+    'error-callback': () => settle(undefined),
   });
 }

@@ -56,7 +56,7 @@ async function send(host: ResmanLeadForm, form: HTMLFormElement, answers: object
     // Nobody sees this field; what a bot typed there goes along, and the relay keeps the lead apart.
     trap: (form.elements.namedItem('website') as HTMLInputElement | null)?.value || undefined,
     consent: settings?.consent ? { given: true, version: settings.consent.version } : undefined,
-    turnstile: host.turnstileToken,
+    turnstile: await host.turnstileToken?.(),
   };
   const url = `${host.base}/v1/sites/${encodeURIComponent(site)}/leads`;
   const result = await sendLead(url, { ...answers, meta }, (host.key ??= newIdempotencyKey()));
