@@ -84,7 +84,9 @@ export const styles = css`
     min-height: 6rem;
     resize: vertical;
   }
-  :focus-visible {
+  /* Also input:focus-within: Chromium's date input entered with Shift+Tab matches neither :focus-visible nor :focus. */
+  :focus-visible,
+  input:focus-within {
     outline: 3px solid var(--_accent);
     outline-offset: 2px;
   }

@@ -1,0 +1,219 @@
+// Layout of <resman-lead-form>: one or two columns by its own width (container queries), no
+// horizontal overflow at 320 CSS px (WCAG 1.4.10 Reflow), and no layout shift: none once the form is
+// shown, and (skipped, a known bug) none when the site's settings arrive after the first render.
+import { expect, fixture, html } from '@open-wc/testing';
+import { setViewport } from '@web/test-runner-commands';
+import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
+import { STUB, choose, control, rendered, submit, until } from './helpers.js';
+
+const PHONE = { width: 375, height: 740 };
+const DESKTOP = { width: 1280, height: 900 };
+
+const box = (el: ResmanLeadForm, name: string) => control(el, name).closest('.field')!.getBoundingClientRect();
+const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+
+/** A form in a container `width` wide (or in the page's own flow), once its settings have arrived. */
+async function inContainer(width: string, site = 'accept', attrs: { fields?: string; lang?: string } = {}): Promise<ResmanLeadForm> {
+  const wrapper = await fixture<HTMLElement>(
+    html`<div style="width: ${width}"><resman-lead-form site=${site} relay=${STUB} lang=${attrs.lang ?? 'en'} fields=${attrs.fields ?? ''}></resman-lead-form></div>`,
+  );
+  const el = wrapper.querySelector('resman-lead-form')!;
+  await rendered(el);
+  return el;
+}
+
+function expectOneColumn(el: ResmanLeadForm): void {
+  const first = box(el, 'first_name');
+  const last = box(el, 'last_name');
+  expect(last.left, 'same left edge').to.be.closeTo(first.left, 0.5);
+  expect(last.width, 'same width').to.be.closeTo(first.width, 0.5);
+  expect(last.top, 'last name below first name').to.be.greaterThan(first.bottom);
+}
+
+function expectTwoColumns(el: ResmanLeadForm): void {
+  const first = box(el, 'first_name');
+  const last = box(el, 'last_name');
+  expect(last.top, 'same row').to.be.closeTo(first.top, 0.5);
+  expect(last.left, 'last name right of first name').to.be.greaterThan(first.right);
+}
+
+describe('<resman-lead-form> layout', () => {
+  afterEach(() => setViewport({ width: 800, height: 600 }));
+
+  describe('container queries', () => {
+    it('lays fields in one column in a 320 px container, even on a desktop screen', async () => {
+      await setViewport(DESKTOP);
+      const el = await inContainer('320px');
+      expectOneColumn(el);
+      const grid = el.shadowRoot!.querySelector('.grid')!.getBoundingClientRect();
+      for (const name of ['email_1', 'notes']) expect(box(el, name).width, name).to.be.closeTo(grid.width, 0.5);
+    });
+
+    it('lays fields in two columns in a 900 px container, wide fields across both', async () => {
+      await setViewport(DESKTOP);
+      const el = await inContainer('900px');
+      expectTwoColumns(el);
+      const grid = el.shadowRoot!.querySelector('.grid')!.getBoundingClientRect();
+      const notes = box(el, 'notes');
+      expect(notes.left).to.be.closeTo(grid.left, 0.5);
+      expect(notes.width).to.be.closeTo(grid.width, 0.5);
+      expect(box(el, 'email_1').width, 'an ordinary field takes one column').to.be.lessThan(grid.width / 2);
+    });
+
+    it('follows its own width on a phone and on a desktop screen', async () => {
+      await setViewport(PHONE);
+      expectOneColumn(await inContainer('auto'));
+      await setViewport(DESKTOP);
+      expectTwoColumns(await inContainer('auto'));
+    });
+  });
+
+  describe('reflow at 320 CSS px', () => {
+    const cases: [string, string, { fields?: string; lang?: string }, ((el: ResmanLeadForm) => Promise<void>)?][] = [
+      ['the default fields', 'accept', {}],
+      [
+        'every field, after an empty submit',
+        'accept',
+        {
+          fields:
+            'first_name last_name email_1 phone_1 phone_1_type phone_2 phone_2_type address_1 address_2 city state zip ' +
+            'target_move_in_date desired_num_bedrooms desired_num_bathrooms desired_max_rent_in_cents desired_lease_term_in_months notes',
+        },
+        async (el) => {
+          await submit(el);
+          await until(() => el.shadowRoot!.querySelector('[aria-invalid=true]') !== null, 'errors shown');
+        },
+      ],
+      ['Spanish', 'accept', { lang: 'es' }, (el) => until(() => el.shadowRoot!.textContent!.includes('Nombre'), 'Spanish')],
+      ['the consent box', 'consent', {}],
+      [
+        'floor plans and units',
+        'plans',
+        {},
+        async (el) => {
+          await until(() => !control(el, 'floor_plan_id').closest('[hidden]'), 'floor plans');
+          await choose(el, 'floor_plan_id', 'fp_live_oak');
+          await until(() => !control(el, 'unit_id').closest('[hidden]'), 'units');
+        },
+      ],
+    ];
+    for (const [what, site, attrs, then] of cases) {
+      it(`does not scroll sideways with ${what}`, async () => {
+        await setViewport(PHONE);
+        const el = await inContainer('320px', site, attrs);
+        await then?.(el);
+        await el.updateComplete;
+        const formEl = el.shadowRoot!.querySelector('form')!;
+        expect(formEl.scrollWidth, 'form').to.be.at.most(formEl.clientWidth);
+        expect(el.scrollWidth, 'host').to.be.at.most(el.clientWidth);
+        const right = el.getBoundingClientRect().right;
+        for (const c of el.shadowRoot!.querySelectorAll('input, select, textarea, button, label, p')) {
+          if (c.closest('.sr-only, [hidden]')) continue;
+          expect(c.getBoundingClientRect().right, (c as HTMLInputElement).name || c.localName).to.be.at.most(right + 0.5);
+        }
+      });
+    }
+  });
+
+  describe('layout stability', () => {
+    /** Holds back GET /form until released: any real network is slower than the first paint. */
+    function holdSettings() {
+      const real = window.fetch;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      window.fetch = async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input);
+        if (url.endsWith('/form')) await gate;
+        return real(input, init);
+      };
+      return { release, restore: () => (window.fetch = real) };
+    }
+
+    /** Layout-shift entries from now on (buffered: false): nothing that happened before counts. */
+    function watchShifts() {
+      const seen: number[] = [];
+      const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => seen.push((e as PerformanceEntry & { value: number }).value)));
+      observer.observe({ type: 'layout-shift', buffered: false });
+      return {
+        values: () => (observer.takeRecords().forEach((e) => seen.push((e as PerformanceEntry & { value: number }).value)), seen),
+        stop: () => observer.disconnect(),
+      };
+    }
+
+    /** A form with explicit fields in a 600 px container, followed by a paragraph, both in view. */
+    async function formThenParagraph(site: string) {
+      await setViewport(DESKTOP);
+      const page = await fixture<HTMLElement>(html`<div style="width: 600px">
+        <resman-lead-form site=${site} relay=${STUB} lang="en" fields="first_name last_name email_1 phone_1 notes"></resman-lead-form>
+        <p id="after">The paragraph after the form.</p>
+      </div>`);
+      return { el: page.querySelector('resman-lead-form')!, after: page.querySelector<HTMLElement>('#after')! };
+    }
+
+    const painted = async () => {
+      await frame();
+      await frame();
+    };
+
+    /** The observer does see a real shift: push the paragraph down by 40 px. */
+    async function expectObserverWorks(after: HTMLElement, shifts: ReturnType<typeof watchShifts>) {
+      const spacer = document.createElement('div');
+      spacer.style.height = '40px';
+      after.before(spacer);
+      await until(() => shifts.values().length > 0, 'a deliberate layout shift to be observed');
+    }
+
+    // BUG: since a116ed5 ("Widget renders once, in its final shape…") render() returns nothing until
+    // the site's settings (or 1.5 s) have arrived, even when the page gave `fields` and `lang`. The host
+    // is 0 px tall after its first render, then grows to the whole form (442 px here) when GET /form answers, and
+    // everything after it on the page moves down by that height: a layout shift caused by the settings
+    // fetch. Not fixable in styles.ts (there is nothing rendered to size); see the report.
+    it.skip('does not move the page when the settings arrive after the first render', async () => {
+      const shifts = watchShifts();
+      const held = holdSettings();
+      try {
+        const { el, after } = await formThenParagraph('accept');
+        await el.updateComplete;
+        await painted();
+        expect(el._settings, 'measured before the settings arrived').to.equal(null);
+        const first = { height: el.getBoundingClientRect().height, top: after.getBoundingClientRect().top };
+
+        held.release();
+        await rendered(el);
+        await painted();
+        expect(el.getBoundingClientRect().height, `host height (${first.height} px before the settings)`).to.equal(first.height);
+        expect(after.getBoundingClientRect().top, 'top of the paragraph after the form').to.equal(first.top);
+        expect(shifts.values(), 'layout-shift entries').to.deep.equal([]);
+        await expectObserverWorks(after, shifts);
+      } finally {
+        held.restore();
+        shifts.stop();
+      }
+    });
+
+    for (const site of ['accept', 'strict', 'spanish']) {
+      it(`does not move once shown, while its language and messages load (${site})`, async () => {
+        const { el, after } = await formThenParagraph(site);
+        await rendered(el);
+        await painted();
+        // From here on: the form's own appearance is the skipped case above.
+        const shifts = watchShifts();
+        try {
+          const first = { height: el.getBoundingClientRect().height, top: after.getBoundingClientRect().top };
+          expect(first.height).to.be.greaterThan(200);
+          // The first focus fetches the validation chunk, whose English messages re-render the form.
+          control(el, 'first_name').focus();
+          await until(() => 'errors' in el._strings, 'the messages');
+          await el.updateComplete;
+          await painted();
+          expect(el.getBoundingClientRect().height).to.equal(first.height);
+          expect(after.getBoundingClientRect().top).to.equal(first.top);
+          expect(shifts.values(), 'layout-shift entries').to.deep.equal([]);
+          await expectObserverWorks(after, shifts);
+        } finally {
+          shifts.stop();
+        }
+      });
+    }
+  });
+});
