@@ -68,7 +68,7 @@ type Rule = [test: (s: string) => boolean, code: FieldErrorCode];
 const text = (max: number, normalize: ((s: string) => string) | null, ...rules: Rule[]) =>
   z.custom<string>((v) => typeof v === 'string', { error: typeError }).check(
     z.trim(),
-    z.maxLength(max, 'too_long'),
+    z.refine((s) => s.length <= max, 'too_long'),
     z.refine((s) => !(max === LIMITS.notes ? CONTROL : CONTROL_ONE_LINE).test(s), 'invalid_characters'),
     ...(normalize ? [z.overwrite(normalize)] : []),
     ...rules.map(([test, code]) => z.refine<string>((s) => s === '' || test(s), code)),
@@ -79,7 +79,7 @@ const name = text(
   (s) => s.replace(/\s+/g, ' '),
   [(s) => !NOT_A_NAME.test(s) && /\p{L}/u.test(s), 'invalid_characters'],
 ).check(
-  z.minLength(1, 'required'),
+  z.refine((s) => s !== '', 'required'),
 );
 
 const email = text(

@@ -207,9 +207,9 @@ export class ResmanLeadForm extends LitElement {
   }
 
   /**
-   * The form appears once, in its final shape: with the site's fields, language and wording, so
-   * nothing moves or changes language under the visitor. A relay slower than SETTINGS_WAIT_MS gets
-   * the defaults first.
+   * The form is shown once, in its final shape: with the site's fields, language and wording, so
+   * nothing changes language under the visitor. Until then it is rendered hidden, holding its place
+   * on the page. A relay slower than SETTINGS_WAIT_MS gets the defaults first.
    */
   private async prepare(): Promise<void> {
     const strings = this.loadStrings(); // a language the page names loads alongside the settings
@@ -260,9 +260,8 @@ export class ResmanLeadForm extends LitElement {
     return this._strings as Dictionary;
   }
 
-  override render(): TemplateResult | typeof nothing {
+  override render(): TemplateResult {
     const t = this._strings;
-    if (!this._ready) return nothing;
     if (this._state === 'success') {
       return html`<div class="status success" part="status" role="status" tabindex="-1">
         <slot name="success"><p class="title">${t.successTitle}</p><p>${t.successBody}</p></slot>
@@ -271,7 +270,8 @@ export class ResmanLeadForm extends LitElement {
     const busy = this._state === 'submitting';
     const consent = this._settings?.consent;
     const error = this._errors.get('consent');
-    return html`<form part="form" novalidate @submit=${this.onSubmit} @focusin=${prefetch} @focusout=${this.onFocusOut} @input=${this.onInput}>
+    // Until the settings are in, the form takes its place on the page but is neither seen nor usable.
+    return html`<form part="form" class=${this._ready ? '' : 'pending'} novalidate @submit=${this.onSubmit} @focusin=${prefetch} @focusout=${this.onFocusOut} @input=${this.onInput}>
       <p class="note">${t.requiredNote}</p>
       <div class="grid">
         ${this.listedFields.map((name) => this.renderField(name))}

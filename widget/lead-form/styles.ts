@@ -17,6 +17,9 @@ export const styles = css`
   [hidden] {
     display: none !important;
   }
+  .pending {
+    visibility: hidden;
+  }
   * {
     box-sizing: border-box;
   }
