@@ -1,6 +1,7 @@
 // Widget tests in Debian's Chromium (never a downloaded browser), TypeScript through esbuild,
 // and a stub relay on the test server's own origin, so the submit flow crosses real HTTP.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { a11ySnapshotPlugin } from '@web/test-runner-commands/plugins';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.mjs';
 import { stubRelay } from './test/widget/stub-relay.mjs';
@@ -9,7 +10,8 @@ export default {
   files: ['test/widget/**/*.test.ts'],
   nodeResolve: true,
   concurrency: 1,
-  plugins: [esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' })],
+  // a11ySnapshot: Chromium's accessibility tree, for the names and descriptions screen readers get.
+  plugins: [esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' }), a11ySnapshotPlugin()],
   middleware: [stubRelay()],
   browsers: [
     chromeLauncher({
