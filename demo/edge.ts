@@ -28,7 +28,7 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
   await buildEdgeAssets(assets, { demo: true, quiet: options.quiet, widget: options.build !== false });
   const token = `sandbox_${randomBytes(16).toString('hex')}`;
   const sandbox = await startSandbox({ token, writeDelayMs: 1500, log: options.log ?? (options.quiet ? () => {} : (l) => console.log(l)) });
-  // The demo site, with the Worker's own origin allowed.
+  // The demo sites, with the Worker's own origin allowed.
   const sites = JSON.parse(readFileSync(join(ROOT, 'demo/sites.json'), 'utf8')) as Record<string, unknown>;
   const vars: Record<string, string> = {
     DEMO_SITE: '1',
@@ -95,6 +95,7 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const demo = await startEdgeDemo({ port: Number(process.env.PORT ?? 8787) });
   console.log(`\n  Oak Grove demo on the Worker: ${demo.url}`);
+  console.log(`  Vista del Sol (es):           ${demo.url}vista/`);
   console.log(`  Leads the sandbox received:   ${demo.sandbox.url}/\n`);
   const stop = () => void demo.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

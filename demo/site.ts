@@ -1,8 +1,8 @@
 /**
- * The demo community's website: its pages (demo/public) served under a strict
- * Content-Security-Policy (no 'unsafe-inline', no 'unsafe-eval'), in front of the relay, which
- * serves /widget.js and the lead API on the same origin, as a relay would on its own domain.
- * Runtime-neutral: Node reads the pages from disk, the Worker from its static assets.
+ * The demo communities' websites: Oak Grove at `/` and Vista del Sol at `/vista/` (demo/public),
+ * served under a strict Content-Security-Policy (no 'unsafe-inline', no 'unsafe-eval'), in front of
+ * the relay, which serves /widget.js and the lead API on the same origin, as a relay would on its
+ * own domain. Runtime-neutral: Node reads the pages from disk, the Worker from its static assets.
  */
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
@@ -43,7 +43,26 @@ export function demoSite(relay: { fetch: Fetch }, read: PageReader): Hono {
   site.get('/', page, () => serve('index.html'));
   site.get('/site.css', page, () => serve('site.css'));
   site.get('/images/:file', page, (c) => serve(`images/${c.req.param('file')}`));
+  // The second community, in a folder of its own: its page, its stylesheet, and the shared images.
+  site.get('/vista', (c) => c.redirect('/vista/', 301));
+  site.get('/vista/', page, () => serve('vista/index.html'));
+  site.get('/vista/site.css', page, () => serve('vista/site.css'));
   // The runtime's bindings go along: the relay reads the client's address from them.
-  site.all('*', (c) => relay.fetch(c.req.raw, c.env));
+  site.all('*', (c) => relay.fetch(sameOriginWithOrigin(c.req.raw), c.env));
   return site;
+}
+
+/**
+ * A browser sends no Origin header with a same-origin GET (Fetch: only CORS requests and other
+ * methods carry it), so the widget's GET /form and /units from a page on the relay's own origin
+ * would be refused by the relay's origin allowlist. Here the pages and the relay share one origin:
+ * a request the browser itself marks `Sec-Fetch-Site: same-origin` (a header scripts cannot set)
+ * came from one of these pages, so it goes on with the origin it came from. Every other request
+ * goes through untouched, and the relay still checks the origin against the site's allowlist.
+ */
+function sameOriginWithOrigin(request: Request): Request {
+  if (request.headers.has('origin') || request.headers.get('sec-fetch-site') !== 'same-origin') return request;
+  const headers = new Headers(request.headers);
+  headers.set('origin', new URL(request.url).origin);
+  return new Request(request, { headers });
 }

@@ -66,6 +66,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const demo = await startDemo(process.env);
     console.log(`\n  Oak Grove demo:      ${demo.url}`);
+    console.log(`  Vista del Sol (es):  ${demo.url}vista/`);
     if (demo.sandbox) console.log(`  Leads the sandbox received: ${demo.sandbox.url}/\n`);
     else console.log(`  Sending to Propexo at ${demo.relay.config.propexo.baseUrl}\n`);
     const stop = () => void demo.close().then(() => process.exit(0));

@@ -2,7 +2,7 @@
  * Runs the Propexo sandbox on its own: `SANDBOX_TOKEN=dev-token npx tsx relay/sandbox/cli.ts`.
  * SANDBOX_PORT defaults to 8788. Prints the base URL, then one line per lead received.
  */
-import { SANDBOX_IDS } from './data.js';
+import { SANDBOX_IDS, SANDBOX_IDS_VISTA } from './data.js';
 import { startSandbox } from './server.js';
 
 const token = process.env.SANDBOX_TOKEN;
@@ -22,6 +22,7 @@ try {
   console.log(`Propexo sandbox listening on ${sandbox.url}`);
   console.log(`  leads received: ${sandbox.url}/`);
   console.log(`  demo ids: ${JSON.stringify(SANDBOX_IDS)}`);
+  console.log(`  second community: ${JSON.stringify(SANDBOX_IDS_VISTA)}`);
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,7 +1,8 @@
 /**
- * The records the sandbox serves: one ResMan integration with one community, "Oak Grove Apartments"
- * in Austin, TX. Shapes follow Propexo's list responses (id, x_id = the PMS's own id, integration_id,
- * property_id, timestamps, then the model's fields). Everything is fictional; no URL points off-box.
+ * The records the sandbox serves: one ResMan integration with two communities, "Oak Grove
+ * Apartments" in Austin, TX and "Vista del Sol" in San Antonio, TX. Shapes follow Propexo's list
+ * responses (id, x_id = the PMS's own id, integration_id, property_id, timestamps, then the model's
+ * fields). Everything is fictional; no URL points off-box.
  */
 
 /** The demo community's ids, for the demo site's server-side config. */
@@ -10,6 +11,14 @@ export const SANDBOX_IDS = {
   property_id: 'prop_oakgrove_atx',
   employee_id: 'emp_oakgrove_mreyes',
   lead_source_id: 'lsrc_oakgrove_website',
+} as const;
+
+/** The second community, Vista del Sol: same ResMan integration, its own property, employee and sources. */
+export const SANDBOX_IDS_VISTA = {
+  integration_id: SANDBOX_IDS.integration_id,
+  property_id: 'prop_vistadelsol_sat',
+  employee_id: 'emp_vistadelsol_agarza',
+  lead_source_id: 'lsrc_vistadelsol_website',
 } as const;
 
 // One fixed "last synced" time: Propexo's cache is refreshed by syncs, not by the clock.
@@ -121,62 +130,116 @@ export interface SandboxData {
   leads: LeadRecord[];
 }
 
-const { integration_id, property_id } = SANDBOX_IDS;
+const { integration_id } = SANDBOX_IDS;
 const base = (id: string, x_id: string): BaseRecord => ({ id, x_id, integration_id, created_at: SYNCED_AT, updated_at: SYNCED_AT });
 
-const employee = (id: string, x_id: string, first_name: string, last_name: string, email: string): EmployeeRecord => ({
+/** One community's ids: the records of each are built the same way. */
+type CommunityIds = { readonly property_id: string; readonly employee_id: string; readonly lead_source_id: string };
+
+const employee = (
+  { property_id }: CommunityIds, id: string, x_id: string, first_name: string, last_name: string, email: string,
+): EmployeeRecord => ({
   ...base(id, x_id), property_id, name: `${first_name} ${last_name}`, first_name, last_name, email, is_active: true,
 });
 
-const leadSource = (id: string, x_id: string, name: string): LeadSourceRecord => ({ ...base(id, x_id), property_id, name });
+const leadSource = ({ property_id }: CommunityIds, id: string, x_id: string, name: string): LeadSourceRecord => ({
+  ...base(id, x_id), property_id, name,
+});
 
 type PlanSpec = [id: string, name: string, marketing: string, beds: number, baths: number, sqft: number, min: number, max: number];
-const PLANS: PlanSpec[] = [
-  ['fp_oakgrove_s1', 'S1', 'The Live Oak', 0, 1, 540, 119_500, 129_500],
-  ['fp_oakgrove_a1', 'A1', 'The Pecan', 1, 1, 705, 137_500, 149_500],
-  ['fp_oakgrove_b1', 'B1', 'The Magnolia', 2, 2, 1_045, 179_500, 192_500],
-  ['fp_oakgrove_b2', 'B2', 'The Cypress', 2, 2, 1_160, 189_500, 205_000],
-  ['fp_oakgrove_c1', 'C1', 'The Bluebonnet', 3, 2, 1_330, 235_000, 249_500],
-];
-
 // [unit number, plan name, available, vacant, market rent in cents, available date]
 type UnitSpec = [number: string, plan: string, available: boolean, vacant: boolean, rent: number, availableDate: string | null];
-const UNITS: UnitSpec[] = [
-  ['104', 'S1', true, true, 119_500, '2025-05-15'],
-  ['204', 'S1', false, false, 124_500, null],
-  ['304', 'S1', true, false, 129_500, '2025-07-01'],
-  ['101', 'A1', true, true, 137_500, '2025-05-10'],
-  ['102', 'A1', false, false, 139_500, null],
-  ['201', 'A1', true, true, 142_500, '2025-05-20'],
-  ['202', 'A1', false, false, 144_500, null],
-  ['301', 'A1', true, false, 149_500, '2025-06-15'],
-  ['105', 'B1', false, false, 179_500, null],
-  ['106', 'B1', true, true, 182_500, '2025-05-12'],
-  ['205', 'B1', false, false, 185_000, null],
-  ['206', 'B1', true, false, 189_500, '2025-06-30'],
-  ['305', 'B1', false, false, 192_500, null],
-  ['107', 'B2', true, true, 189_500, '2025-05-18'],
-  ['207', 'B2', false, false, 195_000, null],
-  ['307', 'B2', true, true, 205_000, '2025-05-25'],
-  ['308', 'B2', false, false, 199_500, null],
-  ['110', 'C1', true, true, 235_000, '2025-06-01'],
-  ['210', 'C1', false, false, 242_500, null],
-  ['310', 'C1', false, false, 249_500, null],
-];
 
-function floorPlansAndUnits(): { floorPlans: FloorPlanRecord[]; units: UnitRecord[] } {
-  const byName = new Map(PLANS.map((p) => [p[1], p]));
-  const units = UNITS.map(([number, planName, is_available, is_vacant, rent, available_date], i): UnitRecord => {
+/** A community's floor plans and units, and where their ids and PMS ids start. */
+interface Layout {
+  ids: CommunityIds;
+  /** `unit_<slug>_<number>`. */
+  slug: string;
+  plans: PlanSpec[];
+  units: UnitSpec[];
+  firstPlanXid: number;
+  firstUnitXid: number;
+}
+
+const OAK_GROVE: Layout = {
+  ids: SANDBOX_IDS,
+  slug: 'oakgrove',
+  firstPlanXid: 7_001,
+  firstUnitXid: 40_100,
+  plans: [
+    ['fp_oakgrove_s1', 'S1', 'The Live Oak', 0, 1, 540, 119_500, 129_500],
+    ['fp_oakgrove_a1', 'A1', 'The Pecan', 1, 1, 705, 137_500, 149_500],
+    ['fp_oakgrove_b1', 'B1', 'The Magnolia', 2, 2, 1_045, 179_500, 192_500],
+    ['fp_oakgrove_b2', 'B2', 'The Cypress', 2, 2, 1_160, 189_500, 205_000],
+    ['fp_oakgrove_c1', 'C1', 'The Bluebonnet', 3, 2, 1_330, 235_000, 249_500],
+  ],
+  units: [
+    ['104', 'S1', true, true, 119_500, '2025-05-15'],
+    ['204', 'S1', false, false, 124_500, null],
+    ['304', 'S1', true, false, 129_500, '2025-07-01'],
+    ['101', 'A1', true, true, 137_500, '2025-05-10'],
+    ['102', 'A1', false, false, 139_500, null],
+    ['201', 'A1', true, true, 142_500, '2025-05-20'],
+    ['202', 'A1', false, false, 144_500, null],
+    ['301', 'A1', true, false, 149_500, '2025-06-15'],
+    ['105', 'B1', false, false, 179_500, null],
+    ['106', 'B1', true, true, 182_500, '2025-05-12'],
+    ['205', 'B1', false, false, 185_000, null],
+    ['206', 'B1', true, false, 189_500, '2025-06-30'],
+    ['305', 'B1', false, false, 192_500, null],
+    ['107', 'B2', true, true, 189_500, '2025-05-18'],
+    ['207', 'B2', false, false, 195_000, null],
+    ['307', 'B2', true, true, 205_000, '2025-05-25'],
+    ['308', 'B2', false, false, 199_500, null],
+    ['110', 'C1', true, true, 235_000, '2025-06-01'],
+    ['210', 'C1', false, false, 242_500, null],
+    ['310', 'C1', false, false, 249_500, null],
+  ],
+};
+
+// Four-digit unit numbers (building, floor, unit): none repeats an Oak Grove number. La Hacienda is
+// fully leased, so choosing it offers no unit.
+const VISTA_DEL_SOL: Layout = {
+  ids: SANDBOX_IDS_VISTA,
+  slug: 'vistadelsol',
+  firstPlanXid: 8_001,
+  firstUnitXid: 50_100,
+  plans: [
+    ['fp_vistadelsol_a1', 'A1', 'El Nopal', 1, 1, 690, 105_000, 115_000],
+    ['fp_vistadelsol_a2', 'A2', 'La Palma', 1, 1, 780, 112_500, 122_500],
+    ['fp_vistadelsol_b1', 'B1', 'El Mezquite', 2, 2, 1_080, 145_000, 157_500],
+    ['fp_vistadelsol_c1', 'C1', 'La Hacienda', 3, 2, 1_290, 179_500, 192_500],
+  ],
+  units: [
+    ['1101', 'A1', true, true, 105_000, '2025-05-20'],
+    ['1201', 'A1', false, false, 107_500, null],
+    ['2101', 'A1', true, false, 110_000, '2025-06-15'],
+    ['1103', 'A2', false, false, 112_500, null],
+    ['2103', 'A2', true, true, 117_500, '2025-05-12'],
+    ['2203', 'A2', false, false, 122_500, null],
+    ['1105', 'B1', true, true, 145_000, '2025-05-28'],
+    ['2105', 'B1', false, false, 149_500, null],
+    ['2205', 'B1', true, false, 152_500, '2025-07-01'],
+    ['3105', 'B1', true, true, 157_500, '2025-05-16'],
+    ['1107', 'C1', false, false, 179_500, null],
+    ['2107', 'C1', false, false, 192_500, null],
+  ],
+};
+
+function floorPlansAndUnits(layout: Layout): { floorPlans: FloorPlanRecord[]; units: UnitRecord[] } {
+  const { property_id } = layout.ids;
+  const byName = new Map(layout.plans.map((p) => [p[1], p]));
+  const units = layout.units.map(([number, planName, is_available, is_vacant, rent, available_date], i): UnitRecord => {
     const plan = byName.get(planName);
     if (!plan) throw new Error(`sandbox data: unit ${number} names unknown plan ${planName}`);
     return {
-      ...base(`unit_oakgrove_${number}`, String(40_100 + i)), property_id, floor_plan_id: plan[0], number,
+      ...base(`unit_${layout.slug}_${number}`, String(layout.firstUnitXid + i)), property_id, floor_plan_id: plan[0], number,
       bedrooms: plan[3], bathrooms: plan[4], square_feet: plan[5], is_available, is_vacant, available_date,
       rent_amount_market_in_cents: rent,
     };
   });
-  const floorPlans = PLANS.map(([id, name, marketing_name, bedrooms, bathrooms, square_feet, min, max], i): FloorPlanRecord => ({
-    ...base(id, String(7_001 + i)), property_id, name, marketing_name, bedrooms, bathrooms, square_feet,
+  const floorPlans = layout.plans.map(([id, name, marketing_name, bedrooms, bathrooms, square_feet, min, max], i): FloorPlanRecord => ({
+    ...base(id, String(layout.firstPlanXid + i)), property_id, name, marketing_name, bedrooms, bathrooms, square_feet,
     rent_minimum_in_cents: min, rent_maximum_in_cents: max,
     image_urls: [], // Propexo serves CDN URLs here; the sandbox has none and must not reach the network.
     unit_count: units.filter((u) => u.floor_plan_id === id).length,
@@ -184,9 +247,11 @@ function floorPlansAndUnits(): { floorPlans: FloorPlanRecord[]; units: UnitRecor
   return { floorPlans, units };
 }
 
-const existingLead = (id: string, x_id: string, fields: Partial<LeadRecord> & Pick<LeadRecord, 'first_name' | 'last_name'>): LeadRecord => ({
-  ...base(id, x_id), integration_vendor: 'RESMAN', property_id,
-  employee_id: SANDBOX_IDS.employee_id, lead_source_id: SANDBOX_IDS.lead_source_id, unit_id: null, floor_plan_id: null,
+const existingLead = (
+  ids: CommunityIds, id: string, x_id: string, fields: Partial<LeadRecord> & Pick<LeadRecord, 'first_name' | 'last_name'>,
+): LeadRecord => ({
+  ...base(id, x_id), integration_vendor: 'RESMAN', property_id: ids.property_id,
+  employee_id: ids.employee_id, lead_source_id: ids.lead_source_id, unit_id: null, floor_plan_id: null,
   email_1: null, phone_1: null, phone_1_type: null, phone_2: null, phone_2_type: null,
   address_1: null, address_2: null, city: null, state: null, zip: null, notes: null,
   desired_num_bedrooms: null, desired_num_bathrooms: null, desired_max_rent_in_cents: null,
@@ -195,34 +260,55 @@ const existingLead = (id: string, x_id: string, fields: Partial<LeadRecord> & Pi
 
 /** A fresh copy of the demo data: each sandbox gets its own, so a test may change it freely. */
 export function createDemoData(): SandboxData {
+  const oak = floorPlansAndUnits(OAK_GROVE);
+  const vista = floorPlansAndUnits(VISTA_DEL_SOL);
   return {
     integrations: [{ id: integration_id, name: 'Oak Grove Apartments (ResMan)', vendor: 'RESMAN', created_at: SYNCED_AT, updated_at: SYNCED_AT }],
-    properties: [{
-      ...base(property_id, 'a1f3c6e2-7d41-4b8e-9c55-0e2b7f4d9a10'), name: 'Oak Grove Apartments',
-      address_1: '7400 Oak Grove Parkway', city: 'Austin', state: 'TX', zip: '78748',
-      phone_1: '5125550100', email_1: 'leasing@oakgrove.test', website: 'https://oakgrove.test',
-    }],
+    properties: [
+      {
+        ...base(SANDBOX_IDS.property_id, 'a1f3c6e2-7d41-4b8e-9c55-0e2b7f4d9a10'), name: 'Oak Grove Apartments',
+        address_1: '7400 Oak Grove Parkway', city: 'Austin', state: 'TX', zip: '78748',
+        phone_1: '5125550100', email_1: 'leasing@oakgrove.test', website: 'https://oakgrove.test',
+      },
+      {
+        ...base(SANDBOX_IDS_VISTA.property_id, 'd7b2e940-1c6a-4f35-8e02-5a9c3f71b6d4'), name: 'Vista del Sol',
+        address_1: '5150 Camino Vista del Sol', city: 'San Antonio', state: 'TX', zip: '78249',
+        phone_1: '2105550160', email_1: 'leasing@vistadelsol.test', website: 'https://vistadelsol.test',
+      },
+    ],
     employees: [
-      employee(SANDBOX_IDS.employee_id, '5c1e9a40-3b7d-4f21-8a6e-2d0c4f6b1a01', 'Maria', 'Reyes', 'maria.reyes@oakgrove.test'),
+      employee(SANDBOX_IDS, SANDBOX_IDS.employee_id, '5c1e9a40-3b7d-4f21-8a6e-2d0c4f6b1a01', 'Maria', 'Reyes', 'maria.reyes@oakgrove.test'),
       // ResMan keeps duplicate employee records (re-hires, second logins); either one is accepted.
-      employee('emp_oakgrove_mreyes_2', '9e2b7c11-6a4f-4d0e-b3c8-71f5a2e09d47', 'Maria', 'Reyes', 'mreyes@oakgrove.test'),
-      employee('emp_oakgrove_jchen', 'c47d1e92-0b5a-4c3f-9e16-8a2f6d3b5c88', 'James', 'Chen', 'james.chen@oakgrove.test'),
+      employee(SANDBOX_IDS, 'emp_oakgrove_mreyes_2', '9e2b7c11-6a4f-4d0e-b3c8-71f5a2e09d47', 'Maria', 'Reyes', 'mreyes@oakgrove.test'),
+      employee(SANDBOX_IDS, 'emp_oakgrove_jchen', 'c47d1e92-0b5a-4c3f-9e16-8a2f6d3b5c88', 'James', 'Chen', 'james.chen@oakgrove.test'),
+      employee(SANDBOX_IDS_VISTA, SANDBOX_IDS_VISTA.employee_id, '2f8c5d13-9a7e-4b60-a1d4-6e3b0c92f758', 'Ana', 'Garza', 'ana.garza@vistadelsol.test'),
+      employee(SANDBOX_IDS_VISTA, 'emp_vistadelsol_dortiz', '8a41f6c7-3e25-4d9b-b078-c1d5e2a4f903', 'Diego', 'Ortiz', 'diego.ortiz@vistadelsol.test'),
     ],
     leadSources: [
-      leadSource(SANDBOX_IDS.lead_source_id, '31', 'Property Website'),
-      leadSource('lsrc_oakgrove_zillow', '32', 'Zillow'),
-      leadSource('lsrc_oakgrove_apartments_com', '33', 'Apartments.com'),
-      leadSource('lsrc_oakgrove_google_ads', '34', 'Google Ads'),
+      leadSource(SANDBOX_IDS, SANDBOX_IDS.lead_source_id, '31', 'Property Website'),
+      leadSource(SANDBOX_IDS, 'lsrc_oakgrove_zillow', '32', 'Zillow'),
+      leadSource(SANDBOX_IDS, 'lsrc_oakgrove_apartments_com', '33', 'Apartments.com'),
+      leadSource(SANDBOX_IDS, 'lsrc_oakgrove_google_ads', '34', 'Google Ads'),
+      leadSource(SANDBOX_IDS_VISTA, SANDBOX_IDS_VISTA.lead_source_id, '41', 'Property Website'),
+      leadSource(SANDBOX_IDS_VISTA, 'lsrc_vistadelsol_facebook', '42', 'Facebook'),
+      leadSource(SANDBOX_IDS_VISTA, 'lsrc_vistadelsol_google_ads', '43', 'Google Ads'),
+      leadSource(SANDBOX_IDS_VISTA, 'lsrc_vistadelsol_apartments_com', '44', 'Apartments.com'),
     ],
-    ...floorPlansAndUnits(),
+    floorPlans: [...oak.floorPlans, ...vista.floorPlans],
+    units: [...oak.units, ...vista.units],
     leads: [
-      existingLead('lead_oakgrove_0001', '900101', {
+      existingLead(SANDBOX_IDS, 'lead_oakgrove_0001', '900101', {
         first_name: 'Priya', last_name: 'Natarajan', email_1: 'priya.natarajan@mail.test', phone_1: '5125550142',
         phone_1_type: 'MOBILE', desired_num_bedrooms: 1, floor_plan_id: 'fp_oakgrove_a1', target_move_in_date: '2025-06-01',
       }),
-      existingLead('lead_oakgrove_0002', '900102', {
+      existingLead(SANDBOX_IDS, 'lead_oakgrove_0002', '900102', {
         first_name: 'Marcus', last_name: 'Bell', email_1: 'marcus.bell@mail.test', phone_1: '7375550187',
         phone_1_type: 'HOME', lead_source_id: 'lsrc_oakgrove_zillow', desired_num_bedrooms: 2, notes: 'Has a small dog.',
+      }),
+      existingLead(SANDBOX_IDS_VISTA, 'lead_vistadelsol_0001', '900201', {
+        first_name: 'Lucía', last_name: 'Hernández', email_1: 'lucia.hernandez@mail.test', phone_1: '2105550134',
+        phone_1_type: 'MOBILE', lead_source_id: 'lsrc_vistadelsol_facebook', desired_num_bedrooms: 2,
+        floor_plan_id: 'fp_vistadelsol_b1', notes: 'Prefiere que la llamen por la tarde.',
       }),
     ],
   };

@@ -1,7 +1,7 @@
 /** The embedded Propexo sandbox: see app.ts for the HTTP surface and faults.ts for fault kinds. */
 export { createSandbox, type Sandbox, type SandboxEnv, type SandboxOptions } from './app.js';
 export { startSandbox, type RunningSandbox, type StartSandboxOptions } from './server.js';
-export { SANDBOX_IDS, createDemoData, type SandboxData } from './data.js';
+export { SANDBOX_IDS, SANDBOX_IDS_VISTA, createDemoData, type SandboxData } from './data.js';
 export type {
   EmployeeRecord, FloorPlanRecord, IntegrationRecord, LeadRecord, LeadSourceRecord, PropertyRecord, UnitRecord,
 } from './data.js';

@@ -12,6 +12,7 @@ import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sand
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
+import { waitOutMinimumFill } from './pace.js';
 
 // The embed as it really runs: a marketing site on one origin, the relay on another. The page names
 // only the script; the widget must find the relay from its own URL, pass CORS, and fit the site's CSP.
@@ -66,20 +67,25 @@ describe('cross-origin embed', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function fillAndSend(origin: string, problems: string[]) {
+  /** `humanPace`: take the relay's minimum fill time from the form's answer (its token), as a person would. */
+  async function fillAndSend(origin: string, problems: string[], humanPace: boolean) {
     const page = await watchedPage(browser, problems);
+    const formAnswer = humanPace ? page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/sites/oak-grove/form') : undefined;
     await page.goto(`${origin}/`);
     const form = page.locator('resman-lead-form');
+    await formAnswer;
+    const shownAt = Date.now();
     await form.locator('input[name=first_name]').pressSequentially('Lena');
     await form.locator('input[name=last_name]').pressSequentially('Park');
     await form.locator('input[name=email_1]').pressSequentially('lena.park@gmail.com');
+    if (humanPace) await waitOutMinimumFill(page, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
     return page;
   }
 
   it('an allowed site sends through the relay the script came from', async () => {
     const problems: string[] = [];
-    const page = await fillAndSend(`http://127.0.0.1:${sitePort}`, problems);
+    const page = await fillAndSend(`http://127.0.0.1:${sitePort}`, problems, true);
     await page.locator('resman-lead-form').getByText('Thank you!').waitFor();
     // The 202 means stored; the deliverer sends it to Propexo right behind.
     await expect.poll(() => sandbox.leads().map((l) => [l.body.first_name, l.body.property_id])).toEqual([['Lena', SANDBOX_IDS.property_id]]);
@@ -89,7 +95,7 @@ describe('cross-origin embed', () => {
 
   it('the same page on an origin the site does not allow gets nothing through', async () => {
     const problems: string[] = [];
-    const page = await fillAndSend(`http://localhost:${sitePort}`, problems);
+    const page = await fillAndSend(`http://localhost:${sitePort}`, problems, false);
     await page.locator('resman-lead-form').getByText('could not reach the leasing office').waitFor();
     expect(sandbox.leads()).toHaveLength(1); // only the allowed site's lead
     expect(problems.join('\n')).toContain('CORS'); // the browser itself refused to show the answer

@@ -5,6 +5,9 @@ import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
+import { consentLine, demoSiteConfig, formReady, noteLines, waitOutMinimumFill } from './pace.js';
+
+const config = demoSiteConfig('oak-grove');
 
 // The whole path as a prospect meets it: the demo page in Chromium, the widget from the relay,
 // the relay in front of the embedded sandbox, all on loopback. The widget must already be built.
@@ -12,6 +15,7 @@ describe('demo page, end to end', () => {
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
+  let formShownAt = 0;
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -33,6 +37,9 @@ describe('demo page, end to end', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
     await page.locator('resman-lead-form input[name=first_name]').waitFor();
+    // The site's form from the relay: its consent box and its floor plans, which came with the form token.
+    formShownAt = await formReady(page.locator('resman-lead-form'));
+    expect(await page.locator('resman-lead-form select[name=floor_plan_id] option').count()).toBe(6);
   });
 
   it('sends what a person types, and the sandbox receives exactly the Propexo body', async () => {
@@ -41,14 +48,21 @@ describe('demo page, end to end', () => {
     await form.locator('input[name=last_name]').pressSequentially('Rivera');
     await form.locator('input[name=email_1]').pressSequentially('jordan.rivera@gmail.com');
     await form.locator('input[name=phone_1]').pressSequentially('(512) 555-0199');
-    await form.locator('input[name=target_move_in_date]').fill('2027-04-15');
-    await form.locator('select[name=desired_num_bedrooms]').selectOption('2');
+    // The Magnolia: it suggests two bedrooms and offers its available apartments.
+    await form.locator('select[name=floor_plan_id]').selectOption({ label: 'The Magnolia · 2 bd · 2 ba · $1,795–$1,925' });
+    await expect.poll(() => form.locator('select[name=desired_num_bedrooms]').inputValue()).toBe('2');
+    await form.locator('select[name=unit_id] option[value=unit_oakgrove_106]').waitFor({ state: 'attached' });
+    await form.locator('select[name=unit_id]').selectOption('unit_oakgrove_106');
     await form.locator('input[name=desired_max_rent_in_cents]').pressSequentially('1,900');
+    await form.locator('input[name=target_move_in_date]').fill('2027-04-15');
     await form.locator('textarea[name=notes]').pressSequentially('Is the Magnolia available in April?');
+    await form.getByRole('checkbox').check();
 
     // The site's thank-you is slotted content: in the page all along, visible only once the lead is accepted.
     const thanks = page.getByRole('heading', { name: 'Thanks, we got it!' });
     expect(await thanks.isVisible()).toBe(false);
+    // At a person's pace: the relay holds a lead sent sooner than its minimum fill time.
+    await waitOutMinimumFill(page, formShownAt);
     await form.getByRole('button', { name: 'Send' }).click();
     await thanks.waitFor({ state: 'visible' });
     expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(success)'))).toBe(true);
@@ -56,17 +70,21 @@ describe('demo page, end to end', () => {
     await expect.poll(() => demo.sandbox!.leads().length).toBe(1);
     const leads = demo.sandbox!.leads();
     expect(leads).toHaveLength(1);
-    expect(leads[0]!.body).toEqual({
+    const { notes, ...fields } = leads[0]!.body;
+    expect(fields).toEqual({
       ...SANDBOX_IDS,
       first_name: 'Jordan',
       last_name: 'Rivera',
       email_1: 'jordan.rivera@gmail.com',
       phone_1: '5125550199',
+      floor_plan_id: 'fp_oakgrove_b1',
+      unit_id: 'unit_oakgrove_106',
       target_move_in_date: '2027-04-15',
       desired_num_bedrooms: 2,
       desired_max_rent_in_cents: 190_000,
-      notes: 'Is the Magnolia available in April?',
     });
+    // The relay adds the consent the visitor gave and where they came from, for the leasing agent.
+    expect(noteLines(notes)).toEqual(['Is the Magnolia available in April?', expect.stringMatching(consentLine(config.form.consent)), 'Source: landed on /']);
     expect(problems).toEqual([]);
   });
 
@@ -77,11 +95,15 @@ describe('demo page, end to end', () => {
     let online = false;
     let lost = 0;
     await fresh.route('**/widget/validate-*.js', (route) => (online ? route.continue() : (lost++, route.abort('connectionreset'))));
-    await fresh.goto(demo.url);
+    // A campaign visit: the site maps utm_source=zillow to its Zillow lead source.
+    await fresh.goto(`${demo.url}?utm_source=zillow`);
     const form = fresh.locator('resman-lead-form');
+    const shownAt = await formReady(form);
     await form.locator('input[name=first_name]').pressSequentially('Sam');
     await form.locator('input[name=last_name]').pressSequentially('Okafor');
     await form.locator('input[name=phone_1]').pressSequentially('737-555-0123');
+    await form.getByRole('checkbox').check();
+    await waitOutMinimumFill(fresh, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
     await form.getByText('could not reach the leasing office').waitFor();
     expect(lost).toBeGreaterThan(0);
@@ -91,6 +113,8 @@ describe('demo page, end to end', () => {
     await expect.poll(() => demo.sandbox!.leads().filter((l) => l.body.first_name === 'Sam').length).toBe(1);
     const sam = demo.sandbox!.leads().filter((l) => l.body.first_name === 'Sam');
     expect(sam.map((l) => l.body.phone_1)).toEqual(['7375550123']);
+    expect(sam.map((l) => l.body.lead_source_id)).toEqual([config.lead_source_map.zillow]);
+    expect(noteLines(sam[0]!.body.notes).at(-1)).toBe('Source: zillow; landed on /?utm_source=zillow');
     // The aborted downloads are the only errors the page may log.
     expect(freshProblems.filter((p) => !p.includes('ERR_CONNECTION_RESET'))).toEqual([]);
     await fresh.close();

@@ -5,6 +5,7 @@ import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkText, checkedSink } from '../support/hygiene.js';
+import { formReady, waitOutMinimumFill } from './pace.js';
 
 // `npm run dev:edge` as a person uses it: wrangler dev runs the Worker in workerd on 127.0.0.1, which
 // serves the demo page, the widget and the relay; the lead goes through its Durable Objects to the
@@ -29,14 +30,30 @@ describe('the demo on the Worker (wrangler dev --local)', () => {
     const response = await page.goto(demo.url);
     expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");
     const form = page.locator('resman-lead-form');
+    const shownAt = await formReady(form);
     await form.locator('input[name=first_name]').pressSequentially('Wren');
     await form.locator('input[name=last_name]').pressSequentially('Castillo');
     await form.locator('input[name=email_1]').pressSequentially('wren.castillo@gmail.com');
+    await form.getByRole('checkbox').check();
+    await waitOutMinimumFill(page, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
     await page.getByRole('heading', { name: 'Thanks, we got it!' }).waitFor({ state: 'visible' });
     // Delivered by the outbox object's alarm, and its write succeeded.
     await expect.poll(() => demo.sandbox.leads().map((l) => l.write_status), { timeout: 15_000 }).toEqual(['SUCCESS']);
     expect(demo.sandbox.leads()[0]!.body).toMatchObject({ ...SANDBOX_IDS, first_name: 'Wren', email_1: 'wren.castillo@gmail.com' });
+    expect(problems).toEqual([]);
+  });
+
+  it('serves the second community, Vista del Sol, in Spanish with its floor plans', async () => {
+    const problems: string[] = [];
+    const page = await watchedPage(browser, problems);
+    const response = await page.goto(`${demo.url}vista/`);
+    expect(response!.status()).toBe(200);
+    expect(response!.headers()['content-security-policy']).toContain("style-src 'self'");
+    const form = page.locator('resman-lead-form');
+    await formReady(form);
+    await form.getByRole('button', { name: 'Solicitar una visita' }).waitFor();
+    expect(await form.locator('select[name=floor_plan_id] option').count()).toBeGreaterThan(1);
     expect(problems).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /** The embedded Propexo sandbox's HTTP surface, through app.request(). */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_IDS, createSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, SANDBOX_IDS_VISTA, createSandbox } from '../../relay/sandbox/index.js';
 import { AUTH, JSON_AUTH, START, TOKEN, aLead, issuesOf, paths, setup } from './sandbox-helpers.js';
 
 describe('auth', () => {
@@ -139,20 +140,60 @@ describe('lists', () => {
     expect(plans.results.map((p) => p.bedrooms)).toEqual([0, 1, 2, 2, 3]);
     expect(plans.results.reduce((n, p) => n + p.unit_count, 0)).toBe(20);
     expect(plans.results.every((p) => p.image_urls.every((u) => !/^https?:/.test(u)))).toBe(true);
-    expect((await list('/v1/units')).meta.total).toBe(20);
+    expect((await list(`/v1/units?property_id=${SANDBOX_IDS.property_id}`)).meta.total).toBe(20);
     const names = (await list<{ name: string }>('/v1/employees/')).results.map((e) => e.name);
     expect(names.filter((n) => n === 'Maria Reyes')).toHaveLength(2);
-    expect((await list<{ name: string }>('/v1/lead-sources')).results.map((s) => s.name)).toEqual(
+    expect((await list<{ name: string }>(`/v1/lead-sources?property_id=${SANDBOX_IDS.property_id}`)).results.map((s) => s.name)).toEqual(
       ['Property Website', 'Zillow', 'Apartments.com', 'Google Ads'],
     );
     expect(sandbox.data.employees.some((e) => e.id === SANDBOX_IDS.employee_id)).toBe(true);
   });
 
+  it('serves a second community in the same integration: Vista del Sol, 4 floor plans, 12 units, its own staff and sources', async () => {
+    const vista = `integration_id=${SANDBOX_IDS_VISTA.integration_id}&property_id=${SANDBOX_IDS_VISTA.property_id}`;
+    expect(SANDBOX_IDS_VISTA.integration_id).toBe(SANDBOX_IDS.integration_id);
+    const property = (await list<{ id: string; name: string; city: string; state: string }>('/v1/properties')).results.find(
+      (p) => p.id === SANDBOX_IDS_VISTA.property_id,
+    );
+    expect(property).toMatchObject({ name: 'Vista del Sol', city: 'San Antonio', state: 'TX' });
+    const plans = await list<{ id: string; marketing_name: string; bedrooms: number; unit_count: number }>(`/v1/floor-plans/?${vista}`);
+    expect(plans.results.map((p) => [p.marketing_name, p.bedrooms])).toEqual([
+      ['El Nopal', 1], ['La Palma', 1], ['El Mezquite', 2], ['La Hacienda', 3],
+    ]);
+    const units = await list<{ id: string; floor_plan_id: string; is_available: boolean }>(`/v1/units?${vista}`);
+    expect(units.meta.total).toBe(12);
+    expect(plans.results.reduce((n, p) => n + p.unit_count, 0)).toBe(12);
+    expect(units.results.every((u) => u.id.startsWith('unit_vistadelsol_') && plans.results.some((p) => p.id === u.floor_plan_id))).toBe(true);
+    const available = (plan: string) => units.results.filter((u) => u.floor_plan_id === plan && u.is_available).length;
+    expect(plans.results.map((p) => available(p.id))).toEqual([2, 1, 3, 0]);
+    expect((await list<{ id: string }>(`/v1/employees?${vista}`)).results.map((e) => e.id)).toContain(SANDBOX_IDS_VISTA.employee_id);
+    const sources = (await list<{ id: string; name: string }>(`/v1/lead-sources?${vista}`)).results;
+    expect(sources.map((s) => s.name)).toEqual(['Property Website', 'Facebook', 'Google Ads', 'Apartments.com']);
+    expect(sources[0]!.id).toBe(SANDBOX_IDS_VISTA.lead_source_id);
+    // Both communities together: the unfiltered lists hold each one's records.
+    expect((await list('/v1/units')).meta.total).toBe(32);
+    expect((await list('/v1/floor-plans')).meta.total).toBe(9);
+  });
+
+  it('takes a lead for Vista del Sol with its own ids, and refuses another community\'s employee or lead source', async () => {
+    const { postLead, get, clock, sandbox: fresh } = setup({ writeDelayMs: 0 });
+    expect((await postLead(aLead({ ...SANDBOX_IDS_VISTA, lead_source_id: 'lsrc_vistadelsol_facebook' }))).status).toBe(200);
+    expect(paths(await issuesOf(await postLead(aLead({ ...SANDBOX_IDS_VISTA, employee_id: SANDBOX_IDS.employee_id }))))).toEqual(['employee_id']);
+    // A lead source of the other community: Propexo accepts it, and ResMan's write fails.
+    expect((await postLead(aLead({ ...SANDBOX_IDS_VISTA, lead_source_id: SANDBOX_IDS.lead_source_id }))).status).toBe(200);
+    clock.advance(1);
+    await get('/v1/leads');
+    expect(fresh.leads().map((l) => [l.body.property_id, l.write_status])).toEqual([
+      [SANDBOX_IDS_VISTA.property_id, 'SUCCESS'],
+      [SANDBOX_IDS_VISTA.property_id, 'FAILURE'],
+    ]);
+  });
+
   it('pages with offset/limit, reports hasMore and total, and refuses a bad limit', async () => {
     const first = await list('/v1/units/?limit=5');
-    expect(first.meta).toEqual({ offset: 0, limit: 5, orderBy: [], hasMore: true, total: 20 });
+    expect(first.meta).toEqual({ offset: 0, limit: 5, orderBy: [], hasMore: true, total: 32 });
     expect(first.results).toHaveLength(5);
-    const last = await list('/v1/units/?limit=5&offset=15');
+    const last = await list('/v1/units/?limit=5&offset=27');
     expect(last.meta.hasMore).toBe(false);
     expect(last.results).toHaveLength(5);
     expect((await list('/v1/units/')).meta.limit).toBe(100);
@@ -174,6 +215,27 @@ describe('lists', () => {
     expect((await list('/v1/leads?phone_1=5125550000')).meta.total).toBe(0);
     for (const phone of ['512-555-0142', '1125550142', '+15125550142', '512555014']) {
       expect(paths(await issuesOf(await get(`/v1/leads?phone_1=${encodeURIComponent(phone)}`)))).toEqual(['phone_1']);
+    }
+  });
+});
+
+describe('the demo sites', () => {
+  it('name only ids the sandbox has: each site\'s property, employee and every lead source it maps to', () => {
+    const { sandbox } = setup();
+    const sites = JSON.parse(readFileSync(new URL('../../demo/sites.json', import.meta.url), 'utf8')) as Record<
+      string,
+      { integration_id: string; property_id: string; employee_id: string; lead_source_id: string; lead_source_map?: Record<string, string> }
+    >;
+    expect(Object.keys(sites)).toEqual(['oak-grove', 'vista-del-sol']);
+    expect(sites['oak-grove']).toMatchObject(SANDBOX_IDS);
+    expect(sites['vista-del-sol']).toMatchObject(SANDBOX_IDS_VISTA);
+    for (const site of Object.values(sites)) {
+      expect(sandbox.data.integrations.map((i) => i.id)).toContain(site.integration_id);
+      expect(sandbox.data.properties.find((p) => p.id === site.property_id)?.integration_id).toBe(site.integration_id);
+      expect(sandbox.data.employees.find((e) => e.id === site.employee_id)?.property_id).toBe(site.property_id);
+      for (const source of [site.lead_source_id, ...Object.values(site.lead_source_map ?? {})]) {
+        expect(sandbox.data.leadSources.find((l) => l.id === source)?.property_id, source).toBe(site.property_id);
+      }
     }
   });
 });
@@ -248,6 +310,6 @@ describe('reset()', () => {
     expect(sandbox.jobs()).toEqual([]);
     expect((await get('/v1/units')).status).toBe(200);
     expect((await get('/v1/leads')).status).toBe(200);
-    expect(sandbox.data.units).toHaveLength(20);
+    expect(sandbox.data.units).toHaveLength(32);
   });
 });
