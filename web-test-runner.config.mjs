@@ -4,6 +4,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { a11ySnapshotPlugin } from '@web/test-runner-commands/plugins';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.mjs';
+import { forcedColorsPlugin } from './test/widget/forced-colors-plugin.mjs';
 import { stubRelay } from './test/widget/stub-relay.mjs';
 
 export default {
@@ -11,7 +12,7 @@ export default {
   nodeResolve: true,
   concurrency: 1,
   // a11ySnapshot: Chromium's accessibility tree, for the names and descriptions screen readers get.
-  plugins: [esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' }), a11ySnapshotPlugin()],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' }), a11ySnapshotPlugin(), forcedColorsPlugin()],
   middleware: [stubRelay()],
   browsers: [
     chromeLauncher({

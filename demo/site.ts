@@ -48,21 +48,7 @@ export function demoSite(relay: { fetch: Fetch }, read: PageReader): Hono {
   site.get('/vista/', page, () => serve('vista/index.html'));
   site.get('/vista/site.css', page, () => serve('vista/site.css'));
   // The runtime's bindings go along: the relay reads the client's address from them.
-  site.all('*', (c) => relay.fetch(sameOriginWithOrigin(c.req.raw), c.env));
+  site.all('*', (c) => relay.fetch(c.req.raw, c.env));
   return site;
 }
 
-/**
- * A browser sends no Origin header with a same-origin GET (Fetch: only CORS requests and other
- * methods carry it), so the widget's GET /form and /units from a page on the relay's own origin
- * would be refused by the relay's origin allowlist. Here the pages and the relay share one origin:
- * a request the browser itself marks `Sec-Fetch-Site: same-origin` (a header scripts cannot set)
- * came from one of these pages, so it goes on with the origin it came from. Every other request
- * goes through untouched, and the relay still checks the origin against the site's allowlist.
- */
-function sameOriginWithOrigin(request: Request): Request {
-  if (request.headers.has('origin') || request.headers.get('sec-fetch-site') !== 'same-origin') return request;
-  const headers = new Headers(request.headers);
-  headers.set('origin', new URL(request.url).origin);
-  return new Request(request, { headers });
-}

@@ -343,6 +343,19 @@ describe('GET /v1/sites/:site/form', () => {
     expect(t.warnings('form_cache.refresh_failed')).toHaveLength(1);
   });
 
+  it("takes a same-origin GET (no Origin header, Sec-Fetch-Site: same-origin) as from the relay's own origin", async () => {
+    const t = setup();
+    const at = (base: string, site: string | null) =>
+      t.app.request(`${base}/v1/sites/oak-grove/form`, { headers: site === null ? {} : { 'sec-fetch-site': site } });
+    expect((await at(ORIGIN, 'same-origin')).status).toBe(200);
+    // Not marked same-origin by the browser, or served from an origin the site does not allow: refused.
+    for (const [base, site] of [[ORIGIN, 'cross-site'], [ORIGIN, null], ['https://relay.elsewhere.example', 'same-origin']] as const) {
+      const res = await at(base, site);
+      expect(res.status, `${base} ${site}`).toBe(403);
+      expect((await errorOf(res)).code).toBe('origin_not_allowed');
+    }
+  });
+
   it('guards like the lead routes: foreign or missing origin 403 without CORS, unknown site 404, no Propexo call', async () => {
     const t = setup();
     for (const origin of ['https://evil.example', null, 'https://pineridge.example']) {

@@ -2,7 +2,7 @@
 // descriptions as the browser exposes them, the required-field convention, keyboard-only use,
 // target sizes, reduced motion and forced colours.
 import { expect, fixture, html } from '@open-wc/testing';
-import { a11ySnapshot, emulateMedia, sendKeys, setViewport } from '@web/test-runner-commands';
+import { a11ySnapshot, emulateMedia, executeServerCommand, sendKeys, setViewport } from '@web/test-runner-commands';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
 import { STUB, choose, clearRequests, control, fillValid, form, rendered, requests, settle, submit, until } from './helpers.js';
 
@@ -399,13 +399,10 @@ describe('<resman-lead-form> accessibility', () => {
       expect(durations().every((d) => d === '0s')).to.equal(true);
     });
 
-    it('draws an invalid field in a system colour under forced colours', async function () {
-      await emulateMedia({ forcedColors: 'active' });
-      // The Chrome launcher drives Chromium through Puppeteer. The emulate-media command passes only
-      // colorScheme and reducedMotion to Puppeteer (forcedColors is Playwright-only), and Puppeteer's
-      // emulateMediaFeatures accepts only prefers-color-scheme, prefers-reduced-motion and color-gamut.
-      // So forced colours cannot be emulated here; the case runs as soon as they can.
-      if (!matchMedia('(forced-colors: active)').matches) this.skip();
+    it('draws an invalid field in a system colour under forced colours', async () => {
+      // Through the DevTools protocol (test/widget/forced-colors-plugin.mjs): emulateMedia cannot here.
+      await executeServerCommand('emulate-forced-colors', { active: true });
+      expect(matchMedia('(forced-colors: active)').matches, 'forced colours emulated').to.equal(true);
       try {
         const el = await form();
         await submit(el);
@@ -418,11 +415,11 @@ describe('<resman-lead-form> accessibility', () => {
         probe.remove();
         expect(getComputedStyle(control(el, 'first_name')).borderTopColor).to.equal(mark);
       } finally {
-        await emulateMedia({ forcedColors: 'none' });
+        await executeServerCommand('emulate-forced-colors', { active: false });
       }
     });
 
-    it('declares a system colour for the invalid border under forced colours (what the skipped case would see)', async () => {
+    it('declares a system colour for the invalid border under forced colours', async () => {
       const el = await form();
       await submit(el);
       await invalid(el);

@@ -93,7 +93,7 @@ describe('<resman-lead-form> floor plans and units', () => {
     expect(options(el, 'floor_plan_id')).to.deep.equal([
       ['fp_magnolia', 'Magnolia · 1 bd · 1 ba · $1,450–$1,525'],
       ['fp_live_oak', 'Live Oak · 2 bd · 2 ba · $1,895'],
-      ['fp_studio', 'Pecan Studio · Studio · 1 ba'],
+      ['fp_studio', 'Pecan Studio with Garden Patio and Private Entrance · Studio · 1 ba'],
     ]);
     await choose(el, 'floor_plan_id', 'fp_live_oak');
     await until(() => (control(el, 'desired_num_bedrooms') as unknown as HTMLSelectElement).value === '2', 'bedrooms suggested');
@@ -129,7 +129,7 @@ describe('<resman-lead-form> floor plans and units', () => {
     await until(() => names(el).includes('floor_plan_id') && options(el, 'floor_plan_id')[0]![1]!.includes('hab.'), 'Spanish plans');
     expect(options(el, 'floor_plan_id')[2]![1]).to.contain('Estudio');
     el.lang = 'en';
-    await until(() => options(el, 'floor_plan_id')[2]![1] === 'Pecan Studio · Studio · 1 ba', 'plans follow the language');
+    await until(() => options(el, 'floor_plan_id')[2]![1] === 'Pecan Studio with Garden Patio and Private Entrance · Studio · 1 ba', 'plans follow the language');
   });
 });
 

@@ -12,7 +12,7 @@ const envelope = (code, message, fields = []) => ({ error: { code, message, fiel
 const PLANS = [
   { id: 'fp_magnolia', name: 'Magnolia', bedrooms: 1, bathrooms: 1, rent_min_cents: 145000, rent_max_cents: 152500 },
   { id: 'fp_live_oak', name: 'Live Oak', bedrooms: 2, bathrooms: 2, rent_min_cents: 189500, rent_max_cents: null },
-  { id: 'fp_studio', name: 'Pecan Studio', bedrooms: 0, bathrooms: 1, rent_min_cents: null, rent_max_cents: null },
+  { id: 'fp_studio', name: 'Pecan Studio with Garden Patio and Private Entrance', bedrooms: 0, bathrooms: 1, rent_min_cents: null, rent_max_cents: null },
 ];
 const UNITS = {
   fp_live_oak: [

@@ -33,6 +33,7 @@ export const styles = css`
   .field {
     gap: 0.25rem;
     align-content: start;
+    min-width: 0;
   }
   @container (min-width: 32rem) {
     .grid {
@@ -58,6 +59,8 @@ export const styles = css`
   button {
     font: inherit;
     color: inherit;
+    /* A long floor-plan option must not widen the form past a phone's screen. */
+    min-width: 0;
     min-height: 2.75rem;
     padding: 0.5rem 0.75rem;
     border: 1px solid var(--resman-color-border, #6e7781);
