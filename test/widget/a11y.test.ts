@@ -143,6 +143,8 @@ describe('<resman-lead-form> accessibility', () => {
         for (const field of Object.keys(names)) expect(byName[field]!.invalid ?? 'false', `${field} not invalid`).to.equal('false');
       } else {
         expect(byName.first_name!.description).to.contain('Enter your first name.');
+        // The warning sign before an error is decoration: its alternative text is empty.
+        expect(byName.first_name!.description).to.not.contain('⚠');
         expect(byName.first_name!.invalid).to.equal('true');
         expect(byName.email_1!.description).to.contain('Enter an email address or a phone number.');
         expect(byName.email_1!.invalid).to.equal('true');

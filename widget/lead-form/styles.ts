@@ -108,7 +108,7 @@ export const styles = css`
     color: var(--resman-color-muted, #57606a);
   }
   .error:not(:empty)::before {
-    content: '⚠ ';
+    content: '⚠ ' / '';
   }
   button {
     justify-self: start;
