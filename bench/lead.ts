@@ -1,0 +1,51 @@
+/**
+ * What every relay benchmark sends: the site, its roomy limits, and a submission shaped like the
+ * widget's (the prospect's fields and `meta` with a valid form token and the visit's attribution),
+ * unique per request (names, contact, Idempotency-Key) so nothing is deduplicated or replayed.
+ */
+import { createFormTokens } from '../relay/form-token.js';
+import { SANDBOX_IDS } from '../relay/sandbox/index.js';
+
+/** Shaped like a Propexo token; the sandbox checks it, form tokens are derived from it. */
+export const BENCH_TOKEN = 'ptx_bench_0f1e2d3c4b5a69788796a5b4';
+export const BENCH_ORIGIN = 'https://www.oakgrove.example';
+export const SITE = 'oak-grove';
+export const LEADS_PATH = `/v1/sites/${SITE}/leads`;
+
+/** No benchmark comes near these: nothing is refused with 429. */
+export const GENEROUS_LIMITS = {
+  per_site: { max: 1_000_000, window_seconds: 60 },
+  per_ip: { max: 1_000_000, window_seconds: 60 },
+  per_ip_lookups: { max: 1_000_000, window_seconds: 60 },
+};
+
+export function benchSites(origins: string[] = [BENCH_ORIGIN]): string {
+  return JSON.stringify({ [SITE]: { name: 'Oak Grove Apartments', ...SANDBOX_IDS, allowed_origins: origins, limits: GENEROUS_LIMITS } });
+}
+
+/** A form token as GET /form hands it out, issued `agoMs` ago (past the 3 s a person needs). */
+export function formToken(agoMs = 20_000, token = BENCH_TOKEN): Promise<string> {
+  return createFormTokens(token).issue(SITE, Date.now() - agoMs);
+}
+
+/** The n-th lead's JSON body. `run` keeps leads of separate runs apart. */
+export function leadBody(n: number, run: string, token: string | undefined): string {
+  const id = `${run}${n}`;
+  return JSON.stringify({
+    first_name: `Bench${id}`,
+    last_name: 'Doe',
+    email_1: `bench.${id}@gmail.com`,
+    phone_1: '(512) 555-0142',
+    target_move_in_date: '2026-09-01',
+    desired_num_bedrooms: 2,
+    notes: 'We have a cat.',
+    meta: {
+      ...(token ? { form_token: token } : {}),
+      attribution: { utm_source: 'google', utm_medium: 'cpc', landing_page: 'https://www.oakgrove.example/?utm_source=google', referrer: 'https://www.google.com/' },
+    },
+  });
+}
+
+export function leadHeaders(n: number, run: string): Record<string, string> {
+  return { origin: BENCH_ORIGIN, 'content-type': 'application/json', 'idempotency-key': `bench-${run}-${n}` };
+}
