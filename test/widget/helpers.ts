@@ -53,7 +53,7 @@ export async function form(site = 'accept', attrs: { fields?: string; lang?: str
 
 /** Waits for the first render, which comes once the site's settings and strings are in. */
 export async function rendered(el: ResmanLeadForm): Promise<void> {
-  await until(() => el._ready && !!el.shadowRoot?.querySelector('form'), `${el.site} rendered`);
+  await until(() => el._stage === 2 && !!el.shadowRoot?.querySelector('form'), `${el.site} rendered`);
   await el.updateComplete;
 }
 

@@ -89,6 +89,7 @@ describe('<resman-lead-form> floor plans and units', () => {
   it('offers floor plans with beds, baths and rent; a choice suggests bedrooms and offers its units', async () => {
     const el = await form('plans');
     await until(() => names(el).includes('floor_plan_id'), 'floor-plan select');
+    await until(() => options(el, 'floor_plan_id')[0]![1]!.includes('·'), 'plans described');
     expect(names(el)).to.not.include('unit_id');
     expect(options(el, 'floor_plan_id')).to.deep.equal([
       ['fp_magnolia', 'Magnolia · 1 bd · 1 ba · $1,450–$1,525'],

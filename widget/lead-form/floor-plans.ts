@@ -35,16 +35,14 @@ export function unitLabel(unit: PublicUnit, host: ResmanLeadForm): string {
     .join(' · ');
 }
 
-const plansOf = new WeakMap<ResmanLeadForm, PublicFloorPlan[]>();
-
 export function offerPlans(host: ResmanLeadForm, plans: PublicFloorPlan[]): void {
-  plansOf.set(host, plans);
   host.choices = { ...host.choices, floor_plan_id: plans.map((p) => ({ value: p.id, label: planLabel(p, host) })) };
 }
 
 /** A plan was chosen (or cleared): suggest its bedrooms and offer its available units. */
 export async function planChosen(host: ResmanLeadForm, planId: string): Promise<void> {
-  const plan = plansOf.get(host)?.find((p) => p.id === planId);
+  // From the settings, not from offerPlans: a plan may be chosen before its labels were refined.
+  const plan = host._settings?.floor_plans.find((p) => p.id === planId);
   const bedrooms = host.form?.elements.namedItem('desired_num_bedrooms') as HTMLSelectElement | null;
   if (plan?.bedrooms != null && bedrooms && !bedrooms.value) bedrooms.value = String(Math.min(plan.bedrooms, 4));
   host.choices = { ...host.choices, unit_id: [] };

@@ -31,8 +31,13 @@ const scriptOrigin = new URL(import.meta.url).origin;
 
 const WIDE: ReadonlySet<string> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id', 'consent']);
 
-/** How long the first render waits for the site's settings before showing the defaults. */
+/** How long the form waits for the site's settings before showing the defaults. */
 const SETTINGS_WAIT_MS = 1500;
+/** After this, a form still waiting for its settings is rendered hidden, to hold its place on the page. */
+const PLACEHOLDER_MS = 100;
+
+// For benchmarks and the curious: from here to `resman-lead-form:interactive` is the widget's own time.
+performance.mark('resman-lead-form:start');
 
 captureAttribution();
 
@@ -100,7 +105,7 @@ export class ResmanLeadForm extends LitElement {
     _status: { state: true },
     _announcement: { state: true },
     _settings: { state: true },
-    _ready: { state: true },
+    _stage: { state: true },
   };
 
   /** Registers the element; a second call (two embeds on one page) is harmless. */
@@ -122,8 +127,11 @@ export class ResmanLeadForm extends LitElement {
   /** @internal */ declare _announcement: string;
   /** The site's form from the relay; null until it arrives (or when it cannot). @internal */
   declare _settings: FormAnswer | null;
-  /** Settings and strings are in (or the relay was too slow): time to render. @internal */
-  declare _ready: boolean;
+  /**
+   * 0: waiting for the settings, nothing rendered; 1: still waiting, rendered hidden to hold the form's
+   * place; 2: settings and strings in (or the relay too slow): shown. @internal
+   */
+  declare _stage: 0 | 1 | 2;
 
   /** @internal */ readonly internals = this.attachInternals();
   /** One key per fill, kept across retries so the relay can recognise a repeat; made at the first send. @internal */
@@ -151,7 +159,7 @@ export class ResmanLeadForm extends LitElement {
     this._status = '';
     this._announcement = '';
     this._settings = null;
-    this._ready = false;
+    this._stage = 0;
   }
 
   /** The fields listed, in order, with what the contract needs always present. */
@@ -208,18 +216,22 @@ export class ResmanLeadForm extends LitElement {
 
   /**
    * The form is shown once, in its final shape: with the site's fields, language and wording, so
-   * nothing changes language under the visitor. Until then it is rendered hidden, holding its place
-   * on the page. A relay slower than SETTINGS_WAIT_MS gets the defaults first.
+   * nothing changes language under the visitor. A fast relay gets one render; a slow one gets the
+   * form rendered hidden after PLACEHOLDER_MS, holding its place on the page, and a relay slower
+   * than SETTINGS_WAIT_MS gets the defaults.
    */
   private async prepare(): Promise<void> {
     const strings = this.loadStrings(); // a language the page names loads alongside the settings
+    const hold = setTimeout(() => (this._stage ||= 1), PLACEHOLDER_MS);
     if (this.site) {
       this.draft = JSON.parse(session(this.draftKey) ?? '{}') as Record<string, string>;
       await Promise.race([this.loadSettings(), new Promise((r) => setTimeout(r, SETTINGS_WAIT_MS))]);
     }
     await strings;
-    this._ready = true;
+    clearTimeout(hold);
+    this._stage = 2;
     await this.updateComplete;
+    performance.mark('resman-lead-form:interactive');
     this.emit(new ResmanLeadViewEvent(this.site));
   }
 
@@ -239,9 +251,12 @@ export class ResmanLeadForm extends LitElement {
       if (!res.ok) return;
       const settings = (this._settings = (await res.json()) as FormAnswer);
       this.settingsAt = Date.now();
+      const plans = settings.floor_plans;
+      // Named at once, so the select is there from the first frame; the floor-plan chunk adds the rest.
+      if (plans.length > 0) this.choices = { ...this.choices, floor_plan_id: plans.map((p) => ({ value: p.id, label: p.name })) };
       await this.loadStrings();
-      // Optional features, fetched only by the sites that use them (floor plans: by loadStrings).
-      if (settings.turnstile_site_key) (await import('./turnstile.js')).mountTurnstile(this, settings.turnstile_site_key);
+      // Optional features, fetched only by the sites that use them, and never waited for.
+      if (settings.turnstile_site_key) void import('./turnstile.js').then((m) => m.mountTurnstile(this, settings.turnstile_site_key!));
     } catch {
       // The form works without the site's settings: defaults, no token, no floor plans.
     }
@@ -252,7 +267,7 @@ export class ResmanLeadForm extends LitElement {
     this._strings = withTexts((await languages[code]?.()) ?? { ...enMessages, ...en }, this._settings?.texts, code);
     // Floor plans are described in the form's language, so they follow it.
     const plans = this._settings?.floor_plans ?? [];
-    if (plans.length > 0) (await import('./floor-plans.js')).offerPlans(this, plans);
+    if (plans.length > 0) void import('./floor-plans.js').then((m) => m.offerPlans(this, plans));
   }
 
   /** The errors and outcomes, for code that runs after the interaction chunk has loaded. @internal */
@@ -260,8 +275,9 @@ export class ResmanLeadForm extends LitElement {
     return this._strings as Dictionary;
   }
 
-  override render(): TemplateResult {
+  override render(): TemplateResult | typeof nothing {
     const t = this._strings;
+    if (!this._stage) return nothing;
     if (this._state === 'success') {
       return html`<div class="status success" part="status" role="status" tabindex="-1">
         <slot name="success"><p class="title">${t.successTitle}</p><p>${t.successBody}</p></slot>
@@ -271,7 +287,7 @@ export class ResmanLeadForm extends LitElement {
     const consent = this._settings?.consent;
     const error = this._errors.get('consent');
     // Until the settings are in, the form takes its place on the page but is neither seen nor usable.
-    return html`<form part="form" class=${this._ready ? '' : 'pending'} novalidate @submit=${this.onSubmit} @focusin=${prefetch} @focusout=${this.onFocusOut} @input=${this.onInput}>
+    return html`<form part="form" class=${this._stage > 1 ? '' : 'pending'} novalidate @submit=${this.onSubmit} @focusin=${prefetch} @focusout=${this.onFocusOut} @input=${this.onInput}>
       <p class="note">${t.requiredNote}</p>
       <div class="grid">
         ${this.listedFields.map((name) => this.renderField(name))}
