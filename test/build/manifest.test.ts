@@ -95,7 +95,7 @@ describe('custom-elements.json', () => {
   });
 
   it('lists the custom states', () => {
-    expect(names(element().cssStates)).toEqual(['submitting', 'success', 'error']);
+    expect(names(element().cssStates)).toEqual(['ready', 'submitting', 'success', 'error']);
   });
 
   it('lists the success slot', () => {

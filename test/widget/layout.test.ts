@@ -196,6 +196,37 @@ describe('<resman-lead-form> layout', () => {
       }
     });
 
+    it("does not move the page at all when the page reserves the form's height until :state(ready), as README says", async () => {
+      // The form's height in this container, measured once, is what a marketer would reserve.
+      const probe = await formThenParagraph('accept');
+      await rendered(probe.el);
+      const height = probe.el.getBoundingClientRect().height;
+      probe.el.parentElement!.remove(); // the measured form must not push the real one out of view
+      const style = document.createElement('style');
+      style.textContent = `resman-lead-form:not(:state(ready)) { display: block; min-height: ${height}px; }`;
+      document.head.append(style);
+      const held = holdSettings();
+      const shifts = watchShifts();
+      try {
+        const { el, after } = await formThenParagraph('accept');
+        await painted();
+        const top = after.getBoundingClientRect().top;
+        expect(el.matches(':state(ready)'), 'not ready while its settings are held').to.equal(false);
+        await new Promise((r) => setTimeout(r, 150)); // past the hidden placeholder
+        held.release();
+        await rendered(el);
+        await painted();
+        expect(el.matches(':state(ready)')).to.equal(true);
+        expect(after.getBoundingClientRect().top).to.equal(top);
+        expect(shifts.values(), 'layout-shift entries').to.deep.equal([]);
+        await expectObserverWorks(after, shifts);
+      } finally {
+        held.restore();
+        shifts.stop();
+        style.remove();
+      }
+    });
+
     for (const site of ['accept', 'strict', 'spanish']) {
       it(`does not move once shown, while its language and messages load (${site})`, async () => {
         const { el, after } = await formThenParagraph(site);

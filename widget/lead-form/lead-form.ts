@@ -80,6 +80,7 @@ captureAttribution();
  * @cssproperty --resman-radius - Corner radius.
  * @cssproperty --resman-space - Gap between fields.
  *
+ * @cssstate ready - The form is shown, with the site's settings; reserve its height until then.
  * @cssstate submitting - While a lead is being sent.
  * @cssstate success - After the relay accepted the lead.
  * @cssstate error - After a send failed; the form keeps every answer.
@@ -212,6 +213,7 @@ export class ResmanLeadForm extends LitElement {
         else this.internals.states?.delete(s);
       }
     }
+    if (this._stage > 1) this.internals.states?.add('ready');
   }
 
   /**
