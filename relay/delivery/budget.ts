@@ -31,6 +31,18 @@ export function budgetWindow(perMinute: number): { max: number; windowMs: number
   return { max, windowMs: (60_000 * max) / perMinute };
 }
 
+/**
+ * Below how many of Propexo's remaining requests the relay pauses: `reserve` of Propexo's limit, but
+ * never more than the relay's own pacing leaves free in one of Propexo's minutes. At 140 a minute
+ * against 150 the relay alone may spend up to 142 in a minute (see budgetWindow): a pause at 30 left
+ * would hold it to 120 however it is configured, so there the pause comes at 8 left, which only
+ * another consumer of the account can cause.
+ */
+export function reserveOf(limit: number, perMinute: number, reserve: number): number {
+  const own = perMinute + budgetWindow(perMinute).max;
+  return own < limit ? Math.min(limit * reserve, limit - own) : limit * reserve;
+}
+
 export function createUpstreamBudget(deps: {
   limiter: RateLimiter;
   clock: { now(): number };
@@ -65,7 +77,7 @@ export function createUpstreamBudget(deps: {
       }
       // Propexo documents 150 a minute per account when it does not say its limit.
       const { rateLimitRemaining: remaining, rateLimitLimit: limit = 150 } = result;
-      if (remaining !== undefined && remaining < limit * policy.upstreamReserve) {
+      if (remaining !== undefined && remaining < reserveOf(limit, policy.upstreamPerMinute, policy.upstreamReserve)) {
         holdUntil = Math.max(holdUntil, now + policy.upstreamLowPauseMs);
       }
     },

@@ -41,6 +41,31 @@ export interface DeliveryPolicy {
   idleMs: number;
   /** Leads taken per look at the store. */
   batch: number;
+  /**
+   * Upstream requests in flight at once (each lead is still handled by one of them at a time).
+   * Past 80% of its minute Propexo delays every answer by about 2 s: one at a time, those delays
+   * would cap the relay near 125 a minute whatever its budget, and n at a time at n / 2 s (6 keep
+   * up with 150 a minute). Back to one after any failure, until Propexo answers again, so a
+   * refused token or an outage costs one probe, not several.
+   */
+  concurrency: number;
+  /**
+   * Confirmation rounds: when at least this many sent leads of one property wait for their first
+   * confirmation, one lead listing (newest first) confirms all it can instead of one write-status
+   * each. Fewer are checked one by one.
+   */
+  listingMinLeads: number;
+  /**
+   * While creates are waiting, a property's round comes at most this often (creates go first). A
+   * round reads everything created since its oldest lead's create less clockSkewMs (2 pages of 250
+   * at 140 a minute), so rarer rounds cost less; once nothing waits to be created, rounds follow
+   * the leads as they come due.
+   */
+  listingEveryMs: number;
+  /** Rounds a lead may miss before it is checked on its own (write-status, which sees a FAILURE). */
+  listingRounds: number;
+  /** Pages of 250 a round reads at most (the newest 1000 leads of the property). */
+  listingMaxPages: number;
 }
 
 const MINUTE = 60_000;
@@ -65,6 +90,11 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
   purgeEveryMs: HOUR,
   idleMs: 30_000,
   batch: 20,
+  concurrency: 6,
+  listingMinLeads: 10,
+  listingEveryMs: 60_000,
+  listingRounds: 4,
+  listingMaxPages: 4,
 };
 
 /**

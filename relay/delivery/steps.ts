@@ -36,6 +36,24 @@ export interface StepDeps {
   onUnauthorized(failure: UpstreamFailure): void;
   /** Called after any upstream success: a pause for a refused token is over. */
   onAuthorized(): void;
+  /** Every upstream answer, for the deliverer's concurrency (one at a time after a failure). */
+  onAnswer?(result: { ok: boolean; kind?: string }): void;
+  /** Every Propexo record id a lead is confirmed with, so a listing never gives it to another. */
+  onConfirmed?(createdRecordId: string): void;
+}
+
+/** Resolves when `previous` does, or rejects as soon as `signal` aborts. */
+function turn(previous: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return previous;
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 export function createSteps(deps: StepDeps) {
@@ -47,15 +65,33 @@ export function createSteps(deps: StepDeps) {
 
   const save = (lead: LeadRecord, patch: LeadPatch) => store.update(lead.id, { ...patch, updated_at: clock.now() });
 
+  /** The turn of the last caller into upstream(): each waits for the one before. */
+  let gate: Promise<void> = Promise.resolve();
+
   /**
    * One Propexo request out of the shared budget. `ready`, when given, runs once the budget is
    * granted and may call the request off: a lead is marked in doubt only when its POST really goes.
+   * Callers in flight at once take turns, first come first served, from the budget to the request
+   * leaving: requests go out in the order the deliverer handed out their leads.
    */
   async function upstream<T extends { ok: boolean }>(call: () => Promise<T>, ready?: () => Promise<boolean>): Promise<T | null> {
-    await budget.take(deps.signal());
-    if (ready && !(await ready())) return null;
-    const result = await call();
+    const signal = deps.signal();
+    const previous = gate;
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    gate = previous.then(() => mine);
+    let pending: Promise<T>;
+    try {
+      await turn(previous, signal);
+      await budget.take(signal);
+      if (ready && !(await ready())) return null;
+      pending = call();
+    } finally {
+      done();
+    }
+    const result = await pending;
     budget.observe(result as T & { ok: boolean });
+    deps.onAnswer?.(result as T & { kind?: string });
     if (result.ok) deps.onAuthorized();
     else if ((result as unknown as UpstreamFailure).kind === 'unauthorized') deps.onUnauthorized(result as unknown as UpstreamFailure);
     return result;
@@ -72,19 +108,24 @@ export function createSteps(deps: StepDeps) {
     logger.error('lead.dead_letter', { ...logOf(lead), reason, attempts: lead.attempts, detail });
   }
 
-  async function confirmed(lead: LeadRecord, createdRecordId: string | null, how: string, partial?: string[]) {
+  /** Writes the lead confirmed (with `ifSent`, only while it is still sent); false when it was not written. */
+  async function confirmed(lead: LeadRecord, createdRecordId: string | null, how: string, partial?: string[], ifSent = false): Promise<boolean> {
     const now = clock.now();
-    await save(lead, {
+    const patch: LeadPatch = {
       status: 'confirmed',
       created_record_id: createdRecordId ?? undefined,
       confirmed_at: now,
       in_doubt_since: undefined,
       error: partial ? 'partial_success' : undefined,
       error_detail: partial ? JSON.stringify(partial) : undefined,
-    });
+      updated_at: now,
+    };
+    if (!(await store.update(lead.id, patch, ifSent ? { ifStatus: 'sent' } : {}))) return false;
+    if (createdRecordId) deps.onConfirmed?.(createdRecordId);
     const fields = { ...logOf(lead), how, created_record_id: createdRecordId, ms_since_accepted: now - lead.created_at };
     if (partial) logger.warn('lead.confirmed_partially', { ...fields, errors: partial });
     else logger.info('lead.confirmed', fields);
+    return true;
   }
 
   /**
@@ -123,7 +164,7 @@ export function createSteps(deps: StepDeps) {
       const found = await findInPropexo(lead, site);
       if (found === 'ambiguous') return deadLetter(lead, 'in_doubt_unresolved', { hint: 'Propexo has a lead of this prospect without a creation time: check ResMan, then discard or retry' });
       if (found !== null && 'ok' in found) return transient(lead, found, retryIn(lead.checks + 1), { checks: lead.checks + 1 });
-      if (found) return confirmed(lead, found.id, 'found_after_doubt');
+      if (found) return void (await confirmed(lead, found.id, 'found_after_doubt'));
       if (clock.now() - lead.in_doubt_since < policy.inDoubtGraceMs) {
         await save(lead, { checks: lead.checks + 1, next_attempt_at: clock.now() + retryIn(lead.checks + 1) });
         return;
@@ -186,7 +227,7 @@ export function createSteps(deps: StepDeps) {
         const found = await findInPropexo(lead, site);
         if (found === 'ambiguous') return deadLetter(lead, 'job_not_found', { job_id: lead.job_id, ambiguous: true });
         if (found !== null && 'ok' in found) return transient(lead, found, checkIn(lead.checks + 1), { checks: lead.checks + 1 });
-        if (found) return confirmed(lead, found.id, 'found_after_unknown_job');
+        if (found) return void (await confirmed(lead, found.id, 'found_after_unknown_job'));
         return deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
       }
       if (status.kind === 'unauthorized') return void (await save(lead, { error: 'unauthorized', next_attempt_at: clock.now() }));
@@ -194,9 +235,9 @@ export function createSteps(deps: StepDeps) {
     }
     switch (status.writeStatus) {
       case 'SUCCESS':
-        return confirmed(lead, status.createdRecordId, 'write_status');
+        return void (await confirmed(lead, status.createdRecordId, 'write_status'));
       case 'PARTIAL_SUCCESS':
-        return confirmed(lead, status.createdRecordId, 'write_status', status.errors);
+        return void (await confirmed(lead, status.createdRecordId, 'write_status', status.errors));
       case 'PENDING':
         await save(lead, { checks: lead.checks + 1, next_attempt_at: clock.now() + checkIn(lead.checks + 1) });
         return;
@@ -224,5 +265,5 @@ export function createSteps(deps: StepDeps) {
     logger.warn('lead.site_not_configured', logOf(lead));
   }
 
-  return { send, confirm, deadLetter, waitForSite };
+  return { send, confirm, confirmed, deadLetter, waitForSite, upstream };
 }

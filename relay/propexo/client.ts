@@ -1,7 +1,8 @@
 /**
  * The upstream client: Create Lead: ResMan (`POST /v1/leads/resman/`), the write job behind it
- * (`write-status`, `retry-write`), the lead search the outbox uses before it ever sends again, and
- * the floor-plan and unit lists the form offers (`/v1/floor-plans/`, `/v1/units/`).
+ * (`write-status`, `retry-write`), the lead search the outbox uses before it ever sends again, the
+ * lead listing its confirmation rounds read (`GET /v1/leads/` newest first), and the floor-plan and
+ * unit lists the form offers (`/v1/floor-plans/`, `/v1/units/`).
  *
  * It never throws: every outcome is a value the caller must handle, and none of them (nor any log
  * line built from them) contains the token. It sends only the documented fields and never
@@ -61,6 +62,9 @@ export interface LeadQuery {
 
 export type FindLeadsResult = ({ ok: true; leads: FoundLead[] } & UpstreamRateInfo) | UpstreamFailure;
 
+/** One page of a property's leads, newest first; `hasMore` from Propexo's `meta.hasMore`. */
+export type LeadPageResult = ({ ok: true; leads: FoundLead[]; hasMore: boolean } & UpstreamRateInfo) | UpstreamFailure;
+
 /** A floor plan's useful fields (shared/propexo/README.md), null where Propexo has no usable value. */
 export interface FloorPlan {
   id: string;
@@ -107,6 +111,11 @@ export interface PropexoClient {
   writeStatus(jobId: string): Promise<WriteStatusResult>;
   retryWrite(jobId: string): Promise<RetryWriteResult>;
   findLeads(query: LeadQuery): Promise<FindLeadsResult>;
+  /**
+   * `GET /v1/leads/` for one property, newest first (`order-by=created_at:desc`), one page of
+   * `limit` (at most 250) from `offset`: what confirmation rounds match sent leads against.
+   */
+  listLeads(query: PropertyQuery, page: { offset: number; limit: number }): Promise<LeadPageResult>;
   /** `GET /v1/floor-plans/` for one property, every page. */
   listFloorPlans(query: PropertyQuery): Promise<ListResult<FloorPlan>>;
   /** `GET /v1/units/` for one property, every page (Propexo filters neither plan nor availability). */
@@ -163,6 +172,22 @@ function readUnit(r: Record<string, unknown>, id: string): Unit {
     rent_amount_market_in_cents: num(r.rent_amount_market_in_cents),
     square_feet: num(r.square_feet),
   };
+}
+
+/** The leads of a `GET /v1/leads/` answer (those with a string id), or null when it has no results array. */
+function readLeads(body: unknown): FoundLead[] | null {
+  const results = isObject(body) ? body.results : undefined;
+  if (!Array.isArray(results)) return null;
+  return results
+    .filter((r): r is Record<string, unknown> => isObject(r) && typeof r.id === 'string')
+    .map((r) => ({
+      id: r.id as string,
+      first_name: str(r.first_name),
+      last_name: str(r.last_name),
+      email_1: str(r.email_1),
+      phone_1: str(r.phone_1),
+      created_at: str(r.created_at),
+    }));
 }
 
 /** A 2xx whose body is not what Propexo documents: for a create, the write may well be queued. */
@@ -251,19 +276,25 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
       params.set('order-by', 'created_at:desc');
       const res = await request('GET', `/v1/leads/?${params}`);
       if (!res.ok) return res;
-      const results = (res.json as { results?: unknown } | undefined)?.results;
-      if (!Array.isArray(results)) return unreadable(res.status, rateOf(res), false);
-      const leads = results
-        .filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && typeof r.id === 'string')
-        .map((r) => ({
-          id: r.id as string,
-          first_name: str(r.first_name),
-          last_name: str(r.last_name),
-          email_1: str(r.email_1),
-          phone_1: str(r.phone_1),
-          created_at: str(r.created_at),
-        }));
+      const leads = readLeads(res.json);
+      if (!leads) return unreadable(res.status, rateOf(res), false);
       return { ok: true, leads, ...rateOf(res) };
+    },
+
+    async listLeads(query, page) {
+      const params = new URLSearchParams({
+        integration_id: query.integration_id,
+        property_id: query.property_id,
+        offset: String(Math.max(0, Math.floor(page.offset))),
+        limit: String(Math.min(LIST_PAGE_SIZE, Math.max(1, Math.floor(page.limit)))),
+        'order-by': 'created_at:desc',
+      });
+      const res = await request('GET', `/v1/leads/?${params}`);
+      if (!res.ok) return res;
+      const leads = readLeads(res.json);
+      if (!leads) return unreadable(res.status, rateOf(res), false);
+      const meta = (res.json as { meta?: unknown }).meta;
+      return { ok: true, leads, hasMore: isObject(meta) && meta.hasMore === true, ...rateOf(res) };
     },
 
     listFloorPlans(query) {

@@ -7,7 +7,8 @@ import { createDeliverer } from '../../relay/delivery/deliverer.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger } from '../../relay/log.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
-import { SITE_IDS, TOKEN, VALID_LEAD, buildRelay, okResponse, postLead, propexoLike, type UpstreamHandler } from './fixtures.js';
+import { reserveOf } from '../../relay/delivery/budget.js';
+import { ROOMY_LIMITS, SITES, SITE_IDS, TOKEN, VALID_LEAD, buildRelay, okResponse, postLead, propexoLike, type UpstreamCall, type UpstreamHandler } from './fixtures.js';
 
 const creates = <T extends { method: string; url: string }>(calls: T[]) => calls.filter((c) => c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'));
 const paths = (calls: { method: string; url: string }[]) => calls.map((c) => `${c.method} ${new URL(c.url).pathname}`);
@@ -355,5 +356,259 @@ describe('a site this process does not know', () => {
     sites.set('oak-grove', oak);
     await relay.deliver();
     expect((await relay.store.get(id))!.status).toBe('confirmed');
+  });
+});
+
+/** Oak Grove without its small per-site and per-IP limits, for bursts. */
+const ROOMY = { SITES_JSON: JSON.stringify({ ...SITES, 'oak-grove': { ...SITES['oak-grove'], limits: ROOMY_LIMITS } }) };
+
+interface Created {
+  job: string;
+  record: string;
+  at: number;
+  body: Record<string, string>;
+}
+
+/**
+ * A Propexo whose writes take `writeMs` on the relay's clock: write-status says PENDING until then,
+ * SUCCESS after, and the lead then shows in `GET /v1/leads/` (newest first, paged, filtered by
+ * email_1 for searches) with that time as created_at. `listed` decides what the listing shows of
+ * each created lead (default: its one record).
+ */
+function propexoWithListing(
+  now: () => number,
+  options: { writeMs?: number; listed?: (c: Created, record: Record<string, unknown>) => Record<string, unknown>[]; oldestFirst?: boolean } = {},
+) {
+  const writeMs = options.writeMs ?? 0;
+  const created: Created[] = [];
+  const handler: UpstreamHandler = (call: UpstreamCall) => {
+    const url = new URL(call.url);
+    if (call.method === 'POST' && url.pathname === '/v1/leads/resman/') {
+      const job = `job_${created.length + 1}`;
+      created.push({ job, record: `rec_${job}`, at: now(), body: call.body as Record<string, string> });
+      return okResponse(job);
+    }
+    if (url.pathname.startsWith('/v1/admin/write-status/')) {
+      const c = created.find((x) => x.job === decodeURIComponent(url.pathname.split('/').pop()!));
+      if (!c) return Response.json({ error: { code: 'not_found' } }, { status: 404 });
+      const done = now() >= c.at + writeMs;
+      return Response.json({ write_status: done ? 'SUCCESS' : 'PENDING', errors: [], created_record_id: done ? c.record : null });
+    }
+    if (url.pathname === '/v1/leads/') {
+      const email = url.searchParams.get('email_1');
+      const records = created
+        .filter((c) => now() >= c.at + writeMs && (email === null || c.body.email_1 === email))
+        .flatMap((c) => {
+          const record = { id: c.record, first_name: c.body.first_name, last_name: c.body.last_name, email_1: c.body.email_1 ?? null, phone_1: c.body.phone_1 ?? null, created_at: new Date(c.at + writeMs).toISOString() };
+          return options.listed ? options.listed(c, record) : [record];
+        })
+        .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)) * (options.oldestFirst ? -1 : 1));
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      return Response.json({ meta: { offset, limit, hasMore: offset + limit < records.length, total: records.length }, results: records.slice(offset, offset + limit) });
+    }
+    return new Response('not found', { status: 404 });
+  };
+  return { handler, created };
+}
+
+const isListing = (c: { method: string; url: string }) => {
+  const url = new URL(c.url);
+  return c.method === 'GET' && url.pathname === '/v1/leads/' && !url.searchParams.has('email_1') && !url.searchParams.has('phone_1');
+};
+const isStatusCheck = (c: { url: string }) => c.url.includes('/v1/admin/write-status/');
+
+async function burst(relay: ReturnType<typeof buildRelay>, n: number, name = 'Lead') {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await postLead(relay.app, { first_name: `${name}${i}`, last_name: 'Doe', email_1: `${name.toLowerCase()}${i}@gmail.com` });
+    expect(res.status).toBe(202);
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  return ids;
+}
+
+describe('confirmation rounds', () => {
+  it('confirms a burst with one lead listing instead of one write-status per lead', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    const propexo = propexoWithListing(() => relay.clock.now(), { writeMs: 3 });
+    relay = buildRelay({ env: ROOMY, handler: propexo.handler });
+    const ids = await burst(relay, 30);
+    await relay.deliver();
+    expect(await relay.store.counts()).toMatchObject({ confirmed: 30, queued: 0, sent: 0, failed: 0 });
+    expect(creates(relay.upstream.calls)).toHaveLength(30);
+    expect(relay.upstream.calls.filter(isStatusCheck)).toHaveLength(0);
+    expect(relay.upstream.calls.filter(isListing).length).toBeGreaterThanOrEqual(1);
+    expect(relay.upstream.calls.filter(isListing).length).toBeLessThanOrEqual(3);
+    // Each lead holds the very record its create made.
+    for (const [i, id] of ids.entries()) expect((await relay.store.get(id))!.created_record_id).toBe(`rec_job_${i + 1}`);
+    const listing = new URL(relay.upstream.calls.find(isListing)!.url);
+    expect(Object.fromEntries(listing.searchParams)).toMatchObject({ integration_id: SITE_IDS.integration_id, property_id: SITE_IDS.property_id, limit: '250', 'order-by': 'created_at:desc' });
+    expect(relay.logs().filter((l) => l.event === 'lead.confirmed' && l.how === 'listing')).toHaveLength(30);
+  });
+
+  it.each([
+    ['newest first, as asked: the pages that cover the leads', false],
+    ['ignoring order-by: every page, to the end', true],
+  ])('reads more than one page of 250 when it must (%s)', async (_, oldestFirst) => {
+    let relay!: ReturnType<typeof buildRelay>;
+    const propexo = propexoWithListing(() => relay.clock.now(), { writeMs: 3, oldestFirst });
+    relay = buildRelay({ env: ROOMY, handler: propexo.handler, policy: { listingMaxPages: 4 } });
+    await burst(relay, 300);
+    await relay.deliver();
+    expect(await relay.store.counts()).toMatchObject({ confirmed: 300, failed: 0 });
+    expect(relay.upstream.calls.filter(isStatusCheck)).toHaveLength(0);
+    const offsets = relay.upstream.calls.filter(isListing).map((c) => new URL(c.url).searchParams.get('offset'));
+    expect(offsets).toContain('250');
+  });
+
+  it('a lead the listing does not show, or shows twice, is left to its own write-status', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    const propexo = propexoWithListing(() => relay.clock.now(), {
+      listed: (c, record) => (c.body.first_name === 'Lead3' ? [] : c.body.first_name === 'Lead7' ? [record, { ...record, id: 'rec_twin' }] : [record]),
+    });
+    relay = buildRelay({ env: ROOMY, handler: propexo.handler });
+    const ids = await burst(relay, 12);
+    await relay.deliver(600_000);
+    expect(await relay.store.counts()).toMatchObject({ confirmed: 12, failed: 0 });
+    const checked = relay.upstream.calls.filter(isStatusCheck).map((c) => c.url.split('/').pop());
+    expect([...new Set(checked)].sort()).toEqual(['job_4', 'job_8']);
+    expect(await relay.store.get(ids[3]!)).toMatchObject({ created_record_id: 'rec_job_4' });
+    expect(await relay.store.get(ids[7]!)).toMatchObject({ created_record_id: 'rec_job_8' });
+    const how = relay.logs().filter((l) => l.event === 'lead.confirmed').map((l) => l.how);
+    expect(how.filter((h) => h === 'listing')).toHaveLength(10);
+    // Missed once: fewer than listingMinLeads left, so they are checked one by one at once.
+    expect(how.filter((h) => h === 'write_status')).toHaveLength(2);
+  });
+
+  it('a write that FAILED never shows in a listing: after the rounds, write-status finds it and retries the write', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    let retried = false;
+    const propexo = propexoWithListing(() => relay.clock.now(), { listed: (c, record) => (c.body.first_name === 'Lead5' && !retried ? [] : [record]) });
+    relay = buildRelay({
+      env: ROOMY,
+      handler: (call, init) => {
+        if (call.url.endsWith('/write-status/job_6') && !retried) return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
+        if (call.url.includes('/retry-write/job_6')) return (retried = true), Response.json({ success: true });
+        return propexo.handler(call, init);
+      },
+    });
+    const ids = await burst(relay, 12);
+    await relay.deliver(600_000);
+    expect(retried).toBe(true);
+    expect(await relay.store.get(ids[5]!)).toMatchObject({ status: 'confirmed', write_retries: 1 });
+    expect(creates(relay.upstream.calls)).toHaveLength(12);
+  });
+
+  it('a lead woken on purpose (a failure webhook, an operator) gets its own write-status at once', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    let retriedAt: number | undefined;
+    // Nothing shows in the listing until the retry: the rounds stay on, missing every lead.
+    const propexo = propexoWithListing(() => relay.clock.now(), { writeMs: 3, listed: (_c, record) => (retriedAt === undefined ? [] : [record]) });
+    relay = buildRelay({
+      env: ROOMY,
+      policy: { listingRounds: 50 },
+      handler: (call, init) => {
+        if (call.url.endsWith('/write-status/job_6') && retriedAt === undefined) return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
+        if (call.url.includes('/retry-write/job_6')) return (retriedAt = relay.clock.now()), Response.json({ success: true });
+        return propexo.handler(call, init);
+      },
+    });
+    const ids = await burst(relay, 12);
+    await relay.deliver(50); // sent, and a few rounds
+    expect(await relay.store.counts()).toMatchObject({ sent: 12 });
+    expect((await relay.store.get(ids[5]!))!.checks).toBeGreaterThanOrEqual(1);
+    expect(relay.upstream.calls.filter(isStatusCheck)).toEqual([]);
+    // What the WRITE_OPERATION_FAILURE webhook does: due now, changed now.
+    const now = relay.clock.now();
+    await relay.store.update(ids[5]!, { next_attempt_at: now, updated_at: now }, { ifStatus: 'sent' });
+    await relay.deliverer.runOnce();
+    expect(retriedAt).toBe(now); // checked and retried at once, long before 50 missed rounds
+    await relay.deliver();
+    expect(await relay.store.get(ids[5]!)).toMatchObject({ status: 'confirmed', write_retries: 1 });
+  });
+
+  it('never takes a record another lead of the relay already holds', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    // Ana's second lead (after the dedupe window) is still being written; her first lead's record shows.
+    const propexo = propexoWithListing(() => relay.clock.now(), { listed: (c, record) => (c.body.notes === 'second' ? [] : [record]) });
+    relay = buildRelay({ env: ROOMY, handler: propexo.handler, policy: { clockSkewMs: 60 * 60_000 } });
+    const ana = { first_name: 'Ana', last_name: 'Doe', email_1: 'ana@gmail.com' };
+    const first = ((await (await postLead(relay.app, ana)).json()) as { id: string }).id;
+    await relay.deliver();
+    expect(await relay.store.get(first)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_job_1' });
+    relay.clock.advance(11 * 60_000);
+    const second = ((await (await postLead(relay.app, { ...ana, notes: 'second' })).json()) as { id: string }).id;
+    await burst(relay, 11);
+    await relay.deliver(600_000);
+    // Never Ana's first record: the second lead is confirmed by its own write-status.
+    expect(await relay.store.get(second)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_job_2' });
+    expect(relay.logs().find((l) => l.event === 'lead.confirmed' && l.lead_id === second)).toMatchObject({ how: 'write_status' });
+  });
+
+  it('while creates wait, they go first: rounds come at most every listingEveryMs, no write-status', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    const propexo = propexoWithListing(() => relay.clock.now(), { writeMs: 500 });
+    relay = buildRelay({ env: ROOMY, handler: propexo.handler, policy: { upstreamPerMinute: 60, listingEveryMs: 10_000 } });
+    await burst(relay, 60);
+    const start = relay.clock.now();
+    const log: { t: number; kind: string }[] = [];
+    relay.upstream.respond((call, init) => {
+      log.push({ t: relay.clock.now() - start, kind: isListing(call) ? 'list' : isStatusCheck(call) ? 'status' : call.method === 'POST' ? 'create' : 'other' });
+      return propexo.handler(call, init);
+    });
+    await relay.deliver(600_000);
+    expect(await relay.store.counts()).toMatchObject({ confirmed: 60, failed: 0 });
+    const lastCreate = Math.max(...log.filter((l) => l.kind === 'create').map((l) => l.t));
+    const during = log.filter((l) => l.t < lastCreate);
+    expect(during.filter((l) => l.kind === 'status')).toEqual([]);
+    const lists = during.filter((l) => l.kind === 'list').map((l) => l.t);
+    expect(lists.length).toBeGreaterThanOrEqual(3); // confirmations still come during the backlog
+    // A round starts at most every 10 s; its listing may then wait for one budget slot (1 s here).
+    for (let i = 1; i < lists.length; i++) expect(lists[i]! - lists[i - 1]!).toBeGreaterThanOrEqual(10_000 - 1_000);
+    // About one request per lead: 60 creates, a listing every 10 s, and the last few leads (fewer
+    // than listingMinLeads once the creates are done) checked one by one.
+    expect(log.length).toBeLessThanOrEqual(60 + 6 + 10);
+  });
+});
+
+describe('requests in flight', () => {
+  it('overlaps slow answers, sends in the order of the outbox, and goes one at a time after a failure', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let fail = 3;
+    const order: string[] = [];
+    const base = propexoLike();
+    const relay = buildRelay({
+      env: ROOMY,
+      handler: async (call, init) => {
+        if (call.method !== 'POST') return base(call, init);
+        order.push((call.body as { first_name: string }).first_name);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 5)); // Propexo's slow-down, on the wall clock
+        inFlight -= 1;
+        // Three 503s in the middle: what follows goes one at a time until Propexo answers again.
+        if (order.length === 10 && fail-- > 0) return new Response('<html>', { status: 503 });
+        return base(call, init);
+      },
+    });
+    await burst(relay, 24);
+    await relay.deliver(600_000);
+    expect(await relay.store.counts()).toMatchObject({ confirmed: 24, failed: 0 });
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(6);
+    // The first sends of each lead left in the order the leads were accepted.
+    const firsts = order.filter((name, i) => order.indexOf(name) === i);
+    expect(firsts).toEqual(Array.from({ length: 24 }, (_, i) => `Lead${i}`));
+  });
+});
+
+describe('reserveOf', () => {
+  it('pauses only below what the relay\'s own pacing leaves free', () => {
+    expect(reserveOf(150, 140, 0.2)).toBe(8); // 140 + 2 a minute at most: a pause at 8 left
+    expect(reserveOf(150, 120, 0.2)).toBe(28);
+    expect(reserveOf(150, 60, 0.2)).toBe(30); // far below: the plain 20%
+    expect(reserveOf(150, 100_000, 0.2)).toBe(30); // a budget above Propexo's: the plain 20%
   });
 });
