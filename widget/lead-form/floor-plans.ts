@@ -8,8 +8,12 @@ import { enPlans } from './i18n/en-plans.js';
 import type { PlanStrings } from './i18n/types.js';
 import type { ResmanLeadForm } from './lead-form.js';
 
-const money = (lang: string, cents: number) =>
-  new Intl.NumberFormat(lang, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(cents / 100);
+// One formatter per language: building an Intl.NumberFormat costs about a millisecond, per price.
+const formats = new Map<string, Intl.NumberFormat>();
+const money = (lang: string, cents: number) => {
+  if (!formats.has(lang)) formats.set(lang, new Intl.NumberFormat(lang, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }));
+  return formats.get(lang)!.format(cents / 100);
+};
 
 const language = (host: ResmanLeadForm) => (host.lang || document.documentElement.lang || 'en').slice(0, 2);
 /** The form's language when it describes plans (Spanish does), else English. */
