@@ -79,8 +79,12 @@ HubSpot's forms embed 200–300 KB.`;
 /** The floor-plans chunk is lazy, but a site whose settings list floor plans loads it before the first render (§2). */
 function floorPlansNote(s: SizeResult, render: RenderResult | undefined): string {
   const chunk = s.files.find((f) => /floor-plans/.test(f.file));
-  const early = render?.widget.samples.some((x) => (x.earlyRequests ?? []).some((e) => /floor-plans/.test(e.path)));
-  if (!chunk || !early) return '';
+  const requested = render?.widget.samples.some((x) => (x.earlyRequests ?? []).some((e) => /floor-plans/.test(e.path)));
+  const waited = render?.widget.samples.some((x) => (x.earlyRequests ?? []).some((e) => /floor-plans/.test(e.path) && e.beforeShownUpdate));
+  if (!chunk || !requested) return '';
+  if (!waited) {
+    return `A site whose form lists floor plans also requests \`${chunk.file}\` (${kb(chunk.brotli)} brotli) while its form is being shown; the first render does not wait for it (see §2).\n\n`;
+  }
   return `A site whose form lists floor plans also loads \`${chunk.file}\` (${kb(chunk.brotli)} brotli) before its first render (see §2): ${kb(
     s.beforeRender.brotli + chunk.brotli,
   )} before render for such a site.\n\n`;
@@ -89,52 +93,122 @@ function floorPlansNote(s: SizeResult, render: RenderResult | undefined): string
 function renderRows(series: RenderSeries[]): (string | number)[][] {
   return series.map((x) => [
     x.label,
-    `**${ms(x.medianRenderMs)}**`,
+    `**${ms(x.medianMarkMs)}**`,
+    ms(x.p90MarkMs),
+    ms(x.minMarkMs),
+    ms(x.medianBeforeStartMs),
+    ms(x.medianRenderMs),
     ms(x.p90RenderMs),
-    ms(x.minRenderMs),
-    x.medianViewEventMs === undefined ? '–' : ms(x.medianViewEventMs),
     ms(x.medianSinceNavigationMs),
-    fixed(x.maxCls, 4),
+    x.medianViewEventMs === undefined ? '–' : ms(x.medianViewEventMs),
+  ]);
+}
+
+function shiftRows(r: RenderResult): (string | number)[][] {
+  const row = (page: string, x: RenderSeries, reserved: string) => [
+    page,
+    /floor|lit/i.test(x.label) ? 'Lit-only form (floor)' : 'widget',
+    reserved,
+    `**${fixed(x.maxCls, 4)}**`,
+    fixed(x.medianCls, 4),
     `${x.loadsWithShift}/${x.samples.length}`,
     `${x.loadsFormBeforeFcp}/${x.samples.length}`,
-  ]);
+    x.minHostHeight === x.maxHostHeight ? `${fixed(x.minHostHeight, 2)} px` : `${fixed(x.minHostHeight, 2)}–${fixed(x.maxHostHeight, 2)} px`,
+    ms(x.medianMarkMs),
+  ];
+  const v = r.reservation;
+  return [
+    row('plain (nothing reserved), first visit', r.widget, '–'),
+    row('plain (nothing reserved), first visit', r.floor, '–'),
+    row('height reserved, first visit', r.widgetReserved, `${fixed(v.widgetPx, 2)} px`),
+    row('height reserved, first visit', r.floorReserved, `${fixed(v.floorPx, 2)} px`),
+    row('plain (nothing reserved), repeat visit', r.widgetRepeat, '–'),
+    row('plain (nothing reserved), repeat visit', r.floorRepeat, '–'),
+  ];
 }
 
 function renderSection(r: RenderResult): string {
   const w = r.widget.medianPhases;
   const f = r.floor.medianPhases;
-  const phase = (label: string, a: number, b: number) => [label, ms(a), ms(b), ms(a - b)];
+  const wm = r.widget.medianMarkPhases;
+  const fm = r.floor.medianMarkPhases;
+  const phase = (label: string, a: number, b: number) => [label, ms(a), known(b) ? ms(b) : '–', known(b) ? ms(a - b) : ''];
+  const v = r.reservation;
+  const reservedGoal = v.readme !== undefined;
   return `## 2. Render
 
-Headless Chromium ${r.chromium} (Debian's /usr/bin/chromium, the flags of test/support/chromium.mjs) loads a
-page of a property's website (its own origin on loopback) that embeds the component with a module script
+Headless Chromium ${r.chromium} (Debian's /usr/bin/chromium, the flags of test/support/chromium.mjs), viewport
+${r.viewport.width}×${r.viewport.height}, loads a page of a property's website (its own origin on loopback) that embeds the component with a module script
 from the relay's origin: a real Node relay (\`startRelay\`, SQLite outbox, the embedded Propexo sandbox),
 which also answers the widget's \`GET /v1/sites/oak-grove/form\`. The floor page is the same with the Lit-only
 form, served by the same relay. The page has a heading and a paragraph above the component and a line of
 text below it.
 
-Time is measured from \`performance.mark('embed:start')\` (the page's module script, just before
-\`import()\` of the component) to the moment the component's shadow root holds a \`<form>\` with a control
-that can be used: not disabled, tabbable, not inert, and visible (\`checkVisibility\` with visibility and
-opacity: a form rendered hidden while it waits does not count). The moment is taken by a MutationObserver
-on every shadow root (a classic script in \`<head>\` wraps \`attachShadow\`), so it is not rounded to a
-frame; ${readyByLine(r)} Layout shift is the sum of
-\`layout-shift\` entries (PerformanceObserver, buffered) 300 ms and two frames after the form was ready.
+**The figure: script start → interactive**, from the component's own performance marks. The widget sets
+\`resman-lead-form:start\` when its module starts running and \`resman-lead-form:interactive\` when its form
+is shown and usable (its site settings from the relay and its strings in, the update that shows it
+complete). The floor sets \`lit-form:start\` at the top of its module and \`lit-form:interactive\` after the
+\`updateComplete\` of its first update. In both bundles the modules the component's own module imports
+(Lit; for the widget also its styles, English strings, field contract and the like) run before it, so both
+figures leave out the script's request, its parse and compile and those imports' evaluation, and both end
+when the form is in the DOM, before the frame that styles, lays out and paints it.
 
-A first visit is a fresh browser context each time (no cache, a new connection): ${r.loads} loads of each page,
-alternating. A repeat visit is the third load in one context (widget.js from the HTTP cache, its compiled
-code cached): ${r.repeatLoads} of each.
+Also measured, **including the script's request and compile**: from \`performance.mark('embed:start')\`
+(the page's module script, just before \`import()\` of the component) to the moment the component's shadow
+root holds a \`<form>\` with a control that can be used: not disabled, tabbable, not inert, and visible
+(\`checkVisibility\` with visibility and opacity: a form rendered hidden while it waits does not count).
+The moment is the time of the MutationObserver callback (on every shadow root: a classic script in \`<head>\`
+wraps \`attachShadow\`) that followed the commit; whether the form is usable is checked in a task after it,
+so that computing its style is not counted in the component's own marks; ${readyByLine(r)}
+
+A first visit is a fresh browser context each time (no cache, a new connection): ${r.loads} loads of each of four pages
+(widget and floor, each plain and with its height reserved, below), the order rotated every round. A
+repeat visit is the third load in one context (widget.js from the HTTP cache, its compiled code cached):
+${r.repeatLoads} of each plain page. The table's times come from the plain pages.
 
 ${table(
-  ['', 'median', 'p90', 'min', 'view event', 'since navigation', 'layout shift (worst)', 'loads with a shift', 'form before first paint'],
+  ['', 'script start → interactive (median)', 'p90', 'min', "embed:start → script start (the script's request and compile)", "including the script's request and compile: embed:start → form usable (median)", 'p90', 'since navigation', 'view event (after embed:start)'],
   renderRows([r.widget, r.floor, r.widgetRepeat, r.floorRepeat]),
 )}
 
-Widget ÷ floor, first visit: **${times(r.ratio)}**; repeat visit: ${times(r.widgetRepeat.medianRenderMs / r.floorRepeat.medianRenderMs)}.
-"view event" is when the widget's own \`resman-lead-view\` event reached the document (the measured moment
-also needs the form laid out, so it can come a little later).
+Widget ÷ floor, script start → interactive: **${times(r.markRatio)}** first visit, ${times(
+    r.widgetRepeat.medianMarkMs / r.floorRepeat.medianMarkMs,
+  )} repeat visit. Including the script's request and compile: ${times(r.ratio)} first visit, ${times(r.widgetRepeat.medianRenderMs / r.floorRepeat.medianRenderMs)} repeat visit.
+"view event" is when the widget's own \`resman-lead-view\` event, sent right after its interactive mark,
+reached the document.${marksMissing(r)}
 
-Where a first visit's time goes (medians of each phase, so they need not add up to the median total):
+Where the time between the marks goes on a first visit (medians of each phase, so they need not add up to
+the median total; every Lit update of the component is timed by wrapping its class's \`performUpdate\`):
+
+${table(
+  ['phase', 'widget', 'floor', 'difference'],
+  [
+    phase('start mark → customElements.define (the rest of the module)', wm.moduleMs, fm.moduleMs),
+    phase('define → attachShadow (upgrade)', wm.upgradeMs, fm.upgradeMs),
+    ...(!known(wm.settingsFetchMs)
+      ? []
+      : [
+          ['attachShadow → the settings request starts (the first update starts it)', ms(wm.toSettingsMs), '–', ''],
+          ["the settings request, GET /v1/sites/oak-grove/form (loopback, the relay's own answer)", ms(wm.settingsFetchMs), '–', ''],
+        ]),
+    phase(
+      known(wm.settingsFetchMs) ? "the settings' last byte (floor: attachShadow) → the update that shows the form starts" : 'attachShadow → the update that shows the form starts',
+      wm.toUpdateMs,
+      fm.toUpdateMs,
+    ),
+    ...(!known(wm.toJsonMs) ? [] : [["… of which until the widget's res.json() resolves (the body handed to the page, parsed)", ms(wm.toJsonMs), '–', '']]),
+    phase('… of which other Lit updates (the form not shown yet)', wm.otherUpdatesMs, fm.otherUpdatesMs),
+    phase("the update that shows the form (Lit's render and commit)", wm.updateMs, fm.updateMs),
+    phase('its end → interactive mark', wm.toMarkMs, fm.toMarkMs),
+    [`all Lit updates before the mark (widget ${fixed(wm.updates, 0)}, floor ${fixed(fm.updates, 0)})`, ms(wm.updatesMs), ms(fm.updatesMs), ms(wm.updatesMs - fm.updatesMs)],
+    ['**start → interactive**', `**${ms(r.widget.medianMarkMs)}**`, `**${ms(r.floor.medianMarkMs)}**`, ms(r.widget.medianMarkMs - r.floor.medianMarkMs)],
+    ['the form seen usable (above), after the interactive mark', ms(wm.probeAfterMarkMs, 2), ms(fm.probeAfterMarkMs, 2), ''],
+  ],
+)}
+
+On a repeat visit: widget ${markPhaseLine(r.widgetRepeat)}; floor ${markPhaseLine(r.floorRepeat)}.${jsonWaitNote(r)}
+
+**Including the script's request and compile**, where a first visit's time goes from embed:start:
 
 ${table(
   ['phase', 'widget', 'floor', 'difference'],
@@ -143,14 +217,15 @@ ${table(
     phase("the script's request (loopback, new connection)", w.fetchMs, f.fetchMs),
     phase('last byte → customElements.define (parse, compile, run the module)', w.evaluateMs, f.evaluateMs),
     phase('define → attachShadow (upgrade)', w.upgradeMs, f.upgradeMs),
-    phase('attachShadow → form rendered and laid out', w.firstRenderMs, f.firstRenderMs),
+    phase('attachShadow → form usable', w.firstRenderMs, f.firstRenderMs),
     ...(!known(w.settingsFetchMs)
       ? []
       : [
-          ['… of which the widget\'s settings request, GET /v1/sites/oak-grove/form', ms(w.settingsFetchMs), '–', ''],
-          ['… and from its last byte to the form laid out', ms(w.afterSettingsMs), '–', ''],
+          ["… of which the widget's settings request, GET /v1/sites/oak-grove/form", ms(w.settingsFetchMs), '–', ''],
+          ['… and from its last byte to the form usable', ms(w.afterSettingsMs), '–', ''],
           ...waterfallRows(r.widget),
         ]),
+    phase('embed:start → form usable', r.widget.medianRenderMs, r.floor.medianRenderMs),
   ],
 )}
 
@@ -158,12 +233,104 @@ ${earlyLine(r.widget)}
 
 The same phases on a repeat visit: widget ${phaseLine(r.widgetRepeat)}; floor ${phaseLine(r.floorRepeat)}.
 
-Layout shift: on a load where the form appears after the first paint, the text below the component moves
-down when the form takes its height; the floor does the same. ${
-    r.widget.maxCls > 0
-      ? `The widget shifted on ${r.widget.loadsWithShift} of ${r.loads} first visits (worst ${fixed(r.widget.maxCls, 4)}), the floor on ${r.floor.loadsWithShift} (worst ${fixed(r.floor.maxCls, 4)}); the widget rendered before first paint on ${r.widget.loadsFormBeforeFcp} of them.`
-      : 'No load of the widget shifted.'
-  }${r.problems.length ? `\n\nProblems the pages reported: ${r.problems.map((p) => `\`${p}\``).join('; ')}` : ''}`;
+### Layout shift
+
+Cumulative layout shift is the sum of \`layout-shift\` entries (PerformanceObserver, buffered) 300 ms and two
+frames after the form was usable, on two pages:
+
+- **plain**: the page above, nothing reserved;
+- **height reserved**: the same page with ${
+    reservedGoal
+      ? `README.md's advice from its "Embed" section, \`${v.readme}\`,`
+      : 'a reservation (README.md\'s "Embed" section gave no rule: `resman-lead-form:not(:defined)`)'
+  } in a \`<style>\` in its \`<head>\`, with the min-height set to the component's own laid-out height:
+  its host element's height on the plain page once its form was usable (and 300 ms and two frames later),
+  **measured once at the start of the run** in a fresh context at the same ${r.viewport.width}×${r.viewport.height} viewport:
+  \`${v.widgetRule}\`. The floor gets the same with its own height, \`${v.floorRule}\` (it has no
+  ready state; it renders in the task that defines it, so \`:not(:defined)\` ends its reservation at the same point).${
+    v.readmePx === undefined
+      ? ''
+      : Math.abs(v.readmePx - v.widgetPx) < 0.5
+        ? ` The README's example height, ${fixed(v.readmePx, 0)} px at the default 16 px root font size, is the widget's measured height here.`
+        : ` The README's example height is ${fixed(v.readmePx, 0)} px at the default 16 px root font size, ${fixed(Math.abs(v.readmePx - v.widgetPx), 0)} px ${
+            v.readmePx > v.widgetPx ? 'taller' : 'shorter'
+          } than the widget's form measured here, so a page copying the example as it is would still move by that much when the form is shown (not measured: the README says to measure one's own form).`
+  }
+
+${table(
+  ['page', 'component', 'reserved', 'layout shift, worst', 'median', 'loads with a shift', 'form before first paint', "component's height", 'script start → interactive'],
+  shiftRows(r),
+)}
+
+${shiftNotes(r)}${r.problems.length ? `\n\nProblems the pages reported: ${r.problems.map((p) => `\`${p}\``).join('; ')}` : ''}`;
+}
+
+/** Whether the wait between the settings' last byte and res.json() resolving had a frame in it. */
+function jsonWaitNote(r: RenderResult): string {
+  const count = (x: RenderSeries) => {
+    const timed = x.samples.filter((s) => s.settingsAt && Number.isFinite(s.settingsAt[2]) && s.frames);
+    const framed = timed.filter((s) => s.frames.some((t) => t >= s.settingsAt![1] && t <= s.settingsAt![2]));
+    return { timed: timed.length, framed: framed.length };
+  };
+  const first = count(r.widget);
+  const repeat = count(r.widgetRepeat);
+  if (first.timed === 0) return '';
+  return ` Between the settings' last byte and the widget's \`res.json()\` resolving, a frame (requestAnimationFrame) began on ${first.framed} of ${first.timed} first visits and ${repeat.framed} of ${repeat.timed} repeat visits (the body is handed to the page on its main thread, which also renders the frames).`;
+}
+
+function marksMissing(r: RenderResult): string {
+  const missing = [r.widget, r.floor, r.widgetReserved, r.floorReserved, r.widgetRepeat, r.floorRepeat].filter((x) => x.loadsWithoutMarks > 0);
+  if (missing.length === 0) return '';
+  return `\n**Marks missing** on ${missing.map((x) => `${x.loadsWithoutMarks} of ${x.samples.length} loads of ${x.label}`).join(', ')}: those loads are left out of the figure.`;
+}
+
+function shiftNotes(r: RenderResult): string {
+  const plain = `Without a reservation, the text below the component moves down when the form takes its height after the first paint: the widget shifted on ${r.widget.loadsWithShift} of ${r.widget.samples.length} first visits (worst ${fixed(
+    r.widget.maxCls,
+    4,
+  )}), and the Lit-only floor just the same, on ${r.floor.loadsWithShift} of ${r.floor.samples.length} (worst ${fixed(r.floor.maxCls, 4)}): any element that renders after the page's first paint does this, whatever it is built with. The form was usable before the first paint on ${r.widget.loadsFormBeforeFcp} widget loads and ${r.floor.loadsFormBeforeFcp} floor loads.`;
+  const wr = r.widgetReserved;
+  const fr = r.floorReserved;
+  const reserved =
+    wr.maxCls === 0 && fr.maxCls === 0
+      ? `With the height reserved, no load of either shifted.`
+      : `With the height reserved, the widget shifted on ${wr.loadsWithShift} of ${wr.samples.length} loads (worst ${fixed(wr.maxCls, 4)}) and the floor on ${fr.loadsWithShift} of ${fr.samples.length} (worst ${fixed(fr.maxCls, 4)}).`;
+  const heights =
+    wr.minHostHeight !== wr.maxHostHeight || Math.abs(wr.maxHostHeight - r.reservation.widgetPx) > 0.01
+      ? ` The widget's height varied between loads (${fixed(wr.minHostHeight, 2)}–${fixed(wr.maxHostHeight, 2)} px against ${fixed(r.reservation.widgetPx, 2)} px reserved).`
+      : '';
+  const what = [r.widget, r.floor, r.widgetReserved, r.floorReserved]
+    .map((x) => [x, moves(x)] as const)
+    .filter(([, m]) => m !== '')
+    .map(([x, m]) => `- ${x.label}: ${m}`);
+  return `${plain} ${reserved}${heights}${what.length ? `\n\nWhat moved (layout-shift sources, first visits; times relative to the component's marks):\n\n${what.join('\n')}` : ''}`;
+}
+
+/** Each distinct move in a series' layout shifts (node, distance, height change): on how many loads, and when. */
+function moves(x: RenderSeries): string {
+  const seen = new Map<string, { loads: Set<number>; afterStart: number[]; afterInteractive: number[] }>();
+  x.samples.forEach((sample, i) => {
+    for (const shift of sample.shifts ?? []) {
+      for (const m of shift.moved ?? []) {
+        const down = Math.round(m.to[0] - m.from[0]);
+        const grew = Math.round(m.to[1] - m.from[1]);
+        const key = `\`${m.node.slice(0, 20)}…\` ${Math.abs(down)} px ${down >= 0 ? 'down' : 'up'}${grew ? ` (${grew > 0 ? '+' : ''}${grew} px high)` : ''}`;
+        const entry = seen.get(key) ?? { loads: new Set(), afterStart: [], afterInteractive: [] };
+        entry.loads.add(i);
+        entry.afterStart.push(shift.ms);
+        entry.afterInteractive.push(shift.ms - sample.markMs);
+        seen.set(key, entry);
+      }
+    }
+  });
+  return [...seen]
+    .map(([key, e]) => {
+      const rel = median(e.afterInteractive);
+      return `${key} on ${e.loads.size} of ${x.samples.length} loads, a median ${ms(median(e.afterStart))} after the start mark (${
+        rel < 0 ? `${ms(-rel)} before the interactive mark, while the form was not shown yet` : `${ms(rel)} after the interactive mark`
+      })`;
+    })
+    .join('; ');
 }
 
 /** When the first render waits for a lazy chunk requested after the settings: the gaps around it. */
@@ -171,7 +338,8 @@ function waterfallRows(x: RenderSeries): string[][] {
   const gaps: number[] = [];
   const tails: number[] = [];
   for (const sample of x.samples) {
-    const early = (sample.earlyRequests ?? []).filter((e) => e.path.startsWith('/widget/'));
+    // Only chunks the form may have waited for: their last byte came before the update that showed it started.
+    const early = (sample.earlyRequests ?? []).filter((e) => e.path.startsWith('/widget/') && e.beforeShownUpdate);
     if (early.length === 0 || !known(sample.phases.afterSettingsMs)) continue;
     const settingsEnd = sample.renderMs - sample.phases.afterSettingsMs;
     const first = Math.min(...early.map((e) => e.startMs));
@@ -179,15 +347,16 @@ function waterfallRows(x: RenderSeries): string[][] {
     gaps.push(first - settingsEnd);
     tails.push(sample.renderMs - Math.max(...early.map((e) => e.endMs)));
   }
-  if (gaps.length === 0) return [];
+  // Shown only when the form may have waited for such a chunk on most loads; earlyLine says what happened otherwise.
+  if (gaps.length * 2 < x.samples.length) return [];
   return [
     [`… of that, from the settings' last byte to the next widget chunk's request (${gaps.length} loads)`, ms(median(gaps)), '–', ''],
-    ["… and from that chunk's last byte to the form laid out", ms(median(tails)), '–', ''],
+    ["… and from that chunk's last byte to the form usable", ms(median(tails)), '–', ''],
   ];
 }
 
 function readyByLine(r: RenderResult): string {
-  const all = [r.widget, r.floor, r.widgetRepeat, r.floorRepeat].flatMap((x) => x.samples);
+  const all = [r.widget, r.floor, r.widgetReserved, r.floorReserved, r.widgetRepeat, r.floorRepeat].filter(Boolean).flatMap((x) => x.samples);
   const counts = new Map<string, number>();
   for (const x of all) counts.set(x.readyBy ?? 'mutation', (counts.get(x.readyBy ?? 'mutation') ?? 0) + 1);
   const other = [...counts].filter(([by]) => by !== 'mutation');
@@ -196,19 +365,41 @@ function readyByLine(r: RenderResult): string {
     : `the widget's view event and every frame are checked too; ${other.map(([by, n]) => `${n} of ${all.length} loads were seen by the ${by}`).join(', ')} (the rest by a mutation).`;
 }
 
-/** The lazy chunks (or other requests) the first render waited for, from a typical first visit. */
+/** The lazy chunks (or other requests) requested before the form was usable, from a typical first visit: waited for or not. */
 function earlyLine(x: RenderSeries): string {
   const withRequests = x.samples.filter((s) => (s.earlyRequests ?? []).length > 0);
   if (withRequests.length === 0) return 'Before its form was ready the widget requested nothing but widget.js and its settings.';
+  const waited = x.samples.filter((s) => (s.earlyRequests ?? []).some((e) => e.beforeShownUpdate)).length;
   const typical = withRequests[withRequests.length >> 1]!;
-  const list = typical.earlyRequests.map((e) => `\`${e.path.replace(/-[\w-]{8}\.js$/, '-….js')}\` (${ms(e.endMs - e.startMs)}, ending ${ms(e.endMs)} after embed:start)`).join(', ');
-  return `Besides widget.js and its settings, the widget requested before its form was ready (on ${withRequests.length} of ${x.samples.length} first visits; one of them): ${list}.`;
+  const list = typical.earlyRequests
+    .map(
+      (e) =>
+        `\`${e.path.replace(/-[\w-]{8}\.js$/, '-….js')}\` (${ms(e.endMs - e.startMs)}, ending ${ms(e.endMs)} after embed:start, ${
+          e.endMs <= typical.renderMs ? `${ms(typical.renderMs - e.endMs)} before the form was usable` : `${ms(e.endMs - typical.renderMs)} after the form was usable`
+        })`,
+    )
+    .join(', ');
+  return `Besides widget.js and its settings, the widget requested before its form was usable (on ${withRequests.length} of ${x.samples.length} first visits; one of them): ${list}. On ${waited} of ${
+    x.samples.length
+  } first visits such a request's last byte came before the Lit update that showed the form started (so the form may have waited for it); on the others it was still loading while that update ran, so the form did not wait for it.`;
 }
 
 const phaseLine = (x: RenderSeries) =>
-  `fetch ${ms(x.medianPhases.fetchMs)}, evaluate ${ms(x.medianPhases.evaluateMs)}, upgrade ${ms(x.medianPhases.upgradeMs)}, first render ${ms(x.medianPhases.firstRenderMs)}${
+  `fetch ${ms(x.medianPhases.fetchMs)}, evaluate ${ms(x.medianPhases.evaluateMs)}, upgrade ${ms(x.medianPhases.upgradeMs)}, attachShadow → form usable ${ms(x.medianPhases.firstRenderMs)}${
     !known(x.medianPhases.settingsFetchMs) ? '' : ` (settings request ${ms(x.medianPhases.settingsFetchMs)})`
-  }`;
+  }, embed:start → form usable ${ms(x.medianRenderMs)}`;
+
+/** The phases between the component's own marks, on one line. */
+const markPhaseLine = (x: RenderSeries) => {
+  const m = x.medianMarkPhases;
+  return `start → interactive ${ms(x.medianMarkMs)}: module ${ms(m.moduleMs)}, upgrade ${ms(m.upgradeMs)}${
+    known(m.settingsFetchMs)
+      ? `, to the settings request ${ms(m.toSettingsMs)}, settings request ${ms(m.settingsFetchMs)}, from its last byte to the update that shows the form ${ms(m.toUpdateMs)}${
+          known(m.toJsonMs) ? ` (${ms(m.toJsonMs)} of it until res.json() resolves)` : ''
+        }`
+      : `, to the first update ${ms(m.toUpdateMs)}`
+  }, that update ${ms(m.updateMs)}`;
+};
 
 function inProcessSection(r: InProcessResult): string {
   return `## 3. Relay cost in process
@@ -445,18 +636,25 @@ function missed(results: Results): string {
   }
   const r = s.render;
   if (r && failed(r.goals, 0)) {
-    const w = r.widget.medianPhases;
-    const f = r.floor.medianPhases;
+    const m = r.widget.medianMarkPhases;
+    const fm = r.floor.medianMarkPhases;
     lines.push(
-      `Render: the Lit-only floor itself takes ${ms(r.floor.medianRenderMs)} on a first visit here (its request ${ms(f.fetchMs)}, compiling and running it ${ms(f.evaluateMs)}, rendering ${ms(f.firstRenderMs)}); ` +
-        `the widget takes ${ms(r.widget.medianRenderMs)}: request ${ms(w.fetchMs)}, compile and run ${ms(w.evaluateMs)}, then ${ms(w.firstRenderMs)} from its shadow root to a laid-out form` +
-        (!known(w.settingsFetchMs) ? '.' : `, which includes waiting for its settings request (${ms(w.settingsFetchMs)}) before the first render.`) +
-        ` On a repeat visit (cached, code cache warm): widget ${ms(r.widgetRepeat.medianRenderMs)}, floor ${ms(r.floorRepeat.medianRenderMs)}.`,
+      `Render: from its script's start to an interactive form (its own performance marks) the widget takes ${ms(r.widget.medianMarkMs)} on a first visit, the Lit-only floor ${ms(r.floor.medianMarkMs)} (its first update ${ms(fm.updateMs)}). ` +
+        (known(m.settingsFetchMs)
+          ? `The widget's time: its settings request ${ms(m.settingsFetchMs)} (starting ${ms(m.moduleMs + m.upgradeMs + m.toSettingsMs)} after its start mark), ${ms(m.toUpdateMs)} from the settings' last byte to the update that shows the form (${ms(
+              m.otherUpdatesMs,
+            )} of it in other Lit updates), that update ${ms(m.updateMs)}. `
+          : `The widget's update that shows the form: ${ms(m.updateMs)}. `) +
+        `On a repeat visit (cached, code cache warm): widget ${ms(r.widgetRepeat.medianMarkMs)}, floor ${ms(r.floorRepeat.medianMarkMs)}. ` +
+        `Including the script's request and compile (from embed:start): widget ${ms(r.widget.medianRenderMs)}, floor ${ms(r.floor.medianRenderMs)}.`,
     );
   }
   if (r && failed(r.goals, 1)) {
+    const x = r.reservation.readme !== undefined ? r.widgetReserved : r.widget;
     lines.push(
-      `Layout shift: the form appeared after the first paint on ${r.widget.samples.length - r.widget.loadsFormBeforeFcp} of ${r.widget.samples.length} first visits, and the text below it moved down when it did (${r.widget.loadsWithShift} loads shifted; the floor: ${r.floor.loadsWithShift}).`,
+      `Layout shift: ${x.loadsWithShift} of ${x.samples.length} first visits shifted (worst ${fixed(x.maxCls, 4)}) ${
+        r.reservation.readme !== undefined ? "on the page reserving the form's height as the README advises" : 'with nothing reserved'
+      }; with nothing reserved the widget shifted on ${r.widget.loadsWithShift} and the floor on ${r.floor.loadsWithShift} of ${r.widget.samples.length}.`,
     );
   }
   const p = s.inprocess;

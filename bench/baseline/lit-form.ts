@@ -3,8 +3,15 @@
  * (the widget's seven default fields and a button) into its shadow root and posts it as JSON. No
  * validation, no translations, no states beyond "sent": what any Lit form element costs at least.
  * Built by bench/baseline/build.ts the same way vite builds the widget (rolldown, minified, es2022).
+ *
+ * It sets the same two performance marks as the widget, for bench/render.ts: `lit-form:start` when this
+ * module starts running (after Lit, bundled into the same file, has run: as the widget's
+ * `resman-lead-form:start` comes after its imports) and `lit-form:interactive` once its first update
+ * has completed, i.e. the form is in the shadow root.
  */
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, type PropertyValues } from 'lit';
+
+performance.mark('lit-form:start');
 
 export class LitForm extends LitElement {
   static override styles = css`:host{display:block}form{display:grid;gap:1rem}label{display:grid;gap:.25rem}input,select,textarea,button{font:inherit;padding:.5rem}`;
@@ -16,6 +23,11 @@ export class LitForm extends LitElement {
     super();
     this.action = '';
     this._sent = false;
+  }
+
+  override firstUpdated(changed: PropertyValues<this>) {
+    super.firstUpdated(changed);
+    void this.updateComplete.then(() => performance.mark('lit-form:interactive'));
   }
 
   override render() {
