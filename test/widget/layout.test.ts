@@ -3,7 +3,7 @@
 // shown, and (skipped, a known bug) none when the site's settings arrive after the first render.
 import { expect, fixture, html } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
-import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
+import { ResmanLeadForm } from '../../widget/resman-lead-form.js';
 import { STUB, choose, control, rendered, submit, until } from './helpers.js';
 
 const PHONE = { width: 375, height: 740 };
@@ -193,6 +193,27 @@ describe('<resman-lead-form> layout', () => {
       } finally {
         held.restore();
         shifts?.stop();
+      }
+    });
+
+    it('does not move the page when the element is defined, before its form shows', async () => {
+      const held = holdSettings();
+      const box = document.createElement('div');
+      try {
+        // A tag of its own, so the element is defined only once it is on the page, as on a real one.
+        const tag = `resman-lead-form-${Math.random().toString(36).slice(2, 8)}`;
+        box.innerHTML = `<p>Before the form.</p><${tag} site="accept" relay="${STUB}" lang="en"></${tag}><p id="late-after">After the form.</p>`;
+        document.body.prepend(box);
+        const after = box.querySelector<HTMLElement>('#late-after')!;
+        const top = after.getBoundingClientRect().top;
+        customElements.define(tag, class extends ResmanLeadForm {});
+        await new Promise((r) => setTimeout(r, 50)); // upgraded, nothing shown yet (settings held)
+        expect(box.querySelector<ResmanLeadForm>(tag)!._stage).to.equal(0);
+        // An empty host must let the paragraphs' margins collapse through it, as the unknown element did.
+        expect(after.getBoundingClientRect().top).to.equal(top);
+      } finally {
+        held.restore();
+        box.remove();
       }
     });
 

@@ -8,7 +8,6 @@ export const styles = css`
     --_radius: var(--resman-radius, 6px);
     --_space: var(--resman-space, 1rem);
     display: block;
-    container-type: inline-size;
     color: var(--resman-color-text, #1f2328);
     font: var(--resman-font, inherit);
     line-height: 1.4;
@@ -29,6 +28,11 @@ export const styles = css`
     display: grid;
     gap: var(--_space);
     margin: 0;
+  }
+  /* The form, not the host, is the size container: an empty host must let the page's margins collapse
+     through it as an unknown element does, or defining the element would move the page. */
+  form {
+    container-type: inline-size;
   }
   .field {
     gap: 0.25rem;
