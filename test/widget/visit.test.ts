@@ -62,6 +62,12 @@ describe('<resman-lead-form> across a visit', () => {
     });
   });
 
+  it('shows the form even when the stored draft is not JSON (another script wrote the key)', async () => {
+    sessionStorage.setItem('resman-lead-form:draft:accept', '{not json');
+    const el = await open(frame, PAGE);
+    expect(value(el, 'first_name')).to.equal('');
+  });
+
   it('restores a draft after a reload, autofilled or typed, and forgets it once sent', async () => {
     let el = await open(frame, PAGE);
     fill(el, 'first_name', 'Ana');

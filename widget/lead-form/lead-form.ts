@@ -5,7 +5,7 @@ import type { FormAnswer } from '../../contract/form.js';
 import { ResmanLeadErrorEvent, ResmanLeadStartEvent, ResmanLeadViewEvent } from './events.js';
 import { en } from './i18n/en.js';
 import { withTexts, type Dictionary, type Messages, type PlanStrings, type Strings } from './i18n/types.js';
-import { captureAttribution, session } from './session.js';
+import { captureAttribution, readSession, session } from './session.js';
 import { styles } from './styles.js';
 import { localIsoDate } from './today.js';
 
@@ -226,7 +226,7 @@ export class ResmanLeadForm extends LitElement {
     const strings = this.loadStrings(); // a language the page names loads alongside the settings
     const hold = setTimeout(() => (this._stage ||= 1), PLACEHOLDER_MS);
     if (this.site) {
-      this.draft = JSON.parse(session(this.draftKey) ?? '{}') as Record<string, string>;
+      this.draft = readSession<Record<string, string>>(this.draftKey) ?? {};
       await Promise.race([this.loadSettings(), new Promise((r) => setTimeout(r, SETTINGS_WAIT_MS))]);
     }
     await strings;

@@ -37,10 +37,13 @@ export function captureAttribution(): void {
   session(ATTRIBUTION, JSON.stringify(found));
 }
 
-export function readAttribution(): Attribution | undefined {
+/** A JSON value kept under `key`, or undefined when there is none or it does not parse. */
+export function readSession<T>(key: string): T | undefined {
   try {
-    return JSON.parse(session(ATTRIBUTION) ?? 'null') ?? undefined;
+    return JSON.parse(session(key) ?? 'null') ?? undefined;
   } catch {
     return undefined;
   }
 }
+
+export const readAttribution = () => readSession<Attribution>(ATTRIBUTION);
