@@ -39,12 +39,17 @@ function place(url: string): string {
 
 /** What kind of work a frame is: the categories a reader can act on. */
 function kind(fn: string, file: string, callers: string[]): string {
-  if (fn === '(idle)') return 'idle (waiting, e.g. on the libuv pool that runs WebCrypto)';
+  if (fn === '(idle)') return 'idle (waiting: on I/O, or on the libuv pool that runs WebCrypto)';
   if (fn === '(garbage collector)') return 'garbage collection';
   if (fn === '(program)') return 'V8 / runtime (unattributed)';
-  if (file.startsWith('node:internal/crypto') || file === 'node:internal/worker/js_transferable' || callers.some((c) => c.startsWith('node:internal/crypto')))
-    return 'WebCrypto (Node crypto jobs: SHA-256, HMAC)';
-  if (file.startsWith('node:internal/deps/undici') || file.startsWith('node:internal/webstreams') || callers.some((c) => c.startsWith('node:internal/deps/undici')))
+  // makeTransferable (node:internal/worker/js_transferable) is paid by every CryptoKey and every web stream: billed to its caller.
+  if (file.startsWith('node:internal/crypto') || callers.some((c) => c.startsWith('node:internal/crypto')))
+    return 'WebCrypto / node:crypto (SHA-256, HMAC)';
+  if (
+    file.startsWith('node:internal/deps/undici') ||
+    file.startsWith('node:internal/webstreams') ||
+    callers.some((c) => c.startsWith('node:internal/deps/undici') || (file === 'node:internal/worker/js_transferable' && c.startsWith('node:internal/webstreams')))
+  )
     return "undici's Request/Response/Headers and web streams";
   // better-sqlite3's statements run in native calls that V8 bills to the relay/store/sqlite.ts frame calling them.
   if (file.startsWith('better-sqlite3') || file === 'relay/store/sqlite.ts' || callers.some((c) => c.startsWith('better-sqlite3') || c === 'relay/store/sqlite.ts'))

@@ -1,10 +1,11 @@
 /**
  * 3. Relay cost in process: microseconds per accepted submission through `app.fetch` of
  * `createRelay` (memory store and limiter, a deliverer that is never started over an upstream that
- * counts calls, logs formatted but discarded), against a bare Hono app whose route parses the same
- * JSON and answers 200. Same process, alternating batches (order flipped every round), each batch on
- * a fresh app so the memory store stays small; the requests of a batch are built before the clock
- * starts; a batch's figure is its mean per request, and the result is the median over batches.
+ * counts calls, logs formatted but discarded, node:crypto hashing as relay/node.ts passes it),
+ * against a bare Hono app whose route parses the same JSON and answers 200. Same process,
+ * alternating batches (order flipped every round), each batch on a fresh app so the memory store
+ * stays small; the requests of a batch are built before the clock starts; a batch's figure is its
+ * mean per request, and the result is the median over batches.
  */
 import { Hono } from 'hono';
 import { createRelay } from '../relay/app.js';
@@ -18,6 +19,8 @@ import { parseMeta } from '../contract/meta.js';
 import { parseSubmission, type Submission } from '../contract/submission.js';
 import { fingerprints } from '../relay/delivery/fingerprint.js';
 import { createFormTokens } from '../relay/form-token.js';
+import { webCryptoHashing } from '../relay/hash.js';
+import { nodeHashing } from '../relay/node-hash.js';
 import { BENCH_TOKEN, LEADS_PATH, benchSites, formToken, leadBody, leadHeaders } from './lead.js';
 import { profile, type ProfileSummary } from './profile.js';
 import { fixed, median, progress, ratio, times, type Goal } from './stats.js';
@@ -31,7 +34,7 @@ export interface InProcessResult {
   rounds: number;
   relayUsPerRequest: number;
   bareUsPerRequest: number;
-  /** Process CPU (every thread: WebCrypto runs on libuv's pool) per request, µs. */
+  /** Process CPU (every thread: GC helpers, and WebCrypto's libuv pool were it used) per request, µs. */
   relayCpuUsPerRequest: number;
   bareCpuUsPerRequest: number;
   relayBatchUs: number[];
@@ -64,7 +67,8 @@ function relayApp(): App {
   const client = createPropexoClient({ baseUrl: config.propexo.baseUrl, token: BENCH_TOKEN, fetch: upstream, timeoutMs: config.upstreamTimeoutMs });
   // Woken by every accepted lead, as on Node, but never started: nothing is sent upstream.
   const deliverer = createDeliverer({ store, client, limiter, sites: config.sites, clock: Date, logger, policy: config.delivery });
-  return createRelay({ config, clock: Date, limiter, store, logger, getClientIp: () => '203.0.113.7', outbox: deliverer });
+  // Hashing as on Node (relay/node.ts): node:crypto, synchronous.
+  return createRelay({ config, clock: Date, limiter, store, logger, getClientIp: () => '203.0.113.7', outbox: deliverer, hashing: nodeHashing });
 }
 
 function bareApp(): App {
@@ -176,7 +180,8 @@ async function breakdownOf(token: string): Promise<{ step: string; us: number }[
   const parsed = parseSubmission(fields);
   if (!parsed.ok) throw new Error('breakdown: the bench lead does not parse');
   const submission: Submission = parsed.value;
-  const tokens = createFormTokens(BENCH_TOKEN);
+  const tokens = createFormTokens(BENCH_TOKEN, nodeHashing);
+  const webTokens = createFormTokens(BENCH_TOKEN, webCryptoHashing);
   const healthz = (app: App) => async () => (await app.fetch(new Request('http://relay.test/healthz'))).arrayBuffer();
   const relay = relayApp();
   const bare = new Hono().get('/healthz', (c) => c.json({ ok: true }));
@@ -212,8 +217,10 @@ async function breakdownOf(token: string): Promise<{ step: string; us: number }[
     { step: 'GET /healthz through a bare Hono app', us: await time(500, healthz(bare)) },
     { step: 'JSON.parse of the body', us: await time(500, () => JSON.parse(leadBody(0, 'bd', token))) },
     { step: 'parseSubmission + parseMeta (zod/mini)', us: await time(500, () => [parseSubmission(fields), parseMeta(meta)]) },
-    { step: 'fingerprints: 2 SHA-256 through WebCrypto', us: await time(500, () => fingerprints('oak-grove', submission)) },
-    { step: 'form token check: HMAC-SHA-256 through WebCrypto', us: await time(500, () => tokens.check('oak-grove', token, Date.now())) },
+    { step: 'fingerprints: 2 SHA-256 through node:crypto (the Node relay)', us: await time(500, () => fingerprints('oak-grove', submission, nodeHashing)) },
+    { step: 'form token check: HMAC-SHA-256 through node:crypto (the Node relay)', us: await time(500, () => tokens.check('oak-grove', token, Date.now())) },
+    { step: 'fingerprints: 2 SHA-256 through WebCrypto (the Worker; Node before)', us: await time(500, () => fingerprints('oak-grove', submission, webCryptoHashing)) },
+    { step: 'form token check: HMAC-SHA-256 through WebCrypto (the Worker; Node before)', us: await time(500, () => webTokens.check('oak-grove', token, Date.now())) },
     { step: 'memory store accept (a store of up to 200 leads)', us: await time(200, accept) },
     {
       step: 'memory limiter: the 3 decisions of a lead (lookups, site, IP)',

@@ -405,12 +405,13 @@ function inProcessSection(r: InProcessResult): string {
   return `## 3. Relay cost in process
 
 \`app.fetch\` of \`createRelay\` (memory store and limiter, a deliverer woken by every lead but never started,
-over an upstream that counts calls: ${r.upstreamCalls} made; logs formatted at info and discarded), against a bare
+over an upstream that counts calls: ${r.upstreamCalls} made; logs formatted at info and discarded; SHA-256 and HMAC
+on node:crypto, as relay/node.ts passes them), against a bare
 Hono app whose route parses the same JSON and answers 200. Each request is a new lead shaped like the widget's
 (fields and \`meta\` with a valid form token and attribution; a unique name, email and Idempotency-Key;
 Content-Length set), built before the clock starts. ${r.rounds} rounds of ${r.batch} requests per app, alternating,
 each batch on a fresh app; the figure per batch is its mean, the result the median over batches. CPU is
-\`process.cpuUsage()\` over the batch (every thread of the process, WebCrypto's libuv pool included).
+\`process.cpuUsage()\` over the batch (every thread of the process, GC helpers included).
 Answers not 202 (relay) or 200 (bare): ${r.unexpected}.
 
 ${table(
@@ -661,8 +662,8 @@ function missed(results: Results): string {
   if (p && !p.goals[0]!.met) {
     const kind = (k: string) => p.profile.byKind.find((e) => e.where.startsWith(k))?.share ?? 0;
     lines.push(
-      `Relay in process: ${fixed(p.relayUsPerRequest, 0)} µs against ${fixed(p.bareUsPerRequest, 0)} µs. In its profile WebCrypto (the lead's SHA-256 fingerprints and the form token's HMAC, each a Node crypto job) is ${pct(kind('WebCrypto'))} and idle waits on it ${pct(kind('idle'))}, ` +
-        `undici's Request/Response/Headers ${pct(kind('undici'))}, Hono ${pct(kind('hono'))}, the relay's own code ${pct(kind('relay code'))}, validation ${pct(kind('validation'))}.`,
+      `Relay in process: ${fixed(p.relayUsPerRequest, 0)} µs against ${fixed(p.bareUsPerRequest, 0)} µs. In its profile hashing (the lead's SHA-256 fingerprints and the form token's HMAC) is ${pct(kind('WebCrypto'))}, idle ${pct(kind('idle'))}, ` +
+        `undici's Request/Response/Headers ${pct(kind('undici'))}, Hono ${pct(kind('hono'))}, the relay's own code ${pct(kind('relay code'))}, validation ${pct(kind('validation'))}, garbage collection ${pct(kind('garbage'))}.`,
     );
   }
   const l = s.load;

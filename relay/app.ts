@@ -9,13 +9,13 @@
  */
 import { createFormTokens } from './form-token.js';
 import { Hono, type Context } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import type { WidgetAssets } from './assets.js';
 import type { RelayConfig } from './config.js';
+import type { Hashing } from './hash.js';
 import { createErrorHandler, methodNotAllowed, notFound } from './http-errors.js';
 import type { RateLimiter } from './limits/types.js';
 import type { Logger } from './log.js';
-import type { RelayEnv } from './middleware.js';
+import { secureHeaders, type RelayEnv } from './middleware.js';
 import type { FormCache } from './form-cache.js';
 import { adminRoutes } from './routes/admin.js';
 import { formRoutes, type FormListClient } from './routes/form.js';
@@ -42,6 +42,11 @@ export interface RelayDeps {
   formClient?: FormListClient;
   /** Verifies Turnstile responses; default one from `config.turnstile` over the global fetch (none without it). */
   turnstile?: TurnstileVerifier;
+  /**
+   * SHA-256 and HMAC for fingerprints and form tokens; default WebCrypto (relay/hash.ts). Node passes
+   * node:crypto's (relay/node-hash.ts), synchronous; every implementation gives the same bytes.
+   */
+  hashing?: Hashing;
 }
 
 export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
@@ -50,8 +55,8 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.onError(createErrorHandler(logger));
   app.notFound(notFound);
 
-  // overwrite: false lets the widget routes keep their cross-origin resource policy.
-  app.use(secureHeaders({ overwrite: false }));
+  // hono/secure-headers' defaults; the widget routes keep their cross-origin resource policy.
+  app.use(secureHeaders());
   app.use(async function requestLog(c, next) {
     const started = clock.now();
     await next();
@@ -64,7 +69,7 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.all('/healthz', methodNotAllowed('GET, HEAD'));
   widgetRoutes(app, deps.assets);
   // One key for the form tokens of every relay of this deployment: derived from the Propexo token.
-  const formTokens = createFormTokens(deps.config.propexo.token);
+  const formTokens = createFormTokens(deps.config.propexo.token, deps.hashing);
   const turnstile =
     deps.turnstile ??
     (deps.config.turnstile

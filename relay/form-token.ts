@@ -4,7 +4,10 @@
  * than a person can (a bot), and one with a forged or foreign token did not come from the form.
  * The key is derived from the Propexo token, so every relay of one deployment (Node instances, every
  * Worker isolate) agrees on it without another secret to manage, and it never leaves the relay.
+ * `hashing` is the runtime's (relay/hash.ts); every implementation issues and accepts the same tokens.
  */
+import { base64url, utf8Bytes, webCryptoHashing, type Hashing } from './hash.js';
+
 export const MIN_FILL_MS = 3_000;
 export const MAX_TOKEN_AGE_MS = 24 * 60 * 60 * 1000;
 
@@ -15,16 +18,19 @@ export interface FormTokens {
   check(site: string, token: string, now: number): Promise<TokenVerdict>;
 }
 
-const b64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const KEY_LABEL = 'resman-lead-form/form-token/v1';
 
-export function createFormTokens(propexoToken: string): FormTokens {
-  const enc = new TextEncoder();
-  const key = (async () => {
-    const root = await crypto.subtle.importKey('raw', enc.encode(propexoToken), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    const derived = await crypto.subtle.sign('HMAC', root, enc.encode('resman-lead-form/form-token/v1'));
-    return crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+export function createFormTokens(propexoToken: string, hashing: Hashing = webCryptoHashing): FormTokens {
+  // The signing key: HMAC-SHA-256(Propexo token, label). Derived once, then every call signs with it.
+  let signer: ((text: string) => Uint8Array | Promise<Uint8Array>) | undefined;
+  const ready = (async () => {
+    signer = hashing.hmacSha256(await hashing.hmacSha256(utf8Bytes(propexoToken))(KEY_LABEL));
   })();
-  const sign = async (site: string, issuedAt: number) => b64url(await crypto.subtle.sign('HMAC', await key, enc.encode(`${site}.${issuedAt}`)));
+  ready.catch(() => {}); // rethrown by the first sign()
+  const sign = async (site: string, issuedAt: number) => {
+    if (signer === undefined) await ready;
+    return base64url(await signer!(`${site}.${issuedAt}`));
+  };
 
   return {
     async issue(site, now) {

@@ -68,6 +68,8 @@ const CONTACT_KEY = /^(e-?mail|phone)(_?\d+)?$/i;
  * found inside free text.
  */
 export function maskText(text: string): string {
+  // Most of what is logged (events, ids, paths) has neither an @ nor the ten digits a phone needs.
+  if (text.indexOf('@') === -1 && fewerThanTenDigits(text)) return text;
   let out = '';
   let from = 0;
   for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
@@ -81,6 +83,16 @@ export function maskText(text: string): string {
     at = end - 1;
   }
   return (out + text.slice(from)).replace(PHONE_PATTERN, maskPhone);
+}
+
+/** True when `text` has fewer than ten ASCII digits: PHONE_PATTERN cannot match it. */
+function fewerThanTenDigits(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++digits >= 10) return false;
+  }
+  return true;
 }
 
 const cut = (text: string) => (text.length > MAX_LOGGED ? `${text.slice(0, MAX_LOGGED)}…[cut]` : text);
@@ -110,6 +122,29 @@ export function maskFields(fields: LogFields): LogFields {
   return maskValue(fields, undefined, new WeakSet(), 0) as LogFields;
 }
 
+/**
+ * Adds the masked `fields` to `line`, reserved keys left out: what copying `maskFields(fields)` into
+ * it gives, without the intermediate copy, and without the WeakSet when no field is an object.
+ */
+function maskInto(line: LogFields, fields: LogFields): void {
+  if (fields instanceof Error || Array.isArray(fields)) {
+    for (const [k, v] of Object.entries(maskFields(fields))) if (!RESERVED.has(k)) line[k] = v;
+    return;
+  }
+  let seen: WeakSet<object> | undefined;
+  for (const k of Object.keys(fields)) {
+    const masked = maskText(cut(k));
+    const v = fields[k];
+    if (typeof v === 'object' && v !== null) seen ??= new WeakSet<object>([fields]);
+    // Masked even when reserved and dropped, as in maskFields: the objects it visits count as seen.
+    const value = maskValue(v, k, seen ?? NO_OBJECTS, 1);
+    if (!RESERVED.has(masked)) line[masked] = value;
+  }
+}
+
+/** Stands in for the WeakSet of maskValue for values that are not objects (it is never consulted). */
+const NO_OBJECTS = new WeakSet<object>();
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const opts = {
     level: options.level ?? 'info',
@@ -128,16 +163,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (RANK[level] < threshold) return;
     const line: LogFields = { time: new Date(opts.clock.now()).toISOString(), level, event: maskText(event) };
     if (alert) line.alert = true;
-    if (fields) {
-      for (const [k, v] of Object.entries(maskFields(fields))) if (!RESERVED.has(k)) line[k] = v;
-    }
+    if (fields) maskInto(line, fields);
     let text: string;
     try {
       text = JSON.stringify(line);
     } catch {
       text = JSON.stringify({ time: line.time, level, event: line.event, note: 'fields could not be serialised' });
     }
-    for (const s of secrets) text = text.split(s).join(REDACTED);
+    for (const s of secrets) if (text.includes(s)) text = text.split(s).join(REDACTED);
     opts.sink(text, level);
   }
 

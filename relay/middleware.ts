@@ -1,13 +1,17 @@
 /**
- * The lead route's guards, in Hono's middleware shape: options merged once, a named inner function,
- * failures thrown as ApiError so the one error handler renders them.
+ * The relay's middleware, in Hono's middleware shape: options merged once, a named inner function,
+ * failures thrown as ApiError so the one error handler renders them. The lead route's guards, and
+ * the relay's own CORS, body limit and security headers (the same answers as hono's, cheaper per
+ * request: see each).
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { cors as honoCors } from 'hono/cors';
 import type { SiteConfig } from './config.js';
 import { ApiError } from './http-errors.js';
 import type { LimitDecision, RateLimiter } from './limits/types.js';
 
-export type RelayEnv = { Variables: { site: SiteConfig } };
+/** `body`: the request body, when `bodyLimit` had to read it to know its size (no Content-Length). */
+export type RelayEnv = { Variables: { site: SiteConfig; body?: Uint8Array } };
 
 /** Resolves `:site` from config (404 when unknown) and stores it on the context. */
 export function siteResolver(sites: ReadonlyMap<string, SiteConfig>): MiddlewareHandler<RelayEnv> {
@@ -138,5 +142,116 @@ export function lookupLimit({ limiter, getClientIp }: SiteLimitsOptions): Middle
       });
     }
     await next();
+  };
+}
+
+export interface CorsOptions {
+  allowMethods: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAge: number;
+}
+
+/**
+ * CORS for an origin the origin guard has already let through: its Origin is echoed. The same
+ * headers as hono/cors with `origin: (origin) => origin`, which answers preflights here; for the
+ * other requests they are set on the context before the handler runs (so its answer is built with
+ * them, errors included) rather than on a placeholder response that every later step copies
+ * into a new Response (hono/cors sets them through `c.res`, and appends Vary to the finished answer).
+ */
+export function cors(options: CorsOptions): MiddlewareHandler<RelayEnv> {
+  const preflight = honoCors({ origin: (origin) => origin, ...options });
+  const expose = options.exposeHeaders?.join(',');
+  return async function cors(c, next) {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    // A same-origin request may come without Origin: then no Access-Control-Allow-Origin, as hono/cors.
+    const origin = c.req.header('origin');
+    if (origin) c.header('Access-Control-Allow-Origin', origin);
+    if (expose) c.header('Access-Control-Expose-Headers', expose);
+    c.header('Vary', 'Origin', { append: true });
+    await next();
+    // An answer built without the context's headers (a Response of a handler's own: none here) lacks
+    // the Vary set above: give it what hono/cors would.
+    const headers = c.res.headers;
+    if (!/(?:^|,)\s*origin\s*(?:,|$)/i.test(headers.get('Vary') ?? '')) {
+      if (origin) headers.set('Access-Control-Allow-Origin', origin);
+      if (expose) headers.set('Access-Control-Expose-Headers', expose);
+      headers.append('Vary', 'Origin');
+    }
+  };
+}
+
+/**
+ * 413 (thrown by `tooLarge`) for a body over `maxBytes`. With Content-Length the header decides and
+ * the body is not touched (the runtime holds the body to its length): on @hono/node-server merely
+ * looking at `request.body`, as hono/body-limit does first, turns its light request into a web
+ * Request over a stream, and the route's read then goes through web streams instead of the socket.
+ * Without Content-Length (chunked) the body is read here, no further than `maxBytes` + one chunk,
+ * and kept on the context as `body` for the route: read once, not read and then wrapped in a new
+ * Request to be read again.
+ */
+export function bodyLimit(maxBytes: number, tooLarge: () => never): MiddlewareHandler<RelayEnv> {
+  return async function bodyLimit(c, next) {
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number.parseInt(length, 10) > maxBytes) tooLarge();
+      return next();
+    }
+    const body = c.req.raw.body;
+    if (!body) return next();
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        reader.cancel().catch(() => {});
+        tooLarge();
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    c.set('body', bytes);
+    return next();
+  };
+}
+
+/**
+ * hono/secure-headers' defaults (overwrite: false), set on the context before the handler runs, so
+ * its answer is built with them: a handler may replace one (the widget's Cross-Origin-Resource-Policy),
+ * as it could before. hono's middleware tests and sets each of them on the finished response instead,
+ * two dozen Headers calls a request; here that is the fallback for an answer built without the
+ * context's headers (a Response of a handler's own), recognised by a header no handler sets.
+ */
+export const SECURE_HEADERS: readonly (readonly [string, string])[] = [
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Origin-Agent-Cluster', '?1'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-DNS-Prefetch-Control', 'off'],
+  ['X-Download-Options', 'noopen'],
+  ['X-Frame-Options', 'SAMEORIGIN'],
+  ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ['X-XSS-Protection', '0'],
+];
+
+export function secureHeaders(): MiddlewareHandler<RelayEnv> {
+  return async function secureHeaders(c, next) {
+    for (const [name, value] of SECURE_HEADERS) c.header(name, value);
+    await next();
+    const headers = c.res.headers;
+    if (!headers.has('X-Permitted-Cross-Domain-Policies')) {
+      for (const [name, value] of SECURE_HEADERS) if (!headers.has(name)) headers.set(name, value);
+    }
+    headers.delete('X-Powered-By');
   };
 }

@@ -20,6 +20,7 @@ import { createMemoryLimiter } from './limits/memory.js';
 import { createRedisLimiter } from './limits/redis.js';
 import type { RateLimiter } from './limits/types.js';
 import { createLogger } from './log.js';
+import { nodeHashing } from './node-hash.js';
 import { createFsAssets } from './node-assets.js';
 import { acquireOutboxLock } from './outbox-lock.js';
 import { createPropexoClient } from './propexo/client.js';
@@ -95,6 +96,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     outbox: deliverer,
     // The form's floor plans and units come through the same client (and so the same fetch).
     formClient: client,
+    // node:crypto, synchronous: WebCrypto on Node would queue every hash on libuv's thread pool.
+    hashing: overrides.hashing ?? nodeHashing,
     ...(overrides.newId ? { newId: overrides.newId } : {}),
   });
   const app = options.wrap ? options.wrap(relayApp) : relayApp;

@@ -10,6 +10,7 @@ import { createRelay } from './app.js';
 import { secretsOf } from './config.js';
 import { assetsFromFetcher } from './edge/assets.js';
 import { edgeConfig } from './edge/config.js';
+import { webCryptoHashing } from './hash.js';
 import type { EdgeEnv } from './edge/env.js';
 import { LimiterObject, durableObjectLimiter } from './edge/limiter-object.js';
 import { OutboxObject, remoteLeadStore } from './edge/outbox-object.js';
@@ -31,6 +32,8 @@ async function build(env: EdgeEnv): Promise<App> {
     logger: createLogger({ level: config.logLevel, secrets: secretsOf(config) }),
     getClientIp: (c) => c.req.header('cf-connecting-ip'),
     assets,
+    // WebCrypto, native in workerd (node:crypto would need nodejs_compat); the same bytes as Node's.
+    hashing: webCryptoHashing,
   });
   return env.DEMO_SITE === '1' ? demoSite(relay, assets.read) : relay;
 }

@@ -18,13 +18,12 @@
 import type { FormAnswer, PublicFloorPlan, PublicUnit } from '../../contract/form.js';
 import type { FormTokens } from '../form-token.js';
 import type { Context, Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { DEFAULT_FIELDS, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
 import type { RelayDeps } from '../app.js';
 import type { SiteConfig } from '../config.js';
 import { createFormCache, type FormCache, type LoadResult } from '../form-cache.js';
 import { ApiError, methodNotAllowed } from '../http-errors.js';
-import { lookupLimit, originGuard, siteResolver, type RelayEnv } from '../middleware.js';
+import { cors, lookupLimit, originGuard, siteResolver, type RelayEnv } from '../middleware.js';
 import { createPropexoClient, type FloorPlan, type ListResult, type PropexoClient, type Unit, type UpstreamFailure } from '../propexo/client.js';
 
 export const FORM_PATH = '/v1/sites/:site/form';
@@ -135,7 +134,7 @@ export function formRoutes(app: Hono<RelayEnv>, deps: FormRouteDeps): void {
     siteResolver(config.sites),
     originGuard(),
     // After the origin guard: a refused origin gets no Access-Control-* header at all.
-    cors({ origin: (origin) => origin, allowMethods: ['GET'], maxAge: 600 }),
+    cors({ allowMethods: ['GET'], maxAge: 600 }),
   ] as const;
 
   const cached = (c: Context<RelayEnv>) => c.header('Cache-Control', FORM_CACHE_CONTROL);

@@ -3,15 +3,13 @@
  * `GET /v1/sites/:site/leads/:id` is its receipt (status only, no personal data).
  */
 import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { parseMeta, type LeadMeta } from '../../contract/meta.js';
 import type { FormTokens } from '../form-token.js';
 import { isRecord, parseSubmission } from '../../contract/submission.js';
 import { withContext } from '../lead-context.js';
 import { fingerprints } from '../delivery/fingerprint.js';
 import { ApiError, methodNotAllowed } from '../http-errors.js';
-import { lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
+import { bodyLimit, cors, lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
 import type { RelayDeps } from '../app.js';
 import type { LeadRecord } from '../store/types.js';
 import { turnstileIdempotencyKey, type TurnstileVerdict } from '../turnstile.js';
@@ -98,7 +96,6 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
     originGuard(),
     // After the origin guard: a refused origin gets no Access-Control-* header at all.
     cors({
-      origin: (origin) => origin,
       allowMethods: ['GET', 'POST'],
       allowHeaders: ['Content-Type', 'Idempotency-Key'],
       exposeHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy'],
@@ -113,11 +110,8 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
     LEADS_PATH,
     ...guards,
     requireJson(),
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
-      },
+    bodyLimit(MAX_BODY_BYTES, () => {
+      throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
     }),
     async function keyFormat(c, next) {
       const key = c.req.header('idempotency-key');
@@ -160,7 +154,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
           site: site.slug,
           ...(key === undefined ? {} : { idempotency_key: key }),
           ...(lead.lead_source_id === undefined ? {} : { lead_source_id: lead.lead_source_id }),
-          fingerprints: await fingerprints(site.slug, lead.submission),
+          fingerprints: await fingerprints(site.slug, lead.submission, deps.hashing),
           // Suspected spam is kept, apart: held, never sent unless an operator releases it.
           status: spam ? 'held' : 'queued',
           ...(spam ? { error: spam } : {}),
@@ -208,7 +202,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The body as a JSON object, or 400 invalid_json (bad UTF-8, bad JSON, or not an object). */
 async function readJsonObject(c: Context<RelayEnv>): Promise<Record<string, unknown>> {
-  const bytes = await c.req.arrayBuffer();
+  // Read already by bodyLimit when the request had no Content-Length.
+  const bytes = c.get('body') ?? (await c.req.arrayBuffer());
   // bodyLimit trusts Content-Length when present; the runtime enforces it, this re-checks cheaply.
   if (bytes.byteLength > MAX_BODY_BYTES) {
     throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);

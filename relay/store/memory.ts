@@ -156,15 +156,51 @@ const oldestFirst = (a: Stored, b: Stored): number =>
 /** Reads no clock: every time it keeps or compares comes from the caller's record, patch or windows, as in SQLite. */
 export function createMemoryLeadStore(): MemoryLeadStore {
   const byId = new Map<string, Stored>();
+  // The ids of each site's leads by idempotency key and by fingerprint (as SQLite's indexes), so an
+  // accept looks at the few leads sharing them instead of every lead kept. A lead's site, key,
+  // fingerprints and created_at never change (LeadPatch has none of them): only accept adds to these
+  // and only purgeConfirmed takes away.
+  const keyIndex = new Map<string, Map<string, Set<string>>>();
+  const fingerprintIndex = new Map<string, Map<string, Set<string>>>();
   let closed = false;
+
+  const indexAdd = (index: typeof keyIndex, site: string, value: string, id: string) => {
+    let forSite = index.get(site);
+    if (!forSite) index.set(site, (forSite = new Map()));
+    let ids = forSite.get(value);
+    if (!ids) forSite.set(value, (ids = new Set()));
+    ids.add(id);
+  };
+  const indexRemove = (index: typeof keyIndex, site: string, value: string, id: string) => {
+    const forSite = index.get(site);
+    const ids = forSite?.get(value);
+    if (!forSite || !ids) return;
+    ids.delete(id);
+    if (ids.size === 0) forSite.delete(value);
+    if (forSite.size === 0) index.delete(site);
+  };
+  /** The oldest of the leads `ids` names created at or after `since`. */
+  const oldestSince = (ids: Iterable<string>, since: number): Stored | undefined => {
+    let best: Stored | undefined;
+    for (const id of ids) {
+      const r = byId.get(id);
+      if (r && r.created_at >= since && (best === undefined || oldestFirst(r, best) < 0)) best = r;
+    }
+    return best;
+  };
 
   // Like the SQLite store after close(): every method refuses.
   const open = () => {
     if (closed) throw new Error('lead store is closed');
   };
-  const first = (matches: Stored[]): Stored | undefined => matches.sort(oldestFirst)[0];
-  const byKey = (site: string, key: string, since: number) =>
-    first([...byId.values()].filter((r) => r.site === site && r.idempotency_key === key && r.created_at >= since));
+  const byKey = (site: string, key: string, since: number) => oldestSince(keyIndex.get(site)?.get(key) ?? [], since);
+  const byFingerprint = (site: string, fingerprints: readonly string[], since: number) => {
+    const forSite = fingerprintIndex.get(site);
+    if (!forSite) return undefined;
+    const ids = new Set<string>();
+    for (const f of fingerprints) for (const id of forSite.get(f) ?? []) ids.add(id);
+    return oldestSince(ids, since);
+  };
 
   return {
     all: () => [...byId.values()].sort(oldestFirst).map(toRecord),
@@ -180,16 +216,14 @@ export function createMemoryLeadStore(): MemoryLeadStore {
         if (match) return { record: toRecord(match), created: false };
       }
       if (record.fingerprints.length > 0) {
-        const since = windows.now - windows.dedupeWindowMs;
-        const wanted = new Set(record.fingerprints);
-        const match = first(
-          [...byId.values()].filter((r) => r.site === record.site && r.created_at >= since && r.fingerprints.some((f) => wanted.has(f))),
-        );
+        const match = byFingerprint(record.site, record.fingerprints, windows.now - windows.dedupeWindowMs);
         if (match) return { record: toRecord(match), created: false };
       }
       if (byId.has(record.id)) throw new Error('lead store: a lead with this id already exists');
       const stored = toStored(record);
       byId.set(stored.id, stored);
+      if (stored.idempotency_key != null) indexAdd(keyIndex, stored.site, stored.idempotency_key, stored.id);
+      for (const f of stored.fingerprints) indexAdd(fingerprintIndex, stored.site, f, stored.id);
       return { record: toRecord(stored), created: true };
     },
 
@@ -276,6 +310,8 @@ export function createMemoryLeadStore(): MemoryLeadStore {
       for (const [id, r] of byId) {
         if (r.status === 'confirmed' && r.confirmed_at !== undefined && r.confirmed_at < before) {
           byId.delete(id);
+          if (r.idempotency_key != null) indexRemove(keyIndex, r.site, r.idempotency_key, id);
+          for (const f of r.fingerprints) indexRemove(fingerprintIndex, r.site, f, id);
           removed += 1;
         }
       }
