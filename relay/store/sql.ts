@@ -74,6 +74,15 @@ export interface SqlLeadStoreOptions {
   label: string;
   /** Appended to the error for a database of another application: what to do instead. */
   foreignHint?: string;
+  /**
+   * How accept() runs its check and insert, `step`, which must run inside a transaction that holds
+   * the write lock, at most once; the promise settles with what `step` returned or threw. Without
+   * it, each accept is a transaction of its own, run at once (driver.transaction): the Durable
+   * Object store, whose writes the runtime already coalesces. The Node store passes its group commit
+   * (relay/store/sqlite.ts): the steps of one event-loop turn in one transaction, each in a savepoint
+   * of its own, settled only once that transaction has committed.
+   */
+  runAccept?: (step: () => AcceptOutcome) => Promise<AcceptOutcome>;
 }
 
 /** The schema version this code writes (the user_version mark). */
@@ -349,7 +358,8 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       open();
       assertLeadRecord(record);
       assertWindows(windows);
-      return driver.transaction(() => accept(record, windows));
+      const step = () => accept(record, windows);
+      return options.runAccept ? options.runAccept(step) : driver.transaction(step);
     },
 
     async get(id) {

@@ -1,10 +1,11 @@
 /**
  * What only the SQLite lead store has, on real files: every lead survives close and reopen, two
- * processes accepting the same keys and fingerprints at once store one lead each, the file carries
- * its schema version (user_version) and application id in WAL mode, and a damaged file, another
- * application's database, a newer schema or a missing directory is refused with a clear error, and
- * an accept that fails halfway leaves nothing. The behaviour every store shares is in store.test.ts
- * (the Durable Object store's own versions of these checks are there too).
+ * processes accepting the same keys and fingerprints at once (one at a time or in group-commit
+ * batches) store one lead each, the file carries its schema version (user_version) and application
+ * id in WAL mode, and a damaged file, another application's database, a newer schema or a missing
+ * directory is refused with a clear error, and an accept that fails halfway leaves nothing. The behaviour every store shares is in
+ * store.test.ts (the Durable Object store's own versions of these checks are there too); group
+ * commit itself is in store-sqlite-group.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,13 +130,15 @@ describe('sqlite lead store on a file', () => {
     expect(() => openSqliteLeadStore(join(dir, 'missing-dir', 'leads.sqlite'))).toThrow(/cannot open the lead store at/);
   });
 
-  it('two processes accepting the same keys and fingerprints at once store exactly one lead for each', async () => {
+  // One at a time, and in batches (each child's group commit then writes up to 2 x 10 accepts in one
+  // transaction while the other child's batches contend for the same keys and fingerprints).
+  it.each([1, 10])('two processes accepting the same keys and fingerprints at once store exactly one lead for each (batch %i)', async (batch) => {
     const path = file();
     const count = 150;
     const child = fileURLToPath(new URL('./store-sqlite-child.ts', import.meta.url));
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const run = (name: string) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, path, name, String(count)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, path, name, String(count), String(batch)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
       proc.stderr.on('data', (d) => (stderr += d));
       const lines = createInterface({ input: proc.stdout });
