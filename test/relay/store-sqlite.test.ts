@@ -3,7 +3,8 @@
  * processes accepting the same keys and fingerprints at once (one at a time or in group-commit
  * batches) store one lead each, the file carries its schema version (user_version) and application
  * id in WAL mode, and a damaged file, another application's database, a newer schema or a missing
- * directory is refused with a clear error, and an accept that fails halfway leaves nothing. The behaviour every store shares is in
+ * directory is refused with a clear error, and an accept that fails halfway leaves nothing.
+ * Look-ups by key, fingerprint and job seek their indexes. The behaviour every store shares is in
  * store.test.ts (the Durable Object store's own versions of these checks are there too); group
  * commit itself is in store-sqlite-group.test.ts.
  */
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LEAD_STORE_SQL } from '../../relay/store/sql.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } from '../../relay/store/sqlite.js';
 import { HOUR, MIN, T0, at, fullRecord, lead } from './support/store-fixtures.js';
 
@@ -85,6 +87,24 @@ describe('sqlite lead store on a file', () => {
     } finally {
       db.close();
       await store.close();
+    }
+  });
+
+  it('looks a lead up by key, fingerprint or job through the index for it, not by walking the leads', async () => {
+    const path = file();
+    const store = openSqliteLeadStore(path);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.accept(lead({ idempotency_key: `key-${i}`, job_id: `job-${i}` }), at(T0 + i))));
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const plan = (sql: string, ...params: unknown[]) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      // Not leads_site_created: ordered by it, a key that matches nothing walks every lead of the window.
+      expect(plan(LEAD_STORE_SQL.byKey, 'oak-grove', 'no-such-key', T0)).toMatch(/^SEARCH l USING INDEX leads_site_key \(site=\? AND idempotency_key=\? AND created_at>\?\)/);
+      expect(plan(LEAD_STORE_SQL.byFingerprint, 'oak-grove', '["fp"]', T0)).toMatch(/USING COVERING INDEX lead_fingerprints_lookup \(site=\? AND fingerprint=\? AND created_at>\?\)/);
+      expect(plan(LEAD_STORE_SQL.byJob, 'job-1')).toMatch(/^SEARCH leads USING INDEX leads_job \(job_id=\?\)/);
+    } finally {
+      db.close();
     }
   });
 
