@@ -168,6 +168,25 @@ export function groupCommit(db: Database.Database, schedule: (flush: () => void)
 }
 
 /**
+ * Runs `fn` again while it fails with SQLITE_BUSY, for up to `ms`. Switching a new file to WAL needs
+ * an exclusive lock, and SQLite does not wait for that one through busy_timeout: two processes
+ * opening a new DATA_DIR at the same moment (two relays, or a relay and `npm run outbox`) had one of
+ * them fail to start with "database is locked". Opening is synchronous, so the wait between tries is
+ * a synchronous 5 ms sleep.
+ */
+function whileBusy<T>(fn: () => T, ms: number): T {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return fn();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= end) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+/**
  * Opens (creating when missing) the lead store at `path`, or `':memory:'` for a private in-memory
  * database (tests). Throws a clear error for a file that is not a lead store or is newer.
  */
@@ -182,7 +201,8 @@ export function openSqliteLeadStore(path: string, options: SqliteLeadStoreOption
   try {
     // First, so that even switching to WAL waits for another process instead of failing.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-    db.pragma('journal_mode = WAL'); // ':memory:' stays 'memory', which is fine for tests
+    // ':memory:' stays 'memory', which is fine for tests. Retried: see whileBusy.
+    whileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
     db.pragma('synchronous = FULL'); // see the top of this file: a 202 must survive a power loss
     db.pragma('foreign_keys = ON'); // lead_fingerprints rows go with their lead
     const driver = betterSqliteDriver(db);

@@ -4,7 +4,8 @@
  * batches) store one lead each, the file carries its schema version (user_version) and application
  * id in WAL mode, and a damaged file, another application's database, a newer schema or a missing
  * directory is refused with a clear error, and an accept that fails halfway leaves nothing.
- * Look-ups by key, fingerprint and job seek their indexes. The behaviour every store shares is in
+ * Look-ups by key, fingerprint and job seek their indexes; two processes opening a new file at the
+ * same moment both succeed. The behaviour every store shares is in
  * store.test.ts (the Durable Object store's own versions of these checks are there too); group
  * commit itself is in store-sqlite-group.test.ts.
  */
@@ -148,6 +149,37 @@ describe('sqlite lead store on a file', () => {
     expect(() => openSqliteLeadStore(newer)).toThrow(new RegExp(`schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this relay's ${SQLITE_SCHEMA_VERSION}`));
 
     expect(() => openSqliteLeadStore(join(dir, 'missing-dir', 'leads.sqlite'))).toThrow(/cannot open the lead store at/);
+  });
+
+  it('two processes opening a new file at the same moment both open it', { timeout: 30_000 }, async () => {
+    const child = fileURLToPath(new URL('./store-sqlite-open-child.ts', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    // Six files, two processes each; before the retry most pairs had one fail with "database is locked".
+    const files = Array.from({ length: 6 }, () => file());
+    const pairs = files.map((path) =>
+      [0, 1].map(() => {
+        const proc = spawn(process.execPath, ['--import', 'tsx', child, path], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+        const lines = createInterface({ input: proc.stdout });
+        const received: string[] = [];
+        const waiting: ((line: string) => void)[] = [];
+        lines.on('line', (line) => (waiting.length ? waiting.shift()!(line) : received.push(line)));
+        const next = () => new Promise<string>((resolve) => (received.length ? resolve(received.shift()!) : waiting.push(resolve)));
+        return { proc, next };
+      }),
+    );
+    expect(await Promise.all(pairs.flat().map((p) => p.next()))).toEqual(pairs.flat().map(() => 'ready'));
+    // One pair at a time, so that only its two processes spin and both really run at that moment.
+    for (const pair of pairs) {
+      const at = Date.now() + 100;
+      for (const p of pair) p.proc.stdin.end(`at ${at}\n`);
+      expect(await Promise.all(pair.map((p) => p.next()))).toEqual(['opened', 'opened']);
+    }
+    for (const path of files) {
+      const db = new Database(path, { readonly: true });
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+      db.close();
+    }
   });
 
   // One at a time, and in batches (each child's group commit then writes up to 2 x 10 accepts in one
