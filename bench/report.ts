@@ -527,8 +527,8 @@ ${r.propexoPerMinute} requests a minute (429 past it, responses slowed past 80%)
 approach of test/relay/burst.test.ts: **the clock is scaled ${r.scale}x** (test/support/scaled-time.ts, shared by
 relay and sandbox: a minute passes in ${fixed(60 / r.scale, 1)} s; the sandbox's slow-down delay is scaled too; only loopback
 round trips stay real, so they count ${r.scale} times over). The relay's pace: UPSTREAM_RATE_PER_MINUTE =
-${r.relayPerMinute}${r.relayPerMinuteFromEnv ? ' (from the environment)' : ' (its default)'}. test/support/drain.ts did not exist when this was written, so
-bench/drain.ts is its own harness.
+${r.relayPerMinute}${r.relayPerMinuteFromEnv ? ' (from the environment)' : " (the benchmark's setting: 140 of Propexo's 150; the relay's own default is 120, at which the creates alone take 8.3 minutes)"}.
+The outbox lives on /dev/shm (SQLite still syncs every commit): a disk's fsync is real time, which the scaled clock would count ${r.scale} times over.
 
 ${table(
   ['', 'scaled minutes'],
@@ -670,7 +670,7 @@ function missed(results: Results): string {
   if (l && l.goals.some((g) => !g.met)) {
     const sqlite = l.diagnosis.profile.byKind.find((e) => e.where.startsWith('SQLite'))?.share ?? 0;
     lines.push(
-      `Relay under load: ${fixed(l.relay.reqPerSec, 0)} req/s, p99 ${ms(l.relay.p99Ms, 0)}. The SQLite outbox (a synchronous, fsynced commit per lead on the event loop) is ${pct(sqlite)} of the relay's CPU under load; ` +
+      `Relay under load: ${fixed(l.relay.reqPerSec, 0)} req/s, p99 ${ms(l.relay.p99Ms, 0)}. The SQLite outbox (one fsynced commit per event-loop turn for all the leads that arrived in it, synchronous on the event loop, with WAL checkpoints) is ${pct(sqlite)} of the relay's CPU under load; ` +
         `with the outbox in memory the same relay did ${fixed(l.diagnosis.memoryOutbox.reqPerSec, 0)} req/s, the rest being the per-request cost of §3. Requests queue behind each other on one event loop, hence the p99.`,
     );
   }
