@@ -24,6 +24,7 @@ import { nodeHashing } from '../relay/node-hash.js';
 import { BENCH_TOKEN, LEADS_PATH, benchSites, formToken, leadBody, leadHeaders } from './lead.js';
 import { profile, type ProfileSummary } from './profile.js';
 import { fixed, median, progress, ratio, times, type Goal } from './stats.js';
+import { newLeadRecord } from '../relay/store/types.js';
 
 export const INPROCESS_GOAL_RATIO = 3;
 
@@ -192,21 +193,16 @@ async function breakdownOf(token: string): Promise<{ step: string; us: number }[
     const now = Date.now();
     k++;
     await store.accept(
-      {
-        id: `ld_bench${k}`,
-        site: 'oak-grove',
-        idempotency_key: `bench-store-${k}`,
-        fingerprints: [`fa${k}`, `fb${k}`],
-        status: 'queued',
-        submission,
-        created_at: now,
-        updated_at: now,
-        age_from: now,
-        next_attempt_at: now,
-        attempts: 0,
-        checks: 0,
-        write_retries: 0,
-      },
+      newLeadRecord(
+        {
+          id: `ld_bench${k}`,
+          site: 'oak-grove',
+          idempotency_key: `bench-store-${k}`,
+          fingerprints: [`fa${k}`, `fb${k}`],
+          submission,
+        },
+        now,
+      ),
       { now, keyWindowMs: 86_400_000, dedupeWindowMs: 600_000 },
     );
   };

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { LEADS_PATH, formToken, leadBody, leadHeaders } from './lead.js';
 import { fixed, median, progress, ratio, times, type Goal } from './stats.js';
+import { newLeadRecord } from '../relay/store/types.js';
 
 export const LOAD_GOAL = { ratio: 0.5, p99Ms: 10 };
 
@@ -229,21 +230,16 @@ async function diagnose(seconds: number, connections: number, token: string): Pr
       const now = Date.now();
       const started = performance.now();
       await store.accept(
-        {
-          id: `ld_diag${i}`,
-          site: 'oak-grove',
-          idempotency_key: `bench-diag-${i}`,
-          fingerprints: [`fa${i}`, `fb${i}`],
-          status: 'queued',
-          submission: { first_name: 'Jane', last_name: `Doe${i}`, email_1: `jane${i}@gmail.com` },
-          created_at: now,
-          updated_at: now,
-          age_from: now,
-          next_attempt_at: now,
-          attempts: 0,
-          checks: 0,
-          write_retries: 0,
-        },
+        newLeadRecord(
+          {
+            id: `ld_diag${i}`,
+            site: 'oak-grove',
+            idempotency_key: `bench-diag-${i}`,
+            fingerprints: [`fa${i}`, `fb${i}`],
+            submission: { first_name: 'Jane', last_name: `Doe${i}`, email_1: `jane${i}@gmail.com` },
+          },
+          now,
+        ),
         { now, keyWindowMs: 86_400_000, dedupeWindowMs: 600_000 },
       );
       accept.push(performance.now() - started);

@@ -15,6 +15,7 @@
  * The secret and the response travel only in the POST body, and neither is ever part of a verdict,
  * so nothing this module returns can carry them into a log line.
  */
+import { withTimeLimit } from './time-limit.js';
 
 export const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
 /** Short: a visitor is waiting for the answer, and a slow Cloudflare must not hold a lead up for long. */
@@ -91,21 +92,7 @@ export function createTurnstileVerifier(options: TurnstileOptions): TurnstileVer
       if (check.remoteIp) body.set('remoteip', check.remoteIp);
       if (check.idempotencyKey) body.set('idempotency_key', check.idempotencyKey);
 
-      const controller = new AbortController();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      // The race guards against a fetch that ignores its signal.
-      const timeout = new Promise<Attempt>((resolve) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          resolve({ error: 'timeout' });
-        }, timeoutMs);
-      });
-      let outcome: Attempt;
-      try {
-        outcome = await Promise.race([attempt(body, controller.signal), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const outcome = await withTimeLimit<Attempt>(timeoutMs, { error: 'timeout' }, (signal) => attempt(body, signal));
       if ('error' in outcome) return { outcome: 'unavailable', reason: outcome.error };
       if (outcome.status !== 200) return { outcome: 'unavailable', reason: `http_${outcome.status}` };
       return verdictOf(outcome.text);

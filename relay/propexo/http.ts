@@ -2,6 +2,7 @@
  * One request to Propexo: Bearer auth, a hard timeout, rate-limit headers read, failures classified,
  * and the token kept out of everything returned. Never throws.
  */
+import { withTimeLimit } from '../time-limit.js';
 
 export interface UpstreamRateInfo {
   /** `x-ratelimit-remaining`: requests left in Propexo's minute, shared by the whole account. */
@@ -105,22 +106,8 @@ export function createPropexoRequest(options: PropexoHttpOptions): PropexoReques
   }
 
   return async function request(method, path, body) {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // The race guards against a fetch that ignores its signal, as some test doubles and proxies do.
-    const timeout = new Promise<Attempt>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve({ error: 'timeout' });
-      }, timeoutMs);
-    });
-    let outcome: Attempt;
-    try {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      outcome = await Promise.race([attempt(method, `${baseUrl}${path}`, payload, controller.signal), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const outcome = await withTimeLimit<Attempt>(timeoutMs, { error: 'timeout' }, (signal) => attempt(method, `${baseUrl}${path}`, payload, signal));
 
     if ('error' in outcome) {
       const reason = outcome.code ? `${outcome.error}:${outcome.code}` : outcome.error;

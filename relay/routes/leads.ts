@@ -11,7 +11,7 @@ import { fingerprints } from '../delivery/fingerprint.js';
 import { ApiError, methodNotAllowed } from '../http-errors.js';
 import { bodyLimit, cors, lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
 import type { RelayDeps } from '../app.js';
-import type { LeadRecord } from '../store/types.js';
+import { newLeadRecord, type LeadRecord } from '../store/types.js';
 import { turnstileIdempotencyKey, type TurnstileVerdict } from '../turnstile.js';
 
 /** Largest lead body accepted; a full submission with 2000 characters of notes is far below it. */
@@ -149,24 +149,20 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
       const key = c.req.header('idempotency-key');
       const { record, created } = await unavailableOnFailure(
         store.accept(
-        {
-          id: newId(),
-          site: site.slug,
-          ...(key === undefined ? {} : { idempotency_key: key }),
-          ...(lead.lead_source_id === undefined ? {} : { lead_source_id: lead.lead_source_id }),
-          fingerprints: await fingerprints(site.slug, lead.submission, deps.hashing),
-          // Suspected spam is kept, apart: held, never sent unless an operator releases it.
-          status: spam ? 'held' : 'queued',
-          ...(spam ? { error: spam } : {}),
-          submission: lead.submission,
-          created_at: now,
-          updated_at: now,
-          age_from: now,
-          next_attempt_at: now,
-          attempts: 0,
-          checks: 0,
-          write_retries: 0,
-        },
+          newLeadRecord(
+            {
+              id: newId(),
+              site: site.slug,
+              ...(key === undefined ? {} : { idempotency_key: key }),
+              ...(lead.lead_source_id === undefined ? {} : { lead_source_id: lead.lead_source_id }),
+              fingerprints: await fingerprints(site.slug, lead.submission, deps.hashing),
+              // Suspected spam is kept, apart: held, never sent unless an operator releases it.
+              status: spam ? 'held' : 'queued',
+              ...(spam ? { error: spam } : {}),
+              submission: lead.submission,
+            },
+            now,
+          ),
           { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
         ),
       );
