@@ -125,6 +125,20 @@ describe('<resman-lead-form> floor plans and units', () => {
     await until(() => !names(el).includes('unit_id'), 'no units for Magnolia');
   });
 
+  it("describes plans in the site's language when neither the element nor the page names one", async () => {
+    const before = document.documentElement.lang;
+    document.documentElement.removeAttribute('lang');
+    try {
+      const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="planes" relay="/stub-relay"></resman-lead-form>`);
+      await rendered(el);
+      const rent = new Intl.NumberFormat('es', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(1895);
+      await until(() => options(el, 'floor_plan_id')[1]?.[1]?.includes('hab.') ?? false, 'Spanish plan labels');
+      expect(options(el, 'floor_plan_id')[1]![1]).to.equal(`Live Oak · 2 hab. · 2 baños · ${rent}`);
+    } finally {
+      document.documentElement.lang = before;
+    }
+  });
+
   it('labels plans in Spanish', async () => {
     const el = await form('plans', { lang: 'es' });
     await until(() => names(el).includes('floor_plan_id') && options(el, 'floor_plan_id')[0]![1]!.includes('hab.'), 'Spanish plans');

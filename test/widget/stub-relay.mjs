@@ -5,7 +5,8 @@
 //   refuse  400 invalid_fields   down   503 envelope always      garbage  500 with an HTML body
 //   slow    202 after 400 ms     (any other slug: accept)
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
-//   consent (a consent box), plans (floor plans and units), spanish (site language and texts),
+//   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
+//   spanish (site language and texts),
 //   strict (phone required), turnstile (a Turnstile site key), noform (503).
 const envelope = (code, message, fields = []) => ({ error: { code, message, fields } });
 
@@ -36,6 +37,7 @@ export function settingsFor(site) {
   if (site === 'consent') return { ...base, consent: { text: 'I agree that Oak Grove may call and text me about my inquiry.', version: '2026-11' } };
   if (site === 'plans')
     return { ...base, fields: ['first_name', 'last_name', 'email_1', 'floor_plan_id', 'unit_id', 'desired_num_bedrooms'], floor_plans: PLANS };
+  if (site === 'planes') return { ...base, language: 'es', fields: ['first_name', 'last_name', 'email_1', 'floor_plan_id'], floor_plans: PLANS };
   if (site === 'spanish') return { ...base, language: 'es', texts: { submit: 'Request a tour', 'es.submit': 'Pedir una visita', 'labels.notes': 'Anything else?' } };
   if (site === 'strict') return { ...base, fields: ['first_name', 'last_name', 'email_1', 'phone_1'], required: ['first_name', 'last_name', 'phone_1'] };
   if (site === 'turnstile') return { ...base, turnstile_site_key: '1x00000000000000000000AA' };

@@ -15,13 +15,12 @@ const money = (lang: string, cents: number) => {
   return formats.get(lang)!.format(cents / 100);
 };
 
-const language = (host: ResmanLeadForm) => (host.lang || document.documentElement.lang || 'en').slice(0, 2);
 /** The form's language when it describes plans (Spanish does), else English. */
 const strings = (host: ResmanLeadForm): PlanStrings => ({ ...enPlans, ...host._strings });
 
 /** "Magnolia · 2 bd · 2 ba · $1,450–$1,700" */
 export function planLabel(plan: PublicFloorPlan, host: ResmanLeadForm): string {
-  const lang = language(host);
+  const lang = host.language;
   const { rent_min_cents: min, rent_max_cents: max } = plan;
   const rent = min === null ? (max === null ? '' : money(lang, max)) : max === null || max === min ? money(lang, min) : `${money(lang, min)}–${money(lang, max)}`;
   const rooms = plan.bedrooms === null ? '' : strings(host).rooms(plan.bedrooms, plan.bathrooms);
@@ -32,7 +31,7 @@ export function unitLabel(unit: PublicUnit, host: ResmanLeadForm): string {
   const t = strings(host);
   return [
     unit.number ? t.unit(unit.number) : unit.id,
-    unit.rent_cents === null ? '' : money(language(host), unit.rent_cents),
+    unit.rent_cents === null ? '' : money(host.language, unit.rent_cents),
     unit.square_feet === null ? '' : t.area(unit.square_feet),
   ]
     .filter(Boolean)

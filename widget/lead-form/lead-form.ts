@@ -192,6 +192,11 @@ export class ResmanLeadForm extends LitElement {
     return (this.relay || scriptOrigin).replace(/\/+$/, '');
   }
 
+  /** The form's language: the element's `lang`, else the page's, else the site's. @internal */
+  get language(): string {
+    return (this.lang || document.documentElement.lang || this._settings?.language || 'en').slice(0, 2).toLowerCase();
+  }
+
   /** @internal */
   get draftKey(): string {
     return `resman-lead-form:draft:${this.site}`;
@@ -265,7 +270,7 @@ export class ResmanLeadForm extends LitElement {
   }
 
   private async loadStrings(): Promise<void> {
-    const code = (this.lang || document.documentElement.lang || this._settings?.language || 'en').slice(0, 2).toLowerCase();
+    const code = this.language;
     this._strings = withTexts((await languages[code]?.()) ?? { ...enMessages, ...en }, this._settings?.texts, code);
     // Floor plans are described in the form's language, so they follow it.
     const plans = this._settings?.floor_plans ?? [];

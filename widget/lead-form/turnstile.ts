@@ -54,7 +54,7 @@ export async function mountTurnstile(host: ResmanLeadForm, siteKey: string): Pro
   host.append(box);
   turnstile.render(box, {
     sitekey: siteKey,
-    language: (host.lang || document.documentElement.lang || 'auto').slice(0, 2),
+    language: host.language,
     callback: settle,
     'expired-callback': () => settle(undefined),
     'error-callback': () => settle(undefined),
