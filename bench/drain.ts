@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createLogger } from '../relay/log.js';
 import { startRelay } from '../relay/node.js';
-import { createSandbox } from '../relay/sandbox/index.js';
+import { createSandbox } from '../sandbox/index.js';
 import { freePort } from '../test/support/free-port.js';
 import { scaledTime } from '../test/support/scaled-time.js';
 import { BENCH_TOKEN, LEADS_PATH, benchSites, leadBody, leadHeaders } from './lead.js';

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { startRelay } from '../relay/node.js';
-import { startSandbox } from '../relay/sandbox/index.js';
+import { startSandbox } from '../sandbox/index.js';
 import { createMemoryLeadStore } from '../relay/store/memory.js';
 import { freePort } from '../test/support/free-port.js';
 import { BENCH_TOKEN, benchSites } from './lead.js';

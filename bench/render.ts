@@ -38,7 +38,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { createLogger } from '../relay/log.js';
 import { startRelay } from '../relay/node.js';
-import { SANDBOX_IDS, startSandbox } from '../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox } from '../sandbox/index.js';
 import { launchChromium } from '../test/support/browser.js';
 import { freePort } from '../test/support/free-port.js';
 import { BASELINE_ENTRY, buildBaseline } from './baseline/build.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WRANGLER_OFFLINE, buildEdgeAssets } from '../relay/edge/build.js';
-import { startSandbox, type RunningSandbox } from '../relay/sandbox/index.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

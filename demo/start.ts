@@ -11,7 +11,7 @@ import { build } from 'vite';
 import { startRelay, type RunningRelay } from '../relay/node.js';
 import { ConfigError, type Env } from '../relay/config.js';
 import { createLogger } from '../relay/log.js';
-import { startSandbox, type RunningSandbox } from '../relay/sandbox/index.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { demoSite } from './site.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { createLogger } from '../../relay/log.js';
 import { PINNED } from '../../widget/build/report-sizes.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';

@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryPolicy } from '../../relay/delivery/policy.js';
 import { OUTBOX_FILE } from '../../relay/store/sqlite.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox, type SandboxLead } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox, type SandboxLead } from '../../sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink, checkText } from '../support/hygiene.js';
 import { REALTIME_POLICY, ROOMY_LIMITS, TOKEN } from './fixtures.js';

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryPolicy } from '../../relay/delivery/policy.js';
 import { createLogger } from '../../relay/log.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
-import { SANDBOX_IDS, startSandbox, type FaultKind, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type FaultKind, type RunningSandbox } from '../../sandbox/index.js';
 import type { LeadStatus } from '../../relay/store/types.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';

@@ -14,7 +14,7 @@ import { FORM_CACHE_RETRY_MS, FORM_CACHE_TTL_MS } from '../../relay/form-cache.j
 import { createLogger } from '../../relay/log.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
 import { LIST_PAGE_SIZE, MAX_LIST_PAGES } from '../../relay/propexo/client.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
 import {

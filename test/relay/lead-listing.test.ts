@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { exactTime, samePerson } from '../../relay/delivery/rounds.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
-import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
 import type { LeadRecord } from '../../relay/store/types.js';
 import { TOKEN, aLead, setup } from './sandbox-helpers.js';
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger } from '../../relay/log.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { TOKEN, VALID_LEAD } from './fixtures.js';
 import { hasRedisServer, testRedis, type TestRedis } from './support/redis.js';

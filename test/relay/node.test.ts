@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../relay/config.js';
 import { createLogger } from '../../relay/log.js';
 import { startRelay, type RunningRelay } from '../../relay/node.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
 import { REALTIME_POLICY, TOKEN, VALID_LEAD } from './fixtures.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
 import { startWorker, type Workerd } from '../relay/support/workerd.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
 import { ORIGIN } from './targets.js';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { DeliveryPolicy } from '../../relay/delivery/policy.js';
 import { createLogger, type LogSink } from '../../relay/log.js';
 import { startRelay } from '../../relay/node.js';
-import { SANDBOX_IDS, startSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox } from '../../sandbox/index.js';
 import type { LeadStatus } from '../../relay/store/types.js';
 import { freePort } from './free-port.js';
 import { registerSecret } from './hygiene.js';

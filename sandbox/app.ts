@@ -1,5 +1,5 @@
 /**
- * A local stand-in for Propexo's API, built from what Propexo documents (shared/propexo/README.md):
+ * A local stand-in for Propexo's API, built from what Propexo documents (docs/propexo.md):
  * bearer auth, the shared per-minute budget, Create Lead: ResMan with asynchronous write jobs,
  * write-status / retry-write, and the lists a form offers choices from. Plus an unauthenticated
  * `/__sandbox` control surface (faults, received leads, reset) and a page at `/` for humans.

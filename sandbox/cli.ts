@@ -1,5 +1,5 @@
 /**
- * Runs the Propexo sandbox on its own: `SANDBOX_TOKEN=dev-token npx tsx relay/sandbox/cli.ts`.
+ * Runs the Propexo sandbox on its own: `SANDBOX_TOKEN=dev-token npx tsx sandbox/cli.ts`.
  * SANDBOX_PORT defaults to 8788. Prints the base URL, then one line per lead received.
  */
 import { SANDBOX_IDS, SANDBOX_IDS_VISTA } from './data.js';

@@ -3,7 +3,6 @@
  * Everything shown came from strangers, so every value is escaped; contact details are masked.
  * No script; its one <style> element needs a CSP that allows it, and the sandbox sets none.
  */
-import { maskEmail as maskEmailOf, maskPhone as maskPhoneOf } from '../log.js';
 import type { SandboxLead } from './store.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -12,9 +11,21 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
 }
 
-/** The relay's masks, tolerating absent values: the page and the log line show no full contact. */
-export const maskEmail = (email: string | undefined): string | null => (email ? maskEmailOf(email) : null);
-export const maskPhone = (phone: string | undefined): string | null => (phone ? maskPhoneOf(phone) : null);
+/**
+ * The masks the page and the log line use, so neither shows a full contact: `j***@gmail.com`,
+ * `******0142`. The relay's logger masks the same way; the sandbox stands in for
+ * another company's service and imports nothing of the relay, so it has its own two lines.
+ */
+export const maskEmail = (email: string | undefined): string | null => {
+  if (!email) return null;
+  const at = email.lastIndexOf('@');
+  return at <= 0 ? '***' : `${email[0]}***${email.slice(at)}`;
+};
+export const maskPhone = (phone: string | undefined): string | null => {
+  if (!phone) return null;
+  const digits = phone.replace(/\D/g, '');
+  return digits.length >= 4 ? `******${digits.slice(-4)}` : '******';
+};
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1f2933; }
