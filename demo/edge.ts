@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WRANGLER_OFFLINE, buildEdgeAssets } from '../relay/edge/build.js';
+import { WRANGLER_OFFLINE, buildEdgeAssets } from '../relay/runtime/worker/build.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { startRelay, type RunningRelay } from '../relay/node.js';
-import { ConfigError, type Env } from '../relay/config.js';
-import { createLogger } from '../relay/log.js';
+import { startRelay, type RunningRelay } from '../relay/runtime/node/server.js';
+import { ConfigError, type Env } from '../relay/config/env.js';
+import { createLogger } from '../relay/lib/log.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { demoSite } from './site.js';
 

@@ -7,23 +7,23 @@
  * work. The one upstream read it makes is the form's floor-plan and unit lists (routes/form.ts),
  * cached for 12 hours per site.
  */
-import { createFormTokens } from './form-token.js';
+import { createFormTokens } from './spam/form-token.js';
 import { Hono, type Context } from 'hono';
-import type { WidgetAssets } from './assets.js';
-import type { RelayConfig } from './config.js';
-import type { Hashing } from './hash.js';
-import { createErrorHandler, methodNotAllowed, notFound } from './http-errors.js';
+import type { WidgetAssets } from './http/widget-assets.js';
+import type { RelayConfig } from './config/env.js';
+import type { Hashing } from './lib/hash.js';
+import { createErrorHandler, methodNotAllowed, notFound } from './http/errors.js';
 import type { RateLimiter } from './limits/types.js';
-import type { Logger } from './log.js';
-import { secureHeaders, type RelayEnv } from './middleware.js';
-import type { FormCache } from './form-cache.js';
+import type { Logger } from './lib/log.js';
+import { secureHeaders, type RelayEnv } from './http/guards.js';
+import type { FormCache } from './propexo/form-cache.js';
 import { adminRoutes } from './routes/admin.js';
 import { formRoutes, type FormListClient } from './routes/form.js';
 import { leadRoutes } from './routes/leads.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { widgetRoutes } from './routes/widget.js';
-import type { LeadStore } from './store/types.js';
-import { createTurnstileVerifier, type TurnstileVerifier } from './turnstile.js';
+import type { LeadStore } from './outbox/store/types.js';
+import { createTurnstileVerifier, type TurnstileVerifier } from './spam/turnstile.js';
 
 export interface RelayDeps {
   config: RelayConfig;
@@ -43,8 +43,8 @@ export interface RelayDeps {
   /** Verifies Turnstile responses; default one from `config.turnstile` over the global fetch (none without it). */
   turnstile?: TurnstileVerifier;
   /**
-   * SHA-256 and HMAC for fingerprints and form tokens; default WebCrypto (relay/hash.ts). Node passes
-   * node:crypto's (relay/node-hash.ts), synchronous; every implementation gives the same bytes.
+   * SHA-256 and HMAC for fingerprints and form tokens; default WebCrypto (relay/lib/hash.ts). Node passes
+   * node:crypto's (relay/runtime/node/hash.ts), synchronous; every implementation gives the same bytes.
    */
   hashing?: Hashing;
 }

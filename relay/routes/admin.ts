@@ -7,10 +7,10 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import type { RelayDeps } from '../app.js';
-import { requeueDeadLetter } from '../delivery/requeue.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import type { RelayEnv } from '../middleware.js';
-import { LEAD_STATUSES, type LeadStatus } from '../store/types.js';
+import { requeueDeadLetter } from '../outbox/delivery/requeue.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import type { RelayEnv } from '../http/guards.js';
+import { LEAD_STATUSES, type LeadStatus } from '../outbox/store/types.js';
 
 function adminAuth(token: string | undefined): MiddlewareHandler<RelayEnv> {
   return async function adminAuth(c, next) {

@@ -5,7 +5,7 @@
  *   turnstile_site_key }`);
  * - `GET /v1/sites/:site/units?floor_plan_id=`: the available units of one floor plan.
  *
- * The lists come from Propexo through the form cache (relay/form-cache.ts): one copy per site
+ * The lists come from Propexo through the form cache (relay/propexo/form-cache.ts): one copy per site
  * (integration + property), refreshed at most every 12 hours, the last good copy when Propexo fails,
  * and no list at all (still 200) when there has never been one. Only the fields listed in
  * `PublicFloorPlan` and `PublicUnit` reach the browser.
@@ -16,14 +16,14 @@
  * keeps floods of form views off the cache and this relay.
  */
 import type { FormAnswer, PublicFloorPlan, PublicUnit } from '../../contract/form.js';
-import type { FormTokens } from '../form-token.js';
+import type { FormTokens } from '../spam/form-token.js';
 import type { Context, Hono } from 'hono';
 import { DEFAULT_FIELDS, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
 import type { RelayDeps } from '../app.js';
-import type { SiteConfig } from '../config.js';
-import { createFormCache, type FormCache, type LoadResult } from '../form-cache.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import { cors, lookupLimit, originGuard, siteResolver, type RelayEnv } from '../middleware.js';
+import type { SiteConfig } from '../config/env.js';
+import { createFormCache, type FormCache, type LoadResult } from '../propexo/form-cache.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { cors, lookupLimit, originGuard, siteResolver, type RelayEnv } from '../http/guards.js';
 import { createPropexoClient, type FloorPlan, type ListResult, type PropexoClient, type Unit, type UpstreamFailure } from '../propexo/client.js';
 
 export const FORM_PATH = '/v1/sites/:site/form';

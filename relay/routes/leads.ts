@@ -4,15 +4,15 @@
  */
 import type { Context, Hono } from 'hono';
 import { parseMeta, type LeadMeta } from '../../contract/meta.js';
-import type { FormTokens } from '../form-token.js';
+import type { FormTokens } from '../spam/form-token.js';
 import { isRecord, parseSubmission } from '../../contract/submission.js';
-import { withContext } from '../lead-context.js';
-import { fingerprints } from '../delivery/fingerprint.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import { bodyLimit, cors, lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
+import { withContext } from '../outbox/lead-context.js';
+import { fingerprints } from '../outbox/delivery/fingerprint.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { bodyLimit, cors, lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../http/guards.js';
 import type { RelayDeps } from '../app.js';
-import { newLeadRecord, type LeadRecord } from '../store/types.js';
-import { turnstileIdempotencyKey, type TurnstileVerdict } from '../turnstile.js';
+import { newLeadRecord, type LeadRecord } from '../outbox/store/types.js';
+import { turnstileIdempotencyKey, type TurnstileVerdict } from '../spam/turnstile.js';
 
 /** Largest lead body accepted; a full submission with 2000 characters of notes is far below it. */
 export const MAX_BODY_BYTES = 16 * 1024;

@@ -8,8 +8,8 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import type { RelayDeps } from '../app.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import type { RelayEnv } from '../middleware.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import type { RelayEnv } from '../http/guards.js';
 
 export const WEBHOOK_PATH = '/v1/propexo/webhooks';
 const MAX_WEBHOOK_BYTES = 64 * 1024;

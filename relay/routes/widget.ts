@@ -1,8 +1,8 @@
 /** The built widget: `/widget.js` (what sites embed) and its lazy chunks under `/widget/`. */
 import type { Context, Hono } from 'hono';
-import { CACHE_ENTRY, CACHE_IMMUTABLE, safeAssetPath, type WidgetAssets } from '../assets.js';
-import { errorResponse, methodNotAllowed } from '../http-errors.js';
-import type { RelayEnv } from '../middleware.js';
+import { CACHE_ENTRY, CACHE_IMMUTABLE, safeAssetPath, type WidgetAssets } from '../http/widget-assets.js';
+import { errorResponse, methodNotAllowed } from '../http/errors.js';
+import type { RelayEnv } from '../http/guards.js';
 
 export function widgetRoutes(app: Hono<RelayEnv>, assets: WidgetAssets | undefined): void {
   async function serveAsset(c: Context<RelayEnv>, path: string | null, cacheControl: string) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WORKER_GZIP_GOAL, buildEdgeAssets, bundleWorker } from '../../relay/edge/build.js';
+import { WORKER_GZIP_GOAL, buildEdgeAssets, bundleWorker } from '../../relay/runtime/worker/build.js';
 
 // The Worker as `wrangler deploy` bundles it: its size is deterministic, so the goal is a test.
 describe('worker bundle', () => {

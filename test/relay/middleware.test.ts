@@ -1,5 +1,5 @@
 /**
- * The relay's own versions of three hono middlewares on the accept path (relay/middleware.ts): the
+ * The relay's own versions of three hono middlewares on the accept path (relay/http/guards.ts): the
  * same headers and refusals as hono/secure-headers, hono/cors and hono/body-limit, without their
  * per-request copies of the response, and with a body read at most once.
  */
@@ -8,7 +8,7 @@ import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import { cors as honoCors } from 'hono/cors';
 import { secureHeaders as honoSecureHeaders } from 'hono/secure-headers';
 import { describe, expect, it } from 'vitest';
-import { SECURE_HEADERS, bodyLimit, cors, secureHeaders, type RelayEnv } from '../../relay/middleware.js';
+import { SECURE_HEADERS, bodyLimit, cors, secureHeaders, type RelayEnv } from '../../relay/http/guards.js';
 
 const ORIGIN = 'https://www.oakgrove.example';
 const CORS = { allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Idempotency-Key'], exposeHeaders: ['Retry-After', 'RateLimit'], maxAge: 600 };

@@ -14,7 +14,7 @@ const running: Workerd[] = [];
 afterAll(() => Promise.all(running.map((w) => w.dispose())));
 
 async function worker(bindings: Record<string, string>, kv = false, persist?: string) {
-  const w = await startWorker(join(ROOT, 'relay/worker.ts'), {
+  const w = await startWorker(join(ROOT, 'relay/runtime/worker/worker.ts'), {
     durableObjects: DOS,
     bindings: { PROPEXO_API_TOKEN: 'ptx_edge_config_token', PROPEXO_BASE_URL: 'http://127.0.0.1:9', ...bindings },
     miniflare: {
