@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
@@ -19,27 +20,34 @@ export const WRANGLER_OFFLINE = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 };
 
-/**
- * Builds the widget (unless `widget: false`: it is built already) and copies it, and for the demo
- * its pages, into an assets directory.
- */
-export async function buildEdgeAssets(outDir: string, options: { demo?: boolean; quiet?: boolean; widget?: boolean } = {}): Promise<void> {
+/** Builds the widget (unless `widget: false`: it is built already) and copies it into an assets directory. */
+export async function buildEdgeAssets(outDir: string, options: { quiet?: boolean; widget?: boolean } = {}): Promise<void> {
   if (options.widget !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   cpSync(`${ROOT}/dist/widget`, outDir, { recursive: true });
-  if (options.demo) cpSync(`${ROOT}/demo/public`, outDir, { recursive: true });
 }
 
-/** The Worker as wrangler bundles it; returns its size. */
-export function bundleWorker(outDir = `${ROOT}/dist/worker`): { raw: number; gzip: number; path: string } {
-  execFileSync(process.execPath, [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'deploy', '--dry-run', '--outdir', outDir], {
+export interface WorkerBundle {
+  raw: number;
+  gzip: number;
+  path: string;
+  /** Every file esbuild put in the bundle (its metafile), relative to the project root. */
+  inputs: string[];
+}
+
+/** The Worker as wrangler bundles it: its size, and what went into it. */
+export function bundleWorker(outDir = `${ROOT}/dist/worker`): WorkerBundle {
+  const metafile = `${outDir}/bundle-meta.json`;
+  execFileSync(process.execPath, [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'deploy', '--dry-run', '--outdir', outDir, '--metafile', metafile], {
     cwd: ROOT,
     env: { ...process.env, ...WRANGLER_OFFLINE },
     stdio: 'ignore',
   });
   const bytes = readFileSync(`${outDir}/worker.js`);
-  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, path: `${outDir}/worker.js` };
+  const meta = JSON.parse(readFileSync(metafile, 'utf8')) as { inputs: Record<string, unknown> };
+  const inputs = Object.keys(meta.inputs).map((input) => relative(ROOT, resolve(ROOT, input)));
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, path: `${outDir}/worker.js`, inputs };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

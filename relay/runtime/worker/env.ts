@@ -9,11 +9,9 @@ import type { OutboxObject } from './outbox-object.js';
 export interface EdgeEnv {
   OUTBOX: DurableObjectNamespace<OutboxObject>;
   LIMITER: DurableObjectNamespace<LimiterObject>;
-  /** The built widget (and, for the demo, its pages): Workers static assets. */
+  /** The built widget (and, for the demo's Worker, its pages): Workers static assets. */
   ASSETS: Fetcher;
   /** Optional: the sites JSON under the key `sites`, instead of SITES_JSON. */
   SITES?: KVNamespace;
-  /** "1" serves the demo community's page in front of the relay (npm run dev:edge). */
-  DEMO_SITE?: string;
   [key: string]: unknown;
 }
