@@ -14,10 +14,6 @@ import { ConfigError } from './config-error.js';
 import { parseSites, type SiteConfig } from './sites.js';
 import { TURNSTILE_VERIFY_URL } from '../spam/turnstile.js';
 
-export { ConfigError } from './config-error.js';
-export * from './sites.js';
-
-
 export interface RelayConfig {
   propexo: {
     token: string;

@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { cors as honoCors } from 'hono/cors';
-import type { SiteConfig } from '../config/env.js';
+import type { SiteConfig } from '../config/sites.js';
 import { ApiError } from './errors.js';
 import type { LimitDecision, RateLimiter } from '../limits/types.js';
 

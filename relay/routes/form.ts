@@ -20,7 +20,7 @@ import type { FormTokens } from '../spam/form-token.js';
 import type { Context, Hono } from 'hono';
 import { DEFAULT_FIELDS, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
 import type { RelayDeps } from '../app.js';
-import type { SiteConfig } from '../config/env.js';
+import type { SiteConfig } from '../config/sites.js';
 import { createFormCache, type FormCache, type LoadResult } from '../propexo/form-cache.js';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { cors, lookupLimit, originGuard, siteResolver, type RelayEnv } from '../http/guards.js';

@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../relay/config/env.js';
+import { ConfigError } from '../../relay/config/config-error.js';
 import { createLogger } from '../../relay/lib/log.js';
 import { startRelay, type RunningRelay } from '../../relay/runtime/node/server.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';

@@ -9,7 +9,7 @@
  * one; while creates are waiting, rounds come at most every listingEveryMs, and a lead the rounds
  * keep missing is checked on its own: creates go first, confirmations still come.
  */
-import type { SiteConfig } from '../../config/env.js';
+import type { SiteConfig } from '../../config/sites.js';
 import type { Logger } from '../../lib/log.js';
 import type { PropexoClient } from '../../propexo/client.js';
 import type { LeadRecord, LeadStore } from '../store/types.js';

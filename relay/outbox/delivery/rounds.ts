@@ -21,7 +21,7 @@
  * rounds write only `checks` and `next_attempt_at`): that is the "no earlier than" above. Anything
  * else that touches the lead only moves it later, which can only make a round miss it.
  */
-import type { SiteConfig } from '../../config/env.js';
+import type { SiteConfig } from '../../config/sites.js';
 import type { Logger } from '../../lib/log.js';
 import { LIST_PAGE_SIZE, type FoundLead, type LeadPageResult, type PropexoClient, type PropertyQuery, type UpstreamFailure } from '../../propexo/client.js';
 import type { LeadRecord, LeadStore } from '../store/types.js';

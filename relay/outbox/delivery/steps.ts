@@ -3,7 +3,7 @@
  * decision is written to the store before the next upstream request, so a crash at any point
  * leaves a lead that the next run handles without losing it or sending it twice.
  */
-import type { SiteConfig } from '../../config/env.js';
+import type { SiteConfig } from '../../config/sites.js';
 import type { Logger } from '../../lib/log.js';
 import type { FoundLead, PropexoClient, UpstreamFailure } from '../../propexo/client.js';
 import type { LeadPatch, LeadRecord, LeadStore } from '../store/types.js';

@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { createDurableLeadStore } from '../../outbox/store/durable.js';
 import type { AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
-import type { SiteConfig } from '../../config/env.js';
+import type { SiteConfig } from '../../config/sites.js';
 import { realSleep } from '../../outbox/delivery/budget.js';
 import { secretsOf } from '../../config/env.js';
 import { edgeConfig } from './config.js';
