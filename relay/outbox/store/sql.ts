@@ -21,7 +21,7 @@ import {
   listLimit,
   rowLimit,
   type PatchField,
-} from './memory.js';
+} from './checks.js';
 import type {
   AcceptOutcome,
   AcceptWindows,
