@@ -122,6 +122,9 @@ export interface PropexoClient {
   listUnits(query: PropertyQuery): Promise<ListResult<Unit>>;
 }
 
+/** The lists the form's routes read (floor plans, units): a client, or a double in tests. */
+export type PropexoListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
+
 export type PropexoClientOptions = PropexoHttpOptions;
 
 const FIELD_SET: ReadonlySet<string> = new Set(RESMAN_LEAD_FIELDS);

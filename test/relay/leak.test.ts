@@ -73,6 +73,7 @@ describe('secrets never leak', () => {
     await record(app.request('/widget/../../.env'));
     await record(app.request('/nope'));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'GET' }));
+    await record(app.request('/v1/sites/oak-grove/leads', { method: 'GET', headers: { origin: ORIGIN } }));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } }));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } }));
     await record(postLead(app, VALID_LEAD, { site: 'nope' }));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { createRelay, type RelayDeps } from '../../app.js';
+import { createRelay } from '../../app.js';
 import { clientIpGetter } from '../../http/client-ip.js';
 import { ConfigError } from '../../config/config-error.js';
 import { parseConfig, secretsOf, type Env, type RelayConfig } from '../../config/env.js';
@@ -27,6 +27,7 @@ import { acquireOutboxLock } from './outbox-lock.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from '../../outbox/store/sqlite.js';
 import type { LeadStore } from '../../outbox/store/types.js';
+import type { RelayDeps } from '../../types.js';
 
 export interface RunningRelay {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:8787. */
