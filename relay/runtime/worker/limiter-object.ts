@@ -11,6 +11,7 @@
  */
 import { DurableObject, type DurableObjectNamespace } from 'cloudflare:workers';
 import type { LimitDecision, RateLimiter } from '../../limits/types.js';
+import type { LimiterRpc } from './env.js';
 
 interface Window {
   start: number;
@@ -18,7 +19,7 @@ interface Window {
   windowMs: number;
 }
 
-export class LimiterObject extends DurableObject {
+export class LimiterObject extends DurableObject implements LimiterRpc {
   private window: Window | undefined;
   private loaded = false;
 
@@ -53,7 +54,7 @@ export class LimiterObject extends DurableObject {
 }
 
 /** The relay's RateLimiter over LimiterObject: one object per key. */
-export function durableObjectLimiter(namespace: DurableObjectNamespace<LimiterObject>): RateLimiter {
+export function durableObjectLimiter(namespace: DurableObjectNamespace<LimiterRpc>): RateLimiter {
   return {
     limit: ({ key, max, windowMs }) => namespace.get(namespace.idFromName(key)).limit(max, windowMs),
   };

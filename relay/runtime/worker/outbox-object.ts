@@ -10,16 +10,16 @@
  * beyond what 150 Propexo requests a minute can carry) and one location's latency for the accept.
  */
 import { DurableObject, type DurableObjectNamespace, type DurableObjectState } from 'cloudflare:workers';
-import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
+import { secretsOf } from '../../config/env.js';
+import type { SiteConfig } from '../../config/sites.js';
 import { createLogger, type Logger } from '../../lib/log.js';
-import { createPropexoClient } from '../../propexo/client.js';
+import { realSleep } from '../../outbox/delivery/budget.js';
+import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
 import { createDurableLeadStore } from '../../outbox/store/durable.js';
 import type { AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
-import type { SiteConfig } from '../../config/sites.js';
-import { realSleep } from '../../outbox/delivery/budget.js';
-import { secretsOf } from '../../config/env.js';
+import { createPropexoClient } from '../../propexo/client.js';
 import { edgeConfig } from './config.js';
-import type { EdgeEnv } from './env.js';
+import type { EdgeEnv, OutboxRpc } from './env.js';
 import { durableObjectLimiter } from './limiter-object.js';
 
 /** How long one alarm keeps delivering before it hands over to the next (alarms have a wall limit). */
@@ -34,7 +34,7 @@ class SliceOver extends Error {
   }
 }
 
-export class OutboxObject extends DurableObject<EdgeEnv> {
+export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   private readonly store: LeadStore;
   /** Refreshed in place at every alarm: sites added to KV reach the deliverer too. */
   private readonly sites = new Map<string, SiteConfig>();
@@ -140,7 +140,7 @@ export class OutboxObject extends DurableObject<EdgeEnv> {
 }
 
 /** The store the Worker's routes use: every call goes to the one outbox object. */
-export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxObject>): LeadStore {
+export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): LeadStore {
   const outbox = () => namespace.get(namespace.idFromName('outbox'));
   const workerSide = (name: string) => () => Promise.reject(new Error(`${name} runs inside the outbox object`));
   return {
