@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
-import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/outbox/store/sql.js';
+import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/outbox/store/schema.js';
 import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
 import type { LeadRecord, LeadStatus, LeadStore } from '../../relay/outbox/store/types.js';
 import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead, remoteLeadStore } from './support/store-fixtures.js';

@@ -1,8 +1,8 @@
 /**
  * The outbox for Workers: the lead store in a SQLite-backed Durable Object's storage
  * (`ctx.storage.sql`), running the same schema, migrations and queries as the Node store
- * (relay/outbox/store/sql.ts). Nothing here, or in what it imports, loads better-sqlite3 or Node APIs, so
- * a Worker bundle can include it.
+ * (schema.ts, sql.ts). Nothing here, or in what it imports, loads better-sqlite3 or Node APIs, so a
+ * Worker bundle can include it.
  *
  * One Durable Object holds one store, and every call to it runs inside that object, one at a time:
  * accept()'s check and insert are one step for every Worker in every location that reaches it.
@@ -25,7 +25,8 @@
  * - Tables named `_cf_…` belong to the platform (the KV API's `_cf_KV`, for one) and do not make
  *   the storage "something else".
  */
-import { createSqlLeadStore, type SqlDriver, type SqlValue, type StoreMark } from './sql.js';
+import type { SqlDriver, SqlValue, StoreMark } from './schema.js';
+import { createSqlLeadStore } from './sql.js';
 import type { LeadStore } from './types.js';
 
 /** The parts of Cloudflare's SqlStorageCursor the driver uses. */

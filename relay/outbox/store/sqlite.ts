@@ -1,9 +1,11 @@
 /**
  * The durable outbox for Node: one SQLite file (better-sqlite3). Any number of relay processes may
- * accept leads into it at once (each batch of accepts is one transaction); only one delivers from it (relay/runtime/node/outbox-lock.ts). The schema, migrations and queries are relay/outbox/store/sql.ts, the same ones
- * the Workers store runs on Durable Object storage; this file is the better-sqlite3 driver for them.
+ * accept leads into it at once (each batch of accepts is one transaction); only one delivers from
+ * it (relay/runtime/node/outbox-lock.ts). The schema and migrations (schema.ts) and the queries
+ * (sql.ts) are the same ones the Workers store runs on Durable Object storage; this file is the
+ * better-sqlite3 driver for them.
  *
- * What is in the file: each lead's record (relay/outbox/store/types.ts), including the prospect's fields,
+ * What is in the file: each lead's record (types.ts), including the prospect's fields,
  * which are personal data, until the relay purges confirmed leads after the retention period. Never
  * the Propexo token or the site's Propexo ids. Deleted rows can linger in free pages of the file and
  * in the WAL until they are reused or checkpointed: protect DATA_DIR like the data it holds.
@@ -22,14 +24,8 @@
  * never logs; errors are thrown (as rejections) and name fields, never their values.
  */
 import Database from 'better-sqlite3';
-import {
-  LEAD_STORE_APPLICATION_ID,
-  LEAD_STORE_SCHEMA_VERSION,
-  createSqlLeadStore,
-  type SqlDriver,
-  type SqlValue,
-  type StoreMark,
-} from './sql.js';
+import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION, type SqlDriver, type SqlValue, type StoreMark } from './schema.js';
+import { createSqlLeadStore } from './sql.js';
 import type { LeadStore } from './types.js';
 
 export interface SqliteLeadStoreOptions {
