@@ -87,6 +87,31 @@ describe('body limit', () => {
     return { body, state };
   }
 
+  it('takes a body of exactly the limit and refuses one byte more, with a Content-Length or chunked', async () => {
+    const lead = JSON.stringify(VALID_LEAD);
+    for (const size of [MAX_BODY_BYTES, MAX_BODY_BYTES + 1]) {
+      // Trailing whitespace: still the same JSON object, just longer.
+      const body = new TextEncoder().encode(lead + ' '.repeat(size - lead.length));
+      for (const chunked of [false, true]) {
+        const { app } = buildRelay();
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(body.subarray(0, 1000));
+            controller.enqueue(body.subarray(1000));
+            controller.close();
+          },
+        });
+        const res = await app.request('/v1/sites/oak-grove/leads', {
+          method: 'POST',
+          headers: { origin: ORIGIN, 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': String(size) }) },
+          body: chunked ? stream : body,
+          duplex: 'half',
+        } as RequestInit);
+        expect({ size, chunked, status: res.status }).toEqual({ size, chunked, status: size > MAX_BODY_BYTES ? 413 : 202 });
+      }
+    }
+  });
+
   it('refuses a body over the limit by its Content-Length, unread', async () => {
     const { app } = buildRelay();
     const { body, state } = endless(1024);
