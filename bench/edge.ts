@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
-import { WORKER_GZIP_GOAL, bundleWorker } from '../relay/edge/build.js';
-import { startSandbox } from '../relay/sandbox/index.js';
+import { WORKER_GZIP_GOAL, bundleWorker } from '../relay/runtime/worker/build.js';
+import { startSandbox } from '../sandbox/index.js';
 import { BENCH_TOKEN, LEADS_PATH, benchSites, formToken, leadBody, leadHeaders } from './lead.js';
 import { fixed, kb, median, percentile, progress, ratio, times, type Goal } from './stats.js';
 

@@ -3,8 +3,8 @@
  * widget's (the prospect's fields and `meta` with a valid form token and the visit's attribution),
  * unique per request (names, contact, Idempotency-Key) so nothing is deduplicated or replayed.
  */
-import { createFormTokens } from '../relay/form-token.js';
-import { SANDBOX_IDS } from '../relay/sandbox/index.js';
+import { createFormTokens } from '../relay/spam/form-token.js';
+import { SANDBOX_IDS } from '../sandbox/index.js';
 
 /** Shaped like a Propexo token; the sandbox checks it, form tokens are derived from it. */
 export const BENCH_TOKEN = 'ptx_bench_0f1e2d3c4b5a69788796a5b4';

@@ -1,6 +1,6 @@
 /**
  * A server for the load benchmark, in its own process so autocannon (in the parent) and the server
- * each have a core: `relay` is the Node relay exactly as relay/node.ts runs it (startRelay: SQLite
+ * each have a core: `relay` is the Node relay exactly as relay/runtime/node/server.ts runs it (startRelay: SQLite
  * outbox, memory limiter, deliverer sending to the embedded Propexo sandbox, JSON logs on stdout),
  * `bare` a Hono app on @hono/node-server whose route parses the same JSON and answers 200.
  * Talks to the parent over IPC: sends { url } when listening; answers 'counts'; ends on 'close'.
@@ -14,9 +14,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { startRelay } from '../relay/node.js';
-import { startSandbox } from '../relay/sandbox/index.js';
-import { createMemoryLeadStore } from '../relay/store/memory.js';
+import { startRelay } from '../relay/runtime/node/server.js';
+import { startSandbox } from '../sandbox/index.js';
+import { createMemoryLeadStore } from '../relay/outbox/store/memory.js';
 import { freePort } from '../test/support/free-port.js';
 import { BENCH_TOKEN, benchSites } from './lead.js';
 

@@ -1,7 +1,7 @@
 /**
  * 3. Relay cost in process: microseconds per accepted submission through `app.fetch` of
  * `createRelay` (memory store and limiter, a deliverer that is never started over an upstream that
- * counts calls, logs formatted but discarded, node:crypto hashing as relay/node.ts passes it),
+ * counts calls, logs formatted but discarded, node:crypto hashing as relay/runtime/node/server.ts passes it),
  * against a bare Hono app whose route parses the same JSON and answers 200. Same process,
  * alternating batches (order flipped every round), each batch on a fresh app so the memory store
  * stays small; the requests of a batch are built before the clock starts; a batch's figure is its
@@ -9,22 +9,22 @@
  */
 import { Hono } from 'hono';
 import { createRelay } from '../relay/app.js';
-import { parseConfig } from '../relay/config.js';
-import { createDeliverer } from '../relay/delivery/deliverer.js';
+import { parseConfig } from '../relay/config/env.js';
+import { createDeliverer } from '../relay/outbox/delivery/deliverer.js';
 import { createMemoryLimiter } from '../relay/limits/memory.js';
-import { createLogger } from '../relay/log.js';
+import { createLogger } from '../relay/lib/log.js';
 import { createPropexoClient } from '../relay/propexo/client.js';
-import { createMemoryLeadStore } from '../relay/store/memory.js';
+import { createMemoryLeadStore } from '../relay/outbox/store/memory.js';
 import { parseMeta } from '../contract/meta.js';
 import { parseSubmission, type Submission } from '../contract/submission.js';
-import { fingerprints } from '../relay/delivery/fingerprint.js';
-import { createFormTokens } from '../relay/form-token.js';
-import { webCryptoHashing } from '../relay/hash.js';
-import { nodeHashing } from '../relay/node-hash.js';
+import { fingerprints } from '../relay/outbox/delivery/fingerprint.js';
+import { createFormTokens } from '../relay/spam/form-token.js';
+import { webCryptoHashing } from '../relay/lib/hash.js';
+import { nodeHashing } from '../relay/runtime/node/hash.js';
 import { BENCH_TOKEN, LEADS_PATH, benchSites, formToken, leadBody, leadHeaders } from './lead.js';
 import { profile, type ProfileSummary } from './profile.js';
 import { fixed, median, progress, ratio, times, type Goal } from './stats.js';
-import { newLeadRecord } from '../relay/store/types.js';
+import { newLeadRecord } from '../relay/outbox/store/types.js';
 
 export const INPROCESS_GOAL_RATIO = 3;
 
@@ -68,7 +68,7 @@ function relayApp(): App {
   const client = createPropexoClient({ baseUrl: config.propexo.baseUrl, token: BENCH_TOKEN, fetch: upstream, timeoutMs: config.upstreamTimeoutMs });
   // Woken by every accepted lead, as on Node, but never started: nothing is sent upstream.
   const deliverer = createDeliverer({ store, client, limiter, sites: config.sites, clock: Date, logger, policy: config.delivery });
-  // Hashing as on Node (relay/node.ts): node:crypto, synchronous.
+  // Hashing as on Node (relay/runtime/node/server.ts): node:crypto, synchronous.
   return createRelay({ config, clock: Date, limiter, store, logger, getClientIp: () => '203.0.113.7', outbox: deliverer, hashing: nodeHashing });
 }
 

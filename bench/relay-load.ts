@@ -10,13 +10,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteLeadStore } from '../relay/store/sqlite.js';
+import { openSqliteLeadStore } from '../relay/outbox/store/sqlite.js';
 import { summarize, type CpuProfile, type ProfileSummary } from './profile.js';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { LEADS_PATH, formToken, leadBody, leadHeaders } from './lead.js';
 import { fixed, median, progress, ratio, times, type Goal } from './stats.js';
-import { newLeadRecord } from '../relay/store/types.js';
+import { newLeadRecord } from '../relay/outbox/store/types.js';
 
 export const LOAD_GOAL = { ratio: 0.5, p99Ms: 10 };
 

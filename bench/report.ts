@@ -406,7 +406,7 @@ function inProcessSection(r: InProcessResult): string {
 
 \`app.fetch\` of \`createRelay\` (memory store and limiter, a deliverer woken by every lead but never started,
 over an upstream that counts calls: ${r.upstreamCalls} made; logs formatted at info and discarded; SHA-256 and HMAC
-on node:crypto, as relay/node.ts passes them), against a bare
+on node:crypto, as relay/runtime/node/server.ts passes them), against a bare
 Hono app whose route parses the same JSON and answers 200. Each request is a new lead shaped like the widget's
 (fields and \`meta\` with a valid form token and attribution; a unique name, email and Idempotency-Key;
 Content-Length set), built before the clock starts. ${r.rounds} rounds of ${r.batch} requests per app, alternating,
@@ -446,7 +446,7 @@ function loadSection(r: LoadResult): string {
   return `## 4. Relay under load
 
 autocannon (${r.connections} connections, pipelining 1, keep-alive) on loopback against the Node relay as
-relay/node.ts runs it (\`startRelay\`: SQLite outbox in a temporary DATA_DIR with synchronous=FULL, memory
+relay/runtime/node/server.ts runs it (\`startRelay\`: SQLite outbox in a temporary DATA_DIR with synchronous=FULL, memory
 limiter, the deliverer sending to the embedded sandbox, JSON log lines written to stdout, here /dev/null),
 and in the same run against a bare Hono server on @hono/node-server answering 200 to the same JSON. Each server
 is its own child process, autocannon runs in the parent: on ${'2'} cores, one each. Every request is a new lead as

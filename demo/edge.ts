@@ -1,16 +1,17 @@
 /**
  * `npm run dev:edge`: the demo on the Worker, in workerd on 127.0.0.1 (wrangler dev --local): the
- * community page, its widget and the relay all served by the Worker, leads stored in its Durable
- * Object and delivered by its alarm to the embedded Propexo sandbox (which runs in Node, beside it).
+ * community page, its widget and the relay all served by the demo's Worker (demo/worker.ts: the
+ * pages in front of the relay's Worker), leads stored in its Durable Object and delivered by its
+ * alarm to the embedded Propexo sandbox (which runs in Node, beside it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WRANGLER_OFFLINE, buildEdgeAssets } from '../relay/edge/build.js';
-import { startSandbox, type RunningSandbox } from '../relay/sandbox/index.js';
+import { WRANGLER_OFFLINE, buildEdgeAssets } from '../relay/runtime/worker/build.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -25,13 +26,13 @@ export interface RunningEdgeDemo {
 export async function startEdgeDemo(options: { port?: number; quiet?: boolean; build?: boolean; log?: (line: string) => void } = {}): Promise<RunningEdgeDemo> {
   const port = options.port ?? 8787;
   const assets = join(ROOT, 'dist/edge-demo');
-  await buildEdgeAssets(assets, { demo: true, quiet: options.quiet, widget: options.build !== false });
+  await buildEdgeAssets(assets, { quiet: options.quiet, widget: options.build !== false });
+  cpSync(join(ROOT, 'demo/public'), assets, { recursive: true });
   const token = `sandbox_${randomBytes(16).toString('hex')}`;
   const sandbox = await startSandbox({ token, writeDelayMs: 1500, log: options.log ?? (options.quiet ? () => {} : (l) => console.log(l)) });
   // The demo sites, with the Worker's own origin allowed.
   const sites = JSON.parse(readFileSync(join(ROOT, 'demo/sites.json'), 'utf8')) as Record<string, unknown>;
   const vars: Record<string, string> = {
-    DEMO_SITE: '1',
     PORT: String(port),
     SITES_JSON: JSON.stringify(sites),
     PROPEXO_BASE_URL: sandbox.url,
@@ -41,7 +42,8 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
   const state = mkdtempSync(join(tmpdir(), 'resman-edge-'));
   const args = [
     join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
-    'dev', '--local', '--ip', '127.0.0.1', '--port', String(port),
+    // The demo's entry instead of wrangler.toml's main; the bindings are wrangler.toml's.
+    'dev', join(ROOT, 'demo/worker.ts'), '--local', '--ip', '127.0.0.1', '--port', String(port),
     '--assets', assets,
     '--persist-to', state,
     '--show-interactive-dev-session=false',

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { startRelay, type RunningRelay } from '../relay/node.js';
-import { ConfigError, type Env } from '../relay/config.js';
-import { createLogger } from '../relay/log.js';
-import { startSandbox, type RunningSandbox } from '../relay/sandbox/index.js';
+import { startRelay, type RunningRelay } from '../relay/runtime/node/server.js';
+import { ConfigError } from '../relay/config/config-error.js';
+import type { Env } from '../relay/config/env.js';
+import { createLogger } from '../relay/lib/log.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { demoSite } from './site.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -31,7 +31,7 @@
  * connect and command timeouts. A client built with ioredis's defaults would hold requests for seconds.
  */
 import { Redis } from 'ioredis';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type Logger } from '../lib/log.js';
 import { createMemoryLimiter } from './memory.js';
 import type { LimitDecision, RateLimiter, RateLimitRequest } from './types.js';
 

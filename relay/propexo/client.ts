@@ -16,7 +16,7 @@ export type { UpstreamFailure, UpstreamFailureKind, UpstreamRateInfo } from './h
 
 /**
  * Every body field of Create Lead: ResMan: the four ids from the site's configuration, then the
- * prospect fields, which are exactly the contract's (shared/propexo/README.md lists the same).
+ * prospect fields, which are exactly the contract's (docs/propexo.md lists the same).
  */
 export const RESMAN_LEAD_FIELDS = ['integration_id', 'property_id', 'employee_id', 'lead_source_id', ...FIELD_NAMES] as const;
 
@@ -65,7 +65,7 @@ export type FindLeadsResult = ({ ok: true; leads: FoundLead[] } & UpstreamRateIn
 /** One page of a property's leads, newest first; `hasMore` from Propexo's `meta.hasMore`. */
 export type LeadPageResult = ({ ok: true; leads: FoundLead[]; hasMore: boolean } & UpstreamRateInfo) | UpstreamFailure;
 
-/** A floor plan's useful fields (shared/propexo/README.md), null where Propexo has no usable value. */
+/** A floor plan's useful fields (docs/propexo.md), null where Propexo has no usable value. */
 export interface FloorPlan {
   id: string;
   name: string | null;
@@ -121,6 +121,9 @@ export interface PropexoClient {
   /** `GET /v1/units/` for one property, every page (Propexo filters neither plan nor availability). */
   listUnits(query: PropertyQuery): Promise<ListResult<Unit>>;
 }
+
+/** The lists the form's routes read (floor plans, units): a client, or a double in tests. */
+export type PropexoListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
 
 export type PropexoClientOptions = PropexoHttpOptions;
 

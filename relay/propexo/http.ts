@@ -2,7 +2,7 @@
  * One request to Propexo: Bearer auth, a hard timeout, rate-limit headers read, failures classified,
  * and the token kept out of everything returned. Never throws.
  */
-import { withTimeLimit } from '../time-limit.js';
+import { withTimeLimit } from '../lib/time-limit.js';
 
 export interface UpstreamRateInfo {
   /** `x-ratelimit-remaining`: requests left in Propexo's minute, shared by the whole account. */

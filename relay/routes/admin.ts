@@ -1,16 +1,16 @@
 /**
- * The operator's view of the outbox, behind `ADMIN_TOKEN` (Bearer, compared in constant time):
- * `GET /admin/leads?status=failed&site=&limit=` and `POST /admin/leads/:id/retry`.
+ * The operator's view of the outbox, mounted at `/admin` behind `ADMIN_TOKEN` (Bearer, compared in
+ * constant time, applied once to the group): `GET /admin/leads?status=failed&site=&limit=` and
+ * `POST /admin/leads/:id/retry`.
  * Unlike every browser-facing answer these include the leads' fields: the operator needs them to
  * act on a dead letter. Without ADMIN_TOKEN configured, every admin request is refused.
  */
-import type { Hono, MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from 'hono/utils/buffer';
-import type { RelayDeps } from '../app.js';
-import { requeueDeadLetter } from '../delivery/requeue.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import type { RelayEnv } from '../middleware.js';
-import { LEAD_STATUSES, type LeadStatus } from '../store/types.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { requeueDeadLetter } from '../outbox/delivery/requeue.js';
+import { LEAD_STATUSES, type LeadStatus } from '../outbox/store/types.js';
+import type { RelayDeps, RelayEnv } from '../types.js';
 
 function adminAuth(token: string | undefined): MiddlewareHandler<RelayEnv> {
   return async function adminAuth(c, next) {
@@ -23,11 +23,12 @@ function adminAuth(token: string | undefined): MiddlewareHandler<RelayEnv> {
   };
 }
 
-export function adminRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
+export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
   const { store, clock, logger } = deps;
-  app.use('/admin/*', adminAuth(deps.config.adminToken));
+  const admin = new Hono<RelayEnv>();
+  admin.use(adminAuth(deps.config.adminToken));
 
-  app.get('/admin/leads', async function listLeads(c) {
+  admin.get('/leads', async function listLeads(c) {
     const status = c.req.query('status');
     if (status !== undefined && !(LEAD_STATUSES as readonly string[]).includes(status)) {
       throw new ApiError(400, 'invalid_fields', 'status must be one of queued, sent, confirmed, failed.', {
@@ -45,7 +46,7 @@ export function adminRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
     return c.json({ counts: await store.counts(), leads });
   });
 
-  app.post('/admin/leads/:id/retry', async function retryLead(c) {
+  admin.post('/leads/:id/retry', async function retryLead(c) {
     const id = c.req.param('id');
     const lead = await store.get(id);
     if (!lead) throw new ApiError(404, 'not_found', 'No such lead.');
@@ -56,6 +57,7 @@ export function adminRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
     return c.json({ id, status: queued.status });
   });
 
-  app.all('/admin/leads', methodNotAllowed('GET, HEAD'));
-  app.all('/admin/leads/:id/retry', methodNotAllowed('POST'));
+  admin.all('/leads', methodNotAllowed('GET, HEAD'));
+  admin.all('/leads/:id/retry', methodNotAllowed('POST'));
+  return admin;
 }

@@ -5,7 +5,7 @@
  *   turnstile_site_key }`);
  * - `GET /v1/sites/:site/units?floor_plan_id=`: the available units of one floor plan.
  *
- * The lists come from Propexo through the form cache (relay/form-cache.ts): one copy per site
+ * The lists come from Propexo through the form cache (relay/propexo/form-cache.ts): one copy per site
  * (integration + property), refreshed at most every 12 hours, the last good copy when Propexo fails,
  * and no list at all (still 200) when there has never been one. Only the fields listed in
  * `PublicFloorPlan` and `PublicUnit` reach the browser.
@@ -15,25 +15,21 @@
  * Propexo's 150 requests a minute, and leads must never wait behind a form view. The lookup limit
  * keeps floods of form views off the cache and this relay.
  */
+import { Hono, type Context } from 'hono';
+import { DEFAULT_FIELDS, REQUIRED_FIELDS } from '../../contract/fields.js';
 import type { FormAnswer, PublicFloorPlan, PublicUnit } from '../../contract/form.js';
-import type { FormTokens } from '../form-token.js';
-import type { Context, Hono } from 'hono';
-import { DEFAULT_FIELDS, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
-import type { RelayDeps } from '../app.js';
-import type { SiteConfig } from '../config.js';
-import { createFormCache, type FormCache, type LoadResult } from '../form-cache.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import { cors, lookupLimit, originGuard, siteResolver, type RelayEnv } from '../middleware.js';
-import { createPropexoClient, type FloorPlan, type ListResult, type PropexoClient, type Unit, type UpstreamFailure } from '../propexo/client.js';
+import type { SiteConfig } from '../config/sites.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { originGuard, siteResolver } from '../http/guards.js';
+import { allowedOriginCors } from '../http/headers.js';
+import { lookupLimit } from '../http/rate-limit.js';
+import { createPropexoClient, type FloorPlan, type ListResult, type PropexoListClient, type Unit, type UpstreamFailure } from '../propexo/client.js';
+import { createFormCache, type LoadResult } from '../propexo/form-cache.js';
+import type { FormTokens } from '../spam/form-token.js';
+import type { RelayDeps, RelayEnv } from '../types.js';
 
-export const FORM_PATH = '/v1/sites/:site/form';
-export const UNITS_PATH = '/v1/sites/:site/units';
 export const FORM_CACHE_CONTROL = 'private, max-age=300';
 export const FLOOR_PLAN_ID = /^[\w-]{1,64}$/;
-
-export type { FormAnswer, PublicFloorPlan, PublicUnit };
-
-export type FormListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
 
 const nonBlank = (s: string | null): string | null => (s !== null && s.trim() !== '' ? s : null);
 
@@ -80,16 +76,15 @@ type AvailableUnit = { floor_plan_id: string; unit: PublicUnit };
 
 const failureLog = (f: UpstreamFailure) => ({ kind: f.kind, reason: f.reason, ...(f.status === undefined ? {} : { status: f.status }) });
 
-export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'clock' | 'limiter' | 'logger' | 'getClientIp'> {
+export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'clock' | 'limiter' | 'logger' | 'getClientIp' | 'formClient'> {
   formTokens: FormTokens;
-  formCache?: FormCache;
-  formClient?: FormListClient;
 }
 
-export function formRoutes(app: Hono<RelayEnv>, deps: FormRouteDeps): void {
-  const { config, clock, limiter, logger, getClientIp } = deps;
-  const cache = deps.formCache ?? createFormCache({ clock, logger });
-  const client: FormListClient =
+/** Mounted at `/v1/sites/:site`: its `/form` and `/units`. */
+export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
+  const { config, clock, logger } = deps;
+  const cache = createFormCache({ clock, logger });
+  const client: PropexoListClient =
     deps.formClient ??
     createPropexoClient({
       baseUrl: config.propexo.baseUrl,
@@ -129,20 +124,19 @@ export function formRoutes(app: Hono<RelayEnv>, deps: FormRouteDeps): void {
     return read?.value ?? [];
   }
 
-  const lookups = lookupLimit({ limiter, getClientIp });
-  const guards = [
+  const lookups = lookupLimit(deps);
+  const cached = (c: Context<RelayEnv>) => c.header('Cache-Control', FORM_CACHE_CONTROL);
+
+  const form = new Hono<RelayEnv>();
+  form.use(
+    '/:list{form|units}',
     siteResolver(config.sites),
     originGuard(),
     // After the origin guard: a refused origin gets no Access-Control-* header at all.
-    cors({ allowMethods: ['GET'], maxAge: 600 }),
-  ] as const;
+    allowedOriginCors({ allowMethods: ['GET'], maxAge: 600 }),
+  );
 
-  const cached = (c: Context<RelayEnv>) => c.header('Cache-Control', FORM_CACHE_CONTROL);
-
-  app.options(FORM_PATH, ...guards, (c) => c.body(null, 204));
-  app.options(UNITS_PATH, ...guards, (c) => c.body(null, 204));
-
-  app.get(FORM_PATH, ...guards, lookups, async function siteForm(c) {
+  form.get('/form', lookups, async function siteForm(c) {
     const site = c.get('site');
     const answer: FormAnswer = {
       ...formSettings(site),
@@ -153,7 +147,7 @@ export function formRoutes(app: Hono<RelayEnv>, deps: FormRouteDeps): void {
     return c.json(answer);
   });
 
-  app.get(UNITS_PATH, ...guards, lookups, async function siteUnits(c) {
+  form.get('/units', lookups, async function siteUnits(c) {
     const planId = c.req.query('floor_plan_id');
     if (planId === undefined || planId === '' || !FLOOR_PLAN_ID.test(planId)) {
       throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', {
@@ -165,6 +159,7 @@ export function formRoutes(app: Hono<RelayEnv>, deps: FormRouteDeps): void {
     return c.json({ floor_plan_id: planId, units });
   });
 
-  app.all(FORM_PATH, methodNotAllowed('GET, HEAD, OPTIONS'));
-  app.all(UNITS_PATH, methodNotAllowed('GET, HEAD, OPTIONS'));
+  form.all('/form', methodNotAllowed('GET, HEAD, OPTIONS'));
+  form.all('/units', methodNotAllowed('GET, HEAD, OPTIONS'));
+  return form;
 }

@@ -1,23 +1,25 @@
 /**
- * The browser's API: `POST /v1/sites/:site/leads` stores a lead and answers 202 once it is safe;
- * `GET /v1/sites/:site/leads/:id` is its receipt (status only, no personal data).
+ * The browser's API, mounted at `/v1/sites/:site/leads`: `POST` stores a lead and answers 202 once
+ * it is safe; `GET /:id` is its receipt (status only, no personal data). The group's guards (site,
+ * origin, CORS) apply once, with `use()`; the POST's own checks run in the order a refusal costs.
  */
-import type { Context, Hono } from 'hono';
-import { parseMeta, type LeadMeta } from '../../contract/meta.js';
-import type { FormTokens } from '../form-token.js';
+import { Hono, type Context } from 'hono';
+import { parseMeta } from '../../contract/meta.js';
 import { isRecord, parseSubmission } from '../../contract/submission.js';
-import { withContext } from '../lead-context.js';
-import { fingerprints } from '../delivery/fingerprint.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import { bodyLimit, cors, lookupLimit, originGuard, requireJson, siteLimits, siteResolver, type RelayEnv } from '../middleware.js';
-import type { RelayDeps } from '../app.js';
-import { newLeadRecord, type LeadRecord } from '../store/types.js';
-import { turnstileIdempotencyKey, type TurnstileVerdict } from '../turnstile.js';
+import { limitBody, requireJson } from '../http/body.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { originGuard, siteResolver } from '../http/guards.js';
+import { allowedOriginCors } from '../http/headers.js';
+import { lookupLimit, siteLimits } from '../http/rate-limit.js';
+import { fingerprints } from '../outbox/delivery/fingerprint.js';
+import { withContext } from '../outbox/lead-context.js';
+import { newLeadRecord, type LeadRecord } from '../outbox/store/types.js';
+import type { SpamScreen } from '../spam/screen.js';
+import type { RelayDeps, RelayEnv } from '../types.js';
 
 /** Largest lead body accepted; a full submission with 2000 characters of notes is far below it. */
 export const MAX_BODY_BYTES = 16 * 1024;
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
-export const LEADS_PATH = '/v1/sites/:site/leads';
 /** A key repeated within this window gets the first answer; nothing new is stored. */
 export const KEY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** The same prospect (names and a contact) from the same site within this window is the same lead. */
@@ -25,9 +27,10 @@ export const DEDUPE_WINDOW_MS = 10 * 60 * 1000;
 
 const defaultNewId = () => `ld_${crypto.randomUUID().replaceAll('-', '')}`;
 
-export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: FormTokens }): void {
-  const { config, clock, limiter, store, logger, getClientIp } = deps;
+export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<RelayEnv> {
+  const { config, clock, store, logger, getClientIp } = deps;
   const newId = deps.newId ?? defaultNewId;
+  const lookups = lookupLimit(deps);
 
   /** A store that cannot answer makes the lead not accepted: 503, so the browser keeps the answers and tries again. */
   function unavailableOnFailure<T>(call: Promise<T>): Promise<T> {
@@ -39,80 +42,24 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
     });
   }
 
-  const lookups = lookupLimit({ limiter, getClientIp });
-
-  /**
-   * Why a lead looks like a bot's, or undefined: the hidden field filled in, or a form token that is
-   * forged, expired, or came back faster than a person types. A lead without a token (a form that
-   * could not load the form settings) is not held for that alone. Then, for a site with Turnstile,
-   * Cloudflare's verdict on the visitor's response (checked last: a lead already caught spends no call).
-   */
-  async function spamReason(c: Context<RelayEnv>, meta: LeadMeta, now: number): Promise<string | undefined> {
-    const site = c.get('site').slug;
-    if (meta.trap) return 'spam:honeypot';
-    if (meta.form_token !== undefined) {
-      const verdict = await deps.formTokens.check(site, meta.form_token, now);
-      if (verdict !== 'ok') return `spam:form_token_${verdict}`;
-    }
-    return c.get('site').turnstile ? turnstileReason(c, meta) : undefined;
-  }
-
-  /**
-   * Turnstile: no response, or one Cloudflare refuses, is held. When Cloudflare gives no verdict
-   * (unreachable, too slow, 5xx, or it refuses our secret) the lead is let through: fail open, since
-   * a real prospect must not wait on, or be held for, an outage of one spam layer of several.
-   * Runs only for a new lead: an Idempotency-Key replay was answered before this (`replay`), so a
-   * response, single use at Cloudflare, is never verified twice for one fill.
-   */
-  async function turnstileReason(c: Context<RelayEnv>, meta: LeadMeta): Promise<string | undefined> {
-    const site = c.get('site').slug;
-    if (!meta.turnstile) return 'spam:turnstile_missing';
-    if (!deps.turnstile) {
-      // parseConfig refuses a site with turnstile and no TURNSTILE_SECRET; only a hand-built config gets here.
-      logger.alert('turnstile.unavailable', { site, reason: 'not_configured' });
-      return undefined;
-    }
-    const remoteIp = getClientIp(c);
-    const verdict: TurnstileVerdict = await deps.turnstile
-      .verify({
-        token: meta.turnstile,
-        ...(remoteIp === undefined ? {} : { remoteIp }),
-        idempotencyKey: await turnstileIdempotencyKey(site, c.req.header('idempotency-key')),
-      })
-      // An injected verifier that throws is no verdict either (the error is not logged: it may quote the request).
-      .catch(() => ({ outcome: 'unavailable', reason: 'verifier_error' }) as const);
-    if (verdict.outcome === 'passed') return undefined;
-    if (verdict.outcome === 'failed') {
-      logger.info('turnstile.failed', { site, error_codes: verdict.errorCodes });
-      return 'spam:turnstile_failed';
-    }
-    const fields = { site, reason: verdict.reason, ...(verdict.errorCodes ? { error_codes: verdict.errorCodes } : {}), accepted: true };
-    if (verdict.misconfigured) logger.alert('turnstile.unavailable', { ...fields, hint: 'Cloudflare refused TURNSTILE_SECRET or the request' });
-    else logger.warn('turnstile.unavailable', fields);
-    return undefined;
-  }
-  const guards = [
+  const leads = new Hono<RelayEnv>();
+  leads.use(
+    '/:id?',
     siteResolver(config.sites),
     originGuard(),
     // After the origin guard: a refused origin gets no Access-Control-* header at all.
-    cors({
+    allowedOriginCors({
       allowMethods: ['GET', 'POST'],
       allowHeaders: ['Content-Type', 'Idempotency-Key'],
       exposeHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy'],
       maxAge: 600,
     }),
-  ] as const;
+  );
 
-  app.options(LEADS_PATH, ...guards, (c) => c.body(null, 204));
-  app.options(`${LEADS_PATH}/:id`, ...guards, (c) => c.body(null, 204));
-
-  app.post(
-    LEADS_PATH,
-    ...guards,
+  leads.post(
+    '/',
     requireJson(),
-    bodyLimit(MAX_BODY_BYTES, () => {
-      throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
-    }),
+    limitBody(MAX_BODY_BYTES),
     async function keyFormat(c, next) {
       const key = c.req.header('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -132,7 +79,7 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
       logger.info('lead.replayed', { lead_id: first.id, site: first.site, by: 'idempotency_key' });
       return receipt(c, first, 202);
     },
-    siteLimits({ limiter, getClientIp }),
+    siteLimits(deps),
     async function acceptLead(c) {
       const site = c.get('site');
       // The prospect's fields, and beside them `meta` (attribution, consent), which Propexo never sees.
@@ -144,9 +91,15 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
       const lead = parsed.ok && meta.ok ? withContext(parsed.value, meta.value, site, now) : undefined;
       if (lead && !lead.ok) issues.push(...lead.fields);
       if (!lead?.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
-      const spam = await spamReason(c, meta.ok ? meta.value : {}, now);
 
       const key = c.req.header('idempotency-key');
+      const spam = await deps.spamScreen({
+        site,
+        meta: meta.ok ? meta.value : {},
+        now,
+        idempotencyKey: key,
+        remoteIp: () => getClientIp(c),
+      });
       const { record, created } = await unavailableOnFailure(
         store.accept(
           newLeadRecord(
@@ -179,14 +132,15 @@ export function leadRoutes(app: Hono<RelayEnv>, deps: RelayDeps & { formTokens: 
     },
   );
 
-  app.get(`${LEADS_PATH}/:id`, ...guards, lookups, async function leadReceipt(c) {
+  leads.get('/:id', lookups, async function leadReceipt(c) {
     const lead = await unavailableOnFailure(store.get(c.req.param('id')));
     if (!lead || lead.site !== c.get('site').slug) throw new ApiError(404, 'not_found', 'No such lead.');
     return receipt(c, lead, 200);
   });
 
-  app.all(LEADS_PATH, methodNotAllowed('POST, OPTIONS'));
-  app.all(`${LEADS_PATH}/:id`, methodNotAllowed('GET, HEAD, OPTIONS'));
+  leads.all('/', methodNotAllowed('POST, OPTIONS'));
+  leads.all('/:id', methodNotAllowed('GET, HEAD, OPTIONS'));
+  return leads;
 }
 
 /** The only thing a browser learns about a lead: its id and where it is on its way (held looks queued). */
@@ -198,9 +152,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The body as a JSON object, or 400 invalid_json (bad UTF-8, bad JSON, or not an object). */
 async function readJsonObject(c: Context<RelayEnv>): Promise<Record<string, unknown>> {
-  // Read already by bodyLimit when the request had no Content-Length.
-  const bytes = c.get('body') ?? (await c.req.arrayBuffer());
-  // bodyLimit trusts Content-Length when present; the runtime enforces it, this re-checks cheaply.
+  const bytes = await c.req.arrayBuffer();
+  // limitBody trusts Content-Length when present; the runtime holds the body to it, this re-checks cheaply.
   if (bytes.byteLength > MAX_BODY_BYTES) {
     throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
   }

@@ -1,17 +1,15 @@
 /**
- * `POST /v1/propexo/webhooks`: Propexo's WRITE_OPERATION_FAILURE, so a failed write is retried now
+ * `POST /v1/propexo/webhooks` (mounted there): Propexo's WRITE_OPERATION_FAILURE, so a failed write is retried now
  * instead of at the next poll. Verified as Propexo documents: `propexo-signature` is the hex
  * HMAC-SHA256 of the raw body with PROPEXO_WEBHOOK_SECRET, compared in constant time. Anything
  * unsigned or mis-signed is 401; without a secret configured, everything is.
  */
-import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { timingSafeEqual } from 'hono/utils/buffer';
-import type { RelayDeps } from '../app.js';
-import { ApiError, methodNotAllowed } from '../http-errors.js';
-import type { RelayEnv } from '../middleware.js';
+import { limitBody } from '../http/body.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import type { RelayDeps, RelayEnv } from '../types.js';
 
-export const WEBHOOK_PATH = '/v1/propexo/webhooks';
 const MAX_WEBHOOK_BYTES = 64 * 1024;
 
 export async function hmacSha256Hex(secret: string, body: ArrayBuffer): Promise<string> {
@@ -20,18 +18,14 @@ export async function hmacSha256Hex(secret: string, body: ArrayBuffer): Promise<
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function webhookRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
+export function webhookRoutes(deps: RelayDeps): Hono<RelayEnv> {
   const { store, clock, logger } = deps;
   const secret = deps.config.propexo.webhookSecret;
 
-  app.post(
-    WEBHOOK_PATH,
-    bodyLimit({
-      maxSize: MAX_WEBHOOK_BYTES,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `The body must be at most ${MAX_WEBHOOK_BYTES} bytes.`);
-      },
-    }),
+  const webhooks = new Hono<RelayEnv>();
+  webhooks.post(
+    '/',
+    limitBody(MAX_WEBHOOK_BYTES),
     async function propexoWebhook(c) {
       const raw = await c.req.arrayBuffer();
       const given = (c.req.header('propexo-signature') ?? '').trim().toLowerCase();
@@ -62,5 +56,6 @@ export function webhookRoutes(app: Hono<RelayEnv>, deps: RelayDeps): void {
       return c.json({ received: true });
     },
   );
-  app.all(WEBHOOK_PATH, methodNotAllowed('POST'));
+  webhooks.all('/', methodNotAllowed('POST'));
+  return webhooks;
 }

@@ -1,10 +1,14 @@
-/** The built widget: `/widget.js` (what sites embed) and its lazy chunks under `/widget/`. */
-import type { Context, Hono } from 'hono';
-import { CACHE_ENTRY, CACHE_IMMUTABLE, safeAssetPath, type WidgetAssets } from '../assets.js';
-import { errorResponse, methodNotAllowed } from '../http-errors.js';
-import type { RelayEnv } from '../middleware.js';
+/**
+ * The built widget, mounted at `/`: `/widget.js` (what sites embed) and its lazy chunks under
+ * `/widget/`, with the CORS and cross-origin resource policy a module script loaded by other
+ * sites needs, and a content ETag.
+ */
+import { Hono, type Context } from 'hono';
+import { errorResponse, methodNotAllowed } from '../http/errors.js';
+import { CACHE_ENTRY, CACHE_IMMUTABLE, safeAssetPath, type WidgetAssets } from '../http/widget-assets.js';
+import type { RelayEnv } from '../types.js';
 
-export function widgetRoutes(app: Hono<RelayEnv>, assets: WidgetAssets | undefined): void {
+export function widgetRoutes(assets: WidgetAssets | undefined): Hono<RelayEnv> {
   async function serveAsset(c: Context<RelayEnv>, path: string | null, cacheControl: string) {
     const asset = path === null || !assets ? null : await assets.get(path);
     if (!asset) return errorResponse(c, 404, 'not_found', 'No such file.');
@@ -22,12 +26,14 @@ export function widgetRoutes(app: Hono<RelayEnv>, assets: WidgetAssets | undefin
     return c.body(body);
   }
 
-  app.get('/widget.js', (c) => serveAsset(c, 'widget.js', CACHE_ENTRY));
+  const widget = new Hono<RelayEnv>();
+  widget.get('/widget.js', (c) => serveAsset(c, 'widget.js', CACHE_ENTRY));
   // widget.js imports its lazy chunks as ./widget/<name>-<hash>.js: the URL path is the file's path
   // under the widget root, and the build names every file in widget/ by its content, so they never change.
-  app.get('/widget/*', (c) => serveAsset(c, safeAssetPath(c.req.path.slice(1)), CACHE_IMMUTABLE));
-  app.all('/widget.js', methodNotAllowed('GET, HEAD'));
-  app.all('/widget/*', methodNotAllowed('GET, HEAD'));
+  widget.get('/widget/*', (c) => serveAsset(c, safeAssetPath(c.req.path.slice(1)), CACHE_IMMUTABLE));
+  widget.all('/widget.js', methodNotAllowed('GET, HEAD'));
+  widget.all('/widget/*', methodNotAllowed('GET, HEAD'));
+  return widget;
 }
 
 async function contentHash(body: Uint8Array<ArrayBuffer>): Promise<string> {

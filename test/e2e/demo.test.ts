@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
-import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';

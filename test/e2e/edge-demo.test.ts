@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startEdgeDemo, type RunningEdgeDemo } from '../../demo/edge.js';
-import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkText, checkedSink } from '../support/hygiene.js';

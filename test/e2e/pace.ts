@@ -6,8 +6,8 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { MIN_FILL_MS } from '../../relay/form-token.js';
-import type { SiteFormConfig } from '../../relay/sites.js';
+import { MIN_FILL_MS } from '../../relay/spam/form-token.js';
+import type { SiteFormConfig } from '../../relay/config/sites.js';
 
 /** The relay's minimum fill time and a margin: how long a test's fill takes at least. */
 export const HUMAN_FILL_MS = MIN_FILL_MS + 500;
@@ -38,7 +38,7 @@ export function noteLines(notes: string | undefined): string[] {
   return (notes ?? '').split('\n\n');
 }
 
-/** `Consent to calls and texts (version V, <ISO time>): <text>`, as relay/lead-context.ts writes it. */
+/** `Consent to calls and texts (version V, <ISO time>): <text>`, as relay/outbox/lead-context.ts writes it. */
 export function consentLine(consent: { text: string; version: string }): RegExp {
   const escaped = consent.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^Consent to calls and texts \\(version ${consent.version}, \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\): ${escaped}$`);

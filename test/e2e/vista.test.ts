@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
-import { runOutboxCommand } from '../../relay/outbox-cli.js';
-import { SANDBOX_IDS_VISTA } from '../../relay/sandbox/index.js';
+import { runOutboxCommand } from '../../relay/outbox/cli.js';
+import { SANDBOX_IDS_VISTA } from '../../sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';

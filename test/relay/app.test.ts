@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isErrorEnvelope } from '../../contract/errors.js';
 import { createRelay } from '../../relay/app.js';
-import { parseConfig } from '../../relay/config.js';
+import { parseConfig } from '../../relay/config/env.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
-import { createLogger } from '../../relay/log.js';
-import { createMemoryLeadStore } from '../../relay/store/memory.js';
+import { createLogger } from '../../relay/lib/log.js';
+import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { checkedSink } from '../support/hygiene.js';
 import {
   ORIGIN, VALID_LEAD, accessControlHeaders, buildRelay, errorOf, manualClock, postLead, propexoLike, testEnv,

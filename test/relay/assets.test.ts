@@ -2,8 +2,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentTypeFor, safeAssetPath, type WidgetAssets } from '../../relay/assets.js';
-import { createFsAssets } from '../../relay/node-assets.js';
+import { contentTypeFor, safeAssetPath, type WidgetAssets } from '../../relay/http/widget-assets.js';
+import { createFsAssets } from '../../relay/runtime/node/assets.js';
 import { buildRelay, errorOf } from './fixtures.js';
 
 const FILES: Record<string, string> = {

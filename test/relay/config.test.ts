@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_LIMITS, normalizeOrigin, parseConfig, parseSites, secretsOf } from '../../relay/config.js';
+import { ConfigError } from '../../relay/config/config-error.js';
+import { parseConfig, secretsOf } from '../../relay/config/env.js';
+import { DEFAULT_LIMITS, normalizeOrigin, parseSites } from '../../relay/config/sites.js';
 import { SITES, TOKEN, testEnv } from './fixtures.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -175,7 +177,8 @@ describe('normalizeOrigin', () => {
 
 describe('DELIVERY_POLICY', () => {
   it('overrides the deliverer\'s timings, and names every bad entry', async () => {
-    const { parseConfig: parse, ConfigError: Err } = await import('../../relay/config.js');
+    const { parseConfig: parse } = await import('../../relay/config/env.js');
+    const { ConfigError: Err } = await import('../../relay/config/config-error.js');
     const { testEnv: env } = await import('./fixtures.js');
     expect(parse(env({ DELIVERY_POLICY: '{"confirmFirstDelayMs":20,"inDoubtGraceMs":500}' })).delivery).toMatchObject({ confirmFirstDelayMs: 20, inDoubtGraceMs: 500 });
     const bad = () => parse(env({ DELIVERY_POLICY: '{"confirmFirstDelayMs":-1,"nope":1}' }));
@@ -188,7 +191,7 @@ describe('DELIVERY_POLICY', () => {
 
 describe('lead_source_map', () => {
   it('maps lower-case utm_source values to lead source ids, and names a bad entry', async () => {
-    const { parseSites: parse } = await import('../../relay/config.js');
+    const { parseSites: parse } = await import('../../relay/config/sites.js');
     const base = { name: 'Oak', integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l', allowed_origins: ['https://a.example'] };
     const sites = parse(JSON.stringify({ oak: { ...base, lead_source_map: { google: 'lsrc_g', 'apartments.com': 'lsrc_a' } } }), 1);
     expect([...sites.get('oak')!.lead_source_map!]).toEqual([['google', 'lsrc_g'], ['apartments.com', 'lsrc_a']]);

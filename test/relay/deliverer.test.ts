@@ -3,11 +3,11 @@
  * confirmed or dead letter, and what it costs in upstream requests.
  */
 import { describe, expect, it } from 'vitest';
-import { createDeliverer } from '../../relay/delivery/deliverer.js';
+import { createDeliverer } from '../../relay/outbox/delivery/deliverer.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
-import { createLogger } from '../../relay/log.js';
+import { createLogger } from '../../relay/lib/log.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
-import { reserveOf } from '../../relay/delivery/budget.js';
+import { reserveOf } from '../../relay/outbox/delivery/budget.js';
 import { ROOMY_LIMITS, SITES, SITE_IDS, TOKEN, VALID_LEAD, buildRelay, okResponse, postLead, propexoLike, type UpstreamCall, type UpstreamHandler } from './fixtures.js';
 
 const creates = <T extends { method: string; url: string }>(calls: T[]) => calls.filter((c) => c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'));
@@ -253,7 +253,7 @@ describe('deliverer lifecycle', () => {
 
 describe('budgetWindow', () => {
   it('holds any 60 seconds to the rate plus one window', async () => {
-    const { budgetWindow } = await import('../../relay/delivery/budget.js');
+    const { budgetWindow } = await import('../../relay/outbox/delivery/budget.js');
     expect(budgetWindow(120)).toEqual({ max: 2, windowMs: 1_000 });
     expect(budgetWindow(100)).toEqual({ max: 1, windowMs: 600 });
     expect(budgetWindow(4)).toEqual({ max: 1, windowMs: 15_000 });

@@ -1,8 +1,8 @@
 /** The Worker's configuration reader, in Node: sites from KV, re-read once its minute is up. */
 import { describe, expect, it } from 'vitest';
-import { secretsOf } from '../../relay/config.js';
-import { CONFIG_TTL_MS, edgeConfig } from '../../relay/edge/config.js';
-import type { EdgeEnv } from '../../relay/edge/env.js';
+import { secretsOf } from '../../relay/config/env.js';
+import { CONFIG_TTL_MS, edgeConfig } from '../../relay/runtime/worker/config.js';
+import type { EdgeEnv } from '../../relay/runtime/worker/env.js';
 import { SITE_IDS, TOKEN } from './fixtures.js';
 
 const site = (slug: string) => ({ [slug]: { name: slug, ...SITE_IDS, allowed_origins: ['https://a.example'] } });

@@ -1,13 +1,13 @@
 /** Shared fixtures for the relay tests: a config, a fake Propexo, and a relay wired to them. */
 import { createRelay } from '../../relay/app.js';
-import { createDeliverer } from '../../relay/delivery/deliverer.js';
-import type { DeliveryPolicy } from '../../relay/delivery/policy.js';
+import { createDeliverer } from '../../relay/outbox/delivery/deliverer.js';
+import type { DeliveryPolicy } from '../../relay/outbox/delivery/policy.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
-import { parseConfig, type Env, type RelayConfig } from '../../relay/config.js';
+import { parseConfig, type Env, type RelayConfig } from '../../relay/config/env.js';
 import { createMemoryLimiter, type MemoryLimiter } from '../../relay/limits/memory.js';
-import { createLogger, type LogLevel } from '../../relay/log.js';
-import { createMemoryLeadStore, type MemoryLeadStore } from '../../relay/store/memory.js';
-import type { WidgetAssets } from '../../relay/assets.js';
+import { createLogger, type LogLevel } from '../../relay/lib/log.js';
+import { createMemoryLeadStore, type MemoryLeadStore } from '../../relay/outbox/store/memory.js';
+import type { WidgetAssets } from '../../relay/http/widget-assets.js';
 import { checkedSink } from '../support/hygiene.js';
 
 /** Distinctive, so a leak is unmistakable; valid as a bearer token for the sandbox too. */

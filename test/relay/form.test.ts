@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_FIELDS } from '../../contract/fields.js';
-import { ConfigError, parseSites } from '../../relay/config.js';
-import { FORM_CACHE_RETRY_MS, FORM_CACHE_TTL_MS } from '../../relay/form-cache.js';
-import { createLogger } from '../../relay/log.js';
-import { startRelay, type RunningRelay } from '../../relay/node.js';
+import { ConfigError } from '../../relay/config/config-error.js';
+import { parseSites } from '../../relay/config/sites.js';
+import { FORM_CACHE_RETRY_MS, FORM_CACHE_TTL_MS } from '../../relay/propexo/form-cache.js';
+import { createLogger } from '../../relay/lib/log.js';
+import { startRelay, type RunningRelay } from '../../relay/runtime/node/server.js';
 import { LIST_PAGE_SIZE, MAX_LIST_PAGES } from '../../relay/propexo/client.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
 import {

@@ -1,6 +1,6 @@
 /**
- * The relay's two hashing implementations (relay/hash.ts: WebCrypto, the Worker's and the default;
- * relay/node-hash.ts: node:crypto, the Node relay's) give the same bytes on many inputs, unicode
+ * The relay's two hashing implementations (relay/lib/hash.ts: WebCrypto, the Worker's and the default;
+ * relay/runtime/node/hash.ts: node:crypto, the Node relay's) give the same bytes on many inputs, unicode
  * included, and the same fingerprints and form tokens: fingerprints are stored and compared across
  * restarts, and a token issued by one relay is checked by another. Values from before the hashing
  * was injectable are pinned, so stored fingerprints and tokens in flight stay valid.
@@ -9,10 +9,10 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Submission } from '../../contract/submission.js';
-import { fingerprints } from '../../relay/delivery/fingerprint.js';
-import { MIN_FILL_MS, createFormTokens } from '../../relay/form-token.js';
-import { base64url, hex, utf8Bytes, webCryptoHashing, type Hashing } from '../../relay/hash.js';
-import { nodeHashing } from '../../relay/node-hash.js';
+import { fingerprints } from '../../relay/outbox/delivery/fingerprint.js';
+import { MIN_FILL_MS, createFormTokens } from '../../relay/spam/form-token.js';
+import { base64url, hex, utf8Bytes, webCryptoHashing, type Hashing } from '../../relay/lib/hash.js';
+import { nodeHashing } from '../../relay/runtime/node/hash.js';
 import { hashingInputs, seededRandom } from './support/hash-inputs.js';
 
 const IMPLEMENTATIONS: [string, Hashing][] = [
@@ -87,7 +87,7 @@ describe('hashing implementations', () => {
 });
 
 const PINNED_LEAD = { first_name: 'Ｊａｎｅ  Ø', last_name: 'Doe-Ünïcødé 😀', email_1: 'Jane.Doe@Gmail.com', phone_1: '+15125550142' } as Submission;
-// Computed by the fingerprints and form tokens of commit 614ac9b (WebCrypto only, before relay/hash.ts).
+// Computed by the fingerprints and form tokens of commit 614ac9b (WebCrypto only, before relay/lib/hash.ts).
 const PINNED_FINGERPRINTS = [
   'c09f52ef430551f3e5913f63b3d36870a726008a4b4277dd43aa96e99895467a',
   'eca9820127574bf8680b420bcc98c7017eaf623c2366ef84f771441360e377d1',

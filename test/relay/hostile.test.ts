@@ -13,7 +13,7 @@
  * This file picks among the generators, wires the relay, and runs them.
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { ipFromHeader } from '../../relay/client-ip.js';
+import { ipFromHeader } from '../../relay/http/client-ip.js';
 import { registerSecret } from '../support/hygiene.js';
 import { SITES, buildRelay, okResponse, propexoLike } from './fixtures.js';
 import { admin, anything } from './hostile/admin-and-paths.js';

@@ -1,6 +1,6 @@
 /** The log-line checker of test/support/hygiene.ts: it flags what it must and nothing a relay writes. */
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../relay/log.js';
+import { createLogger } from '../../relay/lib/log.js';
 import { checkedSink, findViolations, knownSecrets, registerSecret, takeViolations } from '../support/hygiene.js';
 import { TOKEN } from './fixtures.js';
 import { TOKEN as SANDBOX_TOKEN } from './sandbox-helpers.js';

@@ -3,10 +3,10 @@
  * `GET /v1/leads/`, and the matching rules a round applies to what it reads.
  */
 import { describe, expect, it } from 'vitest';
-import { exactTime, samePerson } from '../../relay/delivery/rounds.js';
+import { exactTime, samePerson } from '../../relay/outbox/delivery/rounds.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
-import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
-import type { LeadRecord } from '../../relay/store/types.js';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
+import type { LeadRecord } from '../../relay/outbox/store/types.js';
 import { TOKEN, aLead, setup } from './sandbox-helpers.js';
 
 const property = { integration_id: SANDBOX_IDS.integration_id, property_id: SANDBOX_IDS.property_id };

@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRelay } from '../../relay/app.js';
-import { parseConfig } from '../../relay/config.js';
+import { parseConfig } from '../../relay/config/env.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
-import { createLogger } from '../../relay/log.js';
+import { createLogger } from '../../relay/lib/log.js';
 import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
-import { createMemoryLeadStore } from '../../relay/store/memory.js';
+import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { checkedSink } from '../support/hygiene.js';
-import type { LeadStore } from '../../relay/store/types.js';
+import type { LeadStore } from '../../relay/outbox/store/types.js';
 import { ORIGIN, TOKEN, VALID_LEAD, buildRelay, manualClock, okResponse, postLead, propexoLike, testEnv, type UpstreamHandler } from './fixtures.js';
 
 const ADMIN = 'adm_Sup3r_s3cret_admin_t0ken';
@@ -73,6 +73,7 @@ describe('secrets never leak', () => {
     await record(app.request('/widget/../../.env'));
     await record(app.request('/nope'));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'GET' }));
+    await record(app.request('/v1/sites/oak-grove/leads', { method: 'GET', headers: { origin: ORIGIN } }));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } }));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } }));
     await record(postLead(app, VALID_LEAD, { site: 'nope' }));

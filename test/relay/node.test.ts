@@ -6,10 +6,10 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../relay/config.js';
-import { createLogger } from '../../relay/log.js';
-import { startRelay, type RunningRelay } from '../../relay/node.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { ConfigError } from '../../relay/config/config-error.js';
+import { createLogger } from '../../relay/lib/log.js';
+import { startRelay, type RunningRelay } from '../../relay/runtime/node/server.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
 import { REALTIME_POLICY, TOKEN, VALID_LEAD } from './fixtures.js';
@@ -211,9 +211,9 @@ describe('startRelay over loopback with the sandbox', () => {
   });
 });
 
-describe('node relay/node.ts run directly', () => {
+describe('node relay/runtime/node/server.ts run directly', () => {
   it('exits 1 with the config error on stderr', () => {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', 'relay/node.ts'], {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', 'relay/runtime/node/server.ts'], {
       cwd: join(import.meta.dirname, '../..'),
       env: { PATH: process.env.PATH, PROPEXO_API_TOKEN: TOKEN, PORT: 'eighty', SITES_JSON: '{"oak":{}}' },
       encoding: 'utf8',

@@ -1,6 +1,6 @@
 /** What operators touch: the admin routes, Propexo's webhook, and `npm run outbox`. */
 import { describe, expect, it } from 'vitest';
-import { runOutboxCommand } from '../../relay/outbox-cli.js';
+import { runOutboxCommand } from '../../relay/outbox/cli.js';
 import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
 import { VALID_LEAD, buildRelay, errorOf, postLead, propexoLike } from './fixtures.js';
 

@@ -1,11 +1,11 @@
 /** The relay's injected parts on their own: logger, limiter, store, client-IP reading. */
 import { describe, expect, it } from 'vitest';
-import { clientIpGetter, ipFromHeader } from '../../relay/client-ip.js';
+import { clientIpGetter, ipFromHeader } from '../../relay/http/client-ip.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
-import { createLogger, maskEmail, maskPhone, maskText } from '../../relay/log.js';
+import { createLogger, maskEmail, maskPhone, maskText } from '../../relay/lib/log.js';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { createErrorHandler } from '../../relay/http-errors.js';
+import { createErrorHandler } from '../../relay/http/errors.js';
 import { checkedSink } from '../support/hygiene.js';
 import { errorOf, manualClock } from './fixtures.js';
 import type { Context } from 'hono';

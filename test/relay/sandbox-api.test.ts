@@ -1,7 +1,7 @@
 /** The embedded Propexo sandbox's HTTP surface, through app.request(). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_IDS, SANDBOX_IDS_VISTA, createSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, SANDBOX_IDS_VISTA, createSandbox } from '../../sandbox/index.js';
 import { AUTH, JSON_AUTH, START, TOKEN, aLead, issuesOf, paths, setup } from './sandbox-helpers.js';
 
 describe('auth', () => {

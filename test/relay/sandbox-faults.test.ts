@@ -3,7 +3,7 @@
  * bodies) over real loopback HTTP via startSandbox, driven through the control surface.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_IDS, SandboxConnectionReset, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, SandboxConnectionReset, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { checkedSink } from '../support/hygiene.js';
 import { AUTH, JSON_AUTH, TOKEN, aLead, setup } from './sandbox-helpers.js';
 

@@ -1,6 +1,6 @@
 /** Shared setup of the sandbox tests: a token, an injected clock, request helpers. */
 import { expect } from 'vitest';
-import { SANDBOX_IDS, createSandbox, type SandboxOptions } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, createSandbox, type SandboxOptions } from '../../sandbox/index.js';
 import { checkedSink } from '../support/hygiene.js';
 
 export const TOKEN = 'sandbox-test-token';

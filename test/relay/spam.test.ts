@@ -4,7 +4,7 @@
  * can release it.
  */
 import { describe, expect, it } from 'vitest';
-import { MIN_FILL_MS, createFormTokens } from '../../relay/form-token.js';
+import { MIN_FILL_MS, createFormTokens } from '../../relay/spam/form-token.js';
 import { ORIGIN, TOKEN, VALID_LEAD, buildRelay, postLead } from './fixtures.js';
 
 const ADMIN = 'adm_spam_test_0123456789';

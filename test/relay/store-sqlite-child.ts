@@ -8,8 +8,8 @@
  * Usage: node --import tsx test/relay/store-sqlite-child.ts <db> <name> <count> [batch]
  */
 import { createInterface } from 'node:readline';
-import { openSqliteLeadStore } from '../../relay/store/sqlite.js';
-import type { LeadRecord } from '../../relay/store/types.js';
+import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
+import type { LeadRecord } from '../../relay/outbox/store/types.js';
 
 const [path, name, countArg, batchArg] = process.argv.slice(2);
 if (!path || !name || !countArg) throw new Error('usage: store-sqlite-child.ts <db> <name> <count> [batch]');

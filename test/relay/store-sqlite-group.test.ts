@@ -1,5 +1,5 @@
 /**
- * Group commit in the SQLite lead store (relay/store/sqlite.ts): the accepts of one event-loop turn
+ * Group commit in the SQLite lead store (relay/outbox/store/sqlite.ts): the accepts of one event-loop turn
  * are one transaction, so one sync, and each settles only after that commit. On real files:
  *
  * - commits are counted in the WAL itself (its commit frames: each is one synced commit with
@@ -19,12 +19,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRelay } from '../../relay/app.js';
-import { parseConfig } from '../../relay/config.js';
+import { parseConfig } from '../../relay/config/env.js';
 import { createMemoryLimiter } from '../../relay/limits/memory.js';
-import { createLogger } from '../../relay/log.js';
-import { createMemoryLeadStore } from '../../relay/store/memory.js';
-import { openSqliteLeadStore } from '../../relay/store/sqlite.js';
-import type { AcceptWindows, LeadRecord, LeadStore } from '../../relay/store/types.js';
+import { createLogger } from '../../relay/lib/log.js';
+import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
+import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
+import type { AcceptWindows, LeadRecord, LeadStore } from '../../relay/outbox/store/types.js';
 import { checkedSink } from '../support/hygiene.js';
 import { ORIGIN, ROOMY_LIMITS, SITES, VALID_LEAD, errorOf, manualClock, testEnv } from './fixtures.js';
 import { MIN, T0, at, lead } from './support/store-fixtures.js';

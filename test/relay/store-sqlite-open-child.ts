@@ -6,7 +6,7 @@
  * Usage: node --import tsx test/relay/store-sqlite-open-child.ts <db>
  */
 import { createInterface } from 'node:readline';
-import { openSqliteLeadStore } from '../../relay/store/sqlite.js';
+import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: store-sqlite-open-child.ts <db>');

@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LEAD_STORE_SQL } from '../../relay/store/sql.js';
-import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } from '../../relay/store/sqlite.js';
+import { LEAD_STORE_SQL } from '../../relay/outbox/store/sql.js';
+import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
 import { HOUR, MIN, T0, at, fullRecord, lead } from './support/store-fixtures.js';
 
 describe('sqlite lead store on a file', () => {

@@ -1,15 +1,15 @@
 /**
- * The lead store's contract (relay/store/types.ts): one behaviour suite run against the memory store,
+ * The lead store's contract (relay/outbox/store/types.ts): one behaviour suite run against the memory store,
  * the SQLite store (Node) and the Durable Object store running in workerd (Miniflare), then what only
  * the memory store and only the Durable Object store have. What only SQLite has (a file that
  * survives reopening, two processes on one file, schema versioning, refusing files that are not a
  * lead store) is in store-sqlite.test.ts; the records all use are in support/store-fixtures.ts.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryLeadStore } from '../../relay/store/memory.js';
-import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/store/sql.js';
-import { openSqliteLeadStore } from '../../relay/store/sqlite.js';
-import type { LeadRecord, LeadStatus, LeadStore } from '../../relay/store/types.js';
+import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
+import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/outbox/store/schema.js';
+import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
+import type { LeadRecord, LeadStatus, LeadStore } from '../../relay/outbox/store/types.js';
 import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead, remoteLeadStore } from './support/store-fixtures.js';
 import { startWorker, type Workerd, type WorkerdBundle } from './support/workerd.js';
 
@@ -449,7 +449,7 @@ describe('durable object lead store in workerd', () => {
 
   it('is bundled for workerd without better-sqlite3 or the Node store', () => {
     const { inputs } = worker!.bundle;
-    expect(inputs).toEqual(expect.arrayContaining(['relay/store/durable.ts', 'relay/store/sql.ts']));
+    expect(inputs).toEqual(expect.arrayContaining(['relay/outbox/store/durable.ts', 'relay/outbox/store/sql.ts']));
     expect(inputs.filter((input) => /better-sqlite3|relay\/store\/sqlite\.ts|^node:/.test(input))).toEqual([]);
   });
 

@@ -6,8 +6,8 @@
  * open) with a warning. The secret and the response never show in an answer or a log line.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { secretsOf } from '../../relay/config.js';
-import { TURNSTILE_TIMEOUT_MS, createTurnstileVerifier, turnstileIdempotencyKey } from '../../relay/turnstile.js';
+import { secretsOf } from '../../relay/config/env.js';
+import { TURNSTILE_TIMEOUT_MS, createTurnstileVerifier, turnstileIdempotencyKey } from '../../relay/spam/turnstile.js';
 import { registerSecret } from '../support/hygiene.js';
 import { freePort } from '../support/free-port.js';
 import { ORIGIN, SITES, VALID_LEAD, buildRelay, postLead, type PostOptions } from './fixtures.js';

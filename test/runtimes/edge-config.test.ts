@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SANDBOX_IDS } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
 import { startWorker, type Workerd } from '../relay/support/workerd.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
 import { ORIGIN } from './targets.js';
@@ -14,7 +14,7 @@ const running: Workerd[] = [];
 afterAll(() => Promise.all(running.map((w) => w.dispose())));
 
 async function worker(bindings: Record<string, string>, kv = false, persist?: string) {
-  const w = await startWorker(join(ROOT, 'relay/worker.ts'), {
+  const w = await startWorker(join(ROOT, 'relay/runtime/worker/worker.ts'), {
     durableObjects: DOS,
     bindings: { PROPEXO_API_TOKEN: 'ptx_edge_config_token', PROPEXO_BASE_URL: 'http://127.0.0.1:9', ...bindings },
     miniflare: {

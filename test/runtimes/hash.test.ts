@@ -10,10 +10,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Submission } from '../../contract/submission.js';
-import { fingerprints, fold } from '../../relay/delivery/fingerprint.js';
-import { createFormTokens } from '../../relay/form-token.js';
-import { hex } from '../../relay/hash.js';
-import { nodeHashing } from '../../relay/node-hash.js';
+import { fingerprints, fold } from '../../relay/outbox/delivery/fingerprint.js';
+import { createFormTokens } from '../../relay/spam/form-token.js';
+import { hex } from '../../relay/lib/hash.js';
+import { nodeHashing } from '../../relay/runtime/node/hash.js';
 import { hashingInputs, seededRandom } from '../relay/support/hash-inputs.js';
 import { startWorker, type Workerd } from '../relay/support/workerd.js';
 

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINNED } from '../../widget/build/report-sizes.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { checkedSink } from '../support/hygiene.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
 import { hmacSha256Hex } from '../../relay/routes/webhooks.js';

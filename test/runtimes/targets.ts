@@ -6,9 +6,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contentTypeFor } from '../../relay/assets.js';
-import { createLogger } from '../../relay/log.js';
-import { startRelay } from '../../relay/node.js';
+import { contentTypeFor } from '../../relay/http/widget-assets.js';
+import { createLogger } from '../../relay/lib/log.js';
+import { startRelay } from '../../relay/runtime/node/server.js';
 import { freePort } from '../support/free-port.js';
 import type { Readable } from 'node:stream';
 import { checkText, checkedSink } from '../support/hygiene.js';
@@ -57,7 +57,7 @@ export async function nodeTarget(vars: Record<string, string>): Promise<RelayTar
 }
 
 export async function workerdTarget(vars: Record<string, string>): Promise<RelayTarget> {
-  const worker = await startWorker(join(ROOT, 'relay/worker.ts'), {
+  const worker = await startWorker(join(ROOT, 'relay/runtime/worker/worker.ts'), {
     durableObjects: {
       OUTBOX: { className: 'OutboxObject', useSQLite: true },
       LIMITER: { className: 'LimiterObject', useSQLite: true },

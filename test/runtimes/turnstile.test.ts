@@ -4,7 +4,7 @@
  * siteverify double on loopback: a refused response is held, an outage lets the lead through.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../relay/sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { checkedSink, registerSecret } from '../support/hygiene.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
 import { startSiteverify, type SiteverifyDouble } from '../relay/support/siteverify.js';

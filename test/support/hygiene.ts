@@ -13,7 +13,7 @@
  * JSON lines are also checked string by string after decoding, so an escaped secret
  * (`tok\"en`) or an email split by an escape is still found.
  */
-import type { LogLevel, LogSink } from '../../relay/log.js';
+import type { LogLevel, LogSink } from '../../relay/lib/log.js';
 
 export type Rule = 'secret' | 'bearer' | 'email' | 'phone';
 
@@ -57,14 +57,14 @@ export function knownSecrets(): string[] {
   return [...SECRETS];
 }
 
-// The same tokenisation as relay/log.ts's EMAIL_PATTERN, so a masked address is recognised as
+// The same tokenisation as relay/lib/log.ts's EMAIL_PATTERN, so a masked address is recognised as
 // masked; found from each `@` outwards rather than by that regex, which takes quadratic time on a
 // long run of characters without an `@` (and log lines carry request paths of any length).
 const EMAIL_CHAR = /[^\s@"'<>(),;:[\]]/;
 const DOMAIN = /^[^\s@"'<>(),;:[\]]+\.[A-Za-z]{2,}/;
 const EMAIL_MAX = 320;
 
-/** Every `local@domain.tld` in `text`, left to right, as relay/log.ts's pattern would match them. */
+/** Every `local@domain.tld` in `text`, left to right, as relay/lib/log.ts's pattern would match them. */
 function emailsIn(text: string): { local: string; email: string }[] {
   const found: { local: string; email: string }[] = [];
   let consumed = 0;

@@ -1,4 +1,4 @@
-import { realSleep, type Sleep } from '../../relay/delivery/budget.js';
+import { realSleep, type Sleep } from '../../relay/outbox/delivery/budget.js';
 
 /**
  * Time that runs `factor` times faster than the wall clock, for a clock and a sleep that agree:

@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
 import { ERROR_CODES, FIELD_ERROR_CODES } from '../../../contract/errors.js';
-import type { LeadStatus } from '../../../relay/store/types.js';
+import type { LeadStatus } from '../../../relay/outbox/store/types.js';
 import { knownSecrets } from '../../support/hygiene.js';
 import { ORIGIN } from '../fixtures.js';
 import { ADMIN, HOOK, LOCAL_ORIGIN, PINE_ORIGIN, WEBHOOK, type Hostile } from './request.js';

@@ -1,6 +1,6 @@
 /**
  * A test worker for workerd (bundled by support/workerd.ts, never imported by Node): the relay's
- * WebCrypto hashing (relay/hash.ts) as the Worker runs it, so test/runtimes/hash.test.ts can compare
+ * WebCrypto hashing (relay/lib/hash.ts) as the Worker runs it, so test/runtimes/hash.test.ts can compare
  * it with Node's node:crypto hashing on the same inputs.
  *
  * POST / with { texts: string[], keys: number[][], site: string, secret: string, at: number }
@@ -10,9 +10,9 @@
  * as the Propexo token.
  */
 import type { Submission } from '../../../contract/submission.js';
-import { fingerprints, fold } from '../../../relay/delivery/fingerprint.js';
-import { createFormTokens } from '../../../relay/form-token.js';
-import { hex, webCryptoHashing } from '../../../relay/hash.js';
+import { fingerprints, fold } from '../../../relay/outbox/delivery/fingerprint.js';
+import { createFormTokens } from '../../../relay/spam/form-token.js';
+import { hex, webCryptoHashing } from '../../../relay/lib/hash.js';
 
 interface Ask {
   texts: string[];

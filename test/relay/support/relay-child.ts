@@ -1,6 +1,6 @@
 /**
  * The Node relay in its own process, for the crash and concurrency tests: `startRelay(process.env)`
- * exactly as relay/node.ts runs it (SQLite outbox in DATA_DIR, the Redis limiter when REDIS_URL is
+ * exactly as relay/runtime/node/server.ts runs it (SQLite outbox in DATA_DIR, the Redis limiter when REDIS_URL is
  * set, DELIVERY_POLICY for tests that need minutes to pass in milliseconds, logs on stdout).
  * Started by spawn-relay.ts.
  *
@@ -8,7 +8,7 @@
  * kills it with SIGKILL instead, which runs none of this.
  * Run: node --import tsx test/relay/support/relay-child.ts
  */
-import { startRelay } from '../../../relay/node.js';
+import { startRelay } from '../../../relay/runtime/node/server.js';
 
 const relay = await startRelay(process.env);
 process.stdout.write(`RELAY_READY ${relay.url}\n`);

@@ -6,7 +6,7 @@
  *
  * No imports but types: the test worker bundles this file for workerd.
  */
-import type { AcceptWindows, LeadRecord, LeadStore } from '../../../relay/store/types.js';
+import type { AcceptWindows, LeadRecord, LeadStore } from '../../../relay/outbox/store/types.js';
 
 export const T0 = Date.UTC(2025, 5, 1, 12);
 export const MIN = 60_000;

@@ -1,7 +1,7 @@
 /**
  * A test worker for workerd (bundled by support/workerd.ts, never imported by Node): one SQLite-backed
  * Durable Object class holding a lead store, so the lead store's behaviour suite runs against
- * relay/store/durable.ts in the real runtime.
+ * relay/outbox/store/durable.ts in the real runtime.
  *
  * POST /<name> with an encoded WireCall (support/store-fixtures.ts) runs it on the store of the
  * object named <name> (a fresh name is a fresh, empty storage) and answers an encoded WireResult.
@@ -12,8 +12,8 @@
  *   $reopen []                 creates the store again on the same storage (migrations run again).
  */
 import { DurableObject } from 'cloudflare:workers';
-import { createDurableLeadStore } from '../../../relay/store/durable.js';
-import type { LeadStore } from '../../../relay/store/types.js';
+import { createDurableLeadStore } from '../../../relay/outbox/store/durable.js';
+import type { LeadStore } from '../../../relay/outbox/store/types.js';
 import { LEAD_STORE_METHODS, decodeWire, encodeWire, type WireCall, type WireResult } from './store-fixtures.js';
 
 interface DurableObjectNamespace {

@@ -1,0 +1,98 @@
+/**
+ * The limits a browser-facing request is counted against, as middleware: a site's lead limits (per
+ * client IP, then per site) with IETF RateLimit headers on every answer, and the lookup limit that
+ * keeps floods of form views, receipts and replays off the store. A limiter that cannot answer
+ * makes the request not accepted (503), never unlimited.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { LimitDecision, RateLimiter } from '../limits/types.js';
+import type { RelayDeps, RelayEnv } from '../types.js';
+import { ApiError } from './errors.js';
+
+export type RateLimitDeps = Pick<RelayDeps, 'limiter' | 'getClientIp'>;
+
+interface Checked {
+  name: 'ip' | 'site';
+  decision: LimitDecision;
+  windowSeconds: number;
+}
+
+/** The client's address, or undefined when the runtime cannot tell (it then shares a bucket, never escapes one). */
+function clientIpOf(c: Context, getClientIp: RateLimitDeps['getClientIp']): string | undefined {
+  try {
+    return getClientIp(c);
+  } catch {
+    return undefined;
+  }
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers, structured-field form):
+ * `RateLimit-Policy: "ip";q=5;w=600, "site";q=60;w=60` and `RateLimit: "ip";r=4;t=600, …`.
+ */
+function rateLimitHeaders(checked: Checked[]): Record<string, string> {
+  return {
+    'RateLimit-Policy': checked.map((x) => `"${x.name}";q=${x.decision.limit};w=${x.windowSeconds}`).join(', '),
+    RateLimit: checked.map((x) => `"${x.name}";r=${x.decision.remaining};t=${seconds(x.decision.resetMs)}`).join(', '),
+  };
+}
+
+/** A limiter that cannot answer makes the request not accepted: 503, so the browser tries again. */
+async function decide(limiter: RateLimiter, key: string, max: number, windowMs: number): Promise<LimitDecision> {
+  try {
+    return await limiter.limit({ key, max, windowMs });
+  } catch {
+    throw new ApiError(503, 'unavailable', 'The relay cannot take leads right now; please try again shortly.', {
+      headers: { 'Retry-After': '5' },
+    });
+  }
+}
+
+/**
+ * The per-client-IP limit, then the per-site one, both from the site's config. An unknown client IP
+ * shares one bucket per site rather than escaping the limit.
+ */
+export function siteLimits({ limiter, getClientIp }: RateLimitDeps): MiddlewareHandler<RelayEnv> {
+  return async function siteLimits(c, next) {
+    const site = c.get('site');
+    const ip = clientIpOf(c, getClientIp);
+    const rules = [
+      { name: 'ip' as const, key: `ip:${site.slug}:${ip ?? 'unknown'}`, rule: site.limits.per_ip },
+      { name: 'site' as const, key: `site:${site.slug}`, rule: site.limits.per_site },
+    ];
+    const checked: Checked[] = [];
+    for (const { name, key, rule } of rules) {
+      const decision = await decide(limiter, key, rule.max, rule.window_seconds * 1000);
+      checked.push({ name, decision, windowSeconds: rule.window_seconds });
+      if (!decision.success) {
+        throw new ApiError(429, 'rate_limited', 'Too many submissions; please try again later.', {
+          headers: { 'Retry-After': String(seconds(decision.resetMs)), ...rateLimitHeaders(checked) },
+        });
+      }
+    }
+    // Set before the handler runs so every later answer, errors included, carries them.
+    for (const [name, value] of Object.entries(rateLimitHeaders(checked))) c.header(name, value);
+    await next();
+  };
+}
+
+/**
+ * Keeps floods of lookups off the store (at the edge, the one outbox object every site shares),
+ * before anything reads it.
+ */
+export function lookupLimit({ limiter, getClientIp }: RateLimitDeps): MiddlewareHandler<RelayEnv> {
+  return async function lookupLimit(c, next) {
+    const ip = clientIpOf(c, getClientIp);
+    // Generous for a browser (a receipt now and then, a retry), not for a flood.
+    const rule = c.get('site').limits.per_ip_lookups;
+    const decision = await decide(limiter, `lookup:${c.get('site').slug}:${ip ?? 'unknown'}`, rule.max, rule.window_seconds * 1000);
+    if (!decision.success) {
+      throw new ApiError(429, 'rate_limited', 'Too many requests; please try again later.', {
+        headers: { 'Retry-After': String(seconds(decision.resetMs)) },
+      });
+    }
+    await next();
+  };
+}

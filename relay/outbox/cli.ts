@@ -1,0 +1,104 @@
+/**
+ * `npm run outbox -- <command>`: the operator's view of a Node relay's outbox, read straight from
+ * DATA_DIR (the relay may be running or not; its deliverer picks up re-queued leads on its next look).
+ *
+ *   list [--status failed] [--site oak-grove] [--limit 50]   leads, newest first (contacts masked)
+ *   show <lead-id>                                          one lead in full, for acting on it
+ *   retry <lead-id> | retry --all-failed                    dead letters back in the queue
+ *   stats                                                   how many leads in each status
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { requeueDeadLetter } from './delivery/requeue.js';
+import { maskEmail, maskPhone } from '../lib/log.js';
+import { OUTBOX_FILE, openSqliteLeadStore } from './store/sqlite.js';
+import { LEAD_STATUSES, type LeadRecord, type LeadStatus, type LeadStore } from './store/types.js';
+
+const USAGE = `usage: npm run outbox -- list [--status S] [--site SLUG] [--limit N] | show ID | retry ID | retry --all-failed | stats
+  DATA_DIR (default ./data) holds ${OUTBOX_FILE}`;
+
+function line(lead: LeadRecord): string {
+  const s = lead.submission;
+  const contact = s.email_1 ? maskEmail(s.email_1) : s.phone_1 ? maskPhone(s.phone_1) : '';
+  return [
+    lead.id,
+    lead.site,
+    lead.status.padEnd(9),
+    new Date(lead.created_at).toISOString(),
+    `${s.first_name} ${s.last_name.slice(0, 1)}.`,
+    contact,
+    lead.error ?? '',
+  ].join('  ');
+}
+
+export async function runOutboxCommand(store: LeadStore, argv: string[], out: (text: string) => void, now = Date.now()): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { status: { type: 'string' }, site: { type: 'string' }, limit: { type: 'string' }, 'all-failed': { type: 'boolean' } },
+  });
+  const [command, id] = positionals;
+  switch (command) {
+    case 'list': {
+      if (values.status !== undefined && !(LEAD_STATUSES as readonly string[]).includes(values.status)) {
+        out(`--status must be one of ${LEAD_STATUSES.join(', ')}`);
+        return 2;
+      }
+      const leads = await store.list({
+        ...(values.status ? { status: values.status as LeadStatus } : {}),
+        ...(values.site ? { site: values.site } : {}),
+        limit: Number(values.limit ?? 50) || 50,
+      });
+      leads.forEach((lead) => out(line(lead)));
+      out(`${leads.length} lead(s)`);
+      return 0;
+    }
+    case 'show': {
+      const lead = id ? await store.get(id) : null;
+      if (!lead) {
+        out(`no lead ${id ?? ''}`.trim());
+        return 1;
+      }
+      out(JSON.stringify(lead, null, 2));
+      return 0;
+    }
+    case 'retry': {
+      const targets = values['all-failed'] ? await store.list({ status: 'failed', limit: 1000 }) : id ? [await store.get(id)] : [];
+      if (targets.length === 0 || targets[0] === null) {
+        out(values['all-failed'] ? 'no failed leads' : `no lead ${id ?? '(give an id or --all-failed)'}`);
+        return values['all-failed'] ? 0 : 1;
+      }
+      let requeued = 0;
+      for (const lead of targets) {
+        if (lead && (await requeueDeadLetter(store, lead, now))) requeued++;
+        else if (lead) out(`${lead.id} is ${lead.status}, not failed or held: left alone`);
+      }
+      out(`${requeued} lead(s) queued again`);
+      return requeued === targets.length ? 0 : 1;
+    }
+    case 'stats': {
+      const counts = await store.counts();
+      out(LEAD_STATUSES.map((s) => `${s}: ${counts[s]}`).join('  '));
+      return 0;
+    }
+    default:
+      out(USAGE);
+      return 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
+  const file = join(process.env.DATA_DIR || './data', OUTBOX_FILE);
+  if (!existsSync(file)) {
+    console.error(`No outbox at ${file}: set DATA_DIR to the relay's data directory.`);
+    process.exit(1);
+  }
+  const store = openSqliteLeadStore(file);
+  const code = await runOutboxCommand(store, process.argv.slice(2), (t) => console.log(t)).catch((err: Error) => {
+    console.error(err.message);
+    return 2;
+  });
+  await store.close();
+  process.exit(code);
+}

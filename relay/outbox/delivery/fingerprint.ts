@@ -1,0 +1,20 @@
+import type { Submission } from '../../../contract/submission.js';
+import { hex, webCryptoHashing, type Hashing } from '../../lib/hash.js';
+
+/**
+ * The content fingerprints of a lead: one per way to reach the prospect, each a SHA-256 of the site,
+ * the names and that contact, case and spacing folded. Two leads sharing one are the same person
+ * asking twice (a double tap, a reload, a second tab), whatever their notes say.
+ * `hashing` is the runtime's (relay/lib/hash.ts); every implementation gives the same fingerprints.
+ */
+export async function fingerprints(site: string, lead: Submission, hashing: Hashing = webCryptoHashing): Promise<string[]> {
+  const names = `${fold(lead.first_name)}\n${fold(lead.last_name)}`;
+  const contacts = [lead.email_1 && `email:${fold(lead.email_1)}`, lead.phone_1 && `phone:${lead.phone_1}`].filter(
+    (c): c is string => typeof c === 'string',
+  );
+  const digests = await Promise.all(contacts.map((contact) => hashing.sha256(`${site}\n${names}\n${contact}`)));
+  return digests.map(hex);
+}
+
+/** Case, width and spacing folded, so `JANE  doe` and `Jane Doe` compare equal. */
+export const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();

@@ -1,0 +1,64 @@
+/**
+ * What the relay adds to a lead from its `meta` and the site's configuration: one compact line of
+ * attribution and one of consent at the end of the notes (what a leasing agent reads in ResMan),
+ * and the lead source the site maps the visitor's campaign to.
+ */
+import type { FieldIssue } from '../../contract/errors.js';
+import type { LeadMeta } from '../../contract/meta.js';
+import type { Submission } from '../../contract/submission.js';
+import type { SiteConfig } from '../config/sites.js';
+
+export type LeadContext =
+  | { ok: true; submission: Submission; lead_source_id?: string }
+  | { ok: false; fields: FieldIssue[] };
+
+const host = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+const path = (url: string) => {
+  try {
+    const u = new URL(url);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return url;
+  }
+};
+
+/** `Source: google / cpc / spring-move-in; from www.google.com; landed on /floor-plans?utm_source=google`. */
+export function attributionLine(meta: LeadMeta): string | undefined {
+  const a = meta.attribution;
+  if (!a) return undefined;
+  const campaign = [a.utm_source, a.utm_medium, a.utm_campaign, a.utm_term, a.utm_content].filter(Boolean).join(' / ');
+  const parts = [campaign, a.referrer && `from ${host(a.referrer)}`, a.landing_page && `landed on ${path(a.landing_page)}`].filter(Boolean);
+  return parts.length === 0 ? undefined : `Source: ${parts.join('; ')}`.slice(0, 400);
+}
+
+export function withContext(submission: Submission, meta: LeadMeta, site: SiteConfig, now: number): LeadContext {
+  const lines: string[] = [];
+  // What the site's form requires beyond the contract, checked here too: a bot need not use the form.
+  const missing: FieldIssue[] = (site.form?.required ?? [])
+    .filter((field) => submission[field] === undefined)
+    .map((field) => ({ field, code: 'required' }));
+  const consent = site.form?.consent;
+  // The site asks for consent: the lead must carry it, for the text the visitor saw.
+  if (consent && meta.consent?.given !== true) missing.push({ field: 'consent', code: 'required' });
+  else if (consent && meta.consent?.version !== consent.version) missing.push({ field: 'consent', code: 'invalid_choice' });
+  if (missing.length > 0) return { ok: false, fields: missing };
+  if (consent) {
+    lines.push(`Consent to calls and texts (version ${consent.version}, ${new Date(now).toISOString()}): ${consent.text}`);
+  }
+  const attribution = attributionLine(meta);
+  if (attribution) lines.push(attribution);
+  const notes = [submission.notes, ...lines].filter(Boolean).join('\n\n');
+  const source = meta.attribution?.utm_source?.toLowerCase();
+  const mapped = source === undefined ? undefined : site.lead_source_map?.get(source);
+  return {
+    ok: true,
+    submission: notes === '' ? submission : { ...submission, notes },
+    ...(mapped === undefined ? {} : { lead_source_id: mapped }),
+  };
+}

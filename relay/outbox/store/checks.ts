@@ -1,0 +1,110 @@
+/**
+ * What every lead store checks before it writes, shared by the memory store (memory.ts) and the SQL
+ * one (sql.ts, under SQLite on Node and in the Worker's Durable Object): the fields a patch may
+ * change, which are optional, the input checks, and the row limits. A module with no dependency
+ * but the store's types, so importing it never loads SQLite.
+ */
+import {
+  LEAD_STATUSES,
+  type AcceptWindows,
+  type LeadListFilter,
+  type LeadPatch,
+  type LeadRecord,
+  type LeadStatus,
+} from './types.js';
+
+type Kind = 'string' | 'number';
+/** Fields a patch may change, with their type and whether they are optional (may be cleared). */
+export const PATCH_FIELDS = {
+  status: { kind: 'string', optional: false },
+  submission: { kind: 'object', optional: false },
+  updated_at: { kind: 'number', optional: false },
+  age_from: { kind: 'number', optional: false },
+  next_attempt_at: { kind: 'number', optional: false },
+  attempts: { kind: 'number', optional: false },
+  in_doubt_since: { kind: 'number', optional: true },
+  job_id: { kind: 'string', optional: true },
+  checks: { kind: 'number', optional: false },
+  write_retries: { kind: 'number', optional: false },
+  created_record_id: { kind: 'string', optional: true },
+  confirmed_at: { kind: 'number', optional: true },
+  error: { kind: 'string', optional: true },
+  error_detail: { kind: 'string', optional: true },
+} as const satisfies Record<keyof LeadPatch, { kind: Kind | 'object'; optional: boolean }>;
+
+export type PatchField = keyof typeof PATCH_FIELDS;
+export const PATCH_FIELD_NAMES = Object.keys(PATCH_FIELDS) as PatchField[];
+
+/** The optional fields of a record: stored as NULL, returned absent. */
+export const OPTIONAL_FIELDS = ['idempotency_key', 'lead_source_id', ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional)] as const;
+/** Optional fields set once, when the lead is accepted. */
+export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id'] as const;
+
+const isStatus = (v: unknown): v is LeadStatus => (LEAD_STATUSES as readonly unknown[]).includes(v);
+const isPlainObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkValue(field: string, kind: Kind | 'object', value: unknown): void {
+  const ok =
+    field === 'status'
+      ? isStatus(value)
+      : kind === 'number'
+        ? typeof value === 'number' && !Number.isNaN(value)
+        : kind === 'string'
+          ? typeof value === 'string'
+          : isPlainObject(value);
+  if (!ok) throw new TypeError(`lead store: invalid ${field}`);
+}
+
+/**
+ * Refuses a record that does not have the shape of a LeadRecord, before anything is written, so a
+ * bug elsewhere cannot store half a lead. The message names the field, never its value.
+ */
+export function assertLeadRecord(record: LeadRecord): void {
+  if (!isPlainObject(record)) throw new TypeError('lead store: a record must be an object');
+  for (const field of ['id', 'site'] as const) {
+    if (typeof record[field] !== 'string' || record[field] === '') throw new TypeError(`lead store: invalid ${field}`);
+  }
+  for (const field of INSERT_ONLY_FIELDS) if (record[field] != null) checkValue(field, 'string', record[field]);
+  if (!Array.isArray(record.fingerprints) || !record.fingerprints.every((f) => typeof f === 'string')) {
+    throw new TypeError('lead store: invalid fingerprints');
+  }
+  checkValue('created_at', 'number', record.created_at);
+  for (const field of PATCH_FIELD_NAMES) {
+    const value = record[field];
+    const spec = PATCH_FIELDS[field];
+    if (value == null && spec.optional) continue;
+    checkValue(field, spec.kind, value);
+  }
+}
+
+/** Refuses a patch value of the wrong type; absent, undefined and null values are not checked. */
+export function assertLeadPatch(patch: LeadPatch): void {
+  if (!isPlainObject(patch)) throw new TypeError('lead store: a patch must be an object');
+  for (const field of PATCH_FIELD_NAMES) {
+    const value = patch[field];
+    if (value != null) checkValue(field, PATCH_FIELDS[field].kind, value);
+  }
+}
+
+export function assertWindows(w: AcceptWindows): void {
+  for (const field of ['now', 'keyWindowMs', 'dedupeWindowMs'] as const) {
+    if (!isPlainObject(w) || typeof w[field] !== 'number' || Number.isNaN(w[field])) {
+      throw new TypeError(`lead store: invalid ${field}`);
+    }
+  }
+}
+
+/** A whole number of rows for LIMIT: NaN and negatives give 0, fractions round down. */
+export function rowLimit(limit: number): number {
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit <= 0) return 0;
+  return Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
+}
+
+export const LIST_DEFAULT_LIMIT = 100;
+export const LIST_MAX_LIMIT = 1000;
+export const listLimit = (filter: LeadListFilter): number =>
+  Math.min(filter.limit === undefined ? LIST_DEFAULT_LIMIT : rowLimit(filter.limit), LIST_MAX_LIMIT);
+
+/** Zero for every status, so a status nobody is in still shows up. */
+export const emptyCounts = (): Record<LeadStatus, number> =>
+  Object.fromEntries(LEAD_STATUSES.map((s) => [s, 0])) as Record<LeadStatus, number>;

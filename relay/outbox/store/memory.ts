@@ -1,0 +1,226 @@
+/**
+ * An in-memory LeadStore: for tests, and for a relay run without a DATA_DIR. It forgets everything
+ * on restart, so it is no outbox for production: use relay/outbox/store/sqlite.ts there.
+ *
+ * It is also the reference for the store's semantics: relay/outbox/store/sqlite.ts follows it
+ * exactly (one behaviour suite runs against both), with the same input checks (checks.ts).
+ */
+import {
+  INSERT_ONLY_FIELDS,
+  PATCH_FIELDS,
+  PATCH_FIELD_NAMES,
+  assertLeadPatch,
+  assertLeadRecord,
+  assertWindows,
+  emptyCounts,
+  listLimit,
+  rowLimit,
+} from './checks.js';
+import type { AcceptOutcome, AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from './types.js';
+
+export interface MemoryLeadStore extends LeadStore {
+  /** Every record, oldest first (copies): for tests and the demo. Still works after close(). */
+  all(): LeadRecord[];
+}
+
+/**
+ * What is kept for a lead: the record's own fields only, optional ones absent when unset, and the
+ * submission as JSON text, exactly as SQLite keeps it. Reading parses it again, so every record
+ * handed out is a deep copy and round-trips through JSON the same way the SQLite store's do.
+ */
+type Stored = Omit<LeadRecord, 'submission'> & { submission: string };
+
+function toStored(record: LeadRecord): Stored {
+  const stored = {
+    id: record.id,
+    site: record.site,
+    fingerprints: [...record.fingerprints],
+    created_at: record.created_at,
+  } as Stored;
+  for (const field of INSERT_ONLY_FIELDS) if (record[field] != null) stored[field] = record[field];
+  for (const field of PATCH_FIELD_NAMES) {
+    const value = record[field];
+    if (value == null) continue;
+    (stored as unknown as Record<string, unknown>)[field] = field === 'submission' ? JSON.stringify(value) : value;
+  }
+  return stored;
+}
+
+function toRecord(stored: Stored): LeadRecord {
+  return { ...stored, fingerprints: [...stored.fingerprints], submission: JSON.parse(stored.submission) };
+}
+
+/** Oldest first: created_at, then id (the same order SQLite's `ORDER BY created_at, id` gives). */
+const oldestFirst = (a: Stored, b: Stored): number =>
+  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Reads no clock: every time it keeps or compares comes from the caller's record, patch or windows, as in SQLite. */
+export function createMemoryLeadStore(): MemoryLeadStore {
+  const byId = new Map<string, Stored>();
+  // The ids of each site's leads by idempotency key and by fingerprint (as SQLite's indexes), so an
+  // accept looks at the few leads sharing them instead of every lead kept. A lead's site, key,
+  // fingerprints and created_at never change (LeadPatch has none of them): only accept adds to these
+  // and only purgeConfirmed takes away.
+  const keyIndex = new Map<string, Map<string, Set<string>>>();
+  const fingerprintIndex = new Map<string, Map<string, Set<string>>>();
+  let closed = false;
+
+  const indexAdd = (index: typeof keyIndex, site: string, value: string, id: string) => {
+    let forSite = index.get(site);
+    if (!forSite) index.set(site, (forSite = new Map()));
+    let ids = forSite.get(value);
+    if (!ids) forSite.set(value, (ids = new Set()));
+    ids.add(id);
+  };
+  const indexRemove = (index: typeof keyIndex, site: string, value: string, id: string) => {
+    const forSite = index.get(site);
+    const ids = forSite?.get(value);
+    if (!forSite || !ids) return;
+    ids.delete(id);
+    if (ids.size === 0) forSite.delete(value);
+    if (forSite.size === 0) index.delete(site);
+  };
+  /** The oldest of the leads `ids` names created at or after `since`. */
+  const oldestSince = (ids: Iterable<string>, since: number): Stored | undefined => {
+    let best: Stored | undefined;
+    for (const id of ids) {
+      const r = byId.get(id);
+      if (r && r.created_at >= since && (best === undefined || oldestFirst(r, best) < 0)) best = r;
+    }
+    return best;
+  };
+
+  // Like the SQLite store after close(): every method refuses.
+  const open = () => {
+    if (closed) throw new Error('lead store is closed');
+  };
+  const byKey = (site: string, key: string, since: number) => oldestSince(keyIndex.get(site)?.get(key) ?? [], since);
+  const byFingerprint = (site: string, fingerprints: readonly string[], since: number) => {
+    const forSite = fingerprintIndex.get(site);
+    if (!forSite) return undefined;
+    const ids = new Set<string>();
+    for (const f of fingerprints) for (const id of forSite.get(f) ?? []) ids.add(id);
+    return oldestSince(ids, since);
+  };
+
+  return {
+    all: () => [...byId.values()].sort(oldestFirst).map(toRecord),
+
+    async accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome> {
+      open();
+      assertLeadRecord(record);
+      assertWindows(windows);
+      // Nothing awaits between the checks and the write: one step for every caller in this process.
+      // Windows include their start: a lead created at or after `since` (= now - window) matches.
+      if (record.idempotency_key != null) {
+        const match = byKey(record.site, record.idempotency_key, windows.now - windows.keyWindowMs);
+        if (match) return { record: toRecord(match), created: false };
+      }
+      if (record.fingerprints.length > 0) {
+        const match = byFingerprint(record.site, record.fingerprints, windows.now - windows.dedupeWindowMs);
+        if (match) return { record: toRecord(match), created: false };
+      }
+      if (byId.has(record.id)) throw new Error('lead store: a lead with this id already exists');
+      const stored = toStored(record);
+      byId.set(stored.id, stored);
+      if (stored.idempotency_key != null) indexAdd(keyIndex, stored.site, stored.idempotency_key, stored.id);
+      for (const f of stored.fingerprints) indexAdd(fingerprintIndex, stored.site, f, stored.id);
+      return { record: toRecord(stored), created: true };
+    },
+
+    async get(id: string): Promise<LeadRecord | null> {
+      open();
+      const r = byId.get(id);
+      return r ? toRecord(r) : null;
+    },
+
+    async findByIdempotencyKey(site: string, key: string, since: number): Promise<LeadRecord | null> {
+      open();
+      const r = byKey(site, key, since);
+      return r ? toRecord(r) : null;
+    },
+
+    async findByJobId(jobId: string): Promise<LeadRecord | null> {
+      open();
+      // Should a job id ever be on two leads, the newest wins (as in SQLite).
+      const matches = [...byId.values()].filter((r) => r.job_id === jobId).sort(oldestFirst);
+      const r = matches[matches.length - 1];
+      return r ? toRecord(r) : null;
+    },
+
+    async due(now: number, limit: number): Promise<LeadRecord[]> {
+      open();
+      return [...byId.values()]
+        .filter((r) => (r.status === 'queued' || r.status === 'sent') && r.next_attempt_at <= now)
+        // A stable sort over the map's insertion order: ties go in the order leads were accepted.
+        .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at)
+        .slice(0, rowLimit(limit))
+        .map(toRecord);
+    },
+
+    async nextDueAt(): Promise<number | null> {
+      open();
+      let min: number | null = null;
+      for (const r of byId.values()) {
+        if ((r.status === 'queued' || r.status === 'sent') && (min === null || r.next_attempt_at < min)) min = r.next_attempt_at;
+      }
+      return min;
+    },
+
+    async update(id: string, patch: LeadPatch, options: { ifStatus?: LeadStatus } = {}): Promise<LeadRecord | null> {
+      open();
+      assertLeadPatch(patch);
+      const r = byId.get(id);
+      if (!r) return null;
+      if (options.ifStatus !== undefined && r.status !== options.ifStatus) return null;
+      const next: Stored = { ...r };
+      const target = next as unknown as Record<string, unknown>;
+      for (const field of PATCH_FIELD_NAMES) {
+        if (!(field in patch)) continue;
+        const value = patch[field];
+        // undefined (or null) clears an optional field; on a required one it changes nothing.
+        if (value == null) {
+          if (PATCH_FIELDS[field].optional) delete target[field];
+        } else {
+          target[field] = field === 'submission' ? JSON.stringify(value) : value;
+        }
+      }
+      byId.set(id, next);
+      return toRecord(next);
+    },
+
+    async list(filter: LeadListFilter = {}): Promise<LeadRecord[]> {
+      open();
+      return [...byId.values()]
+        .filter((r) => (filter.status === undefined || r.status === filter.status) && (filter.site === undefined || r.site === filter.site))
+        .sort((a, b) => oldestFirst(b, a))
+        .slice(0, listLimit(filter))
+        .map(toRecord);
+    },
+
+    async counts(): Promise<Record<LeadStatus, number>> {
+      open();
+      const counts = emptyCounts();
+      for (const r of byId.values()) counts[r.status] += 1;
+      return counts;
+    },
+
+    async purgeConfirmed(before: number): Promise<number> {
+      open();
+      let removed = 0;
+      for (const [id, r] of byId) {
+        if (r.status === 'confirmed' && r.confirmed_at !== undefined && r.confirmed_at < before) {
+          byId.delete(id);
+          if (r.idempotency_key != null) indexRemove(keyIndex, r.site, r.idempotency_key, id);
+          for (const f of r.fingerprints) indexRemove(fingerprintIndex, r.site, f, id);
+          removed += 1;
+        }
+      }
+      return removed;
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * The lead store on SQL: one schema (schema.ts) and one set of queries, run through a small
+ * synchronous driver by both the Node store (better-sqlite3, sqlite.ts) and the Workers store
+ * (Durable Object SQLite storage, durable.ts). Only the driver differs: how a statement is run,
+ * how a transaction is opened, and where the store's identity marks (application_id, user_version)
+ * live.
+ *
+ * This module imports no driver, so a Worker bundle that uses it never pulls in better-sqlite3.
+ * Parameters are positional `?` only (the Durable Object API binds nothing else), and every value
+ * bound is a string, a number or null.
+ *
+ * The store never logs; errors are thrown (as rejections) and name fields, never their values.
+ */
+import {
+  OPTIONAL_FIELDS,
+  PATCH_FIELD_NAMES,
+  assertLeadPatch,
+  assertLeadRecord,
+  assertWindows,
+  emptyCounts,
+  listLimit,
+  rowLimit,
+  type PatchField,
+} from './checks.js';
+import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } from './schema.js';
+import type {
+  AcceptOutcome,
+  AcceptWindows,
+  LeadListFilter,
+  LeadPatch,
+  LeadRecord,
+  LeadStatus,
+  LeadStore,
+} from './types.js';
+
+export interface SqlLeadStoreOptions extends MigrateOptions {
+  /**
+   * How accept() runs its check and insert, `step`, which must run inside a transaction that holds
+   * the write lock, at most once; the promise settles with what `step` returned or threw. Without
+   * it, each accept is a transaction of its own, run at once (driver.transaction): the Durable
+   * Object store, whose writes the runtime already coalesces. The Node store passes its group commit
+   * (sqlite.ts): the steps of one event-loop turn in one transaction, each in a savepoint
+   * of its own, settled only once that transaction has committed.
+   */
+  runAccept?: (step: () => AcceptOutcome) => Promise<AcceptOutcome>;
+}
+
+/** A row of `leads` as the drivers return it. */
+interface LeadRow {
+  id: string;
+  site: string;
+  idempotency_key: string | null;
+  fingerprints: string;
+  status: LeadStatus;
+  submission: string;
+  created_at: number;
+  updated_at: number;
+  age_from: number;
+  next_attempt_at: number;
+  attempts: number;
+  in_doubt_since: number | null;
+  job_id: string | null;
+  checks: number;
+  write_retries: number;
+  created_record_id: string | null;
+  confirmed_at: number | null;
+  error: string | null;
+  error_detail: string | null;
+}
+
+const COLUMNS = ['id', 'site', 'idempotency_key', 'lead_source_id', 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
+
+/** A record's values in COLUMNS order, JSON for the two structured fields, NULL for absent ones. */
+function toParams(record: LeadRecord): SqlValue[] {
+  return COLUMNS.map((column) => {
+    const value = record[column];
+    return value == null ? null : column === 'fingerprints' || column === 'submission' ? JSON.stringify(value) : (value as string | number);
+  });
+}
+
+/** NULL comes back as an absent field, so a record read equals the record stored. */
+function toRecord(row: LeadRow): LeadRecord {
+  const record = { ...row, fingerprints: JSON.parse(row.fingerprints), submission: JSON.parse(row.submission) } as Record<string, unknown>;
+  for (const field of OPTIONAL_FIELDS) if (record[field] === null) delete record[field];
+  return record as unknown as LeadRecord;
+}
+
+const ORDER_OLDEST = 'ORDER BY l.created_at, l.id';
+const NEWEST = 'ORDER BY created_at DESC, id DESC';
+
+/** Every statement the store runs; the same text on every driver. Exported for the query-plan tests. */
+export const LEAD_STORE_SQL = {
+  get: 'SELECT * FROM leads WHERE id = ?',
+  exists: 'SELECT 1 AS found FROM leads WHERE id = ?',
+  // Should a job id ever be on two leads, the newest wins.
+  byJob: `SELECT * FROM leads WHERE job_id = ? ${NEWEST} LIMIT 1`,
+  // Windows include their start: created at or after `since` (= now - window) matches.
+  // `+l.created_at`: the same order, but no index may provide it, so SQLite seeks leads_site_key by
+  // (site, key) instead of walking leads_site_created through every lead of the site in the window
+  // for the key's sake (0.5 ms a lookup at 10,000 leads, and twice per lead: the route's replay
+  // check and accept's). Those few matches are then sorted.
+  byKey: `SELECT l.* FROM leads l WHERE l.site = ? AND l.idempotency_key = ? AND l.created_at >= ? ORDER BY +l.created_at, l.id LIMIT 1`,
+  byFingerprint: `SELECT l.* FROM leads l WHERE l.id IN (
+       SELECT f.lead_id FROM lead_fingerprints f
+       WHERE f.site = ? AND f.fingerprint IN (SELECT value FROM json_each(?)) AND f.created_at >= ?
+     ) ${ORDER_OLDEST} LIMIT 1`,
+  insert: `INSERT INTO leads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  insertFingerprint: 'INSERT OR IGNORE INTO lead_fingerprints (fingerprint, site, lead_id, created_at) VALUES (?, ?, ?, ?)',
+  // One statement for every patch: per column a flag, 1 when the patch has that key (its value,
+  // possibly NULL, is written) and 0 when it does not (the column keeps its value), then the value.
+  // With an if-status it is a compare-and-set: the row changes only while it is in that status.
+  update: `UPDATE leads SET ${PATCH_FIELD_NAMES.map((c) => `${c} = CASE WHEN ? THEN ? ELSE ${c} END`).join(', ')}
+     WHERE id = ? AND (? IS NULL OR status = ?)`,
+  // Reads only the due rows of the two working statuses (index leads_due), then orders those;
+  // ties in the order leads were inserted (rowid), since a burst shares its milliseconds.
+  due: `SELECT * FROM leads WHERE status IN ('queued', 'sent') AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at, rowid LIMIT ?`,
+  // One index seek per status (a MIN over an IN list would walk every queued and sent lead).
+  nextDueAt: `SELECT MIN(m) AS m FROM (SELECT MIN(next_attempt_at) AS m FROM leads WHERE status = 'queued'
+                                       UNION ALL SELECT MIN(next_attempt_at) FROM leads WHERE status = 'sent')`,
+  // One statement per filter shape, so each can use its index (an `? IS NULL OR` filter cannot).
+  list: {
+    all: `SELECT * FROM leads ${NEWEST} LIMIT ?`,
+    status: `SELECT * FROM leads WHERE status = ? ${NEWEST} LIMIT ?`,
+    site: `SELECT * FROM leads WHERE site = ? ${NEWEST} LIMIT ?`,
+    both: `SELECT * FROM leads WHERE status = ? AND site = ? ${NEWEST} LIMIT ?`,
+  },
+  counts: 'SELECT status, COUNT(*) AS n FROM leads GROUP BY status',
+  // Fingerprint rows go by ON DELETE CASCADE; `changes` counts only the leads.
+  purge: `DELETE FROM leads WHERE status = 'confirmed' AND confirmed_at < ?`,
+} as const;
+const SQL = LEAD_STORE_SQL;
+
+/**
+ * The LeadStore over `driver`, after bringing its database to the current schema (throws, closing
+ * nothing, when the database is not a lead store or is newer). close() closes the driver.
+ */
+export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptions): LeadStore {
+  migrateLeadStore(driver, options);
+  let closed = false;
+
+  // Like the memory store after close(): every method refuses.
+  const open = () => {
+    if (closed) throw new Error('lead store is closed');
+  };
+  const one = (sql: string, params: readonly SqlValue[]): LeadRecord | null => {
+    const row = driver.get<LeadRow>(sql, params);
+    return row ? toRecord(row) : null;
+  };
+  const many = (sql: string, params: readonly SqlValue[]): LeadRecord[] => driver.all<LeadRow>(sql, params).map(toRecord);
+
+  const accept = (record: LeadRecord, windows: AcceptWindows): AcceptOutcome => {
+    if (record.idempotency_key != null) {
+      const match = one(SQL.byKey, [record.site, record.idempotency_key, windows.now - windows.keyWindowMs]);
+      if (match) return { record: match, created: false };
+    }
+    if (record.fingerprints.length > 0) {
+      const match = one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), windows.now - windows.dedupeWindowMs]);
+      if (match) return { record: match, created: false };
+    }
+    // Looked for rather than caught: the drivers report a constraint failure differently.
+    if (driver.get(SQL.exists, [record.id])) throw new Error('lead store: a lead with this id already exists');
+    driver.run(SQL.insert, toParams(record));
+    for (const fingerprint of record.fingerprints) driver.run(SQL.insertFingerprint, [fingerprint, record.site, record.id, record.created_at]);
+    return { record: one(SQL.get, [record.id])!, created: true };
+  };
+
+  const update = (id: string, patch: LeadPatch, ifStatus: LeadStatus | undefined): LeadRecord | null => {
+    const params: SqlValue[] = [];
+    for (const field of PATCH_FIELD_NAMES) {
+      const value = (patch as Record<PatchField, unknown>)[field];
+      // undefined (or null) clears an optional field; on a required one it changes nothing.
+      const set = field in patch && (value != null || OPTIONAL_FIELDS.includes(field as (typeof OPTIONAL_FIELDS)[number]));
+      params.push(set ? 1 : 0, value == null ? null : field === 'submission' ? JSON.stringify(value) : (value as string | number));
+    }
+    params.push(id, ifStatus ?? null, ifStatus ?? null);
+    if (driver.run(SQL.update, params).changes === 0) return null;
+    // Read back in the same transaction: the record exactly as this update left it.
+    return one(SQL.get, [id]);
+  };
+
+  return {
+    // The transaction holds the write lock before the look-ups, so the check and the insert are one
+    // step for every writer; others wait rather than interleave.
+    async accept(record, windows) {
+      open();
+      assertLeadRecord(record);
+      assertWindows(windows);
+      const step = () => accept(record, windows);
+      return options.runAccept ? options.runAccept(step) : driver.transaction(step);
+    },
+
+    async get(id) {
+      open();
+      return one(SQL.get, [id]);
+    },
+
+    async findByIdempotencyKey(site, key, since) {
+      open();
+      return one(SQL.byKey, [site, key, since]);
+    },
+
+    async findByJobId(jobId) {
+      open();
+      return one(SQL.byJob, [jobId]);
+    },
+
+    async due(now, limit) {
+      open();
+      return many(SQL.due, [now, rowLimit(limit)]);
+    },
+
+    async nextDueAt() {
+      open();
+      return driver.get<{ m: number | null }>(SQL.nextDueAt)?.m ?? null;
+    },
+
+    async update(id, patch, options = {}) {
+      open();
+      assertLeadPatch(patch);
+      return driver.transaction(() => update(id, patch, options.ifStatus));
+    },
+
+    async list(filter: LeadListFilter = {}) {
+      open();
+      const limit = listLimit(filter);
+      const { status, site } = filter;
+      return status !== undefined && site !== undefined
+        ? many(SQL.list.both, [status, site, limit])
+        : status !== undefined
+          ? many(SQL.list.status, [status, limit])
+          : site !== undefined
+            ? many(SQL.list.site, [site, limit])
+            : many(SQL.list.all, [limit]);
+    },
+
+    async counts() {
+      open();
+      const counts = emptyCounts();
+      for (const { status, n } of driver.all<{ status: LeadStatus; n: number }>(SQL.counts)) counts[status] = n;
+      return counts;
+    },
+
+    async purgeConfirmed(before) {
+      open();
+      return driver.run(SQL.purge, [before]).changes;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      driver.close();
+    },
+  };
+}

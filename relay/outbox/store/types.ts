@@ -1,0 +1,125 @@
+/**
+ * The outbox: what the relay keeps about each lead from the moment it answers 202 until Propexo
+ * confirms the write. Async throughout so SQLite (Node) and Durable Object storage or D1 (Workers)
+ * fit behind the same interface.
+ *
+ * The lead's fields are personal data (name, email, phone, notes). The store holds them until the
+ * lead is confirmed and the retention period has passed; it never holds the Propexo token or the
+ * site's Propexo ids (those come from configuration when a lead is sent).
+ */
+import type { Submission } from '../../../contract/submission.js';
+
+/**
+ * queued: stored, not yet known to Propexo (or to be sent again);
+ * sent: Propexo accepted the create and gave a write job id;
+ * confirmed: write-status said SUCCESS (or the lead was found in Propexo), created_record_id kept;
+ * failed: a dead letter, with the reason, waiting for an operator;
+ * held: suspected spam (the reason in `error`), answered like any lead, kept apart and never sent
+ *   unless an operator releases it.
+ */
+export const LEAD_STATUSES = ['queued', 'sent', 'confirmed', 'failed', 'held'] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+
+export interface LeadRecord {
+  /** The relay's own id (`ld_…`), the browser's receipt; never Propexo's. */
+  id: string;
+  site: string;
+  idempotency_key?: string;
+  /**
+   * Content fingerprints for the duplicate window: one per contact (email, phone) the lead has,
+   * each a hash of site, names and that contact. Two leads sharing one are the same prospect.
+   */
+  fingerprints: string[];
+  status: LeadStatus;
+  /** The normalised submission; the site's four ids are added only when it is sent. */
+  submission: Submission;
+  /** ResMan's lead source for this lead, when the site maps the visitor's campaign to one; else the site's. */
+  lead_source_id?: string;
+  /** Epoch milliseconds from the injected clock, like every time here. */
+  created_at: number;
+  updated_at: number;
+  /** The age limit counts from here: created_at, or when an operator queued a dead letter again. */
+  age_from: number;
+  /** When the deliverer next looks at the lead: to send it (queued) or to check its write (sent). */
+  next_attempt_at: number;
+  /** Create-lead POSTs made so far. */
+  attempts: number;
+  /**
+   * Set just before every POST and cleared once its answer is known: while set, the POST may have
+   * reached Propexo, so the lead is looked for before it is ever sent again.
+   */
+  in_doubt_since?: number;
+  /** Propexo's write job for the current create. */
+  job_id?: string;
+  /** write-status checks made for the current job. */
+  checks: number;
+  /** retry-write calls made for the current job. */
+  write_retries: number;
+  /** Propexo's id of the lead once the write succeeded. */
+  created_record_id?: string;
+  confirmed_at?: number;
+  /** A short machine reason: the last transient failure, or why the lead is a dead letter. */
+  error?: string;
+  /** For the operator: Propexo's validation issues or write errors, as JSON text. */
+  error_detail?: string;
+}
+
+/** Fields an update may change; a key present with `undefined` clears an optional field. */
+/** A lead as it is accepted: due now, with nothing tried yet (queued unless `status` says held). */
+export function newLeadRecord(
+  lead: Pick<LeadRecord, 'id' | 'site' | 'fingerprints' | 'submission'> & Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id'>>,
+  now: number,
+): LeadRecord {
+  return { status: 'queued', created_at: now, updated_at: now, age_from: now, next_attempt_at: now, attempts: 0, checks: 0, write_retries: 0, ...lead };
+}
+
+export type LeadPatch = Partial<Omit<LeadRecord, 'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id'>>;
+
+export interface AcceptWindows {
+  now: number;
+  /** An idempotency key is honoured this long after its lead was created (24 h). */
+  keyWindowMs: number;
+  /** The same content from the same site within this long is the same lead (10 min). */
+  dedupeWindowMs: number;
+}
+
+export interface AcceptOutcome {
+  record: LeadRecord;
+  /** false: an existing lead matched by key or content was returned and nothing was stored. */
+  created: boolean;
+}
+
+export interface LeadListFilter {
+  status?: LeadStatus;
+  site?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface LeadStore {
+  /**
+   * Stores `record`, unless a lead of the same site already has its idempotency key (within the key
+   * window) or shares a fingerprint (within the dedupe window): then that lead is returned and
+   * nothing is written. The check and the write are one atomic step, across processes too.
+   */
+  accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome>;
+  get(id: string): Promise<LeadRecord | null>;
+  /** The lead of this site holding this idempotency key, if it was created at or after `since`. */
+  findByIdempotencyKey(site: string, key: string, since: number): Promise<LeadRecord | null>;
+  findByJobId(jobId: string): Promise<LeadRecord | null>;
+  /** Queued or sent leads with next_attempt_at <= now, earliest due first, then oldest first. */
+  due(now: number, limit: number): Promise<LeadRecord[]>;
+  /** The earliest next_attempt_at among queued and sent leads, or null when there is no work. */
+  nextDueAt(): Promise<number | null>;
+  /**
+   * Applies `patch`; with `ifStatus`, only while the lead is in that status (compare-and-set).
+   * Returns the updated lead, or null when it does not exist or the condition failed.
+   */
+  update(id: string, patch: LeadPatch, options?: { ifStatus?: LeadStatus }): Promise<LeadRecord | null>;
+  /** Newest first. */
+  list(filter?: LeadListFilter): Promise<LeadRecord[]>;
+  counts(): Promise<Record<LeadStatus, number>>;
+  /** Deletes confirmed leads confirmed before `before`; returns how many went. */
+  purgeConfirmed(before: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,182 @@
+/**
+ * The Node entry: configuration from the environment, the SQLite outbox in DATA_DIR, the limiter
+ * (Redis when REDIS_URL is set, else in memory), the deliverer running behind the requests, the
+ * socket's address (or a trusted header) as client IP, the widget from WIDGET_DIR.
+ * `startRelay` is exported so the demo and tests can run the relay in-process.
+ */
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createRelay } from '../../app.js';
+import { clientIpGetter } from '../../http/client-ip.js';
+import { ConfigError } from '../../config/config-error.js';
+import { parseConfig, secretsOf, type Env, type RelayConfig } from '../../config/env.js';
+import { realSleep, type Sleep } from '../../outbox/delivery/budget.js';
+import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
+import type { DeliveryPolicy } from '../../outbox/delivery/policy.js';
+import { createMemoryLimiter } from '../../limits/memory.js';
+import { createRedisLimiter } from '../../limits/redis.js';
+import type { RateLimiter } from '../../limits/types.js';
+import { createLogger } from '../../lib/log.js';
+import { nodeHashing } from './hash.js';
+import { createFsAssets } from './assets.js';
+import { acquireOutboxLock } from './outbox-lock.js';
+import { createPropexoClient } from '../../propexo/client.js';
+import { OUTBOX_FILE, openSqliteLeadStore } from '../../outbox/store/sqlite.js';
+import type { LeadStore } from '../../outbox/store/types.js';
+import type { RelayDeps } from '../../types.js';
+
+export interface RunningRelay {
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:8787. */
+  url: string;
+  config: RelayConfig;
+  logger: RelayDeps['logger'];
+  store: LeadStore;
+  deliverer: Deliverer;
+  /** Stops accepting, lets the lead in hand finish, closes the outbox and the limiter. */
+  close(): Promise<void>;
+}
+
+type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
+
+export interface StartRelayOptions {
+  /** Puts something in front of the relay on the same server (the demo site serves its pages so). */
+  wrap?: (relay: { fetch: FetchHandler }) => { fetch: FetchHandler };
+}
+
+/** Any dependency can be replaced; tests pass a faster delivery policy or a fake upstream. */
+export interface RelayOverrides extends Partial<Omit<RelayDeps, 'config' | 'outbox'>> {
+  /** The upstream fetch (Propexo). */
+  fetch?: typeof fetch;
+  policy?: Partial<DeliveryPolicy>;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+
+/** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
+export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
+  const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const clock = overrides.clock ?? Date;
+  const store = overrides.store ?? openOutbox(config.dataDir);
+  const redis = !overrides.limiter && config.redisUrl ? createRedisLimiter({ url: config.redisUrl, logger }) : undefined;
+  if (redis && !(await redis.ready())) logger.warn('redis.not_ready', { hint: 'limits are decided locally until Redis answers' });
+  const limiter: RateLimiter = overrides.limiter ?? redis ?? createMemoryLimiter({ clock });
+  // Propexo's budget is shared by every relay: while Redis is away, delivery waits (leads are safe in
+  // the outbox) rather than each process spending the whole budget on its own.
+  const budget = redis ? createRedisLimiter({ url: config.redisUrl!, logger, prefix: 'resman:budget:', onUnavailable: 'deny' }) : undefined;
+  const client = createPropexoClient({
+    baseUrl: config.propexo.baseUrl,
+    token: config.propexo.token,
+    fetch: overrides.fetch ?? globalThis.fetch,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
+  const deliverer = createDeliverer({
+    store,
+    client,
+    limiter: budget ?? limiter,
+    sites: config.sites,
+    clock,
+    logger,
+    policy: { ...config.delivery, ...overrides.policy },
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.random ? { random: overrides.random } : {}),
+  });
+  const socketIp = (c: Parameters<RelayDeps['getClientIp']>[0]) => getConnInfo(c).remote.address;
+  const relayApp = createRelay({
+    config,
+    clock,
+    limiter,
+    store,
+    logger,
+    getClientIp: overrides.getClientIp ?? clientIpGetter(config.trustedIpHeader, socketIp),
+    assets: overrides.assets ?? createFsAssets(config.widgetDir),
+    outbox: deliverer,
+    // The form's floor plans and units come through the same client (and so the same fetch).
+    formClient: client,
+    // node:crypto, synchronous: WebCrypto on Node would queue every hash on libuv's thread pool.
+    hashing: overrides.hashing ?? nodeHashing,
+    ...(overrides.newId ? { newId: overrides.newId } : {}),
+  });
+  const app = options.wrap ? options.wrap(relayApp) : relayApp;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  // The deliverer starts once this process holds the outbox's lock (at once, unless another relay
+  // on the same DATA_DIR is still delivering); an injected store is the caller's to share.
+  const stopping = new AbortController();
+  const locked = overrides.store
+    ? Promise.resolve(() => {})
+    : acquireOutboxLock(config.dataDir, {
+        sleep: realSleep,
+        signal: stopping.signal,
+        onWait: (pid) => logger.warn('outbox.locked', { owner_pid: pid, hint: 'another relay delivers from this DATA_DIR; delivery starts when it stops' }),
+      });
+  const release = locked.then((unlock) => {
+    deliverer.start();
+    return unlock;
+  });
+  release.catch(() => {}); // aborted by close() while still waiting
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  logger.info('listening', { url, sites: [...config.sites.keys()], outbox: overrides.store ? 'injected' : join(config.dataDir, OUTBOX_FILE), shared_limits: !!redis });
+  return {
+    url,
+    config,
+    logger,
+    store,
+    deliverer,
+    async close() {
+      // Stop taking requests and stop delivering at the same time; a keep-alive client gets 5 s.
+      const closed = new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      });
+      const hurry = setTimeout(() => server.closeAllConnections(), 5_000);
+      stopping.abort();
+      await Promise.all([closed, deliverer.stop()]).finally(() => clearTimeout(hurry));
+      (await release.catch(() => () => {}))();
+      await store.close();
+      await redis?.close();
+      await budget?.close();
+    },
+  };
+}
+
+function openOutbox(dataDir: string): LeadStore {
+  mkdirSync(dataDir, { recursive: true });
+  return openSqliteLeadStore(join(dataDir, OUTBOX_FILE));
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  try {
+    const relay = await startRelay(process.env);
+    const stop = (signal: string) => {
+      relay.logger.info('shutting_down', { signal });
+      // In-flight requests finish; a stuck one cannot hold the process past the grace period.
+      setTimeout(() => process.exit(1), 10_000).unref();
+      void relay.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`Configuration error:\n${err.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run build:edge`: the widget into dist/edge (the Worker's static assets), then the Worker
+ * bundled exactly as `wrangler deploy` would (a dry run into dist/worker), and its size printed:
+ * raw and gzip, against the 60 KB gzip goal.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export const WORKER_GZIP_GOAL = 60 * 1024;
+
+/** wrangler with no network of its own: no metrics, no update check, no fetch of Cloudflare's Request.cf sample. */
+export const WRANGLER_OFFLINE = {
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+};
+
+/** Builds the widget (unless `widget: false`: it is built already) and copies it into an assets directory. */
+export async function buildEdgeAssets(outDir: string, options: { quiet?: boolean; widget?: boolean } = {}): Promise<void> {
+  if (options.widget !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  cpSync(`${ROOT}/dist/widget`, outDir, { recursive: true });
+}
+
+export interface WorkerBundle {
+  raw: number;
+  gzip: number;
+  path: string;
+  /** Every file esbuild put in the bundle (its metafile), relative to the project root. */
+  inputs: string[];
+}
+
+/** The Worker as wrangler bundles it: its size, and what went into it. */
+export function bundleWorker(outDir = `${ROOT}/dist/worker`): WorkerBundle {
+  const metafile = `${outDir}/bundle-meta.json`;
+  execFileSync(process.execPath, [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'deploy', '--dry-run', '--outdir', outDir, '--metafile', metafile], {
+    cwd: ROOT,
+    env: { ...process.env, ...WRANGLER_OFFLINE },
+    stdio: 'ignore',
+  });
+  const bytes = readFileSync(`${outDir}/worker.js`);
+  const meta = JSON.parse(readFileSync(metafile, 'utf8')) as { inputs: Record<string, unknown> };
+  const inputs = Object.keys(meta.inputs).map((input) => relative(ROOT, resolve(ROOT, input)));
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, path: `${outDir}/worker.js`, inputs };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await buildEdgeAssets(`${ROOT}/dist/edge`);
+  const size = bundleWorker();
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(`worker bundle: ${kb(size.raw)} raw, ${kb(size.gzip)} gzip (goal ${kb(WORKER_GZIP_GOAL)} gzip)`);
+}

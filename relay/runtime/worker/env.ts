@@ -1,0 +1,28 @@
+/**
+ * The Worker's bindings (wrangler.toml) and its configuration: the same keys as the Node relay's
+ * environment, as [vars] and secrets (`wrangler secret put PROPEXO_API_TOKEN`, …).
+ *
+ * The Durable Object namespaces are typed by what is called on their objects over RPC, not by the
+ * classes themselves, so this module imports neither object (each of which needs EdgeEnv).
+ */
+import type { DurableObjectNamespace, Fetcher, KVNamespace } from 'cloudflare:workers';
+import type { LimitDecision } from '../../limits/types.js';
+import type { LeadStore } from '../../outbox/store/types.js';
+
+/** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make. */
+export type OutboxRpc = Pick<LeadStore, 'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts'>;
+
+/** A limiter object's RPC surface (LimiterObject): one decision for its key. */
+export interface LimiterRpc {
+  limit(max: number, windowMs: number): Promise<LimitDecision>;
+}
+
+export interface EdgeEnv {
+  OUTBOX: DurableObjectNamespace<OutboxRpc>;
+  LIMITER: DurableObjectNamespace<LimiterRpc>;
+  /** The built widget (and, for the demo's Worker, its pages): Workers static assets. */
+  ASSETS: Fetcher;
+  /** Optional: the sites JSON under the key `sites`, instead of SITES_JSON. */
+  SITES?: KVNamespace;
+  [key: string]: unknown;
+}

@@ -1,0 +1,159 @@
+/**
+ * The outbox at the edge: one Durable Object ("outbox") holds every lead in its SQLite storage and
+ * runs the same deliverer as Node, woken by its alarm.
+ *
+ * Why Durable Object alarms rather than a Queue: the outbox must answer "is this Idempotency-Key or
+ * this prospect already here?" atomically before the 202, which a queue cannot, and the deliverer
+ * needs the lead's whole history (in doubt, job id, checks) to never send twice, which lives in the
+ * same storage. One object also means one place to pace Propexo's budget and no cross-location
+ * ordering to reconcile. Its limits are one object's throughput (thousands of leads a minute, far
+ * beyond what 150 Propexo requests a minute can carry) and one location's latency for the accept.
+ */
+import { DurableObject, type DurableObjectNamespace, type DurableObjectState } from 'cloudflare:workers';
+import { secretsOf } from '../../config/env.js';
+import type { SiteConfig } from '../../config/sites.js';
+import { createLogger, type Logger } from '../../lib/log.js';
+import { realSleep } from '../../outbox/delivery/budget.js';
+import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
+import { createDurableLeadStore } from '../../outbox/store/durable.js';
+import type { AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
+import { createPropexoClient } from '../../propexo/client.js';
+import { edgeConfig } from './config.js';
+import type { EdgeEnv, OutboxRpc } from './env.js';
+import { durableObjectLimiter } from './limiter-object.js';
+
+/** How long one alarm keeps delivering before it hands over to the next (alarms have a wall limit). */
+const ALARM_SLICE_MS = 25_000;
+/** After an error in an alarm, the next look comes no sooner than this. */
+const AFTER_ERROR_MS = 1_000;
+
+/** A wait for the upstream budget that would end past the alarm's slice: the next alarm takes over. */
+class SliceOver extends Error {
+  constructor(readonly resumeAt: number) {
+    super('alarm slice over');
+  }
+}
+
+export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
+  private readonly store: LeadStore;
+  /** Refreshed in place at every alarm: sites added to KV reach the deliverer too. */
+  private readonly sites = new Map<string, SiteConfig>();
+  private logger: Logger = createLogger();
+  private deliverer!: Deliverer;
+  private sliceEnds = Number.POSITIVE_INFINITY;
+
+  constructor(ctx: DurableObjectState, env: EdgeEnv) {
+    super(ctx, env);
+    this.store = createDurableLeadStore(ctx.storage);
+    // Nothing reaches the object before its configuration is read (sites may come from KV).
+    void ctx.blockConcurrencyWhile(async () => {
+      const config = await this.refresh();
+      this.logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+      this.deliverer = createDeliverer({
+        store: this.store,
+        client: createPropexoClient({
+          baseUrl: config.propexo.baseUrl,
+          token: config.propexo.token,
+          fetch: (input, init) => fetch(input, init),
+          timeoutMs: config.upstreamTimeoutMs,
+        }),
+        // One LimiterObject for the budget: one Propexo budget across every location.
+        limiter: durableObjectLimiter(env.LIMITER),
+        sites: this.sites,
+        clock: Date,
+        logger: this.logger,
+        policy: config.delivery,
+        sleep: (ms, signal) => (Date.now() + ms > this.sliceEnds ? Promise.reject(new SliceOver(Date.now() + ms)) : realSleep(ms, signal)),
+      });
+      // Woken by whatever reaches it first (a receipt, an admin list): delivery never stays asleep.
+      if ((await ctx.storage.getAlarm()) === null) await this.arm();
+    });
+  }
+
+  /** The current configuration (at most a minute old), with the sites map updated in place. */
+  private async refresh() {
+    const config = await edgeConfig(this.env);
+    this.sites.clear();
+    for (const [slug, site] of config.sites) this.sites.set(slug, site);
+    return config;
+  }
+
+  // The store, over RPC, for the Worker's routes.
+  async accept(record: LeadRecord, windows: AcceptWindows) {
+    const outcome = await this.store.accept(record, windows);
+    if (outcome.created) await this.arm();
+    return outcome;
+  }
+  get(id: string) {
+    return this.store.get(id);
+  }
+  findByIdempotencyKey(site: string, key: string, since: number) {
+    return this.store.findByIdempotencyKey(site, key, since);
+  }
+  findByJobId(jobId: string) {
+    return this.store.findByJobId(jobId);
+  }
+  async update(id: string, patch: LeadPatch, options?: { ifStatus?: LeadStatus }) {
+    const updated = await this.store.update(id, patch, options);
+    if (updated) await this.arm();
+    return updated;
+  }
+  list(filter?: LeadListFilter) {
+    return this.store.list(filter);
+  }
+  counts() {
+    return this.store.counts();
+  }
+
+  /** Sets the alarm for the earliest due lead, unless one is already set earlier. */
+  private async arm(): Promise<void> {
+    const next = await this.store.nextDueAt();
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    const at = Math.max(Date.now(), next);
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Delivers what is due for one slice, then sets the next alarm. */
+  async alarm(): Promise<void> {
+    this.sliceEnds = Date.now() + ALARM_SLICE_MS;
+    let next: number | null;
+    try {
+      await this.refresh();
+      while (Date.now() < this.sliceEnds && (await this.deliverer.runOnce()) > 0) {
+        // keep going while there is due work
+      }
+      const due = await this.store.nextDueAt();
+      next = due === null ? null : Math.max(Date.now() + 10, due, this.deliverer.pausedUntil);
+    } catch (err) {
+      if (err instanceof SliceOver) next = err.resumeAt;
+      else {
+        this.logger.error('deliverer.error', { error: err });
+        next = Date.now() + AFTER_ERROR_MS;
+      }
+    } finally {
+      this.sliceEnds = Number.POSITIVE_INFINITY;
+    }
+    // Retention: even with nothing due, look again within the hour.
+    await this.ctx.storage.setAlarm(next ?? Date.now() + 3_600_000);
+  }
+}
+
+/** The store the Worker's routes use: every call goes to the one outbox object. */
+export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): LeadStore {
+  const outbox = () => namespace.get(namespace.idFromName('outbox'));
+  const workerSide = (name: string) => () => Promise.reject(new Error(`${name} runs inside the outbox object`));
+  return {
+    accept: (record, windows) => outbox().accept(record, windows),
+    get: (id) => outbox().get(id),
+    findByIdempotencyKey: (site, key, since) => outbox().findByIdempotencyKey(site, key, since),
+    findByJobId: (jobId) => outbox().findByJobId(jobId),
+    update: (id, patch, options) => outbox().update(id, patch, options),
+    list: (filter) => outbox().list(filter),
+    counts: () => outbox().counts(),
+    due: workerSide('due'),
+    nextDueAt: workerSide('nextDueAt'),
+    purgeConfirmed: workerSide('purgeConfirmed'),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * What the relay is made of, as types: `RelayDeps`, everything `createRelay` (app.ts) is given, and
+ * `RelayEnv`, the Hono environment every route group is typed with. A module of types alone, so the
+ * app, its routes and its middleware all import from here and never from each other.
+ */
+import type { Context } from 'hono';
+import type { RelayConfig } from './config/env.js';
+import type { SiteConfig } from './config/sites.js';
+import type { WidgetAssets } from './http/widget-assets.js';
+import type { Hashing } from './lib/hash.js';
+import type { Logger } from './lib/log.js';
+import type { RateLimiter } from './limits/types.js';
+import type { LeadStore } from './outbox/store/types.js';
+import type { PropexoListClient } from './propexo/client.js';
+import type { TurnstileVerifier } from './spam/turnstile.js';
+
+/** `site`: the configured site of a `/v1/sites/:site/…` request, set by the site resolver. */
+export type RelayEnv = { Variables: { site: SiteConfig } };
+
+export interface Clock {
+  now(): number;
+}
+
+export interface RelayDeps {
+  config: RelayConfig;
+  clock: Clock;
+  limiter: RateLimiter;
+  store: LeadStore;
+  logger: Logger;
+  /** The client's address as this runtime sees it (socket, trusted header, CF-Connecting-IP). */
+  getClientIp: (c: Context) => string | undefined;
+  assets?: WidgetAssets;
+  /** Told about new work (a lead accepted, a retry, a failed write): the deliverer, where one runs. */
+  outbox?: { wake(): void };
+  newId?: () => string;
+  /** Reads the form's lists; default a Propexo client from `config` over the global fetch. */
+  formClient?: PropexoListClient;
+  /** Verifies Turnstile responses; default one from `config.turnstile` over the global fetch (none without it). */
+  turnstile?: TurnstileVerifier;
+  /**
+   * SHA-256 and HMAC for fingerprints and form tokens; default WebCrypto (relay/lib/hash.ts). Node
+   * passes node:crypto's (relay/runtime/node/hash.ts), synchronous; every implementation gives the
+   * same bytes.
+   */
+  hashing?: Hashing;
+}
