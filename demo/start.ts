@@ -12,6 +12,7 @@ import { startRelay, type RunningRelay } from '../relay/runtime/node/server.js';
 import { ConfigError } from '../relay/config/config-error.js';
 import type { Env } from '../relay/config/env.js';
 import { createLogger } from '../relay/lib/log.js';
+import { OUTBOX_FILE } from '../relay/outbox/store/sqlite.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { demoSite } from './site.js';
 
@@ -47,6 +48,8 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
     // The sandbox forgets everything when it stops, so the outbox starts empty with it.
     if (!env.DATA_DIR) relayEnv.DATA_DIR = scratch = await mkdtemp(join(tmpdir(), 'resman-demo-'));
   }
+  // The admin API answers only with a token: the demo makes one per run (printed) unless given one.
+  relayEnv.ADMIN_TOKEN ??= `demo_admin_${randomBytes(16).toString('hex')}`;
   const quiet = options.quiet ? { logger: createLogger({ sink: quietSink }) } : {};
   const pages = fileURLToPath(new URL('./public/', import.meta.url));
   const read = (path: string) => readFile(join(pages, path)).catch(() => null);
@@ -63,13 +66,30 @@ export async function startDemo(env: Env, options: { build?: boolean; quiet?: bo
   };
 }
 
+/** What `npm start` prints: where to look as a prospect, as the leasing office, and as the operator. */
+export function demoBanner(demo: RunningDemo): string {
+  const { config } = demo.relay;
+  const dataDir = config.dataDir;
+  return [
+    '',
+    `  Oak Grove demo:        ${demo.url}`,
+    `  Vista del Sol (es):    ${demo.url}vista/`,
+    demo.sandbox ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)` : `  Sending to Propexo at  ${config.propexo.baseUrl}`,
+    `  Outbox:                ${join(dataDir, OUTBOX_FILE)}`,
+    '',
+    '  As the operator, in another terminal:',
+    `    DATA_DIR=${dataDir} npm run outbox -- stats`,
+    `    DATA_DIR=${dataDir} npm run outbox -- list --status failed`,
+    `    curl -H 'Authorization: Bearer ${config.adminToken ?? '$ADMIN_TOKEN'}' '${demo.relay.url}/admin/leads?limit=10'`,
+    '  (ADMIN_TOKEN was made for this run; set ADMIN_TOKEN yourself to choose it. docs/operator.md has the rest.)',
+    '',
+  ].join('\n');
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const demo = await startDemo(process.env);
-    console.log(`\n  Oak Grove demo:      ${demo.url}`);
-    console.log(`  Vista del Sol (es):  ${demo.url}vista/`);
-    if (demo.sandbox) console.log(`  Leads the sandbox received: ${demo.sandbox.url}/\n`);
-    else console.log(`  Sending to Propexo at ${demo.relay.config.propexo.baseUrl}\n`);
+    console.log(demoBanner(demo));
     const stop = () => void demo.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
