@@ -31,6 +31,8 @@ const minifyCssTemplates = (): Plugin => ({
         .replace(/:\s+/g, ':')
         .replace(/;}/g, '}')
         .replace(/([ :(,])0\./g, '$1.')
+        .replace(/\[([\w-]+)='([\w-]+)'\]/g, '[$1=$2]')
+        .replace(/ !important/g, '!important')
         .trim();
       return `css\`${tight}\``;
     });
