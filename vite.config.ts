@@ -1,4 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
+import { chunkUrls } from './widget/build/chunk-urls.js';
 import { collapseHtmlTemplates } from './widget/build/collapse-html.js';
 import { formatSizes, widgetSizes, writePinnedCopy } from './widget/build/report-sizes.js';
 
@@ -74,5 +75,5 @@ export default defineConfig({
       },
     },
   },
-  plugins: [minifyCssTemplates(), minifyHtmlTemplates(), reportSizes()],
+  plugins: [minifyCssTemplates(), minifyHtmlTemplates(), chunkUrls(), reportSizes()],
 });
