@@ -3,6 +3,8 @@
 
 /**
  * Fixes what the analyzer cannot see in this codebase's shape:
+ * - Only the public API is published: private members (`#name`, TypeScript `private`) and anything
+ *   named with a leading underscore are left out, and so is a declaration its module does not export.
  * - Lit's `state: true` entries in `static properties` are internal reactive state, not attributes.
  * - Events are dispatched as typed `Event` subclasses (widget/lead-form/events.ts) whose name is in the
  *   `super('resman-…')` call, so a dispatch yields a nameless event and the JSDoc `@event` an untyped
@@ -74,8 +76,16 @@ function resmanPlugin() {
       const modules = customElementsManifest.modules;
       const declarations = modules.flatMap((m) => (m.declarations ?? []).map((d) => ({ module: m.path, d })));
 
+      for (const m of modules) {
+        const exported = new Set((m.exports ?? []).map((e) => e.declaration?.name));
+        m.declarations = (m.declarations ?? []).filter((d) => exported.has(d.name));
+      }
+      const isPublic = (x) => !x.privacy || x.privacy === 'public';
+      const named = (x) => !/^[#_]/.test(x.name);
       for (const { d } of declarations) {
         if (d.kind !== 'class') continue;
+        if (d.members) d.members = d.members.filter((x) => isPublic(x) && named(x));
+        if (d.attributes) d.attributes = d.attributes.filter((x) => named(x));
         const states = stateProps.get(d.name);
         if (states?.size) {
           d.attributes = (d.attributes ?? []).filter((a) => !states.has(a.fieldName ?? a.name));
@@ -139,9 +149,9 @@ function resmanPlugin() {
 }
 
 export default {
-  globs: ['widget/**/*.ts'],
-  // Build tooling (size reports), not part of the element.
-  exclude: ['widget/build/**'],
+  // The modules of the published API: the entry, the element, its events. The rest of widget/ (its
+  // controllers, chunks, strings) is how the element works, not what a page may use.
+  globs: ['widget/resman-lead-form.ts', 'widget/lead-form/lead-form.ts', 'widget/lead-form/events.ts'],
   outdir: '.',
   litelement: true,
   plugins: [resmanPlugin()],

@@ -1,4 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
+import { chunkUrls } from './widget/build/chunk-urls.js';
 import { collapseHtmlTemplates } from './widget/build/collapse-html.js';
 import { formatSizes, widgetSizes, writePinnedCopy } from './widget/build/report-sizes.js';
 
@@ -31,6 +32,8 @@ const minifyCssTemplates = (): Plugin => ({
         .replace(/:\s+/g, ':')
         .replace(/;}/g, '}')
         .replace(/([ :(,])0\./g, '$1.')
+        .replace(/\[([\w-]+)='([\w-]+)'\]/g, '[$1=$2]')
+        .replace(/ !important/g, '!important')
         .trim();
       return `css\`${tight}\``;
     });
@@ -72,5 +75,5 @@ export default defineConfig({
       },
     },
   },
-  plugins: [minifyCssTemplates(), minifyHtmlTemplates(), reportSizes()],
+  plugins: [minifyCssTemplates(), minifyHtmlTemplates(), chunkUrls(), reportSizes()],
 });

@@ -15,6 +15,7 @@ interface Declaration {
   name: string;
   tagName?: string;
   customElement?: boolean;
+  members?: (Named & { kind: string; static?: boolean; privacy?: string })[];
   attributes?: (Named & { fieldName?: string })[];
   cssParts?: Named[];
   cssProperties?: Named[];
@@ -56,6 +57,34 @@ describe('custom-elements.json', () => {
         declaration: { name: 'ResmanLeadForm', module: 'widget/lead-form/lead-form.ts' },
       },
     ]);
+  });
+
+  it('publishes only the entry, the element and its events', () => {
+    expect(manifest().modules.map((m) => m.path)).toEqual(['widget/resman-lead-form.ts', 'widget/lead-form/lead-form.ts', 'widget/lead-form/events.ts']);
+  });
+
+  it('lists exactly the public members: the properties and define()', () => {
+    const members = element().members ?? [];
+    expect(members.map((m) => [m.kind, m.name, m.static ?? false])).toEqual([
+      ['method', 'define', true],
+      ['field', 'site', false],
+      ['field', 'relay', false],
+      ['field', 'fields', false],
+      ['field', 'datalayer', false],
+      ['field', 'choices', false],
+      ['field', 'lang', false],
+    ]);
+    for (const m of members) expect(m.privacy ?? 'public', m.name).toBe('public');
+  });
+
+  it('names nothing with a leading underscore or #, anywhere', () => {
+    const names: string[] = [];
+    JSON.parse(readFileSync(file, 'utf8'), (key, value: unknown) => {
+      if (key === 'name' && typeof value === 'string') names.push(value);
+      return value;
+    });
+    expect(names.length).toBeGreaterThan(30);
+    expect(names.filter((n) => /^[_#]/.test(n))).toEqual([]);
   });
 
   it('lists exactly the public attributes, each described', () => {

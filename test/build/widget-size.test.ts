@@ -19,7 +19,7 @@ describe('widget size budget (English)', () => {
 
   it(`loads at most ${BUDGET_BROTLI.englishSubmission} bytes brotli by the end of a submission`, () => {
     const sizes = widgetSizes(dir);
-    expect(sizes.englishSubmission.brotli).toBeGreaterThan(sizes.beforeRender.brotli); // validation is counted
+    expect(sizes.englishSubmission.brotli).toBeGreaterThan(sizes.beforeRender.brotli); // the send chunk is counted
     expect(sizes.englishSubmission.brotli).toBeLessThanOrEqual(BUDGET_BROTLI.englishSubmission);
     expect(sizes.files.some((f) => /^widget\/es-/.test(f.file))).toBe(true); // Spanish is a chunk of its own
   });
@@ -27,11 +27,11 @@ describe('widget size budget (English)', () => {
   it('keeps Spanish and the optional features out of what every English visitor loads', () => {
     const sizes = widgetSizes(dir);
     const chunk = (name: string) => sizes.files.find((f) => new RegExp(`^widget/${name}-[\\w-]+\\.js$`).test(f.file))?.file;
-    const english = [readFileSync(`${dir}/widget.js`, 'utf8'), readFileSync(`${dir}/${chunk('validate')}`, 'utf8')].join('\n');
+    const english = [readFileSync(`${dir}/widget.js`, 'utf8'), readFileSync(`${dir}/${chunk('send-lead')}`, 'utf8')].join('\n');
     for (const optional of ['es', 'floor-plans', 'turnstile']) {
       const file = chunk(optional);
       expect(file, `${optional} chunk`).toBeDefined();
-      // Reached only through import(), never a static import of the entry or of validation.
+      // Reached only through import(), never a static import of the entry or of the send chunk.
       expect(english).not.toMatch(new RegExp(`import[^()]*from\\s*["'][./\\w-]*${file!.slice('widget/'.length)}["']`));
     }
     // Spanish words, Turnstile's script and the floor-plan wording are not in the English files.

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
 import { SANDBOX_IDS } from '../../sandbox/index.js';
@@ -11,17 +11,15 @@ const config = demoSiteConfig('oak-grove');
 
 // The whole path as a prospect meets it: the demo page in Chromium, the widget from the relay,
 // the relay in front of the embedded sandbox, all on loopback. The widget must already be built.
+// Each test opens a page of its own, so any one runs alone.
 describe('demo page, end to end', () => {
   let demo: RunningDemo;
   let browser: Browser;
-  let page: Page;
-  let formShownAt = 0;
-  const problems: string[] = [];
+  const pages: Page[] = [];
 
   beforeAll(async () => {
     demo = await startDemo({ PORT: String(await freePort()) }, { build: false, quiet: checkedSink() });
     browser = await launchChromium();
-    page = await watchedPage(browser, problems);
   });
 
   afterAll(async () => {
@@ -29,21 +27,44 @@ describe('demo page, end to end', () => {
     await demo?.close();
   });
 
+  /**
+   * A fresh page on the demo at `path`, once the form shows the site's settings. `before` runs on the
+   * page before it loads (to route its requests). Returns the page, what it logged as a problem, the
+   * form, the navigation's response and when the form was ready (its form token's age starts there).
+   */
+  async function openDemo(path = '/', before?: (page: Page) => Promise<unknown>) {
+    const problems: string[] = [];
+    const page = await watchedPage(browser, problems);
+    pages.push(page);
+    await before?.(page);
+    const response = await page.goto(new URL(path, demo.url).href);
+    const form = page.locator('resman-lead-form');
+    const shownAt = await formReady(form);
+    return { page, problems, form, response: response!, shownAt };
+  }
+
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((p) => p.close()));
+  });
+
+  const leadsOf = (firstName: string) => demo.sandbox!.leads().filter((l) => l.body.first_name === firstName);
+
   it('serves the page under a strict CSP and the form renders', async () => {
-    const response = await page.goto(demo.url);
-    const csp = response!.headers()['content-security-policy']!;
+    const { page, form, response, problems } = await openDemo();
+    const csp = response.headers()['content-security-policy']!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("style-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
-    await page.locator('resman-lead-form input[name=first_name]').waitFor();
+    await form.locator('input[name=first_name]').waitFor();
     // The site's form from the relay: its consent box and its floor plans, which came with the form token.
-    formShownAt = await formReady(page.locator('resman-lead-form'));
-    expect(await page.locator('resman-lead-form select[name=floor_plan_id] option').count()).toBe(6);
+    expect(await form.locator('select[name=floor_plan_id] option').count()).toBe(6);
+    expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(ready)'))).toBe(true);
+    expect(problems).toEqual([]);
   });
 
   it('sends what a person types, and the sandbox receives exactly the Propexo body', async () => {
-    const form = page.locator('resman-lead-form');
+    const { page, form, problems, shownAt } = await openDemo();
     await form.locator('input[name=first_name]').pressSequentially('Jordan');
     await form.locator('input[name=last_name]').pressSequentially('Rivera');
     await form.locator('input[name=email_1]').pressSequentially('jordan.rivera@gmail.com');
@@ -62,15 +83,13 @@ describe('demo page, end to end', () => {
     const thanks = page.getByRole('heading', { name: 'Thanks, we got it!' });
     expect(await thanks.isVisible()).toBe(false);
     // At a person's pace: the relay holds a lead sent sooner than its minimum fill time.
-    await waitOutMinimumFill(page, formShownAt);
+    await waitOutMinimumFill(page, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
     await thanks.waitFor({ state: 'visible' });
     expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(success)'))).toBe(true);
     // The 202 means stored; the deliverer sends it to Propexo right behind.
-    await expect.poll(() => demo.sandbox!.leads().length).toBe(1);
-    const leads = demo.sandbox!.leads();
-    expect(leads).toHaveLength(1);
-    const { notes, ...fields } = leads[0]!.body;
+    await expect.poll(() => leadsOf('Jordan').length).toBe(1);
+    const { notes, ...fields } = leadsOf('Jordan')[0]!.body;
     expect(fields).toEqual({
       ...SANDBOX_IDS,
       first_name: 'Jordan',
@@ -88,35 +107,48 @@ describe('demo page, end to end', () => {
     expect(problems).toEqual([]);
   });
 
-  it('survives a lost validation download: error state, then a retry that needs no retyping', async () => {
-    const freshProblems: string[] = [];
-    const fresh = await watchedPage(browser, freshProblems);
-    // Every fetch fails (prefetches on focus, then the submit's own) until the network comes back.
+  it('survives a lost send-chunk download, in a browser that never refetches a failed URL: a retry from a new URL sends the lead', async () => {
+    // The strictest browser (Chromium 150 keeps a failed dynamic import in its module map for good):
+    // a chunk URL that failed once fails forever, query and all. Until the network comes back every
+    // download fails (the prefetches on focus, then the submit's own); then only new URLs get through.
+    const failed = new Set<string>();
+    const asked: string[] = [];
     let online = false;
-    let lost = 0;
-    await fresh.route('**/widget/validate-*.js', (route) => (online ? route.continue() : (lost++, route.abort('connectionreset'))));
+    const sendChunk = /\/widget\/send-lead-[\w-]+\.js(\?.*)?$/;
     // A campaign visit: the site maps utm_source=zillow to its Zillow lead source.
-    await fresh.goto(`${demo.url}?utm_source=zillow`);
-    const form = fresh.locator('resman-lead-form');
-    const shownAt = await formReady(form);
+    const { page, form, problems, shownAt } = await openDemo('/?utm_source=zillow', (p) =>
+      p.route(sendChunk, (route) => {
+        const url = route.request().url();
+        asked.push(url);
+        if (online && !failed.has(url)) return route.continue();
+        failed.add(url);
+        return route.abort('connectionreset');
+      }),
+    );
     await form.locator('input[name=first_name]').pressSequentially('Sam');
     await form.locator('input[name=last_name]').pressSequentially('Okafor');
     await form.locator('input[name=phone_1]').pressSequentially('737-555-0123');
     await form.getByRole('checkbox').check();
-    await waitOutMinimumFill(fresh, shownAt);
+    await waitOutMinimumFill(page, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
     await form.getByText('could not reach the leasing office').waitFor();
-    expect(lost).toBeGreaterThan(0);
+    expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(error)'))).toBe(true);
+    expect(failed.size).toBeGreaterThan(0);
     online = true;
     await form.getByRole('button', { name: 'Try again' }).click();
-    await fresh.getByRole('heading', { name: 'Thanks, we got it!' }).waitFor({ state: 'visible' });
-    await expect.poll(() => demo.sandbox!.leads().filter((l) => l.body.first_name === 'Sam').length).toBe(1);
-    const sam = demo.sandbox!.leads().filter((l) => l.body.first_name === 'Sam');
+    // A browser that asked for the same URL again would be stuck here, in the error state.
+    await page.getByRole('heading', { name: 'Thanks, we got it!' }).waitFor({ state: 'visible', timeout: 8000 });
+    // The chunk came from a URL never asked before: every attempt had its own.
+    const served = asked.filter((url) => !failed.has(url));
+    expect(served).toHaveLength(1);
+    expect(served[0]).toMatch(/\?attempt=\d+$/);
+    expect(new Set(asked).size).toBe(asked.length);
+    await expect.poll(() => leadsOf('Sam').length).toBe(1);
+    const sam = leadsOf('Sam');
     expect(sam.map((l) => l.body.phone_1)).toEqual(['7375550123']);
     expect(sam.map((l) => l.body.lead_source_id)).toEqual([config.lead_source_map.zillow]);
     expect(noteLines(sam[0]!.body.notes).at(-1)).toBe('Source: zillow; landed on /?utm_source=zillow');
     // The aborted downloads are the only errors the page may log.
-    expect(freshProblems.filter((p) => !p.includes('ERR_CONNECTION_RESET'))).toEqual([]);
-    await fresh.close();
+    expect(problems.filter((p) => !p.includes('ERR_CONNECTION_RESET'))).toEqual([]);
   });
 });

@@ -51,10 +51,9 @@ export async function form(site = 'accept', attrs: { fields?: string; lang?: str
   return el;
 }
 
-/** Waits for the first render, which comes once the site's settings and strings are in. */
+/** Waits until the form is shown (`:state(ready)`), which is once the site's settings and strings are in. */
 export async function rendered(el: ResmanLeadForm): Promise<void> {
-  await until(() => el._stage === 2 && !!el.shadowRoot?.querySelector('form'), `${el.site} rendered`);
-  await el.updateComplete;
+  await settle(el, 'ready');
 }
 
 export const control = (el: ResmanLeadForm, name: string) =>

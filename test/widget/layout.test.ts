@@ -120,14 +120,23 @@ describe('<resman-lead-form> layout', () => {
     function holdSettings() {
       const real = window.fetch;
       let release!: () => void;
+      let asked!: () => void;
       const gate = new Promise<void>((r) => (release = r));
+      /** Resolves once a form has asked for its settings: it is upgraded and waiting. */
+      const held = new Promise<void>((r) => (asked = r));
       window.fetch = async (input, init) => {
         const url = input instanceof Request ? input.url : String(input);
-        if (url.endsWith('/form')) await gate;
+        if (url.endsWith('/form')) {
+          asked();
+          await gate;
+        }
         return real(input, init);
       };
-      return { release, restore: () => (window.fetch = real) };
+      return { release, held, restore: () => (window.fetch = real) };
     }
+
+    /** The form, once rendered hidden to hold its place (after 100 ms without its settings). */
+    const holdingItsPlace = (el: ResmanLeadForm) => until(() => !!el.shadowRoot!.querySelector('form'), 'rendered hidden after 100 ms');
 
     /** Layout-shift entries from now on (buffered: false): nothing that happened before counts. */
     function watchShifts() {
@@ -171,11 +180,11 @@ describe('<resman-lead-form> layout', () => {
       try {
         const { el, after } = await formThenParagraph('accept');
         expect(el.shadowRoot!.querySelector('form'), 'nothing rendered at first').to.equal(null);
-        await until(() => el._stage === 1, 'rendered hidden after 100 ms');
+        await holdingItsPlace(el);
         await el.updateComplete;
         await painted();
         shifts = watchShifts();
-        expect(el._settings, 'measured before the settings arrived').to.equal(null);
+        expect(el.matches(':state(ready)'), 'measured before the settings arrived').to.equal(false);
         const pending = el.shadowRoot!.querySelector('form')!;
         pending.querySelector<HTMLInputElement>('[name=first_name]')!.focus();
         expect(el.shadowRoot!.activeElement, 'not usable before its settings').to.equal(null);
@@ -207,8 +216,10 @@ describe('<resman-lead-form> layout', () => {
         const after = box.querySelector<HTMLElement>('#late-after')!;
         const top = after.getBoundingClientRect().top;
         customElements.define(tag, class extends ResmanLeadForm {});
-        await new Promise((r) => setTimeout(r, 50)); // upgraded, nothing shown yet (settings held)
-        expect(box.querySelector<ResmanLeadForm>(tag)!._stage).to.equal(0);
+        await held.held; // upgraded and asking for its settings; nothing shown before 100 ms
+        const el = box.querySelector<ResmanLeadForm>(tag)!;
+        expect(el.shadowRoot!.childElementCount, 'nothing rendered').to.equal(0);
+        expect(el.matches(':state(ready)')).to.equal(false);
         // An empty host must let the paragraphs' margins collapse through it, as the unknown element did.
         expect(after.getBoundingClientRect().top).to.equal(top);
       } finally {
@@ -233,7 +244,7 @@ describe('<resman-lead-form> layout', () => {
         await painted();
         const top = after.getBoundingClientRect().top;
         expect(el.matches(':state(ready)'), 'not ready while its settings are held').to.equal(false);
-        await new Promise((r) => setTimeout(r, 150)); // past the hidden placeholder
+        await holdingItsPlace(el);
         held.release();
         await rendered(el);
         await painted();
@@ -258,9 +269,11 @@ describe('<resman-lead-form> layout', () => {
         try {
           const first = { height: el.getBoundingClientRect().height, top: after.getBoundingClientRect().top };
           expect(first.height).to.be.greaterThan(200);
-          // The first focus fetches the validation chunk, whose English messages re-render the form.
+          // The first focus fetches the send chunk, whose English messages re-render the form. The
+          // test imports the same module: it resolves when the form's does, and the form takes the
+          // messages in before the next frame.
           control(el, 'first_name').focus();
-          await until(() => 'errors' in el._strings, 'the messages');
+          await import('../../widget/lead-form/send-lead.js');
           await el.updateComplete;
           await painted();
           expect(el.getBoundingClientRect().height).to.equal(first.height);

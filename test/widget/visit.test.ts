@@ -17,7 +17,7 @@ async function ready(frame: HTMLIFrameElement): Promise<ResmanLeadForm> {
   let el: ResmanLeadForm | null = null;
   await until(() => {
     el = frame.contentDocument?.querySelector('resman-lead-form') ?? null;
-    return !!el?._settings && !!el.shadowRoot?.querySelector('form');
+    return !!el?.matches(':state(ready)');
   }, 'the embedded form', 8000);
   return el!;
 }

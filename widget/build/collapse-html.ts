@@ -1,14 +1,17 @@
 /**
  * Collapses the whitespace of Lit html`` templates in TypeScript source: a line break and its
- * indentation next to a tag go, any other becomes one space. Only the templates' static text is
- * touched; `${…}` expressions (which may hold nested templates, strings and braces) are copied as
- * they are, so code is never changed.
+ * indentation next to a tag go, any other becomes one space. It also drops what HTML's parser
+ * ignores: the quotes around a one-word attribute value (`part="status"` is `part=status`) and
+ * the slash of `/>`. Only the templates' static text is touched; `${…}` expressions (which may hold
+ * nested templates, strings and braces) are copied as they are, so code is never changed.
  */
 const collapse = (text: string) =>
   text
     .replace(/>\s*\n\s*/g, '>')
     .replace(/\s*\n\s*</g, '<')
-    .replace(/\s*\n\s*/g, ' ');
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/="([\w.:-]+)"/g, '=$1')
+    .replace(/\s*\/>/g, '>');
 
 export function collapseHtmlTemplates(source: string): string {
   let out = '';

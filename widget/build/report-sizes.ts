@@ -1,7 +1,7 @@
 /**
  * Measures the built widget as browsers download it: raw, gzip and brotli per file, and the two
  * totals the budgets are about: what loads before the form renders (the entry and its static
- * imports) and what an English visitor loads by the end of a submission (plus validation).
+ * imports) and what an English visitor loads by the end of a submission (plus the send chunk).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -64,8 +64,8 @@ export function widgetSizes(dir: string, entry = 'widget.js'): WidgetSizes {
   };
 
   const before = closure(entry);
-  const validation = files.find((f) => /validate/.test(f));
-  const submission = new Set([...before, ...(validation ? closure(validation) : [])]);
+  const sendChunk = files.find((f) => /^widget\/send-lead-/.test(f));
+  const submission = new Set([...before, ...(sendChunk ? closure(sendChunk) : [])]);
   return {
     files: [...sizes.values()],
     beforeRender: sum('before render', [...before].map((f) => sizes.get(f)!)),

@@ -1,6 +1,6 @@
 import type { Messages } from './types.js';
 
-/** English errors and outcomes: loaded with validation, on the visitor's first interaction. */
+/** English errors and outcomes: loaded with the send chunk, on the visitor's first interaction. */
 export const enMessages: Messages = {
   errors: {
     required: 'This field is required.',

@@ -21,7 +21,7 @@ export interface Strings {
 
 /**
  * What is said once the visitor interacts: every error, and the outcomes of a send. English loads
- * with validation; other languages carry theirs in one file.
+ * with the send chunk; other languages carry theirs in one file.
  */
 export interface Messages {
   errors: Record<FieldErrorCode, string>;

@@ -1,0 +1,158 @@
+/**
+ * The send chunk, loaded on the first interaction, not before the form renders: zod/mini and the
+ * contract's rules are most of the widget's weight, and a visitor who only scrolls past never pays
+ * for them. It judges a fill, builds what is sent (answers, attribution, form token, consent,
+ * Turnstile), posts it, and shows the outcome through the SubmitController that loaded it (its
+ * public API, `Submission` below); it never touches the element.
+ */
+import { isErrorEnvelope, type ErrorBody, type ErrorCode, type FieldErrorCode, type FieldIssue } from '../../contract/errors.js';
+import type { FieldName } from '../../contract/fields.js';
+import type { FormAnswer } from '../../contract/form.js';
+import type { LeadMeta } from '../../contract/meta.js';
+import { parseSubmission, type ParseResult } from '../../contract/submission.js';
+import { emit } from './emit.js';
+import { ResmanLeadErrorEvent, ResmanLeadSubmitEvent, ResmanLeadSuccessEvent } from './events.js';
+import type { Dictionary, Strings } from './i18n/types.js';
+import { readAttribution, session } from './session.js';
+import { newIdempotencyKey, readSubmission } from './values.js';
+export { enMessages } from './i18n/en-messages.js';
+
+/** Older than this, the form token is left out: the relay would take it for a stale copy of the form. */
+const TOKEN_MAX_AGE_MS = 20 * 60 * 60 * 1000;
+
+/** Where sending stands; the element's custom states have the same names. */
+export type SubmitStatus = 'idle' | 'submitting' | 'success' | 'error';
+
+/** What the form shows of a send. */
+export interface SubmitView {
+  status: SubmitStatus;
+  /** Why the last send failed, said in the status line while the status is `error`. */
+  failure: string;
+  /** The errors shown, by field: the form's own judgement and the relay's. */
+  errors: ReadonlyMap<string, FieldErrorCode>;
+  /** The alert that sums up the errors. */
+  announcement: string;
+}
+
+/** The SubmitController this chunk works through (controllers/submit.ts). */
+export interface Submission extends SubmitView {
+  readonly host: HTMLElement & { readonly site: string; readonly datalayer: boolean; readonly renderRoot: ParentNode };
+  readonly settings: { readonly strings: Strings; readonly value: FormAnswer | null; readonly required: readonly FieldName[]; readonly receivedAt: number; url(path: string): string };
+  turnstile(): Promise<string | undefined> | undefined;
+  shownFields(): FieldName[];
+  readonly draftKey: string;
+  key: string | undefined;
+  readonly touched: Set<string>;
+  attempted: boolean;
+  relayErrors: Map<string, FieldErrorCode>;
+  show(view: Partial<SubmitView>, focus?: string): Promise<void>;
+}
+
+/** The contract's rules, then the site's required fields and consent: the submission, or what is wrong. */
+function check(form: HTMLFormElement, { settings, shownFields }: Submission): ParseResult {
+  const fields = shownFields();
+  const result = parseSubmission(readSubmission(form, fields));
+  const issues = result.ok ? [] : result.fields;
+  const answers = new FormData(form);
+  const missing = (name: string) => !String(answers.get(name) ?? '').trim() && !issues.some((i) => i.field === name);
+  for (const name of fields) if (settings.required.includes(name) && missing(name)) issues.push({ field: name, code: 'required' });
+  if (settings.value?.consent && missing('consent')) issues.push({ field: 'consent', code: 'required' });
+  return issues.length > 0 ? { ok: false, fields: issues } : result;
+}
+
+const formOf = (s: Submission) => s.host.renderRoot.querySelector('form');
+
+/**
+ * A form event, as SubmitController hands it over: a field left is judged from then on ("reward
+ * early, punish late"), an edited one is judged again while it shows an error, a submit sends.
+ */
+export function handle(s: Submission, type: string, name: string, value: string): Promise<void> | void {
+  if (type === 'focusout' && name && value !== '') s.touched.add(name);
+  if (type === 'input') s.relayErrors.delete(name);
+  if (type === 'focusout' || (type === 'input' && s.errors.has(name))) judge(s);
+  if (type === 'submit' && s.status !== 'submitting') {
+    s.attempted = true;
+    return submit(s);
+  }
+}
+
+/** Judges the fields the prospect has left (all of them once a send was tried), over the relay's errors. */
+function judge(s: Submission): void {
+  const form = formOf(s);
+  if (!form || (!s.attempted && s.touched.size === 0)) return;
+  const result = check(form, s);
+  const visible = (f: FieldIssue) => s.attempted || s.touched.has(f.field);
+  const found = result.ok ? [] : result.fields.filter(visible).map((f) => [f.field, f.code] as const);
+  void s.show({ errors: new Map([...s.relayErrors, ...found]) });
+}
+
+/** Judges the fill and sends it; a retry re-reads the same answers and reuses the same Idempotency-Key. */
+async function submit(s: Submission): Promise<void> {
+  const { host, settings } = s;
+  const form = formOf(s);
+  if (!form) return;
+  const result = check(form, s);
+  if (!result.ok) return showErrors(s, result.fields);
+  if (!emit(host, new ResmanLeadSubmitEvent(host.site))) return;
+  void s.show({ status: 'submitting' });
+  const meta: LeadMeta = {
+    attribution: readAttribution(),
+    form_token: settings.value && Date.now() - settings.receivedAt < TOKEN_MAX_AGE_MS ? settings.value.form_token : undefined,
+    // Nobody sees this field; what a bot typed there goes along, and the relay keeps the lead apart.
+    trap: (form.elements.namedItem('website') as HTMLInputElement | null)?.value || undefined,
+    consent: settings.value?.consent ? { given: true, version: settings.value.consent.version } : undefined,
+    turnstile: await s.turnstile(),
+  };
+  const sent = await sendLead(settings.url('leads'), { ...result.value, meta }, (s.key ??= newIdempotencyKey()));
+  if (sent.ok) {
+    s.key = undefined;
+    session(s.draftKey, null);
+    emit(host, new ResmanLeadSuccessEvent(host.site, sent.id, sent.status));
+    return s.show({ status: 'success' }, '.status');
+  }
+  const { code, fields } = sent.error;
+  emit(host, new ResmanLeadErrorEvent(host.site, code, fields), { resman_code: code });
+  const shown = fields.filter((f) => (s.shownFields() as string[]).includes(f.field) || f.field === 'consent');
+  if (code === 'invalid_fields' && shown.length > 0) {
+    s.relayErrors = new Map(shown.map((f) => [f.field, f.code]));
+    void s.show({ status: 'idle' });
+    return showErrors(s, shown);
+  }
+  const t = settings.strings as Dictionary;
+  const failure = code === 'network_error' ? t.errorNetwork : code === 'rate_limited' ? t.errorRateLimited : code === 'unavailable' ? t.errorUnavailable : t.errorGeneric;
+  return s.show({ status: 'error', failure }, '.status');
+}
+
+async function showErrors(s: Submission, fields: readonly FieldIssue[]): Promise<void> {
+  await s.show({ errors: new Map(fields.map((f) => [f.field, f.code])), announcement: '' }, '[aria-invalid="true"]');
+  // Emptied first and refilled a moment later, so a screen reader announces a repeated summary again.
+  await new Promise((r) => setTimeout(r, 50));
+  void s.show({ announcement: (s.settings.strings as Dictionary).fixFields(fields.length) });
+}
+
+type SendResult = { ok: true; id: string; status: string } | { ok: false; error: ErrorBody };
+
+/** Posts a submission to the relay. Never throws: every failure comes back as an error envelope. */
+async function sendLead(url: string, body: unknown, idempotencyKey: string): Promise<SendResult> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+    });
+  } catch {
+    return fail('network_error');
+  }
+  const json: unknown = await response.json().catch(() => undefined);
+  if (response.ok) {
+    const receipt = json as { id?: unknown; status?: unknown } | undefined;
+    if (typeof receipt?.id === 'string') return { ok: true, id: receipt.id, status: String(receipt.status) };
+    return fail('internal_error');
+  }
+  if (isErrorEnvelope(json)) return { ok: false, error: json.error };
+  return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'unavailable' : 'internal_error');
+}
+
+const fail = (code: ErrorCode): SendResult => ({ ok: false, error: { code, message: code, fields: [] } });
