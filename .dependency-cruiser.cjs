@@ -11,9 +11,7 @@
  * parser and tsPreCompilationDeps need it): the `swc` parser reads the sources instead, and it
  * reports every import as written, `import type` included, so type-only edges count for cycles.
  * `no-unresolvable` makes sure no edge is silently lost to an import it could not resolve.
- *
- * .dependency-cruiser-known-violations.json lists the three import cycles inside widget/lead-form/
- * that the widget's own rework removes; every other violation fails.
+
  */
 module.exports = {
   forbidden: [
