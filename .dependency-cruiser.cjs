@@ -11,7 +11,6 @@
  * parser and tsPreCompilationDeps need it): the `swc` parser reads the sources instead, and it
  * reports every import as written, `import type` included, so type-only edges count for cycles.
  * `no-unresolvable` makes sure no edge is silently lost to an import it could not resolve.
-
  */
 module.exports = {
   forbidden: [
