@@ -1,6 +1,6 @@
 /**
  * Gives each lazy chunk's loader its chunk's final URL, so a failed download can be retried from a
- * new one (widget/lead-form/chunks/load.ts says why). In the sources a loader names its chunk twice:
+ * new one (widget/lead-form/lazy.ts says why). In the sources a loader names its chunk twice:
  * `lazyChunk(() => import('./x.js'), chunkUrl('./x.js'))`. The bundler turns the import() into the
  * hashed chunk as usual; this plugin writes that chunk's URL, relative to the file that loads it, in
  * place of the `chunkUrl('./x.js')` call:
@@ -46,7 +46,7 @@ export function chunkUrls(): Plugin {
       const entry = Object.values(bundle).find((c) => c.type === 'chunk' && c.isEntry)!.fileName;
       for (const c of Object.values(bundle)) {
         if (c.type !== 'chunk' || !c.isDynamicEntry) continue;
-        if (!retryable.has(c.facadeModuleId!)) this.error(`${c.fileName} is loaded with import() but has no retry URL: load it through lazyChunk() in chunks/load.ts`);
+        if (!retryable.has(c.facadeModuleId!)) this.error(`${c.fileName} is loaded with import() but has no retry URL: load it through lazyChunk() in widget/lead-form/lazy.ts`);
         const others = c.imports.filter((f) => f !== entry);
         if (others.length > 0) this.error(`${c.fileName} imports ${others.join(', ')}: a lazy chunk may import only ${entry}, or a failed download of that file could never be retried`);
       }
