@@ -26,7 +26,7 @@ const minifyCssTemplates = (): Plugin => ({
     if (!id.includes('/widget/') || !code.includes('css`')) return null;
     return code.replace(/css`([^`]*)`/g, (_, body: string) => {
       const tight = body
-        .replace(/\/\*[^]*?\*\//g, '')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
         .replace(/\s+/g, ' ')
         .replace(/\s*([{};,>])\s*/g, '$1')
         .replace(/:\s+/g, ':')

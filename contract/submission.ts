@@ -19,7 +19,9 @@ const typeError = (issue: { input?: unknown }) => (issue.input === undefined ? '
 // Control characters (tab and newlines allowed only in notes), invisible or direction-changing
 // format characters, and lone surrogates, which no real text contains. ZWJ and ZWNJ stay allowed:
 // Persian and Indic names and emoji sequences use them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is this pattern's purpose.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\p{Cs}]/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above, line breaks included.
 const CONTROL_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\p{Cs}]/u;
 // Links and markup have no business in a name; they are what spam puts there.
 const NOT_A_NAME = /[<>{}\\]|:\/\/|www\.|https?:/i;

@@ -66,11 +66,17 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
     const timer = setTimeout(() => reject(new Error(`wrangler dev not ready in 60 s:\n${out}`)), 60_000);
     const check = async () => {
       try {
-        if ((await fetch(`${url}/healthz`)).ok) return (clearTimeout(timer), resolve());
+        if ((await fetch(`${url}/healthz`)).ok) {
+          clearTimeout(timer);
+          return resolve();
+        }
       } catch {
         // not listening yet
       }
-      if (wrangler.exitCode !== null) return (clearTimeout(timer), reject(new Error(`wrangler dev exited:\n${out}`)));
+      if (wrangler.exitCode !== null) {
+        clearTimeout(timer);
+        return reject(new Error(`wrangler dev exited:\n${out}`));
+      }
       setTimeout(check, 250);
     };
     void check();

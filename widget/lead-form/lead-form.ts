@@ -83,6 +83,7 @@ export class ResmanLeadForm extends LitElement {
 
   /** Registers the element; a second call (two embeds on one page) is harmless. */
   static define(tag = 'resman-lead-form'): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class define() was called on, a subclass included.
     if (!customElements.get(tag)) customElements.define(tag, this);
   }
 

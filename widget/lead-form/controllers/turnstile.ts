@@ -74,8 +74,9 @@ export class TurnstileController implements ReactiveController {
 
   #settle = (token: string | undefined): void => {
     this.#token = token;
-    if (token) this.#waiting.forEach((resolve) => resolve(token));
-    if (token) this.#waiting = [];
+    if (!token) return;
+    for (const resolve of this.#waiting) resolve(token);
+    this.#waiting = [];
   };
 }
 
