@@ -346,10 +346,13 @@ describe('redis limiter: when Redis cannot answer', () => {
       const limiter = createRedisLimiter({ url: `redis://127.0.0.1:${port}`, logger: quiet(), connectTimeoutMs: 300, commandTimeoutMs: 300 });
       open.push(limiter);
       const decisions = Promise.all(Array.from({ length: 20 }, () => limiter.limit({ key: 'h', max: 5, windowMs: 60_000 })));
-      // Connected, its handshake unanswered: the decisions wait for the connection at most
-      // connectTimeoutMs, then are decided without Redis (no command is queued for it).
-      await expect.poll(() => sockets.length, { timeout: 5_000 }).toBe(1);
-      vi.advanceTimersByTime(300);
+      // Connected, its handshake unanswered: the decisions wait for the connection (interval 0:
+      // expect.poll would move the fake timers on by its interval)...
+      await expect.poll(() => sockets.length, { timeout: 5_000, interval: 0 }).toBe(1);
+      vi.advanceTimersByTime(299);
+      expect(await settled(decisions)).toBe(false);
+      // ...for connectTimeoutMs, then are decided without Redis (no command is queued for it).
+      vi.advanceTimersByTime(1);
       expect(await settled(decisions)).toBe(true);
       expect((await decisions).filter((d) => d.success)).toHaveLength(5);
     } finally {
