@@ -523,8 +523,8 @@ function drainSection(r: DrainResult): string {
   return `## 6. Drain
 
 ${r.leads} leads submitted to the Node relay (SQLite outbox) 8 at a time, against the sandbox's Propexo limit of
-${r.propexoPerMinute} requests a minute (429 past it, responses slowed past 80%), until every lead is confirmed. The
-approach of test/relay/burst.test.ts: **the clock is scaled ${r.scale}x** (test/support/scaled-time.ts, shared by
+${r.propexoPerMinute} requests a minute (429 past it, responses slowed past 80%), until every lead is confirmed,
+on the real clock **scaled ${r.scale}x** (test/support/scaled-time.ts, shared by
 relay and sandbox: a minute passes in ${fixed(60 / r.scale, 1)} s; the sandbox's slow-down delay is scaled too; only loopback
 round trips stay real, so they count ${r.scale} times over). The relay's pace: UPSTREAM_RATE_PER_MINUTE =
 ${r.relayPerMinute}${r.relayPerMinuteFromEnv ? ' (from the environment)' : " (the benchmark's setting: 140 of Propexo's 150; the relay's own default is 120, at which the creates alone take 8.3 minutes)"}.

@@ -51,14 +51,6 @@ afterAll(async () => {
   await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
 }, 15_000);
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** The i-th prospect of a run: its own email (a third also with a phone), so nothing is deduplicated. */
 function lead(run: string, i: number) {
   const email = `crash.${i}.${run}@gmail.com`;
@@ -147,10 +139,15 @@ async function crashRun(spec: Run): Promise<RunResult> {
   sandbox.clearFaults();
   const storedBefore = sandbox.leads().length;
   sandbox.injectFault({ kind: 'timeout_after_receive', ms: 10_000, times: 1, path: CREATE_PATH, method: 'POST' });
-  await until('the deliverer to send a create into the held answer', async () => {
-    const queued = (await (await sandbox.app.request('/__sandbox/faults')).json()) as unknown[];
-    return queued.length === 0 && sandbox.leads().length > storedBefore;
-  }, 10_000);
+  await expect
+    .poll(
+      async () => {
+        const queued = (await (await sandbox.app.request('/__sandbox/faults')).json()) as unknown[];
+        return queued.length === 0 && sandbox.leads().length > storedBefore;
+      },
+      { timeout: 10_000, interval: 10, message: 'the deliverer sent a create into the held answer' },
+    )
+    .toBe(true);
   const acceptedAtKill = accepted;
   const sandboxAtKill = sandbox.leads().length;
   killed = true;
@@ -167,15 +164,21 @@ async function crashRun(spec: Run): Promise<RunResult> {
     return ((await res.json()) as { status?: string }).status;
   };
   let pending = acceptedIds;
-  await until('every 202 lead to be confirmed after the restart', async () => {
-    const statuses = await Promise.all(pending.map(async (id) => [id, await statusOf(id)] as const));
-    pending = statuses.filter(([, s]) => s !== 'confirmed').map(([id]) => id);
-    return pending.length === 0;
-  }, 30_000).catch((err: Error) => {
-    throw new Error(`${err.message}: ${pending.length} not confirmed, e.g. ${pending.slice(0, 5).join(', ')}\n${second.output().slice(-3000)}`);
-  });
+  await expect
+    .poll(
+      async () => {
+        const statuses = await Promise.all(pending.map(async (id) => [id, await statusOf(id)] as const));
+        pending = statuses.filter(([, s]) => s !== 'confirmed').map(([id]) => id);
+        return pending.length;
+      },
+      { timeout: 30_000, interval: 10, message: 'every 202 lead confirmed after the restart' },
+    )
+    .toBe(0)
+    .catch((err: Error) => {
+      throw new Error(`${err.message}: ${pending.length} not confirmed, e.g. ${pending.slice(0, 5).join(', ')}\n${second.output().slice(-3000)}`);
+    });
   // Leads stored whose 202 was lost in the kill are delivered too: wait until nothing is left to do.
-  await until('the outbox to have nothing left to deliver', () => outboxIdle(dataDir), 15_000);
+  await expect.poll(() => outboxIdle(dataDir), { timeout: 15_000, interval: 10, message: 'the outbox has nothing left to deliver' }).toBe(true);
   await stopChild(second.child, 'SIGTERM');
   // The children's log lines go through the suite's hygiene check (no token, no full email or phone).
   checkText(first.output());
@@ -246,7 +249,8 @@ function expectExactlyOnce(result: RunResult): void {
 describe('kill -9 during a burst, restart on the same DATA_DIR', () => {
   it('while leads are still being accepted: every 202 lead is delivered exactly once', { timeout: 60_000 }, async () => {
     const result = await crashRun({
-      killWhen: ({ accepted }) => until('a quarter of the burst to be accepted', () => accepted() >= BURST / 4, 15_000),
+      killWhen: ({ accepted }) =>
+        expect.poll(accepted, { timeout: 15_000, interval: 10, message: 'a quarter of the burst accepted' }).toBeGreaterThanOrEqual(BURST / 4),
     });
     const { answers, acceptedAtKill, sandboxAtKill } = result;
     // The kill cut the burst: some requests were never answered or never sent.
@@ -260,7 +264,9 @@ describe('kill -9 during a burst, restart on the same DATA_DIR', () => {
     const result = await crashRun({
       killWhen: async ({ burstDone }) => {
         await burstDone;
-        await until('the deliverer to be a third through the backlog', () => sandbox.leads().length >= BURST / 3, 20_000);
+        await expect
+          .poll(() => sandbox.leads().length, { timeout: 20_000, interval: 10, message: 'the deliverer a third through the backlog' })
+          .toBeGreaterThanOrEqual(BURST / 3);
       },
     });
     const { answers, sandboxAtKill } = result;

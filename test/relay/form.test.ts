@@ -33,6 +33,13 @@ import {
 
 const HOUR = 3_600_000;
 
+/**
+ * Resolves once requests made through app.request() have gone as far as they can without the test:
+ * up to the cache, the form's requests do no I/O (manual clock, memory limiter, a fake Propexo), so
+ * by the event loop's next turn each is refreshing or waiting on the refresh.
+ */
+const requestsParked = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 type Rec = Record<string, unknown>;
 
 /** Propexo-shaped floor plans, with the fields the browser must never see. */
@@ -312,7 +319,7 @@ describe('GET /v1/sites/:site/form', () => {
       },
     });
     const pending = Array.from({ length: 8 }, () => t.form());
-    await new Promise((r) => setTimeout(r, 20));
+    await requestsParked();
     expect(t.listCalls('/v1/floor-plans/')).toHaveLength(1);
     release();
     const bodies = await Promise.all(pending.map(async (p) => ((await (await p).json()) as { floor_plans: Rec[] }).floor_plans));
@@ -334,7 +341,8 @@ describe('GET /v1/sites/:site/form', () => {
     gate = new Promise<void>((resolve) => (release = resolve));
     t.clock.advance(FORM_CACHE_TTL_MS);
     const pending = Array.from({ length: 5 }, () => t.form());
-    await new Promise((r) => setTimeout(r, 20));
+    await requestsParked();
+    expect(t.listCalls('/v1/floor-plans/')).toHaveLength(2);
     release();
     for (const res of await Promise.all(pending)) {
       expect(res.status).toBe(200);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../relay/config/config-error.js';
 import { createLogger } from '../../relay/lib/log.js';
-import { startRelay, type RunningRelay } from '../../relay/runtime/node/server.js';
+import { startRelay, type RelayOverrides, type RunningRelay } from '../../relay/runtime/node/server.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
@@ -34,7 +34,7 @@ afterAll(async () => {
   await rm(widgetDir, { recursive: true, force: true });
 });
 
-async function relay(env: Record<string, string> = {}) {
+async function relay(env: Record<string, string> = {}, overrides: RelayOverrides = {}) {
   const port = await freePort();
   const lines: string[] = [];
   const sites = {
@@ -57,7 +57,7 @@ async function relay(env: Record<string, string> = {}) {
     ...env,
   };
   const logger = createLogger({ level: 'debug', secrets: [fullEnv.PROPEXO_API_TOKEN], sink: checkedSink(lines) });
-  const r = await startRelay(fullEnv, { logger, policy: REALTIME_POLICY });
+  const r = await startRelay(fullEnv, { logger, policy: REALTIME_POLICY, ...overrides });
   running.push(r);
   const origin = `http://localhost:${port}`;
   const post = (body: unknown, headers: Record<string, string> = {}) =>
@@ -72,14 +72,9 @@ async function relay(env: Record<string, string> = {}) {
 }
 
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Delivery runs behind the 202: a lead's status is polled until it is confirmed (8 s at most). */
+const confirmed = (statusOf: (id: string) => Promise<string>, id: string) =>
+  expect.poll(() => statusOf(id), { timeout: 8_000, interval: 25, message: `lead ${id} confirmed` }).toBe('confirmed');
 
 describe('startRelay over loopback with the sandbox', () => {
   it('accepts, then delivers and confirms a lead end to end, with the site’s ids and normalised fields', async () => {
@@ -94,7 +89,7 @@ describe('startRelay over loopback with the sandbox', () => {
     expect(body).toEqual({ id: expect.stringMatching(/^ld_[0-9a-f]{32}$/), status: 'queued' });
     expect(res.headers.get('access-control-allow-origin')).toBe(origin);
 
-    expect(await eventually(() => statusOf(body.id), (s) => s === 'confirmed')).toBe('confirmed');
+    await confirmed(statusOf, body.id);
     const leads = sandbox.leads();
     expect(leads).toHaveLength(1);
     expect(leads[0]!.body).toMatchObject({
@@ -126,14 +121,14 @@ describe('startRelay over loopback with the sandbox', () => {
     expect(sandbox.leads()).toHaveLength(0);
 
     const second = await relay({ DATA_DIR: first.env.DATA_DIR });
-    expect(await eventually(() => second.statusOf(id), (s) => s === 'confirmed')).toBe('confirmed');
+    await confirmed(second.statusOf, id);
     expect(sandbox.leads()).toHaveLength(1);
   });
 
   it('two relays on one DATA_DIR: both accept, one delivers, every lead reaches Propexo once', async () => {
     const a = await relay();
     const b = await relay({ DATA_DIR: a.env.DATA_DIR });
-    await eventually(async () => b.lines.some((l) => l.includes('"outbox.locked"')), (x) => x);
+    await expect.poll(() => b.lines.some((l) => l.includes('"outbox.locked"')), { timeout: 8_000 }).toBe(true);
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
       const to = i % 2 ? a : b;
@@ -141,12 +136,12 @@ describe('startRelay over loopback with the sandbox', () => {
       expect(res.status).toBe(202);
       ids.push(((await res.json()) as { id: string }).id);
     }
-    for (const id of ids) expect(await eventually(() => a.statusOf(id), (s) => s === 'confirmed')).toBe('confirmed');
+    for (const id of ids) await confirmed(a.statusOf, id);
     // The first one stops; the second takes over the outbox.
     await a.r.close();
     running.splice(running.indexOf(a.r), 1);
     const late = (await (await b.post({ ...VALID_LEAD, first_name: 'Late', email_1: 'late@gmail.com' })).json()) as { id: string };
-    expect(await eventually(() => b.statusOf(late.id), (s) => s === 'confirmed')).toBe('confirmed');
+    await confirmed(b.statusOf, late.id);
     const names = sandbox.leads().map((l) => l.body.first_name);
     expect(names.sort()).toEqual(['Late', 'Twin0', 'Twin1', 'Twin2', 'Twin3', 'Twin4', 'Twin5']);
   });
@@ -174,22 +169,32 @@ describe('startRelay over loopback with the sandbox', () => {
       expect(res.status).toBe(202);
       ids.push(((await res.json()) as { id: string }).id);
     }
-    for (const id of ids) expect(await eventually(() => statusOf(id), (s) => s === 'confirmed')).toBe('confirmed');
+    for (const id of ids) await confirmed(statusOf, id);
     expect(sandbox.leads().map((l) => l.body.first_name).sort()).toEqual(['Ana', 'Ben', 'Cy']);
   });
 
   it('a token Propexo refuses pauses delivery with one alert, keeps the lead queued, never echoes it', async () => {
     const wrong = 'ptx_wrong_token_abcdef123';
-    const { post, lines, statusOf } = await relay({ PROPEXO_API_TOKEN: wrong });
+    // Propexo's answers to the relay's creates, as the relay received them.
+    const refusals: number[] = [];
+    const counting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && new URL(String(input)).pathname === '/v1/leads/resman/') refusals.push(res.status);
+      return res;
+    };
+    const { r, post, lines, statusOf } = await relay({ PROPEXO_API_TOKEN: wrong }, { fetch: counting });
     const res = await post(VALID_LEAD);
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     const alerts = () => lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'propexo.unauthorized');
-    await eventually(async () => alerts().length, (n) => n > 0);
-    await new Promise((r) => setTimeout(r, 700)); // two more pauses go by
+    // Three refusals: the first, and one after each of two pauses (authPauseMs) since.
+    await expect.poll(() => refusals.length, { timeout: 8_000 }).toBeGreaterThanOrEqual(3);
+    expect(refusals.slice(0, 3)).toEqual([401, 401, 401]);
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]).toMatchObject({ level: 'error', alert: true, status: 401 });
     expect(await statusOf(id)).toBe('queued');
+    expect(await r.store.get(id)).toMatchObject({ status: 'queued', error: 'unauthorized' });
+    expect(r.deliverer.pausedUntil).toBeGreaterThan(0);
     expect(sandbox.leads()).toHaveLength(0);
     expect(lines.join('\n')).not.toContain(wrong);
   });

@@ -1,6 +1,6 @@
 /** The embedded Propexo sandbox's HTTP surface, through app.request(). */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SANDBOX_IDS, SANDBOX_IDS_VISTA, createSandbox } from '../../sandbox/index.js';
 import { AUTH, JSON_AUTH, START, TOKEN, aLead, issuesOf, paths, setup } from './sandbox-helpers.js';
 
@@ -265,14 +265,32 @@ describe('rate limit', () => {
 
   it('delays responses past slowDownAt of the budget', async () => {
     const { get } = setup({ rateLimitPerMinute: 5, slowDownAt: 0.6, slowDownMs: 150 });
-    const elapsed: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      await get('/v1/units?limit=1');
-      elapsed.push(performance.now() - t);
+    // The delay is a setTimeout: with fake timers, a delayed answer waits for the test to move time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      for (let i = 0; i < 5; i++) {
+        let answered = false;
+        const pending = Promise.resolve(get('/v1/units?limit=1')).then((res) => {
+          answered = true;
+          return res;
+        });
+        // Either answered, or holding a delay (its bearer check hashes off the event loop first).
+        // interval 0: expect.poll moves fake timers on by its interval between attempts.
+        await expect.poll(() => answered || vi.getTimerCount() > 0, { interval: 0 }).toBe(true);
+        if (i < 3) {
+          expect(vi.getTimerCount(), `request ${i + 1} delayed`).toBe(0);
+        } else {
+          expect(vi.getTimerCount(), `request ${i + 1} delayed`).toBe(1);
+          vi.advanceTimersByTime(149);
+          expect(vi.getTimerCount(), `request ${i + 1} still held at 149 ms`).toBe(1);
+          vi.advanceTimersByTime(1);
+          expect(vi.getTimerCount()).toBe(0);
+        }
+        expect((await pending).status).toBe(200);
+      }
+    } finally {
+      vi.useRealTimers();
     }
-    expect(elapsed.slice(0, 3).every((ms) => ms < 120)).toBe(true);
-    expect(elapsed.slice(3).every((ms) => ms >= 145)).toBe(true);
   });
 });
 

@@ -2,10 +2,17 @@
  * Sandbox faults: through app.request(), and those that need a socket (resets, hangs, garbled
  * bodies) over real loopback HTTP via startSandbox, driven through the control surface.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SANDBOX_IDS, SandboxConnectionReset, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { checkedSink } from '../support/hygiene.js';
 import { AUTH, JSON_AUTH, TOKEN, aLead, setup } from './sandbox-helpers.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A client giving up as a timeout would, at a moment the test chooses. */
+const giveUp = (controller: AbortController) => controller.abort(new DOMException('the client gave up', 'TimeoutError'));
 
 describe('faults through app.request()', () => {
   it('answers 5xx like a proxy and 429 like the limiter, for the next N matching requests only', async () => {
@@ -61,20 +68,38 @@ describe('faults through app.request()', () => {
     const { sandbox } = setup();
     const send = (signal?: AbortSignal) =>
       sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), signal: signal ?? null });
+    // The hold is a setTimeout, taken with the fault before anything else: fake timers time it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     sandbox.injectFault({ kind: 'slow', ms: 10_000 });
-    await expect(send(AbortSignal.timeout(30))).rejects.toMatchObject({ name: 'TimeoutError' });
+    const client = new AbortController();
+    const first = send(client.signal);
+    expect(vi.getTimerCount(), 'the request is held').toBe(1);
+    vi.advanceTimersByTime(9_999);
+    giveUp(client);
+    await expect(first).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(vi.getTimerCount(), 'the hold ended with the client').toBe(0);
     expect(sandbox.leads()).toHaveLength(0);
+
     sandbox.injectFault({ kind: 'slow', ms: 40 });
-    const t = performance.now();
-    expect((await send()).status).toBe(200);
-    expect(performance.now() - t).toBeGreaterThanOrEqual(35);
+    const second = send();
+    vi.advanceTimersByTime(39);
+    expect(vi.getTimerCount(), 'still held at 39 ms').toBe(1);
+    vi.advanceTimersByTime(1);
+    expect((await second).status).toBe(200);
     expect(sandbox.leads()).toHaveLength(1);
   });
 
   it('timeout_after_receive: the lead is stored, the client times out', async () => {
     const { sandbox } = setup();
     sandbox.injectFault({ kind: 'timeout_after_receive', ms: 10_000 });
-    const sent = sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), signal: AbortSignal.timeout(30) });
+    const client = new AbortController();
+    let answered = false;
+    const sent = sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), signal: client.signal });
+    void Promise.resolve(sent).then(() => (answered = true), () => (answered = true));
+    // Stored, and the answer held back: the client gives up then.
+    await expect.poll(() => sandbox.leads().length).toBe(1);
+    expect(answered).toBe(false);
+    giveUp(client);
     await expect(sent).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(sandbox.leads()).toHaveLength(1);
   });
@@ -111,9 +136,10 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
   });
 
   it('reset destroys the socket before anything is stored', async () => {
+    const before = await leadCount();
     await fault({ kind: 'reset', path: '/v1/leads/resman' });
     await expect(sendLead()).rejects.toThrow(TypeError);
-    expect(await leadCount()).toBe(0);
+    expect(await leadCount()).toBe(before);
   });
 
   it('reset_after_receive stores the lead, then destroys the socket', async () => {
@@ -126,14 +152,26 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
   it('timeout_after_receive stores the lead and never answers before the client gives up', async () => {
     const before = await leadCount();
     await fault({ kind: 'timeout_after_receive', ms: 20_000 });
-    await expect(sendLead({ signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    const client = new AbortController();
+    let answered = false;
+    const sent = sendLead({ signal: client.signal });
+    void sent.then(() => (answered = true), () => (answered = true));
+    await expect.poll(leadCount).toBe(before + 1);
+    expect(answered).toBe(false);
+    giveUp(client);
+    await expect(sent).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(await leadCount()).toBe(before + 1);
   });
 
   it('slow holds the request back, so a client timing out created nothing', async () => {
     const before = await leadCount();
     await fault({ kind: 'slow', ms: 20_000 });
-    await expect(sendLead({ signal: AbortSignal.timeout(150) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    const client = new AbortController();
+    const sent = sendLead({ signal: client.signal });
+    // The request is in the hold once its fault has been taken off the queue.
+    await expect.poll(async () => (await fetch(`${running.url}/__sandbox/faults`)).json()).toEqual([]);
+    giveUp(client);
+    await expect(sent).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(await leadCount()).toBe(before);
   });
 
@@ -158,9 +196,16 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
     expect(await leadCount()).toBe(0);
   });
 
-  it('logs one masked JSON line per lead received, without the token', () => {
-    expect(logLines.length).toBe(4); // reset_after_receive, timeout_after_receive, garbled, the clean one; none for reset or slow
-    const line = JSON.parse(logLines[0]!) as Record<string, unknown>;
+  it('logs one masked JSON line per lead received, without the token', async () => {
+    const before = logLines.length;
+    await fault({ kind: 'reset', path: '/v1/leads/resman' });
+    await expect(sendLead()).rejects.toThrow(TypeError);
+    await fault({ kind: 'reset_after_receive', method: 'POST' });
+    await expect(sendLead()).rejects.toThrow(TypeError);
+    expect((await sendLead()).status).toBe(200);
+    // One line for each lead received (reset_after_receive's and the clean one), none for the reset.
+    expect(logLines.length - before).toBe(2);
+    const line = JSON.parse(logLines.at(-1)!) as Record<string, unknown>;
     expect(line).toMatchObject({ sandbox: 'lead_received', first_name: 'Dana', email: 'd***@mail.test', phone: '******0199', ...SANDBOX_IDS });
     expect(logLines.join('\n')).not.toContain(TOKEN);
     expect(logLines.join('\n')).not.toContain('dana.whitfield');

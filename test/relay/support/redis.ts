@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { vi } from 'vitest';
 import { freePort } from '../../support/free-port.js';
 
 export interface TestRedis {
@@ -19,25 +20,32 @@ export const hasRedisServer = (): boolean => {
   return out.status === 0;
 };
 
+/** One PING to the server at `port`: true when it answers +PONG. */
+function ping(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const finish = (v: boolean) => {
+      socket.destroy();
+      resolve(v);
+    };
+    socket.setTimeout(300, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => finish(d.toString().startsWith('+PONG')));
+  });
+}
+
 /** Answers true once the server at `port` replies +PONG, within `timeoutMs`. */
-export async function waitForPong(port: number, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      const finish = (v: boolean) => {
-        socket.destroy();
-        resolve(v);
-      };
-      socket.setTimeout(300, () => finish(false));
-      socket.once('error', () => finish(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (d) => finish(d.toString().startsWith('+PONG')));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
+export function waitForPong(port: number, timeoutMs = 5000): Promise<boolean> {
+  return vi
+    .waitFor(
+      async () => {
+        if (!(await ping(port))) throw new Error(`no PONG from 127.0.0.1:${port}`);
+        return true;
+      },
+      { timeout: timeoutMs, interval: 25 },
+    )
+    .catch(() => false);
 }
 
 /** Starts a private redis-server (on `port`, or a free one) and waits until it answers. */
