@@ -89,7 +89,9 @@ export async function profile(work: () => Promise<void>, top = 8): Promise<Profi
 /** Summarises a V8 CPU profile (the inspector's, or a .cpuprofile file written by node --cpu-prof). */
 export function summarize(p: CpuProfile, top = 8): ProfileSummary {
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  p.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
   const parent = new Map<number, Node>();
   for (const node of p.nodes) for (const child of node.children ?? []) parent.set(child, node);
   const callersOf = (node: Node) => {

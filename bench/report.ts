@@ -33,7 +33,7 @@ export interface Results {
 
 /** A Markdown table: the first column left-aligned, the others right-aligned unless `left` says otherwise. */
 const table = (head: string[], rows: (string | number)[][], left = 1) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i < left ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [`| ${head.join(' | ')} |`, `| ${head.map((_h, i) => (i < left ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const known = (x: number | undefined | null): x is number => typeof x === 'number' && Number.isFinite(x);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const ms = (x: number, d = 1) => `${fixed(x, d)} ms`;
@@ -612,7 +612,7 @@ code and its baseline alike, but not always equally; ratios are steadier than ab
 
 \`\`\`sh
 npm install
-npm run bench    # ${results.commands.length ? results.commands.join(' && ') + ' && ' : ''}tsx bench/run.ts
+npm run bench    # ${results.commands.length ? `${results.commands.join(' && ')} && ` : ''}tsx bench/run.ts
 \`\`\`
 
 Sections: bench/size.ts, bench/render.ts, bench/relay-inprocess.ts, bench/relay-load.ts (and its servers,
@@ -632,7 +632,7 @@ function missed(results: Results): string {
   const s = results.sections;
   const lines: string[] = [];
   const failed = (goals: Goal[] | undefined, i: number) => goals?.[i] && !goals[i].met;
-  if (s.size && s.size.goals.some((g) => !g.met)) {
+  if (s.size?.goals.some((g) => !g.met)) {
     lines.push(`Size: ${kb(s.size.beforeRender.brotli)} brotli before render, of which ${kb(s.size.floor.brotli)} is the Lit floor; ${kb(s.size.englishSubmission.brotli - s.size.beforeRender.brotli)} more by the end of a submission (validation). See §1 for the files.`);
   }
   const r = s.render;
@@ -667,7 +667,7 @@ function missed(results: Results): string {
     );
   }
   const l = s.load;
-  if (l && l.goals.some((g) => !g.met)) {
+  if (l?.goals.some((g) => !g.met)) {
     const sqlite = l.diagnosis.profile.byKind.find((e) => e.where.startsWith('SQLite'))?.share ?? 0;
     lines.push(
       `Relay under load: ${fixed(l.relay.reqPerSec, 0)} req/s, p99 ${ms(l.relay.p99Ms, 0)}. The SQLite outbox (one fsynced commit per event-loop turn for all the leads that arrived in it, synchronous on the event loop, with WAL checkpoints) is ${pct(sqlite)} of the relay's CPU under load; ` +
@@ -675,7 +675,7 @@ function missed(results: Results): string {
     );
   }
   const d = s.drain;
-  if (d && d.goals.some((g) => !g.met)) {
+  if (d?.goals.some((g) => !g.met)) {
     lines.push(
       `Drain: ${fixed(d.propexo.requests / d.leads, 2)} Propexo requests per lead (${d.propexo.creates} creates, ${d.propexo.statusChecks} write-status checks) at the relay's ${d.relayPerMinute} a minute is at least ${fixed(d.propexo.requests / d.relayPerMinute, 1)} minutes; ` +
         `the burst itself took ${fixed(d.arrivalMinutes, 1)} scaled minutes to arrive.`,

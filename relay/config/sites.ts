@@ -104,7 +104,7 @@ function siteSchema(port: number) {
     ),
     form: z.optional(formSchema()),
     lead_source_map: z.optional(
-      z.record(z.string().check(z.regex(/^[a-z0-9 ._+\-]{1,100}$/, 'keys must be lower-case utm_source values')), id),
+      z.record(z.string().check(z.regex(/^[a-z0-9 ._+-]{1,100}$/, 'keys must be lower-case utm_source values')), id),
     ),
     turnstile: z.optional(
       z.strictObject({

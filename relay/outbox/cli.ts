@@ -50,7 +50,7 @@ export async function runOutboxCommand(store: LeadStore, argv: string[], out: (t
         ...(values.site ? { site: values.site } : {}),
         limit: Number(values.limit ?? 50) || 50,
       });
-      leads.forEach((lead) => out(line(lead)));
+      for (const lead of leads) out(line(lead));
       out(`${leads.length} lead(s)`);
       return 0;
     }

@@ -130,7 +130,9 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
     const offered = await planSelect.locator('option').evaluateAll((options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
     expect(offered.map(([value]) => value)).toEqual(['', ...plans.map((p) => p.id)]);
     expect(offered[0]![1]).toBe('Elija…');
-    plans.forEach((plan, i) => expect(offered[i + 1]![1]).toMatch(new RegExp(`^${plan.marketing_name} · ${plan.bedrooms} hab\\.`)));
+    plans.forEach((plan, i) => {
+      expect(offered[i + 1]![1]).toMatch(new RegExp(`^${plan.marketing_name} · ${plan.bedrooms} hab\\.`));
+    });
 
     await form.locator('input[name=first_name]').pressSequentially('Rosa');
     await form.locator('input[name=last_name]').pressSequentially('Villarreal');

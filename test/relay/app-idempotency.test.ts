@@ -92,7 +92,10 @@ describe('lookups are limited per client IP', () => {
     const { id } = await (await postLead(app, VALID_LEAD, { key: KEY })).json();
     const asked: string[] = [];
     const get = store.get.bind(store);
-    store.get = (leadId) => (asked.push(leadId), get(leadId));
+    store.get = (leadId) => {
+      asked.push(leadId);
+      return get(leadId);
+    };
     const receipt = () => app.request(`/v1/sites/oak-grove/leads/${id}`, { headers: { origin: ORIGIN } });
     expect((await receipt()).status).toBe(200);
     expect((await receipt()).status).toBe(200);

@@ -179,7 +179,7 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
 
   it('body over 16 KiB → 413, streamed without Content-Length', async () => {
     const { app, upstream } = buildRelay();
-    const chunk = new TextEncoder().encode('{"notes":"' + 'y'.repeat(4096));
+    const chunk = new TextEncoder().encode(`{"notes":"${'y'.repeat(4096)}`);
     let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -206,7 +206,12 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
     const req = new Request('http://relay.test/v1/sites/oak-grove/leads', {
       method: 'POST',
       headers: { origin: ORIGIN, 'content-type': 'application/json' },
-      body: new ReadableStream({ start: (c) => (c.enqueue(bytes), c.close()) }),
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(bytes);
+          c.close();
+        },
+      }),
       duplex: 'half',
     } as RequestInit);
     expect((await app.request(req)).status).toBe(202);

@@ -110,7 +110,10 @@ describe('parseConfig', () => {
   it('reads SITES_FILE through the injected readFile, naming the key on failure', () => {
     const env = testEnv({ SITES_JSON: undefined, SITES_FILE: '/etc/relay/sites.json' });
     const read: string[] = [];
-    const config = parseConfig(env, { readFile: (p) => (read.push(p), JSON.stringify({ oak: site() })) });
+    const config = parseConfig(env, { readFile: (p) => {
+        read.push(p);
+        return JSON.stringify({ oak: site() });
+      }, });
     expect(read).toEqual(['/etc/relay/sites.json']);
     expect([...config.sites.keys()]).toEqual(['oak']);
 

@@ -151,7 +151,7 @@ describe('hostile input', () => {
     // Nothing reached Object.prototype through __proto__ / constructor.prototype keys.
     const probe = {} as Record<string, unknown>;
     for (const k of ['polluted', 'isAdmin', 'first_name']) expect(probe[k], k).toBeUndefined();
-    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
 
     // The mix really covered the relay: every refusal code it can give to a stranger, and the successes.
     if (REQUESTS >= 10_000) expectCoverage(tally, await store.counts());

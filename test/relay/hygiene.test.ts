@@ -37,7 +37,7 @@ describe('log hygiene checker', () => {
       at({ email: '***', phone: '******' }),
       at({ time_ms: 1748779200000, ms: 1234, at: '2025-06-01T12:00:00.000Z', reset: 1748779260 }),
       at({ job_id: 'job_1234567890123', lead_id: 'ld_5125550142ab', id: 'ld_0f3c8a1b2d4e4f60a7b8c9d0e1f2a3b4' }),
-      at({ uuid: '123e4567-e89b-12d3-a456-426614174000', hash: 'a'.repeat(20) + '5125550142' }),
+      at({ uuid: '123e4567-e89b-12d3-a456-426614174000', hash: `${'a'.repeat(20)}5125550142` }),
       at({ count: 12345678901234, float: 0.5125550142, version: '1.2.3', path: '/v1/sites/oak-grove/leads' }),
       at({ realm: 'Bearer realm="resman-lead-form admin"', word: 'a bearer' }),
       at({ error: { name: 'Error', message: 'boom', stack: 'Error: boom\n    at f (/work/main/relay/app.ts:12:34)' } }),

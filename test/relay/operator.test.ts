@@ -64,7 +64,10 @@ describe('Propexo webhook', () => {
       policy: { confirmFirstDelayMs: 60_000 },
       handler: propexoLike({
         status: () => Response.json(++checks === 1 ? { write_status: 'FAILURE', errors: ['down'], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_w' }),
-        retry: () => (retries++, Response.json({ success: true })),
+        retry: () => {
+          retries++;
+          return Response.json({ success: true });
+        },
       }),
     });
     const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };

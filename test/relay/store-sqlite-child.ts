@@ -57,4 +57,4 @@ for (let i = 0; i < count; i += batch) {
   await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => one(i + j)));
 }
 await store.close();
-process.stdout.write(JSON.stringify({ byKey, byFingerprint }) + '\n');
+process.stdout.write(`${JSON.stringify({ byKey, byFingerprint })}\n`);

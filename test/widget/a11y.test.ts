@@ -207,7 +207,7 @@ describe('<resman-lead-form> accessibility', () => {
       }
     }
 
-    it("match Chromium's accessibility tree (a11ySnapshot), before and after an invalid submit", async function () {
+    it("match Chromium's accessibility tree (a11ySnapshot), before and after an invalid submit", async () => {
       const el = await form();
       const fresh = await fromBrowser(el);
       // a11ySnapshot needs a11ySnapshotPlugin() in web-test-runner.config.mjs (not a default plugin).

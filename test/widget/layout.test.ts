@@ -141,10 +141,16 @@ describe('<resman-lead-form> layout', () => {
     /** Layout-shift entries from now on (buffered: false): nothing that happened before counts. */
     function watchShifts() {
       const seen: number[] = [];
-      const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => seen.push((e as PerformanceEntry & { value: number }).value)));
+      const record = (entries: PerformanceEntryList) => {
+        for (const e of entries) seen.push((e as PerformanceEntry & { value: number }).value);
+      };
+      const observer = new PerformanceObserver((list) => record(list.getEntries()));
       observer.observe({ type: 'layout-shift', buffered: false });
       return {
-        values: () => (observer.takeRecords().forEach((e) => seen.push((e as PerformanceEntry & { value: number }).value)), seen),
+        values: () => {
+          record(observer.takeRecords());
+          return seen;
+        },
         stop: () => observer.disconnect(),
       };
     }

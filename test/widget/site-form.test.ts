@@ -152,7 +152,7 @@ describe('<resman-lead-form> Turnstile', () => {
   beforeEach(clearRequests);
   afterEach(() => {
     delete window.turnstile;
-    document.querySelectorAll('[slot=turnstile]').forEach((n) => n.remove());
+    for (const n of document.querySelectorAll('[slot=turnstile]')) n.remove();
   });
 
   it("renders the site's challenge in the light DOM and sends its token", async () => {
@@ -204,7 +204,7 @@ describe('<resman-lead-form> analytics', () => {
     const seen: string[] = [];
     const types = ['resman-lead-view', 'resman-lead-start', 'resman-lead-submit', 'resman-lead-success', 'resman-lead-error'];
     const record = (e: Event) => seen.push(e.type);
-    types.forEach((t) => document.addEventListener(t, record));
+    for (const t of types) document.addEventListener(t, record);
     try {
       const el = await form('accept', { datalayer: true });
       await fillValid(el);
@@ -217,7 +217,7 @@ describe('<resman-lead-form> analytics', () => {
       const pushed = JSON.stringify(layer);
       for (const personal of ['Ana', 'Garc', 'gmail', '512', '555']) expect(pushed).to.not.contain(personal);
     } finally {
-      types.forEach((t) => document.removeEventListener(t, record));
+      for (const t of types) document.removeEventListener(t, record);
     }
   });
 

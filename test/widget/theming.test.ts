@@ -42,7 +42,7 @@ async function wrapped(css: string, site = 'accept'): Promise<ResmanLeadForm> {
 describe('<resman-lead-form> theming', () => {
   beforeEach(clearRequests);
   afterEach(() => {
-    pageStyles.forEach((s) => s.remove());
+    for (const s of pageStyles) s.remove();
     pageStyles = [];
   });
 
@@ -187,7 +187,9 @@ describe('<resman-lead-form> theming', () => {
         [part] { visibility: hidden !important; }
       `);
       const after = inside.map(everything);
-      inside.forEach((e, i) => expect(after[i], e.localName + (e.className ? `.${e.className}` : '')).to.deep.equal(before[i]));
+      inside.forEach((e, i) => {
+        expect(after[i], e.localName + (e.className ? `.${e.className}` : '')).to.deep.equal(before[i]);
+      });
       expect(style(control(el, 'first_name')).color).to.not.equal('rgb(255, 0, 0)');
     });
 
@@ -205,7 +207,9 @@ describe('<resman-lead-form> theming', () => {
       await submit(el);
       await until(() => control(el, 'first_name').getAttribute('aria-invalid') === 'true', 'an invalid field');
       const after = outside.map(everything);
-      outside.forEach((e, i) => expect(after[i], e.localName + (e.className ? `.${e.className}` : '')).to.deep.equal(before[i]));
+      outside.forEach((e, i) => {
+        expect(after[i], e.localName + (e.className ? `.${e.className}` : '')).to.deep.equal(before[i]);
+      });
       expect(document.adoptedStyleSheets.length).to.equal(sheets);
     });
   });

