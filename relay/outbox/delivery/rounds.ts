@@ -189,9 +189,11 @@ export function createRounds(deps: RoundDeps) {
     states.set(key, state);
     const nextAt = now + gapOf(backlog);
     // Sent at least confirmFirstDelayMs ago: a write needs a moment before it can show.
-    const candidates = (await leadsOf(slugs, 'sent')).filter(
-      (l) => waiting(l) && !deps.busy(l.id) && l.updated_at <= now - policy.confirmFirstDelayMs,
-    );
+    const sentBefore = await leadsOf(slugs, 'sent');
+    const candidates = sentBefore.filter((l) => waiting(l) && !deps.busy(l.id) && l.updated_at <= now - policy.confirmFirstDelayMs);
+    // A waiting lead in a task's hands may be parked by it for the round this one replaces, at the
+    // backlog's pace: the next round then comes as soon as no creates wait, not a whole gap later.
+    state.backlog ||= sentBefore.some((l) => waiting(l) && deps.busy(l.id));
     // Too few for a round: they are checked one by one (those parked for a round, from now), and
     // the store is looked at again soon.
     if (candidates.length < Math.max(1, policy.listingMinLeads)) {
