@@ -93,9 +93,6 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       // A refused request (400, 404) says nothing about Propexo's health; anything else failing does.
       healthy = result.ok || result.kind === 'rejected';
     },
-    onConfirmed(createdRecordId) {
-      rounds.remember(createdRecordId);
-    },
   });
 
   const rounds = createRounds({

@@ -63,8 +63,6 @@ interface Listing {
   coveredFrom: number;
 }
 
-/** Record ids remembered as confirmed by this process, besides those the store lists. */
-const REMEMBERED = 10_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const HOUR = 3_600_000;
 
@@ -104,7 +102,6 @@ const propertyKey = (site: SiteConfig) => `${site.integration_id}\n${site.proper
 export function createRounds(deps: RoundDeps) {
   const { store, client, sites, clock, logger, policy } = deps;
   const states = new Map<string, PropertyState>();
-  const remembered = new Set<string>();
 
   /**
    * A sent lead still waiting for rounds: its first write, not retried, not yet missed too often,
@@ -119,11 +116,6 @@ export function createRounds(deps: RoundDeps) {
     lead.checks < policy.listingRounds &&
     lead.next_attempt_at > lead.updated_at;
 
-  function remember(recordId: string): void {
-    remembered.add(recordId);
-    if (remembered.size > REMEMBERED) remembered.delete(remembered.values().next().value!);
-  }
-
   /** The configured sites, by the property they deliver to. */
   function properties(): Map<string, { query: PropertyQuery; slugs: string[] }> {
     const out = new Map<string, { query: PropertyQuery; slugs: string[] }>();
@@ -134,11 +126,6 @@ export function createRounds(deps: RoundDeps) {
       out.set(key, entry);
     }
     return out;
-  }
-
-  async function leadsOf(slugs: string[], status: 'sent' | 'queued' | 'confirmed'): Promise<LeadRecord[]> {
-    const lists = await Promise.all(slugs.map((site) => store.list({ status, site, limit: 1000 })));
-    return lists.flat();
   }
 
   /**
@@ -189,7 +176,7 @@ export function createRounds(deps: RoundDeps) {
     states.set(key, state);
     const nextAt = now + gapOf(backlog);
     // Sent at least confirmFirstDelayMs ago: a write needs a moment before it can show.
-    const sentBefore = await leadsOf(slugs, 'sent');
+    const sentBefore = (await store.openCreates(slugs)).filter((l) => l.status === 'sent');
     const candidates = sentBefore.filter((l) => waiting(l) && !deps.busy(l.id) && l.updated_at <= now - policy.confirmFirstDelayMs);
     // A waiting lead in a task's hands may be parked by it for the round this one replaces, at the
     // backlog's pace: the next round then comes as soon as no creates wait, not a whole gap later.
@@ -219,13 +206,11 @@ export function createRounds(deps: RoundDeps) {
     }
 
     // Who else could own a record: read after the listing (see the top of this file).
-    const [sent, queued, confirmed] = await Promise.all([leadsOf(slugs, 'sent'), leadsOf(slugs, 'queued'), leadsOf(slugs, 'confirmed')]);
-    const owned = new Set<string>(remembered);
-    for (const l of confirmed) if (l.created_record_id !== undefined) owned.add(l.created_record_id);
-    const claimants = byNameOf([...sent, ...queued.filter((l) => l.in_doubt_since !== undefined)], (l) =>
-      nameKey(l.submission.first_name, l.submission.last_name),
-    );
-    const fresh = new Map(sent.map((l) => [l.id, l]));
+    const listed = listing && !('ok' in listing) ? [...listing.byName.values()].flat().map((r) => r.id) : [];
+    const [open, held] = await Promise.all([store.openCreates(slugs), store.heldRecordIds(listed)]);
+    const owned = new Set<string>(held);
+    const claimants = byNameOf(open, (l) => nameKey(l.submission.first_name, l.submission.last_name));
+    const fresh = new Map(open.filter((l) => l.status === 'sent').map((l) => [l.id, l]));
 
     let confirmedCount = 0;
     let missed = 0;
@@ -236,7 +221,6 @@ export function createRounds(deps: RoundDeps) {
       const record = listing && !('ok' in listing) ? ownRecord(lead, listing, claimants, owned) : null;
       if (record && (await deps.confirm(lead, record.id))) {
         owned.add(record.id);
-        remember(record.id);
         confirmedCount += 1;
         continue;
       }
@@ -330,6 +314,5 @@ export function createRounds(deps: RoundDeps) {
       return next;
     },
 
-    remember,
   };
 }

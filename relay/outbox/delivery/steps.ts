@@ -38,8 +38,6 @@ export interface StepDeps {
   onAuthorized(): void;
   /** Every upstream answer, for the deliverer's concurrency (one at a time after a failure). */
   onAnswer?(result: { ok: boolean; kind?: string }): void;
-  /** Every Propexo record id a lead is confirmed with, so a listing never gives it to another. */
-  onConfirmed?(createdRecordId: string): void;
 }
 
 /** Resolves when `previous` does, or rejects as soon as `signal` aborts. */
@@ -121,7 +119,6 @@ export function createSteps(deps: StepDeps) {
       updated_at: now,
     };
     if (!(await store.update(lead.id, patch, ifSent ? { ifStatus: 'sent' } : {}))) return false;
-    if (createdRecordId) deps.onConfirmed?.(createdRecordId);
     const fields = { ...logOf(lead), how, created_record_id: createdRecordId, ms_since_accepted: now - lead.created_at };
     if (partial) logger.warn('lead.confirmed_partially', { ...fields, errors: partial });
     else logger.info('lead.confirmed', fields);
