@@ -3,7 +3,7 @@
  * `GET /v1/leads/`, and the matching rules a round applies to what it reads.
  */
 import { describe, expect, it } from 'vitest';
-import { exactTime, samePerson } from '../../relay/outbox/delivery/rounds.js';
+import { exactTime, samePerson } from '../../relay/outbox/delivery/matching.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
 import { SANDBOX_IDS } from '../../sandbox/index.js';
 import type { LeadRecord } from '../../relay/outbox/store/types.js';
