@@ -45,6 +45,18 @@ describe('client.listLeads', () => {
     expect(Object.fromEntries(new URL(urls[2]!).searchParams)).toMatchObject({ offset: '0', limit: '250' });
   });
 
+  it('a page whose meta leaves hasMore out (or null) says nothing of what follows', async () => {
+    for (const meta of [{}, { hasMore: null }, undefined]) {
+      const client = createPropexoClient({
+        baseUrl: 'http://propexo.test',
+        token: TOKEN,
+        timeoutMs: 1_000,
+        fetch: (async () => Response.json({ ...(meta ? { meta } : {}), results: [] })) as typeof fetch,
+      });
+      expect(await client.listLeads(property, { offset: 0, limit: 250 })).toMatchObject({ ok: true, hasMore: null });
+    }
+  });
+
   it('an answer without a results array is unreadable, not an empty page', async () => {
     const client = createPropexoClient({
       baseUrl: 'http://propexo.test',
