@@ -62,8 +62,11 @@ export interface LeadQuery {
 
 export type FindLeadsResult = ({ ok: true; leads: FoundLead[] } & UpstreamRateInfo) | UpstreamFailure;
 
-/** One page of a property's leads, newest first; `hasMore` from Propexo's `meta.hasMore`. */
-export type LeadPageResult = ({ ok: true; leads: FoundLead[]; hasMore: boolean } & UpstreamRateInfo) | UpstreamFailure;
+/**
+ * One page of a property's leads, newest first. `hasMore` is Propexo's `meta.hasMore`, or null when
+ * it does not say (the spec makes it optional and nullable): then the page is not known to be the last.
+ */
+export type LeadPageResult = ({ ok: true; leads: FoundLead[]; hasMore: boolean | null } & UpstreamRateInfo) | UpstreamFailure;
 
 /** A floor plan's useful fields (docs/propexo.md), null where Propexo has no usable value. */
 export interface FloorPlan {
@@ -297,7 +300,8 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
       const leads = readLeads(res.json);
       if (!leads) return unreadable(res.status, rateOf(res), false);
       const meta = (res.json as { meta?: unknown }).meta;
-      return { ok: true, leads, hasMore: isObject(meta) && meta.hasMore === true, ...rateOf(res) };
+      const hasMore = isObject(meta) && typeof meta.hasMore === 'boolean' ? meta.hasMore : null;
+      return { ok: true, leads, hasMore, ...rateOf(res) };
     },
 
     listFloorPlans(query) {

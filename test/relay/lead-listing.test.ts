@@ -1,12 +1,10 @@
 /**
  * The lead listing that confirmation rounds read (`client.listLeads`), against the sandbox's
- * `GET /v1/leads/`, and the matching rules a round applies to what it reads.
+ * `GET /v1/leads/`. The matching rules a round applies to what it reads: matching.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { exactTime, samePerson } from '../../relay/outbox/delivery/rounds.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
 import { SANDBOX_IDS } from '../../sandbox/index.js';
-import type { LeadRecord } from '../../relay/outbox/store/types.js';
 import { TOKEN, aLead, setup } from './sandbox-helpers.js';
 
 const property = { integration_id: SANDBOX_IDS.integration_id, property_id: SANDBOX_IDS.property_id };
@@ -47,6 +45,18 @@ describe('client.listLeads', () => {
     expect(Object.fromEntries(new URL(urls[2]!).searchParams)).toMatchObject({ offset: '0', limit: '250' });
   });
 
+  it('a page whose meta leaves hasMore out (or null) says nothing of what follows', async () => {
+    for (const meta of [{}, { hasMore: null }, undefined]) {
+      const client = createPropexoClient({
+        baseUrl: 'http://propexo.test',
+        token: TOKEN,
+        timeoutMs: 1_000,
+        fetch: (async () => Response.json({ ...(meta ? { meta } : {}), results: [] })) as typeof fetch,
+      });
+      expect(await client.listLeads(property, { offset: 0, limit: 250 })).toMatchObject({ ok: true, hasMore: null });
+    }
+  });
+
   it('an answer without a results array is unreadable, not an empty page', async () => {
     const client = createPropexoClient({
       baseUrl: 'http://propexo.test',
@@ -55,25 +65,5 @@ describe('client.listLeads', () => {
       fetch: (async () => Response.json({ meta: { hasMore: false } })) as typeof fetch,
     });
     expect(await client.listLeads(property, { offset: 0, limit: 250 })).toMatchObject({ ok: false, kind: 'unavailable', reason: 'unreadable_body' });
-  });
-});
-
-describe('what a round takes as the same prospect', () => {
-  const lead = (submission: Partial<LeadRecord['submission']>) => ({ submission: { first_name: 'Jane', last_name: 'Doe', ...submission } }) as LeadRecord;
-  const record = (extra: object) => ({ id: 'r', first_name: 'JANE ', last_name: 'doe', email_1: null, phone_1: null, created_at: null, ...extra });
-
-  it('folded names and the same email or 10-digit phone', () => {
-    expect(samePerson(lead({ email_1: 'Jane@Mail.test' }), record({ email_1: 'jane@mail.test' }))).toBe(true);
-    expect(samePerson(lead({ phone_1: '5125550142' }), record({ phone_1: '+1 (512) 555-0142' }))).toBe(true);
-    expect(samePerson(lead({ email_1: 'jane@mail.test' }), record({ email_1: 'other@mail.test' }))).toBe(false);
-    expect(samePerson(lead({ email_1: 'jane@mail.test' }), record({ first_name: 'Janet', email_1: 'jane@mail.test' }))).toBe(false);
-    expect(samePerson(lead({ email_1: 'jane@mail.test' }), record({ phone_1: '5125550142' }))).toBe(false);
-  });
-
-  it('only a full creation time is evidence: a bare date or none is not', () => {
-    expect(exactTime('2026-01-15T10:00:00.000Z')).toBe(Date.UTC(2026, 0, 15, 10));
-    expect(exactTime('2026-01-15')).toBeNaN();
-    expect(exactTime(null)).toBeNaN();
-    expect(exactTime('yesterday')).toBeNaN();
   });
 });

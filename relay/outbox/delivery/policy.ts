@@ -64,7 +64,11 @@ export interface DeliveryPolicy {
   listingEveryMs: number;
   /** Rounds a lead may miss before it is checked on its own (write-status, which sees a FAILURE). */
   listingRounds: number;
-  /** Pages of 250 a round reads at most (the newest 1000 leads of the property). */
+  /**
+   * Pages of 250 a round reads at most: a bound on what one round costs (4 pages, the newest 1000
+   * leads of the property). A listing cut by it covers only what it read (listing.ts): older leads
+   * are missed, never confirmed from it, and go to write-status after listingRounds misses.
+   */
   listingMaxPages: number;
 }
 
@@ -105,3 +109,11 @@ export function backoff(n: number, baseMs: number, maxMs: number, random: () => 
   const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(n - 1, 30)));
   return Math.round(cap / 2 + (random() * cap) / 2);
 }
+
+/** The wait before the n-th attempt to send (or search for) a lead. */
+export const retryDelay = (policy: DeliveryPolicy, n: number, random: () => number): number =>
+  backoff(n, policy.backoffBaseMs, policy.backoffMaxMs, random);
+
+/** The wait before the n-th check of a sent lead's write. */
+export const checkDelay = (policy: DeliveryPolicy, n: number, random: () => number): number =>
+  backoff(n, policy.confirmFirstDelayMs, policy.confirmMaxDelayMs, random);

@@ -5,14 +5,12 @@
  * listing.
  *
  * A record is taken as a lead's only on exact evidence, else the lead is left to write-status:
- * - the same folded names and the same email or phone (the in-doubt search's rule), with a full
- *   creation time no earlier than the create was answered less `clockSkewMs` (a bare date or no
- *   date is no evidence here);
- * - exactly one such record for the lead, on pages that cover everything created since then;
- * - no other lead of the relay could own that record: not a lead already confirmed with it, not
- *   another sent lead, not a queued lead whose POST may have landed. That store read comes after
- *   the listing, so any lead whose POST made a record in it is already marked in doubt, sent or
- *   confirmed.
+ * - the same prospect (matching.ts), with a full creation time no earlier than the create was
+ *   answered less `clockSkewMs` (a bare date or no date is no evidence here);
+ * - exactly one such record for the lead, on pages that cover everything created since then
+ *   (listing.ts);
+ * - no other lead of the relay could own that record (ownership.ts), as the store says after the
+ *   listing was read.
  *
  * A lead the rounds miss `listingRounds` times (its write is slow, or failed: a FAILURE never shows
  * in a listing) goes back to its own write-status checks, which retry a failed write.
@@ -23,10 +21,13 @@
  */
 import type { SiteConfig } from '../../config/sites.js';
 import type { Logger } from '../../lib/log.js';
-import { LIST_PAGE_SIZE, type FoundLead, type LeadPageResult, type PropexoClient, type PropertyQuery, type UpstreamFailure } from '../../propexo/client.js';
+import { LIST_PAGE_SIZE, type FoundLead, type LeadPageResult, type PropexoClient, type PropertyQuery } from '../../propexo/client.js';
 import type { LeadRecord, LeadStore } from '../store/types.js';
-import { fold } from './fingerprint.js';
-import { backoff, type DeliveryPolicy } from './policy.js';
+import { Listing, readListing } from './listing.js';
+import { earliestCreation } from './matching.js';
+import { Claims } from './ownership.js';
+import { checkDelay, type DeliveryPolicy } from './policy.js';
+import { RoundSchedule, type PropertyRound } from './schedule.js';
 
 export interface RoundDeps {
   store: LeadStore;
@@ -36,298 +37,190 @@ export interface RoundDeps {
   logger: Logger;
   policy: DeliveryPolicy;
   random: () => number;
-  /** One request out of the shared upstream budget (the steps' own). */
+  /** One request out of the shared upstream budget (null: called off). */
   upstream(call: () => Promise<LeadPageResult>): Promise<LeadPageResult | null>;
   /** Writes a lead confirmed, only while it is still sent; false when it no longer was. */
   confirm(lead: LeadRecord, createdRecordId: string): Promise<boolean>;
-  /** Leads a request in flight is working on: never a candidate. */
+  /** Leads a task is working on: never a candidate. */
   busy(id: string): boolean;
 }
 
-interface PropertyState {
-  /** The last look at the store for a round. */
-  at: number;
-  /** It found enough leads and listed: sent leads wait for the next round. */
-  active: boolean;
-  /** Leads were made to wait for a round at the backlog's pace: once no creates wait, it comes at once. */
-  backlog: boolean;
-  /** No round before this (after Propexo refused the listing). */
-  restUntil: number;
+/** The sites that deliver to one Propexo property. */
+interface Property {
+  key: string;
+  query: PropertyQuery;
+  slugs: string[];
 }
 
-interface Listing {
-  /** The records read, by folded first and last name. */
-  byName: Map<string, FoundLead[]>;
-  count: number;
-  /** Every record created at or after this time was read (when Propexo sorts as asked). */
-  coveredFrom: number;
-}
-
-/** Record ids remembered as confirmed by this process, besides those the store lists. */
-const REMEMBERED = 10_000;
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const HOUR = 3_600_000;
-
-/** Propexo's `created_at` as epoch ms, or NaN when it gives none, a bare date, or an unreadable one. */
-export const exactTime = (createdAt: string | null): number => (createdAt && !DATE_ONLY.test(createdAt) ? Date.parse(createdAt) : Number.NaN);
-
-const digits10 = (phone: string | null): string | null => {
-  const d = (phone ?? '').replace(/\D/g, '');
-  return d.length >= 10 ? d.slice(-10) : null;
-};
-
-const nameKey = (first: string | null, last: string | null) => `${fold(first ?? '')}\n${fold(last ?? '')}`;
-
-/** The same email (folded) or the same 10-digit phone. */
-const sameContact = (lead: LeadRecord, r: FoundLead): boolean =>
-  (!!lead.submission.email_1 && !!r.email_1 && fold(r.email_1) === fold(lead.submission.email_1)) ||
-  (!!lead.submission.phone_1 && digits10(r.phone_1) === lead.submission.phone_1);
-
-/** Same folded names, and the same email (folded) or the same 10-digit phone. */
-export function samePerson(lead: LeadRecord, r: FoundLead): boolean {
-  return nameKey(r.first_name, r.last_name) === nameKey(lead.submission.first_name, lead.submission.last_name) && sameContact(lead, r);
-}
-
-function byNameOf<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
-
 const propertyKey = (site: SiteConfig) => `${site.integration_id}\n${site.property_id}`;
 
-export function createRounds(deps: RoundDeps) {
-  const { store, client, sites, clock, logger, policy } = deps;
-  const states = new Map<string, PropertyState>();
-  const remembered = new Set<string>();
-
-  /**
-   * A sent lead still waiting for rounds: its first write, not retried, not yet missed too often,
-   * and not woken on purpose. A lead is due after its last change (next_attempt_at > updated_at)
-   * except when something woke it: a failure webhook or an operator's retry set both to now. That
-   * one gets its own write-status at once, which sees a FAILURE and retries the write.
-   */
-  const waiting = (lead: LeadRecord) =>
+/**
+ * A sent lead still waiting for rounds: its first write, not retried, not yet missed too often,
+ * and not woken on purpose. A lead is due after its last change (next_attempt_at > updated_at)
+ * except when something woke it: a failure webhook or an operator's retry set both to now. That
+ * one gets its own write-status at once, which sees a FAILURE and retries the write.
+ */
+export function waitsForRound(lead: LeadRecord, policy: Pick<DeliveryPolicy, 'listingRounds'>): boolean {
+  return (
     lead.status === 'sent' &&
     lead.job_id !== undefined &&
     lead.write_retries === 0 &&
     lead.checks < policy.listingRounds &&
-    lead.next_attempt_at > lead.updated_at;
+    lead.next_attempt_at > lead.updated_at
+  );
+}
 
-  function remember(recordId: string): void {
-    remembered.add(recordId);
-    if (remembered.size > REMEMBERED) remembered.delete(remembered.values().next().value!);
-  }
+export class ConfirmationRounds {
+  private readonly schedule: RoundSchedule;
 
-  /** The configured sites, by the property they deliver to. */
-  function properties(): Map<string, { query: PropertyQuery; slugs: string[] }> {
-    const out = new Map<string, { query: PropertyQuery; slugs: string[] }>();
-    for (const [slug, site] of sites) {
-      const key = propertyKey(site);
-      const entry = out.get(key) ?? { query: { integration_id: site.integration_id, property_id: site.property_id }, slugs: [] };
-      entry.slugs.push(slug);
-      out.set(key, entry);
-    }
-    return out;
-  }
-
-  async function leadsOf(slugs: string[], status: 'sent' | 'queued' | 'confirmed'): Promise<LeadRecord[]> {
-    const lists = await Promise.all(slugs.map((site) => store.list({ status, site, limit: 1000 })));
-    return lists.flat();
+  constructor(private readonly deps: RoundDeps) {
+    this.schedule = new RoundSchedule(deps.policy);
   }
 
   /**
-   * Pages newest first until every record created since `since` is read, or listingMaxPages. A
-   * failed first page is the failure; a failed later page ends the listing with what it covered.
+   * Runs the rounds that are due. With creates waiting (`backlog`), every property's round comes
+   * on its own schedule; otherwise a round comes for the due leads in `due`, and right after a
+   * backlog for the leads it made wait. Returns how many leads the rounds changed.
    */
-  async function read(query: PropertyQuery, since: number): Promise<Listing | UpstreamFailure | null> {
-    const records = new Map<string, FoundLead>();
-    let coveredFrom = Number.POSITIVE_INFINITY;
-    let sorted = true;
-    let previous = Number.POSITIVE_INFINITY;
-    let offset = 0;
-    const listing = (covered: number): Listing => ({
-      byName: byNameOf(records.values(), (r) => nameKey(r.first_name, r.last_name)),
-      count: records.size,
-      // Not in the order asked for: only a listing read to its end covers anything.
-      coveredFrom: sorted || covered === Number.NEGATIVE_INFINITY ? covered : Number.POSITIVE_INFINITY,
-    });
-    for (let page = 0; page < Math.max(1, policy.listingMaxPages); page++) {
-      const result: LeadPageResult | null = await deps.upstream(() => client.listLeads(query, { offset, limit: LIST_PAGE_SIZE }));
-      if (!result || !result.ok) return page === 0 ? result : listing(coveredFrom);
-      let oldest = Number.POSITIVE_INFINITY;
-      for (const r of result.leads) {
-        // New records arrive on top and push older ones down a page: those show twice, order holds.
-        if (records.has(r.id)) continue;
-        records.set(r.id, r);
-        const t = exactTime(r.created_at);
-        if (Number.isNaN(t)) continue;
-        if (t > previous) sorted = false;
-        previous = t;
-        oldest = Math.min(oldest, t);
-      }
-      if (!result.hasMore || result.leads.length === 0) return listing(Number.NEGATIVE_INFINITY);
-      offset += result.leads.length;
-      if (oldest !== Number.POSITIVE_INFINITY) coveredFrom = oldest + 1;
-      if (sorted && coveredFrom <= since) break;
+  async run(due: LeadRecord[], backlog: boolean): Promise<number> {
+    if (this.deps.policy.listingMinLeads <= 0) return 0;
+    const now = this.deps.clock.now();
+    const wanted = new Set<string>();
+    for (const lead of due) {
+      const site = this.deps.sites.get(lead.site);
+      if (site && waitsForRound(lead, this.deps.policy)) wanted.add(propertyKey(site));
     }
-    return listing(coveredFrom);
+    let changed = 0;
+    for (const property of this.properties()) {
+      if (now < this.schedule.nextAt(property.key, backlog)) continue;
+      if (!backlog && !wanted.has(property.key) && !this.schedule.owesBacklog(property.key)) continue;
+      changed += await this.round(property, backlog);
+    }
+    return changed;
   }
 
-  /** Time between a property's rounds: long while creates are waiting, short once they are not. */
-  const gapOf = (backlog: boolean) => (backlog ? policy.listingEveryMs : policy.confirmFirstDelayMs);
+  /** Whether a round is due while creates are waiting (cheap: no store, no request). */
+  due(): boolean {
+    if (this.deps.policy.listingMinLeads <= 0) return false;
+    const now = this.deps.clock.now();
+    return this.properties().some((property) => now >= this.schedule.nextAt(property.key, true));
+  }
+
+  /** When a due sent lead should wait for its property's next round: that time, else null. */
+  waitUntil(lead: LeadRecord, backlog: boolean): number | null {
+    const site = this.deps.sites.get(lead.site);
+    if (!site || !waitsForRound(lead, this.deps.policy)) return null;
+    return this.schedule.waitUntil(propertyKey(site), this.deps.clock.now(), backlog);
+  }
+
+  /** The configured sites, by the property they deliver to. */
+  private properties(): Property[] {
+    const out = new Map<string, Property>();
+    for (const [slug, site] of this.deps.sites) {
+      const key = propertyKey(site);
+      const property = out.get(key) ?? { key, query: { integration_id: site.integration_id, property_id: site.property_id }, slugs: [] };
+      property.slugs.push(slug);
+      out.set(key, property);
+    }
+    return [...out.values()];
+  }
 
   /** One round for one property: returns how many leads it confirmed or moved on. */
-  async function round(key: string, query: PropertyQuery, slugs: string[], backlog: boolean): Promise<number> {
-    const now = clock.now();
-    const state: PropertyState = { at: now, active: false, backlog, restUntil: 0 };
-    states.set(key, state);
-    const nextAt = now + gapOf(backlog);
-    // Sent at least confirmFirstDelayMs ago: a write needs a moment before it can show.
-    const candidates = (await leadsOf(slugs, 'sent')).filter(
-      (l) => waiting(l) && !deps.busy(l.id) && l.updated_at <= now - policy.confirmFirstDelayMs,
-    );
-    // Too few for a round: they are checked one by one (those parked for a round, from now), and
-    // the store is looked at again soon.
-    if (candidates.length < Math.max(1, policy.listingMinLeads)) {
-      let released = 0;
+  private async round(property: Property, backlog: boolean): Promise<number> {
+    const { policy, logger } = this.deps;
+    const now = this.deps.clock.now();
+    const round = this.schedule.start(property.key, now, backlog);
+    const candidates = await this.candidates(property, round, now);
+    // Too few for a round: they are checked one by one, and the store is looked at again soon.
+    if (candidates.length < Math.max(1, policy.listingMinLeads)) return this.release(candidates, now);
+    round.active = true;
+
+    const sinceOf = (lead: LeadRecord) => earliestCreation(lead.updated_at, policy.clockSkewMs);
+    const listing = await this.list(property, round, Math.min(...candidates.map(sinceOf)));
+    const matches = new Map<string, FoundLead>();
+    if (listing instanceof Listing) {
       for (const lead of candidates) {
-        if (lead.next_attempt_at > now && (await store.update(lead.id, { next_attempt_at: now }, { ifStatus: 'sent' }))) released += 1;
-      }
-      return released;
-    }
-    state.active = true;
-
-    const sinceOf = (l: LeadRecord) => l.updated_at - policy.clockSkewMs;
-    const listing = await read(query, Math.min(...candidates.map(sinceOf)));
-    let failed: string | undefined;
-    if (!listing || 'ok' in listing) {
-      failed = listing ? `${listing.kind}:${listing.reason}` : 'called_off';
-      if (listing?.kind === 'rejected') {
-        // Propexo refuses the listing as asked: rounds for this property rest, leads go one by one.
-        state.restUntil = now + HOUR;
-        state.active = false;
-        logger.warn('propexo.listing_refused', { status: listing.status, reason: listing.reason, details: listing.details, retry_in_ms: HOUR });
+        const record = listing.onlyRecordOf(lead, sinceOf(lead));
+        if (record) matches.set(lead.id, record);
       }
     }
+    // Who else could own a record: read after the listing (see ownership.ts).
+    const [open, held] = await Promise.all([
+      this.deps.store.openCreates(property.slugs),
+      this.deps.store.heldRecordIds([...new Set([...matches.values()].map((record) => record.id))]),
+    ]);
+    const claims = new Claims(open, held, policy.clockSkewMs);
+    const settled = await this.settle(candidates, matches, open, claims, { now, gap: this.schedule.gap(backlog) });
+    logger.info('leads.round', {
+      property_id: property.query.property_id,
+      candidates: candidates.length,
+      records: listing instanceof Listing ? listing.count : 0,
+      ...settled,
+      ...(listing instanceof Listing ? {} : { failed: listing }),
+    });
+    return settled.confirmed + settled.missed;
+  }
 
-    // Who else could own a record: read after the listing (see the top of this file).
-    const [sent, queued, confirmed] = await Promise.all([leadsOf(slugs, 'sent'), leadsOf(slugs, 'queued'), leadsOf(slugs, 'confirmed')]);
-    const owned = new Set<string>(remembered);
-    for (const l of confirmed) if (l.created_record_id !== undefined) owned.add(l.created_record_id);
-    const claimants = byNameOf([...sent, ...queued.filter((l) => l.in_doubt_since !== undefined)], (l) =>
-      nameKey(l.submission.first_name, l.submission.last_name),
-    );
-    const fresh = new Map(sent.map((l) => [l.id, l]));
+  /** The property's sent leads a round may confirm: waiting, in no task's hands, sent long enough ago to show. */
+  private async candidates(property: Property, round: PropertyRound, now: number): Promise<LeadRecord[]> {
+    const { policy, busy } = this.deps;
+    const waiting = (await this.deps.store.openCreates(property.slugs)).filter((lead) => waitsForRound(lead, policy));
+    // A waiting lead in a task's hands may be parked by it for the round this one replaces, at the
+    // backlog's pace: the next round then comes as soon as no creates wait, not a whole gap later.
+    round.backlog ||= waiting.some((lead) => busy(lead.id));
+    // Sent at least confirmFirstDelayMs ago: a write needs a moment before it can show.
+    return waiting.filter((lead) => !busy(lead.id) && lead.updated_at <= now - policy.confirmFirstDelayMs);
+  }
 
-    let confirmedCount = 0;
+  /** Leads parked for a round that will not list: due now, for write-status. */
+  private async release(candidates: LeadRecord[], now: number): Promise<number> {
+    let released = 0;
+    for (const lead of candidates) {
+      if (lead.next_attempt_at > now && (await this.deps.store.update(lead.id, { next_attempt_at: now }, { ifStatus: 'sent' }))) released += 1;
+    }
+    return released;
+  }
+
+  /** The property's listing since `since`, or why there is none (a refused one rests the rounds for an hour). */
+  private async list(property: Property, round: PropertyRound, since: number): Promise<Listing | string> {
+    const { client, policy, logger } = this.deps;
+    const page = (offset: number) => this.deps.upstream(() => client.listLeads(property.query, { offset, limit: LIST_PAGE_SIZE }));
+    const listing = await readListing(page, since, policy.listingMaxPages);
+    if (listing instanceof Listing) return listing;
+    if (listing?.kind === 'rejected') {
+      // Propexo refuses the listing as asked: rounds for this property rest, leads go one by one.
+      round.restUntil = round.at + HOUR;
+      round.active = false;
+      logger.warn('propexo.listing_refused', { status: listing.status, reason: listing.reason, details: listing.details, retry_in_ms: HOUR });
+    }
+    return listing ? `${listing.kind}:${listing.reason}` : 'called_off';
+  }
+
+  /**
+   * Each candidate still as it was: confirmed with its matched record unless another lead could own
+   * it, else a miss: the next round (`gap` after this one began, at `now`), or after enough misses
+   * its own write-status, with growing gaps.
+   */
+  private async settle(candidates: LeadRecord[], matches: Map<string, FoundLead>, open: LeadRecord[], claims: Claims, { now, gap }: { now: number; gap: number }) {
+    const { store, policy, random, busy } = this.deps;
+    const fresh = new Map(open.filter((lead) => lead.status === 'sent').map((lead) => [lead.id, lead]));
+    let confirmed = 0;
     let missed = 0;
     for (const old of candidates) {
       const lead = fresh.get(old.id);
       // Changed meanwhile (confirmed by a webhook's check, re-sent, retried): not this round's.
-      if (!lead || lead.job_id !== old.job_id || lead.updated_at !== old.updated_at || !waiting(lead) || deps.busy(lead.id)) continue;
-      const record = listing && !('ok' in listing) ? ownRecord(lead, listing, claimants, owned) : null;
-      if (record && (await deps.confirm(lead, record.id))) {
-        owned.add(record.id);
-        remember(record.id);
-        confirmedCount += 1;
+      if (!lead || lead.job_id !== old.job_id || lead.updated_at !== old.updated_at || !waitsForRound(lead, policy) || busy(lead.id)) continue;
+      const record = matches.get(lead.id);
+      if (record && !claims.claimedByOther(lead, record) && (await this.deps.confirm(lead, record.id))) {
+        claims.hold(record.id);
+        confirmed += 1;
         continue;
       }
-      // A miss: the next round, or after enough misses its own write-status, with growing gaps.
       const checks = lead.checks + 1;
-      const wait = Math.max(nextAt - now, backoff(checks, policy.confirmFirstDelayMs, policy.confirmMaxDelayMs, deps.random));
-      const next_attempt_at = Math.max(lead.next_attempt_at, now + wait);
+      const next_attempt_at = Math.max(lead.next_attempt_at, now + Math.max(gap, checkDelay(policy, checks, random)));
       if (await store.update(lead.id, { checks, next_attempt_at }, { ifStatus: 'sent' })) missed += 1;
     }
-    logger.info('leads.round', {
-      property_id: query.property_id,
-      candidates: candidates.length,
-      records: listing && !('ok' in listing) ? listing.count : 0,
-      confirmed: confirmedCount,
-      missed,
-      ...(failed ? { failed } : {}),
-    });
-    return confirmedCount + missed;
+    return { confirmed, missed };
   }
-
-  /** The one record of the listing that is this lead's, or null when the listing does not say for sure. */
-  function ownRecord(lead: LeadRecord, listing: Listing, claimants: Map<string, LeadRecord[]>, owned: Set<string>): FoundLead | null {
-    const since = lead.updated_at - policy.clockSkewMs;
-    if (since < listing.coveredFrom) return null;
-    const name = nameKey(lead.submission.first_name, lead.submission.last_name);
-    const people = (listing.byName.get(name) ?? []).filter((r) => sameContact(lead, r));
-    // An undated record of this prospect could be this lead's: not for a round to decide.
-    if (people.some((r) => Number.isNaN(exactTime(r.created_at)))) return null;
-    const matches = people.filter((r) => exactTime(r.created_at) >= since);
-    if (matches.length !== 1) return null;
-    const record = matches[0]!;
-    if (owned.has(record.id)) return null;
-    // Another lead whose create could have made this record: a sent lead (since it was accepted) or
-    // a queued one whose POST may have landed (since that POST).
-    const t = exactTime(record.created_at);
-    const rival = (claimants.get(name) ?? []).some(
-      (c) => c.id !== lead.id && sameContact(c, record) && t >= (c.status === 'queued' ? c.in_doubt_since! : c.created_at) - policy.clockSkewMs,
-    );
-    return rival ? null : record;
-  }
-
-  return {
-    /** Whether a sent lead is one the rounds may confirm (else it is checked on its own). */
-    waiting,
-
-    /**
-     * Runs the rounds that are due. With creates waiting (`backlog`), every property's round comes
-     * on its own schedule, at most every listingEveryMs; otherwise a round comes for the due leads
-     * in `due`, and right after a backlog for the leads it made wait. Returns how many leads the
-     * rounds changed.
-     */
-    async run(due: LeadRecord[], backlog: boolean): Promise<number> {
-      if (policy.listingMinLeads <= 0) return 0;
-      const now = clock.now();
-      const wanted = new Set<string>();
-      for (const lead of due) {
-        const site = sites.get(lead.site);
-        if (site && waiting(lead)) wanted.add(propertyKey(site));
-      }
-      let changed = 0;
-      for (const [key, { query, slugs }] of properties()) {
-        const state = states.get(key);
-        if (state && (now < state.restUntil || now < state.at + (state.active ? gapOf(backlog) : policy.confirmFirstDelayMs))) continue;
-        if (!backlog && !wanted.has(key) && !(state?.active && state.backlog)) continue;
-        changed += await round(key, query, slugs, backlog);
-      }
-      return changed;
-    },
-
-    /** Whether a round is due while creates are waiting (cheap: no store, no request). */
-    due(): boolean {
-      if (policy.listingMinLeads <= 0) return false;
-      const now = clock.now();
-      for (const key of properties().keys()) {
-        const state = states.get(key);
-        if (!state) return true;
-        if (now >= state.restUntil && now >= state.at + (state.active ? gapOf(true) : policy.confirmFirstDelayMs)) return true;
-      }
-      return false;
-    },
-
-    /** When a due sent lead should wait for its property's next round: that time, else null. */
-    waitUntil(lead: LeadRecord, backlog: boolean): number | null {
-      const site = sites.get(lead.site);
-      if (!site || !waiting(lead)) return null;
-      const state = states.get(propertyKey(site));
-      if (!state?.active) return null;
-      const next = state.at + gapOf(backlog);
-      if (next <= clock.now()) return null;
-      state.backlog ||= backlog;
-      return next;
-    },
-
-    remember,
-  };
 }

@@ -198,6 +198,23 @@ export function createMemoryLeadStore(): MemoryLeadStore {
         .map(toRecord);
     },
 
+    async openCreates(sites: readonly string[]): Promise<LeadRecord[]> {
+      open();
+      const wanted = new Set(sites);
+      return [...byId.values()]
+        .filter((r) => wanted.has(r.site) && (r.status === 'sent' || (r.status === 'queued' && r.in_doubt_since !== undefined)))
+        .sort((a, b) => oldestFirst(b, a))
+        .map(toRecord);
+    },
+
+    async heldRecordIds(recordIds: readonly string[]): Promise<string[]> {
+      open();
+      const wanted = new Set(recordIds);
+      const held = new Set<string>();
+      for (const r of byId.values()) if (r.created_record_id !== undefined && wanted.has(r.created_record_id)) held.add(r.created_record_id);
+      return [...held];
+    },
+
     async counts(): Promise<Record<LeadStatus, number>> {
       open();
       const counts = emptyCounts();

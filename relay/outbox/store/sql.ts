@@ -124,6 +124,15 @@ export const LEAD_STORE_SQL = {
     site: `SELECT * FROM leads WHERE site = ? ${NEWEST} LIMIT ?`,
     both: `SELECT * FROM leads WHERE status = ? AND site = ? ${NEWEST} LIMIT ?`,
   },
+  // `+site`: two status ranges through an index on status, not every lead of the site (confirmed
+  // ones included) through leads_site_created. The queued range is read whole to find those in doubt.
+  openCreates: `SELECT * FROM leads WHERE status = 'sent' AND +site IN (SELECT value FROM json_each(?))
+     UNION ALL
+     SELECT * FROM leads WHERE status = 'queued' AND in_doubt_since IS NOT NULL AND +site IN (SELECT value FROM json_each(?))
+     ${NEWEST}`,
+  // No index holds created_record_id (one would take a schema migration): a scan of the table that
+  // reads one column, no record parsed. A confirmation round asks once.
+  heldRecordIds: `SELECT DISTINCT created_record_id AS id FROM leads WHERE created_record_id IN (SELECT value FROM json_each(?))`,
   counts: 'SELECT status, COUNT(*) AS n FROM leads GROUP BY status',
   // Fingerprint rows go by ON DELETE CASCADE; `changes` counts only the leads.
   purge: `DELETE FROM leads WHERE status = 'confirmed' AND confirmed_at < ?`,
@@ -231,6 +240,18 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
           : site !== undefined
             ? many(SQL.list.site, [site, limit])
             : many(SQL.list.all, [limit]);
+    },
+
+    async openCreates(sites) {
+      open();
+      const json = JSON.stringify(sites);
+      return many(SQL.openCreates, [json, json]);
+    },
+
+    async heldRecordIds(recordIds) {
+      open();
+      if (recordIds.length === 0) return [];
+      return driver.all<{ id: string }>(SQL.heldRecordIds, [JSON.stringify(recordIds)]).map((row) => row.id);
     },
 
     async counts() {

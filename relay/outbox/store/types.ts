@@ -116,8 +116,16 @@ export interface LeadStore {
    * Returns the updated lead, or null when it does not exist or the condition failed.
    */
   update(id: string, patch: LeadPatch, options?: { ifStatus?: LeadStatus }): Promise<LeadRecord | null>;
-  /** Newest first. */
+  /** Newest first, at most `filter.limit` (1000): for operators; the deliverer asks the two questions below. */
   list(filter?: LeadListFilter): Promise<LeadRecord[]>;
+  /**
+   * Every lead of these sites whose create Propexo may hold and the relay has not confirmed: sent,
+   * or queued with a POST in doubt (in_doubt_since set). Newest first, all of them however many:
+   * a confirmation round must see every lead that could own a record it reads.
+   */
+  openCreates(sites: readonly string[]): Promise<LeadRecord[]>;
+  /** Which of these Propexo record ids a lead already holds (its created_record_id), whatever its site or status. */
+  heldRecordIds(recordIds: readonly string[]): Promise<string[]>;
   counts(): Promise<Record<LeadStatus, number>>;
   /** Deletes confirmed leads confirmed before `before`; returns how many went. */
   purgeConfirmed(before: number): Promise<number>;

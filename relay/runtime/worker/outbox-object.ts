@@ -154,6 +154,8 @@ export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): L
     due: workerSide('due'),
     nextDueAt: workerSide('nextDueAt'),
     purgeConfirmed: workerSide('purgeConfirmed'),
+    openCreates: workerSide('openCreates'),
+    heldRecordIds: workerSide('heldRecordIds'),
     close: async () => {},
   };
 }

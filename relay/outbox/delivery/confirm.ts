@@ -1,0 +1,70 @@
+/**
+ * A sent lead checked on its own: its write job is followed with write-status until Propexo says it
+ * is done, and a failed write is retried a few times. (Confirmation rounds, rounds.ts, confirm most
+ * sent leads for less; what they miss comes here.)
+ */
+import type { SiteConfig } from '../../config/sites.js';
+import type { UpstreamFailure } from '../../propexo/client.js';
+import type { LeadRecord } from '../store/types.js';
+import type { StepContext } from './context.js';
+import { logOf } from './lead-writes.js';
+import { checkDelay } from './policy.js';
+import { searchInPropexo } from './search.js';
+
+export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
+  const { writes } = ctx;
+  const status = (await ctx.line.request(() => ctx.client.writeStatus(lead.job_id!)))!;
+  if (!status.ok) return statusFailed(ctx, lead, site, status);
+  switch (status.writeStatus) {
+    case 'SUCCESS':
+      return void (await writes.confirmed(lead, status.createdRecordId, 'write_status'));
+    case 'PARTIAL_SUCCESS':
+      return void (await writes.confirmed(lead, status.createdRecordId, 'write_status', status.errors));
+    case 'PENDING':
+      return checkLater(ctx, lead);
+    case 'FAILURE':
+      return writeFailed(ctx, lead, status.errors);
+  }
+}
+
+/** The next check, at a growing gap. */
+async function checkLater(ctx: StepContext, lead: LeadRecord): Promise<void> {
+  const checks = lead.checks + 1;
+  await ctx.writes.save(lead, { checks, next_attempt_at: ctx.clock.now() + checkDelay(ctx.policy, checks, ctx.random) });
+}
+
+async function statusFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig, failure: UpstreamFailure): Promise<void> {
+  if (failure.kind === 'rejected' && failure.status === 404) return jobUnknown(ctx, lead, site);
+  if (failure.kind === 'unauthorized') return void (await ctx.writes.save(lead, { error: 'unauthorized', next_attempt_at: ctx.clock.now() }));
+  const checks = lead.checks + 1;
+  return ctx.writes.transient(lead, failure, checkDelay(ctx.policy, checks, ctx.random), { checks });
+}
+
+/** Propexo no longer knows the job: the lead itself is the evidence. */
+async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
+  const { writes } = ctx;
+  const found = await searchInPropexo(ctx, lead, site);
+  if (found === 'ambiguous') return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id, ambiguous: true });
+  if (found === null) return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
+  if ('ok' in found) {
+    const checks = lead.checks + 1;
+    return writes.transient(lead, found, checkDelay(ctx.policy, checks, ctx.random), { checks });
+  }
+  await writes.confirmed(lead, found.id, 'found_after_unknown_job');
+}
+
+/** FAILURE: retry-write a few times, then a dead letter. */
+async function writeFailed(ctx: StepContext, lead: LeadRecord, errors: string[]): Promise<void> {
+  const { writes, policy } = ctx;
+  // Right after a retry-write, FAILURE may still be the old answer: only one that outlasts a few
+  // checks (and a webhook about the old failure) counts as the retry failing too.
+  if (lead.write_retries > 0 && lead.checks < policy.failureChecksAfterRetry) return checkLater(ctx, lead);
+  if (lead.write_retries >= policy.maxWriteRetries) return writes.deadLetter(lead, 'write_failed', { errors });
+  const retried = (await ctx.line.request(() => ctx.client.retryWrite(lead.job_id!)))!;
+  // Every call counts, answered or not: a retry-write that keeps failing must not repeat forever.
+  const write_retries = lead.write_retries + 1;
+  if (!retried.ok) return writes.transient(lead, retried, checkDelay(policy, lead.checks + 1, ctx.random), { checks: 0, write_retries });
+  if (!retried.success) return writes.deadLetter(lead, 'write_retry_refused', { errors });
+  await writes.save(lead, { write_retries, checks: 0, next_attempt_at: ctx.clock.now() + policy.confirmFirstDelayMs });
+  ctx.logger.warn('lead.write_retried', { ...logOf(lead), job_id: lead.job_id, retry: write_retries, errors });
+}

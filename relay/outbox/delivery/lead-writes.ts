@@ -1,0 +1,63 @@
+/**
+ * The outcomes a delivery step writes to a lead, each with its log line: confirmed, a dead letter,
+ * a transient failure. Every step's decision is written before its next upstream request, so a
+ * crash at any point leaves a lead the next run handles without losing it or sending it twice.
+ */
+import type { Logger } from '../../lib/log.js';
+import type { UpstreamFailure } from '../../propexo/client.js';
+import type { LeadPatch, LeadRecord, LeadStore } from '../store/types.js';
+
+/** The fields every log line about a lead carries. */
+export const logOf = (lead: LeadRecord) => ({ lead_id: lead.id, site: lead.site });
+
+export class LeadWrites {
+  constructor(
+    private readonly store: LeadStore,
+    private readonly clock: { now(): number },
+    private readonly logger: Logger,
+  ) {}
+
+  /** Applies `patch`, stamping updated_at. */
+  save(lead: LeadRecord, patch: LeadPatch): Promise<LeadRecord | null> {
+    return this.store.update(lead.id, { ...patch, updated_at: this.clock.now() });
+  }
+
+  async deadLetter(lead: LeadRecord, reason: string, detail?: unknown, patch: LeadPatch = {}): Promise<void> {
+    await this.save(lead, {
+      ...patch,
+      status: 'failed',
+      error: reason,
+      error_detail: detail === undefined ? undefined : JSON.stringify(detail),
+      next_attempt_at: this.clock.now(),
+    });
+    this.logger.error('lead.dead_letter', { ...logOf(lead), reason, attempts: lead.attempts, detail });
+  }
+
+  /**
+   * Writes the lead confirmed with Propexo's record id (`partial`: the errors of a PARTIAL_SUCCESS);
+   * with `ifSent`, only while it is still sent. False when nothing was written.
+   */
+  async confirmed(lead: LeadRecord, createdRecordId: string | null, how: string, partial?: string[], ifSent = false): Promise<boolean> {
+    const now = this.clock.now();
+    const patch: LeadPatch = {
+      status: 'confirmed',
+      created_record_id: createdRecordId ?? undefined,
+      confirmed_at: now,
+      in_doubt_since: undefined,
+      error: partial ? 'partial_success' : undefined,
+      error_detail: partial ? JSON.stringify(partial) : undefined,
+      updated_at: now,
+    };
+    if (!(await this.store.update(lead.id, patch, ifSent ? { ifStatus: 'sent' } : {}))) return false;
+    const fields = { ...logOf(lead), how, created_record_id: createdRecordId, ms_since_accepted: now - lead.created_at };
+    if (partial) this.logger.warn('lead.confirmed_partially', { ...fields, errors: partial });
+    else this.logger.info('lead.confirmed', fields);
+    return true;
+  }
+
+  /** A failure worth trying again: the reason kept as the lead's error, the lead due in `retryInMs`. */
+  async transient(lead: LeadRecord, failure: UpstreamFailure, retryInMs: number, patch: LeadPatch = {}): Promise<void> {
+    await this.save(lead, { ...patch, error: `${failure.kind}:${failure.reason}`, next_attempt_at: this.clock.now() + retryInMs });
+    this.logger.warn(`propexo.${failure.kind}`, { ...logOf(lead), reason: failure.reason, status: failure.status, retry_in_ms: retryInMs });
+  }
+}

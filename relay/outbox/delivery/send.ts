@@ -1,0 +1,97 @@
+/**
+ * A queued lead: looked for first if an earlier POST may have landed, then sent once. The lead is
+ * marked in doubt right before its POST leaves and the mark is cleared only by an answer that
+ * proves where it stands, so no crash or failure ever leads to a blind second create.
+ */
+import type { SiteConfig } from '../../config/sites.js';
+import type { CreateLeadResult, UpstreamFailure } from '../../propexo/client.js';
+import type { LeadRecord } from '../store/types.js';
+import type { StepContext } from './context.js';
+import { logOf } from './lead-writes.js';
+import { retryDelay } from './policy.js';
+import { searchInPropexo } from './search.js';
+
+export async function send(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
+  if (lead.in_doubt_since !== undefined && !(await mayResend(ctx, lead, site, lead.in_doubt_since))) return;
+  const { claimed, result } = await post(ctx, lead, site);
+  if (!claimed || !result) return; // another task had it, or the deliverer stopped
+  if (result.ok) return sent(ctx, claimed, result);
+  return postFailed(ctx, claimed, result);
+}
+
+/**
+ * A lead whose earlier POST may have landed: searched for, and sent again (true) only once the
+ * grace period after that POST has passed without Propexo showing it. Anything else is written here.
+ */
+async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, inDoubtSince: number): Promise<boolean> {
+  const { writes, clock, policy, random } = ctx;
+  const checks = lead.checks + 1;
+  const found = await searchInPropexo(ctx, lead, site);
+  if (found === 'ambiguous') {
+    await writes.deadLetter(lead, 'in_doubt_unresolved', { hint: 'Propexo has a lead of this prospect without a creation time: check ResMan, then discard or retry' });
+  } else if (found !== null && 'ok' in found) {
+    await writes.transient(lead, found, retryDelay(policy, checks, random), { checks });
+  } else if (found) {
+    await writes.confirmed(lead, found.id, 'found_after_doubt');
+  } else if (clock.now() - inDoubtSince < policy.inDoubtGraceMs) {
+    await writes.save(lead, { checks, next_attempt_at: clock.now() + retryDelay(policy, checks, random) });
+  } else {
+    ctx.logger.warn('lead.resending_after_search', { ...logOf(lead), in_doubt_ms: clock.now() - inDoubtSince });
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The POST. The lead is claimed (in doubt, one more attempt) once the budget is granted, right
+ * before the request leaves: if the relay dies while it is in flight, the next run searches first,
+ * and the grace period counts from the real send.
+ */
+async function post(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<{ claimed: LeadRecord | null; result: CreateLeadResult | null }> {
+  let claimed = null as LeadRecord | null;
+  const result = await ctx.line.request(
+    () =>
+      ctx.client.createLead({
+        integration_id: site.integration_id,
+        property_id: site.property_id,
+        employee_id: site.employee_id,
+        lead_source_id: lead.lead_source_id ?? site.lead_source_id,
+        ...lead.submission,
+      }),
+    async () => {
+      const now = ctx.clock.now();
+      claimed = await ctx.store.update(lead.id, { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now }, { ifStatus: 'queued' });
+      return claimed !== null;
+    },
+  );
+  return { claimed, result };
+}
+
+async function sent(ctx: StepContext, lead: LeadRecord, result: CreateLeadResult & { ok: true }): Promise<void> {
+  await ctx.writes.save(lead, {
+    status: 'sent',
+    job_id: result.jobId,
+    in_doubt_since: undefined,
+    checks: 0,
+    write_retries: 0,
+    error: undefined,
+    next_attempt_at: ctx.clock.now() + ctx.policy.confirmFirstDelayMs,
+  });
+  ctx.logger.info('lead.sent', { ...logOf(lead), attempt: lead.attempts, job_id: result.jobId, upstream_remaining: result.rateLimitRemaining });
+}
+
+/** A failed POST: the lead stays in doubt only when Propexo may have taken it anyway. */
+async function postFailed(ctx: StepContext, lead: LeadRecord, failure: UpstreamFailure): Promise<void> {
+  const settled = { in_doubt_since: failure.maybeDelivered ? lead.in_doubt_since : undefined };
+  switch (failure.kind) {
+    case 'rejected':
+      // Our request was wrong, not the prospect: Propexo's details are for the operator.
+      return ctx.writes.deadLetter(lead, 'propexo_rejected', { status: failure.status, details: failure.details }, settled);
+    case 'unauthorized':
+      // Behind the others: if only this lead's integration is refused, the rest still go after the pause.
+      await ctx.writes.save(lead, { ...settled, error: 'unauthorized', next_attempt_at: ctx.clock.now() + ctx.policy.authPauseMs });
+      return;
+    default:
+      return ctx.writes.transient(lead, failure, retryDelay(ctx.policy, lead.attempts, ctx.random), settled);
+  }
+}
