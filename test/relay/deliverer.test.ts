@@ -66,7 +66,10 @@ describe('deliverer', () => {
   it('retries a FAILED write a bounded number of times, then makes it a dead letter with the errors', async () => {
     let retries = 0;
     const failure = () => Response.json({ write_status: 'FAILURE', errors: ['Transaction Source could not be found'], created_record_id: null });
-    const relay = buildRelay({ handler: propexoLike({ status: failure, retry: () => (retries++, Response.json({ success: true })) }) });
+    const relay = buildRelay({ handler: propexoLike({ status: failure, retry: () => {
+          retries++;
+          return Response.json({ success: true });
+        }, }) });
     const { id } = await accepted(relay);
     await relay.deliver();
     expect(retries).toBe(3);
@@ -489,7 +492,10 @@ describe('confirmation rounds', () => {
       env: ROOMY,
       handler: (call, init) => {
         if (call.url.endsWith('/write-status/job_6') && !retried) return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
-        if (call.url.includes('/retry-write/job_6')) return (retried = true), Response.json({ success: true });
+        if (call.url.includes('/retry-write/job_6')) {
+          retried = true;
+          return Response.json({ success: true });
+        }
         return propexo.handler(call, init);
       },
     });
@@ -510,7 +516,10 @@ describe('confirmation rounds', () => {
       policy: { listingRounds: 50 },
       handler: (call, init) => {
         if (call.url.endsWith('/write-status/job_6') && retriedAt === undefined) return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
-        if (call.url.includes('/retry-write/job_6')) return (retriedAt = relay.clock.now()), Response.json({ success: true });
+        if (call.url.includes('/retry-write/job_6')) {
+          retriedAt = relay.clock.now();
+          return Response.json({ success: true });
+        }
         return propexo.handler(call, init);
       },
     });

@@ -4,7 +4,7 @@
  * lead outside what it covers is never confirmed from it.
  */
 import { describe, expect, it } from 'vitest';
-import { Listing, readListing } from '../../relay/outbox/delivery/listing.js';
+import { type Listing, readListing } from '../../relay/outbox/delivery/listing.js';
 import type { FoundLead, LeadPageResult } from '../../relay/propexo/client.js';
 import { newLeadRecord, type LeadRecord } from '../../relay/outbox/store/types.js';
 import { buildRelay, okResponse, type UpstreamHandler } from './fixtures.js';

@@ -91,7 +91,7 @@ export async function readListing(readPage: ReadPage, since: number, maxPages: n
   let offset = 0;
   for (let page = 0; page < Math.max(1, maxPages); page++) {
     const result = await readPage(offset);
-    if (!result || !result.ok) return page === 0 ? result : pages.listing(false);
+    if (!result?.ok) return page === 0 ? result : pages.listing(false);
     pages.add(result.leads);
     if (result.hasMore === false || result.leads.length === 0) return pages.listing(true);
     offset += result.leads.length;
