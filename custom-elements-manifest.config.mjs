@@ -26,9 +26,7 @@ function resmanPlugin() {
     analyzePhase({ ts, node, moduleDoc }) {
       if (ts.isClassDeclaration(node) && node.name) {
         const className = node.name.getText();
-        const extendsEvent = node.heritageClauses?.some((h) =>
-          h.types.some((t) => t.expression.getText() === 'Event'),
-        );
+        const extendsEvent = node.heritageClauses?.some((h) => h.types.some((t) => t.expression.getText() === 'Event'));
         for (const member of node.members) {
           if (extendsEvent && ts.isConstructorDeclaration(member)) {
             const visit = (n) => {
@@ -51,10 +49,7 @@ function resmanPlugin() {
             for (const prop of member.initializer.properties) {
               if (!ts.isPropertyAssignment(prop) || !ts.isObjectLiteralExpression(prop.initializer)) continue;
               const isState = prop.initializer.properties.some(
-                (o) =>
-                  ts.isPropertyAssignment(o) &&
-                  o.name.getText() === 'state' &&
-                  o.initializer.kind === ts.SyntaxKind.TrueKeyword,
+                (o) => ts.isPropertyAssignment(o) && o.name.getText() === 'state' && o.initializer.kind === ts.SyntaxKind.TrueKeyword,
               );
               if (isState) names.add(prop.name.getText().replace(/^['"]|['"]$/g, ''));
             }

@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 // that drives Debian's Chromium through the demo. Widget tests run in web-test-runner instead.
 export default defineConfig({
   test: {
-    include: ['test/build/**/*.test.ts', 'test/runtimes/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/relay/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    include: [
+      'test/build/**/*.test.ts',
+      'test/runtimes/**/*.test.ts',
+      'test/contract/**/*.test.ts',
+      'test/relay/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
+    ],
     // Fails any test whose relay or sandbox logged a secret, a full email or a full phone number.
     setupFiles: ['test/support/hygiene-setup.ts'],
     testTimeout: 20_000,

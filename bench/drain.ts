@@ -126,7 +126,11 @@ export async function runDrain(options: { leads?: number; scale?: number; timeou
     const submitter = async () => {
       while (next < leads) {
         const n = next++;
-        const res = await fetch(`${relay.url}${LEADS_PATH}`, { method: 'POST', headers: leadHeaders(n, 'drain'), body: leadBody(n, 'drain', undefined) });
+        const res = await fetch(`${relay.url}${LEADS_PATH}`, {
+          method: 'POST',
+          headers: leadHeaders(n, 'drain'),
+          body: leadBody(n, 'drain', undefined),
+        });
         await res.arrayBuffer();
         if (res.status !== 202) refused++;
       }

@@ -154,7 +154,8 @@ export async function runEdge(options: { batch?: number; rounds?: number } = {})
     const relay = { ms: [] as number[], cpu: [] as number[] };
     const bare = { ms: [] as number[], cpu: [] as number[] };
     for (let i = 0; i < rounds; i++) {
-      for (const which of i % 2 === 0 ? (['relay', 'bare'] as const) : (['bare', 'relay'] as const)) await runBatch(which, which === 'relay' ? relay : bare);
+      for (const which of i % 2 === 0 ? (['relay', 'bare'] as const) : (['bare', 'relay'] as const))
+        await runBatch(which, which === 'relay' ? relay : bare);
     }
     progress(`edge: ${rounds} rounds of ${batch} requests each`);
     const series = (s: { ms: number[]; cpu: number[] }): EdgeSeries => ({

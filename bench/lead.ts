@@ -41,7 +41,12 @@ export function leadBody(n: number, run: string, token: string | undefined): str
     notes: 'We have a cat.',
     meta: {
       ...(token ? { form_token: token } : {}),
-      attribution: { utm_source: 'google', utm_medium: 'cpc', landing_page: 'https://www.oakgrove.example/?utm_source=google', referrer: 'https://www.google.com/' },
+      attribution: {
+        utm_source: 'google',
+        utm_medium: 'cpc',
+        landing_page: 'https://www.oakgrove.example/?utm_source=google',
+        referrer: 'https://www.google.com/',
+      },
     },
   });
 }

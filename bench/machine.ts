@@ -68,4 +68,7 @@ export async function busyShare(ms = 1000): Promise<number> {
   return (b.busy - a.busy) / Math.max(1, b.total - a.total);
 }
 
-export const load = () => loadavg().map((n) => n.toFixed(2)).join(' / ');
+export const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');

@@ -48,11 +48,19 @@ function kind(fn: string, file: string, callers: string[]): string {
   if (
     file.startsWith('node:internal/deps/undici') ||
     file.startsWith('node:internal/webstreams') ||
-    callers.some((c) => c.startsWith('node:internal/deps/undici') || (file === 'node:internal/worker/js_transferable' && c.startsWith('node:internal/webstreams')))
+    callers.some(
+      (c) =>
+        c.startsWith('node:internal/deps/undici') ||
+        (file === 'node:internal/worker/js_transferable' && c.startsWith('node:internal/webstreams')),
+    )
   )
     return "undici's Request/Response/Headers and web streams";
   // better-sqlite3's statements run in native calls that V8 bills to the relay/outbox/store/sqlite.ts frame calling them.
-  if (file.startsWith('better-sqlite3') || file === 'relay/outbox/store/sqlite.ts' || callers.some((c) => c.startsWith('better-sqlite3') || c === 'relay/outbox/store/sqlite.ts'))
+  if (
+    file.startsWith('better-sqlite3') ||
+    file === 'relay/outbox/store/sqlite.ts' ||
+    callers.some((c) => c.startsWith('better-sqlite3') || c === 'relay/outbox/store/sqlite.ts')
+  )
     return 'SQLite outbox (better-sqlite3, synchronous=FULL)';
   if (file.startsWith('hono') || file.startsWith('@hono/node-server')) return 'hono, @hono/node-server';
   if (file.startsWith('node:_http') || file.startsWith('node:net') || file.startsWith('node:internal/streams') || file === 'node:stream')
@@ -114,7 +122,11 @@ export function summarize(p: CpuProfile, top = 8): ProfileSummary {
     const special = functionName.startsWith('(') && !url;
     add(kinds, kind(functionName, file, callers), us);
     add(files, special ? functionName : file, us);
-    add(fns, special ? functionName : `${functionName || '(anonymous)'} ${file}${url ? `:${lineNumber + 1}` : ` ← ${callers[0] ?? ''}`}`, us);
+    add(
+      fns,
+      special ? functionName : `${functionName || '(anonymous)'} ${file}${url ? `:${lineNumber + 1}` : ` ← ${callers[0] ?? ''}`}`,
+      us,
+    );
     total += us;
   }
   const rank = (m: Map<string, number>, n = top) =>

@@ -65,11 +65,25 @@ function relayApp(): App {
     upstreamCalls++;
     return new Response('{}', { status: 500 });
   }) as typeof fetch;
-  const client = createPropexoClient({ baseUrl: config.propexo.baseUrl, token: BENCH_TOKEN, fetch: upstream, timeoutMs: config.upstreamTimeoutMs });
+  const client = createPropexoClient({
+    baseUrl: config.propexo.baseUrl,
+    token: BENCH_TOKEN,
+    fetch: upstream,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
   // Woken by every accepted lead, as on Node, but never started: nothing is sent upstream.
   const deliverer = createDeliverer({ store, client, limiter, sites: config.sites, clock: Date, logger, policy: config.delivery });
   // Hashing as on Node (relay/runtime/node/server.ts): node:crypto, synchronous.
-  return createRelay({ config, clock: Date, limiter, store, logger, getClientIp: () => '203.0.113.7', outbox: deliverer, hashing: nodeHashing });
+  return createRelay({
+    config,
+    clock: Date,
+    limiter,
+    store,
+    logger,
+    getClientIp: () => '203.0.113.7',
+    outbox: deliverer,
+    hashing: nodeHashing,
+  });
 }
 
 function bareApp(): App {
@@ -85,15 +99,12 @@ let run = 0;
 
 async function batch(app: App, n: number, token: string, expected: number): Promise<{ us: number; cpuUs: number; unexpected: number }> {
   const tag = `ip${++run}x`;
-  const requests = Array.from(
-    { length: n },
-    (_, i) => {
-      const body = leadBody(i, tag, token);
-      // With Content-Length, as a browser sends it (and as @hono/node-server passes it on).
-      const headers = { ...leadHeaders(i, tag), 'content-length': String(Buffer.byteLength(body)) };
-      return new Request(`http://relay.test${LEADS_PATH}`, { method: 'POST', headers, body });
-    },
-  );
+  const requests = Array.from({ length: n }, (_, i) => {
+    const body = leadBody(i, tag, token);
+    // With Content-Length, as a browser sends it (and as @hono/node-server passes it on).
+    const headers = { ...leadHeaders(i, tag), 'content-length': String(Buffer.byteLength(body)) };
+    return new Request(`http://relay.test${LEADS_PATH}`, { method: 'POST', headers, body });
+  });
   let unexpected = 0;
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -213,21 +224,41 @@ async function breakdownOf(token: string): Promise<{ step: string; us: number }[
     { step: 'GET /healthz through a bare Hono app', us: await time(500, healthz(bare)) },
     { step: 'JSON.parse of the body', us: await time(500, () => JSON.parse(leadBody(0, 'bd', token))) },
     { step: 'parseSubmission + parseMeta (zod/mini)', us: await time(500, () => [parseSubmission(fields), parseMeta(meta)]) },
-    { step: 'fingerprints: 2 SHA-256 through node:crypto (the Node relay)', us: await time(500, () => fingerprints('oak-grove', submission, nodeHashing)) },
-    { step: 'form token check: HMAC-SHA-256 through node:crypto (the Node relay)', us: await time(500, () => tokens.check('oak-grove', token, Date.now())) },
-    { step: 'fingerprints: 2 SHA-256 through WebCrypto (the Worker; Node before)', us: await time(500, () => fingerprints('oak-grove', submission, webCryptoHashing)) },
-    { step: 'form token check: HMAC-SHA-256 through WebCrypto (the Worker; Node before)', us: await time(500, () => webTokens.check('oak-grove', token, Date.now())) },
+    {
+      step: 'fingerprints: 2 SHA-256 through node:crypto (the Node relay)',
+      us: await time(500, () => fingerprints('oak-grove', submission, nodeHashing)),
+    },
+    {
+      step: 'form token check: HMAC-SHA-256 through node:crypto (the Node relay)',
+      us: await time(500, () => tokens.check('oak-grove', token, Date.now())),
+    },
+    {
+      step: 'fingerprints: 2 SHA-256 through WebCrypto (the Worker; Node before)',
+      us: await time(500, () => fingerprints('oak-grove', submission, webCryptoHashing)),
+    },
+    {
+      step: 'form token check: HMAC-SHA-256 through WebCrypto (the Worker; Node before)',
+      us: await time(500, () => webTokens.check('oak-grove', token, Date.now())),
+    },
     { step: 'memory store accept (a store of up to 200 leads)', us: await time(200, accept) },
     {
       step: 'memory limiter: the 3 decisions of a lead (lookups, site, IP)',
       us: await time(500, async (i) => {
-        for (const key of [`lookups:${i % 50}`, 'site:oak-grove', `ip:${i % 50}`]) await limiter.limit({ key, max: 1_000_000, windowMs: 60_000 });
+        for (const key of [`lookups:${i % 50}`, 'site:oak-grove', `ip:${i % 50}`])
+          await limiter.limit({ key, max: 1_000_000, windowMs: 60_000 });
       }),
     },
     {
       step: 'reading the body: Request.arrayBuffer + UTF-8 decode',
-      us: await time(500, async () => new TextDecoder('utf-8', { fatal: true }).decode(await new Request('http://relay.test/', { method: 'POST', body: leadBody(0, 'bd', token) }).arrayBuffer())),
+      us: await time(500, async () =>
+        new TextDecoder('utf-8', { fatal: true }).decode(
+          await new Request('http://relay.test/', { method: 'POST', body: leadBody(0, 'bd', token) }).arrayBuffer(),
+        ),
+      ),
     },
-    { step: 'one log line (formatted, masked, discarded)', us: await time(500, () => logger.info('lead.accepted', { lead_id: 'ld_x', site: 'oak-grove' })) },
+    {
+      step: 'one log line (formatted, masked, discarded)',
+      us: await time(500, () => logger.info('lead.accepted', { lead_id: 'ld_x', site: 'oak-grove' })),
+    },
   ];
 }

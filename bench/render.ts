@@ -332,7 +332,9 @@ async function readmeRule(): Promise<{ rule: string; selector: string; declarati
 /** The README's rule (or `:not(:defined)` without one) with its min-height set to `px`. */
 function reserve(selector: string, declarations: string, px: number): string {
   const height = `min-height: ${+px.toFixed(3)}px`;
-  const decls = /min-height\s*:/.test(declarations) ? declarations.replace(/min-height\s*:\s*[^;]+/, height) : `${declarations.replace(/;?\s*$/, ';')} ${height};`;
+  const decls = /min-height\s*:/.test(declarations)
+    ? declarations.replace(/min-height\s*:\s*[^;]+/, height)
+    : `${declarations.replace(/;?\s*$/, ';')} ${height};`;
   return `${selector} { ${decls.trim()} }`;
 }
 
@@ -342,7 +344,10 @@ async function measureHeight(browser: Browser, url: string): Promise<number> {
   try {
     const tab = await context.newPage();
     await tab.goto(url, { waitUntil: 'load' });
-    await tab.waitForFunction(() => (window as unknown as { __bench: { ready: number | null } }).__bench.ready !== null, undefined, { timeout: 15_000, polling: 50 });
+    await tab.waitForFunction(() => (window as unknown as { __bench: { ready: number | null } }).__bench.ready !== null, undefined, {
+      timeout: 15_000,
+      polling: 50,
+    });
     await tab.waitForTimeout(300);
     return await tab.evaluate(async (tag) => {
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -388,7 +393,10 @@ async function loadOnce(browser: Browser, url: string, problems: string[], views
     tab.on('response', (r) => r.status() >= 400 && problems.push(`${url}: ${r.status()} ${new URL(r.url()).pathname}`));
     for (let view = 1; view <= views; view++) {
       await tab.goto(url, { waitUntil: 'load' });
-      await tab.waitForFunction(() => (window as unknown as { __bench: { ready: number | null } }).__bench.ready !== null, undefined, { timeout: 15_000, polling: 50 });
+      await tab.waitForFunction(() => (window as unknown as { __bench: { ready: number | null } }).__bench.ready !== null, undefined, {
+        timeout: 15_000,
+        polling: 50,
+      });
     }
     // Late shifts (the widget re-renders when its relay's form settings arrive) are counted too.
     await tab.waitForTimeout(300);
@@ -396,19 +404,31 @@ async function loadOnce(browser: Browser, url: string, problems: string[], views
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
       const b = (
         window as unknown as {
-          __bench: { ready: number; cls: number; shifts: [number, number, LoadSample['shifts'][number]['moved']][]; controls: number; defined: number; shadow: number; view: number | null; by: string; updates: [number, number][]; settingsJson: number | null; frames: number[] };
+          __bench: {
+            ready: number;
+            cls: number;
+            shifts: [number, number, LoadSample['shifts'][number]['moved']][];
+            controls: number;
+            defined: number;
+            shadow: number;
+            view: number | null;
+            by: string;
+            updates: [number, number][];
+            settingsJson: number | null;
+            frames: number[];
+          };
         }
       ).__bench;
       const start = performance.getEntriesByName('embed:start')[0]!.startTime;
       const markStart = performance.getEntriesByName(`${marks}:start`, 'mark')[0]?.startTime ?? Number.NaN;
       const markEnd = performance.getEntriesByName(`${marks}:interactive`, 'mark')[0]?.startTime ?? Number.NaN;
-      const script = performance
-        .getEntriesByType('resource')
-        .find((e) => /\/(widget|lit-form)\.js$/.test(new URL(e.name).pathname)) as PerformanceResourceTiming | undefined;
+      const script = performance.getEntriesByType('resource').find((e) => /\/(widget|lit-form)\.js$/.test(new URL(e.name).pathname)) as
+        | PerformanceResourceTiming
+        | undefined;
       const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
-      const settings = performance
-        .getEntriesByType('resource')
-        .find((e) => /^\/v1\/sites\/[^/]+\/form$/.test(new URL(e.name).pathname)) as PerformanceResourceTiming | undefined;
+      const settings = performance.getEntriesByType('resource').find((e) => /^\/v1\/sites\/[^/]+\/form$/.test(new URL(e.name).pathname)) as
+        | PerformanceResourceTiming
+        | undefined;
       // The Lit update that showed the form: the last one to end by the interactive mark.
       const before = b.updates.filter(([, end]) => end <= markEnd);
       const shown = before[before.length - 1];
@@ -428,7 +448,12 @@ async function loadOnce(browser: Browser, url: string, problems: string[], views
         controls: b.controls,
         earlyRequests: (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
           .filter((e) => e !== script && e !== settings && e.startTime < b.ready && new URL(e.name).pathname !== '/favicon.ico')
-          .map((e) => ({ path: new URL(e.name).pathname, startMs: e.startTime - start, endMs: e.responseEnd - start, beforeShownUpdate: !!shown && e.responseEnd <= shown[0] })),
+          .map((e) => ({
+            path: new URL(e.name).pathname,
+            startMs: e.startTime - start,
+            endMs: e.responseEnd - start,
+            beforeShownUpdate: !!shown && e.responseEnd <= shown[0],
+          })),
         phases: {
           queueMs: (script?.startTime ?? Number.NaN) - start,
           fetchMs: script ? script.responseEnd - script.startTime : Number.NaN,
@@ -440,7 +465,9 @@ async function loadOnce(browser: Browser, url: string, problems: string[], views
         },
         updates: b.updates.map(([t0, t1]) => [t0 - markStart, t1 - markStart]),
         frames: b.frames.map((t) => t - markStart),
-        settingsAt: settings ? [settings.startTime - markStart, settings.responseEnd - markStart, (b.settingsJson ?? Number.NaN) - markStart] : undefined,
+        settingsAt: settings
+          ? [settings.startTime - markStart, settings.responseEnd - markStart, (b.settingsJson ?? Number.NaN) - markStart]
+          : undefined,
         markPhases: {
           moduleMs: b.defined - markStart,
           upgradeMs: b.shadow - b.defined,
@@ -449,7 +476,9 @@ async function loadOnce(browser: Browser, url: string, problems: string[], views
           toUpdateMs: shown ? shown[0] - (settings ? settings.responseEnd : b.shadow) : Number.NaN,
           toJsonMs: settings && b.settingsJson !== null ? b.settingsJson - settings.responseEnd : Number.NaN,
           otherUpdatesMs: shown
-            ? before.filter(([t0]) => t0 >= (settings ? settings.responseEnd : b.shadow) && t0 < shown[0]).reduce((sum, [t0, t1]) => sum + (t1 - t0), 0)
+            ? before
+                .filter(([t0]) => t0 >= (settings ? settings.responseEnd : b.shadow) && t0 < shown[0])
+                .reduce((sum, [t0, t1]) => sum + (t1 - t0), 0)
             : Number.NaN,
           updateMs: shown ? shown[1] - shown[0] : Number.NaN,
           updatesMs: before.reduce((sum, [t0, t1]) => sum + (t1 - t0), 0),
@@ -542,7 +571,11 @@ export async function runRender(options: { loads?: number; warmup?: number; repe
           name: 'Oak Grove Apartments',
           ...SANDBOX_IDS,
           allowed_origins: [site.origin],
-          limits: { per_site: { max: 100_000, window_seconds: 60 }, per_ip: { max: 100_000, window_seconds: 60 }, per_ip_lookups: { max: 100_000, window_seconds: 60 } },
+          limits: {
+            per_site: { max: 100_000, window_seconds: 60 },
+            per_ip: { max: 100_000, window_seconds: 60 },
+            per_ip_lookups: { max: 100_000, window_seconds: 60 },
+          },
         },
       }),
     },
@@ -554,7 +587,11 @@ export async function runRender(options: { loads?: number; warmup?: number; repe
           if (path === `/bench/${BASELINE_ENTRY}`) {
             // The same caching and CORS headers the relay gives widget.js.
             return new Response(floorJs, {
-              headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' },
+              headers: {
+                'content-type': 'text/javascript; charset=utf-8',
+                'cache-control': 'public, max-age=300',
+                'access-control-allow-origin': '*',
+              },
             });
           }
           return relayApp.fetch(request, env);
@@ -567,14 +604,17 @@ export async function runRender(options: { loads?: number; warmup?: number; repe
   const problems: string[] = [];
   try {
     const url = (page: string) => `${site.origin}/${page}.html`;
-    const [widgetUrl, floorUrl, widgetReservedUrl, floorReservedUrl] = ['widget', 'floor', 'widget-reserved', 'floor-reserved'].map(url) as [string, string, string, string];
+    const [widgetUrl, floorUrl, widgetReservedUrl, floorReservedUrl] = ['widget', 'floor', 'widget-reserved', 'floor-reserved'].map(
+      url,
+    ) as [string, string, string, string];
     for (let i = 0; i < warmup; i++) {
       await loadOnce(browser, widgetUrl, problems);
       await loadOnce(browser, floorUrl, problems);
     }
     // The reservation: each component's laid-out height on the plain page, measured once, same viewport.
     const readme = await readmeRule();
-    if (!readme) problems.push('README.md: no `resman-lead-form… { … min-height … }` rule in its "Embed" section; reserved with :not(:defined)');
+    if (!readme)
+      problems.push('README.md: no `resman-lead-form… { … min-height … }` rule in its "Embed" section; reserved with :not(:defined)');
     const readmeHeight = readme && /min-height\s*:\s*([\d.]+)(rem|px)/.exec(readme.declarations);
     const widgetPx = await measureHeight(browser, widgetUrl);
     const floorPx = await measureHeight(browser, floorUrl);
@@ -658,11 +698,15 @@ export async function runRender(options: { loads?: number; warmup?: number; repe
           met: w.medianMarkMs <= RENDER_GOAL_MS,
         },
         {
-          name: readme ? "Render: cumulative layout shift (worst load), page reserving the form's height as the README advises" : 'Render: cumulative layout shift (worst load)',
+          name: readme
+            ? "Render: cumulative layout shift (worst load), page reserving the form's height as the README advises"
+            : 'Render: cumulative layout shift (worst load)',
           target: '0',
           measured:
             `${fixed(shown.maxCls, 4)} (${shown.loadsWithShift}/${shown.samples.length} loads with any shift)` +
-            (readme ? `; without a reservation ${fixed(w.maxCls, 4)} (${w.loadsWithShift}/${w.samples.length}; floor ${fixed(f.maxCls, 4)}, ${f.loadsWithShift}/${f.samples.length})` : ''),
+            (readme
+              ? `; without a reservation ${fixed(w.maxCls, 4)} (${w.loadsWithShift}/${w.samples.length}; floor ${fixed(f.maxCls, 4)}, ${f.loadsWithShift}/${f.samples.length})`
+              : ''),
           met: shown.maxCls === 0,
         },
       ],
@@ -675,4 +719,3 @@ export async function runRender(options: { loads?: number; warmup?: number; repe
     await rm(dataDir, { recursive: true, force: true });
   }
 }
-

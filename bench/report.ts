@@ -33,7 +33,11 @@ export interface Results {
 
 /** A Markdown table: the first column left-aligned, the others right-aligned unless `left` says otherwise. */
 const table = (head: string[], rows: (string | number)[][], left = 1) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map((_h, i) => (i < left ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_h, i) => (i < left ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 const known = (x: number | undefined | null): x is number => typeof x === 'number' && Number.isFinite(x);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const ms = (x: number, d = 1) => `${fixed(x, d)} ms`;
@@ -57,7 +61,12 @@ ${table(
     row('Widget, before render', s.beforeRender),
     row('Widget, English, submitted', s.englishSubmission),
     row('Lit-only form (floor)', s.floor),
-    ['Before render ÷ floor', times(s.beforeRender.raw / s.floor.raw), times(s.beforeRender.gzip / s.floor.gzip), `**${times(s.beforeRenderVsFloor)}**`],
+    [
+      'Before render ÷ floor',
+      times(s.beforeRender.raw / s.floor.raw),
+      times(s.beforeRender.gzip / s.floor.gzip),
+      `**${times(s.beforeRenderVsFloor)}**`,
+    ],
   ],
 )}
 
@@ -113,7 +122,9 @@ function shiftRows(r: RenderResult): (string | number)[][] {
     fixed(x.medianCls, 4),
     `${x.loadsWithShift}/${x.samples.length}`,
     `${x.loadsFormBeforeFcp}/${x.samples.length}`,
-    x.minHostHeight === x.maxHostHeight ? `${fixed(x.minHostHeight, 2)} px` : `${fixed(x.minHostHeight, 2)}–${fixed(x.maxHostHeight, 2)} px`,
+    x.minHostHeight === x.maxHostHeight
+      ? `${fixed(x.minHostHeight, 2)} px`
+      : `${fixed(x.minHostHeight, 2)}–${fixed(x.maxHostHeight, 2)} px`,
     ms(x.medianMarkMs),
   ];
   const v = r.reservation;
@@ -167,7 +178,17 @@ repeat visit is the third load in one context (widget.js from the HTTP cache, it
 ${r.repeatLoads} of each plain page. The table's times come from the plain pages.
 
 ${table(
-  ['', 'script start → interactive (median)', 'p90', 'min', "embed:start → script start (the script's request and compile)", "including the script's request and compile: embed:start → form usable (median)", 'p90', 'since navigation', 'view event (after embed:start)'],
+  [
+    '',
+    'script start → interactive (median)',
+    'p90',
+    'min',
+    "embed:start → script start (the script's request and compile)",
+    "including the script's request and compile: embed:start → form usable (median)",
+    'p90',
+    'since navigation',
+    'view event (after embed:start)',
+  ],
   renderRows([r.widget, r.floor, r.widgetRepeat, r.floorRepeat]),
 )}
 
@@ -192,16 +213,30 @@ ${table(
           ["the settings request, GET /v1/sites/oak-grove/form (loopback, the relay's own answer)", ms(wm.settingsFetchMs), '–', ''],
         ]),
     phase(
-      known(wm.settingsFetchMs) ? "the settings' last byte (floor: attachShadow) → the update that shows the form starts" : 'attachShadow → the update that shows the form starts',
+      known(wm.settingsFetchMs)
+        ? "the settings' last byte (floor: attachShadow) → the update that shows the form starts"
+        : 'attachShadow → the update that shows the form starts',
       wm.toUpdateMs,
       fm.toUpdateMs,
     ),
-    ...(!known(wm.toJsonMs) ? [] : [["… of which until the widget's res.json() resolves (the body handed to the page, parsed)", ms(wm.toJsonMs), '–', '']]),
+    ...(!known(wm.toJsonMs)
+      ? []
+      : [["… of which until the widget's res.json() resolves (the body handed to the page, parsed)", ms(wm.toJsonMs), '–', '']]),
     phase('… of which other Lit updates (the form not shown yet)', wm.otherUpdatesMs, fm.otherUpdatesMs),
     phase("the update that shows the form (Lit's render and commit)", wm.updateMs, fm.updateMs),
     phase('its end → interactive mark', wm.toMarkMs, fm.toMarkMs),
-    [`all Lit updates before the mark (widget ${fixed(wm.updates, 0)}, floor ${fixed(fm.updates, 0)})`, ms(wm.updatesMs), ms(fm.updatesMs), ms(wm.updatesMs - fm.updatesMs)],
-    ['**start → interactive**', `**${ms(r.widget.medianMarkMs)}**`, `**${ms(r.floor.medianMarkMs)}**`, ms(r.widget.medianMarkMs - r.floor.medianMarkMs)],
+    [
+      `all Lit updates before the mark (widget ${fixed(wm.updates, 0)}, floor ${fixed(fm.updates, 0)})`,
+      ms(wm.updatesMs),
+      ms(fm.updatesMs),
+      ms(wm.updatesMs - fm.updatesMs),
+    ],
+    [
+      '**start → interactive**',
+      `**${ms(r.widget.medianMarkMs)}**`,
+      `**${ms(r.floor.medianMarkMs)}**`,
+      ms(r.widget.medianMarkMs - r.floor.medianMarkMs),
+    ],
     ['the form seen usable (above), after the interactive mark', ms(wm.probeAfterMarkMs, 2), ms(fm.probeAfterMarkMs, 2), ''],
   ],
 )}
@@ -258,7 +293,17 @@ frames after the form was usable, on two pages:
   }
 
 ${table(
-  ['page', 'component', 'reserved', 'layout shift, worst', 'median', 'loads with a shift', 'form before first paint', "component's height", 'script start → interactive'],
+  [
+    'page',
+    'component',
+    'reserved',
+    'layout shift, worst',
+    'median',
+    'loads with a shift',
+    'form before first paint',
+    "component's height",
+    'script start → interactive',
+  ],
   shiftRows(r),
 )}
 
@@ -279,7 +324,9 @@ function jsonWaitNote(r: RenderResult): string {
 }
 
 function marksMissing(r: RenderResult): string {
-  const missing = [r.widget, r.floor, r.widgetReserved, r.floorReserved, r.widgetRepeat, r.floorRepeat].filter((x) => x.loadsWithoutMarks > 0);
+  const missing = [r.widget, r.floor, r.widgetReserved, r.floorReserved, r.widgetRepeat, r.floorRepeat].filter(
+    (x) => x.loadsWithoutMarks > 0,
+  );
   if (missing.length === 0) return '';
   return `\n**Marks missing** on ${missing.map((x) => `${x.loadsWithoutMarks} of ${x.samples.length} loads of ${x.label}`).join(', ')}: those loads are left out of the figure.`;
 }
@@ -356,7 +403,9 @@ function waterfallRows(x: RenderSeries): string[][] {
 }
 
 function readyByLine(r: RenderResult): string {
-  const all = [r.widget, r.floor, r.widgetReserved, r.floorReserved, r.widgetRepeat, r.floorRepeat].filter(Boolean).flatMap((x) => x.samples);
+  const all = [r.widget, r.floor, r.widgetReserved, r.floorReserved, r.widgetRepeat, r.floorRepeat]
+    .filter(Boolean)
+    .flatMap((x) => x.samples);
   const counts = new Map<string, number>();
   for (const x of all) counts.set(x.readyBy ?? 'mutation', (counts.get(x.readyBy ?? 'mutation') ?? 0) + 1);
   const other = [...counts].filter(([by]) => by !== 'mutation');
@@ -375,7 +424,9 @@ function earlyLine(x: RenderSeries): string {
     .map(
       (e) =>
         `\`${e.path.replace(/-[\w-]{8}\.js$/, '-….js')}\` (${ms(e.endMs - e.startMs)}, ending ${ms(e.endMs)} after embed:start, ${
-          e.endMs <= typical.renderMs ? `${ms(typical.renderMs - e.endMs)} before the form was usable` : `${ms(e.endMs - typical.renderMs)} after the form was usable`
+          e.endMs <= typical.renderMs
+            ? `${ms(typical.renderMs - e.endMs)} before the form was usable`
+            : `${ms(e.endMs - typical.renderMs)} after the form was usable`
         })`,
     )
     .join(', ');
@@ -417,9 +468,19 @@ Answers not 202 (relay) or 200 (bare): ${r.unexpected}.
 ${table(
   ['', 'wall µs / request', 'CPU µs / request', 'best batch, wall µs'],
   [
-    ['Relay (createRelay)', `**${fixed(r.relayUsPerRequest, 0)}**`, fixed(r.relayCpuUsPerRequest, 0), fixed(Math.min(...r.relayBatchUs), 0)],
+    [
+      'Relay (createRelay)',
+      `**${fixed(r.relayUsPerRequest, 0)}**`,
+      fixed(r.relayCpuUsPerRequest, 0),
+      fixed(Math.min(...r.relayBatchUs), 0),
+    ],
     ['Bare Hono', fixed(r.bareUsPerRequest, 0), fixed(r.bareCpuUsPerRequest, 0), fixed(Math.min(...r.bareBatchUs), 0)],
-    ['Relay ÷ bare', `**${times(r.ratio)}**`, times(r.relayCpuUsPerRequest / r.bareCpuUsPerRequest), times(Math.min(...r.relayBatchUs) / Math.min(...r.bareBatchUs))],
+    [
+      'Relay ÷ bare',
+      `**${times(r.ratio)}**`,
+      times(r.relayCpuUsPerRequest / r.bareCpuUsPerRequest),
+      times(Math.min(...r.relayBatchUs) / Math.min(...r.bareBatchUs)),
+    ],
   ],
 )}
 
@@ -535,7 +596,10 @@ ${table(
   [
     ['first submission → last 202 (the burst arriving)', fixed(r.arrivalMinutes, 1)],
     ['last 202 → every lead confirmed', fixed(r.afterLastAcceptMinutes, 1)],
-    [`**first submission → every lead confirmed** (goal ≤ ceil(${r.leads}/${r.propexoPerMinute}) + 1 = ${r.goalMinutes})`, `**${fixed(r.allConfirmedMinutes, 1)}**${r.timedOut ? ' (stopped: not done)' : ''}`],
+    [
+      `**first submission → every lead confirmed** (goal ≤ ceil(${r.leads}/${r.propexoPerMinute}) + 1 = ${r.goalMinutes})`,
+      `**${fixed(r.allConfirmedMinutes, 1)}**${r.timedOut ? ' (stopped: not done)' : ''}`,
+    ],
   ],
 )}
 
@@ -553,7 +617,8 @@ ${r.propexoPerMinute} a minute.`;
 function goalRows(results: Results): string[][] {
   const rows: string[][] = [];
   const add = (section: string, goals: Goal[] | undefined) => {
-    for (const g of goals ?? []) rows.push([section, g.name, g.target, g.measured, g.target === 'report' ? (g.met ? 'reported' : '**check**') : yesNo(g.met)]);
+    for (const g of goals ?? [])
+      rows.push([section, g.name, g.target, g.measured, g.target === 'report' ? (g.met ? 'reported' : '**check**') : yesNo(g.met)]);
   };
   const s = results.sections;
   add('1', s.size?.goals);
@@ -562,7 +627,8 @@ function goalRows(results: Results): string[][] {
   add('4', s.load?.goals);
   add('5', s.edge?.goals);
   add('6', s.drain?.goals);
-  for (const [name, error] of Object.entries(results.errors)) rows.push(['', `${name}: failed to run`, '', `\`${error.split('\n')[0]}\``, '**no**']);
+  for (const [name, error] of Object.entries(results.errors))
+    rows.push(['', `${name}: failed to run`, '', `\`${error.split('\n')[0]}\``, '**no**']);
   return rows;
 }
 
@@ -597,7 +663,10 @@ ${table(
     ['Chromium', m.chromium],
     ['workerd (Miniflare)', m.workerd],
     ['Date', m.date],
-    ['Commit', `\`${m.commit}\`${m.uncommitted.length ? ` plus uncommitted changes in ${m.uncommitted.length} files (built and measured as they were)` : ''}`],
+    [
+      'Commit',
+      `\`${m.commit}\`${m.uncommitted.length ? ` plus uncommitted changes in ${m.uncommitted.length} files (built and measured as they were)` : ''}`,
+    ],
     ['Load average at start / end', `${results.loadAtStart} → ${results.loadAtEnd ?? '?'}`],
     ['All cores busy in the second before each section', busy],
     ['Run time', `${fixed(results.totalSeconds ?? Number.NaN, 0)} s`],
@@ -633,7 +702,9 @@ function missed(results: Results): string {
   const lines: string[] = [];
   const failed = (goals: Goal[] | undefined, i: number) => goals?.[i] && !goals[i].met;
   if (s.size?.goals.some((g) => !g.met)) {
-    lines.push(`Size: ${kb(s.size.beforeRender.brotli)} brotli before render, of which ${kb(s.size.floor.brotli)} is the Lit floor; ${kb(s.size.englishSubmission.brotli - s.size.beforeRender.brotli)} more by the end of a submission (validation). See §1 for the files.`);
+    lines.push(
+      `Size: ${kb(s.size.beforeRender.brotli)} brotli before render, of which ${kb(s.size.floor.brotli)} is the Lit floor; ${kb(s.size.englishSubmission.brotli - s.size.beforeRender.brotli)} more by the end of a submission (validation). See §1 for the files.`,
+    );
   }
   const r = s.render;
   if (r && failed(r.goals, 0)) {

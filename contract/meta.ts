@@ -58,7 +58,10 @@ const metaSchema = z.strictObject(
     // Cloudflare documents Turnstile responses as at most 2048 characters.
     turnstile: z.optional(z.string({ error: 'invalid_type' }).check(z.maxLength(MAX_TURNSTILE_TOKEN, 'too_long'))),
     consent: z.optional(
-      z.strictObject({ given: z.boolean({ error: 'invalid_type' }), version: word }, { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') }),
+      z.strictObject(
+        { given: z.boolean({ error: 'invalid_type' }), version: word },
+        { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') },
+      ),
     ),
   },
   { error: (i) => (i.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_type') },

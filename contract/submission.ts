@@ -11,7 +11,6 @@ import * as z from 'zod/mini';
 import type { FieldErrorCode, FieldIssue } from './errors.js';
 import { LIMITS, PHONE_TYPES, REQUIRED_FIELDS, isFieldName, type FieldName } from './fields.js';
 
-
 // Strings and numbers are z.custom type guards with checks, not z.string() and z.number(): those
 // carry format and coercion machinery this contract never uses, and every visitor downloads it.
 const typeError = (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : 'invalid_type');
@@ -51,7 +50,9 @@ export const isPlaceholderPhone = (digits: string): boolean =>
   /^(\d)\1{9}$/.test(digits) || ['0123456789', '1234567890', '9876543210'].includes(digits);
 
 export const US_STATES =
-  'AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI'.split(' ');
+  'AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI'.split(
+    ' ',
+  );
 
 /** True for a real calendar date written YYYY-MM-DD, in years 2000 to 2099. */
 export function isCalendarDate(s: string): boolean {
@@ -68,19 +69,17 @@ type Rule = [test: (s: string) => boolean, code: FieldErrorCode];
  * An empty string is allowed here and means "not given" (parseSubmission drops it).
  */
 const text = (max: number, normalize: ((s: string) => string) | null, ...rules: Rule[]) =>
-  z.custom<string>((v) => typeof v === 'string', { error: typeError }).check(
-    z.trim(),
-    z.refine((s) => s.length <= max, 'too_long'),
-    z.refine((s) => !(max === LIMITS.notes ? CONTROL : CONTROL_ONE_LINE).test(s), 'invalid_characters'),
-    ...(normalize ? [z.overwrite(normalize)] : []),
-    ...rules.map(([test, code]) => z.refine<string>((s) => s === '' || test(s), code)),
-  );
+  z
+    .custom<string>((v) => typeof v === 'string', { error: typeError })
+    .check(
+      z.trim(),
+      z.refine((s) => s.length <= max, 'too_long'),
+      z.refine((s) => !(max === LIMITS.notes ? CONTROL : CONTROL_ONE_LINE).test(s), 'invalid_characters'),
+      ...(normalize ? [z.overwrite(normalize)] : []),
+      ...rules.map(([test, code]) => z.refine<string>((s) => s === '' || test(s), code)),
+    );
 
-const name = text(
-  LIMITS.name,
-  (s) => s.replace(/\s+/g, ' '),
-  [(s) => !NOT_A_NAME.test(s) && /\p{L}/u.test(s), 'invalid_characters'],
-).check(
+const name = text(LIMITS.name, (s) => s.replace(/\s+/g, ' '), [(s) => !NOT_A_NAME.test(s) && /\p{L}/u.test(s), 'invalid_characters']).check(
   z.refine((s) => s !== '', 'required'),
 );
 
@@ -101,10 +100,12 @@ const phone = text(
 const choice = (values: readonly string[]) => text(10, null, [(s) => values.includes(s), 'invalid_choice']);
 
 const count = (max: number, halves = false) =>
-  z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v), { error: typeError }).check(
-    z.refine((n) => Number.isInteger(halves ? n * 2 : n), halves ? 'invalid_choice' : 'not_integer'),
-    z.refine((n) => n >= 0 && n <= max, 'out_of_range'),
-  );
+  z
+    .custom<number>((v) => typeof v === 'number' && Number.isFinite(v), { error: typeError })
+    .check(
+      z.refine((n) => Number.isInteger(halves ? n * 2 : n), halves ? 'invalid_choice' : 'not_integer'),
+      z.refine((n) => n >= 0 && n <= max, 'out_of_range'),
+    );
 
 const propexoId = text(LIMITS.id, null, [(s) => /^[\w-]+$/.test(s), 'invalid_characters']);
 
@@ -175,6 +176,7 @@ export function parseSubmission(input: unknown): ParseResult {
   }
   for (const key of Object.keys(input)) if (!isFieldName(key)) fields.push({ field: key, code: 'unknown_field' });
   const given = (field: string) => value[field] !== undefined || fields.some((f) => f.field === field);
-  if (!given('email_1') && !given('phone_1')) fields.push({ field: 'email_1', code: 'contact_required' }, { field: 'phone_1', code: 'contact_required' });
+  if (!given('email_1') && !given('phone_1'))
+    fields.push({ field: 'email_1', code: 'contact_required' }, { field: 'phone_1', code: 'contact_required' });
   return fields.length > 0 ? { ok: false, fields } : { ok: true, value: value as Submission };
 }

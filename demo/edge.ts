@@ -23,7 +23,9 @@ export interface RunningEdgeDemo {
   close(): Promise<void>;
 }
 
-export async function startEdgeDemo(options: { port?: number; quiet?: boolean; build?: boolean; log?: (line: string) => void } = {}): Promise<RunningEdgeDemo> {
+export async function startEdgeDemo(
+  options: { port?: number; quiet?: boolean; build?: boolean; log?: (line: string) => void } = {},
+): Promise<RunningEdgeDemo> {
   const port = options.port ?? 8787;
   const assets = join(ROOT, 'dist/edge-demo');
   await buildEdgeAssets(assets, { quiet: options.quiet, widget: options.build !== false });
@@ -43,9 +45,17 @@ export async function startEdgeDemo(options: { port?: number; quiet?: boolean; b
   const args = [
     join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
     // The demo's entry instead of wrangler.toml's main; the bindings are wrangler.toml's.
-    'dev', join(ROOT, 'demo/worker.ts'), '--local', '--ip', '127.0.0.1', '--port', String(port),
-    '--assets', assets,
-    '--persist-to', state,
+    'dev',
+    join(ROOT, 'demo/worker.ts'),
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--assets',
+    assets,
+    '--persist-to',
+    state,
     '--show-interactive-dev-session=false',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];

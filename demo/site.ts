@@ -51,4 +51,3 @@ export function demoSite(relay: { fetch: Fetch }, read: PageReader): Hono {
   site.all('*', (c) => relay.fetch(c.req.raw, c.env));
   return site;
 }
-

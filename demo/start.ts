@@ -27,7 +27,10 @@ export interface RunningDemo {
 }
 
 /** `quiet`: no console output; a function instead of `true` still receives every log line (tests check them). */
-export async function startDemo(env: Env, options: { build?: boolean; quiet?: boolean | ((line: string) => void) } = {}): Promise<RunningDemo> {
+export async function startDemo(
+  env: Env,
+  options: { build?: boolean; quiet?: boolean | ((line: string) => void) } = {},
+): Promise<RunningDemo> {
   if (options.build !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
   const quietSink = typeof options.quiet === 'function' ? options.quiet : () => {};
   const log = options.quiet ? quietSink : (line: string) => console.log(line);
@@ -74,7 +77,9 @@ export function demoBanner(demo: RunningDemo): string {
     '',
     `  Oak Grove demo:        ${demo.url}`,
     `  Vista del Sol (es):    ${demo.url}vista/`,
-    demo.sandbox ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)` : `  Sending to Propexo at  ${config.propexo.baseUrl}`,
+    demo.sandbox
+      ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)`
+      : `  Sending to Propexo at  ${config.propexo.baseUrl}`,
     `  Outbox:                ${join(dataDir, OUTBOX_FILE)}`,
     '',
     '  As the operator, in another terminal:',

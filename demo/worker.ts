@@ -19,7 +19,10 @@ export default {
   fetch(request: Request, env: EdgeEnv): Response | Promise<Response> {
     // One site per isolate; the pages come from the same static assets as the widget.
     if (site?.assets !== env.ASSETS) {
-      site = { app: demoSite({ fetch: (req, e) => relay.fetch(req, e as EdgeEnv) }, (path) => readAsset(env.ASSETS, path)), assets: env.ASSETS };
+      site = {
+        app: demoSite({ fetch: (req, e) => relay.fetch(req, e as EdgeEnv) }, (path) => readAsset(env.ASSETS, path)),
+        assets: env.ASSETS,
+      };
     }
     return site.app.fetch(request, env);
   },

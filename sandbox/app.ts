@@ -13,8 +13,15 @@ import { HTTPException } from 'hono/http-exception';
 import { CREATE_LEAD_FIELDS, invalidRequest, parseCreateLead, type CreateLeadBody } from './create-lead.js';
 import { createDemoData, type SandboxData } from './data.js';
 import {
-  BEFORE_HANDLING, FaultQueue, SandboxConnectionReset, faultSchema, garble, proxyErrorResponse, sleep,
-  type Fault, type QueuedFault,
+  BEFORE_HANDLING,
+  FaultQueue,
+  SandboxConnectionReset,
+  faultSchema,
+  garble,
+  proxyErrorResponse,
+  sleep,
+  type Fault,
+  type QueuedFault,
 } from './faults.js';
 import { listRoutes } from './lists.js';
 import { leadsPage, maskEmail, maskPhone } from './page.js';
@@ -92,7 +99,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   }
 
   const rateLimited = (remaining: number) =>
-    jsonError(429, 'rate_limited', 'Rate limit exceeded', { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(remaining) });
+    jsonError(429, 'rate_limited', 'Rate limit exceeded', {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(remaining),
+    });
 
   const applyFaults: MiddlewareHandler<SandboxEnv> = async function applyFaults(c, next) {
     const fault: QueuedFault | undefined = faults.take(c.req.method, c.req.path);
@@ -138,7 +148,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     try {
       raw = JSON.parse(await c.req.text());
     } catch {
-      return c.json(invalidRequest('Request body is not valid JSON', [{ code: 'invalid_type', path: [], message: 'Expected a JSON object' }]), 400);
+      return c.json(
+        invalidRequest('Request body is not valid JSON', [{ code: 'invalid_type', path: [], message: 'Expected a JSON object' }]),
+        400,
+      );
     }
     const parsed = parseCreateLead(raw, data, c.req.query('ignore_unknown_fields') === 'true');
     if (!parsed.ok) return c.json(parsed.error, 400);
@@ -162,14 +175,24 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return c.json({ success: retried, job_id });
   });
 
-  app.route('/v1', listRoutes(data, () => store.leadRecords()));
+  app.route(
+    '/v1',
+    listRoutes(data, () => store.leadRecords()),
+  );
 
   app.get('/__sandbox/leads', (c) => c.json(store.leads()));
   app.get('/__sandbox/jobs', (c) => c.json(store.jobs()));
   app.get('/__sandbox/faults', (c) => c.json(faults.list()));
   app.post('/__sandbox/faults', async (c) => {
     const parsed = faultSchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return c.json(invalidRequest('Invalid fault', parsed.error.issues.map((i) => ({ ...i }))), 400);
+    if (!parsed.success)
+      return c.json(
+        invalidRequest(
+          'Invalid fault',
+          parsed.error.issues.map((i) => ({ ...i })),
+        ),
+        400,
+      );
     faults.add(parsed.data);
     return c.json(faults.list(), 201);
   });

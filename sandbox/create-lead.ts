@@ -92,7 +92,8 @@ export function parseCreateLead(raw: unknown, data: SandboxData, ignoreUnknownFi
   }
   const body = parsed.data;
   const issues: Issue[] = [];
-  const unknown = (field: keyof CreateLeadBody, what: string) => issues.push({ code: 'custom', path: [field], message: `${what} not found` });
+  const unknown = (field: keyof CreateLeadBody, what: string) =>
+    issues.push({ code: 'custom', path: [field], message: `${what} not found` });
 
   const integration = data.integrations.find((i) => i.id === body.integration_id);
   const property = data.properties.find((p) => p.id === body.property_id && p.integration_id === body.integration_id);

@@ -137,13 +137,26 @@ const base = (id: string, x_id: string): BaseRecord => ({ id, x_id, integration_
 type CommunityIds = { readonly property_id: string; readonly employee_id: string; readonly lead_source_id: string };
 
 const employee = (
-  { property_id }: CommunityIds, id: string, x_id: string, first_name: string, last_name: string, email: string,
+  { property_id }: CommunityIds,
+  id: string,
+  x_id: string,
+  first_name: string,
+  last_name: string,
+  email: string,
 ): EmployeeRecord => ({
-  ...base(id, x_id), property_id, name: `${first_name} ${last_name}`, first_name, last_name, email, is_active: true,
+  ...base(id, x_id),
+  property_id,
+  name: `${first_name} ${last_name}`,
+  first_name,
+  last_name,
+  email,
+  is_active: true,
 });
 
 const leadSource = ({ property_id }: CommunityIds, id: string, x_id: string, name: string): LeadSourceRecord => ({
-  ...base(id, x_id), property_id, name,
+  ...base(id, x_id),
+  property_id,
+  name,
 });
 
 type PlanSpec = [id: string, name: string, marketing: string, beds: number, baths: number, sqft: number, min: number, max: number];
@@ -233,29 +246,67 @@ function floorPlansAndUnits(layout: Layout): { floorPlans: FloorPlanRecord[]; un
     const plan = byName.get(planName);
     if (!plan) throw new Error(`sandbox data: unit ${number} names unknown plan ${planName}`);
     return {
-      ...base(`unit_${layout.slug}_${number}`, String(layout.firstUnitXid + i)), property_id, floor_plan_id: plan[0], number,
-      bedrooms: plan[3], bathrooms: plan[4], square_feet: plan[5], is_available, is_vacant, available_date,
+      ...base(`unit_${layout.slug}_${number}`, String(layout.firstUnitXid + i)),
+      property_id,
+      floor_plan_id: plan[0],
+      number,
+      bedrooms: plan[3],
+      bathrooms: plan[4],
+      square_feet: plan[5],
+      is_available,
+      is_vacant,
+      available_date,
       rent_amount_market_in_cents: rent,
     };
   });
-  const floorPlans = layout.plans.map(([id, name, marketing_name, bedrooms, bathrooms, square_feet, min, max], i): FloorPlanRecord => ({
-    ...base(id, String(layout.firstPlanXid + i)), property_id, name, marketing_name, bedrooms, bathrooms, square_feet,
-    rent_minimum_in_cents: min, rent_maximum_in_cents: max,
-    image_urls: [], // Propexo serves CDN URLs here; the sandbox has none and must not reach the network.
-    unit_count: units.filter((u) => u.floor_plan_id === id).length,
-  }));
+  const floorPlans = layout.plans.map(
+    ([id, name, marketing_name, bedrooms, bathrooms, square_feet, min, max], i): FloorPlanRecord => ({
+      ...base(id, String(layout.firstPlanXid + i)),
+      property_id,
+      name,
+      marketing_name,
+      bedrooms,
+      bathrooms,
+      square_feet,
+      rent_minimum_in_cents: min,
+      rent_maximum_in_cents: max,
+      image_urls: [], // Propexo serves CDN URLs here; the sandbox has none and must not reach the network.
+      unit_count: units.filter((u) => u.floor_plan_id === id).length,
+    }),
+  );
   return { floorPlans, units };
 }
 
 const existingLead = (
-  ids: CommunityIds, id: string, x_id: string, fields: Partial<LeadRecord> & Pick<LeadRecord, 'first_name' | 'last_name'>,
+  ids: CommunityIds,
+  id: string,
+  x_id: string,
+  fields: Partial<LeadRecord> & Pick<LeadRecord, 'first_name' | 'last_name'>,
 ): LeadRecord => ({
-  ...base(id, x_id), integration_vendor: 'RESMAN', property_id: ids.property_id,
-  employee_id: ids.employee_id, lead_source_id: ids.lead_source_id, unit_id: null, floor_plan_id: null,
-  email_1: null, phone_1: null, phone_1_type: null, phone_2: null, phone_2_type: null,
-  address_1: null, address_2: null, city: null, state: null, zip: null, notes: null,
-  desired_num_bedrooms: null, desired_num_bathrooms: null, desired_max_rent_in_cents: null,
-  desired_lease_term_in_months: null, target_move_in_date: null, ...fields,
+  ...base(id, x_id),
+  integration_vendor: 'RESMAN',
+  property_id: ids.property_id,
+  employee_id: ids.employee_id,
+  lead_source_id: ids.lead_source_id,
+  unit_id: null,
+  floor_plan_id: null,
+  email_1: null,
+  phone_1: null,
+  phone_1_type: null,
+  phone_2: null,
+  phone_2_type: null,
+  address_1: null,
+  address_2: null,
+  city: null,
+  state: null,
+  zip: null,
+  notes: null,
+  desired_num_bedrooms: null,
+  desired_num_bathrooms: null,
+  desired_max_rent_in_cents: null,
+  desired_lease_term_in_months: null,
+  target_move_in_date: null,
+  ...fields,
 });
 
 /** A fresh copy of the demo data: each sandbox gets its own, so a test may change it freely. */
@@ -263,17 +314,31 @@ export function createDemoData(): SandboxData {
   const oak = floorPlansAndUnits(OAK_GROVE);
   const vista = floorPlansAndUnits(VISTA_DEL_SOL);
   return {
-    integrations: [{ id: integration_id, name: 'Oak Grove Apartments (ResMan)', vendor: 'RESMAN', created_at: SYNCED_AT, updated_at: SYNCED_AT }],
+    integrations: [
+      { id: integration_id, name: 'Oak Grove Apartments (ResMan)', vendor: 'RESMAN', created_at: SYNCED_AT, updated_at: SYNCED_AT },
+    ],
     properties: [
       {
-        ...base(SANDBOX_IDS.property_id, 'a1f3c6e2-7d41-4b8e-9c55-0e2b7f4d9a10'), name: 'Oak Grove Apartments',
-        address_1: '7400 Oak Grove Parkway', city: 'Austin', state: 'TX', zip: '78748',
-        phone_1: '5125550100', email_1: 'leasing@oakgrove.test', website: 'https://oakgrove.test',
+        ...base(SANDBOX_IDS.property_id, 'a1f3c6e2-7d41-4b8e-9c55-0e2b7f4d9a10'),
+        name: 'Oak Grove Apartments',
+        address_1: '7400 Oak Grove Parkway',
+        city: 'Austin',
+        state: 'TX',
+        zip: '78748',
+        phone_1: '5125550100',
+        email_1: 'leasing@oakgrove.test',
+        website: 'https://oakgrove.test',
       },
       {
-        ...base(SANDBOX_IDS_VISTA.property_id, 'd7b2e940-1c6a-4f35-8e02-5a9c3f71b6d4'), name: 'Vista del Sol',
-        address_1: '5150 Camino Vista del Sol', city: 'San Antonio', state: 'TX', zip: '78249',
-        phone_1: '2105550160', email_1: 'leasing@vistadelsol.test', website: 'https://vistadelsol.test',
+        ...base(SANDBOX_IDS_VISTA.property_id, 'd7b2e940-1c6a-4f35-8e02-5a9c3f71b6d4'),
+        name: 'Vista del Sol',
+        address_1: '5150 Camino Vista del Sol',
+        city: 'San Antonio',
+        state: 'TX',
+        zip: '78249',
+        phone_1: '2105550160',
+        email_1: 'leasing@vistadelsol.test',
+        website: 'https://vistadelsol.test',
       },
     ],
     employees: [
@@ -281,8 +346,22 @@ export function createDemoData(): SandboxData {
       // ResMan keeps duplicate employee records (re-hires, second logins); either one is accepted.
       employee(SANDBOX_IDS, 'emp_oakgrove_mreyes_2', '9e2b7c11-6a4f-4d0e-b3c8-71f5a2e09d47', 'Maria', 'Reyes', 'mreyes@oakgrove.test'),
       employee(SANDBOX_IDS, 'emp_oakgrove_jchen', 'c47d1e92-0b5a-4c3f-9e16-8a2f6d3b5c88', 'James', 'Chen', 'james.chen@oakgrove.test'),
-      employee(SANDBOX_IDS_VISTA, SANDBOX_IDS_VISTA.employee_id, '2f8c5d13-9a7e-4b60-a1d4-6e3b0c92f758', 'Ana', 'Garza', 'ana.garza@vistadelsol.test'),
-      employee(SANDBOX_IDS_VISTA, 'emp_vistadelsol_dortiz', '8a41f6c7-3e25-4d9b-b078-c1d5e2a4f903', 'Diego', 'Ortiz', 'diego.ortiz@vistadelsol.test'),
+      employee(
+        SANDBOX_IDS_VISTA,
+        SANDBOX_IDS_VISTA.employee_id,
+        '2f8c5d13-9a7e-4b60-a1d4-6e3b0c92f758',
+        'Ana',
+        'Garza',
+        'ana.garza@vistadelsol.test',
+      ),
+      employee(
+        SANDBOX_IDS_VISTA,
+        'emp_vistadelsol_dortiz',
+        '8a41f6c7-3e25-4d9b-b078-c1d5e2a4f903',
+        'Diego',
+        'Ortiz',
+        'diego.ortiz@vistadelsol.test',
+      ),
     ],
     leadSources: [
       leadSource(SANDBOX_IDS, SANDBOX_IDS.lead_source_id, '31', 'Property Website'),
@@ -298,17 +377,35 @@ export function createDemoData(): SandboxData {
     units: [...oak.units, ...vista.units],
     leads: [
       existingLead(SANDBOX_IDS, 'lead_oakgrove_0001', '900101', {
-        first_name: 'Priya', last_name: 'Natarajan', email_1: 'priya.natarajan@mail.test', phone_1: '5125550142',
-        phone_1_type: 'MOBILE', desired_num_bedrooms: 1, floor_plan_id: 'fp_oakgrove_a1', target_move_in_date: '2025-06-01',
+        first_name: 'Priya',
+        last_name: 'Natarajan',
+        email_1: 'priya.natarajan@mail.test',
+        phone_1: '5125550142',
+        phone_1_type: 'MOBILE',
+        desired_num_bedrooms: 1,
+        floor_plan_id: 'fp_oakgrove_a1',
+        target_move_in_date: '2025-06-01',
       }),
       existingLead(SANDBOX_IDS, 'lead_oakgrove_0002', '900102', {
-        first_name: 'Marcus', last_name: 'Bell', email_1: 'marcus.bell@mail.test', phone_1: '7375550187',
-        phone_1_type: 'HOME', lead_source_id: 'lsrc_oakgrove_zillow', desired_num_bedrooms: 2, notes: 'Has a small dog.',
+        first_name: 'Marcus',
+        last_name: 'Bell',
+        email_1: 'marcus.bell@mail.test',
+        phone_1: '7375550187',
+        phone_1_type: 'HOME',
+        lead_source_id: 'lsrc_oakgrove_zillow',
+        desired_num_bedrooms: 2,
+        notes: 'Has a small dog.',
       }),
       existingLead(SANDBOX_IDS_VISTA, 'lead_vistadelsol_0001', '900201', {
-        first_name: 'Lucía', last_name: 'Hernández', email_1: 'lucia.hernandez@mail.test', phone_1: '2105550134',
-        phone_1_type: 'MOBILE', lead_source_id: 'lsrc_vistadelsol_facebook', desired_num_bedrooms: 2,
-        floor_plan_id: 'fp_vistadelsol_b1', notes: 'Prefiere que la llamen por la tarde.',
+        first_name: 'Lucía',
+        last_name: 'Hernández',
+        email_1: 'lucia.hernandez@mail.test',
+        phone_1: '2105550134',
+        phone_1_type: 'MOBILE',
+        lead_source_id: 'lsrc_vistadelsol_facebook',
+        desired_num_bedrooms: 2,
+        floor_plan_id: 'fp_vistadelsol_b1',
+        notes: 'Prefiere que la llamen por la tarde.',
       }),
     ],
   };

@@ -60,8 +60,11 @@ export class FaultQueue {
   add(fault: Fault): QueuedFault {
     const f = faultSchema.parse(fault);
     const queued: QueuedFault = {
-      kind: f.kind, remaining: f.times ?? 1, path: f.path === undefined ? null : withoutTrailingSlash(f.path),
-      method: f.method?.toUpperCase() ?? null, ms: f.ms ?? DEFAULT_FAULT_MS,
+      kind: f.kind,
+      remaining: f.times ?? 1,
+      path: f.path === undefined ? null : withoutTrailingSlash(f.path),
+      method: f.method?.toUpperCase() ?? null,
+      ms: f.ms ?? DEFAULT_FAULT_MS,
     };
     this.queue.push(queued);
     return queued;

@@ -3,7 +3,13 @@ export { createSandbox, type Sandbox, type SandboxEnv, type SandboxOptions } fro
 export { startSandbox, type RunningSandbox, type StartSandboxOptions } from './server.js';
 export { SANDBOX_IDS, SANDBOX_IDS_VISTA, createDemoData, type SandboxData } from './data.js';
 export type {
-  EmployeeRecord, FloorPlanRecord, IntegrationRecord, LeadRecord, LeadSourceRecord, PropertyRecord, UnitRecord,
+  EmployeeRecord,
+  FloorPlanRecord,
+  IntegrationRecord,
+  LeadRecord,
+  LeadSourceRecord,
+  PropertyRecord,
+  UnitRecord,
 } from './data.js';
 export { FAULT_KINDS, SandboxConnectionReset, type Fault, type FaultKind, type QueuedFault } from './faults.js';
 export { PHONE_TYPES, type CreateLeadBody } from './create-lead.js';

@@ -143,8 +143,13 @@ export class SandboxStore {
 
 function toJob(job: Job): SandboxJob {
   return {
-    job_id: job.id, kind: 'create_lead', queued_at: iso(job.queuedAt), write_status: job.status,
-    errors: [...job.errors], created_record_id: job.createdRecordId, attempts: job.attempts,
+    job_id: job.id,
+    kind: 'create_lead',
+    queued_at: iso(job.queuedAt),
+    write_status: job.status,
+    errors: [...job.errors],
+    created_record_id: job.createdRecordId,
+    attempts: job.attempts,
   };
 }
 

@@ -6,13 +6,15 @@
 import { runSteps, summary } from './support/run-steps.mjs';
 
 // RESMAN_TEST_STEPS (JSON, [[name, command], …]) replaces the list: test/build/run-steps.test.ts uses it.
-const steps = process.env.RESMAN_TEST_STEPS ? JSON.parse(process.env.RESMAN_TEST_STEPS) : [
-  ['layering', 'npm run lint:deps'],
-  ['lint and format', 'npm run lint'],
-  ['build', 'npm run build'],
-  ['node and workerd (vitest)', 'npx vitest run'],
-  ['browsers (web-test-runner)', 'npx wtr'],
-];
+const steps = process.env.RESMAN_TEST_STEPS
+  ? JSON.parse(process.env.RESMAN_TEST_STEPS)
+  : [
+      ['layering', 'npm run lint:deps'],
+      ['lint and format', 'npm run lint'],
+      ['build', 'npm run build'],
+      ['node and workerd (vitest)', 'npx vitest run'],
+      ['browsers (web-test-runner)', 'npx wtr'],
+    ];
 
 const only = process.argv.slice(2);
 const results = runSteps(steps.filter(([name]) => only.length === 0 || only.some((word) => name.includes(word))));

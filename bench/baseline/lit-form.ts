@@ -14,7 +14,8 @@ import { LitElement, css, html, type PropertyValues } from 'lit';
 performance.mark('lit-form:start');
 
 export class LitForm extends LitElement {
-  static override styles = css`:host{display:block}form{display:grid;gap:1rem}label{display:grid;gap:.25rem}input,select,textarea,button{font:inherit;padding:.5rem}`;
+  static override styles =
+    css`:host{display:block}form{display:grid;gap:1rem}label{display:grid;gap:.25rem}input,select,textarea,button{font:inherit;padding:.5rem}`;
   static override properties = { action: { type: String }, _sent: { state: true } };
   declare action: string;
   declare private _sent: boolean;

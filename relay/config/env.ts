@@ -56,7 +56,10 @@ const intString = (min: number, max: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
   return z.pipe(
     z.string().check(z.regex(/^\d{1,10}$/, message)),
-    z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.gte(min, message), z.lte(max, message))),
+    z.pipe(
+      z.transform((s: string) => Number(s)),
+      z.number().check(z.gte(min, message), z.lte(max, message)),
+    ),
   );
 };
 
@@ -205,7 +208,8 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
   // A site that asks for Turnstile cannot verify a single response without the secret: refuse to start.
   if (sites && parsed.TURNSTILE_SECRET === undefined && !issues.some((i) => i.startsWith('TURNSTILE_SECRET:'))) {
     const asking = [...sites.values()].filter((s) => s.turnstile).map((s) => s.slug);
-    if (asking.length > 0) issues.push(`TURNSTILE_SECRET: required, since ${asking.join(', ')} set${asking.length === 1 ? 's' : ''} turnstile`);
+    if (asking.length > 0)
+      issues.push(`TURNSTILE_SECRET: required, since ${asking.join(', ')} set${asking.length === 1 ? 's' : ''} turnstile`);
   }
   const policy = parseDeliveryPolicy(raw('DELIVERY_POLICY'), issues);
   if (issues.length > 0 || !sites) throw new ConfigError(issues);

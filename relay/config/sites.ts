@@ -83,7 +83,9 @@ function rateRule() {
 }
 
 function siteSchema(port: number) {
-  const id = z.string().check(z.trim(), z.minLength(1, 'required'), z.maxLength(200, 'too long'), z.regex(/^\S+$/, 'must not contain spaces'));
+  const id = z
+    .string()
+    .check(z.trim(), z.minLength(1, 'required'), z.maxLength(200, 'too long'), z.regex(/^\S+$/, 'must not contain spaces'));
   const origin = z.pipe(
     z.string(),
     z.transform((s: string, ctx) => {
@@ -127,7 +129,8 @@ function fieldList() {
 }
 
 function formSchema() {
-  const nonEmpty = (max: number) => z.string().check(z.trim(), z.minLength(1, 'required'), z.maxLength(max, `must be at most ${max} characters`));
+  const nonEmpty = (max: number) =>
+    z.string().check(z.trim(), z.minLength(1, 'required'), z.maxLength(max, `must be at most ${max} characters`));
   return z
     .strictObject({
       fields: z.optional(fieldList()),
@@ -141,7 +144,8 @@ function formSchema() {
               if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return;
               for (const key of Object.keys(raw)) {
                 const problem = key === '__proto__' ? 'is not allowed' : TEXT_KEY.test(key) ? undefined : `must match ${TEXT_KEY.source}`;
-                if (problem) ctx.issues.push({ code: 'custom', message: `key ${JSON.stringify(key.slice(0, 70))} ${problem}`, input: key, path: [] });
+                if (problem)
+                  ctx.issues.push({ code: 'custom', message: `key ${JSON.stringify(key.slice(0, 70))} ${problem}`, input: key, path: [] });
               }
             }),
           ),
@@ -232,4 +236,3 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
   if (issues.length > 0) throw new ConfigError(issues);
   return sites;
 }
-

@@ -11,8 +11,14 @@ import { ApiError } from './errors.js';
 /** `application/json` in UTF-8, the only charset JSON has (RFC 8259); 415 otherwise. */
 export function requireJson(): MiddlewareHandler {
   return async function requireJson(c, next) {
-    const [type, ...params] = (c.req.header('content-type') ?? '').toLowerCase().split(';').map((p) => p.trim());
-    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    const [type, ...params] = (c.req.header('content-type') ?? '')
+      .toLowerCase()
+      .split(';')
+      .map((p) => p.trim());
+    const charset = params
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/"/g, '');
     if (type !== 'application/json' || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
       throw new ApiError(415, 'unsupported_media_type', 'Send the lead as application/json in UTF-8.');
     }

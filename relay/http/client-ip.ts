@@ -11,7 +11,10 @@ import type { Context } from 'hono';
  */
 export function ipFromHeader(header: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const parts = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const ip = header.toLowerCase() === 'forwarded' ? forwardedFor(parts.at(-1)) : parts.at(-1);
   return ip !== undefined && ip.length <= 64 ? ip : undefined;
 }

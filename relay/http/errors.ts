@@ -61,7 +61,13 @@ function codeForStatus(status: number): ErrorCode {
   }
 }
 
-export function errorResponse(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string, fields: readonly FieldIssue[] = []) {
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: ErrorCode,
+  message: string,
+  fields: readonly FieldIssue[] = [],
+) {
   return c.json(errorEnvelope(code, message, fields), status);
 }
 

@@ -28,8 +28,7 @@ export function originGuard(): MiddlewareHandler<RelayEnv> {
     // A browser sends no Origin with a same-origin GET (a page served by the relay's own host asking
     // for its form); it does mark it `Sec-Fetch-Site: same-origin`, a header scripts cannot set. Such a
     // request stands for the relay's own origin, which must still be in the allowlist.
-    const origin =
-      c.req.header('origin') ?? (c.req.header('sec-fetch-site') === 'same-origin' ? new URL(c.req.url).origin : undefined);
+    const origin = c.req.header('origin') ?? (c.req.header('sec-fetch-site') === 'same-origin' ? new URL(c.req.url).origin : undefined);
     if (origin === undefined || !c.get('site').allowed_origins.includes(origin)) {
       throw new ApiError(403, 'origin_not_allowed', 'This origin may not send leads for this site.');
     }

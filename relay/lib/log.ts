@@ -108,7 +108,11 @@ function maskValue(value: unknown, key: string | undefined, seen: WeakSet<object
   if (seen.has(value)) return '[circular]';
   seen.add(value);
   if (value instanceof Error) {
-    return { name: value.name, message: maskText(cut(value.message)), stack: value.stack === undefined ? undefined : maskText(cut(value.stack)) };
+    return {
+      name: value.name,
+      message: maskText(cut(value.message)),
+      stack: value.stack === undefined ? undefined : maskText(cut(value.stack)),
+    };
   }
   if (Array.isArray(value)) return value.map((v) => maskValue(v, key, seen, depth + 1));
   const out: Record<string, unknown> = {};

@@ -8,9 +8,7 @@ import type { LeadMeta } from '../../contract/meta.js';
 import type { Submission } from '../../contract/submission.js';
 import type { SiteConfig } from '../config/sites.js';
 
-export type LeadContext =
-  | { ok: true; submission: Submission; lead_source_id?: string }
-  | { ok: false; fields: FieldIssue[] };
+export type LeadContext = { ok: true; submission: Submission; lead_source_id?: string } | { ok: false; fields: FieldIssue[] };
 
 const host = (url: string) => {
   try {

@@ -152,7 +152,8 @@ function readJobId(body: unknown): string | undefined {
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 /** Ids arrive as strings; a number is accepted and read as its decimal string. */
-const idOf = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : null);
+const idOf = (v: unknown): string | null =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : null;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function readFloorPlan(r: Record<string, unknown>, id: string): FloorPlan {
@@ -221,7 +222,11 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
    * Follows `offset`/`limit` while `meta.hasMore` says so, at most MAX_LIST_PAGES pages. Any failed
    * or unreadable page fails the whole list: half a list cached for 12 hours is worse than none.
    */
-  async function listAll<T>(path: string, query: PropertyQuery, read: (r: Record<string, unknown>, id: string) => T): Promise<ListResult<T>> {
+  async function listAll<T>(
+    path: string,
+    query: PropertyQuery,
+    read: (r: Record<string, unknown>, id: string) => T,
+  ): Promise<ListResult<T>> {
     const items: T[] = [];
     let offset = 0;
     let rate: UpstreamRateInfo = {};

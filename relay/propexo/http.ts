@@ -107,7 +107,9 @@ export function createPropexoRequest(options: PropexoHttpOptions): PropexoReques
 
   return async function request(method, path, body) {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const outcome = await withTimeLimit<Attempt>(timeoutMs, { error: 'timeout' }, (signal) => attempt(method, `${baseUrl}${path}`, payload, signal));
+    const outcome = await withTimeLimit<Attempt>(timeoutMs, { error: 'timeout' }, (signal) =>
+      attempt(method, `${baseUrl}${path}`, payload, signal),
+    );
 
     if ('error' in outcome) {
       const reason = outcome.code ? `${outcome.error}:${outcome.code}` : outcome.error;

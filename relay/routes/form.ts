@@ -23,7 +23,14 @@ import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
 import { allowedOriginCors } from '../http/headers.js';
 import { lookupLimit } from '../http/rate-limit.js';
-import { createPropexoClient, type FloorPlan, type ListResult, type PropexoListClient, type Unit, type UpstreamFailure } from '../propexo/client.js';
+import {
+  createPropexoClient,
+  type FloorPlan,
+  type ListResult,
+  type PropexoListClient,
+  type Unit,
+  type UpstreamFailure,
+} from '../propexo/client.js';
 import { createFormCache, type LoadResult } from '../propexo/form-cache.js';
 import type { FormTokens } from '../spam/form-token.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
@@ -97,7 +104,12 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
   const keyOf = (list: string, site: SiteConfig) => `${list}:${JSON.stringify([site.integration_id, site.property_id])}`;
   const property = (site: SiteConfig) => ({ integration_id: site.integration_id, property_id: site.property_id });
 
-  function loader<T, U>(site: SiteConfig, list: string, call: () => Promise<ListResult<T>>, keep: (items: T[]) => U): () => Promise<LoadResult<U>> {
+  function loader<T, U>(
+    site: SiteConfig,
+    list: string,
+    call: () => Promise<ListResult<T>>,
+    keep: (items: T[]) => U,
+  ): () => Promise<LoadResult<U>> {
     return async () => {
       const res = await call();
       if (!res.ok) return { ok: false, log: { site: site.slug, list, ...failureLog(res) } };
@@ -109,7 +121,12 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
   async function floorPlans(site: SiteConfig): Promise<PublicFloorPlan[]> {
     const read = await cache.get(
       keyOf('floor_plans', site),
-      loader(site, 'floor_plans', () => client.listFloorPlans(property(site)), (plans) => plans.map(toPublicFloorPlan)),
+      loader(
+        site,
+        'floor_plans',
+        () => client.listFloorPlans(property(site)),
+        (plans) => plans.map(toPublicFloorPlan),
+      ),
     );
     return read?.value ?? [];
   }
@@ -117,8 +134,14 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
   async function availableUnits(site: SiteConfig): Promise<AvailableUnit[]> {
     const read = await cache.get(
       keyOf('units', site),
-      loader(site, 'units', () => client.listUnits(property(site)), (units) =>
-        units.flatMap((u) => (u.is_available && u.floor_plan_id !== null ? [{ floor_plan_id: u.floor_plan_id, unit: toPublicUnit(u) }] : [])),
+      loader(
+        site,
+        'units',
+        () => client.listUnits(property(site)),
+        (units) =>
+          units.flatMap((u) =>
+            u.is_available && u.floor_plan_id !== null ? [{ floor_plan_id: u.floor_plan_id, unit: toPublicUnit(u) }] : [],
+          ),
       ),
     );
     return read?.value ?? [];

@@ -23,39 +23,35 @@ export function webhookRoutes(deps: RelayDeps): Hono<RelayEnv> {
   const secret = deps.config.propexo.webhookSecret;
 
   const webhooks = new Hono<RelayEnv>();
-  webhooks.post(
-    '/',
-    limitBody(MAX_WEBHOOK_BYTES),
-    async function propexoWebhook(c) {
-      const raw = await c.req.arrayBuffer();
-      const given = (c.req.header('propexo-signature') ?? '').trim().toLowerCase();
-      const valid = secret !== undefined && /^[0-9a-f]{64}$/.test(given) && (await timingSafeEqual(given, await hmacSha256Hex(secret, raw)));
-      if (!valid) {
-        logger.warn('webhook.refused', { signed: given !== '', configured: secret !== undefined });
-        throw new ApiError(401, 'unauthorized', 'The webhook signature is missing or wrong.');
-      }
-      let event: { trigger?: unknown; data?: { event?: unknown; root_job_id?: unknown; errors?: unknown } };
-      try {
-        event = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-      } catch {
-        throw new ApiError(400, 'invalid_json', 'The body is not valid UTF-8 JSON.');
-      }
-      const kind = event?.trigger ?? event?.data?.event;
-      const jobId = event?.data?.root_job_id;
-      if (kind !== 'WRITE_OPERATION_FAILURE' || typeof jobId !== 'string') {
-        logger.info('webhook.ignored', { trigger: typeof kind === 'string' ? kind.slice(0, 64) : null });
-        return c.json({ received: true });
-      }
-      const lead = await store.findByJobId(jobId);
-      if (lead?.status === 'sent') {
-        // The deliverer reads write-status now, sees FAILURE and retries the write within its bounds.
-        await store.update(lead.id, { next_attempt_at: clock.now(), updated_at: clock.now() }, { ifStatus: 'sent' });
-        deps.outbox?.wake();
-      }
-      logger.warn('webhook.write_failed', { job_id: jobId, lead_id: lead?.id ?? null, lead_status: lead?.status ?? null });
+  webhooks.post('/', limitBody(MAX_WEBHOOK_BYTES), async function propexoWebhook(c) {
+    const raw = await c.req.arrayBuffer();
+    const given = (c.req.header('propexo-signature') ?? '').trim().toLowerCase();
+    const valid = secret !== undefined && /^[0-9a-f]{64}$/.test(given) && (await timingSafeEqual(given, await hmacSha256Hex(secret, raw)));
+    if (!valid) {
+      logger.warn('webhook.refused', { signed: given !== '', configured: secret !== undefined });
+      throw new ApiError(401, 'unauthorized', 'The webhook signature is missing or wrong.');
+    }
+    let event: { trigger?: unknown; data?: { event?: unknown; root_job_id?: unknown; errors?: unknown } };
+    try {
+      event = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    } catch {
+      throw new ApiError(400, 'invalid_json', 'The body is not valid UTF-8 JSON.');
+    }
+    const kind = event?.trigger ?? event?.data?.event;
+    const jobId = event?.data?.root_job_id;
+    if (kind !== 'WRITE_OPERATION_FAILURE' || typeof jobId !== 'string') {
+      logger.info('webhook.ignored', { trigger: typeof kind === 'string' ? kind.slice(0, 64) : null });
       return c.json({ received: true });
-    },
-  );
+    }
+    const lead = await store.findByJobId(jobId);
+    if (lead?.status === 'sent') {
+      // The deliverer reads write-status now, sees FAILURE and retries the write within its bounds.
+      await store.update(lead.id, { next_attempt_at: clock.now(), updated_at: clock.now() }, { ifStatus: 'sent' });
+      deps.outbox?.wake();
+    }
+    logger.warn('webhook.write_failed', { job_id: jobId, lead_id: lead?.id ?? null, lead_status: lead?.status ?? null });
+    return c.json({ received: true });
+  });
   webhooks.all('/', methodNotAllowed('POST'));
   return webhooks;
 }

@@ -38,7 +38,9 @@ export function widgetRoutes(assets: WidgetAssets | undefined): Hono<RelayEnv> {
 
 async function contentHash(body: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
-  return btoa(String.fromCharCode(...digest.slice(0, 12))).replace(/\+/g, '-').replace(/\//g, '_');
+  return btoa(String.fromCharCode(...digest.slice(0, 12)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 }
 
 /** If-None-Match: `*`, or a list of (possibly weak) tags, one of which is ours. */

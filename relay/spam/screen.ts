@@ -64,7 +64,8 @@ export function createSpamScreen({ formTokens, turnstile, logger }: SpamScreenDe
       return 'spam:turnstile_failed';
     }
     const fields = { site, reason: verdict.reason, ...(verdict.errorCodes ? { error_codes: verdict.errorCodes } : {}), accepted: true };
-    if (verdict.misconfigured) logger.alert('turnstile.unavailable', { ...fields, hint: 'Cloudflare refused TURNSTILE_SECRET or the request' });
+    if (verdict.misconfigured)
+      logger.alert('turnstile.unavailable', { ...fields, hint: 'Cloudflare refused TURNSTILE_SECRET or the request' });
     else logger.warn('turnstile.unavailable', fields);
     return undefined;
   }

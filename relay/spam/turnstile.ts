@@ -115,7 +115,9 @@ function verdictOf(text: string | undefined): TurnstileVerdict {
     ? answer['error-codes'].filter((c): c is string => typeof c === 'string' && /^[a-z0-9-]{1,64}$/.test(c)).slice(0, 10)
     : [];
   if (answer.success) {
-    return typeof answer.hostname === 'string' && answer.hostname.length <= 253 ? { outcome: 'passed', hostname: answer.hostname } : { outcome: 'passed' };
+    return typeof answer.hostname === 'string' && answer.hostname.length <= 253
+      ? { outcome: 'passed', hostname: answer.hostname }
+      : { outcome: 'passed' };
   }
   if (codes.some((c) => OUR_FAULT.has(c))) return { outcome: 'unavailable', reason: 'error_codes', errorCodes: codes, misconfigured: true };
   if (codes.some((c) => THEIR_FAULT.has(c))) return { outcome: 'unavailable', reason: 'error_codes', errorCodes: codes };
@@ -129,7 +131,9 @@ function verdictOf(text: string | undefined): TurnstileVerdict {
  */
 export async function turnstileIdempotencyKey(site: string, leadKey: string | undefined): Promise<string> {
   if (leadKey === undefined) return crypto.randomUUID();
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`resman-lead-form/turnstile/v1\n${site}\n${leadKey}`)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`resman-lead-form/turnstile/v1\n${site}\n${leadKey}`)),
+  );
   const b = digest.slice(0, 16);
   // Shaped as a version-4 UUID (the form Cloudflare's examples use): hash bits are as good as random ones.
   b[6] = (b[6]! & 0x0f) | 0x40;

@@ -15,7 +15,11 @@ describe('lazy chunks, as built', () => {
   });
 
   it('are the send chunk, Spanish, and the floor-plan and Turnstile controllers', () => {
-    expect(chunks().map((f) => f.replace(/-[\w-]{8}\.js$/, '')).sort()).toEqual(['es', 'floor-plans', 'send-lead', 'turnstile']);
+    expect(
+      chunks()
+        .map((f) => f.replace(/-[\w-]{8}\.js$/, ''))
+        .sort(),
+    ).toEqual(['es', 'floor-plans', 'send-lead', 'turnstile']);
   });
 
   it('are each named twice in widget.js: in the bundler import(), and as the URL a retry asks for', () => {
@@ -35,7 +39,10 @@ describe('lazy chunks, as built', () => {
     for (const file of chunks()) {
       const code = read(`widget/${file}`);
       const imports = [...code.matchAll(/(?:^|[;\s}])import\s*(?:[^'"();]*?from\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
-      expect(imports.every((spec) => spec === '../widget.js'), `${file}: ${imports.join(', ')}`).toBe(true);
+      expect(
+        imports.every((spec) => spec === '../widget.js'),
+        `${file}: ${imports.join(', ')}`,
+      ).toBe(true);
     }
   });
 });

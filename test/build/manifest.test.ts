@@ -25,13 +25,19 @@ interface Declaration {
 }
 interface Manifest {
   schemaVersion: string;
-  modules: { path: string; declarations?: Declaration[]; exports?: { kind: string; name: string; declaration: { name: string; module?: string } }[] }[];
+  modules: {
+    path: string;
+    declarations?: Declaration[];
+    exports?: { kind: string; name: string; declaration: { name: string; module?: string } }[];
+  }[];
 }
 
 const file = 'custom-elements.json';
 const manifest = (): Manifest => JSON.parse(readFileSync(file, 'utf8')) as Manifest;
 const element = (): Declaration => {
-  const found = manifest().modules.flatMap((m) => m.declarations ?? []).filter((d) => d.customElement);
+  const found = manifest()
+    .modules.flatMap((m) => m.declarations ?? [])
+    .filter((d) => d.customElement);
   expect(found.map((d) => d.name)).toEqual(['ResmanLeadForm']);
   return found[0]!;
 };
@@ -60,7 +66,11 @@ describe('custom-elements.json', () => {
   });
 
   it('publishes only the entry, the element and its events', () => {
-    expect(manifest().modules.map((m) => m.path)).toEqual(['widget/resman-lead-form.ts', 'widget/lead-form/lead-form.ts', 'widget/lead-form/events.ts']);
+    expect(manifest().modules.map((m) => m.path)).toEqual([
+      'widget/resman-lead-form.ts',
+      'widget/lead-form/lead-form.ts',
+      'widget/lead-form/events.ts',
+    ]);
   });
 
   it('lists exactly the public members: the properties and define()', () => {
@@ -94,18 +104,7 @@ describe('custom-elements.json', () => {
   });
 
   it('lists every part', () => {
-    expect(names(element().cssParts)).toEqual([
-      'form',
-      'field',
-      'label',
-      'input',
-      'hint',
-      'error',
-      'consent',
-      'submit',
-      'retry',
-      'status',
-    ]);
+    expect(names(element().cssParts)).toEqual(['form', 'field', 'label', 'input', 'hint', 'error', 'consent', 'submit', 'retry', 'status']);
   });
 
   it('lists every custom property', () => {

@@ -27,7 +27,10 @@ describe('npm test runs every step', () => {
       ['broken', 'node -e "process.exit(2)"'],
       ['after', 'node -e "console.log(\'after ran\')"'],
     ];
-    const run = spawnSync(process.execPath, ['test/run.mjs'], { env: { ...process.env, RESMAN_TEST_STEPS: JSON.stringify(steps) }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['test/run.mjs'], {
+      env: { ...process.env, RESMAN_TEST_STEPS: JSON.stringify(steps) },
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('after ran');
     expect(run.stdout.trim().split('\n').at(-1)).toBe('steps: 1 passed, 1 failed');

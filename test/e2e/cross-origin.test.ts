@@ -44,7 +44,9 @@ describe('cross-origin embed', () => {
       { logger: createLogger({ sink: checkedSink() }) },
     );
     // The site pins the content-hashed copy, which must find its chunks and its relay by itself.
-    const pinned = readdirSync(join(import.meta.dirname, '../../dist/widget'), { recursive: true, encoding: 'utf8' }).find((f) => PINNED.test(f))!;
+    const pinned = readdirSync(join(import.meta.dirname, '../../dist/widget'), { recursive: true, encoding: 'utf8' }).find((f) =>
+      PINNED.test(f),
+    )!;
     site = createServer((_, res) => {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.setHeader(
@@ -68,7 +70,12 @@ describe('cross-origin embed', () => {
   });
 
   /** `humanPace`: take the relay's minimum fill time from the form's answer (its token), as a person would. */
-  async function fillAndSend(origin: string, problems: string[], humanPace: boolean, person: { first: string; last: string; email: string }) {
+  async function fillAndSend(
+    origin: string,
+    problems: string[],
+    humanPace: boolean,
+    person: { first: string; last: string; email: string },
+  ) {
     const page = await watchedPage(browser, problems);
     const formAnswer = humanPace ? page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/sites/oak-grove/form') : undefined;
     await page.goto(`${origin}/`);
@@ -85,7 +92,11 @@ describe('cross-origin embed', () => {
 
   it('an allowed site sends through the relay the script came from', async () => {
     const problems: string[] = [];
-    const page = await fillAndSend(`http://127.0.0.1:${sitePort}`, problems, true, { first: 'Lena', last: 'Park', email: 'lena.park@gmail.com' });
+    const page = await fillAndSend(`http://127.0.0.1:${sitePort}`, problems, true, {
+      first: 'Lena',
+      last: 'Park',
+      email: 'lena.park@gmail.com',
+    });
     await page.locator('resman-lead-form').getByText('Thank you!').waitFor();
     // The 202 means stored; the deliverer sends it to Propexo right behind.
     const lenas = () => sandbox.leads().filter((l) => l.body.first_name === 'Lena');
@@ -96,7 +107,11 @@ describe('cross-origin embed', () => {
 
   it('the same page on an origin the site does not allow gets nothing through', async () => {
     const problems: string[] = [];
-    const page = await fillAndSend(`http://localhost:${sitePort}`, problems, false, { first: 'Milo', last: 'Vance', email: 'milo.vance@gmail.com' });
+    const page = await fillAndSend(`http://localhost:${sitePort}`, problems, false, {
+      first: 'Milo',
+      last: 'Vance',
+      email: 'milo.vance@gmail.com',
+    });
     await page.locator('resman-lead-form').getByText('could not reach the leasing office').waitFor();
     expect(problems.join('\n')).toContain('CORS'); // the browser itself refused to show the answer
     // The widget has its answer: the relay stored nothing of it, so there is nothing to deliver.

@@ -103,7 +103,11 @@ describe('demo page, end to end', () => {
       desired_max_rent_in_cents: 190_000,
     });
     // The relay adds the consent the visitor gave and where they came from, for the leasing agent.
-    expect(noteLines(notes)).toEqual(['Is the Magnolia available in April?', expect.stringMatching(consentLine(config.form.consent)), 'Source: landed on /']);
+    expect(noteLines(notes)).toEqual([
+      'Is the Magnolia available in April?',
+      expect.stringMatching(consentLine(config.form.consent)),
+      'Source: landed on /',
+    ]);
     expect(problems).toEqual([]);
   });
 

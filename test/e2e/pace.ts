@@ -28,7 +28,11 @@ export async function waitOutMinimumFill(page: Page, since: number): Promise<voi
 }
 
 /** One site of demo/sites.json, as the relay reads it (ids, form, lead_source_map). */
-export function demoSiteConfig(slug: string): { property_id: string; form: SiteFormConfig & { consent: { text: string; version: string } }; lead_source_map: Record<string, string> } {
+export function demoSiteConfig(slug: string): {
+  property_id: string;
+  form: SiteFormConfig & { consent: { text: string; version: string } };
+  lead_source_map: Record<string, string>;
+} {
   const sites = JSON.parse(readFileSync(new URL('../../demo/sites.json', import.meta.url), 'utf8')) as Record<string, never>;
   return sites[slug]!;
 }
@@ -41,5 +45,7 @@ export function noteLines(notes: string | undefined): string[] {
 /** `Consent to calls and texts (version V, <ISO time>): <text>`, as relay/outbox/lead-context.ts writes it. */
 export function consentLine(consent: { text: string; version: string }): RegExp {
   const escaped = consent.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^Consent to calls and texts \\(version ${consent.version}, \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\): ${escaped}$`);
+  return new RegExp(
+    `^Consent to calls and texts \\(version ${consent.version}, \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\): ${escaped}$`,
+  );
 }

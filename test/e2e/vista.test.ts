@@ -71,7 +71,12 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
     const look = await form.evaluate((el) => {
       const style = (selector: string) => getComputedStyle(el.shadowRoot!.querySelector(selector)!);
       const button = style('[part~=submit]');
-      return { background: button.backgroundColor, buttonRadius: button.borderTopLeftRadius, inputRadius: style('input[name=first_name]').borderTopLeftRadius, label: style('label[for=first_name]').color };
+      return {
+        background: button.backgroundColor,
+        buttonRadius: button.borderTopLeftRadius,
+        inputRadius: style('input[name=first_name]').borderTopLeftRadius,
+        label: style('label[for=first_name]').color,
+      };
     });
     expect(look).toEqual({ background: rgb(accent), buttonRadius: '999px', inputRadius: '16px', label: rgb('#155159') });
 
@@ -103,10 +108,17 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
     // The outbox keeps it apart, with the reason, as the operator's `npm run outbox -- list` shows.
     await expect.poll(async () => (await demo.relay.store.list({ status: 'held', site: SITE })).length).toBe(1);
     const [held] = await demo.relay.store.list({ status: 'held', site: SITE });
-    expect(held).toMatchObject({ status: 'held', error: 'spam:form_token_too_fast', submission: { first_name: 'Botty', last_name: 'McFill' } });
+    expect(held).toMatchObject({
+      status: 'held',
+      error: 'spam:form_token_too_fast',
+      submission: { first_name: 'Botty', last_name: 'McFill' },
+    });
     const listed: string[] = [];
     expect(await runOutboxCommand(demo.relay.store, ['list', '--status', 'held', '--site', SITE], (line) => listed.push(line))).toBe(0);
-    expect(listed).toEqual([expect.stringMatching(new RegExp(`^${held!.id}  ${SITE}  held .*Botty M\\. .*spam:form_token_too_fast$`)), '1 lead(s)']);
+    expect(listed).toEqual([
+      expect.stringMatching(new RegExp(`^${held!.id}  ${SITE}  held .*Botty M\\. .*spam:form_token_too_fast$`)),
+      '1 lead(s)',
+    ]);
     // Held is never delivered: never due, and a delivery pass over everything due sends nothing of it.
     expect((await demo.relay.store.due(Number.MAX_SAFE_INTEGER, 1_000)).map((l) => l.id)).not.toContain(held!.id);
     await demo.relay.deliverer.runOnce();
@@ -127,7 +139,9 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
 
     // The floor plans offered are the sandbox's Vista del Sol plans, by their marketing names.
     const planSelect = form.locator('select[name=floor_plan_id]');
-    const offered = await planSelect.locator('option').evaluateAll((options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
+    const offered = await planSelect
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
     expect(offered.map(([value]) => value)).toEqual(['', ...plans.map((p) => p.id)]);
     expect(offered[0]![1]).toBe('Elija…');
     plans.forEach((plan, i) => {

@@ -21,7 +21,7 @@ describe('one lead per fill', () => {
     expect(store.all()[0]!.submission.notes).toBe('We have a cat.');
   });
 
-  it('the replay answers the lead\'s current status', async () => {
+  it("the replay answers the lead's current status", async () => {
     const { app, deliver } = buildRelay();
     const { id } = await (await postLead(app, VALID_LEAD, { key: KEY })).json();
     await deliver();
@@ -63,7 +63,7 @@ describe('one lead per fill', () => {
 });
 
 describe('GET /v1/sites/:site/leads/:id (receipt)', () => {
-  it('tells the status and nothing else, to allowed origins of the lead\'s own site', async () => {
+  it("tells the status and nothing else, to allowed origins of the lead's own site", async () => {
     const { app, deliver } = buildRelay();
     const { id } = await (await postLead(app, VALID_LEAD)).json();
     const get = (site = 'oak-grove', origin = ORIGIN) => app.request(`/v1/sites/${site}/leads/${id}`, { headers: { origin } });
@@ -86,7 +86,15 @@ describe('GET /v1/sites/:site/leads/:id (receipt)', () => {
 describe('lookups are limited per client IP', () => {
   it('receipts and key replays beyond the per_ip_lookups limit get 429, before the store is asked', async () => {
     const sites = JSON.stringify({
-      'oak-grove': { name: 'Oak Grove', integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l', allowed_origins: [ORIGIN], limits: { per_ip_lookups: { max: 4, window_seconds: 60 } } },
+      'oak-grove': {
+        name: 'Oak Grove',
+        integration_id: 'i',
+        property_id: 'p',
+        employee_id: 'e',
+        lead_source_id: 'l',
+        allowed_origins: [ORIGIN],
+        limits: { per_ip_lookups: { max: 4, window_seconds: 60 } },
+      },
     });
     const { app, store } = buildRelay({ env: { SITES_JSON: sites } });
     const { id } = await (await postLead(app, VALID_LEAD, { key: KEY })).json();

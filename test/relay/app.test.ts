@@ -6,9 +6,7 @@ import { createMemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger } from '../../relay/lib/log.js';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { checkedSink } from '../support/hygiene.js';
-import {
-  ORIGIN, VALID_LEAD, accessControlHeaders, buildRelay, errorOf, manualClock, postLead, propexoLike, testEnv,
-} from './fixtures.js';
+import { ORIGIN, VALID_LEAD, accessControlHeaders, buildRelay, errorOf, manualClock, postLead, propexoLike, testEnv } from './fixtures.js';
 
 describe('health and routing', () => {
   it('GET /healthz answers ok and nothing else', async () => {
@@ -113,12 +111,17 @@ describe('POST /v1/sites/:site/leads: success', () => {
     expect(res.status).toBe(202);
     await deliver();
     expect(upstream.calls[0]!.body).toMatchObject({
-      integration_id: 'int_pine', property_id: 'prop_pine', employee_id: 'emp_pine', lead_source_id: 'src_pine',
+      integration_id: 'int_pine',
+      property_id: 'prop_pine',
+      employee_id: 'emp_pine',
+      lead_source_id: 'src_pine',
     });
   });
 
   it('accepts a charset parameter and reads job_id from the generic shape too', async () => {
-    const { app, store, deliver } = buildRelay({ handler: propexoLike({ create: () => Response.json({ job_id: 'job_generic', data: {} }) }) });
+    const { app, store, deliver } = buildRelay({
+      handler: propexoLike({ create: () => Response.json({ job_id: 'job_generic', data: {} }) }),
+    });
     const res = await postLead(app, VALID_LEAD, { contentType: 'Application/JSON; charset=utf-8' });
     expect(res.status).toBe(202);
     await deliver();
@@ -260,9 +263,32 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
 
   it('invalid JSON, invalid UTF-8 and non-objects → 400 invalid_json', async () => {
     let n = 0;
-    const { app, upstream } = buildRelay({ ip: () => `192.0.2.${++n}`, env: { SITES_JSON: JSON.stringify({ 'oak-grove': { name: 'S', integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l', allowed_origins: [ORIGIN] } }) } });
+    const { app, upstream } = buildRelay({
+      ip: () => `192.0.2.${++n}`,
+      env: {
+        SITES_JSON: JSON.stringify({
+          'oak-grove': {
+            name: 'S',
+            integration_id: 'i',
+            property_id: 'p',
+            employee_id: 'e',
+            lead_source_id: 'l',
+            allowed_origins: [ORIGIN],
+          },
+        }),
+      },
+    });
     const bodies: (string | Uint8Array)[] = [
-      '', '{', '{"first_name": "Jane",}', 'undefined', '[]', '"str"', 'null', '42', 'true', '[{"first_name":"x"}]',
+      '',
+      '{',
+      '{"first_name": "Jane",}',
+      'undefined',
+      '[]',
+      '"str"',
+      'null',
+      '42',
+      'true',
+      '[{"first_name":"x"}]',
       new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), // {"a":"\xff\xfe"}
       new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d]), // truncated sequence
     ];
@@ -276,7 +302,21 @@ describe('POST /v1/sites/:site/leads: refusals in order', () => {
   });
 
   it('a malformed Idempotency-Key → 400 invalid_idempotency_key', async () => {
-    const { app, upstream } = buildRelay({ env: { SITES_JSON: JSON.stringify({ s: { name: 'S', integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l', allowed_origins: [ORIGIN], limits: { per_ip: { max: 100, window_seconds: 60 } } } }) } });
+    const { app, upstream } = buildRelay({
+      env: {
+        SITES_JSON: JSON.stringify({
+          s: {
+            name: 'S',
+            integration_id: 'i',
+            property_id: 'p',
+            employee_id: 'e',
+            lead_source_id: 'l',
+            allowed_origins: [ORIGIN],
+            limits: { per_ip: { max: 100, window_seconds: 60 } },
+          },
+        }),
+      },
+    });
     for (const key of ['', 'short', 'has space here', 'ünïcode-key', 'a'.repeat(129), 'semi;colon12']) {
       const res = await postLead(app, VALID_LEAD, { site: 's', key });
       expect(res.status, key).toBe(400);

@@ -57,19 +57,33 @@ async function settle<T>(work: Promise<T>): Promise<T> {
 }
 
 describe(`a burst of ${LEADS} leads`, () => {
-  it(`is confirmed within ${Math.ceil(LEADS / PROPEXO_PER_MINUTE) + 1} minutes at ${RATE} a minute, no 429, every lead once`, { timeout: 60_000 }, async () => {
+  it(`is confirmed within ${Math.ceil(LEADS / PROPEXO_PER_MINUTE) + 1} minutes at ${RATE} a minute, no 429, every lead once`, {
+    timeout: 60_000,
+  }, async () => {
     // WebCrypto hashes on libuv's thread pool, outside the fake timers' reach: the sandbox's bearer
     // check would let virtual time run on while it waits. node:crypto gives the same digest at once.
     vi.spyOn(globalThis.crypto.subtle, 'digest').mockImplementation(async (algorithm, data) => {
       const name = (typeof algorithm === 'string' ? algorithm : algorithm.name).replace('-', '').toLowerCase();
-      const bytes = ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data as ArrayBuffer);
+      const bytes = ArrayBuffer.isView(data)
+        ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+        : Buffer.from(data as ArrayBuffer);
       const digest = createHash(name).update(bytes).digest();
       return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength);
     });
     cleanup.push(async () => vi.restoreAllMocks());
-    vi.useFakeTimers({ now: Date.UTC(2025, 5, 2, 9, 0, 0, 500), toFake: ['Date', 'setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    vi.useFakeTimers({
+      now: Date.UTC(2025, 5, 2, 9, 0, 0, 500),
+      toFake: ['Date', 'setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'],
+    });
     const clock = { now: () => Date.now() };
-    const sandbox = createSandbox({ token: TOKEN, clock, rateLimitPerMinute: PROPEXO_PER_MINUTE, writeDelayMs: 1_500, slowDownMs: 2_000, log: checkedSink() });
+    const sandbox = createSandbox({
+      token: TOKEN,
+      clock,
+      rateLimitPerMinute: PROPEXO_PER_MINUTE,
+      writeDelayMs: 1_500,
+      slowDownMs: 2_000,
+      log: checkedSink(),
+    });
 
     // The relay's upstream: the sandbox's app, counted.
     const requests = { creates: 0, total: 0, status429: 0, slowed: 0 };
@@ -104,11 +118,37 @@ describe(`a burst of ${LEADS} leads`, () => {
     const logger = createLogger({ level: 'info', secrets: [TOKEN], sink: checkedSink(lines), clock });
     const dataDir = await mkdtemp(join(tmpdir(), 'relay-burst-'));
     const store = openSqliteLeadStore(join(dataDir, OUTBOX_FILE));
-    cleanup.push(() => rm(dataDir, { recursive: true, force: true }), () => store.close());
+    cleanup.push(
+      () => rm(dataDir, { recursive: true, force: true }),
+      () => store.close(),
+    );
     const limiter = createMemoryLimiter({ clock });
-    const client = createPropexoClient({ baseUrl: config.propexo.baseUrl, token: TOKEN, fetch: upstream, timeoutMs: config.upstreamTimeoutMs });
-    const deliverer = createDeliverer({ store, client, limiter, sites: config.sites, clock, logger, policy: config.delivery, random: () => 0.5 });
-    const app = createRelay({ config, clock, limiter, store, logger, getClientIp: () => '203.0.113.9', outbox: deliverer, hashing: nodeHashing });
+    const client = createPropexoClient({
+      baseUrl: config.propexo.baseUrl,
+      token: TOKEN,
+      fetch: upstream,
+      timeoutMs: config.upstreamTimeoutMs,
+    });
+    const deliverer = createDeliverer({
+      store,
+      client,
+      limiter,
+      sites: config.sites,
+      clock,
+      logger,
+      policy: config.delivery,
+      random: () => 0.5,
+    });
+    const app = createRelay({
+      config,
+      clock,
+      limiter,
+      store,
+      logger,
+      getClientIp: () => '203.0.113.9',
+      outbox: deliverer,
+      hashing: nodeHashing,
+    });
     deliverer.start();
     cleanup.push(() => settle(deliverer.stop()));
 
@@ -117,11 +157,13 @@ describe(`a burst of ${LEADS} leads`, () => {
     const started = clock.now();
     for (let n = 0; n < LEADS; n++) {
       const res = await settle(
-        Promise.resolve(app.request(`/v1/sites/${SITE}/leads`, {
-          method: 'POST',
-          headers: { origin: ORIGIN, 'content-type': 'application/json' },
-          body: JSON.stringify({ first_name: nameOf(n), last_name: 'Burst', email_1: `burst.lead${n}@gmail.com`, notes: 'burst test' }),
-        })),
+        Promise.resolve(
+          app.request(`/v1/sites/${SITE}/leads`, {
+            method: 'POST',
+            headers: { origin: ORIGIN, 'content-type': 'application/json' },
+            body: JSON.stringify({ first_name: nameOf(n), last_name: 'Burst', email_1: `burst.lead${n}@gmail.com`, notes: 'burst test' }),
+          }),
+        ),
       );
       expect(res.status, `lead ${n}`).toBe(202);
     }
@@ -137,7 +179,9 @@ describe(`a burst of ${LEADS} leads`, () => {
     const records = await settle(store.list({ limit: LEADS }));
     const minutes = (Math.max(...records.map((r) => r.confirmed_at ?? Number.POSITIVE_INFINITY)) - started) / MINUTE;
     const received = sandbox.leads();
-    console.log(`burst: ${LEADS} leads confirmed in ${minutes.toFixed(2)} virtual minutes at ${RATE}/min, ${requests.status429} 429s, requests ${JSON.stringify(requests)}`);
+    console.log(
+      `burst: ${LEADS} leads confirmed in ${minutes.toFixed(2)} virtual minutes at ${RATE}/min, ${requests.status429} 429s, requests ${JSON.stringify(requests)}`,
+    );
 
     expect(counts).toEqual({ queued: 0, sent: 0, confirmed: LEADS, failed: 0, held: 0 });
     expect(requests.status429).toBe(0);
@@ -147,7 +191,8 @@ describe(`a burst of ${LEADS} leads`, () => {
 
     // Each prospect in Propexo once, under the id the relay kept for it.
     const byEmail = new Map<string, string[]>();
-    for (const l of received) byEmail.set(String(l.body.email_1), [...(byEmail.get(String(l.body.email_1)) ?? []), l.created_record_id ?? '']);
+    for (const l of received)
+      byEmail.set(String(l.body.email_1), [...(byEmail.get(String(l.body.email_1)) ?? []), l.created_record_id ?? '']);
     expect([...byEmail.values()].filter((ids) => ids.length > 1)).toEqual([]);
     const mismatched = records.filter((r) => byEmail.get(String(r.submission.email_1))?.[0] !== r.created_record_id).map((r) => r.id);
     expect(mismatched).toEqual([]);

@@ -76,8 +76,20 @@ async function cases(): Promise<Case[]> {
 /** A failed lead for the operator's retry, and a sent one whose job the webhook names. */
 async function seed(store: LeadStore, now: number): Promise<void> {
   const windows = { now, keyWindowMs: 1, dedupeWindowMs: 1 };
-  await store.accept(newLeadRecord({ id: FAILED_ID, site: 'oak-grove', fingerprints: [], submission: { first_name: 'A', last_name: 'B' }, status: 'failed', error: 'x' }, now), windows);
-  await store.accept(newLeadRecord({ id: 'ld_sent1', site: 'oak-grove', fingerprints: [], submission: { first_name: 'C', last_name: 'D' }, status: 'sent' }, now), windows);
+  await store.accept(
+    newLeadRecord(
+      { id: FAILED_ID, site: 'oak-grove', fingerprints: [], submission: { first_name: 'A', last_name: 'B' }, status: 'failed', error: 'x' },
+      now,
+    ),
+    windows,
+  );
+  await store.accept(
+    newLeadRecord(
+      { id: 'ld_sent1', site: 'oak-grove', fingerprints: [], submission: { first_name: 'C', last_name: 'D' }, status: 'sent' },
+      now,
+    ),
+    windows,
+  );
   await store.update('ld_sent1', { job_id: SENT_JOB, next_attempt_at: now + 60_000 });
 }
 
@@ -145,7 +157,10 @@ describe('a chunked body gets the answer its Content-Length twin gets', () => {
     /** One request over a socket: framed by Content-Length, or chunked in three writes. */
     function send(url: string, c: Case, stream: boolean): Promise<Answer> {
       return new Promise((resolve, reject) => {
-        const headers = { ...c.headers, ...(stream ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(c.body.byteLength) }) };
+        const headers = {
+          ...c.headers,
+          ...(stream ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(c.body.byteLength) }),
+        };
         const req = httpRequest(new URL(c.path, url), { method: c.method, headers, agent: false }, (res) => {
           const parts: Buffer[] = [];
           res.on('data', (d: Buffer) => parts.push(d));

@@ -110,15 +110,21 @@ describe('parseConfig', () => {
   it('reads SITES_FILE through the injected readFile, naming the key on failure', () => {
     const env = testEnv({ SITES_JSON: undefined, SITES_FILE: '/etc/relay/sites.json' });
     const read: string[] = [];
-    const config = parseConfig(env, { readFile: (p) => {
+    const config = parseConfig(env, {
+      readFile: (p) => {
         read.push(p);
         return JSON.stringify({ oak: site() });
-      }, });
+      },
+    });
     expect(read).toEqual(['/etc/relay/sites.json']);
     expect([...config.sites.keys()]).toEqual(['oak']);
 
     const missing = configError(() =>
-      parseConfig(env, { readFile: () => { throw Object.assign(new Error('nope'), { code: 'ENOENT' }); } }),
+      parseConfig(env, {
+        readFile: () => {
+          throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+        },
+      }),
     );
     expect(missing.message).toBe('SITES_FILE: cannot read /etc/relay/sites.json (ENOENT)');
     expect(configError(() => parseConfig(env)).message).toMatch(/^SITES_FILE: files cannot be read/);
@@ -146,7 +152,9 @@ describe('parseSites', () => {
     expect(sitesError({ oak: site({ limits: { per_ip: { max: 0, window_seconds: 60 } } }) })).toBe(
       'SITES_JSON: oak.limits.per_ip.max: must be at least 1',
     );
-    expect(sitesError({ oak: site({ limits: { per_site: { max: 1.5, window_seconds: 60 } } }) })).toMatch(/^SITES_JSON: oak\.limits\.per_site\.max: /);
+    expect(sitesError({ oak: site({ limits: { per_site: { max: 1.5, window_seconds: 60 } } }) })).toMatch(
+      /^SITES_JSON: oak\.limits\.per_site\.max: /,
+    );
     expect(sitesError({ oak: 'not an object' })).toBe('SITES_JSON: oak: must be an object');
   });
 
@@ -172,18 +180,30 @@ describe('normalizeOrigin', () => {
   it('accepts bare http(s) origins only', () => {
     expect(normalizeOrigin('https://a.example')).toBe('https://a.example');
     expect(normalizeOrigin('http://localhost:8787/')).toBe('http://localhost:8787');
-    for (const bad of ['*', 'null', 'a.example', 'ftp://a.example', 'https://a.example/x', 'https://u:p@a.example', 'https://a.example?x', 'https://a.example#x']) {
+    for (const bad of [
+      '*',
+      'null',
+      'a.example',
+      'ftp://a.example',
+      'https://a.example/x',
+      'https://u:p@a.example',
+      'https://a.example?x',
+      'https://a.example#x',
+    ]) {
       expect(normalizeOrigin(bad), bad).toBeNull();
     }
   });
 });
 
 describe('DELIVERY_POLICY', () => {
-  it('overrides the deliverer\'s timings, and names every bad entry', async () => {
+  it("overrides the deliverer's timings, and names every bad entry", async () => {
     const { parseConfig: parse } = await import('../../relay/config/env.js');
     const { ConfigError: Err } = await import('../../relay/config/config-error.js');
     const { testEnv: env } = await import('./fixtures.js');
-    expect(parse(env({ DELIVERY_POLICY: '{"confirmFirstDelayMs":20,"inDoubtGraceMs":500}' })).delivery).toMatchObject({ confirmFirstDelayMs: 20, inDoubtGraceMs: 500 });
+    expect(parse(env({ DELIVERY_POLICY: '{"confirmFirstDelayMs":20,"inDoubtGraceMs":500}' })).delivery).toMatchObject({
+      confirmFirstDelayMs: 20,
+      inDoubtGraceMs: 500,
+    });
     const bad = () => parse(env({ DELIVERY_POLICY: '{"confirmFirstDelayMs":-1,"nope":1}' }));
     expect(bad).toThrow(Err);
     expect(bad).toThrow(/DELIVERY_POLICY\.confirmFirstDelayMs: must be a number >= 0/);
@@ -195,18 +215,34 @@ describe('DELIVERY_POLICY', () => {
 describe('lead_source_map', () => {
   it('maps lower-case utm_source values to lead source ids, and names a bad entry', async () => {
     const { parseSites: parse } = await import('../../relay/config/sites.js');
-    const base = { name: 'Oak', integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l', allowed_origins: ['https://a.example'] };
+    const base = {
+      name: 'Oak',
+      integration_id: 'i',
+      property_id: 'p',
+      employee_id: 'e',
+      lead_source_id: 'l',
+      allowed_origins: ['https://a.example'],
+    };
     const sites = parse(JSON.stringify({ oak: { ...base, lead_source_map: { google: 'lsrc_g', 'apartments.com': 'lsrc_a' } } }), 1);
-    expect([...sites.get('oak')!.lead_source_map!]).toEqual([['google', 'lsrc_g'], ['apartments.com', 'lsrc_a']]);
+    expect([...sites.get('oak')!.lead_source_map!]).toEqual([
+      ['google', 'lsrc_g'],
+      ['apartments.com', 'lsrc_a'],
+    ]);
     expect(() => parse(JSON.stringify({ oak: { ...base, lead_source_map: { Google: 'lsrc_g' } } }), 1)).toThrow(/oak\.lead_source_map/);
-    expect(() => parse(JSON.stringify({ oak: { ...base, lead_source_map: { google: 'has space' } } }), 1)).toThrow(/oak\.lead_source_map\.google/);
+    expect(() => parse(JSON.stringify({ oak: { ...base, lead_source_map: { google: 'has space' } } }), 1)).toThrow(
+      /oak\.lead_source_map\.google/,
+    );
   });
 });
 
 describe('Turnstile', () => {
   const SECRET = '0x4AAAAAAA_cfg_turnstile_secret';
   const turnstileSites = (slugs: string[]) =>
-    JSON.stringify(Object.fromEntries(['oak', 'pine', 'elm'].map((slug) => [slug, site(slugs.includes(slug) ? { turnstile: { site_key: `0x4AAAAAAA${slug}` } } : {})])));
+    JSON.stringify(
+      Object.fromEntries(
+        ['oak', 'pine', 'elm'].map((slug) => [slug, site(slugs.includes(slug) ? { turnstile: { site_key: `0x4AAAAAAA${slug}` } } : {})]),
+      ),
+    );
 
   it('reads the site key, TURNSTILE_SECRET and TURNSTILE_VERIFY_URL (Cloudflare’s siteverify by default)', () => {
     const config = parseConfig(testEnv({ SITES_JSON: turnstileSites(['oak']), TURNSTILE_SECRET: SECRET }));
@@ -229,15 +265,25 @@ describe('Turnstile', () => {
 
   it('names a bad TURNSTILE_SECRET, TURNSTILE_VERIFY_URL or site key, never echoing the secret', () => {
     const err = configError(() =>
-      parseConfig(testEnv({ SITES_JSON: turnstileSites(['oak']), TURNSTILE_SECRET: `${SECRET} x`, TURNSTILE_VERIFY_URL: 'ftp://x.example/siteverify' })),
+      parseConfig(
+        testEnv({
+          SITES_JSON: turnstileSites(['oak']),
+          TURNSTILE_SECRET: `${SECRET} x`,
+          TURNSTILE_VERIFY_URL: 'ftp://x.example/siteverify',
+        }),
+      ),
     );
     expect(err.issues).toEqual([
       'TURNSTILE_SECRET: must not contain whitespace',
       'TURNSTILE_VERIFY_URL: must be an http(s) URL like https://challenges.cloudflare.com/turnstile/v0/siteverify',
     ]);
     expect(err.message).not.toContain(SECRET);
-    expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: { site_key: 'has space' } }) }), 1)).toThrow(/^SITES_JSON: oak\.turnstile\.site_key: must be a Turnstile site key/);
-    expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: { site_key: 'k', secret: 'x' } }) }), 1)).toThrow(/oak\.turnstile: unknown key "secret"/);
+    expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: { site_key: 'has space' } }) }), 1)).toThrow(
+      /^SITES_JSON: oak\.turnstile\.site_key: must be a Turnstile site key/,
+    );
+    expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: { site_key: 'k', secret: 'x' } }) }), 1)).toThrow(
+      /oak\.turnstile: unknown key "secret"/,
+    );
     expect(() => parseSites(JSON.stringify({ oak: site({ turnstile: {} }) }), 1)).toThrow(/oak\.turnstile\.site_key: required/);
   });
 });

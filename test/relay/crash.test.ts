@@ -59,7 +59,11 @@ function lead(run: string, i: number) {
 }
 const emailOf = (body: { email_1?: unknown }) => String(body.email_1);
 
-type Answer = { kind: 'accepted'; id: string } | { kind: 'refused'; status: number } | { kind: 'lost'; error: string } | { kind: 'not_sent' };
+type Answer =
+  | { kind: 'accepted'; id: string }
+  | { kind: 'refused'; status: number }
+  | { kind: 'lost'; error: string }
+  | { kind: 'not_sent' };
 
 interface Run {
   /** Resolves when the child should be killed; gets the live tallies of the burst. */
@@ -123,7 +127,8 @@ async function crashRun(spec: Run): Promise<RunResult> {
             signal: AbortSignal.timeout(10_000),
           });
           const body = (await res.json()) as { id?: string };
-          answers[i] = res.status === 202 && typeof body.id === 'string' ? { kind: 'accepted', id: body.id } : { kind: 'refused', status: res.status };
+          answers[i] =
+            res.status === 202 && typeof body.id === 'string' ? { kind: 'accepted', id: body.id } : { kind: 'refused', status: res.status };
           if (answers[i]!.kind === 'accepted') accepted += 1;
         } catch (err) {
           answers[i] = { kind: 'lost', error: String((err as Error)?.cause ?? err) };
@@ -160,7 +165,10 @@ async function crashRun(spec: Run): Promise<RunResult> {
   const second = await spawnRelay(env);
   const acceptedIds = answers.flatMap((a) => (a.kind === 'accepted' ? [a.id] : []));
   const statusOf = async (id: string) => {
-    const res = await fetch(`${second.url}/v1/sites/${SITE}/leads/${id}`, { headers: { origin: ORIGIN }, signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${second.url}/v1/sites/${SITE}/leads/${id}`, {
+      headers: { origin: ORIGIN },
+      signal: AbortSignal.timeout(5_000),
+    });
     return ((await res.json()) as { status?: string }).status;
   };
   let pending = acceptedIds;
@@ -175,10 +183,14 @@ async function crashRun(spec: Run): Promise<RunResult> {
     )
     .toBe(0)
     .catch((err: Error) => {
-      throw new Error(`${err.message}: ${pending.length} not confirmed, e.g. ${pending.slice(0, 5).join(', ')}\n${second.output().slice(-3000)}`);
+      throw new Error(
+        `${err.message}: ${pending.length} not confirmed, e.g. ${pending.slice(0, 5).join(', ')}\n${second.output().slice(-3000)}`,
+      );
     });
   // Leads stored whose 202 was lost in the kill are delivered too: wait until nothing is left to do.
-  await expect.poll(() => outboxIdle(dataDir), { timeout: 15_000, interval: 10, message: 'the outbox has nothing left to deliver' }).toBe(true);
+  await expect
+    .poll(() => outboxIdle(dataDir), { timeout: 15_000, interval: 10, message: 'the outbox has nothing left to deliver' })
+    .toBe(true);
   await stopChild(second.child, 'SIGTERM');
   // The children's log lines go through the suite's hygiene check (no token, no full email or phone).
   checkText(first.output());
@@ -221,18 +233,34 @@ function expectExactlyOnce(result: RunResult): void {
   const stored = sandbox.leads();
   const byEmail = new Map<string, SandboxLead[]>();
   for (const l of stored) byEmail.set(emailOf(l.body), [...(byEmail.get(emailOf(l.body)) ?? []), l]);
-  const doubled = [...byEmail].filter(([, ls]) => ls.length > 1).map(([e, ls]) => `${e} x${ls.length} (jobs ${ls.map((l) => l.job_id).join(', ')})`);
+  const doubled = [...byEmail]
+    .filter(([, ls]) => ls.length > 1)
+    .map(([e, ls]) => `${e} x${ls.length} (jobs ${ls.map((l) => l.job_id).join(', ')})`);
   expect(doubled, 'prospects created more than once').toEqual([]);
 
   // Every lead the relay stored (each 202, and any whose 202 the kill swallowed) is confirmed and is
   // the one lead the sandbox has for its email, with the same created_record_id.
   const outbox = readOutbox(dataDir);
   const outboxIds = new Set(outbox.map((r) => r.id));
-  expect(acceptedIds.filter((id) => !outboxIds.has(id)), '202 leads missing from the outbox').toEqual([]);
+  expect(
+    acceptedIds.filter((id) => !outboxIds.has(id)),
+    '202 leads missing from the outbox',
+  ).toEqual([]);
   const wrong = outbox
     .map((r) => ({ ...r, email: emailOf(JSON.parse(r.submission) as { email_1?: string }) }))
-    .filter((r) => r.status !== 'confirmed' || byEmail.get(r.email)?.length !== 1 || byEmail.get(r.email)![0]!.created_record_id !== r.created_record_id)
-    .map((r) => `${r.id} ${r.status} attempts=${r.attempts} relay=${r.created_record_id} sandbox=${byEmail.get(r.email)?.map((l) => l.created_record_id).join('|')}`);
+    .filter(
+      (r) =>
+        r.status !== 'confirmed' ||
+        byEmail.get(r.email)?.length !== 1 ||
+        byEmail.get(r.email)![0]!.created_record_id !== r.created_record_id,
+    )
+    .map(
+      (r) =>
+        `${r.id} ${r.status} attempts=${r.attempts} relay=${r.created_record_id} sandbox=${byEmail
+          .get(r.email)
+          ?.map((l) => l.created_record_id)
+          .join('|')}`,
+    );
   expect(wrong, 'outbox leads not confirmed exactly once').toEqual([]);
   // And the sandbox has nothing the relay does not know of.
   const outboxEmails = new Set(outbox.map((r) => emailOf(JSON.parse(r.submission) as { email_1?: string })));
@@ -250,7 +278,9 @@ describe('kill -9 during a burst, restart on the same DATA_DIR', () => {
   it('while leads are still being accepted: every 202 lead is delivered exactly once', { timeout: 60_000 }, async () => {
     const result = await crashRun({
       killWhen: ({ accepted }) =>
-        expect.poll(accepted, { timeout: 15_000, interval: 10, message: 'a quarter of the burst accepted' }).toBeGreaterThanOrEqual(BURST / 4),
+        expect
+          .poll(accepted, { timeout: 15_000, interval: 10, message: 'a quarter of the burst accepted' })
+          .toBeGreaterThanOrEqual(BURST / 4),
     });
     const { answers, acceptedAtKill, sandboxAtKill } = result;
     // The kill cut the burst: some requests were never answered or never sent.

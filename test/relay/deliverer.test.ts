@@ -8,9 +8,22 @@ import { createMemoryLimiter } from '../../relay/limits/memory.js';
 import { createLogger } from '../../relay/lib/log.js';
 import { createPropexoClient } from '../../relay/propexo/client.js';
 import { reserveOf } from '../../relay/outbox/delivery/budget.js';
-import { ROOMY_LIMITS, SITES, SITE_IDS, TOKEN, VALID_LEAD, buildRelay, okResponse, postLead, propexoLike, type UpstreamCall, type UpstreamHandler } from './fixtures.js';
+import {
+  ROOMY_LIMITS,
+  SITES,
+  SITE_IDS,
+  TOKEN,
+  VALID_LEAD,
+  buildRelay,
+  okResponse,
+  postLead,
+  propexoLike,
+  type UpstreamCall,
+  type UpstreamHandler,
+} from './fixtures.js';
 
-const creates = <T extends { method: string; url: string }>(calls: T[]) => calls.filter((c) => c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'));
+const creates = <T extends { method: string; url: string }>(calls: T[]) =>
+  calls.filter((c) => c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'));
 const paths = (calls: { method: string; url: string }[]) => calls.map((c) => `${c.method} ${new URL(c.url).pathname}`);
 
 async function accepted(relay: ReturnType<typeof buildRelay>, body: object = VALID_LEAD) {
@@ -43,7 +56,12 @@ describe('deliverer', () => {
       desired_num_bedrooms: 2,
       notes: 'We have a cat.',
     });
-    expect(await relay.store.get(receipt.id)).toMatchObject({ status: 'confirmed', job_id: 'job_1', created_record_id: 'rec_job_1', attempts: 1 });
+    expect(await relay.store.get(receipt.id)).toMatchObject({
+      status: 'confirmed',
+      job_id: 'job_1',
+      created_record_id: 'rec_job_1',
+      attempts: 1,
+    });
     const events = relay.logs().map((l) => l.event);
     expect(events).toEqual(expect.arrayContaining(['lead.accepted', 'lead.sent', 'lead.confirmed']));
   });
@@ -53,7 +71,11 @@ describe('deliverer', () => {
     const relay = buildRelay({
       handler: propexoLike({
         status: () =>
-          Response.json(++checks < 4 ? { write_status: 'PENDING', errors: [], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_9' }),
+          Response.json(
+            ++checks < 4
+              ? { write_status: 'PENDING', errors: [], created_record_id: null }
+              : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_9' },
+          ),
       }),
     });
     const { id } = await accepted(relay);
@@ -65,11 +87,17 @@ describe('deliverer', () => {
 
   it('retries a FAILED write a bounded number of times, then makes it a dead letter with the errors', async () => {
     let retries = 0;
-    const failure = () => Response.json({ write_status: 'FAILURE', errors: ['Transaction Source could not be found'], created_record_id: null });
-    const relay = buildRelay({ handler: propexoLike({ status: failure, retry: () => {
+    const failure = () =>
+      Response.json({ write_status: 'FAILURE', errors: ['Transaction Source could not be found'], created_record_id: null });
+    const relay = buildRelay({
+      handler: propexoLike({
+        status: failure,
+        retry: () => {
           retries++;
           return Response.json({ success: true });
-        }, }) });
+        },
+      }),
+    });
     const { id } = await accepted(relay);
     await relay.deliver();
     expect(retries).toBe(3);
@@ -83,7 +111,12 @@ describe('deliverer', () => {
     let checks = 0;
     const relay = buildRelay({
       handler: propexoLike({
-        status: () => Response.json(++checks === 1 ? { write_status: 'FAILURE', errors: ['busy'], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_2' }),
+        status: () =>
+          Response.json(
+            ++checks === 1
+              ? { write_status: 'FAILURE', errors: ['busy'], created_record_id: null }
+              : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_2' },
+          ),
       }),
     });
     const { id } = await accepted(relay);
@@ -91,9 +124,18 @@ describe('deliverer', () => {
     expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_2', write_retries: 1 });
   });
 
-  it('a Propexo 400 is a dead letter at once, with Propexo\'s details for the operator', async () => {
+  it("a Propexo 400 is a dead letter at once, with Propexo's details for the operator", async () => {
     const rejected: UpstreamHandler = () =>
-      Response.json({ error: { code: 'invalid_request', message: 'Invalid', details: { issues: [{ code: 'invalid_type', path: ['employee_id'], message: 'Required' }] } } }, { status: 400 });
+      Response.json(
+        {
+          error: {
+            code: 'invalid_request',
+            message: 'Invalid',
+            details: { issues: [{ code: 'invalid_type', path: ['employee_id'], message: 'Required' }] },
+          },
+        },
+        { status: 400 },
+      );
     const relay = buildRelay({ handler: propexoLike({ create: rejected }) });
     const { id } = await accepted(relay);
     await relay.deliver();
@@ -114,7 +156,11 @@ describe('deliverer', () => {
     });
     await accepted(relay, { ...VALID_LEAD, first_name: 'Ana', email_1: 'ana@gmail.com' });
     await accepted(relay, { ...VALID_LEAD, first_name: 'Ben', email_1: 'ben@gmail.com' });
-    await postLead(relay.app, { ...VALID_LEAD, first_name: 'Cy', email_1: 'cy@gmail.com' }, { site: 'pine-ridge', origin: 'https://pineridge.example' });
+    await postLead(
+      relay.app,
+      { ...VALID_LEAD, first_name: 'Cy', email_1: 'cy@gmail.com' },
+      { site: 'pine-ridge', origin: 'https://pineridge.example' },
+    );
     await relay.deliver(5_000); // three pauses of a second each
     const alerts = relay.logs().filter((l) => l.event === 'propexo.unauthorized');
     expect(alerts).toHaveLength(1);
@@ -133,7 +179,8 @@ describe('deliverer', () => {
     let posts = 0;
     const relay = buildRelay({
       handler: propexoLike({
-        create: () => (++posts === 1 ? new Response('', { status: 429 }) : posts === 2 ? new Response('<html>', { status: 503 }) : okResponse('job_ok')),
+        create: () =>
+          ++posts === 1 ? new Response('', { status: 429 }) : posts === 2 ? new Response('<html>', { status: 503 }) : okResponse('job_ok'),
       }),
     });
     const { id } = await accepted(relay);
@@ -163,7 +210,13 @@ describe('deliverer', () => {
             results: created
               ? [
                   { id: 'old', first_name: 'Jane', last_name: 'Doe', email_1: 'jane.doe@gmail.com', created_at: '2020-01-01T00:00:00Z' },
-                  { id: 'rec_found', first_name: 'JANE', last_name: 'doe', email_1: 'jane.doe@gmail.com', created_at: new Date(relay.clock.now()).toISOString() },
+                  {
+                    id: 'rec_found',
+                    first_name: 'JANE',
+                    last_name: 'doe',
+                    email_1: 'jane.doe@gmail.com',
+                    created_at: new Date(relay.clock.now()).toISOString(),
+                  },
                 ]
               : [],
           });
@@ -270,15 +323,27 @@ describe('budgetWindow', () => {
 });
 
 describe('never twice, never lost: the hard cases', () => {
-  const jane = (extra: object = {}) => ({ id: 'rec_x', first_name: 'Jane', last_name: 'Doe', email_1: 'jane.doe@gmail.com', phone_1: null, ...extra });
-  const hangingCreate = (onCreate: () => void): UpstreamHandler => () => {
-    onCreate();
-    return new Promise<Response>(() => {}); // Propexo took it; the answer never comes
-  };
+  const jane = (extra: object = {}) => ({
+    id: 'rec_x',
+    first_name: 'Jane',
+    last_name: 'Doe',
+    email_1: 'jane.doe@gmail.com',
+    phone_1: null,
+    ...extra,
+  });
+  const hangingCreate =
+    (onCreate: () => void): UpstreamHandler =>
+    () => {
+      onCreate();
+      return new Promise<Response>(() => {}); // Propexo took it; the answer never comes
+    };
 
   it('an undated lead of the same person is not taken as this one: a dead letter for the operator', async () => {
     const relay = buildRelay({
-      handler: propexoLike({ create: hangingCreate(() => {}), search: () => Response.json({ results: [jane({ id: 'rec_last_month', created_at: null })] }) }),
+      handler: propexoLike({
+        create: hangingCreate(() => {}),
+        search: () => Response.json({ results: [jane({ id: 'rec_last_month', created_at: null })] }),
+      }),
     });
     const { id } = await accepted(relay);
     await relay.deliver();
@@ -312,9 +377,17 @@ describe('never twice, never lost: the hard cases', () => {
       policy: { upstreamPerMinute: 1, inDoubtGraceMs: 30_000 },
       handler: propexoLike({
         create: (call, init) =>
-          (call.body as { first_name: string }).first_name === 'Ben' ? hangingCreate(() => (postedAt = relay.clock.now()))(call, init) : okResponse('job_ana'),
+          (call.body as { first_name: string }).first_name === 'Ben'
+            ? hangingCreate(() => (postedAt = relay.clock.now()))(call, init)
+            : okResponse('job_ana'),
         // Ben's lead shows 20 s after its POST: inside the grace period, if it counts from the POST.
-        search: () => Response.json({ results: relay.clock.now() >= postedAt + 20_000 ? [jane({ id: 'rec_ben', first_name: 'Ben', email_1: 'ben@gmail.com', created_at: new Date(postedAt).toISOString() })] : [] }),
+        search: () =>
+          Response.json({
+            results:
+              relay.clock.now() >= postedAt + 20_000
+                ? [jane({ id: 'rec_ben', first_name: 'Ben', email_1: 'ben@gmail.com', created_at: new Date(postedAt).toISOString() })]
+                : [],
+          }),
       }),
     });
     await accepted(relay, { ...VALID_LEAD, first_name: 'Ana', email_1: 'ana@gmail.com' });
@@ -330,7 +403,12 @@ describe('never twice, never lost: the hard cases', () => {
     const relay = buildRelay({
       handler: propexoLike({
         // The old FAILURE lingers 30 s after the retry, then the retried write succeeds.
-        status: () => Response.json(relay.clock.now() < retriedAt + 30_000 ? { write_status: 'FAILURE', errors: ['busy'], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_late' }),
+        status: () =>
+          Response.json(
+            relay.clock.now() < retriedAt + 30_000
+              ? { write_status: 'FAILURE', errors: ['busy'], created_record_id: null }
+              : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_late' },
+          ),
         retry: () => {
           retries++;
           retriedAt = Math.min(retriedAt, relay.clock.now());
@@ -350,7 +428,7 @@ describe('a site this process does not know', () => {
   it('keeps the lead waiting (not a dead letter) until the site is configured again', async () => {
     const relay = buildRelay();
     const { id } = await accepted(relay);
-    const sites = relay.config.sites as Map<string, (typeof relay.config.sites extends ReadonlyMap<string, infer S> ? S : never)>;
+    const sites = relay.config.sites as Map<string, typeof relay.config.sites extends ReadonlyMap<string, infer S> ? S : never>;
     const oak = sites.get('oak-grove')!;
     sites.delete('oak-grove');
     await relay.deliver(5_000);
@@ -380,7 +458,11 @@ interface Created {
  */
 function propexoWithListing(
   now: () => number,
-  options: { writeMs?: number; listed?: (c: Created, record: Record<string, unknown>) => Record<string, unknown>[]; oldestFirst?: boolean } = {},
+  options: {
+    writeMs?: number;
+    listed?: (c: Created, record: Record<string, unknown>) => Record<string, unknown>[];
+    oldestFirst?: boolean;
+  } = {},
 ) {
   const writeMs = options.writeMs ?? 0;
   const created: Created[] = [];
@@ -402,13 +484,23 @@ function propexoWithListing(
       const records = created
         .filter((c) => now() >= c.at + writeMs && (email === null || c.body.email_1 === email))
         .flatMap((c) => {
-          const record = { id: c.record, first_name: c.body.first_name, last_name: c.body.last_name, email_1: c.body.email_1 ?? null, phone_1: c.body.phone_1 ?? null, created_at: new Date(c.at + writeMs).toISOString() };
+          const record = {
+            id: c.record,
+            first_name: c.body.first_name,
+            last_name: c.body.last_name,
+            email_1: c.body.email_1 ?? null,
+            phone_1: c.body.phone_1 ?? null,
+            created_at: new Date(c.at + writeMs).toISOString(),
+          };
           return options.listed ? options.listed(c, record) : [record];
         })
         .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)) * (options.oldestFirst ? -1 : 1));
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const limit = Number(url.searchParams.get('limit') ?? 100);
-      return Response.json({ meta: { offset, limit, hasMore: offset + limit < records.length, total: records.length }, results: records.slice(offset, offset + limit) });
+      return Response.json({
+        meta: { offset, limit, hasMore: offset + limit < records.length, total: records.length },
+        results: records.slice(offset, offset + limit),
+      });
     }
     return new Response('not found', { status: 404 });
   };
@@ -446,7 +538,12 @@ describe('confirmation rounds', () => {
     // Each lead holds the very record its create made.
     for (const [i, id] of ids.entries()) expect((await relay.store.get(id))!.created_record_id).toBe(`rec_job_${i + 1}`);
     const listing = new URL(relay.upstream.calls.find(isListing)!.url);
-    expect(Object.fromEntries(listing.searchParams)).toMatchObject({ integration_id: SITE_IDS.integration_id, property_id: SITE_IDS.property_id, limit: '250', 'order-by': 'created_at:desc' });
+    expect(Object.fromEntries(listing.searchParams)).toMatchObject({
+      integration_id: SITE_IDS.integration_id,
+      property_id: SITE_IDS.property_id,
+      limit: '250',
+      'order-by': 'created_at:desc',
+    });
     expect(relay.logs().filter((l) => l.event === 'lead.confirmed' && l.how === 'listing')).toHaveLength(30);
   });
 
@@ -468,7 +565,8 @@ describe('confirmation rounds', () => {
   it('a lead the listing does not show, or shows twice, is left to its own write-status', async () => {
     let relay!: ReturnType<typeof buildRelay>;
     const propexo = propexoWithListing(() => relay.clock.now(), {
-      listed: (c, record) => (c.body.first_name === 'Lead3' ? [] : c.body.first_name === 'Lead7' ? [record, { ...record, id: 'rec_twin' }] : [record]),
+      listed: (c, record) =>
+        c.body.first_name === 'Lead3' ? [] : c.body.first_name === 'Lead7' ? [record, { ...record, id: 'rec_twin' }] : [record],
     });
     relay = buildRelay({ env: ROOMY, handler: propexo.handler });
     const ids = await burst(relay, 12);
@@ -478,7 +576,10 @@ describe('confirmation rounds', () => {
     expect([...new Set(checked)].sort()).toEqual(['job_4', 'job_8']);
     expect(await relay.store.get(ids[3]!)).toMatchObject({ created_record_id: 'rec_job_4' });
     expect(await relay.store.get(ids[7]!)).toMatchObject({ created_record_id: 'rec_job_8' });
-    const how = relay.logs().filter((l) => l.event === 'lead.confirmed').map((l) => l.how);
+    const how = relay
+      .logs()
+      .filter((l) => l.event === 'lead.confirmed')
+      .map((l) => l.how);
     expect(how.filter((h) => h === 'listing')).toHaveLength(10);
     // Missed once: fewer than listingMinLeads left, so they are checked one by one at once.
     expect(how.filter((h) => h === 'write_status')).toHaveLength(2);
@@ -487,11 +588,14 @@ describe('confirmation rounds', () => {
   it('a write that FAILED never shows in a listing: after the rounds, write-status finds it and retries the write', async () => {
     let relay!: ReturnType<typeof buildRelay>;
     let retried = false;
-    const propexo = propexoWithListing(() => relay.clock.now(), { listed: (c, record) => (c.body.first_name === 'Lead5' && !retried ? [] : [record]) });
+    const propexo = propexoWithListing(() => relay.clock.now(), {
+      listed: (c, record) => (c.body.first_name === 'Lead5' && !retried ? [] : [record]),
+    });
     relay = buildRelay({
       env: ROOMY,
       handler: (call, init) => {
-        if (call.url.endsWith('/write-status/job_6') && !retried) return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
+        if (call.url.endsWith('/write-status/job_6') && !retried)
+          return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
         if (call.url.includes('/retry-write/job_6')) {
           retried = true;
           return Response.json({ success: true });
@@ -510,12 +614,16 @@ describe('confirmation rounds', () => {
     let relay!: ReturnType<typeof buildRelay>;
     let retriedAt: number | undefined;
     // Nothing shows in the listing until the retry: the rounds stay on, missing every lead.
-    const propexo = propexoWithListing(() => relay.clock.now(), { writeMs: 3, listed: (_c, record) => (retriedAt === undefined ? [] : [record]) });
+    const propexo = propexoWithListing(() => relay.clock.now(), {
+      writeMs: 3,
+      listed: (_c, record) => (retriedAt === undefined ? [] : [record]),
+    });
     relay = buildRelay({
       env: ROOMY,
       policy: { listingRounds: 50 },
       handler: (call, init) => {
-        if (call.url.endsWith('/write-status/job_6') && retriedAt === undefined) return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
+        if (call.url.endsWith('/write-status/job_6') && retriedAt === undefined)
+          return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
         if (call.url.includes('/retry-write/job_6')) {
           retriedAt = relay.clock.now();
           return Response.json({ success: true });
@@ -563,7 +671,10 @@ describe('confirmation rounds', () => {
     const start = relay.clock.now();
     const log: { t: number; kind: string }[] = [];
     relay.upstream.respond((call, init) => {
-      log.push({ t: relay.clock.now() - start, kind: isListing(call) ? 'list' : isStatusCheck(call) ? 'status' : call.method === 'POST' ? 'create' : 'other' });
+      log.push({
+        t: relay.clock.now() - start,
+        kind: isListing(call) ? 'list' : isStatusCheck(call) ? 'status' : call.method === 'POST' ? 'create' : 'other',
+      });
       return propexo.handler(call, init);
     });
     await relay.deliver(600_000);
@@ -614,7 +725,7 @@ describe('requests in flight', () => {
 });
 
 describe('reserveOf', () => {
-  it('pauses only below what the relay\'s own pacing leaves free', () => {
+  it("pauses only below what the relay's own pacing leaves free", () => {
     expect(reserveOf(150, 140, 0.2)).toBe(8); // 140 + 2 a minute at most: a pause at 8 left
     expect(reserveOf(150, 120, 0.2)).toBe(28);
     expect(reserveOf(150, 60, 0.2)).toBe(30); // far below: the plain 20%

@@ -27,14 +27,23 @@ describe('edgeConfig', () => {
     expect([...(await edgeConfig(env, t0 + 1)).sites.keys()]).toEqual(['oak']);
   });
 
-  it('reads TURNSTILE_SECRET and TURNSTILE_VERIFY_URL from the Worker\'s env, as Node reads them', async () => {
-    const sites = JSON.stringify({ oak: { name: 'oak', ...SITE_IDS, allowed_origins: ['https://a.example'], turnstile: { site_key: '0x4AAAAAAAoak' } } });
-    const env = { PROPEXO_API_TOKEN: TOKEN, SITES_JSON: sites, TURNSTILE_SECRET: '0x4AAAAAAA_edge_secret', TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9/siteverify' };
+  it("reads TURNSTILE_SECRET and TURNSTILE_VERIFY_URL from the Worker's env, as Node reads them", async () => {
+    const sites = JSON.stringify({
+      oak: { name: 'oak', ...SITE_IDS, allowed_origins: ['https://a.example'], turnstile: { site_key: '0x4AAAAAAAoak' } },
+    });
+    const env = {
+      PROPEXO_API_TOKEN: TOKEN,
+      SITES_JSON: sites,
+      TURNSTILE_SECRET: '0x4AAAAAAA_edge_secret',
+      TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9/siteverify',
+    };
     const t0 = 3_000_000_000_000 + Math.floor(Math.random() * 1e9);
     const config = await edgeConfig(env as unknown as EdgeEnv, t0);
     expect(config.turnstile).toEqual({ secret: '0x4AAAAAAA_edge_secret', verifyUrl: 'http://127.0.0.1:9/siteverify' });
     expect(secretsOf(config)).toContain('0x4AAAAAAA_edge_secret');
     const { TURNSTILE_SECRET: _, ...without } = env;
-    await expect(edgeConfig(without as unknown as EdgeEnv, t0 + CONFIG_TTL_MS)).rejects.toThrow(/^TURNSTILE_SECRET: required, since oak sets turnstile$/);
+    await expect(edgeConfig(without as unknown as EdgeEnv, t0 + CONFIG_TTL_MS)).rejects.toThrow(
+      /^TURNSTILE_SECRET: required, since oak sets turnstile$/,
+    );
   });
 });

@@ -68,8 +68,24 @@ const CASES: FaultCase[] = [
   { name: '500 (empty body)', kind: '500', event: 'propexo.unavailable', reason: /^http_500$/, outcome: 'resent' },
   { name: '502 (proxy page)', kind: '502', event: 'propexo.unavailable', reason: /^http_502$/, outcome: 'resent' },
   { name: '503 (proxy page)', kind: '503', event: 'propexo.unavailable', reason: /^http_503$/, outcome: 'resent' },
-  { name: 'timeout before Propexo received the body', kind: 'slow', ms: HOLD_MS, event: 'propexo.unavailable', reason: /^timeout$/, outcome: 'resent', holds: true },
-  { name: 'timeout after Propexo received the body', kind: 'timeout_after_receive', ms: HOLD_MS, event: 'propexo.unavailable', reason: /^timeout$/, outcome: 'found', holds: true },
+  {
+    name: 'timeout before Propexo received the body',
+    kind: 'slow',
+    ms: HOLD_MS,
+    event: 'propexo.unavailable',
+    reason: /^timeout$/,
+    outcome: 'resent',
+    holds: true,
+  },
+  {
+    name: 'timeout after Propexo received the body',
+    kind: 'timeout_after_receive',
+    ms: HOLD_MS,
+    event: 'propexo.unavailable',
+    reason: /^timeout$/,
+    outcome: 'found',
+    holds: true,
+  },
   { name: 'reset before processing', kind: 'reset', event: 'propexo.unavailable', reason: /^network_error/, outcome: 'resent' },
   { name: 'reset after processing', kind: 'reset_after_receive', event: 'propexo.unavailable', reason: /^network_error/, outcome: 'found' },
   { name: '429', kind: '429', event: 'propexo.rate_limited', reason: /^http_429$/, outcome: 'retried' },
@@ -190,10 +206,13 @@ describe('fault matrix: 200 leads per fault, each confirmed exactly once', () =>
     expect(new Set(ids).size).toBe(LEADS);
 
     await expect
-      .poll(async () => {
-        const c = await r.store.counts();
-        return c.confirmed + c.failed;
-      }, { timeout: CASE_DEADLINE_MS, interval: 25, message: 'every lead confirmed or failed' })
+      .poll(
+        async () => {
+          const c = await r.store.counts();
+          return c.confirmed + c.failed;
+        },
+        { timeout: CASE_DEADLINE_MS, interval: 25, message: 'every lead confirmed or failed' },
+      )
       .toBeGreaterThanOrEqual(LEADS)
       .catch(() => {}); // the counts below say what was left
     const counts = await r.store.counts();
@@ -204,7 +223,13 @@ describe('fault matrix: 200 leads per fault, each confirmed exactly once', () =>
     for (const l of stored) byContact.set(contactOf(l.body), [...(byContact.get(contactOf(l.body)) ?? []), l]);
     const doubled = [...byContact].filter(([, ls]) => ls.length > 1).map(([c, ls]) => `${c} x${ls.length}`);
     expect(doubled, 'prospects created more than once').toEqual([]);
-    expect(counts, `relay store counts after up to ${CASE_DEADLINE_MS / 1000} s`).toEqual({ queued: 0, sent: 0, confirmed: LEADS, failed: 0, held: 0 });
+    expect(counts, `relay store counts after up to ${CASE_DEADLINE_MS / 1000} s`).toEqual({
+      queued: 0,
+      sent: 0,
+      confirmed: LEADS,
+      failed: 0,
+      held: 0,
+    });
     expect(stored).toHaveLength(LEADS);
     expect([...byContact.keys()].sort()).toEqual(leads.map((l) => contactOf(l)).sort());
     expect(stored.every((l) => l.write_status === 'SUCCESS')).toBe(true);
@@ -214,7 +239,10 @@ describe('fault matrix: 200 leads per fault, each confirmed exactly once', () =>
     expect(records).toHaveLength(LEADS);
     expect(records.map((x) => x.id).sort()).toEqual([...ids].sort());
     const mismatched = records
-      .filter((rec) => rec.created_record_id === undefined || rec.created_record_id !== byContact.get(contactOf(rec.submission))?.[0]?.created_record_id)
+      .filter(
+        (rec) =>
+          rec.created_record_id === undefined || rec.created_record_id !== byContact.get(contactOf(rec.submission))?.[0]?.created_record_id,
+      )
       .map((rec) => `${rec.id} (${rec.status}, relay ${rec.created_record_id}, attempts ${rec.attempts})`);
     expect(mismatched, 'leads whose created_record_id differs from the sandbox').toEqual([]);
 
@@ -228,8 +256,10 @@ describe('fault matrix: 200 leads per fault, each confirmed exactly once', () =>
     // search, never sent again; one it never handled was searched for first, then sent again; a 429
     // is retried as is (Propexo certainly did nothing).
     const count = (event: string, how?: string) => logs.filter((l) => l.event === event && (how === undefined || l.how === how)).length;
-    if (fc.outcome === 'found') expect(count('lead.confirmed', 'found_after_doubt'), 'leads found after doubt').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
-    if (fc.outcome === 'resent') expect(count('lead.resending_after_search'), 'leads re-sent after a search').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+    if (fc.outcome === 'found')
+      expect(count('lead.confirmed', 'found_after_doubt'), 'leads found after doubt').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+    if (fc.outcome === 'resent')
+      expect(count('lead.resending_after_search'), 'leads re-sent after a search').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
     expect(count('lead.confirmed')).toBe(LEADS);
     expect(logs.filter((l) => l.event === 'lead.dead_letter' || l.event === 'deliverer.error')).toEqual([]);
   });

@@ -94,7 +94,10 @@ export interface UpstreamCall {
 export type UpstreamHandler = (call: UpstreamCall, init: RequestInit) => Response | Promise<Response>;
 
 export const okResponse = (jobId = 'job_abc123', remaining = 149) =>
-  Response.json({ meta: { job_id: jobId }, result: {} }, { headers: { 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-limit': '150' } });
+  Response.json(
+    { meta: { job_id: jobId }, result: {} },
+    { headers: { 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-limit': '150' } },
+  );
 
 /**
  * A small Propexo by route: creates answer job ids `job_1`, `job_2`…, write-status says SUCCESS
@@ -195,7 +198,12 @@ export function buildRelay(options: BuildOptions = {}) {
   const limiter: MemoryLimiter = createMemoryLimiter({ clock });
   let n = 0;
   const ip = options.ip ?? '203.0.113.7';
-  const client = createPropexoClient({ baseUrl: config.propexo.baseUrl, token: TOKEN, fetch: upstream.fetch, timeoutMs: config.upstreamTimeoutMs });
+  const client = createPropexoClient({
+    baseUrl: config.propexo.baseUrl,
+    token: TOKEN,
+    fetch: upstream.fetch,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
   // Not started: tests drive it with deliver(), on the manual clock, so every step is deterministic.
   const deliverer = createDeliverer({
     store,
@@ -258,8 +266,12 @@ export function postLead(app: ReturnType<typeof buildRelay>['app'], body: unknow
   return app.request(`/v1/sites/${options.site ?? 'oak-grove'}/leads`, { method: 'POST', headers, body: payload as BodyInit });
 }
 
-export async function errorOf(res: Response): Promise<{ code: string; message: string; fields: { field: string; code: string; message: string }[] }> {
-  const body = (await res.json()) as { error: { code: string; message: string; fields: { field: string; code: string; message: string }[] } };
+export async function errorOf(
+  res: Response,
+): Promise<{ code: string; message: string; fields: { field: string; code: string; message: string }[] }> {
+  const body = (await res.json()) as {
+    error: { code: string; message: string; fields: { field: string; code: string; message: string }[] };
+  };
   return body.error;
 }
 

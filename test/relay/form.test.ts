@@ -186,7 +186,20 @@ describe('GET /v1/sites/:site/form', () => {
     });
     for (const p of body.floor_plans as Rec[]) expect(Object.keys(p).sort()).toEqual(PLAN_KEYS);
     const text = JSON.stringify(body);
-    for (const hidden of ['image_urls', 'cdn.example', 'internal_note', 'owner discount', 'x_id', 'unit_count', 'square_feet', 'int_oak', 'prop_oak', 'emp_oak', 'src_web', TOKEN]) {
+    for (const hidden of [
+      'image_urls',
+      'cdn.example',
+      'internal_note',
+      'owner discount',
+      'x_id',
+      'unit_count',
+      'square_feet',
+      'int_oak',
+      'prop_oak',
+      'emp_oak',
+      'src_web',
+      TOKEN,
+    ]) {
       expect(text).not.toContain(hidden);
     }
 
@@ -195,7 +208,12 @@ describe('GET /v1/sites/:site/form', () => {
     expect(more).toEqual([]);
     const q = new URL(call!.url).searchParams;
     expect(new URL(call!.url).origin).toBe('https://propexo.test');
-    expect(Object.fromEntries(q)).toEqual({ integration_id: 'int_oak', property_id: 'prop_oak', offset: '0', limit: String(LIST_PAGE_SIZE) });
+    expect(Object.fromEntries(q)).toEqual({
+      integration_id: 'int_oak',
+      property_id: 'prop_oak',
+      offset: '0',
+      limit: String(LIST_PAGE_SIZE),
+    });
     expect(call!.method).toBe('GET');
     expect(call!.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
     expect(t.listCalls('/v1/units/')).toEqual([]);
@@ -204,7 +222,14 @@ describe('GET /v1/sites/:site/form', () => {
   it('without form settings: the contract’s default fields, the names required, English, no texts or consent', async () => {
     const t = setup();
     const body = (await (await t.form('pine-ridge', 'https://pineridge.example')).json()) as Rec;
-    expect(body).toMatchObject({ site: 'pine-ridge', language: 'en', fields: [...DEFAULT_FIELDS], required: ['first_name', 'last_name'], texts: {}, consent: null });
+    expect(body).toMatchObject({
+      site: 'pine-ridge',
+      language: 'en',
+      fields: [...DEFAULT_FIELDS],
+      required: ['first_name', 'last_name'],
+      texts: {},
+      consent: null,
+    });
     // Its own property's list.
     expect(new URL(t.listCalls('/v1/floor-plans/')[0]!.url).searchParams.get('property_id')).toBe('prop_pine');
   });
@@ -225,7 +250,9 @@ describe('GET /v1/sites/:site/form', () => {
     const body = (await (await t.form()).json()) as { floor_plans: Rec[] };
     expect(body.floor_plans).toHaveLength(MAX_LIST_PAGES);
     expect(t.listCalls('/v1/floor-plans/')).toHaveLength(MAX_LIST_PAGES);
-    expect(t.warnings('form_cache.list_truncated')).toEqual([expect.objectContaining({ site: 'oak-grove', list: 'floor_plans', kept: MAX_LIST_PAGES })]);
+    expect(t.warnings('form_cache.list_truncated')).toEqual([
+      expect.objectContaining({ site: 'oak-grove', list: 'floor_plans', kept: MAX_LIST_PAGES }),
+    ]);
   });
 
   it('an empty page that claims more ends the list', async () => {
@@ -266,7 +293,16 @@ describe('GET /v1/sites/:site/form', () => {
     expect((await res.json()).floor_plans).toEqual(first.floor_plans);
     expect(t.listCalls('/v1/floor-plans/')).toHaveLength(2);
     expect(t.warnings('form_cache.refresh_failed')).toEqual([
-      expect.objectContaining({ level: 'warn', site: 'oak-grove', list: 'floor_plans', kind: 'unavailable', reason: 'http_503', status: 503, serving: 'last_good', age_ms: FORM_CACHE_TTL_MS + HOUR }),
+      expect.objectContaining({
+        level: 'warn',
+        site: 'oak-grove',
+        list: 'floor_plans',
+        kind: 'unavailable',
+        reason: 'http_503',
+        status: 503,
+        serving: 'last_good',
+        age_ms: FORM_CACHE_TTL_MS + HOUR,
+      }),
     ]);
 
     // Not on every page view while Propexo is down.
@@ -358,7 +394,11 @@ describe('GET /v1/sites/:site/form', () => {
       t.app.request(`${base}/v1/sites/oak-grove/form`, { headers: site === null ? {} : { 'sec-fetch-site': site } });
     expect((await at(ORIGIN, 'same-origin')).status).toBe(200);
     // Not marked same-origin by the browser, or served from an origin the site does not allow: refused.
-    for (const [base, site] of [[ORIGIN, 'cross-site'], [ORIGIN, null], ['https://relay.elsewhere.example', 'same-origin']] as const) {
+    for (const [base, site] of [
+      [ORIGIN, 'cross-site'],
+      [ORIGIN, null],
+      ['https://relay.elsewhere.example', 'same-origin'],
+    ] as const) {
       const res = await at(base, site);
       expect(res.status, `${base} ${site}`).toBe(403);
       expect((await errorOf(res)).code).toBe('origin_not_allowed');
@@ -533,19 +573,29 @@ describe('site form config', () => {
     ]);
     expect(issuesOf({ fields: ['email_1', 'notes', 'email_1'] })).toEqual(['SITES_JSON: oak.form.fields[2]: lists email_1 twice']);
     expect(issuesOf({ fields: 'email_1' })).toEqual(['SITES_JSON: oak.form.fields: must be an array']);
-    expect(issuesOf({ fields: ['email_1'], required: ['email_1', 'phone_1'] })).toEqual(['SITES_JSON: oak.form.required[1]: phone_1 is not in form.fields']);
-    expect(issuesOf({ required: ['unit_id'] })).toEqual(['SITES_JSON: oak.form.required[0]: unit_id is not in the default fields (set form.fields)']);
+    expect(issuesOf({ fields: ['email_1'], required: ['email_1', 'phone_1'] })).toEqual([
+      'SITES_JSON: oak.form.required[1]: phone_1 is not in form.fields',
+    ]);
+    expect(issuesOf({ required: ['unit_id'] })).toEqual([
+      'SITES_JSON: oak.form.required[0]: unit_id is not in the default fields (set form.fields)',
+    ]);
     expect(issuesOf({ language: 'fr' })).toEqual(['SITES_JSON: oak.form.language: must be one of en, es']);
     expect(issuesOf({ texts: { 'bad key': 'x' } })).toEqual(['SITES_JSON: oak.form.texts: key "bad key" must match ^[a-zA-Z0-9_.]{1,64}$']);
-    expect(issuesOf({ texts: { ['k'.repeat(65)]: 'x' } })).toEqual([expect.stringMatching(/^SITES_JSON: oak\.form\.texts: key "k+" must match/)]);
+    expect(issuesOf({ texts: { ['k'.repeat(65)]: 'x' } })).toEqual([
+      expect.stringMatching(/^SITES_JSON: oak\.form\.texts: key "k+" must match/),
+    ]);
     expect(issuesOf(JSON.parse('{"texts":{"__proto__":"x"}}'))).toEqual(['SITES_JSON: oak.form.texts: key "__proto__" is not allowed']);
     expect(issuesOf({ texts: { long: 'x'.repeat(501) } })).toEqual(['SITES_JSON: oak.form.texts.long: must be at most 500 characters']);
     expect(issuesOf({ texts: { n: 3 } })).toEqual(['SITES_JSON: oak.form.texts.n: must be a string']);
     expect(issuesOf({ texts: ['x'] })).toEqual(['SITES_JSON: oak.form.texts: must be a record']);
-    expect(issuesOf({ consent: { text: 'x'.repeat(1001), version: '1' } })).toEqual(['SITES_JSON: oak.form.consent.text: must be at most 1000 characters']);
+    expect(issuesOf({ consent: { text: 'x'.repeat(1001), version: '1' } })).toEqual([
+      'SITES_JSON: oak.form.consent.text: must be at most 1000 characters',
+    ]);
     expect(issuesOf({ consent: { text: 'I agree' } })).toEqual(['SITES_JSON: oak.form.consent.version: required']);
     expect(issuesOf({ consent: { text: '  ', version: '1' } })).toEqual(['SITES_JSON: oak.form.consent.text: required']);
-    expect(issuesOf({ consent: { text: 'I agree', version: '1', extra: true } })).toEqual(['SITES_JSON: oak.form.consent: unknown key "extra"']);
+    expect(issuesOf({ consent: { text: 'I agree', version: '1', extra: true } })).toEqual([
+      'SITES_JSON: oak.form.consent: unknown key "extra"',
+    ]);
     expect(issuesOf({ colour: 'red' })).toEqual(['SITES_JSON: oak.form: unknown key "colour"']);
     expect(issuesOf('everything')).toEqual(['SITES_JSON: oak.form: must be an object']);
   });
@@ -603,7 +653,9 @@ describe('over loopback against the sandbox', () => {
       { id: 'fp_oakgrove_c1', name: 'The Bluebonnet', bedrooms: 3, bathrooms: 2, rent_min_cents: 235_000, rent_max_cents: 249_500 },
     ]);
 
-    const units = (await (await fetch(`${relay.url}/v1/sites/oak-grove/units?floor_plan_id=fp_oakgrove_a1`, { headers: { origin } })).json()) as {
+    const units = (await (
+      await fetch(`${relay.url}/v1/sites/oak-grove/units?floor_plan_id=fp_oakgrove_a1`, { headers: { origin } })
+    ).json()) as {
       units: Rec[];
     };
     expect(units.units).toEqual([

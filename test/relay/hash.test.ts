@@ -26,7 +26,12 @@ describe('hex and base64url', () => {
       const bytes = randomBytes(n);
       expect(hex(bytes)).toBe(bytes.toString('hex'));
       expect(base64url(bytes)).toBe(bytes.toString('base64url'));
-      expect(base64url(bytes)).toBe(btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+      expect(base64url(bytes)).toBe(
+        btoa(String.fromCharCode(...bytes))
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_')
+          .replace(/=+$/, ''),
+      );
     }
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(hex(all)).toBe(Buffer.from(all).toString('hex'));
@@ -55,7 +60,8 @@ describe('hashing implementations', () => {
   it('give the same SHA-256 on every input, as UTF-8 (lone surrogates as U+FFFD, like TextEncoder)', async () => {
     for (const text of texts) {
       const expected = createHash('sha256').update(new TextEncoder().encode(text)).digest('hex');
-      for (const [name, hashing] of IMPLEMENTATIONS) expect({ name, text, got: hex(await hashing.sha256(text)) }).toEqual({ name, text, got: expected });
+      for (const [name, hashing] of IMPLEMENTATIONS)
+        expect({ name, text, got: hex(await hashing.sha256(text)) }).toEqual({ name, text, got: expected });
     }
   });
 
@@ -86,7 +92,12 @@ describe('hashing implementations', () => {
   });
 });
 
-const PINNED_LEAD = { first_name: 'Ｊａｎｅ  Ø', last_name: 'Doe-Ünïcødé 😀', email_1: 'Jane.Doe@Gmail.com', phone_1: '+15125550142' } as Submission;
+const PINNED_LEAD = {
+  first_name: 'Ｊａｎｅ  Ø',
+  last_name: 'Doe-Ünïcødé 😀',
+  email_1: 'Jane.Doe@Gmail.com',
+  phone_1: '+15125550142',
+} as Submission;
 // Computed by the fingerprints and form tokens of commit 614ac9b (WebCrypto only, before relay/lib/hash.ts).
 const PINNED_FINGERPRINTS = [
   'c09f52ef430551f3e5913f63b3d36870a726008a4b4277dd43aa96e99895467a',
@@ -114,7 +125,12 @@ describe('fingerprints and form tokens on either implementation', () => {
   it('give the same fingerprints for many unicode leads', async () => {
     const texts = hashingInputs(300, 11);
     for (let i = 0; i + 3 < texts.length; i += 4) {
-      const lead = { first_name: texts[i]!, last_name: texts[i + 1]!, email_1: texts[i + 2]!, ...(i % 8 === 0 ? {} : { phone_1: texts[i + 3]! }) } as Submission;
+      const lead = {
+        first_name: texts[i]!,
+        last_name: texts[i + 1]!,
+        email_1: texts[i + 2]!,
+        ...(i % 8 === 0 ? {} : { phone_1: texts[i + 3]! }),
+      } as Submission;
       const site = `site-${i}`;
       expect(await fingerprints(site, lead, nodeHashing)).toEqual(await fingerprints(site, lead, webCryptoHashing));
     }
@@ -131,7 +147,11 @@ describe('fingerprints and form tokens on either implementation', () => {
       const at = now - i * 997;
       const [fromNode, fromWeb] = [await node.issue(site, at), await web.issue(site, at)];
       expect(fromNode).toBe(fromWeb);
-      for (const [later, verdict] of [[at + MIN_FILL_MS, 'ok'], [at + 10, 'too_fast'], [at + 25 * 3_600_000, 'expired']] as const) {
+      for (const [later, verdict] of [
+        [at + MIN_FILL_MS, 'ok'],
+        [at + 10, 'too_fast'],
+        [at + 25 * 3_600_000, 'expired'],
+      ] as const) {
         expect(await node.check(site, fromWeb, later)).toBe(verdict);
         expect(await web.check(site, fromNode, later)).toBe(verdict);
       }

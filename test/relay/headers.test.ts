@@ -30,7 +30,10 @@ describe('security headers', () => {
       accepted: await postLead(app, VALID_LEAD),
       invalid: await postLead(app, '{bad json'),
       foreignOrigin: await postLead(app, VALID_LEAD, { origin: 'https://evil.example' }),
-      preflight: await app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } }),
+      preflight: await app.request('/v1/sites/oak-grove/leads', {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+      }),
       wrongMethod: await app.request('/healthz', { method: 'POST' }),
       unknownPath: await app.request('/nope'),
       missingFile: await app.request('/widget/nope.js'),
@@ -52,7 +55,7 @@ describe('security headers', () => {
 });
 
 describe('CORS on the site routes', () => {
-  it("echoes an allowed origin on answers and errors alike, exposes the limit headers, and varies on Origin", async () => {
+  it('echoes an allowed origin on answers and errors alike, exposes the limit headers, and varies on Origin', async () => {
     const { app } = buildRelay();
     for (const res of [await postLead(app, VALID_LEAD), await postLead(app, '{bad json')]) {
       expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);

@@ -44,7 +44,9 @@ function next(w: World): Hostile {
 // ---- The run -----------------------------------------------------------------------------------------
 
 describe('hostile input', () => {
-  it(`${REQUESTS} generated requests: no 5xx, every refusal in the envelope, nothing leaks, nothing polluted`, { timeout: 120_000 }, async () => {
+  it(`${REQUESTS} generated requests: no 5xx, every refusal in the envelope, nothing leaks, nothing polluted`, {
+    timeout: 120_000,
+  }, async () => {
     onTestFailed(() => {
       console.error(`hostile input failed with HOSTILE_SEED=${SEED} HOSTILE_REQUESTS=${REQUESTS}`);
     });
@@ -61,7 +63,10 @@ describe('hostile input', () => {
         // Oak Grove's limits out of the way, so bodies reach the parser; Pine Ridge keeps the defaults (429s).
         SITES_JSON: JSON.stringify({
           ...SITES,
-          'oak-grove': { ...SITES['oak-grove'], limits: { per_site: { max: 1_000_000, window_seconds: 60 }, per_ip: { max: 1_000_000, window_seconds: 600 } } },
+          'oak-grove': {
+            ...SITES['oak-grove'],
+            limits: { per_site: { max: 1_000_000, window_seconds: 60 }, per_ip: { max: 1_000_000, window_seconds: 600 } },
+          },
         }),
       },
       ip: () => {
@@ -70,13 +75,19 @@ describe('hostile input', () => {
       },
       assets: {
         get: async (p) =>
-          p === 'widget.js' || p === 'widget/form-1a2b3c4d.js' ? { body: 'export {};', contentType: 'text/javascript; charset=utf-8' } : null,
+          p === 'widget.js' || p === 'widget/form-1a2b3c4d.js'
+            ? { body: 'export {};', contentType: 'text/javascript; charset=utf-8' }
+            : null,
       },
       // Propexo takes most leads and refuses some (dead letters the admin routes can retry).
       handler: propexoLike({
         create: (call) => {
           creates += 1;
-          if (creates % 7 === 0) return Response.json({ error: { code: 'invalid_request', message: 'Invalid lead', details: { received: call.body } } }, { status: 400 });
+          if (creates % 7 === 0)
+            return Response.json(
+              { error: { code: 'invalid_request', message: 'Invalid lead', details: { received: call.body } } },
+              { status: 400 },
+            );
           if (creates % 11 === 0) return new Response('', { status: 503 });
           return okResponse(`job_${creates}`);
         },

@@ -24,7 +24,15 @@ describe('log hygiene checker', () => {
       expect(rules(at({ message: `Invalid email: ${email}` })), email).toEqual(['email']);
     }
     expect(rules(at({ 'bob@example.org': 1 })), 'an email as a key').toEqual(['email']);
-    for (const phone of ['5125550142', '(512) 555-0142', '512-555-0142', '512.555.0142', '+1 512 555 0142', '15125550142', '+1(512)555-0142']) {
+    for (const phone of [
+      '5125550142',
+      '(512) 555-0142',
+      '512-555-0142',
+      '512.555.0142',
+      '+1 512 555 0142',
+      '15125550142',
+      '+1(512)555-0142',
+    ]) {
       expect(rules(at({ detail: `call ${phone} now` })), phone).toEqual(['phone']);
       expect(rules(at({ phone_1: phone })), phone).toEqual(['phone']);
     }
@@ -49,9 +57,49 @@ describe('log hygiene checker', () => {
 
   it('agrees with the relay’s masks: whatever the logger masked passes, and the raw text did not', () => {
     // Random text built from addresses, numbers in every format, delimiters, escapes and non-ASCII.
-    const parts = ['jane.doe@gmail.com', 'a+b@c.d.ef', 'J@Gmail.COM', "o'neil@x.io", '5125550142', '(512) 555-0142', '512-555-0142', '512.555.0142',
-      '+1 512 555 0142', '1-512-555-0142', '(512)555-0142', ' ', ',', ';', ':', '"', "'", '<', '(', '[', '\\', '/', '@', '.', '-', '+', '_',
-      '\n', '\t', '\u0000', 'é', '李', '\u{1f600}', 'abc', '123', '4567', 'x', 'job_', '%40', 'mailto:', '\u00a0'];
+    const parts = [
+      'jane.doe@gmail.com',
+      'a+b@c.d.ef',
+      'J@Gmail.COM',
+      "o'neil@x.io",
+      '5125550142',
+      '(512) 555-0142',
+      '512-555-0142',
+      '512.555.0142',
+      '+1 512 555 0142',
+      '1-512-555-0142',
+      '(512)555-0142',
+      ' ',
+      ',',
+      ';',
+      ':',
+      '"',
+      "'",
+      '<',
+      '(',
+      '[',
+      '\\',
+      '/',
+      '@',
+      '.',
+      '-',
+      '+',
+      '_',
+      '\n',
+      '\t',
+      '\u0000',
+      'é',
+      '李',
+      '\u{1f600}',
+      'abc',
+      '123',
+      '4567',
+      'x',
+      'job_',
+      '%40',
+      'mailto:',
+      '\u00a0',
+    ];
     let seed = 7;
     const pick = () => parts[((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % parts.length]!;
     const lines: string[] = [];

@@ -19,7 +19,10 @@ const SITES = JSON.stringify({
     name: 'Phone First',
     ...SITE_IDS,
     allowed_origins: [ORIGIN],
-    form: { fields: ['first_name', 'last_name', 'email_1', 'phone_1', 'target_move_in_date'], required: ['phone_1', 'target_move_in_date'] },
+    form: {
+      fields: ['first_name', 'last_name', 'email_1', 'phone_1', 'target_move_in_date'],
+      required: ['phone_1', 'target_move_in_date'],
+    },
   },
 });
 
@@ -48,7 +51,7 @@ describe('meta', () => {
     expect(body).not.toHaveProperty('meta');
   });
 
-  it('keeps the site\'s lead source for an unmapped campaign, even one named like an Object method', async () => {
+  it("keeps the site's lead source for an unmapped campaign, even one named like an Object method", async () => {
     const relay = buildRelay({ env: { SITES_JSON: SITES }, ip: () => `192.0.2.${Math.floor(Math.random() * 250)}` });
     await postLead(relay.app, { ...VALID_LEAD, first_name: 'Ana', meta: { attribution: { utm_source: 'constructor' } } });
     await postLead(relay.app, { ...VALID_LEAD, first_name: 'Ben', notes: '' });
@@ -68,7 +71,9 @@ describe('meta', () => {
     const acceptedAt = new Date(relay.clock.now()).toISOString();
     expect((await post({ consent: { given: true, version: '2026-11' } })).status).toBe(202);
     const [body] = await sent(relay);
-    expect(body!.notes).toBe(`We have a cat.\n\nConsent to calls and texts (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`);
+    expect(body!.notes).toBe(
+      `We have a cat.\n\nConsent to calls and texts (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`,
+    );
   });
 
   it("requires the site's own required fields, as its form does, naming each one", async () => {
@@ -80,11 +85,15 @@ describe('meta', () => {
       ['phone_1', 'required'],
       ['target_move_in_date', 'required'],
     ]);
-    const ok = await postLead(relay.app, { ...VALID_LEAD, phone_1: '5125550142', target_move_in_date: '2027-04-15' }, { site: 'phone-first' });
+    const ok = await postLead(
+      relay.app,
+      { ...VALID_LEAD, phone_1: '5125550142', target_move_in_date: '2027-04-15' },
+      { site: 'phone-first' },
+    );
     expect(ok.status).toBe(202);
   });
 
-  it('refuses a malformed meta with field codes under meta.*, alongside the prospect\'s own', async () => {
+  it("refuses a malformed meta with field codes under meta.*, alongside the prospect's own", async () => {
     const relay = buildRelay({ env: { SITES_JSON: SITES } });
     const res = await postLead(relay.app, {
       ...VALID_LEAD,

@@ -10,7 +10,7 @@ import { TOKEN, aLead, setup } from './sandbox-helpers.js';
 const property = { integration_id: SANDBOX_IDS.integration_id, property_id: SANDBOX_IDS.property_id };
 
 describe('client.listLeads', () => {
-  it('reads a property\'s leads newest first, a page at a time, with hasMore', async () => {
+  it("reads a property's leads newest first, a page at a time, with hasMore", async () => {
     const { clock, sandbox, postLead } = setup({ writeDelayMs: 0 });
     for (let i = 0; i < 7; i++) {
       expect((await postLead(aLead({ first_name: `Page${i}`, email_1: `page${i}@mail.test` }))).status).toBe(200);
@@ -64,6 +64,10 @@ describe('client.listLeads', () => {
       timeoutMs: 1_000,
       fetch: (async () => Response.json({ meta: { hasMore: false } })) as typeof fetch,
     });
-    expect(await client.listLeads(property, { offset: 0, limit: 250 })).toMatchObject({ ok: false, kind: 'unavailable', reason: 'unreadable_body' });
+    expect(await client.listLeads(property, { offset: 0, limit: 250 })).toMatchObject({
+      ok: false,
+      kind: 'unavailable',
+      reason: 'unreadable_body',
+    });
   });
 });

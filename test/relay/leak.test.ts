@@ -12,7 +12,18 @@ import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { checkedSink } from '../support/hygiene.js';
 import type { LeadStore } from '../../relay/outbox/store/types.js';
-import { ORIGIN, TOKEN, VALID_LEAD, buildRelay, manualClock, okResponse, postLead, propexoLike, testEnv, type UpstreamHandler } from './fixtures.js';
+import {
+  ORIGIN,
+  TOKEN,
+  VALID_LEAD,
+  buildRelay,
+  manualClock,
+  okResponse,
+  postLead,
+  propexoLike,
+  testEnv,
+  type UpstreamHandler,
+} from './fixtures.js';
 
 const ADMIN = 'adm_Sup3r_s3cret_admin_t0ken';
 const HOOK = 'whsec_H00k_s3cret_value';
@@ -24,7 +35,13 @@ const CREATE: UpstreamHandler[] = [
   () => okResponse('job_ok'),
   (call) =>
     Response.json(
-      { error: { code: 'invalid_request', message: `Authorization ${call.headers.get('authorization')} rejected`, details: { received: call.body } } },
+      {
+        error: {
+          code: 'invalid_request',
+          message: `Authorization ${call.headers.get('authorization')} rejected`,
+          details: { received: call.body },
+        },
+      },
       { status: 400 },
     ),
   (call) => new Response(`invalid token ${call.headers.get('authorization')}`, { status: 401 }),
@@ -74,7 +91,9 @@ describe('secrets never leak', () => {
     await record(app.request('/nope'));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'GET' }));
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'GET', headers: { origin: ORIGIN } }));
-    await record(app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } }));
+    await record(
+      app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } }),
+    );
     await record(app.request('/v1/sites/oak-grove/leads', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } }));
     await record(postLead(app, VALID_LEAD, { site: 'nope' }));
     await record(postLead(app, VALID_LEAD, { origin: null }));
@@ -106,7 +125,12 @@ describe('secrets never leak', () => {
 
     // A store failure whose message carries the token.
     const lines = relay.lines;
-    const broken: LeadStore = { ...createMemoryLeadStore(), accept: async () => { throw new Error(`db rejected ${TOKEN}`); } };
+    const broken: LeadStore = {
+      ...createMemoryLeadStore(),
+      accept: async () => {
+        throw new Error(`db rejected ${TOKEN}`);
+      },
+    };
     const brokenApp = createRelay({
       config: parseConfig(testEnv()),
       clock: manualClock(),

@@ -75,7 +75,6 @@ async function relayEnv(slug: string): Promise<Record<string, string>> {
   };
 }
 
-
 /** A valid lead no other in the run resembles (own email, no phone), so nothing is deduplicated. */
 function lead(run: string, i: number) {
   const { phone_1: _phone, ...rest } = VALID_LEAD;
@@ -132,12 +131,14 @@ describe('a per-site limit of 50 under 500 concurrent submissions', () => {
     redis = await testRedis();
     const run = randomUUID().slice(0, 8);
     const slug = `conc-${run}`;
-    const started = await Promise.all(
-      [0, 1].map(async () => spawnRelay({ ...(await relayEnv(slug)), REDIS_URL: redis!.url })),
-    );
+    const started = await Promise.all([0, 1].map(async () => spawnRelay({ ...(await relayEnv(slug)), REDIS_URL: redis!.url })));
     expect(started[0]!.url).not.toBe(started[1]!.url);
 
-    const tally = await burst(started.map((s) => s.url), slug, run);
+    const tally = await burst(
+      started.map((s) => s.url),
+      slug,
+      run,
+    );
     expectExactlyFifty(tally);
     for (const s of started) checkText(s.output());
 

@@ -80,7 +80,13 @@ async function atOnce<T>(promise: Promise<T>): Promise<T> {
 /** Whether `promise` has settled by the event loop's next turn (with the fake timers standing still). */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
-  const first = await Promise.race([promise.then(() => true, () => true), new Promise<typeof pending>((resolve) => setImmediate(resolve, pending))]);
+  const first = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<typeof pending>((resolve) => setImmediate(resolve, pending)),
+  ]);
   return first !== pending;
 }
 
@@ -180,7 +186,12 @@ for (const impl of implementations) {
       const all = await Promise.all(Array.from({ length: 200 }, () => limiter.limit({ key: 'burst', max: 17, windowMs: 60_000 })));
       expect(all.filter((d) => d.success)).toHaveLength(17);
       // Each admitted request got its own slot.
-      expect(all.filter((d) => d.success).map((d) => d.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 17 }, (_, i) => i));
+      expect(
+        all
+          .filter((d) => d.success)
+          .map((d) => d.remaining)
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 17 }, (_, i) => i));
     });
 
     it('keeps keys independent', async () => {
@@ -265,7 +276,12 @@ describe.skipIf(!redisAvailable)('redis limiter: one limit for every process', (
     const all = await Promise.all(Array.from({ length: 300 }, (_, i) => [a, b, c][i % 3]!.limit(rule)));
     expect(all.filter((d) => d.success)).toHaveLength(40);
     expect(all.filter((d) => !d.success)).toHaveLength(260);
-    expect(all.filter((d) => d.success).map((d) => d.remaining).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(
+      all
+        .filter((d) => d.success)
+        .map((d) => d.remaining)
+        .sort((x, y) => x - y),
+    ).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
   it('keeps one counter per key under the prefix: never above max, with the window as its TTL', async () => {
@@ -340,10 +356,17 @@ describe('redis limiter: when Redis cannot answer', () => {
   it('a server that accepts but never answers: no decision waits past the timeouts', async () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((s) => void sockets.push(s));
-    const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)),
+    );
     try {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      const limiter = createRedisLimiter({ url: `redis://127.0.0.1:${port}`, logger: quiet(), connectTimeoutMs: 300, commandTimeoutMs: 300 });
+      const limiter = createRedisLimiter({
+        url: `redis://127.0.0.1:${port}`,
+        logger: quiet(),
+        connectTimeoutMs: 300,
+        commandTimeoutMs: 300,
+      });
       open.push(limiter);
       const decisions = Promise.all(Array.from({ length: 20 }, () => limiter.limit({ key: 'h', max: 5, windowMs: 60_000 })));
       // Connected, its handshake unanswered: the decisions wait for the connection (interval 0:
@@ -389,7 +412,9 @@ describe('redis limiter: when Redis cannot answer', () => {
         expect(await settled(first)).toBe(true);
         expect((await first).success).toBe(true);
         // It was the command's timeout that answered, and Redis is not asked again for retryAfterMs.
-        expect(logger.lines.filter((l) => l.event === 'limiter.redis_unavailable')).toMatchObject([{ fields: { error: 'Command timed out' } }]);
+        expect(logger.lines.filter((l) => l.event === 'limiter.redis_unavailable')).toMatchObject([
+          { fields: { error: 'Command timed out' } },
+        ]);
         for (let i = 0; i < 10; i++) expect((await atOnce(limiter.limit(rule))).success).toBe(true);
         expect(limiter.status()).toBe('unavailable');
         expect(logger.lines.filter((l) => l.event === 'limiter.redis_unavailable')).toHaveLength(1);

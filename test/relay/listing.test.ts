@@ -11,8 +11,16 @@ import { buildRelay, okResponse, type UpstreamHandler } from './fixtures.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12);
 const iso = (ms: number) => new Date(ms).toISOString();
-const rec = (id: string, at: number | null, name = id): FoundLead => ({ id, first_name: name, last_name: 'Doe', email_1: `${name}@mail.test`, phone_1: null, created_at: at === null ? null : iso(at) });
-const lead = (name: string) => ({ id: `ld_${name}`, submission: { first_name: name, last_name: 'Doe', email_1: `${name}@mail.test` } }) as LeadRecord;
+const rec = (id: string, at: number | null, name = id): FoundLead => ({
+  id,
+  first_name: name,
+  last_name: 'Doe',
+  email_1: `${name}@mail.test`,
+  phone_1: null,
+  created_at: at === null ? null : iso(at),
+});
+const lead = (name: string) =>
+  ({ id: `ld_${name}`, submission: { first_name: name, last_name: 'Doe', email_1: `${name}@mail.test` } }) as LeadRecord;
 
 /** Pages of `size` over `records` (newest first as given); `hasMore` as Propexo would say it, or null (left out). */
 function pages(records: FoundLead[], size: number, hasMore: 'said' | 'left_out' = 'said') {
@@ -69,7 +77,11 @@ describe('readListing', () => {
   it('a failed first page is the failure; a failed later page ends the listing with what it covered', async () => {
     const failure = { ok: false as const, kind: 'unavailable' as const, reason: 'http_503', maybeDelivered: false };
     expect(await readListing(async () => failure, T0, 4)).toBe(failure);
-    const listing = (await readListing(async (offset) => (offset === 0 ? { ok: true, leads: ten.slice(0, 4), hasMore: true } : failure), T0, 4)) as Listing;
+    const listing = (await readListing(
+      async (offset) => (offset === 0 ? { ok: true, leads: ten.slice(0, 4), hasMore: true } : failure),
+      T0,
+      4,
+    )) as Listing;
     expect(listing.coveredFrom).toBe(T0 + 6_000 + 1);
   });
 });
@@ -110,14 +122,24 @@ describe('a round against a Propexo that leaves meta.hasMore out', () => {
     const windows = { now: t0, keyWindowMs: 0, dedupeWindowMs: 0 };
     for (let i = 0; i < 10; i++) {
       const submission = { first_name: `L${i}`, last_name: 'Doe', email_1: `L${i}@mail.test` };
-      const sent: Partial<LeadRecord> = { status: 'sent', job_id: `job_L${i}`, attempts: 1, updated_at: t0 - 20_000, next_attempt_at: t0 + 10 };
-      await relay.store.accept({ ...newLeadRecord({ id: `ld_L${i}`, site: 'oak-grove', fingerprints: [], submission }, t0 - 30_000), ...sent }, windows);
+      const sent: Partial<LeadRecord> = {
+        status: 'sent',
+        job_id: `job_L${i}`,
+        attempts: 1,
+        updated_at: t0 - 20_000,
+        next_attempt_at: t0 + 10,
+      };
+      await relay.store.accept(
+        { ...newLeadRecord({ id: `ld_L${i}`, site: 'oak-grove', fingerprints: [], submission }, t0 - 30_000), ...sent },
+        windows,
+      );
     }
 
     await relay.deliver(10 * 60_000);
 
     expect(await relay.store.get('ld_L0')).toMatchObject({ status: 'confirmed', created_record_id: 'rec_job_L0' });
     expect(relay.logs().find((l) => l.event === 'lead.confirmed' && l.lead_id === 'ld_L0')).toMatchObject({ how: 'write_status' });
-    for (let i = 1; i < 10; i++) expect(await relay.store.get(`ld_L${i}`)).toMatchObject({ status: 'confirmed', created_record_id: `rec_job_L${i}` });
+    for (let i = 1; i < 10; i++)
+      expect(await relay.store.get(`ld_L${i}`)).toMatchObject({ status: 'confirmed', created_record_id: `rec_job_L${i}` });
   });
 });

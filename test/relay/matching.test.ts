@@ -15,8 +15,17 @@ import {
 } from '../../relay/outbox/delivery/matching.js';
 import type { LeadRecord } from '../../relay/outbox/store/types.js';
 
-const lead = (submission: Partial<LeadRecord['submission']>) => ({ submission: { first_name: 'Jane', last_name: 'Doe', ...submission } }) as LeadRecord;
-const record = (extra: object) => ({ id: 'r', first_name: 'JANE ', last_name: 'doe', email_1: null, phone_1: null, created_at: null, ...extra });
+const lead = (submission: Partial<LeadRecord['submission']>) =>
+  ({ submission: { first_name: 'Jane', last_name: 'Doe', ...submission } }) as LeadRecord;
+const record = (extra: object) => ({
+  id: 'r',
+  first_name: 'JANE ',
+  last_name: 'doe',
+  email_1: null,
+  phone_1: null,
+  created_at: null,
+  ...extra,
+});
 
 describe('what a round takes as the same prospect', () => {
   it('folded names and the same email or 10-digit phone', () => {
@@ -62,7 +71,12 @@ describe('contacts', () => {
 
   it('the same email (folded) or the same phone; a contact only one side has is no match', () => {
     expect(sameContact(lead({ email_1: 'jane@mail.test' }), record({ email_1: ' JANE@MAIL.TEST ' }))).toBe(true);
-    expect(sameContact(lead({ email_1: 'jane@mail.test', phone_1: '5125550142' }), record({ email_1: 'old@mail.test', phone_1: '512-555-0142' }))).toBe(true);
+    expect(
+      sameContact(
+        lead({ email_1: 'jane@mail.test', phone_1: '5125550142' }),
+        record({ email_1: 'old@mail.test', phone_1: '512-555-0142' }),
+      ),
+    ).toBe(true);
     expect(sameContact(lead({ phone_1: '5125550142' }), record({ email_1: 'jane@mail.test' }))).toBe(false);
     expect(sameContact(lead({ email_1: 'jane@mail.test' }), record({ phone_1: '5125550142' }))).toBe(false);
     expect(sameContact(lead({ phone_1: '5125550142' }), record({ phone_1: '555-0142' }))).toBe(false);
@@ -87,7 +101,7 @@ describe('created no earlier than', () => {
     expect(createdSince('soon', since)).toBe('unknown');
   });
 
-  it("for the in-doubt search, a bare date answers for its whole UTC day; none is still unknown", () => {
+  it('for the in-doubt search, a bare date answers for its whole UTC day; none is still unknown', () => {
     expect(createdSince('2026-01-15', since, 'whole_day')).toBe('yes');
     expect(createdSince('2026-01-16', since, 'whole_day')).toBe('yes');
     expect(createdSince('2026-01-14', since, 'whole_day')).toBe('no');

@@ -71,7 +71,6 @@ async function relay(env: Record<string, string> = {}, overrides: RelayOverrides
   return { r, port, origin, lines, post, statusOf, env: fullEnv };
 }
 
-
 /** Delivery runs behind the 202: a lead's status is polled until it is confirmed (8 s at most). */
 const confirmed = (statusOf: (id: string) => Promise<string>, id: string) =>
   expect.poll(() => statusOf(id), { timeout: 8_000, interval: 25, message: `lead ${id} confirmed` }).toBe('confirmed');
@@ -170,7 +169,12 @@ describe('startRelay over loopback with the sandbox', () => {
       ids.push(((await res.json()) as { id: string }).id);
     }
     for (const id of ids) await confirmed(statusOf, id);
-    expect(sandbox.leads().map((l) => l.body.first_name).sort()).toEqual(['Ana', 'Ben', 'Cy']);
+    expect(
+      sandbox
+        .leads()
+        .map((l) => l.body.first_name)
+        .sort(),
+    ).toEqual(['Ana', 'Ben', 'Cy']);
   });
 
   it('a token Propexo refuses pauses delivery with one alert, keeps the lead queued, never echoes it', async () => {
@@ -212,7 +216,9 @@ describe('startRelay over loopback with the sandbox', () => {
 
   it('rejects a bad configuration with a ConfigError naming the key', async () => {
     await expect(startRelay({ PROPEXO_API_TOKEN: TOKEN, SITES_JSON: '{}', PORT: '1' })).rejects.toThrow(ConfigError);
-    await expect(startRelay({ SITES_FILE: '/definitely/missing.json' })).rejects.toThrow(/SITES_FILE: cannot read \/definitely\/missing\.json/);
+    await expect(startRelay({ SITES_FILE: '/definitely/missing.json' })).rejects.toThrow(
+      /SITES_FILE: cannot read \/definitely\/missing\.json/,
+    );
   });
 });
 

@@ -11,7 +11,10 @@ const rejecting = propexoLike({ create: () => Response.json({ error: { code: 'in
 async function deadLetter() {
   let reject = true;
   const ok = propexoLike();
-  const relay = buildRelay({ env: { ADMIN_TOKEN: ADMIN, PROPEXO_WEBHOOK_SECRET: HOOK }, handler: (c, i) => (reject ? rejecting : ok)(c, i) });
+  const relay = buildRelay({
+    env: { ADMIN_TOKEN: ADMIN, PROPEXO_WEBHOOK_SECRET: HOOK },
+    handler: (c, i) => (reject ? rejecting : ok)(c, i),
+  });
   const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
   await relay.deliver();
   expect((await relay.store.get(id))!.status).toBe('failed');
@@ -63,7 +66,12 @@ describe('Propexo webhook', () => {
       env: { PROPEXO_WEBHOOK_SECRET: HOOK },
       policy: { confirmFirstDelayMs: 60_000 },
       handler: propexoLike({
-        status: () => Response.json(++checks === 1 ? { write_status: 'FAILURE', errors: ['down'], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_w' }),
+        status: () =>
+          Response.json(
+            ++checks === 1
+              ? { write_status: 'FAILURE', errors: ['down'], created_record_id: null }
+              : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_w' },
+          ),
         retry: () => {
           retries++;
           return Response.json({ success: true });
@@ -76,8 +84,23 @@ describe('Propexo webhook', () => {
     return { ...relay, id, retries: () => retries };
   }
   const hook = (app: ReturnType<typeof buildRelay>['app'], body: string, signature?: string) =>
-    app.request('/v1/propexo/webhooks', { method: 'POST', body, headers: signature === undefined ? {} : { 'propexo-signature': signature } });
-  const failure = (job: string) => JSON.stringify({ trigger: 'WRITE_OPERATION_FAILURE', data: { event: 'WRITE_OPERATION_FAILURE', integration_id: 'int_oak', vendor: 'RESMAN', root_job_id: job, write_status: 'FAILURE', errors: ['down'] } });
+    app.request('/v1/propexo/webhooks', {
+      method: 'POST',
+      body,
+      headers: signature === undefined ? {} : { 'propexo-signature': signature },
+    });
+  const failure = (job: string) =>
+    JSON.stringify({
+      trigger: 'WRITE_OPERATION_FAILURE',
+      data: {
+        event: 'WRITE_OPERATION_FAILURE',
+        integration_id: 'int_oak',
+        vendor: 'RESMAN',
+        root_job_id: job,
+        write_status: 'FAILURE',
+        errors: ['down'],
+      },
+    });
   const sign = async (body: string, secret = HOOK) => hmacSha256Hex(secret, new TextEncoder().encode(body).buffer as ArrayBuffer);
 
   it('a signed WRITE_OPERATION_FAILURE makes the lead due now: the write is retried without waiting for the poll', async () => {
@@ -90,14 +113,21 @@ describe('Propexo webhook', () => {
     expect(retries()).toBe(1);
     clock.advance(60_000);
     await deliverer.runOnce();
-    expect((await store.get(id))).toMatchObject({ status: 'confirmed', created_record_id: 'rec_w' });
+    expect(await store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_w' });
   });
 
   it('refuses a missing, wrong or foreign signature with 401, and ignores what it does not act on', async () => {
     const { app, id, store, clock } = await sentLead();
     const body = failure('job_1');
     const due = (await store.get(id))!.next_attempt_at;
-    for (const signature of [undefined, '', 'abc', await sign(body, 'another_secret'), await sign(`${body} `), (await sign(body)).slice(0, 63)]) {
+    for (const signature of [
+      undefined,
+      '',
+      'abc',
+      await sign(body, 'another_secret'),
+      await sign(`${body} `),
+      (await sign(body)).slice(0, 63),
+    ]) {
       const res = await hook(app, body, signature);
       expect(res.status, String(signature)).toBe(401);
       expect((await errorOf(res)).code).toBe('unauthorized');
@@ -149,13 +179,23 @@ describe('an operator retry never creates blindly', () => {
     const relay = buildRelay({
       env: { ADMIN_TOKEN: ADMIN },
       policy: { maxAgeMs: 5_000 },
-      handler: propexoLike({ status: () => Response.json(pending ? { write_status: 'PENDING', errors: [], created_record_id: null } : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_slow' }) }),
+      handler: propexoLike({
+        status: () =>
+          Response.json(
+            pending
+              ? { write_status: 'PENDING', errors: [], created_record_id: null }
+              : { write_status: 'SUCCESS', errors: [], created_record_id: 'rec_slow' },
+          ),
+      }),
     });
     const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
     await relay.deliver(10_000);
     expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'write_not_confirmed_in_time', job_id: 'job_1' });
     pending = false;
-    expect(await (await relay.app.request(`/admin/leads/${id}/retry`, { method: 'POST', headers: admin() })).json()).toEqual({ id, status: 'sent' });
+    expect(await (await relay.app.request(`/admin/leads/${id}/retry`, { method: 'POST', headers: admin() })).json()).toEqual({
+      id,
+      status: 'sent',
+    });
     await relay.deliver();
     expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_slow' });
     expect(relay.upstream.calls.filter((c) => c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'))).toHaveLength(1);
@@ -177,7 +217,11 @@ describe('an operator retry never creates blindly', () => {
     const after = relay.upstream.calls.slice(requeuedAt);
     expect(after.some((c) => c.url.includes('retry-write'))).toBe(false);
     // By email, then by phone; only then the create.
-    expect(after.map((c) => `${c.method} ${new URL(c.url).pathname}`).slice(0, 3)).toEqual(['GET /v1/leads/', 'GET /v1/leads/', 'POST /v1/leads/resman/']);
+    expect(after.map((c) => `${c.method} ${new URL(c.url).pathname}`).slice(0, 3)).toEqual([
+      'GET /v1/leads/',
+      'GET /v1/leads/',
+      'POST /v1/leads/resman/',
+    ]);
     expect((await relay.store.get(id))!.status).toBe('confirmed');
   });
 });

@@ -13,7 +13,12 @@ import type { Context } from 'hono';
 describe('logger', () => {
   const capture = (level?: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
     const lines: { line: string; level: string }[] = [];
-    const logger = createLogger({ ...(level ? { level } : {}), secrets, clock: { now: () => Date.UTC(2025, 0, 2, 3, 4, 5) }, sink: checkedSink((line, l) => lines.push({ line, level: l })) });
+    const logger = createLogger({
+      ...(level ? { level } : {}),
+      secrets,
+      clock: { now: () => Date.UTC(2025, 0, 2, 3, 4, 5) },
+      sink: checkedSink((line, l) => lines.push({ line, level: l })),
+    });
     return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l.line)) };
   };
 
@@ -57,13 +62,18 @@ describe('logger', () => {
     expect(out.nested.list[0]).toBe('call ******0173 or mail a***@corp.io');
     expect(out.err.message).toBe('refused ******0111');
     expect(out.job_id).toBe('job_1234567890123');
-    for (const raw of ['jane.doe', '555-0142', '5125550199', 'bob@', 'carl.smith', '512-555-0173', '5125550111']) expect(text).not.toContain(raw);
+    for (const raw of ['jane.doe', '555-0142', '5125550199', 'bob@', 'carl.smith', '512-555-0173', '5125550111'])
+      expect(text).not.toContain(raw);
   });
 
   it('scrubs secrets from the serialised line, even JSON-escaped', () => {
     const tricky = 'tok"en\\with/quote';
     const { logger, lines } = capture('debug', ['ptx_SECRET_123', tricky]);
-    logger.info('ptx_SECRET_123 in event', { header: 'Bearer ptx_SECRET_123', deep: { v: [tricky] }, err: new Error('auth ptx_SECRET_123') });
+    logger.info('ptx_SECRET_123 in event', {
+      header: 'Bearer ptx_SECRET_123',
+      deep: { v: [tricky] },
+      err: new Error('auth ptx_SECRET_123'),
+    });
     const text = lines.map((l) => l.line).join('\n');
     expect(text).not.toContain('ptx_SECRET_123');
     expect(text).not.toContain(JSON.stringify(tricky).slice(1, -1));
@@ -119,7 +129,8 @@ describe('memory limiter', () => {
 });
 
 describe('client IP', () => {
-  const ctx = (headers: Record<string, string>) => ({ req: { header: (name: string) => headers[name.toLowerCase()] } }) as unknown as Context;
+  const ctx = (headers: Record<string, string>) =>
+    ({ req: { header: (name: string) => headers[name.toLowerCase()] } }) as unknown as Context;
 
   it('takes the rightmost x-forwarded-for entry (the one our proxy added)', () => {
     expect(ipFromHeader('x-forwarded-for', '6.6.6.6, 203.0.113.9')).toBe('203.0.113.9');
@@ -170,12 +181,14 @@ describe('log masking of long text', () => {
 
   it('masks an email after a long run of address characters, scanning from the @', () => {
     expect(maskText(`${'a'.repeat(3000)}@gmail.com`)).not.toContain('a'.repeat(3000));
-    expect(maskText('write to jane.doe@gmail.com or john@work.example.org today')).toBe('write to j***@gmail.com or j***@work.example.org today');
+    expect(maskText('write to jane.doe@gmail.com or john@work.example.org today')).toBe(
+      'write to j***@gmail.com or j***@work.example.org today',
+    );
     expect(maskText('no at sign here')).toBe('no at sign here');
     expect(maskText('user@localhost and a@b')).toBe('user@localhost and a@b');
   });
 
-  it('masks contacts used as keys, as Propexo\'s error details may have them', () => {
+  it("masks contacts used as keys, as Propexo's error details may have them", () => {
     const lines: string[] = [];
     createLogger({ sink: (l) => lines.push(l) }).warn('x', { details: { 'jane.doe@gmail.com': 'dup', '512-555-0142': 'x' } });
     expect(lines[0]).not.toContain('jane.doe@gmail.com');

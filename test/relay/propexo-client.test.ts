@@ -4,7 +4,13 @@ import { parseSubmission } from '../../contract/submission.js';
 import { RESMAN_LEAD_FIELDS, createPropexoClient, type ResmanLeadBody } from '../../relay/propexo/client.js';
 import { EVERY_FIELD, SITE_IDS, TOKEN, fakeUpstream, okResponse, type UpstreamHandler } from './fixtures.js';
 
-const LEAD: ResmanLeadBody = { ...SITE_IDS, first_name: 'Jane', last_name: 'Doe', phone_1: '5125550142', desired_max_rent_in_cents: 150000 };
+const LEAD: ResmanLeadBody = {
+  ...SITE_IDS,
+  first_name: 'Jane',
+  last_name: 'Doe',
+  phone_1: '5125550142',
+  desired_max_rent_in_cents: 150000,
+};
 
 function client(handler: UpstreamHandler, timeoutMs = 200) {
   const upstream = fakeUpstream(handler);
@@ -41,19 +47,45 @@ describe('createPropexoClient', () => {
   });
 
   const cases: [string, UpstreamHandler, Record<string, unknown>][] = [
-    ['400', () => Response.json({ error: { code: 'invalid_request', message: 'bad', details: { issues: [] } } }, { status: 400 }),
-      { ok: false, kind: 'rejected', status: 400, reason: 'http_400', maybeDelivered: false, details: { code: 'invalid_request', message: 'bad', details: { issues: [] } } }],
+    [
+      '400',
+      () => Response.json({ error: { code: 'invalid_request', message: 'bad', details: { issues: [] } } }, { status: 400 }),
+      {
+        ok: false,
+        kind: 'rejected',
+        status: 400,
+        reason: 'http_400',
+        maybeDelivered: false,
+        details: { code: 'invalid_request', message: 'bad', details: { issues: [] } },
+      },
+    ],
     ['401', () => new Response('', { status: 401 }), { ok: false, kind: 'unauthorized', status: 401, maybeDelivered: false }],
     ['403', () => new Response('nope', { status: 403 }), { ok: false, kind: 'unauthorized', status: 403 }],
     ['404', () => new Response('', { status: 404 }), { ok: false, kind: 'rejected', status: 404 }],
     ['422', () => Response.json({ message: 'x' }, { status: 422 }), { ok: false, kind: 'rejected', status: 422 }],
-    ['429', () => new Response('', { status: 429, headers: { 'x-ratelimit-remaining': '0' } }), { ok: false, kind: 'rate_limited', status: 429, rateLimitRemaining: 0, maybeDelivered: false }],
+    [
+      '429',
+      () => new Response('', { status: 429, headers: { 'x-ratelimit-remaining': '0' } }),
+      { ok: false, kind: 'rate_limited', status: 429, rateLimitRemaining: 0, maybeDelivered: false },
+    ],
     ['500', () => new Response('', { status: 500 }), { ok: false, kind: 'unavailable', status: 500, maybeDelivered: true }],
     ['502 html', () => new Response('<html>', { status: 502 }), { ok: false, kind: 'unavailable', status: 502 }],
-    ['302', () => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/' } }), { ok: false, kind: 'rejected', status: 302 }],
-    ['200 garbled', () => new Response('{"meta":', { status: 200 }), { ok: false, kind: 'unavailable', reason: 'unreadable_body', maybeDelivered: true }],
+    [
+      '302',
+      () => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/' } }),
+      { ok: false, kind: 'rejected', status: 302 },
+    ],
+    [
+      '200 garbled',
+      () => new Response('{"meta":', { status: 200 }),
+      { ok: false, kind: 'unavailable', reason: 'unreadable_body', maybeDelivered: true },
+    ],
     ['200 without job id', () => Response.json({ meta: {} }), { ok: false, kind: 'unavailable', reason: 'unreadable_body' }],
-    ['network error', () => Promise.reject(new TypeError('fetch failed')), { ok: false, kind: 'unavailable', reason: 'network_error', maybeDelivered: true }],
+    [
+      'network error',
+      () => Promise.reject(new TypeError('fetch failed')),
+      { ok: false, kind: 'unavailable', reason: 'network_error', maybeDelivered: true },
+    ],
   ];
   for (const [name, handler, expected] of cases) {
     it(`maps ${name}`, async () => {
@@ -69,7 +101,10 @@ describe('createPropexoClient', () => {
       Response.json({ error: { message: `bad header ${call.headers.get('authorization')}`, details: { token: TOKEN } } }, { status: 400 }),
     );
     const result = await c.createLead(LEAD);
-    expect(result).toMatchObject({ kind: 'rejected', details: { message: 'bad header Bearer [redacted]', details: { token: '[redacted]' } } });
+    expect(result).toMatchObject({
+      kind: 'rejected',
+      details: { message: 'bad header Bearer [redacted]', details: { token: '[redacted]' } },
+    });
     expect(JSON.stringify(result)).not.toContain(TOKEN);
   });
 
@@ -111,8 +146,16 @@ describe('createPropexoClient', () => {
 describe('what may have reached Propexo', () => {
   it('a refused connection certainly did not; a reset may have', async () => {
     const refused = client(() => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })));
-    expect(await refused.client.createLead(LEAD)).toMatchObject({ kind: 'unavailable', reason: 'network_error:ECONNREFUSED', maybeDelivered: false });
+    expect(await refused.client.createLead(LEAD)).toMatchObject({
+      kind: 'unavailable',
+      reason: 'network_error:ECONNREFUSED',
+      maybeDelivered: false,
+    });
     const reset = client(() => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })));
-    expect(await reset.client.createLead(LEAD)).toMatchObject({ kind: 'unavailable', reason: 'network_error:ECONNRESET', maybeDelivered: true });
+    expect(await reset.client.createLead(LEAD)).toMatchObject({
+      kind: 'unavailable',
+      reason: 'network_error:ECONNRESET',
+      maybeDelivered: true,
+    });
   });
 });

@@ -39,7 +39,14 @@ describe('a round with more than 1,000 leads of a status', () => {
     const t0 = Date.UTC(2025, 5, 1, 12);
     const otherRecordAt = t0 - 70_000;
     const listed = () => [
-      ...Array.from({ length: 9 }, (_, i) => ({ id: `rec_job_o${i}`, first_name: `Other${i}`, last_name: 'Doe', email_1: `o${i}@gmail.com`, phone_1: null, created_at: new Date(t0 - 15_000).toISOString() })),
+      ...Array.from({ length: 9 }, (_, i) => ({
+        id: `rec_job_o${i}`,
+        first_name: `Other${i}`,
+        last_name: 'Doe',
+        email_1: `o${i}@gmail.com`,
+        phone_1: null,
+        created_at: new Date(t0 - 15_000).toISOString(),
+      })),
       { id: 'rec_ana_other', ...ana, phone_1: null, created_at: new Date(otherRecordAt).toISOString() },
     ];
     const relay = buildRelay({ handler: propexo(listed) });
@@ -51,20 +58,44 @@ describe('a round with more than 1,000 leads of a status', () => {
 
     // Ana's other lead, accepted long ago, older than 1,000 leads of the same status.
     const other: Record<Rival, Partial<LeadRecord>> = {
-      confirmed: { status: 'confirmed', job_id: 'job_ana_other', attempts: 1, created_record_id: 'rec_ana_other', confirmed_at: otherRecordAt + 20_000 },
+      confirmed: {
+        status: 'confirmed',
+        job_id: 'job_ana_other',
+        attempts: 1,
+        created_record_id: 'rec_ana_other',
+        confirmed_at: otherRecordAt + 20_000,
+      },
       queued_in_doubt: { status: 'queued', attempts: 1, in_doubt_since: otherRecordAt - 5_000, next_attempt_at: later },
-      sent: { status: 'sent', job_id: 'job_ana_other', attempts: 1, write_retries: 1, updated_at: otherRecordAt - 5_000, next_attempt_at: later },
+      sent: {
+        status: 'sent',
+        job_id: 'job_ana_other',
+        attempts: 1,
+        write_retries: 1,
+        updated_at: otherRecordAt - 5_000,
+        next_attempt_at: later,
+      },
     };
     await put('ld_ana_other', t0 - 3 * HOUR, other[rival], ana);
     for (let i = 0; i < 1_000; i++) {
-      const filler = { ...other[rival], job_id: rival === 'queued_in_doubt' ? undefined : `job_f${i}`, created_record_id: rival === 'confirmed' ? `rec_f${i}` : undefined };
+      const filler = {
+        ...other[rival],
+        job_id: rival === 'queued_in_doubt' ? undefined : `job_f${i}`,
+        created_record_id: rival === 'confirmed' ? `rec_f${i}` : undefined,
+      };
       await put(`ld_f${i}`, t0 - 2 * HOUR + i * 1_000, filler, { first_name: `Filler${i}`, last_name: 'Doe', email_1: `f${i}@gmail.com` });
     }
 
     // A round's worth of sent leads: Ana's second lead and nine others, sent 20 s ago.
-    const sent = (job: string): Partial<LeadRecord> => ({ status: 'sent', job_id: job, attempts: 1, updated_at: t0 - 20_000, next_attempt_at: t0 + 10 });
+    const sent = (job: string): Partial<LeadRecord> => ({
+      status: 'sent',
+      job_id: job,
+      attempts: 1,
+      updated_at: t0 - 20_000,
+      next_attempt_at: t0 + 10,
+    });
     await put('ld_ana_second', t0 - 30_000, sent('job_ana_second'), ana);
-    for (let i = 0; i < 9; i++) await put(`ld_o${i}`, t0 - 30_000, sent(`job_o${i}`), { first_name: `Other${i}`, last_name: 'Doe', email_1: `o${i}@gmail.com` });
+    for (let i = 0; i < 9; i++)
+      await put(`ld_o${i}`, t0 - 30_000, sent(`job_o${i}`), { first_name: `Other${i}`, last_name: 'Doe', email_1: `o${i}@gmail.com` });
 
     await relay.deliver(10 * MINUTE);
 

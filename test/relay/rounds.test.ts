@@ -47,7 +47,9 @@ describe('RoundSchedule', () => {
 });
 
 describe('a round', () => {
-  const SITES = new Map([['oak-grove', { ...SITE_IDS, name: 'Oak Grove', allowed_origins: [] }]]) as unknown as ConstructorParameters<typeof ConfirmationRounds>[0]['sites'];
+  const SITES = new Map([['oak-grove', { ...SITE_IDS, name: 'Oak Grove', allowed_origins: [] }]]) as unknown as ConstructorParameters<
+    typeof ConfirmationRounds
+  >[0]['sites'];
 
   it('that skipped a waiting lead a task held makes the next one come as soon as no creates wait', async () => {
     const clock = manualClock();
@@ -57,9 +59,19 @@ describe('a round', () => {
     for (const name of names) {
       const submission = { first_name: name, last_name: 'Doe', email_1: `${name}@mail.test` };
       const record = newLeadRecord({ id: `ld_${name}`, site: 'oak-grove', fingerprints: [], submission }, t0 - 30_000);
-      await store.accept({ ...record, status: 'sent', job_id: `job_${name}`, attempts: 1, updated_at: t0 - 20_000, next_attempt_at: t0 }, { now: t0, keyWindowMs: 0, dedupeWindowMs: 0 });
+      await store.accept(
+        { ...record, status: 'sent', job_id: `job_${name}`, attempts: 1, updated_at: t0 - 20_000, next_attempt_at: t0 },
+        { now: t0, keyWindowMs: 0, dedupeWindowMs: 0 },
+      );
     }
-    const leads = names.map((name) => ({ id: `rec_${name}`, first_name: name, last_name: 'Doe', email_1: `${name}@mail.test`, phone_1: null, created_at: new Date(t0 - 10_000).toISOString() }));
+    const leads = names.map((name) => ({
+      id: `rec_${name}`,
+      first_name: name,
+      last_name: 'Doe',
+      email_1: `${name}@mail.test`,
+      phone_1: null,
+      created_at: new Date(t0 - 10_000).toISOString(),
+    }));
     const client = { listLeads: async () => ({ ok: true, leads, hasMore: false }) } as unknown as PropexoClient;
     const busy = new Set(['ld_L10']);
     const rounds = new ConfirmationRounds({

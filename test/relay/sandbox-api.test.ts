@@ -7,7 +7,12 @@ import { AUTH, JSON_AUTH, START, TOKEN, aLead, issuesOf, paths, setup } from './
 describe('auth', () => {
   it('refuses /v1 without the right bearer token, with a JSON 401', async () => {
     const { sandbox } = setup();
-    const refused: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${TOKEN}` }, { authorization: TOKEN }];
+    const refused: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong-token' },
+      { authorization: `Basic ${TOKEN}` },
+      { authorization: TOKEN },
+    ];
     for (const headers of refused) {
       const res = await sandbox.app.request('/v1/floor-plans/', { headers });
       expect(res.status).toBe(401);
@@ -47,9 +52,15 @@ describe('POST /v1/leads/resman/ validation', () => {
 
   it('checks types: phone type enum, numbers >= 0, real dates, JSON', async () => {
     const { postLead, post } = setup();
-    expect(await issuesOf(await postLead(aLead({ phone_1_type: 'CELL' })))).toMatchObject([{ code: 'invalid_value', path: ['phone_1_type'] }]);
-    expect(await issuesOf(await postLead(aLead({ desired_max_rent_in_cents: -1 })))).toMatchObject([{ code: 'too_small', path: ['desired_max_rent_in_cents'] }]);
-    expect(await issuesOf(await postLead(aLead({ desired_num_bedrooms: '2' })))).toMatchObject([{ code: 'invalid_type', path: ['desired_num_bedrooms'] }]);
+    expect(await issuesOf(await postLead(aLead({ phone_1_type: 'CELL' })))).toMatchObject([
+      { code: 'invalid_value', path: ['phone_1_type'] },
+    ]);
+    expect(await issuesOf(await postLead(aLead({ desired_max_rent_in_cents: -1 })))).toMatchObject([
+      { code: 'too_small', path: ['desired_max_rent_in_cents'] },
+    ]);
+    expect(await issuesOf(await postLead(aLead({ desired_num_bedrooms: '2' })))).toMatchObject([
+      { code: 'invalid_type', path: ['desired_num_bedrooms'] },
+    ]);
     expect(paths(await issuesOf(await postLead(aLead({ target_move_in_date: '2026-02-30' }))))).toEqual(['target_move_in_date']);
     expect(paths(await issuesOf(await postLead(aLead({ first_name: 42 }))))).toEqual(['first_name']);
     const notJson = await post('/v1/leads/resman/', undefined, { body: '{"first_name":' });
@@ -72,13 +83,27 @@ describe('create lead and write jobs', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { meta: { job_id: string }; result: Record<string, unknown> };
     expect(body.meta.job_id).toMatch(/^\S{8,}$/);
-    expect(body.result).toMatchObject({ ...aLead(), phone_1_type: 'MOBILE', desired_num_bedrooms: 2, target_move_in_date: '2026-03-01', notes: null, unit_id: null });
+    expect(body.result).toMatchObject({
+      ...aLead(),
+      phone_1_type: 'MOBILE',
+      desired_num_bedrooms: 2,
+      target_move_in_date: '2026-03-01',
+      notes: null,
+      unit_id: null,
+    });
     expect(sandbox.leads()).toEqual([
-      expect.objectContaining({ job_id: body.meta.job_id, received_at: new Date(START).toISOString(), write_status: 'PENDING', created_record_id: null }),
+      expect.objectContaining({
+        job_id: body.meta.job_id,
+        received_at: new Date(START).toISOString(),
+        write_status: 'PENDING',
+        created_record_id: null,
+      }),
     ]);
     expect(sandbox.leads()[0]!.body.target_move_in_date).toBe('2026-03-01');
     // The documented path ends in a slash; without it works too.
-    expect((await sandbox.app.request('/v1/leads/resman', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()) })).status).toBe(200);
+    expect(
+      (await sandbox.app.request('/v1/leads/resman', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()) })).status,
+    ).toBe(200);
     expect(sandbox.leads()).toHaveLength(2);
   });
 
@@ -93,7 +118,9 @@ describe('create lead and write jobs', () => {
     const done = await status();
     expect(done).toMatchObject({ write_status: 'SUCCESS', errors: [] });
     expect(done.created_record_id).toMatch(/^lead_/);
-    const search = (await (await get('/v1/leads/?email_1=dana.whitfield@mail.test')).json()) as { results: { id: string; first_name: string }[] };
+    const search = (await (await get('/v1/leads/?email_1=dana.whitfield@mail.test')).json()) as {
+      results: { id: string; first_name: string }[];
+    };
     expect(search.results.map((r) => r.id)).toEqual([done.created_record_id]);
     expect(sandbox.jobs()[0]).toMatchObject({ job_id: meta.job_id, write_status: 'SUCCESS', attempts: 1 });
     expect((await get('/v1/admin/write-status/no-such-job')).status).toBe(404);
@@ -143,9 +170,12 @@ describe('lists', () => {
     expect((await list(`/v1/units?property_id=${SANDBOX_IDS.property_id}`)).meta.total).toBe(20);
     const names = (await list<{ name: string }>('/v1/employees/')).results.map((e) => e.name);
     expect(names.filter((n) => n === 'Maria Reyes')).toHaveLength(2);
-    expect((await list<{ name: string }>(`/v1/lead-sources?property_id=${SANDBOX_IDS.property_id}`)).results.map((s) => s.name)).toEqual(
-      ['Property Website', 'Zillow', 'Apartments.com', 'Google Ads'],
-    );
+    expect((await list<{ name: string }>(`/v1/lead-sources?property_id=${SANDBOX_IDS.property_id}`)).results.map((s) => s.name)).toEqual([
+      'Property Website',
+      'Zillow',
+      'Apartments.com',
+      'Google Ads',
+    ]);
     expect(sandbox.data.employees.some((e) => e.id === SANDBOX_IDS.employee_id)).toBe(true);
   });
 
@@ -158,12 +188,17 @@ describe('lists', () => {
     expect(property).toMatchObject({ name: 'Vista del Sol', city: 'San Antonio', state: 'TX' });
     const plans = await list<{ id: string; marketing_name: string; bedrooms: number; unit_count: number }>(`/v1/floor-plans/?${vista}`);
     expect(plans.results.map((p) => [p.marketing_name, p.bedrooms])).toEqual([
-      ['El Nopal', 1], ['La Palma', 1], ['El Mezquite', 2], ['La Hacienda', 3],
+      ['El Nopal', 1],
+      ['La Palma', 1],
+      ['El Mezquite', 2],
+      ['La Hacienda', 3],
     ]);
     const units = await list<{ id: string; floor_plan_id: string; is_available: boolean }>(`/v1/units?${vista}`);
     expect(units.meta.total).toBe(12);
     expect(plans.results.reduce((n, p) => n + p.unit_count, 0)).toBe(12);
-    expect(units.results.every((u) => u.id.startsWith('unit_vistadelsol_') && plans.results.some((p) => p.id === u.floor_plan_id))).toBe(true);
+    expect(units.results.every((u) => u.id.startsWith('unit_vistadelsol_') && plans.results.some((p) => p.id === u.floor_plan_id))).toBe(
+      true,
+    );
     const available = (plan: string) => units.results.filter((u) => u.floor_plan_id === plan && u.is_available).length;
     expect(plans.results.map((p) => available(p.id))).toEqual([2, 1, 3, 0]);
     expect((await list<{ id: string }>(`/v1/employees?${vista}`)).results.map((e) => e.id)).toContain(SANDBOX_IDS_VISTA.employee_id);
@@ -175,10 +210,12 @@ describe('lists', () => {
     expect((await list('/v1/floor-plans')).meta.total).toBe(9);
   });
 
-  it('takes a lead for Vista del Sol with its own ids, and refuses another community\'s employee or lead source', async () => {
+  it("takes a lead for Vista del Sol with its own ids, and refuses another community's employee or lead source", async () => {
     const { postLead, get, clock, sandbox: fresh } = setup({ writeDelayMs: 0 });
     expect((await postLead(aLead({ ...SANDBOX_IDS_VISTA, lead_source_id: 'lsrc_vistadelsol_facebook' }))).status).toBe(200);
-    expect(paths(await issuesOf(await postLead(aLead({ ...SANDBOX_IDS_VISTA, employee_id: SANDBOX_IDS.employee_id }))))).toEqual(['employee_id']);
+    expect(paths(await issuesOf(await postLead(aLead({ ...SANDBOX_IDS_VISTA, employee_id: SANDBOX_IDS.employee_id }))))).toEqual([
+      'employee_id',
+    ]);
     // A lead source of the other community: Propexo accepts it, and ResMan's write fails.
     expect((await postLead(aLead({ ...SANDBOX_IDS_VISTA, lead_source_id: SANDBOX_IDS.lead_source_id }))).status).toBe(200);
     clock.advance(1);
@@ -211,7 +248,9 @@ describe('lists', () => {
 
   it('searches leads by 10-digit phone and case-insensitive email, refusing other phone shapes', async () => {
     expect((await list<{ first_name: string }>('/v1/leads/?phone_1=5125550142')).results.map((l) => l.first_name)).toEqual(['Priya']);
-    expect((await list<{ first_name: string }>('/v1/leads?email_1=MARCUS.Bell@mail.test')).results.map((l) => l.first_name)).toEqual(['Marcus']);
+    expect((await list<{ first_name: string }>('/v1/leads?email_1=MARCUS.Bell@mail.test')).results.map((l) => l.first_name)).toEqual([
+      'Marcus',
+    ]);
     expect((await list('/v1/leads?phone_1=5125550000')).meta.total).toBe(0);
     for (const phone of ['512-555-0142', '1125550142', '+15125550142', '512555014']) {
       expect(paths(await issuesOf(await get(`/v1/leads?phone_1=${encodeURIComponent(phone)}`)))).toEqual(['phone_1']);
@@ -220,7 +259,7 @@ describe('lists', () => {
 });
 
 describe('the demo sites', () => {
-  it('name only ids the sandbox has: each site\'s property, employee and every lead source it maps to', () => {
+  it("name only ids the sandbox has: each site's property, employee and every lead source it maps to", () => {
     const { sandbox } = setup();
     const sites = JSON.parse(readFileSync(new URL('../../demo/sites.json', import.meta.url), 'utf8')) as Record<
       string,
@@ -293,7 +332,6 @@ describe('rate limit', () => {
     }
   });
 });
-
 
 describe('the leads page at /', () => {
   it('lists leads newest first, escaped and masked', async () => {

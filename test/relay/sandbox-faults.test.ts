@@ -67,7 +67,12 @@ describe('faults through app.request()', () => {
   it('slow: a client that gives up first created nothing; one that waits gets its answer', async () => {
     const { sandbox } = setup();
     const send = (signal?: AbortSignal) =>
-      sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), signal: signal ?? null });
+      sandbox.app.request('/v1/leads/resman/', {
+        method: 'POST',
+        headers: JSON_AUTH,
+        body: JSON.stringify(aLead()),
+        signal: signal ?? null,
+      });
     // The hold is a setTimeout, taken with the fault before anything else: fake timers time it.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     sandbox.injectFault({ kind: 'slow', ms: 10_000 });
@@ -94,8 +99,16 @@ describe('faults through app.request()', () => {
     sandbox.injectFault({ kind: 'timeout_after_receive', ms: 10_000 });
     const client = new AbortController();
     let answered = false;
-    const sent = sandbox.app.request('/v1/leads/resman/', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(aLead()), signal: client.signal });
-    void Promise.resolve(sent).then(() => (answered = true), () => (answered = true));
+    const sent = sandbox.app.request('/v1/leads/resman/', {
+      method: 'POST',
+      headers: JSON_AUTH,
+      body: JSON.stringify(aLead()),
+      signal: client.signal,
+    });
+    void Promise.resolve(sent).then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     // Stored, and the answer held back: the client gives up then.
     await expect.poll(() => sandbox.leads().length).toBe(1);
     expect(answered).toBe(false);
@@ -120,7 +133,11 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
   afterAll(() => running.close());
 
   const fault = async (f: Record<string, unknown>) => {
-    const res = await fetch(`${running.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
+    const res = await fetch(`${running.url}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(f),
+    });
     expect(res.status).toBe(201);
   };
   const sendLead = (init: RequestInit = {}) =>
@@ -155,7 +172,10 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
     const client = new AbortController();
     let answered = false;
     const sent = sendLead({ signal: client.signal });
-    void sent.then(() => (answered = true), () => (answered = true));
+    void sent.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
     await expect.poll(leadCount).toBe(before + 1);
     expect(answered).toBe(false);
     giveUp(client);
@@ -206,9 +226,14 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
     // One line for each lead received (reset_after_receive's and the clean one), none for the reset.
     expect(logLines.length - before).toBe(2);
     const line = JSON.parse(logLines.at(-1)!) as Record<string, unknown>;
-    expect(line).toMatchObject({ sandbox: 'lead_received', first_name: 'Dana', email: 'd***@mail.test', phone: '******0199', ...SANDBOX_IDS });
+    expect(line).toMatchObject({
+      sandbox: 'lead_received',
+      first_name: 'Dana',
+      email: 'd***@mail.test',
+      phone: '******0199',
+      ...SANDBOX_IDS,
+    });
     expect(logLines.join('\n')).not.toContain(TOKEN);
     expect(logLines.join('\n')).not.toContain('dana.whitfield');
   });
 });
-

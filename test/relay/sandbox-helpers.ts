@@ -19,7 +19,12 @@ export class TestClock {
 }
 
 export const aLead = (extra: Record<string, unknown> = {}) => ({
-  ...SANDBOX_IDS, first_name: 'Dana', last_name: 'Whitfield', email_1: 'dana.whitfield@mail.test', phone_1: '5125550199', ...extra,
+  ...SANDBOX_IDS,
+  first_name: 'Dana',
+  last_name: 'Whitfield',
+  email_1: 'dana.whitfield@mail.test',
+  phone_1: '5125550199',
+  ...extra,
 });
 
 export function setup(options: Partial<SandboxOptions> = {}) {

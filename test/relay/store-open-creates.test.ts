@@ -47,7 +47,11 @@ describe.each([
     await put({ status: 'confirmed', created_record_id: 'rec_oldest', created_at: T0 - 1_000_000 });
     for (let i = 0; i < 1_005; i++) await put({ status: 'confirmed', created_record_id: `rec_${i}`, created_at: T0 + i });
     await put({ status: 'confirmed', site: 'pine-ridge', created_record_id: 'rec_pine' });
-    expect((await store.heldRecordIds(['rec_oldest', 'rec_pine', 'rec_1004', 'rec_nobody'])).sort()).toEqual(['rec_1004', 'rec_oldest', 'rec_pine']);
+    expect((await store.heldRecordIds(['rec_oldest', 'rec_pine', 'rec_1004', 'rec_nobody'])).sort()).toEqual([
+      'rec_1004',
+      'rec_oldest',
+      'rec_pine',
+    ]);
     expect(await store.heldRecordIds([])).toEqual([]);
   });
 });
@@ -63,7 +67,9 @@ describe('sqlite openCreates', () => {
     await store.close();
     const db = new Database(path, { readonly: true });
     try {
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${LEAD_STORE_SQL.openCreates}`).all('["oak-grove"]', '["oak-grove"]') as { detail: string }[])
+      const plan = (
+        db.prepare(`EXPLAIN QUERY PLAN ${LEAD_STORE_SQL.openCreates}`).all('["oak-grove"]', '["oak-grove"]') as { detail: string }[]
+      )
         .map((r) => r.detail)
         .join(' | ');
       expect(plan.match(/SEARCH leads USING INDEX leads_(due|status_confirmed) \(status=\?\)/g)).toHaveLength(2);

@@ -185,7 +185,9 @@ describe('sqlite lead store: group commit', () => {
     const db = new Database(path);
     try {
       // Fails the lead's second fingerprint row, after its lead row and first fingerprint were written.
-      db.exec(`CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+      db.exec(
+        `CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+      );
       const good1 = lead({ idempotency_key: 'g1' });
       const bad = lead({ idempotency_key: 'bad-key', fingerprints: ['shared', 'boom'] });
       const sameId = lead({ id: good1.id, fingerprints: ['other'] });
@@ -211,7 +213,9 @@ describe('sqlite lead store: group commit', () => {
       expect(walCommits(path) - commitsBefore).toBe(1);
       expect(idsOnDisk(path)).toStrictEqual(new Set([good1.id, afterBadByKey.id, afterBadByFingerprint.id, good2.id]));
       expect(db.prepare(`SELECT COUNT(*) FROM lead_fingerprints WHERE lead_id = ?`).pluck().get(bad.id)).toBe(0);
-      expect(db.prepare(`SELECT lead_id FROM lead_fingerprints WHERE fingerprint = 'shared'`).pluck().all()).toEqual([afterBadByFingerprint.id]);
+      expect(db.prepare(`SELECT lead_id FROM lead_fingerprints WHERE fingerprint = 'shared'`).pluck().all()).toEqual([
+        afterBadByFingerprint.id,
+      ]);
       expect(await store.get(good1.id)).toStrictEqual(good1);
     } finally {
       db.close();

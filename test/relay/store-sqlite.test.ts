@@ -94,15 +94,21 @@ describe('sqlite lead store on a file', () => {
   it('looks a lead up by key, fingerprint or job through the index for it, not by walking the leads', async () => {
     const path = file();
     const store = openSqliteLeadStore(path);
-    await Promise.all(Array.from({ length: 300 }, (_, i) => store.accept(lead({ idempotency_key: `key-${i}`, job_id: `job-${i}` }), at(T0 + i))));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => store.accept(lead({ idempotency_key: `key-${i}`, job_id: `job-${i}` }), at(T0 + i))),
+    );
     await store.close();
     const db = new Database(path, { readonly: true });
     try {
       const plan = (sql: string, ...params: unknown[]) =>
         (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
       // Not leads_site_created: ordered by it, a key that matches nothing walks every lead of the window.
-      expect(plan(LEAD_STORE_SQL.byKey, 'oak-grove', 'no-such-key', T0)).toMatch(/^SEARCH l USING INDEX leads_site_key \(site=\? AND idempotency_key=\? AND created_at>\?\)/);
-      expect(plan(LEAD_STORE_SQL.byFingerprint, 'oak-grove', '["fp"]', T0)).toMatch(/USING COVERING INDEX lead_fingerprints_lookup \(site=\? AND fingerprint=\? AND created_at>\?\)/);
+      expect(plan(LEAD_STORE_SQL.byKey, 'oak-grove', 'no-such-key', T0)).toMatch(
+        /^SEARCH l USING INDEX leads_site_key \(site=\? AND idempotency_key=\? AND created_at>\?\)/,
+      );
+      expect(plan(LEAD_STORE_SQL.byFingerprint, 'oak-grove', '["fp"]', T0)).toMatch(
+        /USING COVERING INDEX lead_fingerprints_lookup \(site=\? AND fingerprint=\? AND created_at>\?\)/,
+      );
       expect(plan(LEAD_STORE_SQL.byJob, 'job-1')).toMatch(/^SEARCH leads USING INDEX leads_job \(job_id=\?\)/);
     } finally {
       db.close();
@@ -114,7 +120,9 @@ describe('sqlite lead store on a file', () => {
     const store = openSqliteLeadStore(path);
     const db = new Database(path);
     try {
-      db.exec(`CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+      db.exec(
+        `CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+      );
       const record = lead({ fingerprints: ['fine', 'boom'] });
       await expect(store.accept(record, at(T0))).rejects.toThrow(/injected failure/);
       expect(await store.get(record.id)).toBeNull();
@@ -146,7 +154,9 @@ describe('sqlite lead store on a file', () => {
     const bump = new Database(newer);
     bump.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
     bump.close();
-    expect(() => openSqliteLeadStore(newer)).toThrow(new RegExp(`schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this relay's ${SQLITE_SCHEMA_VERSION}`));
+    expect(() => openSqliteLeadStore(newer)).toThrow(
+      new RegExp(`schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this relay's ${SQLITE_SCHEMA_VERSION}`),
+    );
 
     expect(() => openSqliteLeadStore(join(dir, 'missing-dir', 'leads.sqlite'))).toThrow(/cannot open the lead store at/);
   });
@@ -184,57 +194,63 @@ describe('sqlite lead store on a file', () => {
 
   // One at a time, and in batches (each child's group commit then writes up to 2 x 10 accepts in one
   // transaction while the other child's batches contend for the same keys and fingerprints).
-  it.each([1, 10])('two processes accepting the same keys and fingerprints at once store exactly one lead for each (batch %i)', async (batch) => {
-    const path = file();
-    const count = 150;
-    const child = fileURLToPath(new URL('./store-sqlite-child.ts', import.meta.url));
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const run = (name: string) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, path, name, String(count), String(batch)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stderr = '';
-      proc.stderr.on('data', (d) => (stderr += d));
-      const lines = createInterface({ input: proc.stdout });
-      const received: string[] = [];
-      let onLine: (() => void) | undefined;
-      lines.on('line', (line) => {
-        received.push(line);
-        onLine?.();
-      });
-      const nextLine = () =>
-        new Promise<string>((resolve, reject) => {
-          const check = () => {
-            if (received.length) resolve(received.shift()!);
-          };
-          onLine = check;
-          proc.once('exit', (code) => setTimeout(() => reject(new Error(`child ${name} exited ${code}: ${stderr}`)), 50));
-          check();
+  it.each([1, 10])(
+    'two processes accepting the same keys and fingerprints at once store exactly one lead for each (batch %i)',
+    async (batch) => {
+      const path = file();
+      const count = 150;
+      const child = fileURLToPath(new URL('./store-sqlite-child.ts', import.meta.url));
+      const root = fileURLToPath(new URL('../..', import.meta.url));
+      const run = (name: string) => {
+        const proc = spawn(process.execPath, ['--import', 'tsx', child, path, name, String(count), String(batch)], {
+          cwd: root,
+          stdio: ['pipe', 'pipe', 'pipe'],
         });
-      return { proc, nextLine };
-    };
-    const children = [run('a'), run('b')];
-    // Both have the file open before either writes, then they start together.
-    expect(await Promise.all(children.map((c) => c.nextLine()))).toEqual(['ready', 'ready']);
-    for (const c of children) c.proc.stdin.end('go\n');
-    type Result = { byKey: { id: string; created: boolean }[]; byFingerprint: { id: string; created: boolean }[] };
-    const [a, b] = (await Promise.all(children.map((c) => c.nextLine()))).map((line) => JSON.parse(line) as Result);
+        let stderr = '';
+        proc.stderr.on('data', (d) => (stderr += d));
+        const lines = createInterface({ input: proc.stdout });
+        const received: string[] = [];
+        let onLine: (() => void) | undefined;
+        lines.on('line', (line) => {
+          received.push(line);
+          onLine?.();
+        });
+        const nextLine = () =>
+          new Promise<string>((resolve, reject) => {
+            const check = () => {
+              if (received.length) resolve(received.shift()!);
+            };
+            onLine = check;
+            proc.once('exit', (code) => setTimeout(() => reject(new Error(`child ${name} exited ${code}: ${stderr}`)), 50));
+            check();
+          });
+        return { proc, nextLine };
+      };
+      const children = [run('a'), run('b')];
+      // Both have the file open before either writes, then they start together.
+      expect(await Promise.all(children.map((c) => c.nextLine()))).toEqual(['ready', 'ready']);
+      for (const c of children) c.proc.stdin.end('go\n');
+      type Result = { byKey: { id: string; created: boolean }[]; byFingerprint: { id: string; created: boolean }[] };
+      const [a, b] = (await Promise.all(children.map((c) => c.nextLine()))).map((line) => JSON.parse(line) as Result);
 
-    const db = new Database(path, { readonly: true });
-    try {
-      for (let i = 0; i < count; i++) {
-        const keyed = db.prepare('SELECT id FROM leads WHERE idempotency_key = ?').pluck().all(`key-${i}`);
-        expect(keyed).toHaveLength(1);
-        // Both children were answered with the one stored lead, and exactly one of them created it.
-        expect([a!.byKey[i]!.id, b!.byKey[i]!.id]).toEqual([keyed[0], keyed[0]]);
-        expect(a!.byKey[i]!.created !== b!.byKey[i]!.created).toBe(true);
+      const db = new Database(path, { readonly: true });
+      try {
+        for (let i = 0; i < count; i++) {
+          const keyed = db.prepare('SELECT id FROM leads WHERE idempotency_key = ?').pluck().all(`key-${i}`);
+          expect(keyed).toHaveLength(1);
+          // Both children were answered with the one stored lead, and exactly one of them created it.
+          expect([a!.byKey[i]!.id, b!.byKey[i]!.id]).toEqual([keyed[0], keyed[0]]);
+          expect(a!.byKey[i]!.created !== b!.byKey[i]!.created).toBe(true);
 
-        const sharing = db.prepare('SELECT lead_id FROM lead_fingerprints WHERE fingerprint = ?').pluck().all(`phone-${i}`);
-        expect(sharing).toHaveLength(1);
-        expect([a!.byFingerprint[i]!.id, b!.byFingerprint[i]!.id]).toEqual([sharing[0], sharing[0]]);
-        expect(a!.byFingerprint[i]!.created !== b!.byFingerprint[i]!.created).toBe(true);
+          const sharing = db.prepare('SELECT lead_id FROM lead_fingerprints WHERE fingerprint = ?').pluck().all(`phone-${i}`);
+          expect(sharing).toHaveLength(1);
+          expect([a!.byFingerprint[i]!.id, b!.byFingerprint[i]!.id]).toEqual([sharing[0], sharing[0]]);
+          expect(a!.byFingerprint[i]!.created !== b!.byFingerprint[i]!.created).toBe(true);
+        }
+        expect(db.prepare('SELECT COUNT(*) FROM leads').pluck().get()).toBe(2 * count);
+      } finally {
+        db.close();
       }
-      expect(db.prepare('SELECT COUNT(*) FROM leads').pluck().get()).toBe(2 * count);
-    } finally {
-      db.close();
-    }
-  });
+    },
+  );
 });

@@ -259,8 +259,19 @@ describe.each([
   describe('update', () => {
     it('applies a patch, leaves every other field alone, and returns what get() returns', async () => {
       const stored = (await store.accept(fullRecord(), at(T0))).record;
-      const updated = await store.update(stored.id, { status: 'confirmed', updated_at: T0 + 9, checks: 4, submission: { first_name: 'A', last_name: 'B', phone_1: '5125550100' } });
-      expect(updated).toStrictEqual({ ...fullRecord(), status: 'confirmed', updated_at: T0 + 9, checks: 4, submission: { first_name: 'A', last_name: 'B', phone_1: '5125550100' } });
+      const updated = await store.update(stored.id, {
+        status: 'confirmed',
+        updated_at: T0 + 9,
+        checks: 4,
+        submission: { first_name: 'A', last_name: 'B', phone_1: '5125550100' },
+      });
+      expect(updated).toStrictEqual({
+        ...fullRecord(),
+        status: 'confirmed',
+        updated_at: T0 + 9,
+        checks: 4,
+        submission: { first_name: 'A', last_name: 'B', phone_1: '5125550100' },
+      });
       expect(await store.get(stored.id)).toStrictEqual(updated);
     });
 
@@ -402,7 +413,12 @@ describe.each([
       record.submission.first_name = 'Returned';
       record.fingerprints.push('fp-returned');
 
-      for (const got of [await store.get('ld_full'), (await store.list())[0], (await store.due(T0 + HOUR, 1))[0], await store.findByJobId('job_123')]) {
+      for (const got of [
+        await store.get('ld_full'),
+        (await store.list())[0],
+        (await store.due(T0 + HOUR, 1))[0],
+        await store.findByJobId('job_123'),
+      ]) {
         expect(got).toStrictEqual(fullRecord());
         got!.submission.last_name = 'Mutated';
         got!.fingerprints.length = 0;
@@ -412,7 +428,11 @@ describe.each([
       const patch = { submission: { first_name: 'P', last_name: 'Q', email_1: 'p@q.org' } };
       await store.update('ld_full', patch);
       patch.submission.first_name = 'Mutated';
-      expect(await store.get('ld_full')).toStrictEqual({ ...fullRecord(), attempts: 3, submission: { first_name: 'P', last_name: 'Q', email_1: 'p@q.org' } });
+      expect(await store.get('ld_full')).toStrictEqual({
+        ...fullRecord(),
+        attempts: 3,
+        submission: { first_name: 'P', last_name: 'Q', email_1: 'p@q.org' },
+      });
       expect((await store.accept(lead({ fingerprints: ['fp-input'] }), at(T0))).created).toBe(true);
     });
   });
@@ -443,9 +463,11 @@ describe('durable object lead store in workerd', () => {
   beforeAll(startStoreWorker);
 
   const tables = async (store: ReturnType<typeof durableStore>) =>
-    ((await store.call({ method: '$sql', args: [`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`] })) as { name: string }[]).map(
-      (row) => row.name,
-    );
+    (
+      (await store.call({ method: '$sql', args: [`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`] })) as {
+        name: string;
+      }[]
+    ).map((row) => row.name);
 
   it('is bundled for workerd without better-sqlite3 or the Node store', () => {
     const { inputs } = worker!.bundle;
@@ -453,7 +475,7 @@ describe('durable object lead store in workerd', () => {
     expect(inputs.filter((input) => /better-sqlite3|relay\/store\/sqlite\.ts|^node:/.test(input))).toEqual([]);
   });
 
-  it('marks its storage in lead_store_meta, has the SQLite file\'s tables, and purges fingerprints with their lead', async () => {
+  it("marks its storage in lead_store_meta, has the SQLite file's tables, and purges fingerprints with their lead", async () => {
     const store = durableStore();
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     expect(await store.call({ method: '$sql', args: ['SELECT name, value FROM lead_store_meta ORDER BY name'] })).toEqual([
@@ -461,7 +483,8 @@ describe('durable object lead store in workerd', () => {
       { name: 'user_version', value: LEAD_STORE_SCHEMA_VERSION },
     ]);
     expect(await tables(store)).toEqual(['lead_fingerprints', 'lead_store_meta', 'leads']);
-    const fingerprintRows = async () => (await store.call({ method: '$sql', args: ['SELECT COUNT(*) AS n FROM lead_fingerprints'] })) as [{ n: number }];
+    const fingerprintRows = async () =>
+      (await store.call({ method: '$sql', args: ['SELECT COUNT(*) AS n FROM lead_fingerprints'] })) as [{ n: number }];
     expect(await fingerprintRows()).toEqual([{ n: 2 }]);
     expect(await store.purgeConfirmed(T0 + 1)).toBe(1);
     expect(await fingerprintRows()).toEqual([{ n: 0 }]);
@@ -478,14 +501,14 @@ describe('durable object lead store in workerd', () => {
     expect(await store.counts()).toStrictEqual({ queued: 1, sent: 1, confirmed: 0, failed: 0, held: 0 });
   });
 
-  it('takes storage that holds only the platform\'s own tables (the key-value API\'s _cf_KV)', async () => {
+  it("takes storage that holds only the platform's own tables (the key-value API's _cf_KV)", async () => {
     const store = durableStore();
     await store.call({ method: '$kvPut', args: ['unrelated', 1] });
     expect(await tables(store)).toContain('_cf_KV');
     expect(await store.counts()).toStrictEqual({ queued: 0, sent: 0, confirmed: 0, failed: 0, held: 0 });
   });
 
-  it('refuses storage holding another application\'s tables, and leaves it as it was', async () => {
+  it("refuses storage holding another application's tables, and leaves it as it was", async () => {
     const store = durableStore();
     await store.call({ method: '$sql', args: ['CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)'] });
     await expect(store.counts()).rejects.toThrow(/is a SQLite database of something else, not a lead store .*tables: users/);
@@ -495,7 +518,10 @@ describe('durable object lead store in workerd', () => {
   it('refuses a newer schema', async () => {
     const store = durableStore();
     await store.counts();
-    await store.call({ method: '$sql', args: [`UPDATE lead_store_meta SET value = ? WHERE name = 'user_version'`, LEAD_STORE_SCHEMA_VERSION + 1] });
+    await store.call({
+      method: '$sql',
+      args: [`UPDATE lead_store_meta SET value = ? WHERE name = 'user_version'`, LEAD_STORE_SCHEMA_VERSION + 1],
+    });
     await expect(store.call({ method: '$reopen', args: [] })).rejects.toThrow(
       new RegExp(`schema version ${LEAD_STORE_SCHEMA_VERSION + 1}, newer than this relay's ${LEAD_STORE_SCHEMA_VERSION}`),
     );
@@ -506,7 +532,9 @@ describe('durable object lead store in workerd', () => {
     await store.counts();
     await store.call({
       method: '$sql',
-      args: [`CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`],
+      args: [
+        `CREATE TRIGGER fail_fingerprint BEFORE INSERT ON lead_fingerprints WHEN NEW.fingerprint = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+      ],
     });
     const record = lead({ fingerprints: ['fine', 'boom'] });
     await expect(store.accept(record, at(T0))).rejects.toThrow(/injected failure/);

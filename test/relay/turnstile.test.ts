@@ -36,7 +36,9 @@ afterEach(() => {
 const seen: string[] = [];
 
 function relay(extra: Record<string, string> = {}) {
-  const r = buildRelay({ env: { SITES_JSON: JSON.stringify(TURNSTILE_SITES), TURNSTILE_SECRET: SECRET, TURNSTILE_VERIFY_URL: double.url, ...extra } });
+  const r = buildRelay({
+    env: { SITES_JSON: JSON.stringify(TURNSTILE_SITES), TURNSTILE_SECRET: SECRET, TURNSTILE_VERIFY_URL: double.url, ...extra },
+  });
   return r;
 }
 
@@ -166,7 +168,10 @@ describe('Turnstile on the leads endpoint', () => {
       vi.advanceTimersByTime(TURNSTILE_TIMEOUT_MS - 1);
       // What the timer set off, if it fired, has run by the event loop's next turn.
       await new Promise((resolve) => setImmediate(resolve));
-      expect(r.logs().filter((l) => l.event === 'turnstile.unavailable'), `still waiting at ${TURNSTILE_TIMEOUT_MS - 1} ms`).toEqual([]);
+      expect(
+        r.logs().filter((l) => l.event === 'turnstile.unavailable'),
+        `still waiting at ${TURNSTILE_TIMEOUT_MS - 1} ms`,
+      ).toEqual([]);
       vi.advanceTimersByTime(1);
       const { status, body } = await answer;
       expect(status).toBe(202);
@@ -202,7 +207,7 @@ describe('Turnstile on the leads endpoint', () => {
     expect(r.store.all()[0]!.status).toBe('queued');
   });
 
-  it('the same fill verified twice (the first store attempt failed) gets siteverify\'s first verdict back', async () => {
+  it("the same fill verified twice (the first store attempt failed) gets siteverify's first verdict back", async () => {
     // What the derived idempotency_key is for: a browser retrying after a 503 sends the same response again.
     const token = response();
     const key = await turnstileIdempotencyKey('oak-grove', 'fill-after-503-0001');
@@ -238,7 +243,9 @@ describe('Turnstile on the leads endpoint', () => {
     const r = relay();
     const res = await postLead(r.app, { ...VALID_LEAD, meta: { turnstile: 'a'.repeat(2049) } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { fields: unknown[] } }).error.fields).toEqual([expect.objectContaining({ field: 'meta.turnstile', code: 'too_long' })]);
+    expect(((await res.json()) as { error: { fields: unknown[] } }).error.fields).toEqual([
+      expect.objectContaining({ field: 'meta.turnstile', code: 'too_long' }),
+    ]);
     expect(double.calls).toHaveLength(0);
   });
 

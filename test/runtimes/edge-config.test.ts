@@ -31,7 +31,12 @@ describe('limits in Durable Objects', () => {
   it('hold per client IP (CF-Connecting-IP) and survive a restart of the runtime mid-window', async () => {
     const persist = await mkdtemp(join(tmpdir(), 'do-persist-'));
     const sites = JSON.stringify({
-      'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_ip: { max: 2, window_seconds: 600 }, per_site: { max: 3, window_seconds: 600 } } },
+      'oak-grove': {
+        name: 'Oak Grove',
+        ...SANDBOX_IDS,
+        allowed_origins: [ORIGIN],
+        limits: { per_ip: { max: 2, window_seconds: 600 }, per_site: { max: 3, window_seconds: 600 } },
+      },
     });
     const send = (w: Workerd, ip: string, n: number) =>
       fetch(new URL('/v1/sites/oak-grove/leads', w.url), {
@@ -40,7 +45,9 @@ describe('limits in Durable Objects', () => {
         body: JSON.stringify({ ...VALID_LEAD, first_name: `Ip${n}`, email_1: `ip${n}@gmail.com` }),
       }).then((r) => r.status);
     const first = await worker({ SITES_JSON: sites }, false, persist);
-    expect([await send(first, '198.51.100.1', 1), await send(first, '198.51.100.1', 2), await send(first, '198.51.100.1', 3)]).toEqual([202, 202, 429]);
+    expect([await send(first, '198.51.100.1', 1), await send(first, '198.51.100.1', 2), await send(first, '198.51.100.1', 3)]).toEqual([
+      202, 202, 429,
+    ]);
     expect(await send(first, '198.51.100.2', 4)).toBe(202); // another visitor; the site's third
     await first.dispose();
     // A new runtime on the same storage: the site's window (3 of 3) and the first IP's (2 of 2) are still spent.

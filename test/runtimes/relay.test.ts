@@ -15,8 +15,22 @@ import { ADMIN_TOKEN, ORIGIN, WEBHOOK_SECRET, nodeTarget, relayVars, workerdTarg
 
 const TOKEN = 'ptx_runtime_suite_token_1234';
 const SITES = {
-  'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_site: { max: 1000, window_seconds: 60 }, per_ip: { max: 1000, window_seconds: 60 }, per_ip_lookups: { max: 100_000, window_seconds: 60 } } },
-  tight: { name: 'Tight', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_site: { max: 50, window_seconds: 600 }, per_ip: { max: 1000, window_seconds: 600 } } },
+  'oak-grove': {
+    name: 'Oak Grove',
+    ...SANDBOX_IDS,
+    allowed_origins: [ORIGIN],
+    limits: {
+      per_site: { max: 1000, window_seconds: 60 },
+      per_ip: { max: 1000, window_seconds: 60 },
+      per_ip_lookups: { max: 100_000, window_seconds: 60 },
+    },
+  },
+  tight: {
+    name: 'Tight',
+    ...SANDBOX_IDS,
+    allowed_origins: [ORIGIN],
+    limits: { per_site: { max: 50, window_seconds: 600 }, per_ip: { max: 1000, window_seconds: 600 } },
+  },
 };
 
 describe.each([
@@ -42,9 +56,11 @@ describe.each([
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const statusOf = async (id: string) =>
-    ((await (await fetch(`${relay.url}/v1/sites/oak-grove/leads/${id}`, { headers: { origin: ORIGIN } })).json()) as { status: string }).status;
+    ((await (await fetch(`${relay.url}/v1/sites/oak-grove/leads/${id}`, { headers: { origin: ORIGIN } })).json()) as { status: string })
+      .status;
   /** Delivery runs behind the 202: polls the lead's status until it is confirmed (15 s at most). */
-  const confirmed = (id: string) => expect.poll(() => statusOf(id), { timeout: 15_000, interval: 100, message: `lead ${id} confirmed` }).toBe('confirmed');
+  const confirmed = (id: string) =>
+    expect.poll(() => statusOf(id), { timeout: 15_000, interval: 100, message: `lead ${id} confirmed` }).toBe('confirmed');
   const admin = (query = '') => fetch(`${relay.url}/admin/leads${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   const counts = async () => ((await (await admin()).json()) as { counts: Record<string, number> }).counts;
   const person = (n: string) => ({ ...VALID_LEAD, first_name: n, email_1: `${n.toLowerCase()}@gmail.com` });
@@ -65,7 +81,7 @@ describe.each([
     expect(copy.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
-  it('accepts a lead, delivers it with the site\'s ids and confirms it through write-status', async () => {
+  it("accepts a lead, delivers it with the site's ids and confirms it through write-status", async () => {
     const res = await post(person('Ada'), { 'idempotency-key': 'runtime-fill-0001' });
     expect(res.status).toBe(202);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
@@ -74,7 +90,12 @@ describe.each([
     await confirmed(id);
     const ada = sandbox.leads().filter((l) => l.body.first_name === 'Ada');
     expect(ada).toHaveLength(1);
-    expect(ada[0]!.body).toMatchObject({ ...SANDBOX_IDS, email_1: 'ada@gmail.com', phone_1: '5125550142', desired_max_rent_in_cents: 150000 });
+    expect(ada[0]!.body).toMatchObject({
+      ...SANDBOX_IDS,
+      email_1: 'ada@gmail.com',
+      phone_1: '5125550142',
+      desired_max_rent_in_cents: 150000,
+    });
     // The same fill again: the same receipt, nothing new.
     const again = await post(person('Ada'), { 'idempotency-key': 'runtime-fill-0001' });
     expect(await again.json()).toEqual({ id, status: 'confirmed' });
@@ -96,7 +117,10 @@ describe.each([
     expect([broken.status, await code(broken)]).toEqual([400, 'invalid_json']);
     const unknown = await post(person('Zed'), {}, 'nope');
     expect([unknown.status, await code(unknown)]).toEqual([404, 'site_not_found']);
-    const preflight = await fetch(`${relay.url}/v1/sites/oak-grove/leads`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${relay.url}/v1/sites/oak-grove/leads`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   });
@@ -135,7 +159,11 @@ describe.each([
 
     const event = JSON.stringify({ trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: 'job_unknown', errors: [] } });
     const hook = (signature?: string) =>
-      fetch(`${relay.url}/v1/propexo/webhooks`, { method: 'POST', body: event, headers: signature ? { 'propexo-signature': signature } : {} });
+      fetch(`${relay.url}/v1/propexo/webhooks`, {
+        method: 'POST',
+        body: event,
+        headers: signature ? { 'propexo-signature': signature } : {},
+      });
     expect((await hook()).status).toBe(401);
     expect((await hook(await hmacSha256Hex(WEBHOOK_SECRET, new TextEncoder().encode(event).buffer as ArrayBuffer))).status).toBe(200);
   });

@@ -72,8 +72,11 @@ export async function workerdTarget(vars: Record<string, string>): Promise<Relay
       serviceBindings: {
         ASSETS: async (request: Request) => {
           const path = new URL(request.url).pathname.slice(1);
-          const body = /^[\w/.-]+$/.test(path) && !path.includes('..') ? await readFile(join(ROOT, 'dist/widget', path)).catch(() => null) : null;
-          return body ? new Response(body, { headers: { 'content-type': contentTypeFor(path) } }) : new Response('not found', { status: 404 });
+          const body =
+            /^[\w/.-]+$/.test(path) && !path.includes('..') ? await readFile(join(ROOT, 'dist/widget', path)).catch(() => null) : null;
+          return body
+            ? new Response(body, { headers: { 'content-type': contentTypeFor(path) } })
+            : new Response('not found', { status: 404 });
         },
       },
     },

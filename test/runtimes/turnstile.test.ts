@@ -19,7 +19,12 @@ const SITES = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origin
 let n = 0;
 const person = () => {
   n += 1;
-  return { ...VALID_LEAD, first_name: `Tess${String.fromCharCode(96 + n)}`, email_1: `tess${n}@gmail.com`, phone_1: `(512) 555-01${String(n).padStart(2, '0')}` };
+  return {
+    ...VALID_LEAD,
+    first_name: `Tess${String.fromCharCode(96 + n)}`,
+    email_1: `tess${n}@gmail.com`,
+    phone_1: `(512) 555-01${String(n).padStart(2, '0')}`,
+  };
 };
 
 describe.each([
@@ -70,7 +75,11 @@ describe.each([
     const passed = await post('rt_resp_pass_0001');
     expect(passed).toMatchObject({ http: 202, status: 'queued' });
     expect(double.calls).toHaveLength(1);
-    expect(double.calls[0]!.form).toMatchObject({ secret: SECRET, response: 'rt_resp_pass_0001', idempotency_key: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(double.calls[0]!.form).toMatchObject({
+      secret: SECRET,
+      response: 'rt_resp_pass_0001',
+      idempotency_key: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
 
     double.mode = 'fail';
     const refused = await post('rt_resp_fail_0001');

@@ -143,7 +143,8 @@ const MAX_RECORDED = 50;
 /** Checks one line and records what it breaks; returns the findings. */
 export function checkLine(line: string): Finding[] {
   const found = findViolations(line);
-  for (const f of found) if (recorded.length < MAX_RECORDED) recorded.push({ ...f, line: line.length > 2000 ? `${line.slice(0, 2000)}…` : line });
+  for (const f of found)
+    if (recorded.length < MAX_RECORDED) recorded.push({ ...f, line: line.length > 2000 ? `${line.slice(0, 2000)}…` : line });
   return found;
 }
 

@@ -362,9 +362,13 @@ describe('<resman-lead-form> accessibility', () => {
   });
 
   describe('non-text contrast (1.4.11) on a white page', () => {
-    const channels = (c: string) => c.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+    const channels = (c: string) =>
+      c
+        .match(/[\d.]+/g)!
+        .slice(0, 3)
+        .map(Number);
     const luminance = (c: string) => {
-      const [r, g, b] = channels(c).map((v) => (v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      const [r, g, b] = channels(c).map((v) => ((v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
       return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
     };
     const contrast = (a: string, b: string) => {
@@ -426,8 +430,8 @@ describe('<resman-lead-form> accessibility', () => {
       await submit(el);
       await invalid(el);
       const field = control(el, 'first_name');
-      const rules = el.shadowRoot!.adoptedStyleSheets
-        .flatMap((sheet) => [...sheet.cssRules])
+      const rules = el
+        .shadowRoot!.adoptedStyleSheets.flatMap((sheet) => [...sheet.cssRules])
         .filter((r): r is CSSMediaRule => r instanceof CSSMediaRule && r.conditionText === '(forced-colors: active)')
         .flatMap((media) => [...media.cssRules] as CSSStyleRule[])
         .filter((r) => field.matches(r.selectorText));

@@ -56,11 +56,9 @@ export async function rendered(el: ResmanLeadForm): Promise<void> {
   await settle(el, 'ready');
 }
 
-export const control = (el: ResmanLeadForm, name: string) =>
-  el.shadowRoot!.querySelector<HTMLInputElement>(`[name="${name}"]`)!;
+export const control = (el: ResmanLeadForm, name: string) => el.shadowRoot!.querySelector<HTMLInputElement>(`[name="${name}"]`)!;
 
-export const errorText = (el: ResmanLeadForm, name: string) =>
-  el.shadowRoot!.getElementById(`${name}-error`)!.textContent!.trim();
+export const errorText = (el: ResmanLeadForm, name: string) => el.shadowRoot!.getElementById(`${name}-error`)!.textContent!.trim();
 
 /** Focuses a field and types into it with real key presses, as a person would. */
 export async function type(el: ResmanLeadForm, name: string, text: string): Promise<void> {
@@ -105,7 +103,5 @@ export function nextEvent<K extends keyof GlobalEventHandlersEventMap>(
   target: EventTarget,
   type: K,
 ): Promise<GlobalEventHandlersEventMap[K]> {
-  return new Promise((resolve) =>
-    target.addEventListener(type, (e) => resolve(e as GlobalEventHandlersEventMap[K]), { once: true }),
-  );
+  return new Promise((resolve) => target.addEventListener(type, (e) => resolve(e as GlobalEventHandlersEventMap[K]), { once: true }));
 }

@@ -2,7 +2,10 @@ import { expect, fixture, html } from '@open-wc/testing';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
 import { control, errorText, form, submit, until } from './helpers.js';
 
-const label = (el: ResmanLeadForm, name: string) => control(el, name).labels![0]!.textContent!.replace(/\s*\*\s*$/, '').trim();
+const label = (el: ResmanLeadForm, name: string) =>
+  control(el, name)
+    .labels![0]!.textContent!.replace(/\s*\*\s*$/, '')
+    .trim();
 const button = (el: ResmanLeadForm) => el.shadowRoot!.querySelector('button')!.textContent!.trim();
 const text = (el: ResmanLeadForm, what: string) => until(() => el.shadowRoot!.textContent!.includes(what), what);
 

@@ -34,4 +34,3 @@ export function lostChunks() {
     ctx.body = 'lost on the way';
   };
 }
-

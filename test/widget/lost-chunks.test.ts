@@ -35,7 +35,10 @@ async function expectRetriedFromNewUrls(): Promise<void> {
 }
 
 const status = (el: ResmanLeadForm) => el.shadowRoot!.querySelector('[part=status]')!.textContent!;
-const label = (el: ResmanLeadForm, name: string) => control(el, name).labels![0]!.textContent!.replace(/\s*\*\s*$/, '').trim();
+const label = (el: ResmanLeadForm, name: string) =>
+  control(el, name)
+    .labels![0]!.textContent!.replace(/\s*\*\s*$/, '')
+    .trim();
 const options = (el: ResmanLeadForm, name: string) =>
   [...(control(el, name) as unknown as HTMLSelectElement).options].filter((o) => o.value).map((o) => o.text);
 

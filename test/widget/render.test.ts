@@ -6,15 +6,7 @@ describe('<resman-lead-form> rendering', () => {
   it('shows the default fields, each with a label, name, type and autocomplete token', async () => {
     const el = await form();
     const names = [...el.shadowRoot!.querySelectorAll('[part=input]')].map((c) => c.getAttribute('name'));
-    expect(names).to.deep.equal([
-      'first_name',
-      'last_name',
-      'email_1',
-      'phone_1',
-      'target_move_in_date',
-      'desired_num_bedrooms',
-      'notes',
-    ]);
+    expect(names).to.deep.equal(['first_name', 'last_name', 'email_1', 'phone_1', 'target_move_in_date', 'desired_num_bedrooms', 'notes']);
     const expected: Record<string, [string, string, string]> = {
       first_name: ['text', 'given-name', 'First name'],
       last_name: ['text', 'family-name', 'Last name'],
@@ -63,7 +55,9 @@ describe('<resman-lead-form> rendering', () => {
 
   it('always shows the fields the contract needs, and a floor-plan select only with options', async () => {
     const el = await form('accept', { fields: 'notes, floor_plan_id' });
-    const names = [...el.shadowRoot!.querySelectorAll('[part=input]')].filter((c) => c.checkVisibility()).map((c) => c.getAttribute('name'));
+    const names = [...el.shadowRoot!.querySelectorAll('[part=input]')]
+      .filter((c) => c.checkVisibility())
+      .map((c) => c.getAttribute('name'));
     expect(names).to.deep.equal(['first_name', 'last_name', 'email_1', 'notes']);
   });
 
@@ -82,8 +76,8 @@ describe('<resman-lead-form> rendering', () => {
   it('renders in Spanish from the lang attribute, and from the page language', async () => {
     const es = await form('accept', { lang: 'es' });
     await waitForText(es, 'Nombre');
-    expect(control(es, "first_name").labels![0]!.textContent).to.contain('Nombre');
-    expect(es.shadowRoot!.querySelector("button")!.textContent!.trim()).to.equal('Enviar');
+    expect(control(es, 'first_name').labels![0]!.textContent).to.contain('Nombre');
+    expect(es.shadowRoot!.querySelector('button')!.textContent!.trim()).to.equal('Enviar');
     await expect(es).to.be.accessible();
 
     document.documentElement.lang = 'es-MX';

@@ -1,6 +1,20 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
-import { choose, clearRequests, control, errorText, fillValid, form, lookups, rendered, requests, settle, submit, type, until } from './helpers.js';
+import {
+  choose,
+  clearRequests,
+  control,
+  errorText,
+  fillValid,
+  form,
+  lookups,
+  rendered,
+  requests,
+  settle,
+  submit,
+  type,
+  until,
+} from './helpers.js';
 
 const names = (el: ResmanLeadForm) =>
   [...el.shadowRoot!.querySelectorAll('[part=input]')].filter((c) => !c.closest('[hidden]')).map((c) => c.getAttribute('name'));
@@ -144,7 +158,10 @@ describe('<resman-lead-form> floor plans and units', () => {
     await until(() => names(el).includes('floor_plan_id') && options(el, 'floor_plan_id')[0]![1]!.includes('hab.'), 'Spanish plans');
     expect(options(el, 'floor_plan_id')[2]![1]).to.contain('Estudio');
     el.lang = 'en';
-    await until(() => options(el, 'floor_plan_id')[2]![1] === 'Pecan Studio with Garden Patio and Private Entrance · Studio · 1 ba', 'plans follow the language');
+    await until(
+      () => options(el, 'floor_plan_id')[2]![1] === 'Pecan Studio with Garden Patio and Private Entrance · Studio · 1 ba',
+      'plans follow the language',
+    );
   });
 });
 

@@ -13,7 +13,14 @@ const envelope = (code, message, fields = []) => ({ error: { code, message, fiel
 const PLANS = [
   { id: 'fp_magnolia', name: 'Magnolia', bedrooms: 1, bathrooms: 1, rent_min_cents: 145000, rent_max_cents: 152500 },
   { id: 'fp_live_oak', name: 'Live Oak', bedrooms: 2, bathrooms: 2, rent_min_cents: 189500, rent_max_cents: null },
-  { id: 'fp_studio', name: 'Pecan Studio with Garden Patio and Private Entrance', bedrooms: 0, bathrooms: 1, rent_min_cents: null, rent_max_cents: null },
+  {
+    id: 'fp_studio',
+    name: 'Pecan Studio with Garden Patio and Private Entrance',
+    bedrooms: 0,
+    bathrooms: 1,
+    rent_min_cents: null,
+    rent_max_cents: null,
+  },
 ];
 const UNITS = {
   fp_live_oak: [
@@ -34,12 +41,24 @@ export function settingsFor(site) {
     form_token: `tok-${site}`,
     turnstile_site_key: null,
   };
-  if (site === 'consent') return { ...base, consent: { text: 'I agree that Oak Grove may call and text me about my inquiry.', version: '2026-11' } };
+  if (site === 'consent')
+    return { ...base, consent: { text: 'I agree that Oak Grove may call and text me about my inquiry.', version: '2026-11' } };
   if (site === 'plans')
-    return { ...base, fields: ['first_name', 'last_name', 'email_1', 'floor_plan_id', 'unit_id', 'desired_num_bedrooms'], floor_plans: PLANS };
-  if (site === 'planes') return { ...base, language: 'es', fields: ['first_name', 'last_name', 'email_1', 'floor_plan_id'], floor_plans: PLANS };
-  if (site === 'spanish') return { ...base, language: 'es', texts: { submit: 'Request a tour', 'es.submit': 'Pedir una visita', 'labels.notes': 'Anything else?' } };
-  if (site === 'strict') return { ...base, fields: ['first_name', 'last_name', 'email_1', 'phone_1'], required: ['first_name', 'last_name', 'phone_1'] };
+    return {
+      ...base,
+      fields: ['first_name', 'last_name', 'email_1', 'floor_plan_id', 'unit_id', 'desired_num_bedrooms'],
+      floor_plans: PLANS,
+    };
+  if (site === 'planes')
+    return { ...base, language: 'es', fields: ['first_name', 'last_name', 'email_1', 'floor_plan_id'], floor_plans: PLANS };
+  if (site === 'spanish')
+    return {
+      ...base,
+      language: 'es',
+      texts: { submit: 'Request a tour', 'es.submit': 'Pedir una visita', 'labels.notes': 'Anything else?' },
+    };
+  if (site === 'strict')
+    return { ...base, fields: ['first_name', 'last_name', 'email_1', 'phone_1'], required: ['first_name', 'last_name', 'phone_1'] };
   if (site === 'turnstile') return { ...base, turnstile_site_key: '1x00000000000000000000AA' };
   return base;
 }
@@ -85,9 +104,12 @@ export function stubRelay() {
       return first ? reply(503, envelope('unavailable', 'Try again later.')) : reply(202, receipt);
     }
     if (site === 'refuse') {
-      return reply(400, envelope('invalid_fields', 'Some fields are invalid.', [
-        { field: 'email_1', code: 'placeholder', message: 'Enter real contact details, not a placeholder.' },
-      ]));
+      return reply(
+        400,
+        envelope('invalid_fields', 'Some fields are invalid.', [
+          { field: 'email_1', code: 'placeholder', message: 'Enter real contact details, not a placeholder.' },
+        ]),
+      );
     }
     if (site === 'down') return reply(503, envelope('unavailable', 'Try again later.'));
     if (site === 'garbage') {

@@ -2,8 +2,7 @@ import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import { choose, clearRequests, control, errorText, fillValid, form, requests, submit, type, until } from './helpers.js';
 
-const invalidFields = (el: HTMLElement) =>
-  [...el.shadowRoot!.querySelectorAll('[aria-invalid="true"]')].map((c) => c.getAttribute('name'));
+const invalidFields = (el: HTMLElement) => [...el.shadowRoot!.querySelectorAll('[aria-invalid="true"]')].map((c) => c.getAttribute('name'));
 
 const announcement = (el: HTMLElement) => el.shadowRoot!.querySelector('[role=alert]')!.textContent!.trim();
 
@@ -100,7 +99,7 @@ describe('<resman-lead-form> validation', () => {
     expect(sent.map((r) => r.body.phone_1 ?? r.body.email_1)).to.deep.equal(['5125550142', 'ana@gmail.com']);
   });
 
-  it('shows the relay\'s own field errors inline', async () => {
+  it("shows the relay's own field errors inline", async () => {
     const el = await form('refuse');
     await fillValid(el);
     await submit(el);

@@ -15,10 +15,14 @@ async function open(frame: HTMLIFrameElement, url: string): Promise<ResmanLeadFo
 
 async function ready(frame: HTMLIFrameElement): Promise<ResmanLeadForm> {
   let el: ResmanLeadForm | null = null;
-  await until(() => {
-    el = frame.contentDocument?.querySelector('resman-lead-form') ?? null;
-    return !!el?.matches(':state(ready)');
-  }, 'the embedded form', 8000);
+  await until(
+    () => {
+      el = frame.contentDocument?.querySelector('resman-lead-form') ?? null;
+      return !!el?.matches(':state(ready)');
+    },
+    'the embedded form',
+    8000,
+  );
   return el!;
 }
 

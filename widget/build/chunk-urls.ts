@@ -46,9 +46,13 @@ export function chunkUrls(): Plugin {
       const entry = Object.values(bundle).find((c) => c.type === 'chunk' && c.isEntry)!.fileName;
       for (const c of Object.values(bundle)) {
         if (c.type !== 'chunk' || !c.isDynamicEntry) continue;
-        if (!retryable.has(c.facadeModuleId!)) this.error(`${c.fileName} is loaded with import() but has no retry URL: load it through lazyChunk() in widget/lead-form/lazy.ts`);
+        if (!retryable.has(c.facadeModuleId!))
+          this.error(`${c.fileName} is loaded with import() but has no retry URL: load it through lazyChunk() in widget/lead-form/lazy.ts`);
         const others = c.imports.filter((f) => f !== entry);
-        if (others.length > 0) this.error(`${c.fileName} imports ${others.join(', ')}: a lazy chunk may import only ${entry}, or a failed download of that file could never be retried`);
+        if (others.length > 0)
+          this.error(
+            `${c.fileName} imports ${others.join(', ')}: a lazy chunk may import only ${entry}, or a failed download of that file could never be retried`,
+          );
       }
     },
   };

@@ -68,8 +68,14 @@ export function widgetSizes(dir: string, entry = 'widget.js'): WidgetSizes {
   const submission = new Set([...before, ...(sendChunk ? closure(sendChunk) : [])]);
   return {
     files: [...sizes.values()],
-    beforeRender: sum('before render', [...before].map((f) => sizes.get(f)!)),
-    englishSubmission: sum('English, submitted', [...submission].map((f) => sizes.get(f)!)),
+    beforeRender: sum(
+      'before render',
+      [...before].map((f) => sizes.get(f)!),
+    ),
+    englishSubmission: sum(
+      'English, submitted',
+      [...submission].map((f) => sizes.get(f)!),
+    ),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 export function emit(host: HTMLElement & { site: string; datalayer: boolean }, event: Event, extra?: object): boolean {
   const go = host.dispatchEvent(event);
-  if (go && host.datalayer) ((window as { dataLayer?: object[] }).dataLayer ??= []).push({ event: event.type, resman_site: host.site, ...extra });
+  if (go && host.datalayer)
+    ((window as { dataLayer?: object[] }).dataLayer ??= []).push({ event: event.type, resman_site: host.site, ...extra });
   return go;
 }

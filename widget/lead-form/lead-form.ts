@@ -134,8 +134,14 @@ export class ResmanLeadForm extends LitElement {
    */
   #options(f: FieldName): Choice[] | undefined {
     const { strings, value } = this.#settings;
-    const named = f === 'floor_plan_id' && value?.floor_plans.length ? value.floor_plans.map((p) => ({ value: p.id, label: p.name })) : undefined;
-    return FIELDS[f].choices?.map((c) => ({ ...c, label: strings.choices[c.label] ?? c.label })) ?? this.#plans?.choices[f as 'unit_id'] ?? named ?? this.choices[f];
+    const named =
+      f === 'floor_plan_id' && value?.floor_plans.length ? value.floor_plans.map((p) => ({ value: p.id, label: p.name })) : undefined;
+    return (
+      FIELDS[f].choices?.map((c) => ({ ...c, label: strings.choices[c.label] ?? c.label })) ??
+      this.#plans?.choices[f as 'unit_id'] ??
+      named ??
+      this.choices[f]
+    );
   }
 
   /** A select without fixed choices (floor plans, units) is shown only once it has options; shown fields are sent. */
@@ -158,8 +164,10 @@ export class ResmanLeadForm extends LitElement {
     }
     // A chunk that cannot be fetched is asked for again, from a new URL, at the next update.
     const site = this.#settings.value;
-    if (site?.floor_plans.length && !this.#plans) plansChunk().then((m) => (this.#plans ??= new m.FloorPlansController(this, this.#settings)), noop);
-    if (site?.turnstile_site_key && !this.#turnstile) turnstileChunk().then((m) => (this.#turnstile ??= new m.TurnstileController(this, this.#settings)), noop);
+    if (site?.floor_plans.length && !this.#plans)
+      plansChunk().then((m) => (this.#plans ??= new m.FloorPlansController(this, this.#settings)), noop);
+    if (site?.turnstile_site_key && !this.#turnstile)
+      turnstileChunk().then((m) => (this.#turnstile ??= new m.TurnstileController(this, this.#settings)), noop);
   }
 
   override render(): TemplateResult | typeof nothing {
@@ -181,12 +189,14 @@ export class ResmanLeadForm extends LitElement {
       <p class="note">${t.requiredNote}</p>
       <div class="grid">
         ${this.#listedFields.map((name) => this.#renderField(name))}
-        ${consent
-          ? html`<div class="field wide" part="field">
+        ${
+          consent
+            ? html`<div class="field wide" part="field">
               <label part="label" class="consent"><input part="consent" type="checkbox" name="consent" required aria-invalid=${error ? 'true' : 'false'} aria-describedby="consent-error" /><span>${consent.text} <span class="mark" aria-hidden="true">*</span></span></label>
               <p class="error" part="error" id="consent-error">${error ? t.consentRequired : ''}</p>
             </div>`
-          : nothing}
+            : nothing
+        }
       </div>
       <div class="sr-only" aria-hidden="true"><label>${t.trap} <input name="website" tabindex="-1" autocomplete="off" /></label></div>
       <slot name="turnstile"></slot>

@@ -37,7 +37,13 @@ export interface SubmitView {
 /** The SubmitController this chunk works through (controllers/submit.ts). */
 export interface Submission extends SubmitView {
   readonly host: HTMLElement & { readonly site: string; readonly datalayer: boolean; readonly renderRoot: ParentNode };
-  readonly settings: { readonly strings: Strings; readonly value: FormAnswer | null; readonly required: readonly FieldName[]; readonly receivedAt: number; url(path: string): string };
+  readonly settings: {
+    readonly strings: Strings;
+    readonly value: FormAnswer | null;
+    readonly required: readonly FieldName[];
+    readonly receivedAt: number;
+    url(path: string): string;
+  };
   turnstile(): Promise<string | undefined> | undefined;
   shownFields(): FieldName[];
   readonly draftKey: string;
@@ -119,7 +125,14 @@ async function submit(s: Submission): Promise<void> {
     return showErrors(s, shown);
   }
   const t = settings.strings as Dictionary;
-  const failure = code === 'network_error' ? t.errorNetwork : code === 'rate_limited' ? t.errorRateLimited : code === 'unavailable' ? t.errorUnavailable : t.errorGeneric;
+  const failure =
+    code === 'network_error'
+      ? t.errorNetwork
+      : code === 'rate_limited'
+        ? t.errorRateLimited
+        : code === 'unavailable'
+          ? t.errorUnavailable
+          : t.errorGeneric;
   return s.show({ status: 'error', failure }, '.status');
 }
 

@@ -35,7 +35,8 @@ async function checkLater(ctx: StepContext, lead: LeadRecord): Promise<void> {
 
 async function statusFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig, failure: UpstreamFailure): Promise<void> {
   if (failure.kind === 'rejected' && failure.status === 404) return jobUnknown(ctx, lead, site);
-  if (failure.kind === 'unauthorized') return void (await ctx.writes.save(lead, { error: 'unauthorized', next_attempt_at: ctx.clock.now() }));
+  if (failure.kind === 'unauthorized')
+    return void (await ctx.writes.save(lead, { error: 'unauthorized', next_attempt_at: ctx.clock.now() }));
   const checks = lead.checks + 1;
   return ctx.writes.transient(lead, failure, checkDelay(ctx.policy, checks, ctx.random), { checks });
 }

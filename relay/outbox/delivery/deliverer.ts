@@ -97,7 +97,10 @@ class Loop {
       } catch (err) {
         if (signal.aborted) break; // stopped while waiting for the upstream budget
         // A store or programming error must not end delivery: log it, breathe, go on.
-        logger.error('deliverer.error', { error: err instanceof Error ? err.name : 'unknown', message: err instanceof Error ? err.message : String(err) });
+        logger.error('deliverer.error', {
+          error: err instanceof Error ? err.name : 'unknown',
+          message: err instanceof Error ? err.message : String(err),
+        });
         await this.rest(1_000, signal);
       }
     }

@@ -21,12 +21,15 @@ export const nameKey = (first: string | null, last: string | null): string => `$
 export const leadNameKey = (lead: LeadRecord): string => nameKey(lead.submission.first_name, lead.submission.last_name);
 
 /** The same folded first and last names. */
-export const sameNames = (lead: LeadRecord, record: FoundLead): boolean => nameKey(record.first_name, record.last_name) === leadNameKey(lead);
+export const sameNames = (lead: LeadRecord, record: FoundLead): boolean =>
+  nameKey(record.first_name, record.last_name) === leadNameKey(lead);
 
 /** The same email (folded) or the same 10-digit phone (the lead's is stored as 10 digits). */
 export function sameContact(lead: LeadRecord, record: FoundLead): boolean {
   const { email_1, phone_1 } = lead.submission;
-  return (!!email_1 && !!record.email_1 && fold(record.email_1) === fold(email_1)) || (!!phone_1 && phoneDigits(record.phone_1) === phone_1);
+  return (
+    (!!email_1 && !!record.email_1 && fold(record.email_1) === fold(email_1)) || (!!phone_1 && phoneDigits(record.phone_1) === phone_1)
+  );
 }
 
 /** The same prospect: same folded names, and the same email or phone. */
@@ -35,7 +38,8 @@ export const samePerson = (lead: LeadRecord, record: FoundLead): boolean => same
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Propexo's `created_at` as epoch ms, or NaN when it gives none, a bare date, or an unreadable one. */
-export const exactTime = (createdAt: string | null): number => (createdAt && !BARE_DATE.test(createdAt) ? Date.parse(createdAt) : Number.NaN);
+export const exactTime = (createdAt: string | null): number =>
+  createdAt && !BARE_DATE.test(createdAt) ? Date.parse(createdAt) : Number.NaN;
 
 /** What a `created_at` says about "created no earlier than": yes, no, or unknown (no usable time). */
 export type Evidence = 'yes' | 'no' | 'unknown';

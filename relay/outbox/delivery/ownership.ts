@@ -19,7 +19,11 @@ export class Claims {
   private readonly claimants = new Map<string, LeadRecord[]>();
 
   /** `openCreates` and `heldRecordIds` as the store answered them after the listing. */
-  constructor(openCreates: LeadRecord[], heldRecordIds: string[], private readonly clockSkewMs: number) {
+  constructor(
+    openCreates: LeadRecord[],
+    heldRecordIds: string[],
+    private readonly clockSkewMs: number,
+  ) {
     this.held = new Set(heldRecordIds);
     for (const lead of openCreates) {
       const key = leadNameKey(lead);

@@ -177,7 +177,8 @@ export class ConfirmationRounds {
   private async release(candidates: LeadRecord[], now: number): Promise<number> {
     let released = 0;
     for (const lead of candidates) {
-      if (lead.next_attempt_at > now && (await this.deps.store.update(lead.id, { next_attempt_at: now }, { ifStatus: 'sent' }))) released += 1;
+      if (lead.next_attempt_at > now && (await this.deps.store.update(lead.id, { next_attempt_at: now }, { ifStatus: 'sent' })))
+        released += 1;
     }
     return released;
   }
@@ -192,7 +193,12 @@ export class ConfirmationRounds {
       // Propexo refuses the listing as asked: rounds for this property rest, leads go one by one.
       round.restUntil = round.at + HOUR;
       round.active = false;
-      logger.warn('propexo.listing_refused', { status: listing.status, reason: listing.reason, details: listing.details, retry_in_ms: HOUR });
+      logger.warn('propexo.listing_refused', {
+        status: listing.status,
+        reason: listing.reason,
+        details: listing.details,
+        retry_in_ms: HOUR,
+      });
     }
     return listing ? `${listing.kind}:${listing.reason}` : 'called_off';
   }
@@ -202,7 +208,13 @@ export class ConfirmationRounds {
    * it, else a miss: the next round (`gap` after this one began, at `now`), or after enough misses
    * its own write-status, with growing gaps.
    */
-  private async settle(candidates: LeadRecord[], matches: Map<string, FoundLead>, open: LeadRecord[], claims: Claims, { now, gap }: { now: number; gap: number }) {
+  private async settle(
+    candidates: LeadRecord[],
+    matches: Map<string, FoundLead>,
+    open: LeadRecord[],
+    claims: Claims,
+    { now, gap }: { now: number; gap: number },
+  ) {
     const { store, policy, random, busy } = this.deps;
     const fresh = new Map(open.filter((lead) => lead.status === 'sent').map((lead) => [lead.id, lead]));
     let confirmed = 0;
@@ -210,7 +222,8 @@ export class ConfirmationRounds {
     for (const old of candidates) {
       const lead = fresh.get(old.id);
       // Changed meanwhile (confirmed by a webhook's check, re-sent, retried): not this round's.
-      if (!lead || lead.job_id !== old.job_id || lead.updated_at !== old.updated_at || !waitsForRound(lead, policy) || busy(lead.id)) continue;
+      if (!lead || lead.job_id !== old.job_id || lead.updated_at !== old.updated_at || !waitsForRound(lead, policy) || busy(lead.id))
+        continue;
       const record = matches.get(lead.id);
       if (record && !claims.claimedByOther(lead, record) && (await this.deps.confirm(lead, record.id))) {
         claims.hold(record.id);

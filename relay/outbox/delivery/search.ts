@@ -17,7 +17,11 @@ export type SearchResult = FoundLead | 'ambiguous' | null | UpstreamFailure;
  * here. A candidate without a usable creation time could be an older lead of the same person:
  * that is 'ambiguous', never taken as this lead.
  */
-export async function searchInPropexo(ctx: Pick<StepContext, 'client' | 'line' | 'policy'>, lead: LeadRecord, site: SiteConfig): Promise<SearchResult> {
+export async function searchInPropexo(
+  ctx: Pick<StepContext, 'client' | 'line' | 'policy'>,
+  lead: LeadRecord,
+  site: SiteConfig,
+): Promise<SearchResult> {
   const { email_1, phone_1 } = lead.submission;
   const since = earliestCreation(lead.in_doubt_since || lead.created_at, ctx.policy.clockSkewMs);
   let undated = false;

@@ -28,7 +28,9 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
   const checks = lead.checks + 1;
   const found = await searchInPropexo(ctx, lead, site);
   if (found === 'ambiguous') {
-    await writes.deadLetter(lead, 'in_doubt_unresolved', { hint: 'Propexo has a lead of this prospect without a creation time: check ResMan, then discard or retry' });
+    await writes.deadLetter(lead, 'in_doubt_unresolved', {
+      hint: 'Propexo has a lead of this prospect without a creation time: check ResMan, then discard or retry',
+    });
   } else if (found !== null && 'ok' in found) {
     await writes.transient(lead, found, retryDelay(policy, checks, random), { checks });
   } else if (found) {
@@ -47,7 +49,11 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
  * before the request leaves: if the relay dies while it is in flight, the next run searches first,
  * and the grace period counts from the real send.
  */
-async function post(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<{ claimed: LeadRecord | null; result: CreateLeadResult | null }> {
+async function post(
+  ctx: StepContext,
+  lead: LeadRecord,
+  site: SiteConfig,
+): Promise<{ claimed: LeadRecord | null; result: CreateLeadResult | null }> {
   let claimed = null as LeadRecord | null;
   const result = await ctx.line.request(
     () =>
@@ -60,7 +66,11 @@ async function post(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promi
       }),
     async () => {
       const now = ctx.clock.now();
-      claimed = await ctx.store.update(lead.id, { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now }, { ifStatus: 'queued' });
+      claimed = await ctx.store.update(
+        lead.id,
+        { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now },
+        { ifStatus: 'queued' },
+      );
       return claimed !== null;
     },
   );
@@ -77,7 +87,12 @@ async function sent(ctx: StepContext, lead: LeadRecord, result: CreateLeadResult
     error: undefined,
     next_attempt_at: ctx.clock.now() + ctx.policy.confirmFirstDelayMs,
   });
-  ctx.logger.info('lead.sent', { ...logOf(lead), attempt: lead.attempts, job_id: result.jobId, upstream_remaining: result.rateLimitRemaining });
+  ctx.logger.info('lead.sent', {
+    ...logOf(lead),
+    attempt: lead.attempts,
+    job_id: result.jobId,
+    upstream_remaining: result.rateLimitRemaining,
+  });
 }
 
 /** A failed POST: the lead stays in doubt only when Propexo may have taken it anyway. */

@@ -13,7 +13,13 @@ import type { ConfirmationRounds } from './rounds.js';
 import { send } from './send.js';
 
 /** `backlog`: creates are waiting, so rounds keep their slower pace. */
-export async function takeStep(ctx: StepContext, rounds: ConfirmationRounds, sites: ReadonlyMap<string, SiteConfig>, lead: LeadRecord, backlog: boolean): Promise<void> {
+export async function takeStep(
+  ctx: StepContext,
+  rounds: ConfirmationRounds,
+  sites: ReadonlyMap<string, SiteConfig>,
+  lead: LeadRecord,
+  backlog: boolean,
+): Promise<void> {
   if (ctx.clock.now() - lead.age_from > ctx.policy.maxAgeMs) {
     const reason = lead.status === 'sent' ? 'write_not_confirmed_in_time' : 'not_delivered_in_time';
     return ctx.writes.deadLetter(lead, reason, { error: lead.error });
@@ -31,6 +37,10 @@ export async function takeStep(ctx: StepContext, rounds: ConfirmationRounds, sit
 
 async function waitForSite(ctx: StepContext, lead: LeadRecord): Promise<void> {
   const checks = lead.checks + 1;
-  await ctx.writes.save(lead, { error: 'site_not_configured', checks, next_attempt_at: ctx.clock.now() + retryDelay(ctx.policy, checks, ctx.random) });
+  await ctx.writes.save(lead, {
+    error: 'site_not_configured',
+    checks,
+    next_attempt_at: ctx.clock.now() + retryDelay(ctx.policy, checks, ctx.random),
+  });
   ctx.logger.warn('lead.site_not_configured', logOf(lead));
 }

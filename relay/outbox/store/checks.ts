@@ -4,14 +4,7 @@
  * change, which are optional, the input checks, and the row limits. A module with no dependency
  * but the store's types, so importing it never loads SQLite.
  */
-import {
-  LEAD_STATUSES,
-  type AcceptWindows,
-  type LeadListFilter,
-  type LeadPatch,
-  type LeadRecord,
-  type LeadStatus,
-} from './types.js';
+import { LEAD_STATUSES, type AcceptWindows, type LeadListFilter, type LeadPatch, type LeadRecord, type LeadStatus } from './types.js';
 
 type Kind = 'string' | 'number';
 /** Fields a patch may change, with their type and whether they are optional (may be cleared). */

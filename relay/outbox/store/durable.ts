@@ -49,8 +49,7 @@ export const DURABLE_META_TABLE = 'lead_store_meta';
 export function durableSqlDriver(storage: DurableObjectStorageLike): SqlDriver {
   const { sql } = storage;
   const rows = (query: string, params: readonly SqlValue[]) => sql.exec(query, ...params).toArray();
-  const hasMeta = () =>
-    rows(`SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = ?`, [DURABLE_META_TABLE]).length > 0;
+  const hasMeta = () => rows(`SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = ?`, [DURABLE_META_TABLE]).length > 0;
   return {
     all: <T>(query: string, params: readonly SqlValue[] = []) => rows(query, params) as T[],
     get: <T>(query: string, params: readonly SqlValue[] = []) => rows(query, params)[0] as T | undefined,
@@ -68,9 +67,15 @@ export function durableSqlDriver(storage: DurableObjectStorageLike): SqlDriver {
       return row ? Number(row.value) : 0;
     },
     setMark(name: StoreMark, value: number) {
-      sql.exec(`CREATE TABLE IF NOT EXISTS ${DURABLE_META_TABLE} (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID`).toArray();
       sql
-        .exec(`INSERT INTO ${DURABLE_META_TABLE} (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, Math.trunc(value))
+        .exec(`CREATE TABLE IF NOT EXISTS ${DURABLE_META_TABLE} (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID`)
+        .toArray();
+      sql
+        .exec(
+          `INSERT INTO ${DURABLE_META_TABLE} (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+          name,
+          Math.trunc(value),
+        )
         .toArray();
     },
     isInternalTable: (name) => name === DURABLE_META_TABLE || name.toLowerCase().startsWith('_cf_'),

@@ -51,8 +51,7 @@ function toRecord(stored: Stored): LeadRecord {
 }
 
 /** Oldest first: created_at, then id (the same order SQLite's `ORDER BY created_at, id` gives). */
-const oldestFirst = (a: Stored, b: Stored): number =>
-  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const oldestFirst = (a: Stored, b: Stored): number => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Reads no clock: every time it keeps or compares comes from the caller's record, patch or windows, as in SQLite. */
 export function createMemoryLeadStore(): MemoryLeadStore {
@@ -150,12 +149,14 @@ export function createMemoryLeadStore(): MemoryLeadStore {
 
     async due(now: number, limit: number): Promise<LeadRecord[]> {
       open();
-      return [...byId.values()]
-        .filter((r) => (r.status === 'queued' || r.status === 'sent') && r.next_attempt_at <= now)
-        // A stable sort over the map's insertion order: ties go in the order leads were accepted.
-        .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at)
-        .slice(0, rowLimit(limit))
-        .map(toRecord);
+      return (
+        [...byId.values()]
+          .filter((r) => (r.status === 'queued' || r.status === 'sent') && r.next_attempt_at <= now)
+          // A stable sort over the map's insertion order: ties go in the order leads were accepted.
+          .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at)
+          .slice(0, rowLimit(limit))
+          .map(toRecord)
+      );
     },
 
     async nextDueAt(): Promise<number | null> {
@@ -211,7 +212,8 @@ export function createMemoryLeadStore(): MemoryLeadStore {
       open();
       const wanted = new Set(recordIds);
       const held = new Set<string>();
-      for (const r of byId.values()) if (r.created_record_id !== undefined && wanted.has(r.created_record_id)) held.add(r.created_record_id);
+      for (const r of byId.values())
+        if (r.created_record_id !== undefined && wanted.has(r.created_record_id)) held.add(r.created_record_id);
       return [...held];
     },
 

@@ -145,7 +145,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX leads_status_confirmed ON leads (status, confirmed_at);
   CREATE INDEX leads_created ON leads (created_at, id);
   CREATE INDEX leads_site_created ON leads (site, created_at, id);
-  `.replaceAll('COLS', 'id, site, idempotency_key, fingerprints, status, submission, created_at, updated_at, age_from, next_attempt_at, attempts, in_doubt_since, job_id, checks, write_retries, created_record_id, confirmed_at, error, error_detail, lead_source_id'),
+  `.replaceAll(
+    'COLS',
+    'id, site, idempotency_key, fingerprints, status, submission, created_at, updated_at, age_from, next_attempt_at, attempts, in_doubt_since, job_id, checks, write_retries, created_record_id, confirmed_at, error, error_detail, lead_source_id',
+  ),
 ];
 
 export interface MigrateOptions {
@@ -180,7 +183,9 @@ export function migrateLeadStore(driver: SqlDriver, options: MigrateOptions): vo
       driver.setMark('application_id', LEAD_STORE_APPLICATION_ID);
     }
     if (version > LEAD_STORE_SCHEMA_VERSION) {
-      throw new Error(`${label} has lead store schema version ${version}, newer than this relay's ${LEAD_STORE_SCHEMA_VERSION}: upgrade the relay`);
+      throw new Error(
+        `${label} has lead store schema version ${version}, newer than this relay's ${LEAD_STORE_SCHEMA_VERSION}: upgrade the relay`,
+      );
     }
     for (let v = version; v < LEAD_STORE_SCHEMA_VERSION; v++) driver.exec(MIGRATIONS[v]!);
     if (version !== LEAD_STORE_SCHEMA_VERSION) driver.setMark('user_version', LEAD_STORE_SCHEMA_VERSION);

@@ -23,15 +23,7 @@ import {
   type PatchField,
 } from './checks.js';
 import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } from './schema.js';
-import type {
-  AcceptOutcome,
-  AcceptWindows,
-  LeadListFilter,
-  LeadPatch,
-  LeadRecord,
-  LeadStatus,
-  LeadStore,
-} from './types.js';
+import type { AcceptOutcome, AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from './types.js';
 
 export interface SqlLeadStoreOptions extends MigrateOptions {
   /**
@@ -169,7 +161,8 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     // Looked for rather than caught: the drivers report a constraint failure differently.
     if (driver.get(SQL.exists, [record.id])) throw new Error('lead store: a lead with this id already exists');
     driver.run(SQL.insert, toParams(record));
-    for (const fingerprint of record.fingerprints) driver.run(SQL.insertFingerprint, [fingerprint, record.site, record.id, record.created_at]);
+    for (const fingerprint of record.fingerprints)
+      driver.run(SQL.insertFingerprint, [fingerprint, record.site, record.id, record.created_at]);
     return { record: one(SQL.get, [record.id])!, created: true };
   };
 

@@ -67,10 +67,21 @@ export interface LeadRecord {
 /** Fields an update may change; a key present with `undefined` clears an optional field. */
 /** A lead as it is accepted: due now, with nothing tried yet (queued unless `status` says held). */
 export function newLeadRecord(
-  lead: Pick<LeadRecord, 'id' | 'site' | 'fingerprints' | 'submission'> & Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id'>>,
+  lead: Pick<LeadRecord, 'id' | 'site' | 'fingerprints' | 'submission'> &
+    Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id'>>,
   now: number,
 ): LeadRecord {
-  return { status: 'queued', created_at: now, updated_at: now, age_from: now, next_attempt_at: now, attempts: 0, checks: 0, write_retries: 0, ...lead };
+  return {
+    status: 'queued',
+    created_at: now,
+    updated_at: now,
+    age_from: now,
+    next_attempt_at: now,
+    attempts: 0,
+    checks: 0,
+    write_retries: 0,
+    ...lead,
+  };
 }
 
 export type LeadPatch = Partial<Omit<LeadRecord, 'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id'>>;

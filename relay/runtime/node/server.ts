@@ -56,7 +56,6 @@ export interface RelayOverrides extends Partial<Omit<RelayDeps, 'config' | 'outb
   random?: () => number;
 }
 
-
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
 export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
   const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
@@ -115,7 +114,11 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     : acquireOutboxLock(config.dataDir, {
         sleep: realSleep,
         signal: stopping.signal,
-        onWait: (pid) => logger.warn('outbox.locked', { owner_pid: pid, hint: 'another relay delivers from this DATA_DIR; delivery starts when it stops' }),
+        onWait: (pid) =>
+          logger.warn('outbox.locked', {
+            owner_pid: pid,
+            hint: 'another relay delivers from this DATA_DIR; delivery starts when it stops',
+          }),
       });
   const release = locked.then((unlock) => {
     deliverer.start();
@@ -124,7 +127,12 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   release.catch(() => {}); // aborted by close() while still waiting
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
-  logger.info('listening', { url, sites: [...config.sites.keys()], outbox: overrides.store ? 'injected' : join(config.dataDir, OUTBOX_FILE), shared_limits: !!redis });
+  logger.info('listening', {
+    url,
+    sites: [...config.sites.keys()],
+    outbox: overrides.store ? 'injected' : join(config.dataDir, OUTBOX_FILE),
+    shared_limits: !!redis,
+  });
   return {
     url,
     config,
@@ -170,7 +178,10 @@ if (isMain()) {
       relay.logger.info('shutting_down', { signal });
       // In-flight requests finish; a stuck one cannot hold the process past the grace period.
       setTimeout(() => process.exit(1), 10_000).unref();
-      void relay.close().then(() => process.exit(0), () => process.exit(1));
+      void relay.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

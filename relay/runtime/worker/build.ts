@@ -39,11 +39,15 @@ export interface WorkerBundle {
 /** The Worker as wrangler bundles it: its size, and what went into it. */
 export function bundleWorker(outDir = `${ROOT}/dist/worker`): WorkerBundle {
   const metafile = `${outDir}/bundle-meta.json`;
-  execFileSync(process.execPath, [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'deploy', '--dry-run', '--outdir', outDir, '--metafile', metafile], {
-    cwd: ROOT,
-    env: { ...process.env, ...WRANGLER_OFFLINE },
-    stdio: 'ignore',
-  });
+  execFileSync(
+    process.execPath,
+    [`${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'deploy', '--dry-run', '--outdir', outDir, '--metafile', metafile],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...WRANGLER_OFFLINE },
+      stdio: 'ignore',
+    },
+  );
   const bytes = readFileSync(`${outDir}/worker.js`);
   const meta = JSON.parse(readFileSync(metafile, 'utf8')) as { inputs: Record<string, unknown> };
   const inputs = Object.keys(meta.inputs).map((input) => relative(ROOT, resolve(ROOT, input)));

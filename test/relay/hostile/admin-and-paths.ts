@@ -105,17 +105,34 @@ export function admin(w: World): Hostile {
   let path: string;
   if (target === 'list') {
     const q: string[] = [];
-    if (rng.chance(0.6)) q.push(`status=${rng.pick(['failed', 'queued', 'sent', 'confirmed', 'FAILED', 'x', '', '__proto__', 'constructor', 'failed%00', '%ff', 'failed&status=sent'])}`);
+    if (rng.chance(0.6))
+      q.push(
+        `status=${rng.pick(['failed', 'queued', 'sent', 'confirmed', 'FAILED', 'x', '', '__proto__', 'constructor', 'failed%00', '%ff', 'failed&status=sent'])}`,
+      );
     if (rng.chance(0.4)) q.push(`limit=${rng.pick(['0', '-1', '1', '10', '99999', '1e3', 'abc', '', '9'.repeat(400), '1.5'])}`);
     if (rng.chance(0.3)) q.push(`site=${rng.pick(['oak-grove', 'nope', '__proto__', '%00', '', 'a'.repeat(3000)])}`);
     path = `/admin/leads${q.length ? `?${q.join('&')}` : ''}`;
     method = rng.chance(0.85) ? 'GET' : rng.pick(METHODS);
   } else if (target === 'retry') {
-    const id = rng.chance(0.6) && w.ids.length > 0 ? rng.pick(w.ids) : rng.pick(['nope', '..', '%2e%2e', '__proto__', 'constructor', 'x'.repeat(3000), '%00', '%', 'ld_test0']);
+    const id =
+      rng.chance(0.6) && w.ids.length > 0
+        ? rng.pick(w.ids)
+        : rng.pick(['nope', '..', '%2e%2e', '__proto__', 'constructor', 'x'.repeat(3000), '%00', '%', 'ld_test0']);
     path = `/admin/leads/${id}/retry`;
     method = rng.chance(0.85) ? 'POST' : rng.pick(METHODS);
   } else {
-    path = rng.pick(['/admin', '/admin/', '/admin/leads/', '/admin/../admin/leads', '/ADMIN/leads', '/admin/leads%2f..%2f', '/admin/leads/x', '/admin/leads/x/retry/y', '/admin//leads', '/admin/%2e%2e/healthz']);
+    path = rng.pick([
+      '/admin',
+      '/admin/',
+      '/admin/leads/',
+      '/admin/../admin/leads',
+      '/ADMIN/leads',
+      '/admin/leads%2f..%2f',
+      '/admin/leads/x',
+      '/admin/leads/x/retry/y',
+      '/admin//leads',
+      '/admin/%2e%2e/healthz',
+    ]);
     method = rng.pick(METHODS);
   }
   const carriesBody = !['GET', 'HEAD', 'get', 'head'].includes(method) && rng.chance(0.3);
@@ -124,14 +141,18 @@ export function admin(w: World): Hostile {
     method,
     path,
     headers,
-    ...(carriesBody ? { body: utf8(rng.pick(['{}', '{"status":"queued"}', '{"__proto__":{"polluted":"admin"}}', 'x'.repeat(100_000)])) } : {}),
+    ...(carriesBody
+      ? { body: utf8(rng.pick(['{}', '{"status":"queued"}', '{"__proto__":{"polluted":"admin"}}', 'x'.repeat(100_000)])) }
+      : {}),
   };
 }
 
 export function anything(w: World): Hostile {
   const { rng } = w;
   const method = rng.pick(METHODS);
-  const path = rng.chance(0.8) ? rng.pick(PATHS) : `/${Array.from({ length: rng.between(1, 6) }, () => rng.pick([rng.letters(rng.between(1, 10)), '..', '%2e%2e', '%2f', '%00', 'v1', 'sites', 'leads', 'admin', 'widget', '%ff'])).join('/')}`;
+  const path = rng.chance(0.8)
+    ? rng.pick(PATHS)
+    : `/${Array.from({ length: rng.between(1, 6) }, () => rng.pick([rng.letters(rng.between(1, 10)), '..', '%2e%2e', '%2f', '%00', 'v1', 'sites', 'leads', 'admin', 'widget', '%ff'])).join('/')}`;
   const headers: [string, string][] = [];
   if (rng.chance(0.3)) headers.push(['origin', rng.pick([ORIGIN, ...SPOOFED_ORIGINS])]);
   if (rng.chance(0.2)) headers.push(['content-type', rng.pick(CONTENT_TYPES) ?? 'application/json']);

@@ -62,7 +62,27 @@ const RULE_BREAKERS: [string, unknown][] = [
   ['is_admin', true],
 ];
 
-export const WRONG_TYPES: unknown[] = [null, true, false, 0, -1, 1.5, 2 ** 53, 1e308, '', ' ', 'text', [], {}, [1, 2], { a: 1 }, ['Jane'], { first_name: 'Jane' }, '2025-07-01', '5125550142'];
+export const WRONG_TYPES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 53,
+  1e308,
+  '',
+  ' ',
+  'text',
+  [],
+  {},
+  [1, 2],
+  { a: 1 },
+  ['Jane'],
+  { first_name: 'Jane' },
+  '2025-07-01',
+  '5125550142',
+];
 
 export const INVALID_UTF8: number[][] = [
   [0xff],
@@ -99,7 +119,6 @@ function validLead(w: World): Record<string, unknown> {
   else if (rng.chance(0.2)) delete base.phone_1;
   return base;
 }
-
 
 /** The JSON text of an object, with keys given as raw JSON text (so `"__proto__"` stays a key). */
 export function rawObject(entries: [string, string][]): string {
@@ -161,7 +180,10 @@ export function leadBody(w: World): { variant: string; bytes: Uint8Array } {
       if (how === 0) return { variant, bytes: rng.bytes(rng.between(0, 300)) };
       if (how === 1) {
         const at = rng.int(text.length);
-        return { variant, bytes: utf8(text.slice(0, at) + rng.pick(['"', '{', '}', ',', ':', '\\', '\n', "'", ']', 'x']) + text.slice(at + rng.int(2))) };
+        return {
+          variant,
+          bytes: utf8(text.slice(0, at) + rng.pick(['"', '{', '}', ',', ':', '\\', '\n', "'", ']', 'x']) + text.slice(at + rng.int(2))),
+        };
       }
       return {
         variant,
@@ -239,11 +261,13 @@ export function leadBody(w: World): { variant: string; bytes: Uint8Array } {
       if (how === 2) return { variant, bytes: concat(text.subarray(0, 1), BOM, text.subarray(1)) };
       const utf16 = new Uint8Array(2 + text.length * 2);
       utf16.set([0xff, 0xfe]);
-      JSON.stringify(lead).split('').forEach((ch, i) => {
-        const code = ch.charCodeAt(0);
-        utf16[2 + i * 2] = code & 0xff;
-        utf16[3 + i * 2] = code >> 8;
-      });
+      JSON.stringify(lead)
+        .split('')
+        .forEach((ch, i) => {
+          const code = ch.charCodeAt(0);
+          utf16[2 + i * 2] = code & 0xff;
+          utf16[3 + i * 2] = code >> 8;
+        });
       return { variant, bytes: utf16 };
     }
     case 'nul': {
@@ -256,7 +280,12 @@ export function leadBody(w: World): { variant: string; bytes: Uint8Array } {
       return { variant, bytes: utf8(JSON.stringify(lead)) };
     }
     case 'unknown_fields': {
-      for (let i = rng.between(1, 50); i > 0; i--) lead[rng.chance(0.5) ? rng.letters(rng.between(1, 12)) : rng.pick(['id', 'status', 'site', 'lead_source_id', 'employee_id', 'email', 'phone'])] = rng.pick(WRONG_TYPES);
+      for (let i = rng.between(1, 50); i > 0; i--)
+        lead[
+          rng.chance(0.5)
+            ? rng.letters(rng.between(1, 12))
+            : rng.pick(['id', 'status', 'site', 'lead_source_id', 'employee_id', 'email', 'phone'])
+        ] = rng.pick(WRONG_TYPES);
       return { variant, bytes: utf8(JSON.stringify(lead)) };
     }
     case 'not_object':

@@ -42,7 +42,8 @@ export async function judge(request: Request, h: Hostile, res: Response): Promis
 
 // ---- The answer's checks -----------------------------------------------------------------------------
 
-const STACK_OR_PATH = /\n\s+at\s|\bat (?:async )?[\w$.<>[\]]+ \(|node_modules|file:\/\/|\/(?:work|home|root|usr|tmp|opt|srv|app)\/|\.(?:ts|js|mjs|cjs):\d+/;
+const STACK_OR_PATH =
+  /\n\s+at\s|\bat (?:async )?[\w$.<>[\]]+ \(|node_modules|file:\/\/|\/(?:work|home|root|usr|tmp|opt|srv|app)\/|\.(?:ts|js|mjs|cjs):\d+/;
 const ALLOWED_ORIGINS = new Set([ORIGIN, LOCAL_ORIGIN, PINE_ORIGIN]);
 const SECRETS = () => knownSecrets();
 
@@ -57,11 +58,13 @@ async function inspect(h: Hostile, res: Response): Promise<Verdict> {
   if (status >= 500) problems.push(`status ${status}`);
   if (status < 200 || (status >= 300 && status < 400)) problems.push(`unexpected status ${status}`);
   const headerText = [...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
-  for (const s of SECRETS()) if (text.includes(s) || headerText.includes(s)) problems.push(`answer carries a registered secret (${s.slice(0, 3)}…)`);
+  for (const s of SECRETS())
+    if (text.includes(s) || headerText.includes(s)) problems.push(`answer carries a registered secret (${s.slice(0, 3)}…)`);
   if (STACK_OR_PATH.test(text)) problems.push(`body has a stack trace or an internal path: ${text.slice(0, 300)}`);
   const acao = res.headers.get('access-control-allow-origin');
   if (acao !== null && h.path.startsWith('/v1/') && !ALLOWED_ORIGINS.has(acao)) problems.push(`Access-Control-Allow-Origin: ${acao}`);
-  if (acao !== null && h.path.startsWith('/v1/') && acao !== h.headers.find(([k]) => k === 'origin')?.[1]) problems.push(`Access-Control-Allow-Origin ${acao} is not the request's Origin`);
+  if (acao !== null && h.path.startsWith('/v1/') && acao !== h.headers.find(([k]) => k === 'origin')?.[1])
+    problems.push(`Access-Control-Allow-Origin ${acao} is not the request's Origin`);
 
   let key = `${status}`;
   if (status >= 300) {
@@ -75,10 +78,17 @@ async function inspect(h: Hostile, res: Response): Promise<Verdict> {
       } catch {
         problems.push(`not JSON: ${text.slice(0, 200)}`);
       }
-      if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) problems.push(`content-type ${res.headers.get('content-type')}`);
+      if (!(res.headers.get('content-type') ?? '').startsWith('application/json'))
+        problems.push(`content-type ${res.headers.get('content-type')}`);
       const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
       if (body !== undefined) {
-        if (typeof body !== 'object' || body === null || Object.keys(body).join() !== 'error' || typeof error !== 'object' || error === null) {
+        if (
+          typeof body !== 'object' ||
+          body === null ||
+          Object.keys(body).join() !== 'error' ||
+          typeof error !== 'object' ||
+          error === null
+        ) {
           problems.push(`not the envelope: ${text.slice(0, 200)}`);
         } else {
           const code = error.code;
@@ -89,7 +99,11 @@ async function inspect(h: Hostile, res: Response): Promise<Verdict> {
           if (!Array.isArray(error.fields)) problems.push('fields is not an array');
           else {
             for (const f of error.fields as Record<string, unknown>[]) {
-              if (typeof f?.field !== 'string' || typeof f.message !== 'string' || !(FIELD_ERROR_CODES as readonly unknown[]).includes(f.code)) {
+              if (
+                typeof f?.field !== 'string' ||
+                typeof f.message !== 'string' ||
+                !(FIELD_ERROR_CODES as readonly unknown[]).includes(f.code)
+              ) {
                 problems.push(`bad field entry ${JSON.stringify(f).slice(0, 200)}`);
               } else fieldCodes.push(f.code as string);
             }
@@ -149,14 +163,19 @@ function mustAnswer(request: Request, h: Hostile): Rule | undefined {
     const allowed = SITE_ORIGINS.get(decodeSegment(lead[1]!));
     const guarded = lead[2] === undefined ? method === 'POST' || method === 'OPTIONS' : ['GET', 'HEAD', 'OPTIONS'].includes(method);
     const origin = request.headers.get('origin');
-    if (allowed && guarded && (origin === null || !allowed.includes(origin))) return { statuses: [403], noCors: true, why: 'a foreign or missing Origin' };
+    if (allowed && guarded && (origin === null || !allowed.includes(origin)))
+      return { statuses: [403], noCors: true, why: 'a foreign or missing Origin' };
     return undefined;
   }
   if (pathname === WEBHOOK) {
     if (method !== 'POST') return { statuses: [405], why: 'the webhook only takes POST' };
     const given = (request.headers.get('propexo-signature') ?? '').trim().toLowerCase();
-    const good = createHmac('sha256', HOOK).update(h.body ?? new Uint8Array(0)).digest('hex');
-    return given === good ? { statuses: [200, 400, 413], why: 'a correctly signed webhook' } : { statuses: [401, 413], why: 'a forged webhook' };
+    const good = createHmac('sha256', HOOK)
+      .update(h.body ?? new Uint8Array(0))
+      .digest('hex');
+    return given === good
+      ? { statuses: [200, 400, 413], why: 'a correctly signed webhook' }
+      : { statuses: [401, 413], why: 'a forged webhook' };
   }
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
     if (request.headers.get('authorization') !== `Bearer ${ADMIN}`) return { statuses: [401], why: 'admin without the token' };
@@ -198,7 +217,10 @@ export class Tally {
 
   /** One line per generator variant, with the answers it got. */
   variants(): string {
-    return [...this.byKind].sort().map(([k, v]) => `${k}: ${[...v].join(', ')}`).join('\n');
+    return [...this.byKind]
+      .sort()
+      .map(([k, v]) => `${k}: ${[...v].join(', ')}`)
+      .join('\n');
   }
 }
 

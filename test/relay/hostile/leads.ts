@@ -82,8 +82,13 @@ export function leadOptions(w: World): Hostile {
   const slug = rng.chance(0.85) ? 'oak-grove' : rng.pick(ODD_SLUGS);
   const headers: [string, string][] = [];
   if (rng.chance(0.9)) headers.push(['origin', rng.chance(0.5) ? ORIGIN : rng.pick(SPOOFED_ORIGINS)]);
-  if (rng.chance(0.8)) headers.push(['access-control-request-method', rng.pick(['POST', 'GET', 'PUT', 'DELETE', 'post', '', 'CONNECT', 'X'.repeat(500)])]);
-  if (rng.chance(0.6)) headers.push(['access-control-request-headers', rng.pick(['content-type', 'content-type, idempotency-key', 'authorization', 'x-evil', '*', '', 'a,'.repeat(300)])]);
+  if (rng.chance(0.8))
+    headers.push(['access-control-request-method', rng.pick(['POST', 'GET', 'PUT', 'DELETE', 'post', '', 'CONNECT', 'X'.repeat(500)])]);
+  if (rng.chance(0.6))
+    headers.push([
+      'access-control-request-headers',
+      rng.pick(['content-type', 'content-type, idempotency-key', 'authorization', 'x-evil', '*', '', 'a,'.repeat(300)]),
+    ]);
   const path = rng.chance(0.7) ? `/v1/sites/${slug}/leads` : `/v1/sites/${slug}/leads/${rng.pick(['ld_test1', 'x', '..', '%00'])}`;
   return { kind: 'preflight', method: 'OPTIONS', path, headers };
 }
@@ -93,7 +98,23 @@ export function leadReceipt(w: World): Hostile {
   const id = rng.weighted([
     [50, w.ids.length > 0 ? rng.pick(w.ids) : 'ld_test1'],
     [10, `ld_test${w.ids.length + rng.between(100, 1000)}`],
-    [10, rng.pick(['__proto__', 'constructor', 'prototype', 'toString', '..', '%2e%2e', '%00', '%ff', '%', 'ld_test1%00', 'ld_test1 ', 'LD_TEST1'])],
+    [
+      10,
+      rng.pick([
+        '__proto__',
+        'constructor',
+        'prototype',
+        'toString',
+        '..',
+        '%2e%2e',
+        '%00',
+        '%ff',
+        '%',
+        'ld_test1%00',
+        'ld_test1 ',
+        'LD_TEST1',
+      ]),
+    ],
     [5, 'x'.repeat(rng.between(100, 10_000))],
     [5, 'jane.doe@gmail.com'],
     [20, rng.letters(rng.between(1, 40))],

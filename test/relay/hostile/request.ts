@@ -70,7 +70,6 @@ export function toRequest(h: Hostile, rng: Rng): Request {
   } as RequestInit);
 }
 
-
 /** The request as text a person can replay: method, path, headers, and the body (start, size, bytes). */
 export function describeCase(h: Hostile, index: number, seed: number): string {
   const body = h.body;
@@ -87,7 +86,9 @@ export function describeCase(h: Hostile, index: number, seed: number): string {
     }
     shown = `\n  body (${body.length} bytes${h.stream ? ', streamed without Content-Length' : ''}): ${text}${body.length > 400 ? ' …' : ''}`;
   }
-  const headers = h.headers.map(([k, v]) => `\n  ${k}: ${JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…(${v.length})` : v)}`).join('');
+  const headers = h.headers
+    .map(([k, v]) => `\n  ${k}: ${JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…(${v.length})` : v)}`)
+    .join('');
   const path = h.path.length > 300 ? `${h.path.slice(0, 300)}…(${h.path.length} chars)` : h.path;
   return `#${index} [${h.kind}] seed=${seed}${h.ipHeader ? ` trusted-ip-header=${h.ipHeader}` : ''}\n  ${h.method} ${path}${headers}${shown}`;
 }

@@ -124,7 +124,26 @@ export const IP_VALUES = [
   '',
 ];
 
-export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'PROPFIND', 'MKCOL', 'FOO', 'M-SEARCH', 'QUERY', 'BREW', 'get', 'post', 'delete', 'options', 'head'];
+export const METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'PATCH',
+  'PROPFIND',
+  'MKCOL',
+  'FOO',
+  'M-SEARCH',
+  'QUERY',
+  'BREW',
+  'get',
+  'post',
+  'delete',
+  'options',
+  'head',
+];
 
 /** The Origin of a lead request: the site's own (`right`), a spoofed one, or none; now and then a Referer. */
 export function drawOrigin(rng: Rng, headers: [string, string][], right: string): 'right' | 'spoofed' | 'missing' {
@@ -170,7 +189,11 @@ export function drawClientIp(rng: Rng, headers: [string, string][]): string | un
 }
 
 /** How the body's length is told, sometimes with the body blown past the limit; adds the headers it needs. */
-export function drawLength(rng: Rng, headers: [string, string][], body: { variant: string; bytes: Uint8Array }): { variant: string; bytes: Uint8Array; length: string; stream: boolean } {
+export function drawLength(
+  rng: Rng,
+  headers: [string, string][],
+  body: { variant: string; bytes: Uint8Array },
+): { variant: string; bytes: Uint8Array; length: string; stream: boolean } {
   let { variant, bytes } = body;
   // Not at all (the usual app.request), honestly, falsely, by streaming.
   const length = rng.weighted([

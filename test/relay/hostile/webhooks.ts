@@ -12,7 +12,10 @@ import { CONTENT_TYPES, METHODS } from './transport.js';
 
 export function webhook(w: World): Hostile {
   const { rng } = w;
-  const jobId = rng.chance(0.6) && w.jobs() > 0 ? `job_${rng.between(1, w.jobs())}` : rng.pick(['job_none', '', '__proto__', 'x'.repeat(3000), 'job_1 OR 1=1']);
+  const jobId =
+    rng.chance(0.6) && w.jobs() > 0
+      ? `job_${rng.between(1, w.jobs())}`
+      : rng.pick(['job_none', '', '__proto__', 'x'.repeat(3000), 'job_1 OR 1=1']);
   const content = rng.weighted([
     [40, 'event'],
     [10, 'other_trigger'],
@@ -27,29 +30,74 @@ export function webhook(w: World): Hostile {
   let body: Uint8Array;
   switch (content) {
     case 'event':
-      body = utf8(JSON.stringify({ trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: jobId, errors: [{ message: 'write failed' }] } }));
+      body = utf8(
+        JSON.stringify({ trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: jobId, errors: [{ message: 'write failed' }] } }),
+      );
       if (rng.chance(0.3)) body = utf8(JSON.stringify({ data: { event: 'WRITE_OPERATION_FAILURE', root_job_id: jobId } }));
       break;
     case 'other_trigger':
-      body = utf8(JSON.stringify({ trigger: rng.pick(['WRITE_OPERATION_SUCCESS', 'write_operation_failure', 'x'.repeat(500), 'jane.doe@gmail.com', '512-555-0142', '']), data: { root_job_id: jobId } }));
+      body = utf8(
+        JSON.stringify({
+          trigger: rng.pick([
+            'WRITE_OPERATION_SUCCESS',
+            'write_operation_failure',
+            'x'.repeat(500),
+            'jane.doe@gmail.com',
+            '512-555-0142',
+            '',
+          ]),
+          data: { root_job_id: jobId },
+        }),
+      );
       break;
     case 'wrong_types':
-      body = utf8(JSON.stringify(rng.pick([{ trigger: ['WRITE_OPERATION_FAILURE'] }, { trigger: 'WRITE_OPERATION_FAILURE', data: null }, { trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: 42 } }, { trigger: 'WRITE_OPERATION_FAILURE', data: [jobId] }, null, [], 'WRITE_OPERATION_FAILURE', 7, { data: { event: { x: 1 } } }])));
+      body = utf8(
+        JSON.stringify(
+          rng.pick([
+            { trigger: ['WRITE_OPERATION_FAILURE'] },
+            { trigger: 'WRITE_OPERATION_FAILURE', data: null },
+            { trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: 42 } },
+            { trigger: 'WRITE_OPERATION_FAILURE', data: [jobId] },
+            null,
+            [],
+            'WRITE_OPERATION_FAILURE',
+            7,
+            { data: { event: { x: 1 } } },
+          ]),
+        ),
+      );
       break;
     case 'garbage':
-      body = rng.chance(0.5) ? rng.bytes(rng.between(1, 2000)) : utf8(rng.pick(['{', 'not json', '{"trigger":', '{"trigger":"WRITE_OPERATION_FAILURE"', "{'a':1}"]));
+      body = rng.chance(0.5)
+        ? rng.bytes(rng.between(1, 2000))
+        : utf8(rng.pick(['{', 'not json', '{"trigger":', '{"trigger":"WRITE_OPERATION_FAILURE"', "{'a':1}"]));
       break;
     case 'deep':
-      body = utf8(rng.chance(0.5) ? nested(rng.between(5_000, 30_000), 'array') : rawObject([['trigger', nested(rng.between(1000, 9_000), 'object')]]));
+      body = utf8(
+        rng.chance(0.5)
+          ? nested(rng.between(5_000, 30_000), 'array')
+          : rawObject([['trigger', nested(rng.between(1000, 9_000), 'object')]]),
+      );
       break;
     case 'proto':
-      body = utf8(rawObject([['__proto__', '{"trigger":"WRITE_OPERATION_FAILURE","polluted":"hook"}'], ['constructor', '{"prototype":{"polluted":"hook"}}'], ['data', rawObject([['__proto__', JSON.stringify({ root_job_id: jobId })]])]]));
+      body = utf8(
+        rawObject([
+          ['__proto__', '{"trigger":"WRITE_OPERATION_FAILURE","polluted":"hook"}'],
+          ['constructor', '{"prototype":{"polluted":"hook"}}'],
+          ['data', rawObject([['__proto__', JSON.stringify({ root_job_id: jobId })]])],
+        ]),
+      );
       break;
     case 'invalid_utf8':
       body = concat(utf8('{"trigger":"WRITE_OPERATION_FAILURE","data":{"root_job_id":"'), rng.pick(INVALID_UTF8), utf8('"}}'));
       break;
     case 'huge':
-      body = utf8(JSON.stringify({ trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: jobId, errors: ['e'.repeat(rng.between(MAX_WEBHOOK_BYTES, 400_000))] } }));
+      body = utf8(
+        JSON.stringify({
+          trigger: 'WRITE_OPERATION_FAILURE',
+          data: { root_job_id: jobId, errors: ['e'.repeat(rng.between(MAX_WEBHOOK_BYTES, 400_000))] },
+        }),
+      );
       break;
     case 'empty':
       body = new Uint8Array(0);
@@ -130,11 +178,12 @@ export function webhook(w: World): Hostile {
       break;
   }
   if (w.webhookBodies.length < 50 && sent.length < 5000) w.webhookBodies.push(sent);
-  const headers: [string, string][] = [['content-type', rng.chance(0.8) ? 'application/json' : rng.pick(CONTENT_TYPES) ?? 'text/plain']];
+  const headers: [string, string][] = [['content-type', rng.chance(0.8) ? 'application/json' : (rng.pick(CONTENT_TYPES) ?? 'text/plain')]];
   if (value !== undefined) headers.push([rng.pick(['propexo-signature', 'Propexo-Signature', 'PROPEXO-SIGNATURE']), value]);
   if (rng.chance(0.1)) headers.push(['x-propexo-signature', good]);
   const stream = rng.chance(0.1);
-  if (!stream && rng.chance(0.15)) headers.push(['content-length', rng.chance(0.5) ? String(sent.length) : rng.pick(['1', '70000', 'abc'])]);
+  if (!stream && rng.chance(0.15))
+    headers.push(['content-length', rng.chance(0.5) ? String(sent.length) : rng.pick(['1', '70000', 'abc'])]);
   const method = rng.chance(0.92) ? 'POST' : rng.pick(METHODS);
   const path = rng.chance(0.95) ? WEBHOOK : rng.pick([`${WEBHOOK}/`, `${WEBHOOK}?x=1`, '/v1/propexo/webhooks%2f', '/V1/PROPEXO/WEBHOOKS']);
   const carriesBody = method !== 'GET' && method !== 'HEAD' && method !== 'get' && method !== 'head';

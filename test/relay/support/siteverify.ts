@@ -57,7 +57,8 @@ export async function startSiteverify(options: { secret: string; hostname?: stri
     if (form.secret !== options.secret) return send(200, failure('invalid-input-secret'));
     if (!form.response) return send(200, failure('missing-input-response'));
     const before = spent.get(form.response);
-    if (before) return send(200, before.key !== undefined && before.key === form.idempotency_key ? before.answer : failure('timeout-or-duplicate'));
+    if (before)
+      return send(200, before.key !== undefined && before.key === form.idempotency_key ? before.answer : failure('timeout-or-duplicate'));
 
     switch (double.mode) {
       case 'hang':
@@ -75,7 +76,14 @@ export async function startSiteverify(options: { secret: string; hostname?: stri
       default: {
         const answer =
           double.mode === 'pass'
-            ? { success: true, challenge_ts: '2025-06-01T12:00:00.000Z', hostname: options.hostname ?? 'www.oakgrove.example', 'error-codes': [], action: '', cdata: '' }
+            ? {
+                success: true,
+                challenge_ts: '2025-06-01T12:00:00.000Z',
+                hostname: options.hostname ?? 'www.oakgrove.example',
+                'error-codes': [],
+                action: '',
+                cdata: '',
+              }
             : failure('invalid-input-response');
         spent.set(form.response, { key: form.idempotency_key, answer });
         return send(200, answer);

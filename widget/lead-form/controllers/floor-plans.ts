@@ -51,7 +51,10 @@ export class FloorPlansController implements ReactiveController {
     const { value, strings, language } = this.#settings;
     if (this.#describedIn === strings) return;
     this.#describedIn = strings;
-    this.choices = { ...this.choices, floor_plan_id: value?.floor_plans.map((p) => ({ value: p.id, label: planLabel(p, strings, language) })) };
+    this.choices = {
+      ...this.choices,
+      floor_plan_id: value?.floor_plans.map((p) => ({ value: p.id, label: planLabel(p, strings, language) })),
+    };
   }
 
   handleEvent(e: Event): void {
@@ -92,7 +95,14 @@ const wording = (strings: Partial<PlanStrings>): PlanStrings => ({ ...enPlans, .
 /** "Magnolia · 2 bd · 2 ba · $1,450–$1,700" */
 export function planLabel(plan: PublicFloorPlan, strings: Partial<PlanStrings>, lang: string): string {
   const { rent_min_cents: min, rent_max_cents: max } = plan;
-  const rent = min === null ? (max === null ? '' : money(lang, max)) : max === null || max === min ? money(lang, min) : `${money(lang, min)}–${money(lang, max)}`;
+  const rent =
+    min === null
+      ? max === null
+        ? ''
+        : money(lang, max)
+      : max === null || max === min
+        ? money(lang, min)
+        : `${money(lang, min)}–${money(lang, max)}`;
   const rooms = plan.bedrooms === null ? '' : wording(strings).rooms(plan.bedrooms, plan.bathrooms);
   return [plan.name, rooms, rent].filter(Boolean).join(' · ');
 }
@@ -100,7 +110,11 @@ export function planLabel(plan: PublicFloorPlan, strings: Partial<PlanStrings>, 
 /** "Apartment 204 · $1,910 · 1040 sq ft" */
 export function unitLabel(unit: PublicUnit, strings: Partial<PlanStrings>, lang: string): string {
   const t = wording(strings);
-  return [unit.number ? t.unit(unit.number) : unit.id, unit.rent_cents === null ? '' : money(lang, unit.rent_cents), unit.square_feet === null ? '' : t.area(unit.square_feet)]
+  return [
+    unit.number ? t.unit(unit.number) : unit.id,
+    unit.rent_cents === null ? '' : money(lang, unit.rent_cents),
+    unit.square_feet === null ? '' : t.area(unit.square_feet),
+  ]
     .filter(Boolean)
     .join(' · ');
 }

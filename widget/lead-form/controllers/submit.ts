@@ -64,7 +64,8 @@ export class SubmitController implements ReactiveController, Submission {
 
   /** What a reload left is put back as the controls appear. */
   hostUpdated(): void {
-    if (this.#restoredFor !== this.draftKey) this.#restoring = readSession<Record<string, string>>((this.#restoredFor = this.draftKey)) ?? {};
+    if (this.#restoredFor !== this.draftKey)
+      this.#restoring = readSession<Record<string, string>>((this.#restoredFor = this.draftKey)) ?? {};
     const form = this.host.renderRoot.querySelector('form');
     for (const [name, value] of Object.entries(this.#restoring)) {
       const control = form?.elements.namedItem(name) as HTMLInputElement | null;

@@ -62,8 +62,7 @@ export const es: Dictionary = {
     last_name: { required: 'Escriba su apellido.' },
     desired_max_rent_in_cents: { invalid_type: 'Escriba una cantidad en dólares, como 1800.' },
   },
-  requiredNote:
-    'Los campos marcados con * son obligatorios. Déjenos un correo o un teléfono para poder responderle.',
+  requiredNote: 'Los campos marcados con * son obligatorios. Déjenos un correo o un teléfono para poder responderle.',
   chooseOne: 'Elija…',
   submit: 'Enviar',
   submitting: 'Enviando…',
@@ -71,11 +70,9 @@ export const es: Dictionary = {
   fixFields: (n) => (n === 1 ? '1 campo necesita su atención.' : `${n} campos necesitan su atención.`),
   successTitle: '¡Gracias!',
   successBody: 'Recibimos su mensaje y nos comunicaremos pronto.',
-  errorNetwork:
-    'No pudimos comunicarnos con la oficina. Revise su conexión e intente de nuevo; sus respuestas se conservan.',
+  errorNetwork: 'No pudimos comunicarnos con la oficina. Revise su conexión e intente de nuevo; sus respuestas se conservan.',
   errorRateLimited: 'Se enviaron demasiados mensajes desde aquí. Espere un minuto e intente de nuevo.',
-  errorUnavailable:
-    'La oficina no está disponible en este momento. Intente de nuevo en un momento; sus respuestas se conservan.',
+  errorUnavailable: 'La oficina no está disponible en este momento. Intente de nuevo en un momento; sus respuestas se conservan.',
   errorGeneric: 'Algo salió mal de nuestro lado. Intente de nuevo o llame a la oficina.',
   consentRequired: 'Marque la casilla para aceptar que lo llamemos y le enviemos mensajes.',
   trap: 'Deje este campo vacío',
