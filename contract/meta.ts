@@ -27,10 +27,13 @@ export interface LeadMeta {
   consent?: { given: boolean; version: string };
 }
 
+/** What a campaign value or a consent version may hold: letters, digits, spaces and `. _ + - / : | ( ) & ,`. */
+export const META_WORD = /^[\p{L}\p{N} ._+\-/:|()&,]*$/u;
+
 const word = z.string({ error: 'invalid_type' }).check(
   z.trim(),
   z.maxLength(100, 'too_long'),
-  z.refine((s) => /^[\p{L}\p{N} ._+\-/:|()&,]*$/u.test(s), 'invalid_characters'),
+  z.refine((s) => META_WORD.test(s), 'invalid_characters'),
 );
 const url = z.string({ error: 'invalid_type' }).check(
   z.maxLength(500, 'too_long'),

@@ -5,6 +5,7 @@
 import '../../contract/jitless.js';
 import * as z from 'zod/mini';
 import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
+import { META_WORD } from '../../contract/meta.js';
 import { ConfigError } from './config-error.js';
 
 export interface RateRule {
@@ -152,7 +153,15 @@ function formSchema() {
           z.record(z.string(), z.string().check(z.maxLength(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`))),
         ),
       ),
-      consent: z.optional(z.strictObject({ text: nonEmpty(MAX_CONSENT_LENGTH), version: nonEmpty(64) })),
+      consent: z.optional(
+        z.strictObject({
+          text: nonEmpty(MAX_CONSENT_LENGTH),
+          // The widget sends it back as meta.consent.version: a version the lead's meta refuses would refuse every lead.
+          version: nonEmpty(64).check(
+            z.refine((v) => META_WORD.test(v), 'may hold only letters, digits, spaces and . _ + - / : | ( ) & ,'),
+          ),
+        }),
+      ),
     })
     .check(
       z.superRefine((form, ctx) => {

@@ -592,6 +592,11 @@ describe('site form config', () => {
       'SITES_JSON: oak.form.consent.text: must be at most 1000 characters',
     ]);
     expect(issuesOf({ consent: { text: 'I agree' } })).toEqual(['SITES_JSON: oak.form.consent.version: required']);
+    // The widget sends the version back in meta.consent.version: a version the lead's meta would refuse
+    // would refuse every lead of the site.
+    expect(issuesOf({ consent: { text: 'I agree', version: 'v#2' } })).toEqual([
+      'SITES_JSON: oak.form.consent.version: may hold only letters, digits, spaces and . _ + - / : | ( ) & ,',
+    ]);
     expect(issuesOf({ consent: { text: '  ', version: '1' } })).toEqual(['SITES_JSON: oak.form.consent.text: required']);
     expect(issuesOf({ consent: { text: 'I agree', version: '1', extra: true } })).toEqual([
       'SITES_JSON: oak.form.consent: unknown key "extra"',
