@@ -5,6 +5,7 @@
 import '../../contract/jitless.js';
 import * as z from 'zod/mini';
 import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
+import type { Logger } from '../lib/log.js';
 import { ConfigError } from './config-error.js';
 
 export interface RateRule {
@@ -235,4 +236,76 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return sites;
+}
+
+/**
+ * Where the routes look a site up, once per request: a Map (Node's sites, fixed for the process)
+ * or a source that refreshes (Workers with the sites in KV).
+ */
+export interface SiteLookup {
+  get(slug: string): SiteConfig | undefined;
+}
+
+/** Sites re-read in the background: requests are served from the last good map, never wait for a read. */
+export interface RefreshingSites extends SiteLookup {
+  current(): ReadonlyMap<string, SiteConfig>;
+  /**
+   * Starts a re-read when the last one began at least the interval ago and none is running, and
+   * returns it (for `waitUntil`, or to await); otherwise undefined. The promise never rejects.
+   */
+  refreshIfStale(): Promise<void> | undefined;
+}
+
+export interface RefreshingSitesOptions {
+  /** The map already read, as of now. */
+  initial: ReadonlyMap<string, SiteConfig>;
+  /** Reads and parses the sites again; throws (a ConfigError, a failed read) to keep the last good map. */
+  load: () => Promise<ReadonlyMap<string, SiteConfig>>;
+  intervalMs: number;
+  clock: { now(): number };
+  logger: Logger;
+}
+
+/**
+ * At most one read per interval, whatever the traffic. A failed or invalid read keeps the last good
+ * map, is logged once (`sites.refresh_failed`) until a read succeeds again (`sites.refresh_recovered`),
+ * and is tried again after the interval. A change of the sites served is logged as `sites.updated`.
+ */
+export function refreshingSites(options: RefreshingSitesOptions): RefreshingSites {
+  const { load, intervalMs, clock, logger } = options;
+  let sites = options.initial;
+  let readAt = clock.now();
+  let running: Promise<void> | undefined;
+  let failing = false;
+
+  async function refresh(): Promise<void> {
+    let next: ReadonlyMap<string, SiteConfig>;
+    try {
+      next = await load();
+    } catch (error) {
+      if (!failing) logger.error('sites.refresh_failed', { error, serving: 'last_good', sites: sites.size, retry_in_ms: intervalMs });
+      failing = true;
+      return;
+    }
+    if (failing) logger.info('sites.refresh_recovered', { sites: next.size });
+    failing = false;
+    const added = [...next.keys()].filter((slug) => !sites.has(slug));
+    const removed = [...sites.keys()].filter((slug) => !next.has(slug));
+    if (added.length > 0 || removed.length > 0) logger.info('sites.updated', { sites: next.size, added, removed });
+    sites = next;
+  }
+
+  return {
+    get: (slug) => sites.get(slug),
+    current: () => sites,
+    refreshIfStale() {
+      if (running || clock.now() - readAt < intervalMs) return undefined;
+      readAt = clock.now();
+      const current = refresh().finally(() => {
+        running = undefined;
+      });
+      running = current;
+      return current;
+    },
+  };
 }
