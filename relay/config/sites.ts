@@ -246,14 +246,21 @@ export interface SiteLookup {
   get(slug: string): SiteConfig | undefined;
 }
 
-/** Sites re-read in the background: requests are served from the last good map, never wait for a read. */
+/** Sites re-read in the background: requests are served from the last good map and rarely wait for a read. */
 export interface RefreshingSites extends SiteLookup {
   current(): ReadonlyMap<string, SiteConfig>;
   /**
    * Starts a re-read when the last one began at least the interval ago and none is running, and
-   * returns it (for `waitUntil`, or to await); otherwise undefined. The promise never rejects.
+   * returns it (to await); otherwise undefined. The promise never rejects.
    */
   refreshIfStale(): Promise<void> | undefined;
+  /**
+   * For a request, before it is answered: starts a re-read when due. With traffic the read runs
+   * beside the request (handed to `background`, e.g. `ctx.waitUntil`) and this returns undefined.
+   * Only when the last read began two intervals ago or more (an isolate idle that long, whose sites
+   * may be long out of date) does it return the read, for that one request to await.
+   */
+  beforeRequest(background: (read: Promise<void>) => void): Promise<void> | undefined;
 }
 
 export interface RefreshingSitesOptions {
@@ -267,7 +274,8 @@ export interface RefreshingSitesOptions {
 }
 
 /**
- * At most one read per interval, whatever the traffic. A failed or invalid read keeps the last good
+ * At most one read per interval, whatever the traffic; no request waits for it but the first after
+ * two intervals without one. A failed or invalid read keeps the last good
  * map, is logged once (`sites.refresh_failed`) until a read succeeds again (`sites.refresh_recovered`),
  * and is tried again after the interval. A change of the sites served is logged as `sites.updated`.
  */
@@ -295,17 +303,26 @@ export function refreshingSites(options: RefreshingSitesOptions): RefreshingSite
     sites = next;
   }
 
+  function refreshIfStale(): Promise<void> | undefined {
+    if (running || clock.now() - readAt < intervalMs) return undefined;
+    readAt = clock.now();
+    const current = refresh().finally(() => {
+      running = undefined;
+    });
+    running = current;
+    return current;
+  }
+
   return {
     get: (slug) => sites.get(slug),
     current: () => sites,
-    refreshIfStale() {
-      if (running || clock.now() - readAt < intervalMs) return undefined;
-      readAt = clock.now();
-      const current = refresh().finally(() => {
-        running = undefined;
-      });
-      running = current;
-      return current;
+    refreshIfStale,
+    beforeRequest(background) {
+      const idle = clock.now() - readAt >= 2 * intervalMs;
+      const read = refreshIfStale();
+      if (!read || idle) return read;
+      background(read);
+      return undefined;
     },
   };
 }

@@ -56,6 +56,30 @@ describe('sites from KV', () => {
     expect(events().find((e) => e.event === 'sites.updated')).toMatchObject({ sites: 2, added: ['pine'], removed: [] });
   });
 
+  it('a request never waits for the read, but in an isolate idle for two intervals', async () => {
+    const { sites, kv, clock } = await setup();
+    const interval = SITES_REFRESH_SECONDS * 1000;
+    const beside: Promise<void>[] = [];
+    const background = (read: Promise<void>) => beside.push(read);
+    kv.value = JSON.stringify({ ...site('oak'), ...site('pine') });
+    clock.advance(interval);
+    expect(sites.beforeRequest(background)).toBeUndefined();
+    expect(beside).toHaveLength(1); // the read runs beside this request, which is answered from the sites in hand
+    expect(sites.get('pine')).toBeUndefined();
+    await beside[0];
+    expect(sites.get('pine')).toBeDefined();
+
+    kv.value = JSON.stringify(site('elm'));
+    clock.advance(2 * interval); // no request for two intervals
+    const wait = sites.beforeRequest(background);
+    expect(wait).toBeDefined();
+    expect(beside).toHaveLength(1);
+    await wait;
+    expect([...sites.current().keys()]).toEqual(['elm']);
+    expect(sites.beforeRequest(background)).toBeUndefined(); // just read: nothing to do
+    expect(kv.reads).toBe(3);
+  });
+
   it('a site removed from KV is no longer served after the next read', async () => {
     const { sites, kv, clock, slugs } = await setup();
     kv.value = JSON.stringify(site('pine'));
@@ -124,7 +148,9 @@ describe('sites from KV', () => {
   it('a bad value at start is not kept: fixing it takes effect on the next call', async () => {
     const { env, kv } = kvEnv();
     kv.value = null;
-    await expect(edgeSetup(env)).rejects.toThrow(/SITES_JSON: required/);
+    await expect(edgeSetup(env)).rejects.toThrow(/^SITES \(KV key "sites"\): missing; put the sites JSON there, or set SITES_JSON$/);
+    kv.value = JSON.stringify({ oak: { name: 'oak' } });
+    await expect(edgeSetup(env)).rejects.toThrow(/^SITES \(KV key "sites"\): oak\.integration_id: required$/m);
     kv.value = JSON.stringify(site('oak'));
     expect([...(await edgeSetup(env)).sites.current().keys()]).toEqual(['oak']);
   });

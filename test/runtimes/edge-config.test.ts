@@ -112,6 +112,13 @@ describe('Worker configuration', () => {
     await kv.put('sites', JSON.stringify(site('pine-ridge')));
     await until('oak-grove', 404);
     expect(await form('pine-ridge')).toBe(200);
+
+    // A bad value keeps the last good sites.
+    await kv.put('sites', '{"pine-ridge": ');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await form('pine-ridge')).toBe(200);
+    }
   });
 
   it('without any sites, every request is a 500 envelope that says the relay is not configured', async () => {

@@ -49,7 +49,8 @@ export async function buildEdgeSetup(env: EdgeEnv, options: { clock?: { now(): n
   });
   if (!sitesFromKv(env)) {
     const fixed = config.sites;
-    return { config, logger, sites: { get: (slug) => fixed.get(slug), current: () => fixed, refreshIfStale: () => undefined } };
+    const none = () => undefined;
+    return { config, logger, sites: { get: (slug) => fixed.get(slug), current: () => fixed, refreshIfStale: none, beforeRequest: none } };
   }
   const sites = refreshingSites({
     initial: config.sites,
@@ -65,7 +66,8 @@ export async function buildEdgeSetup(env: EdgeEnv, options: { clock?: { now(): n
 export async function readEdgeConfig(env: EdgeEnv): Promise<RelayConfig> {
   const vars: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
-  if (sitesFromKv(env)) vars.SITES_JSON = (await env.SITES!.get('sites')) ?? undefined;
+  const fromKv = sitesFromKv(env);
+  if (fromKv) vars.SITES_JSON = (await env.SITES!.get('sites')) ?? undefined;
   const issues: string[] = [];
   if (refreshSeconds(env) === undefined) {
     issues.push(`SITES_REFRESH_SECONDS: must be a whole number from 1 to ${MAX_REFRESH_SECONDS}`);
@@ -75,10 +77,17 @@ export async function readEdgeConfig(env: EdgeEnv): Promise<RelayConfig> {
     if (issues.length === 0) return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    issues.unshift(...err.issues);
+    // Named as what the operator put: the KV key, not the var it stands in for.
+    issues.unshift(...(fromKv ? err.issues.map(kvIssue) : err.issues));
   }
   throw new ConfigError(issues);
 }
+
+const KV_KEY = 'SITES (KV key "sites")';
+const kvIssue = (issue: string) =>
+  issue.startsWith('SITES_JSON: required')
+    ? `${KV_KEY}: missing; put the sites JSON there, or set SITES_JSON`
+    : issue.replace(/^SITES_JSON(?=[:.])/, KV_KEY);
 
 function rawVar(env: EdgeEnv, key: string): string | undefined {
   const value = env[key];

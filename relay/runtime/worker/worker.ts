@@ -45,9 +45,10 @@ export default {
     try {
       app ??= build(env);
       const built = await app;
-      // Served from the sites in hand; a re-read, when due, runs beside the request, never before it.
-      const refresh = built.sites.refreshIfStale();
-      if (refresh) ctx?.waitUntil(refresh);
+      // Served from the sites in hand; a re-read, when due, runs beside the request (before it only
+      // in an isolate idle for two intervals, whose sites may be long out of date).
+      const waitFor = built.sites.beforeRequest((read) => ctx?.waitUntil(read));
+      if (waitFor) await waitFor;
       return await built.app.fetch(request, env, ctx);
     } catch (err) {
       app = undefined;
