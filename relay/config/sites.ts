@@ -250,8 +250,10 @@ export interface SiteLookup {
 export interface RefreshingSites extends SiteLookup {
   current(): ReadonlyMap<string, SiteConfig>;
   /**
-   * Starts a re-read when the last one began at least the interval ago and none is running, and
-   * returns it (to await); otherwise undefined. The promise never rejects.
+   * Starts a re-read when the last one began at least the interval ago, and returns it (to await);
+   * otherwise undefined. The promise never rejects. A read still running after the interval is no
+   * longer waited for (a cancelled request's read may never settle): the next one starts, and a late
+   * answer never replaces a newer one.
    */
   refreshIfStale(): Promise<void> | undefined;
   /**
@@ -275,26 +277,31 @@ export interface RefreshingSitesOptions {
 
 /**
  * At most one read per interval, whatever the traffic; no request waits for it but the first after
- * two intervals without one. A failed or invalid read keeps the last good
- * map, is logged once (`sites.refresh_failed`) until a read succeeds again (`sites.refresh_recovered`),
- * and is tried again after the interval. A change of the sites served is logged as `sites.updated`.
+ * two intervals without one. A failed or invalid read keeps the last good map, is logged once
+ * (`sites.refresh_failed`) until a read succeeds again (`sites.refresh_recovered`), and is tried
+ * again after the interval. A change of the sites served is logged as `sites.updated`.
  */
 export function refreshingSites(options: RefreshingSitesOptions): RefreshingSites {
   const { load, intervalMs, clock, logger } = options;
   let sites = options.initial;
   let readAt = clock.now();
-  let running: Promise<void> | undefined;
+  let started = 0;
+  let settled = 0;
   let failing = false;
 
-  async function refresh(): Promise<void> {
+  async function refresh(read: number): Promise<void> {
     let next: ReadonlyMap<string, SiteConfig>;
     try {
       next = await load();
     } catch (error) {
+      if (read < settled) return;
+      settled = read;
       if (!failing) logger.error('sites.refresh_failed', { error, serving: 'last_good', sites: sites.size, retry_in_ms: intervalMs });
       failing = true;
       return;
     }
+    if (read < settled) return; // a newer read has answered already
+    settled = read;
     if (failing) logger.info('sites.refresh_recovered', { sites: next.size });
     failing = false;
     const added = [...next.keys()].filter((slug) => !sites.has(slug));
@@ -304,13 +311,9 @@ export function refreshingSites(options: RefreshingSitesOptions): RefreshingSite
   }
 
   function refreshIfStale(): Promise<void> | undefined {
-    if (running || clock.now() - readAt < intervalMs) return undefined;
+    if (clock.now() - readAt < intervalMs) return undefined;
     readAt = clock.now();
-    const current = refresh().finally(() => {
-      running = undefined;
-    });
-    running = current;
-    return current;
+    return refresh(++started);
   }
 
   return {

@@ -47,7 +47,7 @@ describe('sites from KV', () => {
     clock.advance(1);
     const refresh = sites.refreshIfStale();
     expect(refresh).toBeDefined();
-    expect(sites.refreshIfStale()).toBeUndefined(); // one read at a time
+    expect(sites.refreshIfStale()).toBeUndefined(); // one read per interval
     expect(sites.get('pine')).toBeUndefined(); // requests meanwhile are served from the map in hand
     await refresh;
     expect(slugs()).toEqual(['oak', 'pine']);
@@ -174,6 +174,30 @@ describe('refreshingSites', () => {
     await expect(sites.refreshIfStale()).resolves.toBeUndefined();
     expect(sites.current()).toBe(initial);
     expect(lines).toHaveLength(1);
+  });
+
+  it('a read that never settles does not stop the next ones, and a late answer never replaces a newer one', async () => {
+    const clock = manualClock();
+    const reads: { resolve: (sites: Map<string, SiteConfig>) => void }[] = [];
+    const sites = refreshingSites({
+      initial: new Map(),
+      load: () => new Promise((resolve) => reads.push({ resolve })),
+      intervalMs: 10,
+      clock,
+      logger: createLogger({ sink: checkedSink(), clock }),
+    });
+    const map = (slug: string) => new Map([[slug, { slug } as SiteConfig]]);
+    clock.advance(10);
+    sites.refreshIfStale(); // hangs, for now
+    expect(sites.refreshIfStale()).toBeUndefined();
+    clock.advance(10);
+    const second = sites.refreshIfStale();
+    expect(reads).toHaveLength(2);
+    reads[1]!.resolve(map('new'));
+    await second;
+    reads[0]!.resolve(map('old'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect([...sites.current().keys()]).toEqual(['new']);
   });
 });
 
