@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { RelayConfig } from './config/env.js';
-import type { SiteConfig } from './config/sites.js';
+import type { SiteConfig, SiteLookup } from './config/sites.js';
 import type { WidgetAssets } from './http/widget-assets.js';
 import type { Hashing } from './lib/hash.js';
 import type { Logger } from './lib/log.js';
@@ -23,6 +23,11 @@ export interface Clock {
 
 export interface RelayDeps {
   config: RelayConfig;
+  /**
+   * Where `/v1/sites/:site/…` looks its site up on each request; default `config.sites`, fixed. The
+   * Worker passes sites re-read from KV (relay/config/sites.ts, refreshingSites).
+   */
+  sites?: SiteLookup;
   clock: Clock;
   limiter: RateLimiter;
   store: LeadStore;

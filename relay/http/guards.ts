@@ -4,12 +4,12 @@
  * Failures are thrown as ApiError, so the one error handler (errors.ts) renders them.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { SiteConfig } from '../config/sites.js';
+import type { SiteLookup } from '../config/sites.js';
 import type { RelayEnv } from '../types.js';
 import { ApiError } from './errors.js';
 
-/** Resolves `:site` from config (404 when unknown) and stores it on the context. */
-export function siteResolver(sites: ReadonlyMap<string, SiteConfig>): MiddlewareHandler<RelayEnv> {
+/** Resolves `:site` from the sites as they are now (404 when unknown) and stores it on the context. */
+export function siteResolver(sites: SiteLookup): MiddlewareHandler<RelayEnv> {
   return async function siteResolver(c, next) {
     const site = sites.get(c.req.param('site') ?? '');
     if (!site) throw new ApiError(404, 'site_not_found', 'No such site.');

@@ -83,7 +83,7 @@ type AvailableUnit = { floor_plan_id: string; unit: PublicUnit };
 
 const failureLog = (f: UpstreamFailure) => ({ kind: f.kind, reason: f.reason, ...(f.status === undefined ? {} : { status: f.status }) });
 
-export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'clock' | 'limiter' | 'logger' | 'getClientIp' | 'formClient'> {
+export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'sites' | 'clock' | 'limiter' | 'logger' | 'getClientIp' | 'formClient'> {
   formTokens: FormTokens;
 }
 
@@ -153,7 +153,7 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
   const form = new Hono<RelayEnv>();
   form.use(
     '/:list{form|units}',
-    siteResolver(config.sites),
+    siteResolver(deps.sites ?? config.sites),
     originGuard(),
     // After the origin guard: a refused origin gets no Access-Control-* header at all.
     allowedOriginCors({ allowMethods: ['GET'], maxAge: 600 }),

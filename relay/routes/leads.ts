@@ -45,7 +45,7 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<R
   const leads = new Hono<RelayEnv>();
   leads.use(
     '/:id?',
-    siteResolver(config.sites),
+    siteResolver(deps.sites ?? config.sites),
     originGuard(),
     // After the origin guard: a refused origin gets no Access-Control-* header at all.
     allowedOriginCors({

@@ -13,6 +13,7 @@ import {
   SITES,
   SITE_IDS,
   TOKEN,
+  TEST_POLICY,
   VALID_LEAD,
   buildRelay,
   okResponse,
@@ -191,7 +192,10 @@ describe('deliverer', () => {
     const afterDoubt = order.slice(order.indexOf('POST /v1/leads/resman/', 1) + 1);
     expect(afterDoubt[0]).toBe('GET /v1/leads/');
     expect(order.filter((p) => p === 'GET /v1/leads/').length).toBeGreaterThanOrEqual(1);
-    expect(relay.logs().some((l) => l.event === 'lead.resending_after_search')).toBe(true);
+    const resend = relay.logs().find((l) => l.event === 'lead.resending_after_search');
+    // How long it was in doubt: a duration, at least the grace period.
+    expect(resend?.in_doubt_ms).toBeGreaterThanOrEqual(TEST_POLICY.inDoubtGraceMs!);
+    expect(resend?.in_doubt_ms).toBeLessThan(86_400_000);
   });
 
   it('a POST that timed out after Propexo took it is found by the search and never sent twice', async () => {

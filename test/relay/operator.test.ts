@@ -223,8 +223,23 @@ describe('an operator retry never creates blindly', () => {
       'POST /v1/leads/resman/',
     ]);
     expect((await relay.store.get(id))!.status).toBe('confirmed');
+    // The dead letter's POST time is not kept: the line says why it resends, with no duration from 1970.
+    const resend = relay.logs().find((l) => l.event === 'lead.resending_after_search');
+    expect(resend).toMatchObject({ lead_id: id, after: 'operator_retry' });
+    expect(resend).not.toHaveProperty('in_doubt_ms');
+    expectDurations(relay.logs());
   });
 });
+
+/** Every `*_ms` field of every line is a duration (0 to a year), never a point in time. */
+function expectDurations(lines: Record<string, unknown>[]) {
+  for (const line of lines) {
+    for (const [key, value] of Object.entries(line)) {
+      if (key.endsWith('_ms'))
+        expect(value, `${String(line.event)}: ${key}`).toSatisfy((v) => typeof v === 'number' && v >= 0 && v < 366 * 86_400_000);
+    }
+  }
+}
 
 describe('an operator retry of a job Propexo no longer knows', () => {
   it('looks for the lead once, then creates it again (checking the unknown job again would loop)', async () => {
@@ -240,5 +255,6 @@ describe('an operator retry of a job Propexo no longer knows', () => {
     expect(await retried.json()).toEqual({ id, status: 'queued' });
     await relay.deliver();
     expect((await relay.store.get(id))!.status).toBe('confirmed');
+    expectDurations(relay.logs());
   });
 });

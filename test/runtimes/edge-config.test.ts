@@ -73,6 +73,54 @@ describe('Worker configuration', () => {
     expect(((await res.json()) as { status: string }).status).toBe('queued');
   });
 
+  it('sites added to or removed from KV are served within SITES_REFRESH_SECONDS, without a restart', async () => {
+    const w = await worker({ SITES_REFRESH_SECONDS: '1', ADMIN_TOKEN: 'adm_edge_config_0123' }, true);
+    const kv = (await w.mf.getKVNamespace('SITES')) as unknown as { put(key: string, value: string): Promise<void> };
+    const site = (slug: string) => ({ [slug]: { name: slug, ...SANDBOX_IDS, allowed_origins: [ORIGIN] } });
+    await kv.put('sites', JSON.stringify(site('oak-grove')));
+    const form = (slug: string) => fetch(new URL(`/v1/sites/${slug}/form`, w.url), { headers: { origin: ORIGIN } }).then((r) => r.status);
+    /** Asks until the answer is `status` (each request past the interval starts a re-read beside it). */
+    async function until(slug: string, status: number): Promise<void> {
+      const end = Date.now() + 15_000;
+      let last = await form(slug);
+      while (last !== status && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 200));
+        last = await form(slug);
+      }
+      expect(last, `${slug}'s form`).toBe(status);
+    }
+    expect([await form('oak-grove'), await form('pine-ridge')]).toEqual([200, 404]);
+
+    await kv.put('sites', JSON.stringify({ ...site('oak-grove'), ...site('pine-ridge') }));
+    await until('pine-ridge', 200);
+    const lead = await fetch(new URL('/v1/sites/pine-ridge/leads', w.url), {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify(VALID_LEAD),
+    });
+    expect(lead.status).toBe(202);
+    const { id } = (await lead.json()) as { id: string; status: string };
+    // The outbox object reads the same KV: it sends the lead (to a closed port here) instead of waiting for its site.
+    let error: string | undefined;
+    for (const end = Date.now() + 15_000; !error?.startsWith('unavailable:') && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      const list = await fetch(new URL('/admin/leads', w.url), { headers: { authorization: 'Bearer adm_edge_config_0123' } });
+      error = ((await list.json()) as { leads: { id: string; error?: string }[] }).leads.find((l) => l.id === id)?.error;
+    }
+    expect(error).toMatch(/^unavailable:/);
+
+    await kv.put('sites', JSON.stringify(site('pine-ridge')));
+    await until('oak-grove', 404);
+    expect(await form('pine-ridge')).toBe(200);
+
+    // A bad value keeps the last good sites.
+    await kv.put('sites', '{"pine-ridge": ');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await form('pine-ridge')).toBe(200);
+    }
+  });
+
   it('without any sites, every request is a 500 envelope that says the relay is not configured', async () => {
     const w = await worker({});
     const res = await fetch(new URL('/healthz', w.url));

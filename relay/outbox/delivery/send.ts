@@ -38,7 +38,9 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
   } else if (clock.now() - inDoubtSince < policy.inDoubtGraceMs) {
     await writes.save(lead, { checks, next_attempt_at: clock.now() + retryDelay(policy, checks, random) });
   } else {
-    ctx.logger.warn('lead.resending_after_search', { ...logOf(lead), in_doubt_ms: clock.now() - inDoubtSince });
+    // 0 is an operator's retry (requeue.ts): that POST's time is not kept, so there is no duration to give.
+    const since = inDoubtSince > 0 ? { in_doubt_ms: clock.now() - inDoubtSince } : { after: 'operator_retry' };
+    ctx.logger.warn('lead.resending_after_search', { ...logOf(lead), ...since });
     return true;
   }
   return false;

@@ -1,29 +1,108 @@
-import { parseConfig, type RelayConfig } from '../../config/env.js';
+import { ConfigError } from '../../config/config-error.js';
+import { parseConfig, secretsOf, type RelayConfig } from '../../config/env.js';
+import { refreshingSites, type RefreshingSites } from '../../config/sites.js';
+import { createLogger, type LogSink, type Logger } from '../../lib/log.js';
 import type { EdgeEnv } from './env.js';
 
-/** How long an isolate keeps the parsed configuration: sites added to KV show within a minute. */
-export const CONFIG_TTL_MS = 60_000;
+/** How often an isolate re-reads the sites from KV by default: a site added there serves within a minute. */
+export const SITES_REFRESH_SECONDS = 60;
+const MAX_REFRESH_SECONDS = 3600;
 
-let cached: { at: number; config: Promise<RelayConfig> } | undefined;
+/** What an isolate builds once, shared by the Worker's routes and the outbox object. */
+export interface EdgeSetup {
+  config: RelayConfig;
+  logger: Logger;
+  /**
+   * The one source of sites: with KV, re-read every SITES_REFRESH_SECONDS (in the background of
+   * requests, before each delivery round); with SITES_JSON, `config.sites`, fixed.
+   */
+  sites: RefreshingSites;
+}
+
+let setup: Promise<EdgeSetup> | undefined;
 
 /**
- * The relay's configuration from a Worker's env: the same keys and checks as on Node, with the
- * sites from SITES_JSON or, when that is unset, the key `sites` of the SITES KV namespace (a var
- * holds 5 KB, a dozen sites; KV holds hundreds). Parsed at most once a minute per isolate; a bad
- * value throws a ConfigError naming the key.
+ * The isolate's setup, read once: the same keys and checks as on Node, with the sites from
+ * SITES_JSON or, when that is unset, the key `sites` of the SITES KV namespace (a var holds 5 KB, a
+ * dozen sites; KV holds hundreds). A bad value rejects with a ConfigError naming the key, and is not
+ * kept: the next call reads again.
  */
-export function edgeConfig(env: EdgeEnv, now = Date.now()): Promise<RelayConfig> {
-  if (cached && now - cached.at < CONFIG_TTL_MS) return cached.config;
-  const config = (async () => {
-    const vars: Record<string, string | undefined> = {};
-    for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
-    if (vars.SITES_JSON === undefined && env.SITES) vars.SITES_JSON = (await env.SITES.get('sites')) ?? undefined;
-    return parseConfig(vars);
-  })();
-  const entry = { at: now, config };
-  cached = entry;
-  config.catch(() => {
-    if (cached === entry) cached = undefined; // a fixed value is picked up on the next request
+export function edgeSetup(env: EdgeEnv): Promise<EdgeSetup> {
+  if (setup) return setup;
+  const current = buildEdgeSetup(env);
+  setup = current;
+  current.catch(() => {
+    if (setup === current) setup = undefined; // a fixed value is picked up on the next request
   });
-  return config;
+  return current;
+}
+
+/** A fresh setup, not shared (edgeSetup shares one per isolate); the clock and the log sink for tests. */
+export async function buildEdgeSetup(env: EdgeEnv, options: { clock?: { now(): number }; sink?: LogSink } = {}): Promise<EdgeSetup> {
+  const clock = options.clock ?? Date;
+  const config = await readEdgeConfig(env);
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: secretsOf(config),
+    clock,
+    ...(options.sink ? { sink: options.sink } : {}),
+  });
+  if (!sitesFromKv(env)) {
+    const fixed = config.sites;
+    const none = () => undefined;
+    return { config, logger, sites: { get: (slug) => fixed.get(slug), current: () => fixed, refreshIfStale: none, beforeRequest: none } };
+  }
+  const sites = refreshingSites({
+    initial: config.sites,
+    load: async () => (await readEdgeConfig(env)).sites,
+    intervalMs: refreshSeconds(env)! * 1000,
+    clock,
+    logger,
+  });
+  return { config, logger, sites };
+}
+
+/** The configuration from a Worker's env, read now (KV included). Throws a ConfigError naming every bad key. */
+export async function readEdgeConfig(env: EdgeEnv): Promise<RelayConfig> {
+  const vars: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) if (typeof value === 'string') vars[key] = value;
+  const fromKv = sitesFromKv(env);
+  if (fromKv) vars.SITES_JSON = (await env.SITES!.get('sites')) ?? undefined;
+  const issues: string[] = [];
+  if (refreshSeconds(env) === undefined) {
+    issues.push(`SITES_REFRESH_SECONDS: must be a whole number from 1 to ${MAX_REFRESH_SECONDS}`);
+  }
+  try {
+    const config = parseConfig(vars);
+    if (issues.length === 0) return config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // Named as what the operator put: the KV key, not the var it stands in for.
+    issues.unshift(...(fromKv ? err.issues.map(kvIssue) : err.issues));
+  }
+  throw new ConfigError(issues);
+}
+
+const KV_KEY = 'SITES (KV key "sites")';
+const kvIssue = (issue: string) =>
+  issue.startsWith('SITES_JSON: required')
+    ? `${KV_KEY}: missing; put the sites JSON there, or set SITES_JSON`
+    : issue.replace(/^SITES_JSON(?=[:.])/, KV_KEY);
+
+function rawVar(env: EdgeEnv, key: string): string | undefined {
+  const value = env[key];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+const sitesFromKv = (env: EdgeEnv) => rawVar(env, 'SITES_JSON') === undefined && env.SITES !== undefined;
+
+/**
+ * SITES_REFRESH_SECONDS (Workers with KV only): how often each isolate, and the outbox object, re-read
+ * the sites. Whole seconds from 1 to 3600, default 60; undefined when the value is bad.
+ */
+function refreshSeconds(env: EdgeEnv): number | undefined {
+  const raw = rawVar(env, 'SITES_REFRESH_SECONDS');
+  if (raw === undefined) return SITES_REFRESH_SECONDS;
+  const seconds = /^\d{1,4}$/.test(raw) ? Number(raw) : 0;
+  return seconds >= 1 && seconds <= MAX_REFRESH_SECONDS ? seconds : undefined;
 }

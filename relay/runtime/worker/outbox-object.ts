@@ -10,7 +10,6 @@
  * beyond what 150 Propexo requests a minute can carry) and one location's latency for the accept.
  */
 import { DurableObject, type DurableObjectNamespace, type DurableObjectState } from 'cloudflare:workers';
-import { secretsOf } from '../../config/env.js';
 import type { SiteConfig } from '../../config/sites.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { realSleep } from '../../outbox/delivery/budget.js';
@@ -18,7 +17,7 @@ import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer
 import { createDurableLeadStore } from '../../outbox/store/durable.js';
 import type { AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
 import { createPropexoClient } from '../../propexo/client.js';
-import { edgeConfig } from './config.js';
+import { edgeSetup, type EdgeSetup } from './config.js';
 import type { EdgeEnv, OutboxRpc } from './env.js';
 import { durableObjectLimiter } from './limiter-object.js';
 
@@ -36,8 +35,10 @@ class SliceOver extends Error {
 
 export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   private readonly store: LeadStore;
-  /** Refreshed in place at every alarm: sites added to KV reach the deliverer too. */
+  /** Refreshed in place before every delivery round: sites added to KV reach the deliverer too. */
   private readonly sites = new Map<string, SiteConfig>();
+  /** The isolate's one source of sites (config.ts), shared with the Worker's routes when they run here. */
+  private source!: EdgeSetup['sites'];
   private logger: Logger = createLogger();
   private deliverer!: Deliverer;
   private sliceEnds = Number.POSITIVE_INFINITY;
@@ -47,8 +48,10 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     this.store = createDurableLeadStore(ctx.storage);
     // Nothing reaches the object before its configuration is read (sites may come from KV).
     void ctx.blockConcurrencyWhile(async () => {
-      const config = await this.refresh();
-      this.logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+      const { config, logger, sites } = await edgeSetup(env);
+      this.source = sites;
+      this.copySites();
+      this.logger = logger;
       this.deliverer = createDeliverer({
         store: this.store,
         client: createPropexoClient({
@@ -70,12 +73,16 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     });
   }
 
-  /** The current configuration (at most a minute old), with the sites map updated in place. */
-  private async refresh() {
-    const config = await edgeConfig(this.env);
+  /** The deliverer's map, updated in place to the sites as the source has them now. */
+  private copySites(): void {
     this.sites.clear();
-    for (const [slug, site] of config.sites) this.sites.set(slug, site);
-    return config;
+    for (const [slug, site] of this.source.current()) this.sites.set(slug, site);
+  }
+
+  /** Re-reads the sites when due (a failed read keeps the last good ones; it never throws), then copies them. */
+  private async refreshSites(): Promise<void> {
+    await this.source.refreshIfStale();
+    this.copySites();
   }
 
   // The store, over RPC, for the Worker's routes.
@@ -119,7 +126,7 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     this.sliceEnds = Date.now() + ALARM_SLICE_MS;
     let next: number | null;
     try {
-      await this.refresh();
+      await this.refreshSites();
       while (Date.now() < this.sliceEnds && (await this.deliverer.runOnce()) > 0) {
         // keep going while there is due work
       }

@@ -6,42 +6,50 @@
  * Only the relay: the demo's pages come from demo/worker.ts, which wraps this Worker, so nothing of
  * demo/ (or sandbox/) is in the bundle `wrangler deploy` builds from here.
  */
+import type { ExecutionContext } from 'cloudflare:workers';
 import { errorEnvelope } from '../../../contract/errors.js';
 import { createRelay } from '../../app.js';
-import { secretsOf } from '../../config/env.js';
 import { webCryptoHashing } from '../../lib/hash.js';
 import { createLogger } from '../../lib/log.js';
 import { assetsFromFetcher } from './assets.js';
-import { edgeConfig } from './config.js';
+import { edgeSetup, type EdgeSetup } from './config.js';
 import type { EdgeEnv } from './env.js';
 import { LimiterObject, durableObjectLimiter } from './limiter-object.js';
 import { OutboxObject, remoteLeadStore } from './outbox-object.js';
 
 export { LimiterObject, OutboxObject };
 
-type App = { fetch(request: Request, env: EdgeEnv): Response | Promise<Response> };
-let app: Promise<App> | undefined;
+type App = { fetch(request: Request, env: EdgeEnv, ctx?: ExecutionContext): Response | Promise<Response> };
+let app: Promise<{ app: App; sites: EdgeSetup['sites'] }> | undefined;
 
-async function build(env: EdgeEnv): Promise<App> {
-  const config = await edgeConfig(env);
-  return createRelay({
+async function build(env: EdgeEnv): Promise<{ app: App; sites: EdgeSetup['sites'] }> {
+  const { config, logger, sites } = await edgeSetup(env);
+  const relay = createRelay({
     config,
+    // Looked up on each request: sites in KV are re-read every SITES_REFRESH_SECONDS.
+    sites,
     clock: Date,
     limiter: durableObjectLimiter(env.LIMITER),
     store: remoteLeadStore(env.OUTBOX),
-    logger: createLogger({ level: config.logLevel, secrets: secretsOf(config) }),
+    logger,
     getClientIp: (c) => c.req.header('cf-connecting-ip'),
     assets: assetsFromFetcher(env.ASSETS),
     // WebCrypto, native in workerd (node:crypto would need nodejs_compat); the same bytes as Node's.
     hashing: webCryptoHashing,
   });
+  return { app: relay, sites };
 }
 
 export default {
-  async fetch(request: Request, env: EdgeEnv): Promise<Response> {
+  async fetch(request: Request, env: EdgeEnv, ctx?: ExecutionContext): Promise<Response> {
     try {
       app ??= build(env);
-      return await (await app).fetch(request, env);
+      const built = await app;
+      // Served from the sites in hand; a re-read, when due, runs beside the request (before it only
+      // in an isolate idle for two intervals, whose sites may be long out of date).
+      const waitFor = built.sites.beforeRequest((read) => ctx?.waitUntil(read));
+      if (waitFor) await waitFor;
+      return await built.app.fetch(request, env, ctx);
     } catch (err) {
       app = undefined;
       // A configuration error: say so in the log (the message names the key), generically to the client.
