@@ -1,7 +1,8 @@
 /** The Worker's configuration, in Node: sites from KV, re-read in the background once their interval is up. */
 import { describe, expect, it } from 'vitest';
 import { secretsOf } from '../../relay/config/env.js';
-import { refreshingSites, type SiteConfig } from '../../relay/config/sites.js';
+import { refreshingSites } from '../../relay/config/refreshing-sites.js';
+import type { SiteConfig } from '../../relay/config/sites.js';
 import { createLogger } from '../../relay/lib/log.js';
 import { SITES_REFRESH_SECONDS, buildEdgeSetup, edgeSetup, readEdgeConfig } from '../../relay/runtime/worker/config.js';
 import type { EdgeEnv } from '../../relay/runtime/worker/env.js';

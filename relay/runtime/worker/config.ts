@@ -1,6 +1,6 @@
 import { ConfigError } from '../../config/config-error.js';
 import { parseConfig, secretsOf, type RelayConfig } from '../../config/env.js';
-import { refreshingSites, type RefreshingSites } from '../../config/sites.js';
+import { refreshingSites, type RefreshingSites } from '../../config/refreshing-sites.js';
 import { createLogger, type LogSink, type Logger } from '../../lib/log.js';
 import type { EdgeEnv } from './env.js';
 
