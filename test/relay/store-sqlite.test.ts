@@ -54,7 +54,7 @@ describe('sqlite lead store on a file', () => {
     await first.close();
     // What a relay of schema version 1 left behind: no lead_source_id column.
     const v1 = new Database(path);
-    v1.exec('ALTER TABLE leads DROP COLUMN lead_source_id');
+    v1.exec('ALTER TABLE leads DROP COLUMN lead_source_id; DROP TABLE outbox_lease');
     v1.pragma('user_version = 1');
     v1.close();
 
@@ -75,12 +75,12 @@ describe('sqlite lead store on a file', () => {
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(3);
+      expect(SQLITE_SCHEMA_VERSION).toBe(4);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
-      expect(tables).toEqual(['lead_fingerprints', 'leads']);
+      expect(tables).toEqual(['lead_fingerprints', 'leads', 'outbox_lease']);
       expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(2);
       // purgeConfirmed takes the fingerprint rows with the lead.
       expect(await store.purgeConfirmed(T0 + 1)).toBe(1);

@@ -23,6 +23,7 @@ import type { StepContext } from './context.js';
 import { UpstreamHealth } from './health.js';
 import { LeadWrites } from './lead-writes.js';
 import { Dispatcher } from './pass.js';
+import type { DeliveryLease } from './lease.js';
 import { DEFAULT_POLICY, type DeliveryPolicy } from './policy.js';
 import { ConfirmationRounds } from './rounds.js';
 import { UpstreamLine } from './upstream.js';
@@ -39,6 +40,23 @@ export interface DelivererDeps {
   policy?: Partial<DeliveryPolicy>;
   sleep?: Sleep;
   random?: () => number;
+  /**
+   * The delivery lease this deliverer works under (lease.ts), when the outbox may be drained by more
+   * than one process: every lead write is fenced with it, and no lead is handed out while it is not held.
+   */
+  lease?: Pick<DeliveryLease, 'fence' | 'held'>;
+}
+
+/** The store with every update conditional on the lease (the other methods as they are). */
+function fencedStore(store: LeadStore, lease: Pick<DeliveryLease, 'fence'>): LeadStore {
+  const update: LeadStore['update'] = (id, patch, condition = {}) => store.update(id, patch, { ...condition, ifLease: lease.fence() });
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'update') return update;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export interface Deliverer {
@@ -122,7 +140,8 @@ class Loop {
 }
 
 export function createDeliverer(deps: DelivererDeps): Deliverer {
-  const { store, client, sites, clock, logger } = deps;
+  const { client, sites, clock, logger, lease } = deps;
+  const store = lease ? fencedStore(deps.store, lease) : deps.store;
   const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...deps.policy };
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
@@ -144,7 +163,14 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     confirm: (lead, createdRecordId) => ctx.writes.confirmed(lead, createdRecordId, 'listing', undefined, true),
     busy: (id) => inFlight.has(id),
   });
-  const dispatcher = new Dispatcher({ ctx, rounds, health, sites, inFlight, stopping: () => !!loop.signal?.aborted });
+  const dispatcher = new Dispatcher({
+    ctx,
+    rounds,
+    health,
+    sites,
+    inFlight,
+    stopping: () => !!loop.signal?.aborted || (lease !== undefined && !lease.held()),
+  });
   return {
     start: () => loop.start(),
     stop: () => loop.stop(),

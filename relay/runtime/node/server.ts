@@ -23,10 +23,10 @@ import type { RateLimiter } from '../../limits/types.js';
 import { createLogger } from '../../lib/log.js';
 import { nodeHashing } from './hash.js';
 import { createFsAssets } from './assets.js';
-import { acquireOutboxLock } from './outbox-lock.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from '../../outbox/store/sqlite.js';
-import type { LeadStore } from '../../outbox/store/types.js';
+import { hasLeases, type LeadStore } from '../../outbox/store/types.js';
+import { DeliveryLease, type DeliveryLeaseOptions } from '../../outbox/delivery/lease.js';
 import type { RelayDeps } from '../../types.js';
 
 export interface RunningRelay {
@@ -54,6 +54,8 @@ export interface RelayOverrides extends Partial<Omit<RelayDeps, 'config' | 'outb
   policy?: Partial<DeliveryPolicy>;
   sleep?: Sleep;
   random?: () => number;
+  /** The delivery lease's timing (tests); with an injected store, also asks for the lease at all. */
+  lease?: Pick<DeliveryLeaseOptions, 'ttlMs' | 'renewEveryMs' | 'pollMs'>;
 }
 
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
@@ -74,6 +76,10 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     fetch: overrides.fetch ?? globalThis.fetch,
     timeoutMs: config.upstreamTimeoutMs,
   });
+  const leased = (!overrides.store || overrides.lease) && hasLeases(store) ? store : undefined;
+  const lease = leased
+    ? new DeliveryLease({ store: leased, clock, sleep: overrides.sleep ?? realSleep, logger, ...overrides.lease })
+    : undefined;
   const deliverer = createDeliverer({
     store,
     client,
@@ -82,6 +88,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     clock,
     logger,
     policy: { ...config.delivery, ...overrides.policy },
+    ...(lease ? { lease } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     ...(overrides.random ? { random: overrides.random } : {}),
   });
@@ -106,25 +113,17 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
-  // The deliverer starts once this process holds the outbox's lock (at once, unless another relay
-  // on the same DATA_DIR is still delivering); an injected store is the caller's to share.
+  // The deliverer runs while this process holds the outbox's delivery lease (at once, unless another
+  // relay on the same outbox is delivering); an injected store is the caller's to share, unless the
+  // caller asks for the lease too.
   const stopping = new AbortController();
-  const locked = overrides.store
-    ? Promise.resolve(() => {})
-    : acquireOutboxLock(config.dataDir, {
-        sleep: realSleep,
-        signal: stopping.signal,
-        onWait: (pid) =>
-          logger.warn('outbox.locked', {
-            owner_pid: pid,
-            hint: 'another relay delivers from this DATA_DIR; delivery starts when it stops',
-          }),
-      });
-  const release = locked.then((unlock) => {
-    deliverer.start();
-    return unlock;
-  });
-  release.catch(() => {}); // aborted by close() while still waiting
+  const keeping = lease
+    ? lease.keep(stopping.signal, {
+        onAcquired: () => deliverer.start(),
+        onLost: () => deliverer.stop(),
+      })
+    : Promise.resolve();
+  if (!lease) deliverer.start();
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   logger.info('listening', {
@@ -148,7 +147,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
       const hurry = setTimeout(() => server.closeAllConnections(), 5_000);
       stopping.abort();
       await Promise.all([closed, deliverer.stop()]).finally(() => clearTimeout(hurry));
-      (await release.catch(() => () => {}))();
+      await keeping;
+      await lease?.release();
       await store.close();
       await redis?.close();
       await budget?.close();
