@@ -27,7 +27,7 @@ export interface DeliveryLeaseOptions {
   ttlMs?: number;
   /** Default a third of the TTL: two renewals may fail before the lease lapses. */
   renewEveryMs?: number;
-  /** How often a waiting process looks again. Default renewEveryMs. */
+  /** How often a waiting process looks again. Default renewEveryMs, at most 1 s. */
   pollMs?: number;
   /** Default a random UUID, new for every process (and every keeper). */
   owner?: string;
@@ -54,7 +54,7 @@ export class DeliveryLease {
     this.name = options.name ?? DELIVERY_LEASE;
     this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
     this.renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(this.ttlMs / 3));
-    this.pollMs = options.pollMs ?? this.renewEveryMs;
+    this.pollMs = options.pollMs ?? Math.min(this.renewEveryMs, 1_000);
   }
 
   /** True while this process holds an unexpired lease, as far as it knows. */
@@ -65,6 +65,20 @@ export class DeliveryLease {
   /** The condition every fenced write carries: this owner, this lease, now. */
   fence(): LeaseFence {
     return { name: this.name, owner: this.owner, now: this.options.clock.now() };
+  }
+
+  /**
+   * After a fenced write changed nothing: reads the lease, and if another holds it or it has lapsed,
+   * this process stops counting itself the holder at once (the keeper's next look confirms it).
+   */
+  async verify(): Promise<void> {
+    if (!this.held()) return;
+    try {
+      const state = await this.options.store.leaseHolder(this.name);
+      if (!state || state.owner !== this.owner || state.expires_at <= this.options.clock.now()) this.expiresAt = Number.NEGATIVE_INFINITY;
+    } catch {
+      // The keeper decides when the store answers again.
+    }
   }
 
   /** One compare-and-set: takes or renews the lease. Null when the store failed. */

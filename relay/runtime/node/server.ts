@@ -119,7 +119,10 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   const stopping = new AbortController();
   const keeping = lease
     ? lease.keep(stopping.signal, {
-        onAcquired: () => deliverer.start(),
+        onAcquired: () => {
+          deliverer.start();
+          deliverer.wake();
+        },
         onLost: () => deliverer.stop(),
       })
     : Promise.resolve();
