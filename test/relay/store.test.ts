@@ -8,9 +8,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/outbox/store/schema.js';
+import { openPostgresLeadStore } from '../../relay/outbox/store/postgres.js';
 import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
 import type { LeadRecord, LeadStatus, LeadStore, LeasedLeadStore } from '../../relay/outbox/store/types.js';
 import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead, remoteLeadStore } from './support/store-fixtures.js';
+import { startPostgres, type TestPostgres } from './support/postgres.js';
 import { startWorker, type Workerd, type WorkerdBundle } from './support/workerd.js';
 
 /**
@@ -25,7 +27,11 @@ async function startStoreWorker(): Promise<void> {
 }
 afterAll(async () => {
   await worker?.dispose();
+  await postgres?.stop();
 });
+
+/** A private PostgreSQL (support/postgres.ts), started once for this file by the Postgres suite. */
+let postgres: TestPostgres | undefined;
 
 let objects = 0;
 /** The lead store of a Durable Object never used before: fresh, empty storage. */
@@ -36,7 +42,7 @@ function durableStore(name = `store-${++objects}`) {
 }
 
 interface Harness {
-  open(): LeadStore;
+  open(): LeadStore | Promise<LeadStore>;
   /** Once, before the suite's first test. */
   setup?(): Promise<void>;
 }
@@ -45,13 +51,23 @@ describe.each([
   ['memory', { open: () => createMemoryLeadStore() }],
   ['sqlite', { open: () => openSqliteLeadStore(':memory:') }],
   ['durable object (workerd)', { open: () => durableStore(), setup: startStoreWorker }],
+  [
+    'postgres',
+    {
+      setup: async () => {
+        postgres ??= await startPostgres();
+      },
+      // A database of its own for every test: fresh, empty.
+      open: async () => openPostgresLeadStore(await postgres!.createDatabase(), { poolSize: 4 }),
+    },
+  ],
 ] as [string, Harness][])('%s lead store', (_name, harness) => {
   let store: LeadStore;
   beforeAll(async () => {
     await harness.setup?.();
   });
-  beforeEach(() => {
-    store = harness.open();
+  beforeEach(async () => {
+    store = await harness.open();
   });
   afterEach(async () => {
     await store.close();
