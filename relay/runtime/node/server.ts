@@ -1,5 +1,6 @@
 /**
- * The Node entry: configuration from the environment, the SQLite outbox in DATA_DIR, the limiter
+ * The Node entry: configuration from the environment, the outbox (PostgreSQL at DATABASE_URL, shared
+ * by every instance, else SQLite in DATA_DIR) with its delivery lease, the limiter
  * (Redis when REDIS_URL is set, else in memory), the deliverer running behind the requests, the
  * socket's address (or a trusted header) as client IP, the widget from WIDGET_DIR.
  * `startRelay` is exported so the demo and tests can run the relay in-process.
@@ -25,6 +26,7 @@ import { nodeHashing } from './hash.js';
 import { createFsAssets } from './assets.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from '../../outbox/store/sqlite.js';
+import { describeDatabaseUrl, openPostgresLeadStore } from '../../outbox/store/postgres.js';
 import { hasLeases, type LeadStore } from '../../outbox/store/types.js';
 import { DeliveryLease, type DeliveryLeaseOptions } from '../../outbox/delivery/lease.js';
 import type { RelayDeps } from '../../types.js';
@@ -63,7 +65,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const clock = overrides.clock ?? Date;
-  const store = overrides.store ?? openOutbox(config.dataDir);
+  const store = overrides.store ?? (await openOutbox(config));
   const redis = !overrides.limiter && config.redisUrl ? createRedisLimiter({ url: config.redisUrl, logger }) : undefined;
   if (redis && !(await redis.ready())) logger.warn('redis.not_ready', { hint: 'limits are decided locally until Redis answers' });
   const limiter: RateLimiter = overrides.limiter ?? redis ?? createMemoryLimiter({ clock });
@@ -132,7 +134,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   logger.info('listening', {
     url,
     sites: [...config.sites.keys()],
-    outbox: overrides.store ? 'injected' : join(config.dataDir, OUTBOX_FILE),
+    outbox: overrides.store ? 'injected' : config.databaseUrl ? describeDatabaseUrl(config.databaseUrl) : join(config.dataDir, OUTBOX_FILE),
     shared_limits: !!redis,
   });
   return {
@@ -159,9 +161,11 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   };
 }
 
-function openOutbox(dataDir: string): LeadStore {
-  mkdirSync(dataDir, { recursive: true });
-  return openSqliteLeadStore(join(dataDir, OUTBOX_FILE));
+/** The outbox: PostgreSQL, shared by every instance, when DATABASE_URL is set; else SQLite in DATA_DIR. */
+async function openOutbox(config: RelayConfig): Promise<LeadStore> {
+  if (config.databaseUrl) return openPostgresLeadStore(config.databaseUrl);
+  mkdirSync(config.dataDir, { recursive: true });
+  return openSqliteLeadStore(join(config.dataDir, OUTBOX_FILE));
 }
 
 function isMain(): boolean {
