@@ -1,9 +1,12 @@
 /**
  * The lead store's contract (relay/outbox/store/types.ts): one behaviour suite run against the memory store,
- * the SQLite store (Node) and the Durable Object store running in workerd (Miniflare), then what only
- * the memory store and only the Durable Object store have. What only SQLite has (a file that
- * survives reopening, two processes on one file, schema versioning, refusing files that are not a
- * lead store) is in store-sqlite.test.ts; the records all use are in support/store-fixtures.ts.
+ * the SQLite store (Node), the Durable Object store running in workerd (Miniflare) and the
+ * PostgreSQL store (a private server, support/postgres.ts, a fresh database per test), claims and
+ * leases included, then what only the memory store and only the Durable Object store have. What only
+ * SQLite has (a file that survives reopening, two processes on one file, schema versioning, refusing
+ * files that are not a lead store) is in store-sqlite.test.ts, what only Postgres has (several
+ * instances on one database) in store-postgres.test.ts; the records all use are in
+ * support/store-fixtures.ts.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';

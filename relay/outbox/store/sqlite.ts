@@ -1,7 +1,8 @@
 /**
  * The durable outbox for Node: one SQLite file (better-sqlite3). Any number of relay processes may
- * accept leads into it at once (each batch of accepts is one transaction); only one delivers from
- * it (relay/runtime/node/outbox-lock.ts). The schema and migrations (schema.ts) and the queries
+ * accept leads into it at once (each batch of accepts is one transaction); one at a time delivers
+ * from it, the holder of the delivery lease kept in the file itself (outbox_lease,
+ * relay/outbox/delivery/lease.ts). The schema and migrations (schema.ts) and the queries
  * (sql.ts) are the same ones the Workers store runs on Durable Object storage; this file is the
  * better-sqlite3 driver for them.
  *
