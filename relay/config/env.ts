@@ -32,6 +32,8 @@ export interface RelayConfig {
   dataDir: string;
   /** Shared limits across relay processes; unset, limits are per process. */
   redisUrl?: string;
+  /** A PostgreSQL outbox shared by every relay process (instead of SQLite in dataDir). */
+  databaseUrl?: string;
   /** The outbox's patience: from the keys above, and any DELIVERY_POLICY overrides. */
   delivery: Partial<DeliveryPolicy> & { maxAgeMs: number; retentionMs: number; upstreamPerMinute: number; inDoubtGraceMs: number };
   /** A Map, not a plain object, so a slug like `constructor` can never reach Object.prototype. */
@@ -116,6 +118,7 @@ const ENV_SCHEMAS = {
   UPSTREAM_RATE_PER_MINUTE: intString(1, 100_000),
   IN_DOUBT_GRACE_MINUTES: intString(1, 1440),
   REDIS_URL: z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')),
+  DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')),
   ADMIN_TOKEN: secret(16),
   PROPEXO_WEBHOOK_SECRET: secret(8),
   TURNSTILE_SECRET: secret(8),
@@ -226,6 +229,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
       ? {}
       : { turnstile: { secret: parsed.TURNSTILE_SECRET as string, verifyUrl: parsed.TURNSTILE_VERIFY_URL as string } }),
     ...optional('redisUrl', parsed.REDIS_URL),
+    ...optional('databaseUrl', parsed.DATABASE_URL),
     dataDir: parsed.DATA_DIR as string,
     delivery: {
       maxAgeMs: (parsed.MAX_LEAD_AGE_HOURS as number) * 3_600_000,
@@ -257,7 +261,13 @@ function readSitesFile(path: string, options: ParseConfigOptions): string {
 /** Every secret in the configuration, for the logger to redact (belt and braces: none is logged). */
 export function secretsOf(config: RelayConfig): string[] {
   const redisPassword = config.redisUrl ? decodeURIComponent(new URL(config.redisUrl).password) : undefined;
-  return [config.propexo.token, config.adminToken, config.propexo.webhookSecret, config.turnstile?.secret, redisPassword].filter(
-    (s): s is string => !!s,
-  );
+  const databasePassword = config.databaseUrl ? decodeURIComponent(new URL(config.databaseUrl).password) : undefined;
+  return [
+    config.propexo.token,
+    config.adminToken,
+    config.propexo.webhookSecret,
+    config.turnstile?.secret,
+    redisPassword,
+    databasePassword,
+  ].filter((s): s is string => !!s);
 }

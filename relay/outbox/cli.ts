@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { requeueDeadLetter } from './delivery/requeue.js';
 import { maskEmail, maskPhone } from '../lib/log.js';
+import { openPostgresLeadStore } from './store/postgres.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from './store/sqlite.js';
 import { LEAD_STATUSES, type LeadRecord, type LeadStatus, type LeadStore } from './store/types.js';
 
 const USAGE = `usage: npm run outbox -- list [--status S] [--site SLUG] [--limit N] | show ID | retry ID | retry --all-failed | stats
-  DATA_DIR (default ./data) holds ${OUTBOX_FILE}`;
+  DATA_DIR (default ./data) holds ${OUTBOX_FILE}; with DATABASE_URL set, the PostgreSQL outbox is used instead`;
 
 function line(lead: LeadRecord): string {
   const s = lead.submission;
@@ -90,11 +91,12 @@ export async function runOutboxCommand(store: LeadStore, argv: string[], out: (t
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
   const file = join(process.env.DATA_DIR || './data', OUTBOX_FILE);
-  if (!existsSync(file)) {
-    console.error(`No outbox at ${file}: set DATA_DIR to the relay's data directory.`);
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl && !existsSync(file)) {
+    console.error(`No outbox at ${file}: set DATA_DIR to the relay's data directory (or DATABASE_URL to its PostgreSQL outbox).`);
     process.exit(1);
   }
-  const store = openSqliteLeadStore(file);
+  const store = databaseUrl ? await openPostgresLeadStore(databaseUrl) : openSqliteLeadStore(file);
   const code = await runOutboxCommand(store, process.argv.slice(2), (t) => console.log(t)).catch((err: Error) => {
     console.error(err.message);
     return 2;

@@ -63,6 +63,15 @@ describe('parseConfig', () => {
     expect(config.sites.get('oak-grove')!.limits.per_ip).toEqual(SITES['oak-grove'].limits.per_ip);
   });
 
+  it('reads DATABASE_URL (a shared PostgreSQL outbox), refuses another scheme, and redacts its password', () => {
+    const base = { PROPEXO_API_TOKEN: TOKEN, SITES_JSON: JSON.stringify({ oak: site() }) };
+    expect(parseConfig(base).databaseUrl).toBeUndefined();
+    const config = parseConfig({ ...base, DATABASE_URL: 'postgres://relay:s3cr%40t-pw@db.internal:5432/outbox' });
+    expect(config.databaseUrl).toBe('postgres://relay:s3cr%40t-pw@db.internal:5432/outbox');
+    expect(secretsOf(config)).toContain('s3cr@t-pw');
+    expect(configError(() => parseConfig({ ...base, DATABASE_URL: 'mysql://db/outbox' })).message).toContain('DATABASE_URL');
+  });
+
   it('strips a trailing slash from the base URL', () => {
     expect(parseConfig(testEnv({ PROPEXO_BASE_URL: 'https://api.propexo.com/' })).propexo.baseUrl).toBe('https://api.propexo.com');
   });

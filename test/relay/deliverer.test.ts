@@ -67,6 +67,26 @@ describe('deliverer', () => {
     expect(events).toEqual(expect.arrayContaining(['lead.accepted', 'lead.sent', 'lead.confirmed']));
   });
 
+  it('two deliverers holding the same queued lead: the claim names the attempt it read, so one POSTs', async () => {
+    const relay = buildRelay();
+    const receipt = await accepted(relay);
+    const second = createDeliverer({
+      store: relay.store,
+      client: createPropexoClient({ baseUrl: relay.config.propexo.baseUrl, token: TOKEN, fetch: relay.upstream.fetch, timeoutMs: 1000 }),
+      limiter: createMemoryLimiter({ clock: relay.clock }),
+      sites: relay.config.sites,
+      clock: relay.clock,
+      logger: createLogger({ level: 'error' }),
+      policy: { confirmFirstDelayMs: 60_000 },
+      sleep: async (ms) => relay.clock.advance(ms),
+      random: () => 0.5,
+    });
+    // Both read the lead queued at attempt 0 before either claims it.
+    await Promise.all([relay.deliverer.runOnce(), second.runOnce()]);
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+    expect((await relay.store.get(receipt.id))!.attempts).toBe(1);
+  });
+
   it('keeps checking a PENDING write, with growing gaps, until it succeeds', async () => {
     let checks = 0;
     const relay = buildRelay({

@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OUTBOX_FILE, openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
 import { ConfigError } from '../../relay/config/config-error.js';
 import { createLogger } from '../../relay/lib/log.js';
 import { startRelay, type RelayOverrides, type RunningRelay } from '../../relay/runtime/node/server.js';
@@ -234,5 +236,64 @@ describe('node relay/runtime/node/server.ts run directly', () => {
     expect(out.stderr).toContain('PORT: must be a whole number from 1 to 65535');
     expect(out.stderr).toContain('SITES_JSON: oak.name: required');
     expect(out.stderr + out.stdout).not.toContain(TOKEN);
+  });
+});
+
+describe('the delivery lease in the outbox (no PID file)', () => {
+  const LEASE = { ttlMs: 1_000, renewEveryMs: 100, pollMs: 100 };
+  const outboxOf = (env: { DATA_DIR: string }) => join(env.DATA_DIR, OUTBOX_FILE);
+
+  it('a restart with the same pid on the same DATA_DIR: the old lock file is ignored, a dead holder only until its lease lapses', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'relay-data-'));
+    // What a crashed relay of this very pid left: the old lock file, and a lease with time left on it.
+    await writeFile(join(dataDir, 'outbox.lock'), `${process.pid}\n`);
+    const seed = openSqliteLeadStore(join(dataDir, OUTBOX_FILE));
+    const lapses = Date.now() + 1_500;
+    expect((await seed.acquireLease('deliverer', 'dead-owner', lapses - 1_500, 1_500)).held).toBe(true);
+    await seed.close();
+
+    const { post, statusOf, lines } = await relay({ DATA_DIR: dataDir }, { lease: LEASE });
+    const { id } = (await (await post(VALID_LEAD)).json()) as { id: string };
+    await expect.poll(() => lines.some((l) => l.includes('"outbox.locked"') && l.includes('dead-owner'))).toBe(true);
+    // Held back while the dead holder's lease runs...
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lapses - Date.now() - 300)));
+    expect(sandbox.leads()).toHaveLength(0);
+    // ...and no longer: delivered within a poll or two of the lapse, not never.
+    await confirmed(statusOf, id);
+    expect(Date.now()).toBeGreaterThanOrEqual(lapses);
+    expect(Date.now() - lapses).toBeLessThan(3_000);
+    expect(sandbox.leads()).toHaveLength(1);
+  });
+
+  it('a clean shutdown releases the lease: the next relay on the DATA_DIR delivers at once', async () => {
+    const first = await relay({}, { lease: { ...LEASE, ttlMs: 60_000 } });
+    await expect.poll(() => first.lines.some((l) => l.includes('"outbox.lease_acquired"'))).toBe(true);
+    await first.r.close();
+    running.splice(running.indexOf(first.r), 1);
+    const check = openSqliteLeadStore(outboxOf(first.env));
+    expect(await check.leaseHolder('deliverer')).toBeNull();
+    await check.close();
+    const second = await relay({ DATA_DIR: first.env.DATA_DIR }, { lease: { ...LEASE, ttlMs: 60_000 } });
+    const { id } = (await (await second.post(VALID_LEAD)).json()) as { id: string };
+    await confirmed(second.statusOf, id);
+  });
+
+  it('a lost lease stops delivery before the next send; the lead goes once the lease is back', async () => {
+    const { post, statusOf, lines, env, r } = await relay({}, { lease: LEASE });
+    await expect.poll(() => lines.some((l) => l.includes('"outbox.lease_acquired"'))).toBe(true);
+    // Another process takes the lease over (as if this one had stalled past its expiry).
+    const db = new Database(outboxOf(env));
+    db.prepare(`UPDATE outbox_lease SET owner = 'usurper', expires_at = ?`).run(Date.now() + 60_000);
+    // At once, before this relay's next renewal: its claim is fenced by the lease in the same statement.
+    const { id } = (await (await post(VALID_LEAD)).json()) as { id: string };
+    await expect.poll(() => lines.some((l) => l.includes('"outbox.lease_lost"'))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sandbox.leads()).toHaveLength(0);
+    expect(await r.store.get(id)).toMatchObject({ status: 'queued', attempts: 0 });
+    // The usurper goes away cleanly: this relay takes the lease again and delivers.
+    db.prepare(`DELETE FROM outbox_lease WHERE owner = 'usurper'`).run();
+    db.close();
+    await confirmed(statusOf, id);
+    expect(sandbox.leads()).toHaveLength(1);
   });
 });

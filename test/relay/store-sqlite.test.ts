@@ -54,7 +54,7 @@ describe('sqlite lead store on a file', () => {
     await first.close();
     // What a relay of schema version 1 left behind: no lead_source_id column.
     const v1 = new Database(path);
-    v1.exec('ALTER TABLE leads DROP COLUMN lead_source_id');
+    v1.exec('ALTER TABLE leads DROP COLUMN lead_source_id; DROP TABLE outbox_lease');
     v1.pragma('user_version = 1');
     v1.close();
 
@@ -75,12 +75,12 @@ describe('sqlite lead store on a file', () => {
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(3);
+      expect(SQLITE_SCHEMA_VERSION).toBe(4);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
-      expect(tables).toEqual(['lead_fingerprints', 'leads']);
+      expect(tables).toEqual(['lead_fingerprints', 'leads', 'outbox_lease']);
       expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(2);
       // purgeConfirmed takes the fingerprint rows with the lead.
       expect(await store.purgeConfirmed(T0 + 1)).toBe(1);
@@ -159,6 +159,49 @@ describe('sqlite lead store on a file', () => {
     );
 
     expect(() => openSqliteLeadStore(join(dir, 'missing-dir', 'leads.sqlite'))).toThrow(/cannot open the lead store at/);
+  });
+
+  it('two processes racing for a lapsed lease, both stopped between read and write: one wins, one claims', {
+    timeout: 60_000,
+  }, async () => {
+    const child = fileURLToPath(new URL('./support/lease-race-child.ts', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    for (let round = 0; round < 3; round++) {
+      const path = file();
+      const seed = openSqliteLeadStore(path);
+      const waiting = lead();
+      await seed.accept(waiting, at(T0));
+      // A holder that died: its lease lapsed at T0 + 1000 (its owner id is random, like every owner's).
+      expect((await seed.acquireLease('deliverer', 'dead-owner', T0 - 59_000, 60_000)).held).toBe(true);
+      await seed.close();
+      const racers = ['a', 'b'].map((owner) => {
+        const proc = spawn(process.execPath, ['--import', 'tsx', child, path, owner, waiting.id, String(T0 + 5_000)], {
+          cwd: root,
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        const lines = createInterface({ input: proc.stdout });
+        const received: string[] = [];
+        const wanted: ((line: string) => void)[] = [];
+        lines.on('line', (line) => (wanted.length ? wanted.shift()!(line) : received.push(line)));
+        const next = () => new Promise<string>((resolve) => (received.length ? resolve(received.shift()!) : wanted.push(resolve)));
+        return { owner, proc, next };
+      });
+      // Both have read the lapsed lease of the dead owner before either writes.
+      expect(await Promise.all(racers.map((r) => r.next()))).toEqual(['READ', 'READ']);
+      for (const r of racers) r.proc.stdin.write('GO\n');
+      const results = (await Promise.all(racers.map((r) => r.next()))).map(
+        (line) => JSON.parse(line.replace(/^RESULT /, '')) as { held: boolean; claimed: boolean },
+      );
+      for (const r of racers) r.proc.stdin.end();
+      expect(results.filter((r) => r.held)).toHaveLength(1);
+      expect(results.filter((r) => r.claimed)).toHaveLength(1);
+      const winner = racers[results.findIndex((r) => r.held)]!;
+      expect(results[racers.indexOf(winner)]!.claimed).toBe(true);
+      const check = openSqliteLeadStore(path);
+      expect(await check.leaseHolder('deliverer')).toEqual({ owner: winner.owner, expires_at: T0 + 65_000 });
+      expect((await check.get(waiting.id))!.attempts).toBe(1);
+      await check.close();
+    }
   });
 
   it('two processes opening a new file at the same moment both open it', { timeout: 30_000 }, async () => {

@@ -1,16 +1,21 @@
 /**
  * The lead store's contract (relay/outbox/store/types.ts): one behaviour suite run against the memory store,
- * the SQLite store (Node) and the Durable Object store running in workerd (Miniflare), then what only
- * the memory store and only the Durable Object store have. What only SQLite has (a file that
- * survives reopening, two processes on one file, schema versioning, refusing files that are not a
- * lead store) is in store-sqlite.test.ts; the records all use are in support/store-fixtures.ts.
+ * the SQLite store (Node), the Durable Object store running in workerd (Miniflare) and the
+ * PostgreSQL store (a private server, support/postgres.ts, a fresh database per test), claims and
+ * leases included, then what only the memory store and only the Durable Object store have. What only
+ * SQLite has (a file that survives reopening, two processes on one file, schema versioning, refusing
+ * files that are not a lead store) is in store-sqlite.test.ts, what only Postgres has (several
+ * instances on one database) in store-postgres.test.ts; the records all use are in
+ * support/store-fixtures.ts.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/outbox/store/schema.js';
+import { openPostgresLeadStore } from '../../relay/outbox/store/postgres.js';
 import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
-import type { LeadRecord, LeadStatus, LeadStore } from '../../relay/outbox/store/types.js';
+import type { LeadRecord, LeadStatus, LeadStore, LeasedLeadStore } from '../../relay/outbox/store/types.js';
 import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead, remoteLeadStore } from './support/store-fixtures.js';
+import { startPostgres, type TestPostgres } from './support/postgres.js';
 import { startWorker, type Workerd, type WorkerdBundle } from './support/workerd.js';
 
 /**
@@ -25,7 +30,11 @@ async function startStoreWorker(): Promise<void> {
 }
 afterAll(async () => {
   await worker?.dispose();
+  await postgres?.stop();
 });
+
+/** A private PostgreSQL (support/postgres.ts), started once for this file by the Postgres suite. */
+let postgres: TestPostgres | undefined;
 
 let objects = 0;
 /** The lead store of a Durable Object never used before: fresh, empty storage. */
@@ -36,7 +45,7 @@ function durableStore(name = `store-${++objects}`) {
 }
 
 interface Harness {
-  open(): LeadStore;
+  open(): LeadStore | Promise<LeadStore>;
   /** Once, before the suite's first test. */
   setup?(): Promise<void>;
 }
@@ -45,13 +54,23 @@ describe.each([
   ['memory', { open: () => createMemoryLeadStore() }],
   ['sqlite', { open: () => openSqliteLeadStore(':memory:') }],
   ['durable object (workerd)', { open: () => durableStore(), setup: startStoreWorker }],
+  [
+    'postgres',
+    {
+      setup: async () => {
+        postgres ??= await startPostgres();
+      },
+      // A database of its own for every test: fresh, empty.
+      open: async () => openPostgresLeadStore(await postgres!.createDatabase(), { poolSize: 4 }),
+    },
+  ],
 ] as [string, Harness][])('%s lead store', (_name, harness) => {
   let store: LeadStore;
   beforeAll(async () => {
     await harness.setup?.();
   });
-  beforeEach(() => {
-    store = harness.open();
+  beforeEach(async () => {
+    store = await harness.open();
   });
   afterEach(async () => {
     await store.close();
@@ -326,6 +345,97 @@ describe.each([
     });
   });
 
+  describe('claims naming the attempt they expect', () => {
+    it('with ifAttempts, changes the lead only while it has made that many attempts', async () => {
+      const stored = await put({ attempts: 2 });
+      const claim = { in_doubt_since: T0 + 1, attempts: 3 };
+      expect(await store.update(stored.id, claim, { ifStatus: 'queued', ifAttempts: 1 })).toBeNull();
+      expect(await store.update(stored.id, claim, { ifStatus: 'sent', ifAttempts: 2 })).toBeNull();
+      expect(await store.get(stored.id)).toStrictEqual(stored);
+      expect(await store.update(stored.id, claim, { ifStatus: 'queued', ifAttempts: 2 })).toStrictEqual({ ...stored, ...claim });
+      // The same claim again (a second deliverer that read attempt 2) loses: still queued, but attempt 3 now.
+      expect(await store.update(stored.id, { ...claim, in_doubt_since: T0 + 2 }, { ifStatus: 'queued', ifAttempts: 2 })).toBeNull();
+      expect((await store.get(stored.id))!.in_doubt_since).toBe(T0 + 1);
+    });
+
+    it('lets exactly one of concurrent claims of the same attempt win', async () => {
+      const stored = await put();
+      const results = await Promise.all(
+        [1, 2, 3, 4].map((n) => store.update(stored.id, { in_doubt_since: T0 + n, attempts: 1 }, { ifStatus: 'queued', ifAttempts: 0 })),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      expect((await store.get(stored.id))!.attempts).toBe(1);
+    });
+
+    it('refuses an attempt count that is not a whole number', async () => {
+      const stored = await put();
+      await expect(store.update(stored.id, {}, { ifAttempts: 1.5 })).rejects.toThrow(TypeError);
+      await expect(store.update(stored.id, {}, { ifAttempts: 'x' as unknown as number })).rejects.toThrow(TypeError);
+    });
+  });
+
+  describe('leases', () => {
+    const TTL = 10_000;
+    it('takes a free lease, refuses it to another owner until it lapses, then hands it over', async () => {
+      const leased = store as LeasedLeadStore;
+      expect(await leased.leaseHolder('deliverer')).toBeNull();
+      expect(await leased.acquireLease('deliverer', 'a', T0, TTL)).toEqual({ held: true, state: { owner: 'a', expires_at: T0 + TTL } });
+      expect(await leased.acquireLease('deliverer', 'b', T0 + TTL - 1, TTL)).toEqual({
+        held: false,
+        state: { owner: 'a', expires_at: T0 + TTL },
+      });
+      // Another lease name is another lease.
+      expect((await leased.acquireLease('other', 'b', T0, TTL)).held).toBe(true);
+      // Renewal by the holder extends it.
+      expect(await leased.acquireLease('deliverer', 'a', T0 + 5_000, TTL)).toEqual({
+        held: true,
+        state: { owner: 'a', expires_at: T0 + 15_000 },
+      });
+      expect((await leased.acquireLease('deliverer', 'b', T0 + 14_999, TTL)).held).toBe(false);
+      // Lapsed (expiry included): the next owner takes it, and the old one's renewal then fails.
+      expect(await leased.acquireLease('deliverer', 'b', T0 + 15_000, TTL)).toEqual({
+        held: true,
+        state: { owner: 'b', expires_at: T0 + 25_000 },
+      });
+      expect((await leased.acquireLease('deliverer', 'a', T0 + 15_001, TTL)).held).toBe(false);
+      expect(await leased.leaseHolder('deliverer')).toEqual({ owner: 'b', expires_at: T0 + 25_000 });
+    });
+
+    it('release frees the lease at once, and only for its holder', async () => {
+      const leased = store as LeasedLeadStore;
+      await leased.acquireLease('deliverer', 'a', T0, TTL);
+      expect(await leased.releaseLease('deliverer', 'b')).toBe(false);
+      expect(await leased.releaseLease('deliverer', 'a')).toBe(true);
+      expect(await leased.leaseHolder('deliverer')).toBeNull();
+      expect((await leased.acquireLease('deliverer', 'b', T0 + 1, TTL)).held).toBe(true);
+    });
+
+    it('of owners racing for a lapsed lease, exactly one wins', async () => {
+      const leased = store as LeasedLeadStore;
+      await leased.acquireLease('deliverer', 'dead', T0, TTL);
+      const results = await Promise.all(['a', 'b', 'c'].map((owner) => leased.acquireLease('deliverer', owner, T0 + TTL, TTL)));
+      const winners = results.filter((r) => r.held);
+      expect(winners).toHaveLength(1);
+      expect((await leased.leaseHolder('deliverer'))!.owner).toBe(winners[0]!.state!.owner);
+    });
+
+    it('a write fenced with a lease goes through only while its owner holds it unexpired', async () => {
+      const leased = store as LeasedLeadStore;
+      const stored = await put();
+      const fence = (owner: string, now: number) => ({ ifLease: { name: 'deliverer', owner, now } });
+      expect(await store.update(stored.id, { checks: 1 }, fence('a', T0))).toBeNull(); // nobody holds it
+      await leased.acquireLease('deliverer', 'a', T0, TTL);
+      expect(await store.update(stored.id, { checks: 1 }, fence('b', T0))).toBeNull();
+      expect((await store.update(stored.id, { checks: 1 }, { ...fence('a', T0 + 1), ifStatus: 'queued', ifAttempts: 0 }))!.checks).toBe(1);
+      expect(await store.update(stored.id, { checks: 2 }, fence('a', T0 + TTL))).toBeNull(); // lapsed
+      await leased.acquireLease('deliverer', 'b', T0 + TTL, TTL);
+      expect(await store.update(stored.id, { checks: 2 }, fence('a', T0 + 1))).toBeNull(); // taken over
+      expect((await store.get(stored.id))!.checks).toBe(1);
+      await expect(leased.acquireLease('', 'a', T0, TTL)).rejects.toThrow(TypeError);
+      await expect(store.update(stored.id, {}, { ifLease: { name: 'deliverer', owner: '', now: T0 } })).rejects.toThrow(TypeError);
+    });
+  });
+
   it('findByIdempotencyKey finds the lead of that site with that key created at or after since', async () => {
     const first = await put({ idempotency_key: 'k1', created_at: T0 });
     await put({ idempotency_key: 'k1', site: 'pine-ridge', created_at: T0 + 5 });
@@ -482,7 +592,7 @@ describe('durable object lead store in workerd', () => {
       { name: 'application_id', value: LEAD_STORE_APPLICATION_ID },
       { name: 'user_version', value: LEAD_STORE_SCHEMA_VERSION },
     ]);
-    expect(await tables(store)).toEqual(['lead_fingerprints', 'lead_store_meta', 'leads']);
+    expect(await tables(store)).toEqual(['lead_fingerprints', 'lead_store_meta', 'leads', 'outbox_lease']);
     const fingerprintRows = async () =>
       (await store.call({ method: '$sql', args: ['SELECT COUNT(*) AS n FROM lead_fingerprints'] })) as [{ n: number }];
     expect(await fingerprintRows()).toEqual([{ n: 2 }]);

@@ -23,6 +23,7 @@ import type { StepContext } from './context.js';
 import { UpstreamHealth } from './health.js';
 import { LeadWrites } from './lead-writes.js';
 import { Dispatcher } from './pass.js';
+import type { DeliveryLease } from './lease.js';
 import { DEFAULT_POLICY, type DeliveryPolicy } from './policy.js';
 import { ConfirmationRounds } from './rounds.js';
 import { UpstreamLine } from './upstream.js';
@@ -39,6 +40,30 @@ export interface DelivererDeps {
   policy?: Partial<DeliveryPolicy>;
   sleep?: Sleep;
   random?: () => number;
+  /**
+   * The delivery lease this deliverer works under (lease.ts), when the outbox may be drained by more
+   * than one process: every lead write is fenced with it, and no lead is handed out while it is not held.
+   */
+  lease?: Pick<DeliveryLease, 'fence' | 'held' | 'verify'>;
+}
+
+/**
+ * The store with every update conditional on the lease (the other methods as they are). A write that
+ * changed nothing has the lease looked at, so a lost lease stops the next lead being handed out.
+ */
+function fencedStore(store: LeadStore, lease: NonNullable<DelivererDeps['lease']>): LeadStore {
+  const update: LeadStore['update'] = async (id, patch, condition = {}) => {
+    const updated = await store.update(id, patch, { ...condition, ifLease: lease.fence() });
+    if (updated === null) await lease.verify();
+    return updated;
+  };
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'update') return update;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export interface Deliverer {
@@ -62,7 +87,13 @@ class Loop {
   constructor(
     /** One pass over what is due: how many leads it handled. */
     private readonly runOnce: () => Promise<number>,
-    private readonly deps: Pick<DelivererDeps, 'store' | 'clock' | 'logger'> & { sleep: Sleep; health: UpstreamHealth; idleMs: number },
+    private readonly deps: Pick<DelivererDeps, 'store' | 'clock' | 'logger'> & {
+      sleep: Sleep;
+      health: UpstreamHealth;
+      idleMs: number;
+      /** False while this process may not deliver (its lease is not held): the loop only rests. */
+      allowed: () => boolean;
+    },
   ) {}
 
   get signal(): AbortSignal | undefined {
@@ -91,6 +122,10 @@ class Loop {
     const { store, clock, logger, health, idleMs } = this.deps;
     while (!signal.aborted) {
       try {
+        if (!this.deps.allowed()) {
+          await this.rest(idleMs, signal);
+          continue;
+        }
         if ((await this.runOnce()) > 0) continue;
         const until = Math.max(health.pausedUntil, (await store.nextDueAt()) ?? Number.POSITIVE_INFINITY);
         await this.rest(Math.max(1, Math.min(idleMs, until - clock.now())), signal);
@@ -122,14 +157,23 @@ class Loop {
 }
 
 export function createDeliverer(deps: DelivererDeps): Deliverer {
-  const { store, client, sites, clock, logger } = deps;
+  const { client, sites, clock, logger, lease } = deps;
+  const store = lease ? fencedStore(deps.store, lease) : deps.store;
   const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...deps.policy };
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
   const budget = createUpstreamBudget({ limiter: deps.limiter, clock, sleep, policy });
   const health = new UpstreamHealth(clock, logger, policy);
   const inFlight = new Set<string>();
-  const loop = new Loop(() => dispatcher.runOnce(), { store, clock, logger, sleep, health, idleMs: policy.idleMs });
+  const loop = new Loop(() => dispatcher.runOnce(), {
+    store,
+    clock,
+    logger,
+    sleep,
+    health,
+    idleMs: policy.idleMs,
+    allowed: () => lease === undefined || lease.held(),
+  });
   const line = new UpstreamLine(budget, health, () => loop.signal);
   const ctx: StepContext = { store, client, clock, logger, policy, random, line, writes: new LeadWrites(store, clock, logger) };
   const rounds = new ConfirmationRounds({
@@ -144,7 +188,14 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     confirm: (lead, createdRecordId) => ctx.writes.confirmed(lead, createdRecordId, 'listing', undefined, true),
     busy: (id) => inFlight.has(id),
   });
-  const dispatcher = new Dispatcher({ ctx, rounds, health, sites, inFlight, stopping: () => !!loop.signal?.aborted });
+  const dispatcher = new Dispatcher({
+    ctx,
+    rounds,
+    health,
+    sites,
+    inFlight,
+    stopping: () => !!loop.signal?.aborted || (lease !== undefined && !lease.held()),
+  });
   return {
     start: () => loop.start(),
     stop: () => loop.stop(),

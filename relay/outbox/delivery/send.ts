@@ -71,7 +71,8 @@ async function post(
       claimed = await ctx.store.update(
         lead.id,
         { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now },
-        { ifStatus: 'queued' },
+        // A claim names the attempt it read: of two deliverers holding the same lead, one POSTs.
+        { ifStatus: 'queued', ifAttempts: lead.attempts },
       );
       return claimed !== null;
     },

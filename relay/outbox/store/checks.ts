@@ -4,7 +4,15 @@
  * change, which are optional, the input checks, and the row limits. A module with no dependency
  * but the store's types, so importing it never loads SQLite.
  */
-import { LEAD_STATUSES, type AcceptWindows, type LeadListFilter, type LeadPatch, type LeadRecord, type LeadStatus } from './types.js';
+import {
+  LEAD_STATUSES,
+  type AcceptWindows,
+  type LeadListFilter,
+  type LeadPatch,
+  type LeadRecord,
+  type LeadStatus,
+  type UpdateCondition,
+} from './types.js';
 
 type Kind = 'string' | 'number';
 /** Fields a patch may change, with their type and whether they are optional (may be cleared). */
@@ -101,3 +109,27 @@ export const listLimit = (filter: LeadListFilter): number =>
 /** Zero for every status, so a status nobody is in still shows up. */
 export const emptyCounts = (): Record<LeadStatus, number> =>
   Object.fromEntries(LEAD_STATUSES.map((s) => [s, 0])) as Record<LeadStatus, number>;
+
+/** Refuses an update condition of the wrong shape (a claim must name a whole attempt count). */
+export function assertCondition(condition: UpdateCondition): void {
+  if (!isPlainObject(condition)) throw new TypeError('lead store: update options must be an object');
+  const { ifStatus, ifAttempts, ifLease } = condition;
+  if (ifStatus !== undefined && !isStatus(ifStatus)) throw new TypeError('lead store: invalid ifStatus');
+  if (ifAttempts !== undefined && !Number.isInteger(ifAttempts)) throw new TypeError('lead store: invalid ifAttempts');
+  if (ifLease !== undefined) assertLeaseArgs(ifLease?.name, ifLease?.owner, ifLease?.now, 0);
+}
+
+export function assertLeaseArgs(name: unknown, owner: unknown, now: unknown, ttlMs: unknown): void {
+  for (const [field, value] of [
+    ['lease name', name],
+    ['lease owner', owner],
+  ] as const) {
+    if (typeof value !== 'string' || value === '') throw new TypeError(`lead store: invalid ${field}`);
+  }
+  for (const [field, value] of [
+    ['lease time', now],
+    ['lease ttl', ttlMs],
+  ] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`lead store: invalid ${field}`);
+  }
+}

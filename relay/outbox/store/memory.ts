@@ -9,16 +9,28 @@ import {
   INSERT_ONLY_FIELDS,
   PATCH_FIELDS,
   PATCH_FIELD_NAMES,
+  assertCondition,
   assertLeadPatch,
   assertLeadRecord,
+  assertLeaseArgs,
   assertWindows,
   emptyCounts,
   listLimit,
   rowLimit,
 } from './checks.js';
-import type { AcceptOutcome, AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from './types.js';
+import type {
+  AcceptOutcome,
+  AcceptWindows,
+  LeadListFilter,
+  LeadPatch,
+  LeadRecord,
+  LeadStatus,
+  LeaseState,
+  LeasedLeadStore,
+  UpdateCondition,
+} from './types.js';
 
-export interface MemoryLeadStore extends LeadStore {
+export interface MemoryLeadStore extends LeasedLeadStore {
   /** Every record, oldest first (copies): for tests and the demo. Still works after close(). */
   all(): LeadRecord[];
 }
@@ -54,8 +66,9 @@ function toRecord(stored: Stored): LeadRecord {
 const oldestFirst = (a: Stored, b: Stored): number => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Reads no clock: every time it keeps or compares comes from the caller's record, patch or windows, as in SQLite. */
-export function createMemoryLeadStore(): MemoryLeadStore {
+export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promise<void> | void } = {}): MemoryLeadStore {
   const byId = new Map<string, Stored>();
+  const leases = new Map<string, LeaseState>();
   // The ids of each site's leads by idempotency key and by fingerprint (as SQLite's indexes), so an
   // accept looks at the few leads sharing them instead of every lead kept. A lead's site, key,
   // fingerprints and created_at never change (LeadPatch has none of them): only accept adds to these
@@ -168,12 +181,18 @@ export function createMemoryLeadStore(): MemoryLeadStore {
       return min;
     },
 
-    async update(id: string, patch: LeadPatch, options: { ifStatus?: LeadStatus } = {}): Promise<LeadRecord | null> {
+    async update(id: string, patch: LeadPatch, options: UpdateCondition = {}): Promise<LeadRecord | null> {
       open();
       assertLeadPatch(patch);
+      assertCondition(options);
       const r = byId.get(id);
       if (!r) return null;
       if (options.ifStatus !== undefined && r.status !== options.ifStatus) return null;
+      if (options.ifAttempts !== undefined && r.attempts !== options.ifAttempts) return null;
+      if (options.ifLease !== undefined) {
+        const lease = leases.get(options.ifLease.name);
+        if (!lease || lease.owner !== options.ifLease.owner || lease.expires_at <= options.ifLease.now) return null;
+      }
       const next: Stored = { ...r };
       const target = next as unknown as Record<string, unknown>;
       for (const field of PATCH_FIELD_NAMES) {
@@ -236,6 +255,35 @@ export function createMemoryLeadStore(): MemoryLeadStore {
         }
       }
       return removed;
+    },
+
+    async acquireLease(name, owner, now, ttlMs) {
+      open();
+      assertLeaseArgs(name, owner, now, ttlMs);
+      const current = leases.get(name);
+      if (current && current.owner !== owner && current.expires_at > now) return { held: false, state: { ...current } };
+      await options.beforeLeaseWrite?.();
+      // Compare-and-set: only if the lease is still what was read before the await.
+      const still = leases.get(name);
+      if (still?.owner !== current?.owner || still?.expires_at !== current?.expires_at) {
+        return { held: false, state: still ? { ...still } : null };
+      }
+      const state = { owner, expires_at: now + ttlMs };
+      leases.set(name, state);
+      return { held: true, state: { ...state } };
+    },
+
+    async releaseLease(name, owner) {
+      open();
+      if (leases.get(name)?.owner !== owner) return false;
+      leases.delete(name);
+      return true;
+    },
+
+    async leaseHolder(name) {
+      open();
+      const state = leases.get(name);
+      return state ? { ...state } : null;
     },
 
     async close(): Promise<void> {

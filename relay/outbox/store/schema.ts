@@ -43,7 +43,7 @@ export interface SqlDriver {
 }
 
 /** The schema version this code writes (the user_version mark). */
-export const LEAD_STORE_SCHEMA_VERSION = 3;
+export const LEAD_STORE_SCHEMA_VERSION = 4;
 /** Marks a database as a lead store (the application_id mark): 'RMLF', ResMan lead form. */
 export const LEAD_STORE_APPLICATION_ID = 0x524d4c46;
 
@@ -149,6 +149,15 @@ const MIGRATIONS: readonly string[] = [
     'COLS',
     'id, site, idempotency_key, fingerprints, status, submission, created_at, updated_at, age_from, next_attempt_at, attempts, in_doubt_since, job_id, checks, write_retries, created_record_id, confirmed_at, error, error_detail, lead_source_id',
   ),
+  // 3 -> 4: leases (which process delivers), in the outbox itself rather than in a PID file beside it
+  `
+  CREATE TABLE outbox_lease (
+    name        TEXT PRIMARY KEY NOT NULL,
+    owner       TEXT NOT NULL,              -- random per process, never a pid
+    expires_at  INTEGER NOT NULL,           -- epoch ms of the holder's clock
+    acquired_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export interface MigrateOptions {

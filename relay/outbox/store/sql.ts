@@ -14,8 +14,10 @@
 import {
   OPTIONAL_FIELDS,
   PATCH_FIELD_NAMES,
+  assertCondition,
   assertLeadPatch,
   assertLeadRecord,
+  assertLeaseArgs,
   assertWindows,
   emptyCounts,
   listLimit,
@@ -23,7 +25,17 @@ import {
   type PatchField,
 } from './checks.js';
 import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } from './schema.js';
-import type { AcceptOutcome, AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from './types.js';
+import type {
+  AcceptOutcome,
+  AcceptWindows,
+  LeadListFilter,
+  LeadPatch,
+  LeadRecord,
+  LeadStatus,
+  LeaseState,
+  LeasedLeadStore,
+  UpdateCondition,
+} from './types.js';
 
 export interface SqlLeadStoreOptions extends MigrateOptions {
   /**
@@ -35,6 +47,8 @@ export interface SqlLeadStoreOptions extends MigrateOptions {
    * of its own, settled only once that transaction has committed.
    */
   runAccept?: (step: () => AcceptOutcome) => Promise<AcceptOutcome>;
+  /** Tests only: runs between acquireLease's read and its compare-and-set (to widen the race). */
+  beforeLeaseWrite?: () => Promise<void> | void;
 }
 
 /** A row of `leads` as the drivers return it. */
@@ -101,8 +115,20 @@ export const LEAD_STORE_SQL = {
   // One statement for every patch: per column a flag, 1 when the patch has that key (its value,
   // possibly NULL, is written) and 0 when it does not (the column keeps its value), then the value.
   // With an if-status it is a compare-and-set: the row changes only while it is in that status.
+  // With an if-attempts it is a claim naming the attempt it expects; with a lease fence, only while
+  // that owner holds that lease unexpired (the same statement, so no lapse can fall between).
   update: `UPDATE leads SET ${PATCH_FIELD_NAMES.map((c) => `${c} = CASE WHEN ? THEN ? ELSE ${c} END`).join(', ')}
-     WHERE id = ? AND (? IS NULL OR status = ?)`,
+     WHERE id = ? AND (? IS NULL OR status = ?) AND (? IS NULL OR attempts = ?)
+       AND (? IS NULL OR EXISTS (SELECT 1 FROM outbox_lease WHERE name = ? AND owner = ? AND expires_at > ?))`,
+  lease: {
+    get: 'SELECT owner, expires_at FROM outbox_lease WHERE name = ?',
+    // A free lease: the first to insert wins.
+    insert: 'INSERT INTO outbox_lease (name, owner, expires_at, acquired_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
+    // Compare-and-set on exactly the row read: another writer in between changes it, and this one changes nothing.
+    swap: `UPDATE outbox_lease SET owner = ?, expires_at = ?, acquired_at = CASE WHEN owner = ? THEN acquired_at ELSE ? END
+       WHERE name = ? AND owner = ? AND expires_at = ?`,
+    release: 'DELETE FROM outbox_lease WHERE name = ? AND owner = ?',
+  },
   // Reads only the due rows of the two working statuses (index leads_due), then orders those;
   // ties in the order leads were inserted (rowid), since a burst shares its milliseconds.
   due: `SELECT * FROM leads WHERE status IN ('queued', 'sent') AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at, rowid LIMIT ?`,
@@ -135,7 +161,7 @@ const SQL = LEAD_STORE_SQL;
  * The LeadStore over `driver`, after bringing its database to the current schema (throws, closing
  * nothing, when the database is not a lead store or is newer). close() closes the driver.
  */
-export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptions): LeadStore {
+export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptions): LeasedLeadStore {
   migrateLeadStore(driver, options);
   let closed = false;
 
@@ -166,7 +192,7 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     return { record: one(SQL.get, [record.id])!, created: true };
   };
 
-  const update = (id: string, patch: LeadPatch, ifStatus: LeadStatus | undefined): LeadRecord | null => {
+  const update = (id: string, patch: LeadPatch, condition: UpdateCondition): LeadRecord | null => {
     const params: SqlValue[] = [];
     for (const field of PATCH_FIELD_NAMES) {
       const value = (patch as Record<PatchField, unknown>)[field];
@@ -174,7 +200,9 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       const set = field in patch && (value != null || OPTIONAL_FIELDS.includes(field as (typeof OPTIONAL_FIELDS)[number]));
       params.push(set ? 1 : 0, value == null ? null : field === 'submission' ? JSON.stringify(value) : (value as string | number));
     }
-    params.push(id, ifStatus ?? null, ifStatus ?? null);
+    const { ifStatus = null, ifAttempts = null, ifLease } = condition;
+    params.push(id, ifStatus, ifStatus, ifAttempts, ifAttempts);
+    params.push(ifLease ? 1 : null, ifLease?.name ?? null, ifLease?.owner ?? null, ifLease?.now ?? null);
     if (driver.run(SQL.update, params).changes === 0) return null;
     // Read back in the same transaction: the record exactly as this update left it.
     return one(SQL.get, [id]);
@@ -219,7 +247,33 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     async update(id, patch, options = {}) {
       open();
       assertLeadPatch(patch);
-      return driver.transaction(() => update(id, patch, options.ifStatus));
+      assertCondition(options);
+      return driver.transaction(() => update(id, patch, options));
+    },
+
+    async acquireLease(name, owner, now, ttlMs) {
+      open();
+      assertLeaseArgs(name, owner, now, ttlMs);
+      const current = driver.get<LeaseState>(SQL.lease.get, [name]) ?? null;
+      if (current && current.owner !== owner && current.expires_at > now) return { held: false, state: current };
+      // Between the read and the write another process may act: the write names what was read.
+      await options.beforeLeaseWrite?.();
+      const expires = now + ttlMs;
+      const changed = current
+        ? driver.run(SQL.lease.swap, [owner, expires, owner, now, name, current.owner, current.expires_at]).changes
+        : driver.run(SQL.lease.insert, [name, owner, expires, now]).changes;
+      const state = driver.get<LeaseState>(SQL.lease.get, [name]) ?? null;
+      return { held: changed === 1 && state?.owner === owner, state };
+    },
+
+    async releaseLease(name, owner) {
+      open();
+      return driver.run(SQL.lease.release, [name, owner]).changes === 1;
+    },
+
+    async leaseHolder(name) {
+      open();
+      return driver.get<LeaseState>(SQL.lease.get, [name]) ?? null;
     },
 
     async list(filter: LeadListFilter = {}) {

@@ -1,7 +1,8 @@
 /**
  * The durable outbox for Node: one SQLite file (better-sqlite3). Any number of relay processes may
- * accept leads into it at once (each batch of accepts is one transaction); only one delivers from
- * it (relay/runtime/node/outbox-lock.ts). The schema and migrations (schema.ts) and the queries
+ * accept leads into it at once (each batch of accepts is one transaction); one at a time delivers
+ * from it, the holder of the delivery lease kept in the file itself (outbox_lease,
+ * relay/outbox/delivery/lease.ts). The schema and migrations (schema.ts) and the queries
  * (sql.ts) are the same ones the Workers store runs on Durable Object storage; this file is the
  * better-sqlite3 driver for them.
  *
@@ -26,11 +27,13 @@
 import Database from 'better-sqlite3';
 import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION, type SqlDriver, type SqlValue, type StoreMark } from './schema.js';
 import { createSqlLeadStore } from './sql.js';
-import type { LeadStore } from './types.js';
+import type { LeasedLeadStore } from './types.js';
 
 export interface SqliteLeadStoreOptions {
   /** How long a write waits for another process's write before failing with SQLITE_BUSY. Default 5000. */
   busyTimeoutMs?: number;
+  /** Tests only: runs between acquireLease's read and its compare-and-set (to widen the race). */
+  beforeLeaseWrite?: () => Promise<void> | void;
 }
 
 /** The schema version this code writes (PRAGMA user_version). */
@@ -186,7 +189,7 @@ function whileBusy<T>(fn: () => T, ms: number): T {
  * Opens (creating when missing) the lead store at `path`, or `':memory:'` for a private in-memory
  * database (tests). Throws a clear error for a file that is not a lead store or is newer.
  */
-export function openSqliteLeadStore(path: string, options: SqliteLeadStoreOptions = {}): LeadStore {
+export function openSqliteLeadStore(path: string, options: SqliteLeadStoreOptions = {}): LeasedLeadStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   let db: Database.Database;
   try {
@@ -213,7 +216,12 @@ export function openSqliteLeadStore(path: string, options: SqliteLeadStoreOption
           driver.close();
         },
       },
-      { label: path, foreignHint: 'point DATA_DIR elsewhere', runAccept: group.run },
+      {
+        label: path,
+        foreignHint: 'point DATA_DIR elsewhere',
+        runAccept: group.run,
+        ...(options.beforeLeaseWrite ? { beforeLeaseWrite: options.beforeLeaseWrite } : {}),
+      },
     );
   } catch (cause) {
     db.close();

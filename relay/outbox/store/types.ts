@@ -123,10 +123,12 @@ export interface LeadStore {
   /** The earliest next_attempt_at among queued and sent leads, or null when there is no work. */
   nextDueAt(): Promise<number | null>;
   /**
-   * Applies `patch`; with `ifStatus`, only while the lead is in that status (compare-and-set).
-   * Returns the updated lead, or null when it does not exist or the condition failed.
+   * Applies `patch`, only while every condition given holds (compare-and-set, one atomic step):
+   * `ifStatus`, `ifAttempts` (a claim names the attempt it expects), `ifLease` (the writer still holds
+   * the delivery lease; stores without leases refuse it). Returns the updated lead, or null when it
+   * does not exist or a condition failed.
    */
-  update(id: string, patch: LeadPatch, options?: { ifStatus?: LeadStatus }): Promise<LeadRecord | null>;
+  update(id: string, patch: LeadPatch, options?: UpdateCondition): Promise<LeadRecord | null>;
   /** Newest first, at most `filter.limit` (1000): for operators; the deliverer asks the two questions below. */
   list(filter?: LeadListFilter): Promise<LeadRecord[]>;
   /**
@@ -142,3 +144,50 @@ export interface LeadStore {
   purgeConfirmed(before: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * The conditions of a compare-and-set update. A claim before a create names the status and the
+ * attempt count it read (`ifStatus: 'queued', ifAttempts: n`): of two deliverers that read the same
+ * lead, only one moves it to attempt n + 1, so only one POSTs. `ifLease` fences a deliverer's writes
+ * with its lease: a deliverer whose lease expired or was taken over changes no lead.
+ */
+export interface UpdateCondition {
+  ifStatus?: LeadStatus;
+  ifAttempts?: number;
+  ifLease?: LeaseFence;
+}
+
+/** Who must hold which lease, at what time (epoch ms of the writer's clock), for a write to go through. */
+export interface LeaseFence {
+  name: string;
+  owner: string;
+  now: number;
+}
+
+/** A lease as stored: its holder (a random id per process, never a pid) and when it lapses. */
+export interface LeaseState {
+  owner: string;
+  expires_at: number;
+}
+
+/**
+ * Leases in the outbox's own database: which process delivers. One row per lease name; every change
+ * is a compare-and-set on the (owner, expires_at) pair read before it, so of two processes racing
+ * for an expired lease exactly one wins, whatever runs between their read and their write.
+ */
+export interface OutboxLeases {
+  /**
+   * Takes the lease `name` for `owner` until `now + ttlMs` when it is free, has lapsed at `now`, or is
+   * already `owner`'s (a renewal). Resolves with the lease as it stands afterwards: `owner` holds it
+   * exactly when `state.owner === owner`.
+   */
+  acquireLease(name: string, owner: string, now: number, ttlMs: number): Promise<{ held: boolean; state: LeaseState | null }>;
+  /** Gives the lease up when `owner` holds it (a clean shutdown: the next process starts at once). */
+  releaseLease(name: string, owner: string): Promise<boolean>;
+  leaseHolder(name: string): Promise<LeaseState | null>;
+}
+
+export type LeasedLeadStore = LeadStore & OutboxLeases;
+
+export const hasLeases = (store: LeadStore): store is LeasedLeadStore =>
+  typeof (store as Partial<OutboxLeases>).acquireLease === 'function';

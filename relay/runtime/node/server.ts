@@ -1,5 +1,6 @@
 /**
- * The Node entry: configuration from the environment, the SQLite outbox in DATA_DIR, the limiter
+ * The Node entry: configuration from the environment, the outbox (PostgreSQL at DATABASE_URL, shared
+ * by every instance, else SQLite in DATA_DIR) with its delivery lease, the limiter
  * (Redis when REDIS_URL is set, else in memory), the deliverer running behind the requests, the
  * socket's address (or a trusted header) as client IP, the widget from WIDGET_DIR.
  * `startRelay` is exported so the demo and tests can run the relay in-process.
@@ -23,10 +24,11 @@ import type { RateLimiter } from '../../limits/types.js';
 import { createLogger } from '../../lib/log.js';
 import { nodeHashing } from './hash.js';
 import { createFsAssets } from './assets.js';
-import { acquireOutboxLock } from './outbox-lock.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from '../../outbox/store/sqlite.js';
-import type { LeadStore } from '../../outbox/store/types.js';
+import { describeDatabaseUrl, openPostgresLeadStore } from '../../outbox/store/postgres.js';
+import { hasLeases, type LeadStore } from '../../outbox/store/types.js';
+import { DeliveryLease, type DeliveryLeaseOptions } from '../../outbox/delivery/lease.js';
 import type { RelayDeps } from '../../types.js';
 
 export interface RunningRelay {
@@ -54,6 +56,8 @@ export interface RelayOverrides extends Partial<Omit<RelayDeps, 'config' | 'outb
   policy?: Partial<DeliveryPolicy>;
   sleep?: Sleep;
   random?: () => number;
+  /** The delivery lease's timing (tests); with an injected store, also asks for the lease at all. */
+  lease?: Pick<DeliveryLeaseOptions, 'ttlMs' | 'renewEveryMs' | 'pollMs'>;
 }
 
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
@@ -61,7 +65,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const clock = overrides.clock ?? Date;
-  const store = overrides.store ?? openOutbox(config.dataDir);
+  const store = overrides.store ?? (await openOutbox(config));
   const redis = !overrides.limiter && config.redisUrl ? createRedisLimiter({ url: config.redisUrl, logger }) : undefined;
   if (redis && !(await redis.ready())) logger.warn('redis.not_ready', { hint: 'limits are decided locally until Redis answers' });
   const limiter: RateLimiter = overrides.limiter ?? redis ?? createMemoryLimiter({ clock });
@@ -74,6 +78,10 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     fetch: overrides.fetch ?? globalThis.fetch,
     timeoutMs: config.upstreamTimeoutMs,
   });
+  const leased = (!overrides.store || overrides.lease) && hasLeases(store) ? store : undefined;
+  const lease = leased
+    ? new DeliveryLease({ store: leased, clock, sleep: overrides.sleep ?? realSleep, logger, ...overrides.lease })
+    : undefined;
   const deliverer = createDeliverer({
     store,
     client,
@@ -82,6 +90,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     clock,
     logger,
     policy: { ...config.delivery, ...overrides.policy },
+    ...(lease ? { lease } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     ...(overrides.random ? { random: overrides.random } : {}),
   });
@@ -106,31 +115,26 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
-  // The deliverer starts once this process holds the outbox's lock (at once, unless another relay
-  // on the same DATA_DIR is still delivering); an injected store is the caller's to share.
+  // The deliverer runs while this process holds the outbox's delivery lease (at once, unless another
+  // relay on the same outbox is delivering); an injected store is the caller's to share, unless the
+  // caller asks for the lease too.
   const stopping = new AbortController();
-  const locked = overrides.store
-    ? Promise.resolve(() => {})
-    : acquireOutboxLock(config.dataDir, {
-        sleep: realSleep,
-        signal: stopping.signal,
-        onWait: (pid) =>
-          logger.warn('outbox.locked', {
-            owner_pid: pid,
-            hint: 'another relay delivers from this DATA_DIR; delivery starts when it stops',
-          }),
-      });
-  const release = locked.then((unlock) => {
-    deliverer.start();
-    return unlock;
-  });
-  release.catch(() => {}); // aborted by close() while still waiting
+  const keeping = lease
+    ? lease.keep(stopping.signal, {
+        onAcquired: () => {
+          deliverer.start();
+          deliverer.wake();
+        },
+        onLost: () => deliverer.stop(),
+      })
+    : Promise.resolve();
+  if (!lease) deliverer.start();
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   logger.info('listening', {
     url,
     sites: [...config.sites.keys()],
-    outbox: overrides.store ? 'injected' : join(config.dataDir, OUTBOX_FILE),
+    outbox: overrides.store ? 'injected' : config.databaseUrl ? describeDatabaseUrl(config.databaseUrl) : join(config.dataDir, OUTBOX_FILE),
     shared_limits: !!redis,
   });
   return {
@@ -148,7 +152,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
       const hurry = setTimeout(() => server.closeAllConnections(), 5_000);
       stopping.abort();
       await Promise.all([closed, deliverer.stop()]).finally(() => clearTimeout(hurry));
-      (await release.catch(() => () => {}))();
+      await keeping;
+      await lease?.release();
       await store.close();
       await redis?.close();
       await budget?.close();
@@ -156,9 +161,11 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   };
 }
 
-function openOutbox(dataDir: string): LeadStore {
-  mkdirSync(dataDir, { recursive: true });
-  return openSqliteLeadStore(join(dataDir, OUTBOX_FILE));
+/** The outbox: PostgreSQL, shared by every instance, when DATABASE_URL is set; else SQLite in DATA_DIR. */
+async function openOutbox(config: RelayConfig): Promise<LeadStore> {
+  if (config.databaseUrl) return openPostgresLeadStore(config.databaseUrl);
+  mkdirSync(config.dataDir, { recursive: true });
+  return openSqliteLeadStore(join(config.dataDir, OUTBOX_FILE));
 }
 
 function isMain(): boolean {

@@ -6,7 +6,7 @@
  *
  * No imports but types: the test worker bundles this file for workerd.
  */
-import type { AcceptWindows, LeadRecord, LeadStore } from '../../../relay/outbox/store/types.js';
+import type { AcceptWindows, LeadRecord, LeasedLeadStore } from '../../../relay/outbox/store/types.js';
 
 export const T0 = Date.UTC(2025, 5, 1, 12);
 export const MIN = 60_000;
@@ -96,8 +96,11 @@ export const LEAD_STORE_METHODS = [
   'list',
   'counts',
   'purgeConfirmed',
+  'acquireLease',
+  'releaseLease',
+  'leaseHolder',
   'close',
-] as const satisfies readonly (keyof LeadStore)[];
+] as const satisfies readonly (keyof LeasedLeadStore)[];
 export type LeadStoreMethod = (typeof LEAD_STORE_METHODS)[number];
 
 /** One call: a LeadStore method, or a test-only command of the worker (`$…`), with its arguments. */
@@ -140,7 +143,7 @@ export function wireError(error: { name: string; message: string }): Error {
 }
 
 /** A LeadStore whose every call is `send(encodeWire(call))`, answered with an encoded WireResult. */
-export function remoteLeadStore(send: (body: string) => Promise<string>): LeadStore & { call(call: WireCall): Promise<unknown> } {
+export function remoteLeadStore(send: (body: string) => Promise<string>): LeasedLeadStore & { call(call: WireCall): Promise<unknown> } {
   const call = async (wire: WireCall): Promise<unknown> => {
     const result = decodeWire(await send(encodeWire(wire))) as WireResult;
     if (!result.ok) throw wireError(result.error);
@@ -148,6 +151,6 @@ export function remoteLeadStore(send: (body: string) => Promise<string>): LeadSt
   };
   const store = Object.fromEntries(
     LEAD_STORE_METHODS.map((method) => [method, (...args: unknown[]) => call({ method, args })]),
-  ) as unknown as LeadStore;
+  ) as unknown as LeasedLeadStore;
   return Object.assign(store, { call });
 }

@@ -1,0 +1,418 @@
+/**
+ * The outbox on PostgreSQL (DATABASE_URL): one outbox shared by every Node relay, however many
+ * machines they run on. Same contract as the SQLite and Durable Object stores (one behaviour suite
+ * runs over all of them), same shape of rows:
+ *
+ * - accept() is one transaction that first takes a transaction-scoped advisory lock on the lead's
+ *   site, then looks up the key and the fingerprints and inserts: every instance's accepts of one
+ *   site are one step at a time, so a widget retry that reaches another instance finds the lead the
+ *   first one stored (the lock's read comes after the other's commit, READ COMMITTED). Ids and
+ *   (lead, fingerprint) pairs are primary keys.
+ * - update() is one statement: a compare-and-set on the conditions given. A claim (ifAttempts) locks
+ *   its row with FOR UPDATE SKIP LOCKED: a row another transaction is claiming is skipped (the claim
+ *   loses) rather than waited for; with ifLease the lease row is checked in the same statement.
+ * - leases: the outbox_lease row, read then swapped naming what was read (as in sql.ts).
+ *
+ * Text columns are COLLATE "C" so ids order bytewise as in SQLite whatever the database's locale;
+ * numbers are double precision (exact for epoch milliseconds and counters; returned as JS numbers);
+ * fingerprints and the submission are JSON text, so a record reads back exactly as stored.
+ * The store never logs; errors name fields, never their values.
+ */
+import pg from 'pg';
+import {
+  OPTIONAL_FIELDS,
+  PATCH_FIELD_NAMES,
+  assertCondition,
+  assertLeadPatch,
+  assertLeadRecord,
+  assertLeaseArgs,
+  assertWindows,
+  emptyCounts,
+  listLimit,
+  rowLimit,
+} from './checks.js';
+import { LEAD_STORE_APPLICATION_ID } from './schema.js';
+import type { LeadRecord, LeadStatus, LeaseState, LeasedLeadStore } from './types.js';
+
+/** The schema version of this store's own migrations (Postgres has its own list, not SQLite's). */
+export const POSTGRES_SCHEMA_VERSION = 1;
+
+const MIGRATIONS: readonly string[] = [
+  // 0 -> 1
+  `
+  CREATE TABLE leads (
+    seq               BIGSERIAL NOT NULL UNIQUE,    -- insertion order, for ties in due() (SQLite's rowid)
+    id                TEXT COLLATE "C" PRIMARY KEY,
+    site              TEXT COLLATE "C" NOT NULL,
+    idempotency_key   TEXT COLLATE "C",
+    lead_source_id    TEXT COLLATE "C",
+    fingerprints      TEXT NOT NULL,
+    status            TEXT COLLATE "C" NOT NULL CHECK (status IN ('queued', 'sent', 'confirmed', 'failed', 'held')),
+    submission        TEXT NOT NULL,
+    created_at        DOUBLE PRECISION NOT NULL,
+    updated_at        DOUBLE PRECISION NOT NULL,
+    age_from          DOUBLE PRECISION NOT NULL,
+    next_attempt_at   DOUBLE PRECISION NOT NULL,
+    attempts          DOUBLE PRECISION NOT NULL,
+    in_doubt_since    DOUBLE PRECISION,
+    job_id            TEXT COLLATE "C",
+    checks            DOUBLE PRECISION NOT NULL,
+    write_retries     DOUBLE PRECISION NOT NULL,
+    created_record_id TEXT COLLATE "C",
+    confirmed_at      DOUBLE PRECISION,
+    error             TEXT,
+    error_detail      TEXT
+  );
+  CREATE TABLE lead_fingerprints (
+    fingerprint TEXT COLLATE "C" NOT NULL,
+    site        TEXT COLLATE "C" NOT NULL,
+    lead_id     TEXT COLLATE "C" NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    created_at  DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (lead_id, fingerprint)
+  );
+  CREATE INDEX lead_fingerprints_lookup ON lead_fingerprints (site, fingerprint, created_at);
+  CREATE INDEX leads_site_key ON leads (site, idempotency_key, created_at) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX leads_due ON leads (status, next_attempt_at);
+  CREATE INDEX leads_job ON leads (job_id) WHERE job_id IS NOT NULL;
+  CREATE INDEX leads_status_confirmed ON leads (status, confirmed_at);
+  CREATE INDEX leads_created ON leads (created_at, id);
+  CREATE INDEX leads_site_created ON leads (site, created_at, id);
+  CREATE INDEX leads_record ON leads (created_record_id) WHERE created_record_id IS NOT NULL;
+  CREATE TABLE outbox_lease (
+    name        TEXT COLLATE "C" PRIMARY KEY,
+    owner       TEXT COLLATE "C" NOT NULL,
+    expires_at  DOUBLE PRECISION NOT NULL,
+    acquired_at DOUBLE PRECISION NOT NULL
+  );
+  `,
+];
+
+/** Where the marks live (SQLite keeps them in PRAGMAs). */
+const META = 'lead_store_meta';
+/** Key of the advisory lock that serialises migrations between instances starting together. */
+const MIGRATE_LOCK = 0x524d4c46;
+
+const COLUMNS = ['id', 'site', 'idempotency_key', 'lead_source_id', 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
+const SELECT = COLUMNS.join(', ');
+const NEWEST = 'ORDER BY created_at DESC, id DESC';
+
+type Row = Record<string, unknown>;
+type Value = string | number | null | readonly string[];
+
+function toRecord(row: Row): LeadRecord {
+  const record: Row = { ...row, fingerprints: JSON.parse(row.fingerprints as string), submission: JSON.parse(row.submission as string) };
+  for (const field of OPTIONAL_FIELDS) if (record[field] === null) delete record[field];
+  return record as unknown as LeadRecord;
+}
+
+function toParams(record: LeadRecord): Value[] {
+  return COLUMNS.map((column) => {
+    const value = record[column];
+    return value == null ? null : column === 'fingerprints' || column === 'submission' ? JSON.stringify(value) : (value as string | number);
+  });
+}
+
+const SQL = {
+  get: `SELECT ${SELECT} FROM leads WHERE id = $1`,
+  byJob: `SELECT ${SELECT} FROM leads WHERE job_id = $1 ${NEWEST} LIMIT 1`,
+  byKey: `SELECT ${SELECT} FROM leads WHERE site = $1 AND idempotency_key = $2 AND created_at >= $3 ORDER BY created_at, id LIMIT 1`,
+  byFingerprint: `SELECT ${SELECT} FROM leads WHERE id IN (
+       SELECT lead_id FROM lead_fingerprints WHERE site = $1 AND fingerprint = ANY($2::text[]) AND created_at >= $3
+     ) ORDER BY created_at, id LIMIT 1`,
+  exists: 'SELECT 1 FROM leads WHERE id = $1',
+  insert: `INSERT INTO leads (${SELECT}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+  insertFingerprints: `INSERT INTO lead_fingerprints (fingerprint, site, lead_id, created_at)
+     SELECT DISTINCT f, $2, $3, $4::double precision FROM unnest($1::text[]) AS f ON CONFLICT DO NOTHING`,
+  due: `SELECT ${SELECT} FROM leads WHERE status IN ('queued', 'sent') AND next_attempt_at <= $1 ORDER BY next_attempt_at, created_at, seq LIMIT $2`,
+  nextDueAt: `SELECT MIN(next_attempt_at) AS m FROM leads WHERE status IN ('queued', 'sent')`,
+  openCreates: `SELECT ${SELECT} FROM leads WHERE site = ANY($1::text[]) AND (status = 'sent' OR (status = 'queued' AND in_doubt_since IS NOT NULL)) ${NEWEST}`,
+  heldRecordIds: 'SELECT DISTINCT created_record_id AS id FROM leads WHERE created_record_id = ANY($1::text[])',
+  counts: 'SELECT status, COUNT(*)::double precision AS n FROM leads GROUP BY status',
+  purge: `DELETE FROM leads WHERE status = 'confirmed' AND confirmed_at < $1`,
+  lease: {
+    get: 'SELECT owner, expires_at FROM outbox_lease WHERE name = $1',
+    insert: 'INSERT INTO outbox_lease (name, owner, expires_at, acquired_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING',
+    swap: `UPDATE outbox_lease SET owner = $1, expires_at = $2, acquired_at = CASE WHEN owner = $1 THEN acquired_at ELSE $3 END
+       WHERE name = $4 AND owner = $5 AND expires_at = $6`,
+    release: 'DELETE FROM outbox_lease WHERE name = $1 AND owner = $2',
+  },
+} as const;
+
+export interface PostgresLeadStoreOptions {
+  /** Connections in this process's pool. Default 10. */
+  poolSize?: number;
+  /** Tests only: runs between acquireLease's read and its compare-and-set (to widen the race). */
+  beforeLeaseWrite?: () => Promise<void> | void;
+}
+
+/** The connection string without its password, for logs and errors. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable)';
+  }
+}
+
+async function migrate(pool: pg.Pool, label: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${META} (name TEXT PRIMARY KEY, value DOUBLE PRECISION NOT NULL)`);
+    const marks = new Map(
+      (await client.query<{ name: string; value: number }>(`SELECT name, value FROM ${META}`)).rows.map((r) => [r.name, r.value]),
+    );
+    const appId = marks.get('application_id') ?? 0;
+    const version = marks.get('user_version') ?? 0;
+    if (appId !== LEAD_STORE_APPLICATION_ID) {
+      const tables = (
+        await client.query<{ name: string }>(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> $1 ORDER BY 1`,
+          [META],
+        )
+      ).rows.map((r) => r.name);
+      if (appId !== 0 || version !== 0 || tables.length > 0) {
+        throw new Error(
+          `${label} holds tables of something else, not a lead store (tables: ${tables.join(', ')}); point DATABASE_URL at a database or schema of its own`,
+        );
+      }
+    }
+    if (version > POSTGRES_SCHEMA_VERSION) {
+      throw new Error(
+        `${label} has lead store schema version ${version}, newer than this relay's ${POSTGRES_SCHEMA_VERSION}: upgrade the relay`,
+      );
+    }
+    for (let v = version; v < POSTGRES_SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v]!);
+    const set = `INSERT INTO ${META} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`;
+    await client.query(set, ['application_id', LEAD_STORE_APPLICATION_ID]);
+    await client.query(set, ['user_version', POSTGRES_SCHEMA_VERSION]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Connects to `url`, brings its database to the current schema (or refuses one of something else,
+ * or a newer one), and returns the store. close() ends the pool.
+ */
+export async function openPostgresLeadStore(url: string, options: PostgresLeadStoreOptions = {}): Promise<LeasedLeadStore> {
+  const label = describeDatabaseUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle connection that fails (the server restarted) must not crash the process: the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    await migrate(pool, label);
+  } catch (cause) {
+    await pool.end().catch(() => {});
+    const message = (cause as Error).message;
+    if (message.startsWith(label)) throw cause;
+    throw new Error(`cannot open the lead store at ${label}: ${message}`, { cause });
+  }
+  let closed = false;
+  const open = () => {
+    if (closed) throw new Error('lead store is closed');
+  };
+  const query = async (sql: string, params: readonly Value[] = []): Promise<Row[]> =>
+    (await pool.query(sql, params as unknown[])).rows as Row[];
+  const one = async (sql: string, params: readonly Value[]): Promise<LeadRecord | null> => {
+    const row = (await query(sql, params))[0];
+    return row ? toRecord(row) : null;
+  };
+  const many = async (sql: string, params: readonly Value[]): Promise<LeadRecord[]> => (await query(sql, params)).map(toRecord);
+  const leaseOf = async (name: string): Promise<LeaseState | null> => {
+    const row = (await query(SQL.lease.get, [name]))[0];
+    return row ? { owner: row.owner as string, expires_at: row.expires_at as number } : null;
+  };
+
+  return {
+    async accept(record, windows) {
+      open();
+      assertLeadRecord(record);
+      assertWindows(windows);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // Every instance's accepts for this site, one at a time: the check and the insert are one step.
+        await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('resman-lead-form:accept:' || $1, 0))`, [record.site]);
+        const first = async (sql: string, params: readonly Value[]) => {
+          const row = (await client.query(sql, params as unknown[])).rows[0] as Row | undefined;
+          return row ? toRecord(row) : null;
+        };
+        let match: LeadRecord | null = null;
+        if (record.idempotency_key != null) {
+          match = await first(SQL.byKey, [record.site, record.idempotency_key, windows.now - windows.keyWindowMs]);
+        }
+        if (!match && record.fingerprints.length > 0) {
+          match = await first(SQL.byFingerprint, [record.site, record.fingerprints, windows.now - windows.dedupeWindowMs]);
+        }
+        if (match) {
+          await client.query('COMMIT');
+          return { record: match, created: false };
+        }
+        if ((await client.query(SQL.exists, [record.id])).rowCount) throw new Error('lead store: a lead with this id already exists');
+        await client.query(SQL.insert, toParams(record));
+        if (record.fingerprints.length > 0) {
+          await client.query(SQL.insertFingerprints, [record.fingerprints, record.site, record.id, record.created_at]);
+        }
+        const stored = await first(SQL.get, [record.id]);
+        await client.query('COMMIT');
+        return { record: stored!, created: true };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        if ((error as { code?: string }).code === '23505' && /leads_pkey/.test(String((error as { constraint?: string }).constraint))) {
+          throw new Error('lead store: a lead with this id already exists');
+        }
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    async get(id) {
+      open();
+      return one(SQL.get, [id]);
+    },
+
+    async findByIdempotencyKey(site, key, since) {
+      open();
+      return one(SQL.byKey, [site, key, since]);
+    },
+
+    async findByJobId(jobId) {
+      open();
+      return one(SQL.byJob, [jobId]);
+    },
+
+    async due(now, limit) {
+      open();
+      const n = rowLimit(limit);
+      if (n === 0) return [];
+      return many(SQL.due, [now, n]);
+    },
+
+    async nextDueAt() {
+      open();
+      return ((await query(SQL.nextDueAt))[0]?.m as number | null | undefined) ?? null;
+    },
+
+    async update(id, patch, condition = {}) {
+      open();
+      assertLeadPatch(patch);
+      assertCondition(condition);
+      const params: Value[] = [id];
+      const sets: string[] = [];
+      for (const field of PATCH_FIELD_NAMES) {
+        if (!(field in patch)) continue;
+        const value = (patch as Record<string, unknown>)[field];
+        // undefined (or null) clears an optional field; on a required one it changes nothing.
+        if (value == null && !(OPTIONAL_FIELDS as readonly string[]).includes(field)) continue;
+        params.push(value == null ? null : field === 'submission' ? JSON.stringify(value) : (value as string | number));
+        sets.push(`${field} = $${params.length}`);
+      }
+      const where = ['id = $1'];
+      if (condition.ifStatus !== undefined) {
+        params.push(condition.ifStatus);
+        where.push(`status = $${params.length}`);
+      }
+      if (condition.ifAttempts !== undefined) {
+        params.push(condition.ifAttempts);
+        where.push(`attempts = $${params.length}`);
+      }
+      const fence: string[] = [];
+      if (condition.ifLease !== undefined) {
+        const { name, owner, now } = condition.ifLease;
+        params.push(name, owner, now);
+        const n = params.length;
+        fence.push(`EXISTS (SELECT 1 FROM outbox_lease WHERE name = $${n - 2} AND owner = $${n - 1} AND expires_at > $${n})`);
+      }
+      // A claim skips a row another transaction is changing: it loses, as it would a moment later.
+      const lock = condition.ifAttempts !== undefined ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
+      const sql = `WITH target AS (SELECT id FROM leads WHERE ${where.join(' AND ')} ${lock})
+        UPDATE leads SET ${sets.length ? sets.join(', ') : 'id = leads.id'} FROM target
+        WHERE leads.id = target.id${fence.length ? ` AND ${fence.join(' AND ')}` : ''}
+        RETURNING ${COLUMNS.map((c) => `leads.${c}`).join(', ')}`;
+      const row = (await query(sql, params))[0];
+      return row ? toRecord(row) : null;
+    },
+
+    async list(filter = {}) {
+      open();
+      const limit = listLimit(filter);
+      const params: Value[] = [];
+      const where: string[] = [];
+      if (filter.status !== undefined) {
+        params.push(filter.status);
+        where.push(`status = $${params.length}`);
+      }
+      if (filter.site !== undefined) {
+        params.push(filter.site);
+        where.push(`site = $${params.length}`);
+      }
+      params.push(limit);
+      return many(
+        `SELECT ${SELECT} FROM leads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${NEWEST} LIMIT $${params.length}`,
+        params,
+      );
+    },
+
+    async openCreates(sites) {
+      open();
+      return many(SQL.openCreates, [[...sites]]);
+    },
+
+    async heldRecordIds(recordIds) {
+      open();
+      if (recordIds.length === 0) return [];
+      return (await query(SQL.heldRecordIds, [[...recordIds]])).map((row) => row.id as string);
+    },
+
+    async counts() {
+      open();
+      const counts = emptyCounts();
+      for (const row of await query(SQL.counts)) counts[row.status as LeadStatus] = row.n as number;
+      return counts;
+    },
+
+    async purgeConfirmed(before) {
+      open();
+      return (await pool.query(SQL.purge, [before])).rowCount ?? 0;
+    },
+
+    async acquireLease(name, owner, now, ttlMs) {
+      open();
+      assertLeaseArgs(name, owner, now, ttlMs);
+      const current = await leaseOf(name);
+      if (current && current.owner !== owner && current.expires_at > now) return { held: false, state: current };
+      await options.beforeLeaseWrite?.();
+      const expires = now + ttlMs;
+      const changed = current
+        ? (await pool.query(SQL.lease.swap, [owner, expires, now, name, current.owner, current.expires_at])).rowCount
+        : (await pool.query(SQL.lease.insert, [name, owner, expires, now])).rowCount;
+      const state = await leaseOf(name);
+      return { held: changed === 1 && state?.owner === owner, state };
+    },
+
+    async releaseLease(name, owner) {
+      open();
+      return (await pool.query(SQL.lease.release, [name, owner])).rowCount === 1;
+    },
+
+    async leaseHolder(name) {
+      open();
+      return leaseOf(name);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

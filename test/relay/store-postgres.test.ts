@@ -1,0 +1,109 @@
+/**
+ * What only the PostgreSQL lead store has: several instances (each its own pool) on one database.
+ * Accepts of the same key or content from many instances at once store one lead; two instances held
+ * between reading a lapsed lease and writing it get it once; a claim skips a row another transaction
+ * holds (FOR UPDATE SKIP LOCKED) instead of waiting; a database of something else, or of a newer
+ * schema, is refused. The behaviour every store shares is in store.test.ts.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresLeadStore } from '../../relay/outbox/store/postgres.js';
+import type { LeasedLeadStore } from '../../relay/outbox/store/types.js';
+import { T0, at, lead } from './support/store-fixtures.js';
+import { startPostgres, type TestPostgres } from './support/postgres.js';
+
+let postgres: TestPostgres;
+const opened: LeasedLeadStore[] = [];
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  await postgres?.stop();
+});
+
+async function instances(n: number, options: Parameters<typeof openPostgresLeadStore>[1][] = []) {
+  const url = await postgres.createDatabase();
+  const stores: LeasedLeadStore[] = [];
+  for (let i = 0; i < n; i++) stores.push(await openPostgresLeadStore(url, { poolSize: 4, ...options[i] }));
+  opened.push(...stores);
+  return { url, stores };
+}
+
+describe('postgres lead store, several instances on one database', () => {
+  it('the same Idempotency-Key or the same prospect accepted by three instances at once is one lead', async () => {
+    const { stores } = await instances(3);
+    const byKey = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => stores[i % 3]!.accept(lead({ idempotency_key: 'fill-same' }), at(T0 + i))),
+    );
+    expect(byKey.filter((o) => o.created)).toHaveLength(1);
+    expect(new Set(byKey.map((o) => o.record.id)).size).toBe(1);
+    const byContent = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => stores[i % 3]!.accept(lead({ fingerprints: ['fp-same-person', `fp-${i}`] }), at(T0 + i))),
+    );
+    expect(byContent.filter((o) => o.created)).toHaveLength(1);
+    expect((await stores[0]!.counts()).queued).toBe(2);
+  });
+
+  it('two instances held between reading a lapsed lease and writing it: one gets it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let readers = 0;
+    const hold = async () => {
+      readers += 1;
+      await gate;
+    };
+    const { stores } = await instances(2, [{ beforeLeaseWrite: hold }, { beforeLeaseWrite: hold }]);
+    // A free lease first (the insert)...
+    const racing = ['a', 'b'].map((owner, i) => stores[i]!.acquireLease('deliverer', owner, T0, 60_000));
+    await expect.poll(() => readers).toBe(2);
+    release();
+    const results = await Promise.all(racing);
+    expect(results.filter((r) => r.held)).toHaveLength(1);
+    // ...then a lapsed one (the compare-and-set on the row both read).
+    readers = 0;
+    const later = ['c', 'd'].map((owner, i) => stores[i]!.acquireLease('deliverer', owner, T0 + 120_000, 60_000));
+    await expect.poll(() => readers).toBe(2);
+    const again = await Promise.all(later);
+    expect(again.filter((r) => r.held)).toHaveLength(1);
+    const holder = (await stores[0]!.leaseHolder('deliverer'))!.owner;
+    expect(['c', 'd']).toContain(holder);
+  });
+
+  it('a claim skips a lead another transaction holds, at once, instead of waiting for it', async () => {
+    const { url, stores } = await instances(1);
+    const store = stores[0]!;
+    const stored = (await store.accept(lead(), at(T0))).record;
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM leads WHERE id = $1 FOR UPDATE', [stored.id]);
+      const started = Date.now();
+      expect(await store.update(stored.id, { attempts: 1, in_doubt_since: T0 }, { ifStatus: 'queued', ifAttempts: 0 })).toBeNull();
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await other.query('ROLLBACK');
+      expect((await store.update(stored.id, { attempts: 1, in_doubt_since: T0 }, { ifStatus: 'queued', ifAttempts: 0 }))!.attempts).toBe(1);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it("refuses a database holding another application's tables, and a newer schema", async () => {
+    const url = await postgres.createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('CREATE TABLE invoices (id int)');
+    await expect(openPostgresLeadStore(url)).rejects.toThrow(/not a lead store.*invoices/);
+    await client.query('DROP TABLE invoices');
+    const store = await openPostgresLeadStore(url);
+    await store.close();
+    await client.query(`UPDATE lead_store_meta SET value = 99 WHERE name = 'user_version'`);
+    await client.end();
+    await expect(openPostgresLeadStore(url)).rejects.toThrow(/schema version 99, newer than this relay's/);
+    // The password of the URL never shows in the error.
+    await expect(openPostgresLeadStore(`postgres://postgres:hunter2-secret@127.0.0.1:${postgres.port}/nope`)).rejects.toThrow(
+      /^(?!.*hunter2-secret).*cannot open the lead store at postgres:\/\/postgres:\*\*\*@/s,
+    );
+  });
+});
