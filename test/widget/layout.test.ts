@@ -243,6 +243,8 @@ describe('<resman-lead-form> layout', () => {
       const style = document.createElement('style');
       style.textContent = `resman-lead-form:not(:state(ready)) { display: block; min-height: ${height}px; }`;
       document.head.append(style);
+      // Whatever the probe's removal moved is reported by the next frame: before the watch starts.
+      await painted();
       const held = holdSettings();
       const shifts = watchShifts();
       try {
