@@ -188,9 +188,10 @@ describe('deliverer', () => {
     await relay.deliver();
     expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', attempts: 3 });
     const order = paths(relay.upstream.calls);
-    // After the 503: searched (nothing found) during the grace period, then sent again.
+    // After the 503: looked for in the write logs (refused here), searched (nothing found) during the
+    // grace period, then sent again.
     const afterDoubt = order.slice(order.indexOf('POST /v1/leads/resman/', 1) + 1);
-    expect(afterDoubt[0]).toBe('GET /v1/leads/');
+    expect(afterDoubt.slice(0, 2)).toEqual(['GET /v1/admin/logs/writes/', 'GET /v1/leads/']);
     expect(order.filter((p) => p === 'GET /v1/leads/').length).toBeGreaterThanOrEqual(1);
     expect(relay.logs().some((l) => l.event === 'lead.resending_after_search')).toBe(true);
   });
@@ -814,5 +815,59 @@ describe('write jobs as the spec documents them (issue #11)', () => {
       expect(stored!.created_record_id).toBeUndefined();
       expect(relay.logs().some((l) => l.event === 'lead.created_record_not_this_lead')).toBe(true);
     }
+  });
+});
+
+describe('a create in doubt, resolved by the write logs (issue #11)', () => {
+  it('finds its own job in the write logs when the lead is not readable yet, and follows it: one create', async () => {
+    let created = false;
+    const logQueries: URLSearchParams[] = [];
+    const relay = buildRelay({
+      handler: propexoLike({
+        create: () => {
+          created = true;
+          return new Response('<html>', { status: 502 }); // Propexo took it; the proxy lost the answer
+        },
+        logs: (call) => {
+          logQueries.push(new URL(call.url).searchParams);
+          return Response.json({
+            results: {
+              logs: created
+                ? [
+                    // Another prospect's job, then this one's (parameters: the body sent).
+                    {
+                      created_at: new Date(relay.clock.now()).toISOString(),
+                      job_id: 'job_other',
+                      status: 'SUCCESS',
+                      error: null,
+                      parameters: { ...SITE_IDS, first_name: 'Ann', last_name: 'Other', email_1: 'ann@gmail.com' },
+                    },
+                    {
+                      created_at: new Date(relay.clock.now()).toISOString(),
+                      job_id: 'job_mine',
+                      status: 'SUCCESS',
+                      error: null,
+                      parameters: { ...SITE_IDS, first_name: 'Jane', last_name: 'Doe', email_1: 'jane.doe@gmail.com' },
+                    },
+                  ]
+                : [],
+            },
+          });
+        },
+        status: (call) =>
+          Response.json({ write_status: 'SUCCESS', errors: [], created_record_id: call.url.endsWith('/job_mine') ? 'rec_mine' : null }),
+        lead: () => Response.json({ error: { code: 'invalid_request' } }, { status: 400 }), // not readable before the next sync
+      }),
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver(600_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', job_id: 'job_mine', attempts: 1 });
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+    expect(relay.logs().find((l) => l.event === 'lead.found_in_write_logs')).toMatchObject({ job_id: 'job_mine', write_status: 'SUCCESS' });
+    expect(Object.fromEntries(logQueries[0]!)).toMatchObject({
+      integration_id: SITE_IDS.integration_id,
+      write_category: 'leads',
+      time_range: 'hour',
+    });
   });
 });

@@ -104,7 +104,7 @@ export const okResponse = (jobId = 'job_abc123', remaining = 149) =>
  * with `rec_<job>`, retry-write succeeds, lead search finds nothing. Any route can be overridden.
  */
 export function propexoLike(
-  routes: Partial<Record<'create' | 'status' | 'retry' | 'search' | 'lead', UpstreamHandler>> = {},
+  routes: Partial<Record<'create' | 'status' | 'retry' | 'search' | 'lead' | 'logs', UpstreamHandler>> = {},
 ): UpstreamHandler {
   let jobs = 0;
   const created: Record<string, unknown>[] = [];
@@ -125,6 +125,7 @@ export function propexoLike(
       return (routes.status ?? (() => Response.json({ write_status: 'SUCCESS', errors: [], created_record_id: `rec_${job}` })))(call, init);
     }
     if (path.startsWith('/v1/admin/retry-write/')) return (routes.retry ?? (() => Response.json({ success: true })))(call, init);
+    if (path === '/v1/admin/logs/writes/' && routes.logs) return routes.logs(call, init);
     if (path === '/v1/leads/') return (routes.search ?? (() => Response.json({ meta: {}, results: [] })))(call, init);
     return new Response('not found', { status: 404 });
   };
