@@ -25,6 +25,7 @@ import {
 } from './faults.js';
 import { listRoutes } from './lists.js';
 import { leadsPage, maskEmail, maskPhone } from './page.js';
+import { specLead } from './shapes.js';
 import { FixedWindowRateLimit } from './rate-limit.js';
 import { SandboxStore, type SandboxJob, type SandboxLead } from './store.js';
 
@@ -35,6 +36,12 @@ export interface SandboxOptions {
   clock?: { now(): number };
   /** How long a write job stays PENDING on the clock; default 1500. */
   writeDelayMs?: number;
+  /**
+   * Read-back: 0 (default) makes a created lead readable through `GET /v1/leads` at once, as with
+   * Propexo's immediate read-back; more holds it back that long on the clock (until "the next sync").
+   * Write-status and the write logs are immediate either way.
+   */
+  readBackDelayMs?: number;
   /** Default 150, Propexo's standard contract. */
   rateLimitPerMinute?: number;
   /** Fraction of the budget after which responses are delayed; default 0.8. */
@@ -68,6 +75,12 @@ const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
 const jsonError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
   Response.json({ error: { code, message } }, { status, headers });
 
+/** The spec's `errorResponse` for a 400 about a path or query value. */
+const badRequest = (message: string, path: string[]) =>
+  Response.json(invalidRequest(message, [{ code: 'custom', path, message }]), { status: 400 });
+
+const TIME_RANGES_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 31 * 86_400_000 };
+
 export function createSandbox(options: SandboxOptions): Sandbox {
   if (!options.token || !TOKEN68.test(options.token)) {
     throw new Error('createSandbox: token is required and must be a bearer token (letters, digits, ._~+/- and trailing =)');
@@ -76,7 +89,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const limit = options.rateLimitPerMinute ?? 150;
   const slowDownMs = options.slowDownMs ?? 2000;
   const data = createDemoData();
-  const store = new SandboxStore(data, now, options.writeDelayMs ?? 1500);
+  const store = new SandboxStore(data, now, options.writeDelayMs ?? 1500, options.readBackDelayMs ?? 0);
   const faults = new FaultQueue();
   const limiter = new FixedWindowRateLimit(limit, options.slowDownAt ?? 0.8, now);
   // Aborted by reset(), so requests sleeping in a fault or slow-down end instead of lingering.
@@ -164,15 +177,55 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   app.get('/v1/admin/write-status/:job_id', (c) => {
     const job = store.job(c.req.param('job_id'));
-    if (!job) return jsonError(404, 'not_found', 'No write job with this id');
+    // The spec documents only 200 and 400 here: an unknown job is a 400.
+    if (!job) return badRequest('No write job with this id', ['root_job_id']);
     return c.json({ write_status: job.write_status, errors: job.errors, created_record_id: job.created_record_id });
   });
 
-  app.post('/v1/admin/retry-write/:job_id', (c) => {
+  app.post('/v1/admin/retry-write/:job_id', async (c) => {
     const job_id = c.req.param('job_id');
+    // The spec declares a JSON body, an object with no properties.
+    const body: unknown = await c.req.json().catch(() => undefined);
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0) {
+      return badRequest('Expected an empty JSON object', []);
+    }
     const retried = store.retry(job_id);
-    if (retried === undefined) return jsonError(404, 'not_found', 'No write job with this id');
-    return c.json({ success: retried, job_id });
+    if (retried === undefined) return badRequest('No write job with this id', ['root_job_id']);
+    // "Only failed write operations can be retried": nothing is queued, and no new job exists.
+    if (retried === null) return c.json({ success: false, job_id });
+    return c.json({ success: true, job_id: retried });
+  });
+
+  app.get('/v1/admin/logs/writes', (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const limit = q.get('limit') === null ? 100 : Number(q.get('limit'));
+    const offset = q.get('offset') === null ? 0 : Number(q.get('offset'));
+    const range = q.get('time_range');
+    const status = q.get('status');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be an integer from 1 to 100', ['limit']);
+    if (!Number.isInteger(offset) || offset < 0) return badRequest('offset must be an integer >= 0', ['offset']);
+    if (range !== null && !(range in TIME_RANGES_MS)) return badRequest('time_range must be hour, day, week or month', ['time_range']);
+    if (status !== null && status !== 'SUCCESS' && status !== 'FAILURE') return badRequest('status must be SUCCESS or FAILURE', ['status']);
+    const category = q.get('write_category');
+    const integration = q.get('integration_id');
+    const since = range === null ? Number.NEGATIVE_INFINITY : now() - TIME_RANGES_MS[range]!;
+    const logs = store
+      .writeLogs()
+      .filter(
+        (l) =>
+          (category === null || category === 'leads') &&
+          (integration === null || l.integration_id === integration) &&
+          (status === null || l.status === status) &&
+          Date.parse(l.created_at) >= since,
+      )
+      .slice(offset, offset + limit);
+    return c.json({ results: { logs } });
+  });
+
+  app.get('/v1/leads/:id', (c) => {
+    const lead = store.leadById(c.req.param('id'));
+    if (!lead) return badRequest('No lead with this id', ['id']);
+    return c.json({ meta: {}, results: specLead(lead) });
   });
 
   app.route(

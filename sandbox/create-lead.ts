@@ -1,7 +1,8 @@
 /**
  * Validation of `POST /v1/leads/resman/`, as Propexo documents it: a Zod schema of the ResMan
- * create-lead fields, unknown keys refused unless `?ignore_unknown_fields=true`, and a 400 whose
- * `details` is the Zod error (`issues[]` with code, path, message).
+ * create-lead fields, unknown keys refused unless `?ignore_unknown_fields=true`, and a 400 shaped as
+ * the spec's `errorResponse` example: `error.details.details` is the Zod error (`issues[]` with code,
+ * path, message; `name: "ZodError"`).
  */
 import * as z from 'zod/mini';
 import type { SandboxData } from './data.js';
@@ -17,11 +18,11 @@ export interface Issue {
 }
 
 export interface InvalidRequestBody {
-  error: { code: 'invalid_request'; message: string; details: { issues: Issue[] } };
+  error: { code: 'invalid_request'; message: string; details: { details: { issues: Issue[]; name: 'ZodError' } } };
 }
 
 export function invalidRequest(message: string, issues: Issue[]): InvalidRequestBody {
-  return { error: { code: 'invalid_request', message, details: { issues } } };
+  return { error: { code: 'invalid_request', message, details: { details: { issues, name: 'ZodError' } } } };
 }
 
 // YYYY-MM-DD, optionally followed by a time part, which Propexo drops.

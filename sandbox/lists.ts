@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { invalidRequest, type InvalidRequestBody, type Issue } from './create-lead.js';
 import type { LeadRecord, SandboxData } from './data.js';
+import { specEmployee, specFloorPlan, specLead, specLeadSource, specProperty, specUnit } from './shapes.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 250;
@@ -52,7 +53,8 @@ export function listPage<T extends object>(records: T[], query: URLSearchParams,
   if (limitParam !== null && (!INTEGER.test(limitParam) || limit < 1 || limit > MAX_LIMIT)) {
     issues.push({ code: 'too_big', path: ['limit'], message: `limit must be an integer from 1 to ${MAX_LIMIT}` });
   }
-  const orderBy = parseOrderBy(query.get('order-by'), issues);
+  // Propexo's default order is `created_at:desc` (docs, Pagination).
+  const orderBy = parseOrderBy(query.get('order-by') || 'created_at:desc', issues);
   for (const [name, check] of Object.entries(spec.checks ?? {})) {
     const value = query.get(name);
     const message = value === null ? undefined : check(value);
@@ -66,7 +68,7 @@ export function listPage<T extends object>(records: T[], query: URLSearchParams,
       return value === null || matches(record, value);
     }),
   );
-  if (orderBy.length > 0) selected = [...selected].sort(compareBy(orderBy));
+  selected = [...selected].sort(compareBy(orderBy));
   const results = selected.slice(offset, offset + limit);
   return {
     ok: true,
@@ -113,29 +115,38 @@ function phoneMatches(stored: string | null, wanted: string): boolean {
 /** The list endpoints, mounted under /v1. `leadRecords` is read per request: jobs add leads. */
 export function listRoutes(data: SandboxData, leadRecords: () => LeadRecord[]): Hono {
   const routes = new Hono();
-  const list = <T extends object>(path: string, records: () => T[], spec: ListSpec<T>) =>
+  // Filtered and ordered on the sandbox's records, served in the spec's shapes.
+  const list = <T extends object>(path: string, records: () => T[], spec: ListSpec<T>, serve: (record: T) => unknown) =>
     routes.get(path, (c) => {
       const result = listPage(records(), new URL(c.req.url).searchParams, spec);
-      return result.ok ? c.json(result.page) : c.json(result.error, 400);
+      return result.ok ? c.json({ ...result.page, results: result.page.results.map(serve) }) : c.json(result.error, 400);
     });
   const byProperty = <T extends { integration_id: string; property_id: string }>(): ListSpec<T> => ({
     filters: { integration_id: byField<T>('integration_id'), property_id: byField<T>('property_id') },
   });
 
-  list('/properties', () => data.properties, { filters: { integration_id: byField('integration_id') } });
-  list('/floor-plans', () => data.floorPlans, byProperty());
-  list('/units', () => data.units, {
-    filters: { ...byProperty<(typeof data.units)[number]>().filters, unit_number: byField('number') },
-  });
-  list('/lead-sources', () => data.leadSources, byProperty());
-  list('/employees', () => data.employees, byProperty());
-  list('/leads', leadRecords, {
-    filters: {
-      ...byProperty<LeadRecord>().filters,
-      email_1: (lead, value) => (lead.email_1 ?? '').toLowerCase() === value.toLowerCase(),
-      phone_1: (lead, value) => phoneMatches(lead.phone_1, value),
+  list('/properties', () => data.properties, { filters: { integration_id: byField('integration_id') } }, specProperty);
+  list('/floor-plans', () => data.floorPlans, byProperty(), specFloorPlan);
+  list(
+    '/units',
+    () => data.units,
+    { filters: { ...byProperty<(typeof data.units)[number]>().filters, unit_number: byField('number') } },
+    specUnit,
+  );
+  list('/lead-sources', () => data.leadSources, byProperty(), specLeadSource);
+  list('/employees', () => data.employees, byProperty(), specEmployee);
+  list(
+    '/leads',
+    leadRecords,
+    {
+      filters: {
+        ...byProperty<LeadRecord>().filters,
+        email_1: (lead, value) => (lead.email_1 ?? '').toLowerCase() === value.toLowerCase(),
+        phone_1: (lead, value) => phoneMatches(lead.phone_1, value),
+      },
+      checks: { phone_1: (value) => (TEN_DIGIT_PHONE.test(value) ? undefined : 'phone_1 must be 10 digits matching ^[2-9]\\d{9}$') },
     },
-    checks: { phone_1: (value) => (TEN_DIGIT_PHONE.test(value) ? undefined : 'phone_1 must be 10 digits matching ^[2-9]\\d{9}$') },
-  });
+    specLead,
+  );
   return routes;
 }

@@ -20,8 +20,25 @@ export interface SandboxJob {
   write_status: WriteStatus;
   errors: string[];
   created_record_id: string | null;
-  /** 1 for the first run, +1 per retry-write. */
+  /** 1 for the first run, +1 per retry-write (each retry is a job of its own). */
   attempts: number;
+  /** The failed job this one retries, if it is a retry. */
+  retry_of: string | null;
+}
+
+/** One record of `GET /v1/admin/logs/writes/` (spec `_v1_admin_logs_writes__get_output`): a finished job. */
+export interface SandboxWriteLog {
+  id: string;
+  created_at: string;
+  job_id: string;
+  job_log_id: string;
+  status: 'SUCCESS' | 'FAILURE';
+  integration_id: string;
+  job_type: string;
+  parameters: CreateLeadBody;
+  error: string | null;
+  name: string;
+  vendor: 'RESMAN';
 }
 
 export interface SandboxLead {
@@ -38,6 +55,9 @@ interface Job {
   id: string;
   body: CreateLeadBody;
   queuedAt: number;
+  /** When it finished, on the clock. */
+  settledAt: number | null;
+  retryOf: string | null;
   status: WriteStatus;
   errors: string[];
   createdRecordId: string | null;
@@ -62,12 +82,17 @@ export class SandboxStore {
     private readonly data: SandboxData,
     private readonly now: () => number,
     private readonly writeDelayMs: number,
+    /**
+     * How long after its write a created lead becomes readable through `GET /v1/leads` (0: at once,
+     * Propexo's immediate read-back; else the next sync). Write-status and write logs are immediate.
+     */
+    private readonly readBackDelayMs = 0,
   ) {}
 
   /** Keeps an accepted body and queues its write job. */
   receiveLead(body: CreateLeadBody): SandboxLead {
     const now = this.now();
-    const job: Job = { id: crypto.randomUUID(), body, queuedAt: now, status: 'PENDING', errors: [], createdRecordId: null, attempts: 1 };
+    const job = this.newJob(body, now, null, 1);
     this.jobsById.set(job.id, job);
     const received: Received = { jobId: job.id, receivedAt: now, body };
     this.received.push(received);
@@ -80,14 +105,61 @@ export class SandboxStore {
     return job && toJob(job);
   }
 
-  /** Re-queues a failed job. Undefined when there is no such job, false when it had not failed. */
-  retry(jobId: string): boolean | undefined {
+  /**
+   * Retries a failed job as a NEW job, whose id is returned; the old job keeps its FAILURE (spec:
+   * retry-write answers "the new job ID"). Undefined when there is no such job, null when it had not failed.
+   */
+  retry(jobId: string): string | null | undefined {
     this.settle();
     const job = this.jobsById.get(jobId);
     if (!job) return undefined;
-    if (job.status !== 'FAILURE') return false;
-    Object.assign(job, { status: 'PENDING', errors: [], queuedAt: this.now(), attempts: job.attempts + 1 });
-    return true;
+    if (job.status !== 'FAILURE') return null;
+    const retried = this.newJob(job.body, this.now(), job.id, job.attempts + 1);
+    const received = this.received.find((r) => r.jobId === job.id);
+    if (received) received.jobId = retried.id;
+    return retried.id;
+  }
+
+  /** The created lead with this id, once it is readable. */
+  leadById(id: string): LeadRecord | undefined {
+    return this.leadRecords().find((l) => l.id === id);
+  }
+
+  /** The finished lead write jobs, newest first (the most recent record per job, as Propexo's log). */
+  writeLogs(): SandboxWriteLog[] {
+    this.settle();
+    return [...this.jobsById.values()]
+      .filter((j): j is Job & { settledAt: number } => j.settledAt !== null && (j.status === 'SUCCESS' || j.status === 'FAILURE'))
+      .sort((a, b) => b.settledAt - a.settledAt)
+      .map((j) => ({
+        id: `wl_${j.id}`,
+        created_at: iso(j.settledAt),
+        job_id: j.id,
+        job_log_id: `jl_${j.id}`,
+        status: j.status as 'SUCCESS' | 'FAILURE',
+        integration_id: j.body.integration_id,
+        job_type: 'WRITE',
+        parameters: { ...j.body },
+        error: j.errors.length > 0 ? j.errors.join('; ') : null,
+        name: 'resman-create-lead',
+        vendor: 'RESMAN',
+      }));
+  }
+
+  private newJob(body: CreateLeadBody, now: number, retryOf: string | null, attempts: number): Job {
+    const job: Job = {
+      id: crypto.randomUUID(),
+      body,
+      queuedAt: now,
+      settledAt: null,
+      retryOf,
+      status: 'PENDING',
+      errors: [],
+      createdRecordId: null,
+      attempts,
+    };
+    this.jobsById.set(job.id, job);
+    return job;
   }
 
   leads(): SandboxLead[] {
@@ -100,10 +172,11 @@ export class SandboxStore {
     return [...this.jobsById.values()].map(toJob);
   }
 
-  /** The lead search's view: leads already in ResMan, then those the sandbox's jobs created. */
+  /** The lead search's view: leads already in ResMan, then those the sandbox's jobs created and a sync has read back. */
   leadRecords(): LeadRecord[] {
     this.settle();
-    return [...this.data.leads, ...this.createdLeads];
+    const now = this.now();
+    return [...this.data.leads, ...this.createdLeads.filter((l) => now - Date.parse(l.created_at) >= this.readBackDelayMs)];
   }
 
   reset(): void {
@@ -119,12 +192,12 @@ export class SandboxStore {
       if (job.status !== 'PENDING' || now - job.queuedAt < this.writeDelayMs) continue;
       // The lead source is looked up when the job runs, so a test can add it and retry-write.
       if (!isKnownLeadSource(this.data, job.body)) {
-        Object.assign(job, { status: 'FAILURE', errors: [UNKNOWN_LEAD_SOURCE_ERROR] });
+        Object.assign(job, { status: 'FAILURE', errors: [UNKNOWN_LEAD_SOURCE_ERROR], settledAt: job.queuedAt + this.writeDelayMs });
         continue;
       }
       const lead = leadRecordFrom(job.body, iso(job.queuedAt + this.writeDelayMs));
       this.createdLeads.push(lead);
-      Object.assign(job, { status: 'SUCCESS', errors: [], createdRecordId: lead.id });
+      Object.assign(job, { status: 'SUCCESS', errors: [], createdRecordId: lead.id, settledAt: job.queuedAt + this.writeDelayMs });
     }
   }
 
@@ -150,6 +223,7 @@ function toJob(job: Job): SandboxJob {
     errors: [...job.errors],
     created_record_id: job.createdRecordId,
     attempts: job.attempts,
+    retry_of: job.retryOf,
   };
 }
 

@@ -11,6 +11,8 @@
 import { FIELD_NAMES } from '../../contract/fields.js';
 import type { Submission } from '../../contract/submission.js';
 import { createPropexoRequest, type PropexoHttpOptions, type UpstreamFailure, type UpstreamRateInfo } from './http.js';
+import type * as z from 'zod/mini';
+import * as S from './schemas.js';
 
 export type { UpstreamFailure, UpstreamFailureKind, UpstreamRateInfo } from './http.js';
 
@@ -32,14 +34,42 @@ export type ResmanLeadBody = SiteIds & Submission;
 
 export type CreateLeadResult = ({ ok: true; jobId: string; status: number } & UpstreamRateInfo) | UpstreamFailure;
 
-export const WRITE_STATUSES = ['PENDING', 'SUCCESS', 'PARTIAL_SUCCESS', 'FAILURE'] as const;
+export const WRITE_STATUSES = S.WRITE_STATUSES;
 export type WriteStatus = (typeof WRITE_STATUSES)[number];
 
 export type WriteStatusResult =
   | ({ ok: true; writeStatus: WriteStatus; errors: string[]; createdRecordId: string | null } & UpstreamRateInfo)
   | UpstreamFailure;
 
-export type RetryWriteResult = ({ ok: true; success: boolean } & UpstreamRateInfo) | UpstreamFailure;
+/**
+ * `jobId` is the **new** job of the retried write (spec `_v1_admin_retry-write_{root_job_id}_post_output`),
+ * null when Propexo did not send one: its outcome is then followed on the old job.
+ */
+export type RetryWriteResult = ({ ok: true; success: boolean; jobId: string | null } & UpstreamRateInfo) | UpstreamFailure;
+
+/** `GET /v1/leads/{id}`: the lead, or null when Propexo has no lead with this id (a 400 or 404). */
+export type GetLeadResult = ({ ok: true; lead: FoundLead | null } & UpstreamRateInfo) | UpstreamFailure;
+
+/** One write log (`GET /v1/admin/logs/writes/`): the latest record of one write job. */
+export interface WriteLogEntry {
+  job_id: string;
+  status: 'SUCCESS' | 'FAILURE';
+  created_at: string;
+  /** The write's parameters: for a lead create, the body that was sent. */
+  parameters: unknown;
+  error: string | null;
+}
+
+export interface WriteLogQuery {
+  integration_id: string;
+  time_range: (typeof S.TIME_RANGES)[number];
+  status?: 'SUCCESS' | 'FAILURE';
+}
+
+/** Every page of the lead write logs (up to MAX_LOG_PAGES of 100); `complete` false when pages were left. */
+export type WriteLogsResult = ({ ok: true; logs: WriteLogEntry[]; complete: boolean } & UpstreamRateInfo) | UpstreamFailure;
+/** Pages of 100 write logs read per look at most. */
+export const MAX_LOG_PAGES = 10;
 
 /** What the outbox needs of a lead found in Propexo. */
 export interface FoundLead {
@@ -123,6 +153,10 @@ export interface PropexoClient {
   listFloorPlans(query: PropertyQuery): Promise<ListResult<FloorPlan>>;
   /** `GET /v1/units/` for one property, every page (Propexo filters neither plan nor availability). */
   listUnits(query: PropertyQuery): Promise<ListResult<Unit>>;
+  /** `GET /v1/leads/{id}`: confirms a write's `created_record_id` is this lead. */
+  getLead(id: string): Promise<GetLeadResult>;
+  /** `GET /v1/admin/logs/writes/?write_category=leads`: Propexo's own record of each write job. */
+  writeLogs(query: WriteLogQuery): Promise<WriteLogsResult>;
 }
 
 /** The lists the form's routes read (floor plans, units): a client, or a double in tests. */
@@ -141,61 +175,33 @@ export function documentedBody(body: ResmanLeadBody): Record<string, unknown> {
   return out;
 }
 
-/** `meta.job_id` (ResMan page) or `job_id` (generic OpenAPI), whichever Propexo sends. */
-function readJobId(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { meta, job_id } = body as { meta?: { job_id?: unknown }; job_id?: unknown };
-  const id = (typeof meta === 'object' && meta !== null ? meta.job_id : undefined) ?? job_id;
-  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
-}
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-/** Ids arrive as strings; a number is accepted and read as its decimal string. */
-const idOf = (v: unknown): string | null =>
-  typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : null;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function readFloorPlan(r: Record<string, unknown>, id: string): FloorPlan {
-  return {
-    id,
-    name: str(r.name),
-    marketing_name: str(r.marketing_name),
-    bedrooms: num(r.bedrooms),
-    bathrooms: num(r.bathrooms),
-    rent_minimum_in_cents: num(r.rent_minimum_in_cents),
-    rent_maximum_in_cents: num(r.rent_maximum_in_cents),
-  };
-}
+const foundLead = (l: S.LeadItem): FoundLead => ({
+  id: l.id,
+  first_name: l.first_name,
+  last_name: l.last_name,
+  email_1: l.email_1,
+  phone_1: l.phone_1,
+  created_at: l.created_at,
+});
 
-function readUnit(r: Record<string, unknown>, id: string): Unit {
-  return {
-    id,
-    number: typeof r.number === 'number' ? String(r.number) : str(r.number),
-    floor_plan_id: idOf(r.floor_plan_id),
-    bedrooms: num(r.bedrooms),
-    bathrooms: num(r.bathrooms),
-    is_available: r.is_available === true,
-    rent_amount_market_in_cents: num(r.rent_amount_market_in_cents),
-    square_feet: num(r.square_feet),
-  };
-}
-
-/** The leads of a `GET /v1/leads/` answer (those with a string id), or null when it has no results array. */
-function readLeads(body: unknown): FoundLead[] | null {
+/** The items of a list answer that read as `item`; unreadable ones are skipped. Null when there is no results array. */
+function readItems<T>(body: unknown, item: z.ZodMiniType<T>): T[] | null {
   const results = isObject(body) ? body.results : undefined;
   if (!Array.isArray(results)) return null;
-  return results
-    .filter((r): r is Record<string, unknown> => isObject(r) && typeof r.id === 'string')
-    .map((r) => ({
-      id: r.id as string,
-      first_name: str(r.first_name),
-      last_name: str(r.last_name),
-      email_1: str(r.email_1),
-      phone_1: str(r.phone_1),
-      created_at: str(r.created_at),
-    }));
+  const out: T[] = [];
+  for (const r of results) {
+    const parsed = item.safeParse(r);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
 }
+
+const metaOf = (body: unknown) => {
+  const parsed = S.ResponseMeta.safeParse(isObject(body) ? body.meta : undefined);
+  return parsed.success ? parsed.data : {};
+};
 
 /** A 2xx whose body is not what Propexo documents: for a create, the write may well be queued. */
 const unreadable = (status: number, rate: UpstreamRateInfo, maybeDelivered: boolean): UpstreamFailure => ({
@@ -219,14 +225,12 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
   const job = (jobId: string) => encodeURIComponent(jobId);
 
   /**
-   * Follows `offset`/`limit` while `meta.hasMore` says so, at most MAX_LIST_PAGES pages. Any failed
-   * or unreadable page fails the whole list: half a list cached for 12 hours is worse than none.
+   * Follows `offset`/`limit` page by page, at most MAX_LIST_PAGES pages. `meta.hasMore` may be
+   * missing or null (spec `ResponseMeta`): the list ends on an empty page, on `hasMore: false`, and,
+   * when `hasMore` is not given, on a short page or `total` reached. Any failed or unreadable page fails the whole
+   * list: half a list cached for 12 hours is worse than none.
    */
-  async function listAll<T>(
-    path: string,
-    query: PropertyQuery,
-    read: (r: Record<string, unknown>, id: string) => T,
-  ): Promise<ListResult<T>> {
+  async function listAll<T>(path: string, query: PropertyQuery, item: z.ZodMiniType<T>): Promise<ListResult<T>> {
     const items: T[] = [];
     let offset = 0;
     let rate: UpstreamRateInfo = {};
@@ -240,43 +244,58 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
       const res = await request('GET', `${path}?${params}`);
       if (!res.ok) return res;
       rate = rateOf(res);
-      const body = res.json as { meta?: unknown; results?: unknown } | undefined;
-      if (!isObject(body) || !Array.isArray(body.results)) return unreadable(res.status, rate, false);
-      for (const r of body.results) {
-        const id = isObject(r) ? idOf(r.id) : null;
-        if (id !== null) items.push(read(r as Record<string, unknown>, id));
-      }
-      const hasMore = isObject(body.meta) && body.meta.hasMore === true;
-      // An empty page that claims more would loop for ever; it ends the list.
-      if (!hasMore || body.results.length === 0) return { ok: true, items, complete: true, ...rate };
-      offset += body.results.length;
+      const read = readItems(res.json, item);
+      if (read === null) return unreadable(res.status, rate, false);
+      items.push(...read);
+      const count = (res.json as { results: unknown[] }).results.length;
+      offset += count;
+      const meta = metaOf(res.json);
+      // An empty page ends the list whatever it claims (it would loop for ever); `hasMore` decides
+      // when Propexo gives it; without it, a short page or `total` reached is the end.
+      const last =
+        count === 0 ||
+        (meta.hasMore === true
+          ? false
+          : meta.hasMore === false || count < LIST_PAGE_SIZE || (typeof meta.total === 'number' && offset >= meta.total));
+      if (last) return { ok: true, items, complete: true, ...rate };
     }
     return { ok: true, items, complete: false, ...rate };
+  }
+
+  async function readLeadList(params: URLSearchParams) {
+    const res = await request('GET', `/v1/leads/?${params}`);
+    if (!res.ok) return res;
+    const leads = readItems(res.json, S.Lead);
+    if (!leads) return unreadable(res.status, rateOf(res), false);
+    return { ok: true as const, leads: leads.map(foundLead), hasMore: metaOf(res.json).hasMore ?? null, ...rateOf(res) };
   }
 
   return {
     async createLead(lead) {
       const res = await request('POST', '/v1/leads/resman/', documentedBody(lead));
       if (!res.ok) return res;
-      const jobId = readJobId(res.json);
+      const answer = S.CreateLeadAnswer.safeParse(res.json);
+      const jobId = answer.success ? S.jobIdOf(answer.data) : undefined;
       return jobId === undefined ? unreadable(res.status, rateOf(res), true) : { ok: true, jobId, status: res.status, ...rateOf(res) };
     },
 
     async writeStatus(jobId) {
       const res = await request('GET', `/v1/admin/write-status/${job(jobId)}`);
       if (!res.ok) return res;
-      const body = (res.json ?? {}) as { write_status?: unknown; errors?: unknown; created_record_id?: unknown };
-      const writeStatus = WRITE_STATUSES.find((s) => s === body.write_status);
-      if (!writeStatus) return unreadable(res.status, rateOf(res), false);
-      const errors = Array.isArray(body.errors) ? body.errors.map(String) : [];
-      return { ok: true, writeStatus, errors, createdRecordId: str(body.created_record_id), ...rateOf(res) };
+      const answer = S.WriteStatusAnswer.safeParse(res.json);
+      if (!answer.success) return unreadable(res.status, rateOf(res), false);
+      const { write_status, errors, created_record_id } = answer.data;
+      return { ok: true, writeStatus: write_status, errors, createdRecordId: created_record_id, ...rateOf(res) };
     },
 
     async retryWrite(jobId) {
-      const res = await request('POST', `/v1/admin/retry-write/${job(jobId)}`);
+      // The spec declares a JSON body, an object with no properties.
+      const res = await request('POST', `/v1/admin/retry-write/${job(jobId)}`, {});
       if (!res.ok) return res;
-      const success = (res.json as { success?: unknown } | undefined)?.success;
-      return typeof success === 'boolean' ? { ok: true, success, ...rateOf(res) } : unreadable(res.status, rateOf(res), true);
+      const answer = S.RetryWriteAnswer.safeParse(res.json);
+      if (!answer.success) return unreadable(res.status, rateOf(res), true);
+      const newJob = answer.data.job_id;
+      return { ok: true, success: answer.data.success, jobId: newJob ? newJob : null, ...rateOf(res) };
     },
 
     async findLeads(query) {
@@ -285,36 +304,67 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
       if (query.phone_1 !== undefined) params.set('phone_1', query.phone_1);
       params.set('limit', '250');
       params.set('order-by', 'created_at:desc');
-      const res = await request('GET', `/v1/leads/?${params}`);
+      const res = await readLeadList(params);
       if (!res.ok) return res;
-      const leads = readLeads(res.json);
-      if (!leads) return unreadable(res.status, rateOf(res), false);
-      return { ok: true, leads, ...rateOf(res) };
+      const { hasMore: _, ...found } = res;
+      return found;
     },
 
-    async listLeads(query, page) {
-      const params = new URLSearchParams({
-        integration_id: query.integration_id,
-        property_id: query.property_id,
-        offset: String(Math.max(0, Math.floor(page.offset))),
-        limit: String(Math.min(LIST_PAGE_SIZE, Math.max(1, Math.floor(page.limit)))),
-        'order-by': 'created_at:desc',
-      });
-      const res = await request('GET', `/v1/leads/?${params}`);
-      if (!res.ok) return res;
-      const leads = readLeads(res.json);
-      if (!leads) return unreadable(res.status, rateOf(res), false);
-      const meta = (res.json as { meta?: unknown }).meta;
-      const hasMore = isObject(meta) && typeof meta.hasMore === 'boolean' ? meta.hasMore : null;
-      return { ok: true, leads, hasMore, ...rateOf(res) };
+    listLeads(query, page) {
+      return readLeadList(
+        new URLSearchParams({
+          integration_id: query.integration_id,
+          property_id: query.property_id,
+          offset: String(Math.max(0, Math.floor(page.offset))),
+          limit: String(Math.min(LIST_PAGE_SIZE, Math.max(1, Math.floor(page.limit)))),
+          'order-by': 'created_at:desc',
+        }),
+      );
     },
 
     listFloorPlans(query) {
-      return listAll('/v1/floor-plans/', query, readFloorPlan);
+      return listAll('/v1/floor-plans/', query, S.FloorPlan);
     },
 
-    listUnits(query) {
-      return listAll('/v1/units/', query, readUnit);
+    async listUnits(query) {
+      const res = await listAll('/v1/units/', query, S.Unit);
+      if (!res.ok) return res;
+      return { ...res, items: res.items.map((u) => ({ ...u, is_available: u.is_available === true })) };
+    },
+
+    async getLead(leadId) {
+      const res = await request('GET', `/v1/leads/${encodeURIComponent(leadId)}`);
+      // No lead with this id: the spec documents a 400 for any bad request; a 404 is read the same way.
+      if (!res.ok)
+        return res.kind === 'rejected' && (res.status === 400 || res.status === 404) ? { ok: true, lead: null, ...rateOf(res) } : res;
+      const answer = S.LeadAnswer.safeParse(res.json);
+      if (!answer.success) return unreadable(res.status, rateOf(res), false);
+      return { ok: true, lead: foundLead(answer.data.results), ...rateOf(res) };
+    },
+
+    async writeLogs(query) {
+      const logs: WriteLogEntry[] = [];
+      let rate: UpstreamRateInfo = {};
+      for (let page = 0; page < MAX_LOG_PAGES; page++) {
+        const params = new URLSearchParams({
+          integration_id: query.integration_id,
+          write_category: 'leads',
+          time_range: query.time_range,
+          limit: String(S.WRITE_LOGS_MAX_LIMIT),
+          offset: String(page * S.WRITE_LOGS_MAX_LIMIT),
+        });
+        if (query.status) params.set('status', query.status);
+        const res = await request('GET', `/v1/admin/logs/writes/?${params}`);
+        if (!res.ok) return res;
+        rate = rateOf(res);
+        const answer = S.WriteLogsAnswer.safeParse(res.json);
+        if (!answer.success) return unreadable(res.status, rate, false);
+        for (const l of answer.data.results.logs) {
+          logs.push({ job_id: l.job_id, status: l.status, created_at: l.created_at, parameters: l.parameters, error: l.error });
+        }
+        if (answer.data.results.logs.length < S.WRITE_LOGS_MAX_LIMIT) return { ok: true, logs, complete: true, ...rate };
+      }
+      return { ok: true, logs, complete: false, ...rate };
     },
   };
 }

@@ -5,6 +5,12 @@
  * must end confirmed exactly once: the sandbox holds exactly one lead per prospect, with the
  * created_record_id the relay kept, and nothing is a dead letter.
  *
+ * Each case runs twice, against a sandbox with Propexo's immediate read-back (a created lead is in
+ * `GET /v1/leads` at once) and one without it (a created lead is readable only after the next sync,
+ * hours away: never during the run). Write-status and the write logs are immediate in both: without
+ * read-back, a create in doubt is found by its own job in the write logs, and a confirmed lead keeps
+ * no record id (its created_record_id cannot be read back to check it is this prospect).
+ *
  * Faults are queued on `POST /v1/leads/resman` only (lead searches and write-status checks are left
  * alone), in waves as the sandbox receives leads, so they hit leads at the start, in the middle and
  * near the end of the burst. Each case then checks the faults really fired: the sandbox's fault
@@ -47,9 +53,10 @@ const CASE_DEADLINE_MS = 30_000;
 /**
  * The production policy with milliseconds for minutes. inDoubtGraceMs is well above HOLD_MS plus the
  * sandbox's write delay, so a create Propexo did store is always found before the relay would send
- * it again; the 429 pause is short so twenty-five of them cost about a second.
+ * it again; the 429 pause is short so twenty-five of them cost about a second. Rounds come every
+ * 100 ms: without read-back a listing never shows a lead, which then waits out listingRounds of them.
  */
-const POLICY: Partial<DeliveryPolicy> = { ...REALTIME_POLICY, inDoubtGraceMs: 800, upstreamPerMinute: 1_000_000 };
+const POLICY: Partial<DeliveryPolicy> = { ...REALTIME_POLICY, inDoubtGraceMs: 800, upstreamPerMinute: 1_000_000, listingEveryMs: 100 };
 
 interface FaultCase {
   name: string;
@@ -92,12 +99,25 @@ const CASES: FaultCase[] = [
   { name: '200 with a garbled body', kind: 'garbled', event: 'propexo.unavailable', reason: /^unreadable_body$/, outcome: 'found' },
 ];
 
+const READ_BACK = { immediate: 0, delayed: 3 * 3_600_000 } as const;
+type ReadBack = keyof typeof READ_BACK;
+
 let sandbox: RunningSandbox;
+const sandboxes = {} as Record<ReadBack, RunningSandbox>;
 let relay: RunningRelay | undefined;
 const tmpDirs: string[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0, rateLimitPerMinute: 1_000_000, log: checkedSink() });
+  for (const mode of Object.keys(READ_BACK) as ReadBack[]) {
+    sandboxes[mode] = await startSandbox({
+      token: TOKEN,
+      writeDelayMs: 10,
+      readBackDelayMs: READ_BACK[mode],
+      slowDownMs: 0,
+      rateLimitPerMinute: 1_000_000,
+      log: checkedSink(),
+    });
+  }
 });
 afterEach(async () => {
   await relay?.close();
@@ -105,7 +125,7 @@ afterEach(async () => {
   sandbox.reset();
 });
 afterAll(async () => {
-  await sandbox?.close();
+  await Promise.all(Object.values(sandboxes).map((s) => s.close()));
   await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -172,95 +192,108 @@ async function pool<T, R>(items: T[], limit: number, work: (item: T, index: numb
 
 const queuedFaults = async () => (await (await sandbox.app.request('/__sandbox/faults')).json()) as unknown[];
 
-describe('fault matrix: 200 leads per fault, each confirmed exactly once', () => {
-  it.each(CASES)('$name', { timeout: CASE_DEADLINE_MS + 10_000 }, async (fc) => {
-    const tag = fc.kind.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'x';
-    const lines: string[] = [];
-    // Waves of faults on the create path, queued as the sandbox's received count passes each mark:
-    // looked at each time one of the relay's requests to Propexo ends.
-    let waves = 0;
-    const inject = () => {
-      sandbox.injectFault({ kind: fc.kind, times: WAVE, path: CREATE_PATH, method: 'POST', ...(fc.ms === undefined ? {} : { ms: fc.ms }) });
-      waves += 1;
-    };
-    inject(); // the first creates of the burst fail
-    relay = await startCaseRelay(lines, fc.holds ? UPSTREAM_TIMEOUT_MS : ANSWER_TIMEOUT_MS, () => {
-      while (waves < WAVES_AT.length && sandbox.leads().length >= WAVES_AT[waves]!) inject();
-    });
-    const r = relay;
-
-    const leads = Array.from({ length: LEADS }, (_, i) => lead(tag, i));
-    const answers = await pool(leads, 25, async (body, i) => {
-      const headers: Record<string, string> = { origin: ORIGIN, 'content-type': 'application/json' };
-      if (i % 2 === 0) headers['idempotency-key'] = `fault-${tag}-${i}-key`;
-      const res = await fetch(`${r.url}/v1/sites/${SITE}/leads`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
+describe.each(Object.keys(READ_BACK) as ReadBack[])(
+  'fault matrix, %s read-back: 200 leads per fault, each confirmed exactly once',
+  (mode) => {
+    it.each(CASES)('$name', { timeout: CASE_DEADLINE_MS + 10_000 }, async (fc) => {
+      sandbox = sandboxes[mode];
+      const tag = fc.kind.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'x';
+      const lines: string[] = [];
+      // Waves of faults on the create path, queued as the sandbox's received count passes each mark:
+      // looked at each time one of the relay's requests to Propexo ends.
+      let waves = 0;
+      const inject = () => {
+        sandbox.injectFault({
+          kind: fc.kind,
+          times: WAVE,
+          path: CREATE_PATH,
+          method: 'POST',
+          ...(fc.ms === undefined ? {} : { ms: fc.ms }),
+        });
+        waves += 1;
+      };
+      inject(); // the first creates of the burst fail
+      relay = await startCaseRelay(lines, fc.holds ? UPSTREAM_TIMEOUT_MS : ANSWER_TIMEOUT_MS, () => {
+        while (waves < WAVES_AT.length && sandbox.leads().length >= WAVES_AT[waves]!) inject();
       });
-      return { status: res.status, body: (await res.json()) as { id?: string; status?: string } };
+      const r = relay;
+
+      const leads = Array.from({ length: LEADS }, (_, i) => lead(tag, i));
+      const answers = await pool(leads, 25, async (body, i) => {
+        const headers: Record<string, string> = { origin: ORIGIN, 'content-type': 'application/json' };
+        if (i % 2 === 0) headers['idempotency-key'] = `fault-${tag}-${i}-key`;
+        const res = await fetch(`${r.url}/v1/sites/${SITE}/leads`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        return { status: res.status, body: (await res.json()) as { id?: string; status?: string } };
+      });
+      expect(answers.map((a) => a.status)).toEqual(Array(LEADS).fill(202));
+      const ids = answers.map((a) => a.body.id!);
+      expect(new Set(ids).size).toBe(LEADS);
+
+      await expect
+        .poll(
+          async () => {
+            const c = await r.store.counts();
+            return c.confirmed + c.failed;
+          },
+          { timeout: CASE_DEADLINE_MS, interval: 25, message: 'every lead confirmed or failed' },
+        )
+        .toBeGreaterThanOrEqual(LEADS)
+        .catch(() => {}); // the counts below say what was left
+      const counts = await r.store.counts();
+
+      // Exactly one lead per prospect in the sandbox: none created twice, none lost.
+      const stored = sandbox.leads();
+      const byContact = new Map<string, typeof stored>();
+      for (const l of stored) byContact.set(contactOf(l.body), [...(byContact.get(contactOf(l.body)) ?? []), l]);
+      const doubled = [...byContact].filter(([, ls]) => ls.length > 1).map(([c, ls]) => `${c} x${ls.length}`);
+      expect(doubled, 'prospects created more than once').toEqual([]);
+      expect(counts, `relay store counts after up to ${CASE_DEADLINE_MS / 1000} s`).toEqual({
+        queued: 0,
+        sent: 0,
+        confirmed: LEADS,
+        failed: 0,
+        held: 0,
+      });
+      expect(stored).toHaveLength(LEADS);
+      expect([...byContact.keys()].sort()).toEqual(leads.map((l) => contactOf(l)).sort());
+      expect(stored.every((l) => l.write_status === 'SUCCESS')).toBe(true);
+
+      // The relay kept Propexo's id of the very lead the sandbox created for each prospect; without
+      // read-back, no id at all (never another record's).
+      const records = await r.store.list({ limit: 1000 });
+      expect(records).toHaveLength(LEADS);
+      expect(records.map((x) => x.id).sort()).toEqual([...ids].sort());
+      const expectedId = (rec: (typeof records)[number]) =>
+        mode === 'immediate' ? byContact.get(contactOf(rec.submission))?.[0]?.created_record_id : undefined;
+      const mismatched = records
+        .filter((rec) => (mode === 'immediate' && rec.created_record_id === undefined) || rec.created_record_id !== expectedId(rec))
+        .map((rec) => `${rec.id} (${rec.status}, relay ${rec.created_record_id}, attempts ${rec.attempts})`);
+      expect(mismatched, 'leads whose created_record_id differs from the sandbox').toEqual([]);
+
+      // The faults fired: every wave was queued and used up, and the relay saw each failure.
+      expect(waves).toBe(WAVES_AT.length);
+      expect(await queuedFaults()).toEqual([]);
+      const logs = lines.map((l) => JSON.parse(l) as { event: string; reason?: string; how?: string });
+      const seen = logs.filter((l) => l.event === fc.event && fc.reason.test(l.reason ?? ''));
+      expect(seen.length, `${fc.event} ${fc.reason} warnings`).toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+      // And the relay took the path the fault calls for: a create Propexo stored was found (its job in
+      // the write logs, or the lead by the search), never sent again; one it never handled was looked
+      // for first, then sent again; a 429 is retried as is (Propexo certainly did nothing).
+      const count = (event: string, how?: string) => logs.filter((l) => l.event === event && (how === undefined || l.how === how)).length;
+      if (fc.outcome === 'found')
+        expect(
+          count('lead.confirmed', 'found_after_doubt') + count('lead.found_in_write_logs'),
+          'leads found after doubt',
+        ).toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+      if (fc.outcome === 'resent')
+        expect(count('lead.resending_after_search'), 'leads re-sent after a search').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
+      expect(count('lead.confirmed')).toBe(LEADS);
+      expect(logs.filter((l) => l.event === 'lead.dead_letter' || l.event === 'deliverer.error')).toEqual([]);
     });
-    expect(answers.map((a) => a.status)).toEqual(Array(LEADS).fill(202));
-    const ids = answers.map((a) => a.body.id!);
-    expect(new Set(ids).size).toBe(LEADS);
-
-    await expect
-      .poll(
-        async () => {
-          const c = await r.store.counts();
-          return c.confirmed + c.failed;
-        },
-        { timeout: CASE_DEADLINE_MS, interval: 25, message: 'every lead confirmed or failed' },
-      )
-      .toBeGreaterThanOrEqual(LEADS)
-      .catch(() => {}); // the counts below say what was left
-    const counts = await r.store.counts();
-
-    // Exactly one lead per prospect in the sandbox: none created twice, none lost.
-    const stored = sandbox.leads();
-    const byContact = new Map<string, typeof stored>();
-    for (const l of stored) byContact.set(contactOf(l.body), [...(byContact.get(contactOf(l.body)) ?? []), l]);
-    const doubled = [...byContact].filter(([, ls]) => ls.length > 1).map(([c, ls]) => `${c} x${ls.length}`);
-    expect(doubled, 'prospects created more than once').toEqual([]);
-    expect(counts, `relay store counts after up to ${CASE_DEADLINE_MS / 1000} s`).toEqual({
-      queued: 0,
-      sent: 0,
-      confirmed: LEADS,
-      failed: 0,
-      held: 0,
-    });
-    expect(stored).toHaveLength(LEADS);
-    expect([...byContact.keys()].sort()).toEqual(leads.map((l) => contactOf(l)).sort());
-    expect(stored.every((l) => l.write_status === 'SUCCESS')).toBe(true);
-
-    // The relay kept Propexo's id of the very lead the sandbox created for each prospect.
-    const records = await r.store.list({ limit: 1000 });
-    expect(records).toHaveLength(LEADS);
-    expect(records.map((x) => x.id).sort()).toEqual([...ids].sort());
-    const mismatched = records
-      .filter(
-        (rec) =>
-          rec.created_record_id === undefined || rec.created_record_id !== byContact.get(contactOf(rec.submission))?.[0]?.created_record_id,
-      )
-      .map((rec) => `${rec.id} (${rec.status}, relay ${rec.created_record_id}, attempts ${rec.attempts})`);
-    expect(mismatched, 'leads whose created_record_id differs from the sandbox').toEqual([]);
-
-    // The faults fired: every wave was queued and used up, and the relay saw each failure.
-    expect(waves).toBe(WAVES_AT.length);
-    expect(await queuedFaults()).toEqual([]);
-    const logs = lines.map((l) => JSON.parse(l) as { event: string; reason?: string; how?: string });
-    const seen = logs.filter((l) => l.event === fc.event && fc.reason.test(l.reason ?? ''));
-    expect(seen.length, `${fc.event} ${fc.reason} warnings`).toBeGreaterThanOrEqual(FAULTS_PER_CASE);
-    // And the relay took the path the fault calls for: a create Propexo stored was found by the
-    // search, never sent again; one it never handled was searched for first, then sent again; a 429
-    // is retried as is (Propexo certainly did nothing).
-    const count = (event: string, how?: string) => logs.filter((l) => l.event === event && (how === undefined || l.how === how)).length;
-    if (fc.outcome === 'found')
-      expect(count('lead.confirmed', 'found_after_doubt'), 'leads found after doubt').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
-    if (fc.outcome === 'resent')
-      expect(count('lead.resending_after_search'), 'leads re-sent after a search').toBeGreaterThanOrEqual(FAULTS_PER_CASE);
-    expect(count('lead.confirmed')).toBe(LEADS);
-    expect(logs.filter((l) => l.event === 'lead.dead_letter' || l.event === 'deliverer.error')).toEqual([]);
-  });
-});
+  },
+);

@@ -103,16 +103,29 @@ export const okResponse = (jobId = 'job_abc123', remaining = 149) =>
  * A small Propexo by route: creates answer job ids `job_1`, `job_2`…, write-status says SUCCESS
  * with `rec_<job>`, retry-write succeeds, lead search finds nothing. Any route can be overridden.
  */
-export function propexoLike(routes: Partial<Record<'create' | 'status' | 'retry' | 'search', UpstreamHandler>> = {}): UpstreamHandler {
+export function propexoLike(
+  routes: Partial<Record<'create' | 'status' | 'retry' | 'search' | 'lead' | 'logs', UpstreamHandler>> = {},
+): UpstreamHandler {
   let jobs = 0;
+  const created: Record<string, unknown>[] = [];
+  // GET /v1/leads/{id}: `rec_job_<n>` is the n-th create's prospect; any other id the last create's.
+  const leadById: UpstreamHandler = (call) => {
+    const id = decodeURIComponent(new URL(call.url).pathname.split('/').pop()!);
+    const n = /^rec_job_(\d+)$/.exec(id);
+    const body = (n ? created[Number(n[1]) - 1] : created.at(-1)) ?? {};
+    return Response.json({ meta: {}, results: { ...body, id, created_at: new Date(0).toISOString() } });
+  };
   return (call, init) => {
     const path = new URL(call.url).pathname;
+    if (call.method === 'POST' && path === '/v1/leads/resman/') created.push(call.body as Record<string, unknown>);
+    if (call.method === 'GET' && /^\/v1\/leads\/[^/]+$/.test(path)) return (routes.lead ?? leadById)(call, init);
     if (call.method === 'POST' && path === '/v1/leads/resman/') return (routes.create ?? (() => okResponse(`job_${++jobs}`)))(call, init);
     if (path.startsWith('/v1/admin/write-status/')) {
       const job = decodeURIComponent(path.split('/').pop()!);
       return (routes.status ?? (() => Response.json({ write_status: 'SUCCESS', errors: [], created_record_id: `rec_${job}` })))(call, init);
     }
     if (path.startsWith('/v1/admin/retry-write/')) return (routes.retry ?? (() => Response.json({ success: true })))(call, init);
+    if (path === '/v1/admin/logs/writes/' && routes.logs) return routes.logs(call, init);
     if (path === '/v1/leads/') return (routes.search ?? (() => Response.json({ meta: {}, results: [] })))(call, init);
     return new Response('not found', { status: 404 });
   };

@@ -114,6 +114,8 @@ describe('a round against a Propexo that leaves meta.hasMore out', () => {
       if (url.pathname.startsWith('/v1/admin/write-status/')) {
         return Response.json({ write_status: 'SUCCESS', errors: [], created_record_id: `rec_${url.pathname.split('/').pop()}` });
       }
+      const byId = records.find((r) => url.pathname === `/v1/leads/${r.id}`);
+      if (byId) return Response.json({ meta: {}, results: byId });
       const offset = Number(url.searchParams.get('offset'));
       const limit = Number(url.searchParams.get('limit'));
       return Response.json({ meta: { offset, limit }, results: records.slice(offset, offset + limit) });

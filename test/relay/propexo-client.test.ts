@@ -159,3 +159,99 @@ describe('what may have reached Propexo', () => {
     });
   });
 });
+
+describe('answers read as the spec types them (issue #11)', () => {
+  it('retry-write sends an empty JSON object and reads the new job id', async () => {
+    const { client: c, upstream } = client(() => Response.json({ success: true, job_id: 'job_new' }));
+    expect(await c.retryWrite('job_old')).toMatchObject({ ok: true, success: true, jobId: 'job_new' });
+    const call = upstream.calls[0]!;
+    expect(call.url).toBe('https://api.propexo.test/v1/admin/retry-write/job_old');
+    expect(call.headers.get('content-type')).toBe('application/json');
+    expect(call.body).toEqual({});
+  });
+
+  it('pages floor plans past a missing or null hasMore, and stops on a short page or total', async () => {
+    const plans = Array.from({ length: 600 }, (_, i) => ({ id: `fp_${i}`, name: `P${i}`, bathrooms: '2.00', bedrooms: 2 }));
+    const { client: c, upstream } = client((req) => {
+      const url = new URL(req.url);
+      const offset = Number(url.searchParams.get('offset'));
+      const limit = Number(url.searchParams.get('limit'));
+      const meta = offset === 0 ? { orderBy: [] } : { orderBy: [], hasMore: null };
+      return Response.json({ meta, results: plans.slice(offset, offset + limit) });
+    });
+    const result = await c.listFloorPlans({ integration_id: 'i', property_id: 'p' });
+    expect(result).toMatchObject({ ok: true, complete: true });
+    if (!result.ok) return;
+    expect(result.items).toHaveLength(600);
+    expect(result.items[0]).toMatchObject({ id: 'fp_0', bathrooms: 2, bedrooms: 2 });
+    expect(upstream.calls).toHaveLength(3);
+  });
+
+  it('stops when total is reached, even on a full page', async () => {
+    const plans = Array.from({ length: 250 }, (_, i) => ({ id: `fp_${i}`, name: `P${i}` }));
+    const { client: c, upstream } = client(() => Response.json({ meta: { orderBy: [], total: 250 }, results: plans }));
+    expect(await c.listFloorPlans({ integration_id: 'i', property_id: 'p' })).toMatchObject({ ok: true, complete: true });
+    expect(upstream.calls).toHaveLength(1);
+  });
+
+  it("reads units' numeric strings as numbers", async () => {
+    const { client: c } = client(() =>
+      Response.json({
+        meta: { orderBy: [] },
+        results: [{ id: 'u1', number: '101', bedrooms: '2.00', bathrooms: '1.50', is_available: true, square_feet: 900 }],
+      }),
+    );
+    const result = await c.listUnits({ integration_id: 'i', property_id: 'p' });
+    expect(result).toMatchObject({ ok: true, items: [{ id: 'u1', bedrooms: 2, bathrooms: 1.5, is_available: true }] });
+  });
+
+  it('reads a lead by id, and a 400 as no such lead', async () => {
+    const { client: c, upstream } = client((req) =>
+      req.url.endsWith('/lead_1')
+        ? Response.json({ meta: {}, results: { id: 'lead_1', created_at: '2026-01-01T00:00:00Z', first_name: 'Jane', last_name: 'Doe' } })
+        : Response.json({ error: { code: 'invalid_request' } }, { status: 400 }),
+    );
+    expect(await c.getLead('lead_1')).toMatchObject({ ok: true, lead: { id: 'lead_1', first_name: 'Jane', email_1: null } });
+    expect(await c.getLead('nope')).toMatchObject({ ok: true, lead: null });
+    expect(upstream.calls[0]!.url).toBe('https://api.propexo.test/v1/leads/lead_1');
+  });
+
+  it('reads the lead write logs with the documented filters', async () => {
+    const { client: c, upstream } = client(() =>
+      Response.json({
+        results: {
+          logs: [
+            {
+              id: 'l1',
+              created_at: '2026-01-01T00:00:00Z',
+              job_id: 'j1',
+              job_log_id: 'jl1',
+              status: 'SUCCESS',
+              integration_id: 'i',
+              job_type: 'x',
+              parameters: { first_name: 'Jane' },
+              error: null,
+              name: 'n',
+              vendor: 'RESMAN',
+            },
+          ],
+        },
+      }),
+    );
+    const result = await c.writeLogs({ integration_id: 'i', time_range: 'day' });
+    expect(result).toMatchObject({
+      ok: true,
+      complete: true,
+      logs: [{ job_id: 'j1', status: 'SUCCESS', parameters: { first_name: 'Jane' } }],
+    });
+    const url = new URL(upstream.calls[0]!.url);
+    expect(url.pathname).toBe('/v1/admin/logs/writes/');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      integration_id: 'i',
+      write_category: 'leads',
+      time_range: 'day',
+      limit: '100',
+      offset: '0',
+    });
+  });
+});

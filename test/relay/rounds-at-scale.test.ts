@@ -14,7 +14,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const ana = { first_name: 'Ana', last_name: 'Doe', email_1: 'ana@gmail.com' };
 
-/** Propexo: the listing shows `listed`; write-status says SUCCESS with `rec_<job>`. */
+/** Propexo: the listing shows `listed`; write-status says SUCCESS with `rec_<job>`, readable by id. */
 function propexo(listed: () => object[]): UpstreamHandler {
   return (call) => {
     const url = new URL(call.url);
@@ -24,6 +24,8 @@ function propexo(listed: () => object[]): UpstreamHandler {
       return Response.json({ write_status: 'SUCCESS', errors: [], created_record_id: `rec_${job}` });
     }
     if (url.pathname === '/v1/leads/') return Response.json({ meta: { hasMore: false }, results: listed() });
+    // A created record read back: Ana's second lead's is Ana (not yet in the listing).
+    if (url.pathname === '/v1/leads/rec_job_ana_second') return Response.json({ meta: {}, results: { id: 'rec_job_ana_second', ...ana } });
     return new Response('not found', { status: 404 });
   };
 }

@@ -123,10 +123,11 @@ describe('create lead and write jobs', () => {
     };
     expect(search.results.map((r) => r.id)).toEqual([done.created_record_id]);
     expect(sandbox.jobs()[0]).toMatchObject({ job_id: meta.job_id, write_status: 'SUCCESS', attempts: 1 });
-    expect((await get('/v1/admin/write-status/no-such-job')).status).toBe(404);
+    // The spec documents only 200 and 400 for write-status: an unknown job is a 400.
+    expect((await get('/v1/admin/write-status/no-such-job')).status).toBe(400);
   });
 
-  it('accepts an unknown lead source, fails the job in "ResMan", and retry-write re-runs it', async () => {
+  it('accepts an unknown lead source, fails the job in "ResMan", and retry-write re-runs it as a new job', async () => {
     const { postLead, get, post, clock, sandbox } = setup({ writeDelayMs: 1000 });
     const res = await postLead(aLead({ lead_source_id: 'lsrc_oakgrove_billboard' }));
     expect(res.status).toBe(200);
@@ -135,19 +136,31 @@ describe('create lead and write jobs', () => {
     clock.advance(1000);
     expect(await status()).toEqual({ write_status: 'FAILURE', errors: ['Transaction Source could not be found'], created_record_id: null });
 
-    expect(await (await post(`/v1/admin/retry-write/${meta.job_id}`, {})).json()).toEqual({ success: true, job_id: meta.job_id });
-    expect((await status()).write_status).toBe('PENDING');
+    const retry = async (jobId: string) =>
+      (await (await post(`/v1/admin/retry-write/${jobId}`, {})).json()) as { success: boolean; job_id: string };
+    const statusOf = async (jobId: string) => (await get(`/v1/admin/write-status/${jobId}`)).json() as Promise<Record<string, unknown>>;
+    const second = await retry(meta.job_id);
+    expect(second.success).toBe(true);
+    expect(second.job_id).not.toBe(meta.job_id); // the NEW job (spec)
+    expect((await status()).write_status).toBe('FAILURE'); // the old job keeps its failure
+    expect((await statusOf(second.job_id)).write_status).toBe('PENDING');
     clock.advance(1000);
-    expect((await status()).write_status).toBe('FAILURE');
+    expect((await statusOf(second.job_id)).write_status).toBe('FAILURE');
 
     // The office adds the source in ResMan; the next retry goes through.
     sandbox.data.leadSources.push({ ...sandbox.data.leadSources[0]!, id: 'lsrc_oakgrove_billboard', name: 'Billboard' });
-    await post(`/v1/admin/retry-write/${meta.job_id}`, {});
+    const third = await retry(second.job_id);
     clock.advance(1000);
-    expect((await status()).write_status).toBe('SUCCESS');
-    expect(sandbox.jobs()[0]!.attempts).toBe(3);
-    expect(await (await post(`/v1/admin/retry-write/${meta.job_id}`, {})).json()).toEqual({ success: false, job_id: meta.job_id });
-    expect((await post('/v1/admin/retry-write/no-such-job', {})).status).toBe(404);
+    expect((await statusOf(third.job_id)).write_status).toBe('SUCCESS');
+    expect((await status()).write_status).toBe('FAILURE');
+    expect(sandbox.jobs().map((j) => [j.attempts, j.write_status, j.retry_of])).toEqual([
+      [1, 'FAILURE', null],
+      [2, 'FAILURE', meta.job_id],
+      [3, 'SUCCESS', second.job_id],
+    ]);
+    expect(sandbox.leads()).toHaveLength(1);
+    expect(await retry(third.job_id)).toEqual({ success: false, job_id: third.job_id });
+    expect((await post('/v1/admin/retry-write/no-such-job', {})).status).toBe(400);
   });
 });
 
@@ -228,7 +241,7 @@ describe('lists', () => {
 
   it('pages with offset/limit, reports hasMore and total, and refuses a bad limit', async () => {
     const first = await list('/v1/units/?limit=5');
-    expect(first.meta).toEqual({ offset: 0, limit: 5, orderBy: [], hasMore: true, total: 32 });
+    expect(first.meta).toEqual({ offset: 0, limit: 5, orderBy: [{ field: 'created_at', direction: 'desc' }], hasMore: true, total: 32 });
     expect(first.results).toHaveLength(5);
     const last = await list('/v1/units/?limit=5&offset=27');
     expect(last.meta.hasMore).toBe(false);

@@ -40,14 +40,14 @@ export function setup(options: Partial<SandboxOptions> = {}) {
 export type Issue = { code: string; path: (string | number)[]; message: string };
 export async function issuesOf(res: Response): Promise<Issue[]> {
   expect(res.status).toBe(400);
-  const body = (await res.json()) as { error: { code: string; message: string; details: { issues: Issue[] } } };
+  const body = (await res.json()) as { error: { code: string; message: string; details: { details: { issues: Issue[] } } } };
   expect(body.error.code).toBe('invalid_request');
   expect(typeof body.error.message).toBe('string');
-  for (const issue of body.error.details.issues) {
+  for (const issue of body.error.details.details.issues) {
     expect(typeof issue.code).toBe('string');
     expect(Array.isArray(issue.path)).toBe(true);
     expect(typeof issue.message).toBe('string');
   }
-  return body.error.details.issues;
+  return body.error.details.details.issues;
 }
 export const paths = (issues: Issue[]) => issues.map((i) => i.path.join('.'));

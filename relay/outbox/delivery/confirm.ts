@@ -8,6 +8,7 @@ import type { UpstreamFailure } from '../../propexo/client.js';
 import type { LeadRecord } from '../store/types.js';
 import type { StepContext } from './context.js';
 import { logOf } from './lead-writes.js';
+import { samePerson } from './matching.js';
 import { checkDelay } from './policy.js';
 import { searchInPropexo } from './search.js';
 
@@ -17,14 +18,42 @@ export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConf
   if (!status.ok) return statusFailed(ctx, lead, site, status);
   switch (status.writeStatus) {
     case 'SUCCESS':
-      return void (await writes.confirmed(lead, status.createdRecordId, 'write_status'));
-    case 'PARTIAL_SUCCESS':
-      return void (await writes.confirmed(lead, status.createdRecordId, 'write_status', status.errors));
+    case 'PARTIAL_SUCCESS': {
+      const recordId = await recordOf(ctx, lead, status.createdRecordId);
+      if (recordId === undefined) return checkLater(ctx, lead);
+      const partial = status.writeStatus === 'PARTIAL_SUCCESS' ? status.errors : undefined;
+      return void (await writes.confirmed(lead, recordId, 'write_status', partial));
+    }
     case 'PENDING':
       return checkLater(ctx, lead);
     case 'FAILURE':
       return writeFailed(ctx, lead, status.errors);
   }
+}
+
+/** write-status checks after which a created record that cannot be read leaves the lead confirmed without its id. */
+const RECORD_READ_TRIES = 3;
+
+/**
+ * The lead's Propexo id from a finished write's `created_record_id`, which "could be related to a
+ * different model than expected" (spec): taken only once `GET /v1/leads/{id}` shows this prospect.
+ * Null when it is not (or not yet readable: the write is done all the same, only the id is unknown);
+ * undefined when Propexo could not be asked, so the check comes again.
+ */
+async function recordOf(ctx: StepContext, lead: LeadRecord, createdRecordId: string | null): Promise<string | null | undefined> {
+  if (createdRecordId === null) return null;
+  const read = (await ctx.line.request(() => ctx.client.getLead(createdRecordId)))!;
+  // The write is done whatever this read says: an answer that cannot tell, or one that keeps
+  // failing, costs only the id, never the confirmation.
+  if (!read.ok) return read.kind === 'rejected' || read.reason === 'unreadable_body' || lead.checks >= RECORD_READ_TRIES ? null : undefined;
+  if (read.lead && samePerson(lead, read.lead)) return read.lead.id;
+  ctx.logger.warn('lead.created_record_not_this_lead', {
+    ...logOf(lead),
+    job_id: lead.job_id,
+    created_record_id: createdRecordId,
+    readable: read.lead !== null,
+  });
+  return null;
 }
 
 /** The next check, at a growing gap. */
@@ -34,7 +63,8 @@ async function checkLater(ctx: StepContext, lead: LeadRecord): Promise<void> {
 }
 
 async function statusFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig, failure: UpstreamFailure): Promise<void> {
-  if (failure.kind === 'rejected' && failure.status === 404) return jobUnknown(ctx, lead, site);
+  // The spec documents 200 and 400 only: a 400 (or a 404) for a job id Propexo gave is a job it no longer knows.
+  if (failure.kind === 'rejected' && (failure.status === 400 || failure.status === 404)) return jobUnknown(ctx, lead, site);
   if (failure.kind === 'unauthorized')
     return void (await ctx.writes.save(lead, { error: 'unauthorized', next_attempt_at: ctx.clock.now() }));
   const checks = lead.checks + 1;
@@ -66,6 +96,9 @@ async function writeFailed(ctx: StepContext, lead: LeadRecord, errors: string[])
   const write_retries = lead.write_retries + 1;
   if (!retried.ok) return writes.transient(lead, retried, checkDelay(policy, lead.checks + 1, ctx.random), { checks: 0, write_retries });
   if (!retried.success) return writes.deadLetter(lead, 'write_retry_refused', { errors });
-  await writes.save(lead, { write_retries, checks: 0, next_attempt_at: ctx.clock.now() + policy.confirmFirstDelayMs });
-  ctx.logger.warn('lead.write_retried', { ...logOf(lead), job_id: lead.job_id, retry: write_retries, errors });
+  // The retried write is a NEW job (spec): it is the one followed from now on. Without a new id,
+  // the old one is.
+  const job_id = retried.jobId ?? lead.job_id;
+  await writes.save(lead, { job_id, write_retries, checks: 0, next_attempt_at: ctx.clock.now() + policy.confirmFirstDelayMs });
+  ctx.logger.warn('lead.write_retried', { ...logOf(lead), job_id, failed_job_id: lead.job_id, retry: write_retries, errors });
 }

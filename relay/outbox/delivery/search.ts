@@ -6,7 +6,7 @@ import type { SiteConfig } from '../../config/sites.js';
 import type { FoundLead, UpstreamFailure } from '../../propexo/client.js';
 import type { LeadRecord } from '../store/types.js';
 import type { StepContext } from './context.js';
-import { createdSince, earliestCreation, sameNames } from './matching.js';
+import { createdSince, earliestCreation, sameNames, samePerson } from './matching.js';
 
 /** The lead's record; 'ambiguous' for an operator; null when Propexo has none; or the failure. */
 export type SearchResult = FoundLead | 'ambiguous' | null | UpstreamFailure;
@@ -37,4 +37,58 @@ export async function searchInPropexo(
     undated ||= candidates.some((record) => createdSince(record.created_at, since, 'whole_day') === 'unknown');
   }
   return undated ? 'ambiguous' : null;
+}
+
+/** A write job of Propexo's log that is this lead's create. */
+export interface OwnWrite {
+  job_id: string;
+  status: 'SUCCESS' | 'FAILURE';
+}
+
+/**
+ * The in-doubt POST looked for in Propexo's write logs (`GET /v1/admin/logs/writes/`), which do not
+ * wait for a sync: a lead job of the site's integration whose parameters are this lead (the same
+ * property, names, and email or phone), finished no earlier than the POST less the clock skew, and
+ * held by no other lead of the relay. The earliest such job if several; null when there is none in
+ * a complete log; 'incomplete' when the log had more pages than were read. A job still running is
+ * not in the log yet: the caller waits out its grace period before it counts an absence.
+ */
+export async function findInWriteLogs(
+  ctx: Pick<StepContext, 'client' | 'line' | 'policy' | 'store' | 'clock'>,
+  lead: LeadRecord,
+  site: SiteConfig,
+  inDoubtSince: number,
+): Promise<OwnWrite | null | 'incomplete' | UpstreamFailure> {
+  const since = inDoubtSince - ctx.policy.clockSkewMs;
+  const span = ctx.clock.now() - since;
+  const time_range = span <= HOUR ? 'hour' : span <= 24 * HOUR ? 'day' : span <= 7 * 24 * HOUR ? 'week' : 'month';
+  const result = (await ctx.line.request(() => ctx.client.writeLogs({ integration_id: site.integration_id, time_range })))!;
+  if (!result.ok) return result;
+  const mine = result.logs
+    .filter((log) => Date.parse(log.created_at) >= since && isThisLead(log.parameters, lead, site))
+    .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  for (const log of mine) {
+    const holder = await ctx.store.findByJobId(log.job_id);
+    if (holder === null || holder.id === lead.id) return { job_id: log.job_id, status: log.status };
+  }
+  return result.complete ? null : 'incomplete';
+}
+
+const HOUR = 3_600_000;
+
+/** Whether a write's parameters are this lead's create: the site's property, the lead's names, and its email or phone. */
+function isThisLead(parameters: unknown, lead: LeadRecord, site: SiteConfig): boolean {
+  if (typeof parameters !== 'object' || parameters === null) return false;
+  const p = parameters as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  if (str(p.property_id) !== site.property_id) return false;
+  const record = {
+    id: '',
+    first_name: str(p.first_name),
+    last_name: str(p.last_name),
+    email_1: str(p.email_1),
+    phone_1: str(p.phone_1),
+    created_at: null,
+  };
+  return samePerson(lead, record);
 }

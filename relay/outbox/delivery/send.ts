@@ -9,7 +9,7 @@ import type { LeadRecord } from '../store/types.js';
 import type { StepContext } from './context.js';
 import { logOf } from './lead-writes.js';
 import { retryDelay } from './policy.js';
-import { searchInPropexo } from './search.js';
+import { findInWriteLogs, searchInPropexo } from './search.js';
 
 export async function send(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
   if (lead.in_doubt_since !== undefined && !(await mayResend(ctx, lead, site, lead.in_doubt_since))) return;
@@ -20,12 +20,37 @@ export async function send(ctx: StepContext, lead: LeadRecord, site: SiteConfig)
 }
 
 /**
- * A lead whose earlier POST may have landed: searched for, and sent again (true) only once the
- * grace period after that POST has passed without Propexo showing it. Anything else is written here.
+ * A lead whose earlier POST may have landed: looked for first in Propexo's write logs (its own job,
+ * which they show without waiting for a sync: the lead then follows that job as if the POST had
+ * answered), then by a lead search; sent again (true) only once the grace period after that POST has
+ * passed with neither showing it, and a complete write log. Anything else is written here.
  */
 async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, inDoubtSince: number): Promise<boolean> {
   const { writes, clock, policy, random } = ctx;
   const checks = lead.checks + 1;
+  let logged = await findInWriteLogs(ctx, lead, site, inDoubtSince);
+  if (logged !== null && typeof logged === 'object' && 'ok' in logged) {
+    // Refused (a token without the admin scope, say): the search alone decides, as it did before.
+    if (logged.kind !== 'rejected') {
+      await writes.transient(lead, logged, retryDelay(policy, checks, random), { checks });
+      return false;
+    }
+    ctx.logger.warn('propexo.write_logs_refused', { ...logOf(lead), status: logged.status });
+    logged = null;
+  }
+  if (logged !== null && logged !== 'incomplete') {
+    await writes.save(lead, {
+      status: 'sent',
+      job_id: logged.job_id,
+      in_doubt_since: undefined,
+      checks: 0,
+      write_retries: 0,
+      error: undefined,
+      next_attempt_at: clock.now(),
+    });
+    ctx.logger.info('lead.found_in_write_logs', { ...logOf(lead), job_id: logged.job_id, write_status: logged.status });
+    return false;
+  }
   const found = await searchInPropexo(ctx, lead, site);
   if (found === 'ambiguous') {
     await writes.deadLetter(lead, 'in_doubt_unresolved', {
@@ -35,7 +60,9 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
     await writes.transient(lead, found, retryDelay(policy, checks, random), { checks });
   } else if (found) {
     await writes.confirmed(lead, found.id, 'found_after_doubt');
-  } else if (clock.now() - inDoubtSince < policy.inDoubtGraceMs) {
+  } else if (clock.now() - inDoubtSince < policy.inDoubtGraceMs || logged === 'incomplete') {
+    // Within the grace period the job may still be running; past it, a log that was not read to
+    // its end cannot prove the POST never landed.
     await writes.save(lead, { checks, next_attempt_at: clock.now() + retryDelay(policy, checks, random) });
   } else {
     // 0 is an operator's retry (requeue.ts): that POST's time is not kept, so there is no duration to give.

@@ -1,0 +1,126 @@
+/**
+ * The sandbox answers in the shapes the relay reads Propexo's answers with (relay/propexo/schemas.ts,
+ * written from Propexo's spec): every endpoint it serves, success and error answers alike.
+ */
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import * as S from '../../relay/propexo/schemas.js';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
+import {
+  EMPLOYEE_DEFAULTS,
+  FLOOR_PLAN_DEFAULTS,
+  LEAD_DEFAULTS,
+  LEAD_SOURCE_DEFAULTS,
+  PROPERTY_DEFAULTS,
+  UNIT_DEFAULTS,
+} from '../../sandbox/spec-defaults.js';
+import { aLead, setup } from './sandbox-helpers.js';
+
+type Schema = { safeParse(v: unknown): { success: boolean; error?: unknown } };
+
+async function answer(res: Response, status: number, schema: Schema): Promise<Record<string, unknown>> {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as Record<string, unknown>;
+  const parsed = schema.safeParse(body);
+  expect(parsed.success, JSON.stringify(parsed.error)).toBe(true);
+  return body;
+}
+
+/** A list answer: the envelope, then each item on its own (the client skips unreadable items), with the spec's required keys. */
+async function listAnswer(res: Response, item: Schema, required: Record<string, unknown>) {
+  const body = await answer(res, 200, S.listOf(z.unknown()));
+  const results = body.results as Record<string, unknown>[];
+  expect(results.length).toBeGreaterThan(0);
+  for (const r of results) {
+    expect(item.safeParse(r).success, JSON.stringify(r)).toBe(true);
+    expect(Object.keys(r).sort()).toEqual(Object.keys(required).sort());
+  }
+  expect(S.ResponseMeta.safeParse(body.meta).success).toBe(true);
+  return results;
+}
+
+const q = new URLSearchParams({ integration_id: SANDBOX_IDS.integration_id, property_id: SANDBOX_IDS.property_id });
+
+describe('the sandbox answers in the shapes of Propexo spec', () => {
+  it('lists: properties, floor plans, units, lead sources, employees, leads', async () => {
+    const { get } = setup();
+    await listAnswer(await get(`/v1/properties/?integration_id=${SANDBOX_IDS.integration_id}`), S.Property, PROPERTY_DEFAULTS);
+    const plans = await listAnswer(await get(`/v1/floor-plans/?${q}`), S.FloorPlan, FLOOR_PLAN_DEFAULTS);
+    // The spec types these as strings ("2.00"), and the sandbox serves them so.
+    expect(typeof plans[0]!.bathrooms).toBe('string');
+    const units = await listAnswer(await get(`/v1/units/?${q}`), S.Unit, UNIT_DEFAULTS);
+    expect([typeof units[0]!.bedrooms, typeof units[0]!.bathrooms]).toEqual(['string', 'string']);
+    await listAnswer(await get(`/v1/lead-sources/?${q}`), S.LeadSource, LEAD_SOURCE_DEFAULTS);
+    await listAnswer(await get(`/v1/employees/?${q}`), S.Employee, EMPLOYEE_DEFAULTS);
+    const leads = await listAnswer(await get(`/v1/leads/?${q}`), S.Lead, LEAD_DEFAULTS);
+    // Default order: created_at:desc.
+    const times = leads.map((l) => l.created_at as string);
+    expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  it('create lead, write-status, retry-write, write logs, lead by id', async () => {
+    const { get, post, postLead, clock, sandbox } = setup({ writeDelayMs: 1000 });
+    expect(S.CreateLeadResmanBody.safeParse(aLead()).success).toBe(true);
+    const created = await answer(await postLead(aLead()), 200, S.CreateLeadAnswer);
+    const jobId = S.jobIdOf(S.CreateLeadAnswer.parse(created))!;
+    await answer(await get(`/v1/admin/write-status/${jobId}`), 200, S.WriteStatusAnswer);
+    clock.advance(1000);
+    const done = S.WriteStatusAnswer.parse(await answer(await get(`/v1/admin/write-status/${jobId}`), 200, S.WriteStatusAnswer));
+    expect(done.write_status).toBe('SUCCESS');
+    const lead = await answer(await get(`/v1/leads/${done.created_record_id}`), 200, S.LeadAnswer);
+    expect(Object.keys(lead.results as object).sort()).toEqual(Object.keys(LEAD_DEFAULTS).sort());
+    expect(S.LeadAnswer.parse(lead).results).toMatchObject({
+      id: done.created_record_id,
+      first_name: 'Dana',
+      email_1: 'dana.whitfield@mail.test',
+    });
+
+    // A failed write, retried.
+    const failing = S.jobIdOf(
+      S.CreateLeadAnswer.parse(await answer(await postLead(aLead({ lead_source_id: 'lsrc_nope' })), 200, S.CreateLeadAnswer)),
+    )!;
+    clock.advance(1000);
+    expect(S.RetryWriteBody.safeParse({}).success).toBe(true);
+    const retried = S.RetryWriteAnswer.parse(await answer(await post(`/v1/admin/retry-write/${failing}`, {}), 200, S.RetryWriteAnswer));
+    expect(retried.job_id).not.toBe(failing);
+    clock.advance(1000);
+
+    const logs = S.WriteLogsAnswer.parse(
+      await answer(
+        await get(`/v1/admin/logs/writes/?integration_id=${SANDBOX_IDS.integration_id}&write_category=leads&time_range=day&limit=100`),
+        200,
+        S.WriteLogsAnswer,
+      ),
+    ).results.logs;
+    expect(logs.map((l) => [l.job_id, l.status])).toEqual([
+      [retried.job_id, 'FAILURE'],
+      [failing, 'FAILURE'],
+      [jobId, 'SUCCESS'],
+    ]);
+    expect(logs[2]!.parameters).toEqual(sandbox.leads()[0]!.body);
+    const successes = S.WriteLogsAnswer.parse(await (await get('/v1/admin/logs/writes/?status=SUCCESS')).json()).results.logs;
+    expect(successes.map((l) => l.job_id)).toEqual([jobId]);
+  });
+
+  it('errors: 400 errorResponse for a bad body, an unknown job, an unknown lead, a bad query', async () => {
+    const { get, post, postLead } = setup();
+    const bad = [
+      await postLead({ ...aLead(), unknown_field: 1 }),
+      await get('/v1/admin/write-status/no-such-job'),
+      await post('/v1/admin/retry-write/no-such-job', {}),
+      await get('/v1/leads/lead_nope'),
+      await get('/v1/units/?limit=0'),
+      await get('/v1/admin/logs/writes/?limit=101'),
+      await get('/v1/admin/logs/writes/?time_range=year'),
+    ];
+    // A wrong token: not documented, but served in the same envelope.
+    await answer(await get('/v1/units/', { headers: { authorization: 'Bearer wrong' } }), 401, S.ErrorResponse);
+    for (const res of bad) {
+      const body = await answer(res, 400, S.ErrorResponse);
+      // The spec's example: details.details is the Zod error.
+      expect((body.error as { details: { details: { name: string; issues: unknown[] } } }).details.details).toMatchObject({
+        name: 'ZodError',
+      });
+    }
+  });
+});
