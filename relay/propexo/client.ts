@@ -66,10 +66,10 @@ export interface WriteLogQuery {
   status?: 'SUCCESS' | 'FAILURE';
 }
 
-/** Every page of the lead write logs (up to MAX_LOG_PAGES of 100); `complete` false when pages were left. */
-export type WriteLogsResult = ({ ok: true; logs: WriteLogEntry[]; complete: boolean } & UpstreamRateInfo) | UpstreamFailure;
-/** Pages of 100 write logs read per look at most. */
-export const MAX_LOG_PAGES = 10;
+/** One page of the lead write logs (100 at most); `more` when a full page says there may be another. */
+export type WriteLogsResult = ({ ok: true; logs: WriteLogEntry[]; more: boolean } & UpstreamRateInfo) | UpstreamFailure;
+/** Write logs on one page: the spec's largest `limit`. */
+export const WRITE_LOGS_PAGE = S.WRITE_LOGS_MAX_LIMIT;
 
 /** What the outbox needs of a lead found in Propexo. */
 export interface FoundLead {
@@ -155,8 +155,11 @@ export interface PropexoClient {
   listUnits(query: PropertyQuery): Promise<ListResult<Unit>>;
   /** `GET /v1/leads/{id}`: confirms a write's `created_record_id` is this lead. */
   getLead(id: string): Promise<GetLeadResult>;
-  /** `GET /v1/admin/logs/writes/?write_category=leads`: Propexo's own record of each write job. */
-  writeLogs(query: WriteLogQuery): Promise<WriteLogsResult>;
+  /**
+   * `GET /v1/admin/logs/writes/?write_category=leads`: Propexo's own record of each write job, one
+   * page (a request, so a share of the budget) at `offset`.
+   */
+  writeLogs(query: WriteLogQuery, offset: number): Promise<WriteLogsResult>;
 }
 
 /** The lists the form's routes read (floor plans, units): a client, or a double in tests. */
@@ -342,29 +345,28 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
       return { ok: true, lead: foundLead(answer.data.results), ...rateOf(res) };
     },
 
-    async writeLogs(query) {
-      const logs: WriteLogEntry[] = [];
-      let rate: UpstreamRateInfo = {};
-      for (let page = 0; page < MAX_LOG_PAGES; page++) {
-        const params = new URLSearchParams({
-          integration_id: query.integration_id,
-          write_category: 'leads',
-          time_range: query.time_range,
-          limit: String(S.WRITE_LOGS_MAX_LIMIT),
-          offset: String(page * S.WRITE_LOGS_MAX_LIMIT),
-        });
-        if (query.status) params.set('status', query.status);
-        const res = await request('GET', `/v1/admin/logs/writes/?${params}`);
-        if (!res.ok) return res;
-        rate = rateOf(res);
-        const answer = S.WriteLogsAnswer.safeParse(res.json);
-        if (!answer.success) return unreadable(res.status, rate, false);
-        for (const l of answer.data.results.logs) {
-          logs.push({ job_id: l.job_id, status: l.status, created_at: l.created_at, parameters: l.parameters, error: l.error });
-        }
-        if (answer.data.results.logs.length < S.WRITE_LOGS_MAX_LIMIT) return { ok: true, logs, complete: true, ...rate };
-      }
-      return { ok: true, logs, complete: false, ...rate };
+    async writeLogs(query, offset) {
+      const params = new URLSearchParams({
+        integration_id: query.integration_id,
+        write_category: 'leads',
+        time_range: query.time_range,
+        limit: String(WRITE_LOGS_PAGE),
+        offset: String(offset),
+      });
+      if (query.status) params.set('status', query.status);
+      const res = await request('GET', `/v1/admin/logs/writes/?${params}`);
+      if (!res.ok) return res;
+      const rate = rateOf(res);
+      const answer = S.WriteLogsAnswer.safeParse(res.json);
+      if (!answer.success) return unreadable(res.status, rate, false);
+      const logs = answer.data.results.logs.map((l) => ({
+        job_id: l.job_id,
+        status: l.status,
+        created_at: l.created_at,
+        parameters: l.parameters,
+        error: l.error,
+      }));
+      return { ok: true, logs, more: logs.length === WRITE_LOGS_PAGE, ...rate };
     },
   };
 }

@@ -255,6 +255,48 @@ describe('deliverer', () => {
     expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_found' });
   });
 
+  it('a create in doubt found on the second page of the write logs: each page a request of the budget, never sent twice', async () => {
+    let created = false;
+    const start = { at: 0 };
+    const times: Record<string, number[]> = {};
+    const others = Array.from({ length: 100 }, (_, i) => ({
+      job_id: `job_other_${i}`,
+      status: 'SUCCESS',
+      created_at: new Date(0).toISOString(),
+      parameters: { property_id: SITE_IDS.property_id, first_name: 'Someone', last_name: `Else${i}`, email_1: `else${i}@gmail.com` },
+      error: null,
+    }));
+    const relay = buildRelay({
+      policy: { upstreamPerMinute: 4 },
+      handler: propexoLike({
+        create: () => {
+          created = true;
+          return new Promise<Response>(() => {}); // Propexo keeps it, the answer never comes
+        },
+        logs: (call) => {
+          const offset = new URL(call.url).searchParams.get('offset')!;
+          (times[offset] ??= []).push(relay.clock.now() - start.at);
+          const own = {
+            job_id: 'job_own',
+            status: 'SUCCESS',
+            created_at: new Date(relay.clock.now()).toISOString(),
+            parameters: { ...SITE_IDS, first_name: 'Jane', last_name: 'Doe', email_1: 'jane.doe@gmail.com' },
+            error: null,
+          };
+          return Response.json({ results: { logs: offset === '0' ? others : created ? [own] : [] } });
+        },
+      }),
+    });
+    start.at = relay.clock.now();
+    const { id } = await accepted(relay);
+    await relay.deliver(600_000);
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed' });
+    // Page 0 was full, so page 1 (offset 100) was read too, each page its own turn of 4 a minute.
+    expect(Object.keys(times).sort()).toEqual(['0', '100']);
+    expect(times['100']![0]! - times['0']![0]!).toBeGreaterThanOrEqual(15_000);
+  });
+
   it('a lead not confirmed within the age limit becomes a dead letter', async () => {
     const relay = buildRelay({ handler: propexoLike({ create: () => new Response('', { status: 502 }) }), policy: { maxAgeMs: 2_000 } });
     const { id } = await accepted(relay);

@@ -238,10 +238,10 @@ describe('answers read as the spec types them (issue #11)', () => {
         },
       }),
     );
-    const result = await c.writeLogs({ integration_id: 'i', time_range: 'day' });
+    const result = await c.writeLogs({ integration_id: 'i', time_range: 'day' }, 0);
     expect(result).toMatchObject({
       ok: true,
-      complete: true,
+      more: false,
       logs: [{ job_id: 'j1', status: 'SUCCESS', parameters: { first_name: 'Jane' } }],
     });
     const url = new URL(upstream.calls[0]!.url);

@@ -3,7 +3,7 @@
  * (by email, then by phone, as Propexo filters) before the lead is ever sent again.
  */
 import type { SiteConfig } from '../../config/sites.js';
-import type { FoundLead, UpstreamFailure } from '../../propexo/client.js';
+import { WRITE_LOGS_PAGE, type FoundLead, type UpstreamFailure, type WriteLogEntry, type WriteLogQuery } from '../../propexo/client.js';
 import type { LeadRecord } from '../store/types.js';
 import type { StepContext } from './context.js';
 import { createdSince, earliestCreation, sameNames, samePerson } from './matching.js';
@@ -62,19 +62,29 @@ export async function findInWriteLogs(
   const since = inDoubtSince - ctx.policy.clockSkewMs;
   const span = ctx.clock.now() - since;
   const time_range = span <= HOUR ? 'hour' : span <= 24 * HOUR ? 'day' : span <= 7 * 24 * HOUR ? 'week' : 'month';
-  const result = (await ctx.line.request(() => ctx.client.writeLogs({ integration_id: site.integration_id, time_range })))!;
-  if (!result.ok) return result;
-  const mine = result.logs
+  const query: WriteLogQuery = { integration_id: site.integration_id, time_range };
+  const logs: WriteLogEntry[] = [];
+  let complete = false;
+  // Each page is a request of its own, and so takes its own share of the upstream budget.
+  for (let page = 0; page < MAX_LOG_PAGES && !complete; page++) {
+    const result = (await ctx.line.request(() => ctx.client.writeLogs(query, page * WRITE_LOGS_PAGE)))!;
+    if (!result.ok) return result;
+    logs.push(...result.logs);
+    complete = !result.more;
+  }
+  const mine = logs
     .filter((log) => Date.parse(log.created_at) >= since && isThisLead(log.parameters, lead, site))
     .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
   for (const log of mine) {
     const holder = await ctx.store.findByJobId(log.job_id);
     if (holder === null || holder.id === lead.id) return { job_id: log.job_id, status: log.status };
   }
-  return result.complete ? null : 'incomplete';
+  return complete ? null : 'incomplete';
 }
 
 const HOUR = 3_600_000;
+/** Pages of write logs read per look at most: past that, an absence proves nothing ('incomplete'). */
+const MAX_LOG_PAGES = 10;
 
 /** Whether a write's parameters are this lead's create: the site's property, the lead's names, and its email or phone. */
 function isThisLead(parameters: unknown, lead: LeadRecord, site: SiteConfig): boolean {
