@@ -89,6 +89,27 @@ describe('postgres lead store, several instances on one database', () => {
     }
   });
 
+  it('brings a schema 1 database up to date: a lead it holds keeps the lead_source_id chosen at accept, and has no campaign', async () => {
+    const url = await postgres.createDatabase();
+    const first = await openPostgresLeadStore(url);
+    const old = lead({ lead_source_id: 'lsrc_google' });
+    await first.accept(old, at(T0));
+    await first.close();
+    // What a relay of schema version 1 left behind: no campaign, no sent_ids.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('ALTER TABLE leads DROP COLUMN campaign; ALTER TABLE leads DROP COLUMN sent_ids');
+    await client.query(`UPDATE lead_store_meta SET value = 1 WHERE name = 'user_version'`);
+    const upgraded = await openPostgresLeadStore(url);
+    opened.push(upgraded);
+    expect(await upgraded.get(old.id)).toStrictEqual(old);
+    const fresh = lead({ campaign: 'google', fingerprints: ['fp-fresh'] });
+    await upgraded.accept(fresh, at(T0));
+    expect((await upgraded.get(fresh.id))!.campaign).toBe('google');
+    expect((await client.query(`SELECT value FROM lead_store_meta WHERE name = 'user_version'`)).rows[0].value).toBe(2);
+    await client.end();
+  });
+
   it("refuses a database holding another application's tables, and a newer schema", async () => {
     const url = await postgres.createDatabase();
     const client = new pg.Client({ connectionString: url });

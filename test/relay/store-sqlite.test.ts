@@ -69,13 +69,33 @@ describe('sqlite lead store on a file', () => {
     check.close();
   });
 
+  it('brings a version 4 file up to date: a lead it holds keeps the lead_source_id chosen at accept, and has no campaign', async () => {
+    const path = file();
+    const first = openSqliteLeadStore(path);
+    const old = lead({ lead_source_id: 'lsrc_google' });
+    await first.accept(old, at(T0));
+    await first.close();
+    // What a relay of schema version 4 left behind: no campaign, no sent_ids.
+    const v4 = new Database(path);
+    v4.exec('ALTER TABLE leads DROP COLUMN campaign; ALTER TABLE leads DROP COLUMN sent_ids');
+    v4.pragma('user_version = 4');
+    v4.close();
+
+    const upgraded = openSqliteLeadStore(path);
+    expect(await upgraded.get(old.id)).toStrictEqual(old);
+    const fresh = lead({ campaign: 'google', fingerprints: ['fp-fresh'] });
+    await upgraded.accept(fresh, at(T0));
+    expect((await upgraded.get(fresh.id))!.campaign).toBe('google');
+    await upgraded.close();
+  });
+
   it('marks the file with its schema version and application id, in WAL mode with foreign keys', async () => {
     const path = file();
     const store = openSqliteLeadStore(path);
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(4);
+      expect(SQLITE_SCHEMA_VERSION).toBe(5);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

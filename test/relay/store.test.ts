@@ -98,9 +98,41 @@ describe.each([
       const got = await store.get(record.id);
       expect(got).toStrictEqual(record);
       expect(Object.keys(got!).sort()).toEqual(Object.keys(record).sort());
-      for (const key of ['idempotency_key', 'in_doubt_since', 'job_id', 'created_record_id', 'confirmed_at', 'error', 'error_detail']) {
+      for (const key of [
+        'idempotency_key',
+        'lead_source_id',
+        'campaign',
+        'sent_ids',
+        'in_doubt_since',
+        'job_id',
+        'created_record_id',
+        'confirmed_at',
+        'error',
+        'error_detail',
+      ]) {
         expect(key in got!).toBe(false);
       }
+    });
+
+    it("keeps a lead's campaign, and the lead_source_id of a lead accepted before campaigns, as given; no patch changes them", async () => {
+      const old = await put({ lead_source_id: 'lsrc_google', fingerprints: ['fp-old'] });
+      const fresh = await put({ campaign: 'google', fingerprints: ['fp-new'] });
+      expect((await store.get(old.id))!.lead_source_id).toBe('lsrc_google');
+      expect('campaign' in (await store.get(old.id))!).toBe(false);
+      expect((await store.get(fresh.id))!.campaign).toBe('google');
+      expect('lead_source_id' in (await store.get(fresh.id))!).toBe(false);
+      await store.update(fresh.id, { campaign: 'bing', lead_source_id: 'lsrc_x' } as never);
+      expect(await store.get(fresh.id)).toStrictEqual(fresh);
+    });
+
+    it('keeps the ids of the last create (sent_ids) as patched, and clears them', async () => {
+      const stored = await put();
+      const sentIds = '{"integration_id":"i","property_id":"p","employee_id":"e","lead_source_id":"l"}';
+      expect((await store.update(stored.id, { sent_ids: sentIds }))!.sent_ids).toBe(sentIds);
+      expect((await store.get(stored.id))!.sent_ids).toBe(sentIds);
+      await expect(store.update(stored.id, { sent_ids: 5 as never })).rejects.toThrow(/sent_ids/);
+      const cleared = await store.update(stored.id, { sent_ids: undefined });
+      expect('sent_ids' in cleared!).toBe(false);
     });
 
     it('keeps fractional times and counters as given', async () => {
@@ -303,11 +335,12 @@ describe.each([
         confirmed_at: undefined,
         error: undefined,
         error_detail: undefined,
+        sent_ids: undefined,
         status: undefined,
         attempts: undefined,
       });
-      const { in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, ...rest } = fullRecord();
-      void [in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail];
+      const { in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, sent_ids, ...rest } = fullRecord();
+      void [in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, sent_ids];
       expect(cleared).toStrictEqual(rest);
       expect(await store.get('ld_full')).toStrictEqual(rest);
       expect('job_id' in cleared!).toBe(false);

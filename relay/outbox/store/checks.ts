@@ -31,15 +31,21 @@ export const PATCH_FIELDS = {
   confirmed_at: { kind: 'number', optional: true },
   error: { kind: 'string', optional: true },
   error_detail: { kind: 'string', optional: true },
+  sent_ids: { kind: 'string', optional: true },
 } as const satisfies Record<keyof LeadPatch, { kind: Kind | 'object'; optional: boolean }>;
 
 export type PatchField = keyof typeof PATCH_FIELDS;
 export const PATCH_FIELD_NAMES = Object.keys(PATCH_FIELDS) as PatchField[];
 
 /** The optional fields of a record: stored as NULL, returned absent. */
-export const OPTIONAL_FIELDS = ['idempotency_key', 'lead_source_id', ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional)] as const;
+export const OPTIONAL_FIELDS = [
+  'idempotency_key',
+  'lead_source_id',
+  'campaign',
+  ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional),
+] as const;
 /** Optional fields set once, when the lead is accepted. */
-export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id'] as const;
+export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id', 'campaign'] as const;
 
 const isStatus = (v: unknown): v is LeadStatus => (LEAD_STATUSES as readonly unknown[]).includes(v);
 const isPlainObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -35,7 +35,7 @@ import { LEAD_STORE_APPLICATION_ID } from './schema.js';
 import type { LeadRecord, LeadStatus, LeaseState, LeasedLeadStore } from './types.js';
 
 /** The schema version of this store's own migrations (Postgres has its own list, not SQLite's). */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 const MIGRATIONS: readonly string[] = [
   // 0 -> 1
@@ -85,6 +85,12 @@ const MIGRATIONS: readonly string[] = [
     acquired_at DOUBLE PRECISION NOT NULL
   );
   `,
+  // 1 -> 2: a lead's campaign (its lead source is chosen when it is sent, no longer at accept; older
+  // rows keep the lead_source_id they were given) and the ids its last create carried
+  `
+  ALTER TABLE leads ADD COLUMN campaign TEXT COLLATE "C";
+  ALTER TABLE leads ADD COLUMN sent_ids TEXT;
+  `,
 ];
 
 /** Where the marks live (SQLite keeps them in PRAGMAs). */
@@ -92,7 +98,16 @@ const META = 'lead_store_meta';
 /** Key of the advisory lock that serialises migrations between instances starting together. */
 const MIGRATE_LOCK = 0x524d4c46;
 
-const COLUMNS = ['id', 'site', 'idempotency_key', 'lead_source_id', 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
+const COLUMNS = [
+  'id',
+  'site',
+  'idempotency_key',
+  'lead_source_id',
+  'campaign',
+  'fingerprints',
+  'created_at',
+  ...PATCH_FIELD_NAMES,
+] as const;
 const SELECT = COLUMNS.join(', ');
 const NEWEST = 'ORDER BY created_at DESC, id DESC';
 

@@ -43,7 +43,7 @@ export interface SqlDriver {
 }
 
 /** The schema version this code writes (the user_version mark). */
-export const LEAD_STORE_SCHEMA_VERSION = 4;
+export const LEAD_STORE_SCHEMA_VERSION = 5;
 /** Marks a database as a lead store (the application_id mark): 'RMLF', ResMan lead form. */
 export const LEAD_STORE_APPLICATION_ID = 0x524d4c46;
 
@@ -157,6 +157,12 @@ const MIGRATIONS: readonly string[] = [
     expires_at  INTEGER NOT NULL,           -- epoch ms of the holder's clock
     acquired_at INTEGER NOT NULL
   ) WITHOUT ROWID;
+  `,
+  // 4 -> 5: a lead's campaign (its lead source is chosen when it is sent, no longer at accept; older
+  // rows keep the lead_source_id they were given) and the ids its last create carried
+  `
+  ALTER TABLE leads ADD COLUMN campaign TEXT;
+  ALTER TABLE leads ADD COLUMN sent_ids TEXT;
   `,
 ];
 

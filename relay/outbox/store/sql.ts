@@ -72,9 +72,21 @@ interface LeadRow {
   confirmed_at: number | null;
   error: string | null;
   error_detail: string | null;
+  lead_source_id: string | null;
+  campaign: string | null;
+  sent_ids: string | null;
 }
 
-const COLUMNS = ['id', 'site', 'idempotency_key', 'lead_source_id', 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
+const COLUMNS = [
+  'id',
+  'site',
+  'idempotency_key',
+  'lead_source_id',
+  'campaign',
+  'fingerprints',
+  'created_at',
+  ...PATCH_FIELD_NAMES,
+] as const;
 
 /** A record's values in COLUMNS order, JSON for the two structured fields, NULL for absent ones. */
 function toParams(record: LeadRecord): SqlValue[] {

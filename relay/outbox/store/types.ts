@@ -33,8 +33,13 @@ export interface LeadRecord {
   status: LeadStatus;
   /** The normalised submission; the site's four ids are added only when it is sent. */
   submission: Submission;
-  /** ResMan's lead source for this lead, when the site maps the visitor's campaign to one; else the site's. */
+  /**
+   * Leads accepted before schema 5 only: the lead source the site's lead_source_map chose at accept.
+   * Newer leads keep their campaign instead and the source is chosen when the lead is sent.
+   */
   lead_source_id?: string;
+  /** The visitor's utm_source, lower-cased: the key of the site's lead_source_map, looked up at each send. */
+  campaign?: string;
   /** Epoch milliseconds from the injected clock, like every time here. */
   created_at: number;
   updated_at: number;
@@ -62,13 +67,18 @@ export interface LeadRecord {
   error?: string;
   /** For the operator: Propexo's validation issues or write errors, as JSON text. */
   error_detail?: string;
+  /**
+   * The site's ids the last create carried, as JSON text (`{"integration_id":…,"lead_source_id":…}`):
+   * compared at the next create, so a send after a configuration fix says which ids changed.
+   */
+  sent_ids?: string;
 }
 
 /** Fields an update may change; a key present with `undefined` clears an optional field. */
 /** A lead as it is accepted: due now, with nothing tried yet (queued unless `status` says held). */
 export function newLeadRecord(
   lead: Pick<LeadRecord, 'id' | 'site' | 'fingerprints' | 'submission'> &
-    Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id'>>,
+    Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id' | 'campaign'>>,
   now: number,
 ): LeadRecord {
   return {
@@ -84,7 +94,9 @@ export function newLeadRecord(
   };
 }
 
-export type LeadPatch = Partial<Omit<LeadRecord, 'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id'>>;
+export type LeadPatch = Partial<
+  Omit<LeadRecord, 'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id' | 'campaign'>
+>;
 
 export interface AcceptWindows {
   now: number;

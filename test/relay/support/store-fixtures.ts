@@ -79,6 +79,8 @@ export const fullRecord = (): LeadRecord => ({
   confirmed_at: T0 + 6_000,
   error: 'upstream_503',
   error_detail: '{"errors":["ResMan timeout"]}',
+  campaign: 'apartments.com',
+  sent_ids: '{"integration_id":"int_1","property_id":"prop_1","employee_id":"emp_1","lead_source_id":"lsrc_1"}',
 });
 
 export const ids = (records: LeadRecord[]) => records.map((r) => r.id);
