@@ -1,14 +1,18 @@
 /**
  * What the relay adds to a lead from its `meta` and the site's configuration: one compact line of
  * attribution and one of consent at the end of the notes (what a leasing agent reads in ResMan),
- * and the lead source the site maps the visitor's campaign to.
+ * and the visitor's campaign, which the site's lead_source_map turns into a lead source when it is sent.
  */
 import type { FieldIssue } from '../../contract/errors.js';
 import type { LeadMeta } from '../../contract/meta.js';
 import type { Submission } from '../../contract/submission.js';
 import type { SiteConfig } from '../config/sites.js';
 
-export type LeadContext = { ok: true; submission: Submission; lead_source_id?: string } | { ok: false; fields: FieldIssue[] };
+/**
+ * `campaign`: the visitor's utm_source, lower-cased, the key of the site's lead_source_map. Kept with
+ * the lead and looked up when it is sent (send.ts), so a fixed map reaches leads already stored.
+ */
+export type LeadContext = { ok: true; submission: Submission; campaign?: string } | { ok: false; fields: FieldIssue[] };
 
 const host = (url: string) => {
   try {
@@ -52,11 +56,10 @@ export function withContext(submission: Submission, meta: LeadMeta, site: SiteCo
   const attribution = attributionLine(meta);
   if (attribution) lines.push(attribution);
   const notes = [submission.notes, ...lines].filter(Boolean).join('\n\n');
-  const source = meta.attribution?.utm_source?.toLowerCase();
-  const mapped = source === undefined ? undefined : site.lead_source_map?.get(source);
+  const campaign = meta.attribution?.utm_source?.toLowerCase();
   return {
     ok: true,
     submission: notes === '' ? submission : { ...submission, notes },
-    ...(mapped === undefined ? {} : { lead_source_id: mapped }),
+    ...(campaign === undefined || campaign === '' ? {} : { campaign }),
   };
 }

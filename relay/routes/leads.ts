@@ -107,7 +107,7 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<R
               id: newId(),
               site: site.slug,
               ...(key === undefined ? {} : { idempotency_key: key }),
-              ...(lead.lead_source_id === undefined ? {} : { lead_source_id: lead.lead_source_id }),
+              ...(lead.campaign === undefined ? {} : { campaign: lead.campaign }),
               fingerprints: await fingerprints(site.slug, lead.submission, deps.hashing),
               // Suspected spam is kept, apart: held, never sent unless an operator releases it.
               status: spam ? 'held' : 'queued',

@@ -199,6 +199,8 @@ export interface BuildOptions {
   assets?: WidgetAssets;
   logLevel?: LogLevel;
   policy?: Partial<DeliveryPolicy>;
+  /** An outbox to reuse: another relay (another configuration, say) on the same leads. */
+  store?: MemoryLeadStore;
 }
 
 export function buildRelay(options: BuildOptions = {}) {
@@ -207,7 +209,7 @@ export function buildRelay(options: BuildOptions = {}) {
   const clock = manualClock();
   const lines: string[] = [];
   const logger = createLogger({ level: options.logLevel ?? 'debug', secrets: [TOKEN], sink: checkedSink(lines), clock });
-  const store: MemoryLeadStore = createMemoryLeadStore();
+  const store: MemoryLeadStore = options.store ?? createMemoryLeadStore();
   const limiter: MemoryLimiter = createMemoryLimiter({ clock });
   let n = 0;
   const ip = options.ip ?? '203.0.113.7';

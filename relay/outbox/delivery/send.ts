@@ -73,6 +73,37 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
   return false;
 }
 
+const ID_NAMES = ['integration_id', 'property_id', 'employee_id', 'lead_source_id'] as const;
+export type SiteIds = Record<(typeof ID_NAMES)[number], string>;
+
+/**
+ * The site's ids for a create, from its configuration as it is now: an operator's fix reaches the
+ * dead letters it retries. The lead source is the one the site maps the lead's campaign to, else the
+ * site's own; a lead stored before campaigns were kept (schema 4 and older) has no campaign and keeps
+ * the source chosen when it was accepted.
+ */
+export function siteIds(lead: LeadRecord, site: SiteConfig): SiteIds {
+  const mapped = lead.campaign === undefined ? lead.lead_source_id : site.lead_source_map?.get(lead.campaign);
+  return {
+    integration_id: site.integration_id,
+    property_id: site.property_id,
+    employee_id: site.employee_id,
+    lead_source_id: mapped ?? site.lead_source_id,
+  };
+}
+
+/** The names of the ids that differ from the last create's (none before the first, or if unreadable). */
+function changedIds(last: string | undefined, ids: SiteIds): string[] {
+  if (last === undefined) return [];
+  let before: Partial<SiteIds>;
+  try {
+    before = JSON.parse(last) as Partial<SiteIds>;
+  } catch {
+    return [];
+  }
+  return ID_NAMES.filter((name) => before[name] !== ids[name]);
+}
+
 /**
  * The POST. The lead is claimed (in doubt, one more attempt) once the budget is granted, right
  * before the request leaves: if the relay dies while it is in flight, the next run searches first,
@@ -84,23 +115,20 @@ async function post(
   site: SiteConfig,
 ): Promise<{ claimed: LeadRecord | null; result: CreateLeadResult | null }> {
   let claimed = null as LeadRecord | null;
+  const ids = siteIds(lead, site);
   const result = await ctx.line.request(
-    () =>
-      ctx.client.createLead({
-        integration_id: site.integration_id,
-        property_id: site.property_id,
-        employee_id: site.employee_id,
-        lead_source_id: lead.lead_source_id ?? site.lead_source_id,
-        ...lead.submission,
-      }),
+    () => ctx.client.createLead({ ...ids, ...lead.submission }),
     async () => {
       const now = ctx.clock.now();
       claimed = await ctx.store.update(
         lead.id,
-        { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now },
+        // The ids go with the claim: the next create of this lead compares its own with them.
+        { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now, sent_ids: JSON.stringify(ids) },
         // A claim names the attempt it read: of two deliverers holding the same lead, one POSTs.
         { ifStatus: 'queued', ifAttempts: lead.attempts },
       );
+      const changed = changedIds(lead.sent_ids, ids);
+      if (claimed && changed.length > 0) ctx.logger.info('lead.ids_changed', { ...logOf(lead), attempt: lead.attempts + 1, changed });
       return claimed !== null;
     },
   );
