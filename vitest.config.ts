@@ -15,5 +15,9 @@ export default defineConfig({
     setupFiles: ['test/support/hygiene-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // expect.poll waits for something that will happen (a lead delivered, a lease taken): on a loaded
+    // 2-core machine that can take more than vitest's default second. What must not happen is never
+    // polled for; a poll that times out is a failure either way.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

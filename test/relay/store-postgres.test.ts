@@ -46,26 +46,27 @@ describe('postgres lead store, several instances on one database', () => {
   });
 
   it('two instances held between reading a lapsed lease and writing it: one gets it', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Each race holds both instances between their read and their write until both have read.
+    let gate = Promise.resolve();
     let readers = 0;
     const hold = async () => {
       readers += 1;
       await gate;
     };
+    const race = async (owners: [string, string], now: number) => {
+      let release!: () => void;
+      gate = new Promise<void>((resolve) => (release = resolve));
+      readers = 0;
+      const racing = owners.map((owner, i) => stores[i]!.acquireLease('deliverer', owner, now, 60_000));
+      await expect.poll(() => readers).toBe(2);
+      release();
+      return Promise.all(racing);
+    };
     const { stores } = await instances(2, [{ beforeLeaseWrite: hold }, { beforeLeaseWrite: hold }]);
     // A free lease first (the insert)...
-    const racing = ['a', 'b'].map((owner, i) => stores[i]!.acquireLease('deliverer', owner, T0, 60_000));
-    await expect.poll(() => readers).toBe(2);
-    release();
-    const results = await Promise.all(racing);
-    expect(results.filter((r) => r.held)).toHaveLength(1);
+    expect((await race(['a', 'b'], T0)).filter((r) => r.held)).toHaveLength(1);
     // ...then a lapsed one (the compare-and-set on the row both read).
-    readers = 0;
-    const later = ['c', 'd'].map((owner, i) => stores[i]!.acquireLease('deliverer', owner, T0 + 120_000, 60_000));
-    await expect.poll(() => readers).toBe(2);
-    const again = await Promise.all(later);
-    expect(again.filter((r) => r.held)).toHaveLength(1);
+    expect((await race(['c', 'd'], T0 + 120_000)).filter((r) => r.held)).toHaveLength(1);
     const holder = (await stores[0]!.leaseHolder('deliverer'))!.owner;
     expect(['c', 'd']).toContain(holder);
   });
