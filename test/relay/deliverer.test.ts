@@ -937,3 +937,50 @@ describe('a create in doubt, resolved by the write logs (issue #11)', () => {
     });
   });
 });
+
+describe('write-status answers 400 while read-back is delayed (issue #11 follow-up)', () => {
+  const logOf = (jobId: string, at: number, status = 'SUCCESS') => ({
+    created_at: new Date(at).toISOString(),
+    job_id: jobId,
+    status,
+    error: null,
+    parameters: { ...SITE_IDS, first_name: 'Jane', last_name: 'Doe', email_1: 'jane.doe@gmail.com' },
+  });
+
+  it('a job the write logs show as SUCCESS is confirmed, never a dead letter, never created again', async () => {
+    let createdAt: number | undefined;
+    const relay = buildRelay({
+      handler: propexoLike({
+        create: () => {
+          createdAt = relay.clock.now();
+          return okResponse('job_1');
+        },
+        status: () => Response.json({ error: { code: 'invalid_request', message: 'unknown job' } }, { status: 400 }),
+        logs: () => Response.json({ results: { logs: createdAt === undefined ? [] : [logOf('job_1', createdAt)] } }),
+        // Not readable before the next sync: the search finds nothing.
+        lead: () => Response.json({ error: { code: 'invalid_request' } }, { status: 400 }),
+      }),
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver(600_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', job_id: 'job_1' });
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+    expect(relay.logs().find((l) => l.event === 'lead.confirmed')).toMatchObject({ how: 'write_logs_after_unknown_job' });
+  });
+
+  it('a job the complete write logs do not show is a dead letter only once the grace period has passed', async () => {
+    const relay = buildRelay({
+      policy: { inDoubtGraceMs: 5_000 },
+      handler: propexoLike({
+        status: () => Response.json({ error: { code: 'invalid_request', message: 'unknown job' } }, { status: 400 }),
+        logs: () => Response.json({ results: { logs: [] } }),
+      }),
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver(2_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'sent' });
+    await relay.deliver(10_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'job_not_found' });
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+  });
+});
