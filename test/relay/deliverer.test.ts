@@ -528,11 +528,14 @@ function propexoWithListing(
   now: () => number,
   options: {
     writeMs?: number;
+    /** Created leads are readable (listing, by id, search) only this long after their write is done: Propexo without read-back. */
+    readBackMs?: number;
     listed?: (c: Created, record: Record<string, unknown>) => Record<string, unknown>[];
     oldestFirst?: boolean;
   } = {},
 ) {
   const writeMs = options.writeMs ?? 0;
+  const readable = (c: Created) => now() >= c.at + writeMs + (options.readBackMs ?? 0);
   const created: Created[] = [];
   const handler: UpstreamHandler = (call: UpstreamCall) => {
     const url = new URL(call.url);
@@ -549,14 +552,14 @@ function propexoWithListing(
     }
     const byId = /^\/v1\/leads\/([^/]+)$/.exec(url.pathname);
     if (call.method === 'GET' && byId) {
-      const c = created.find((x) => x.record === decodeURIComponent(byId[1]!) && now() >= x.at + writeMs);
+      const c = created.find((x) => x.record === decodeURIComponent(byId[1]!) && readable(x));
       if (!c) return Response.json({ error: { code: 'invalid_request' } }, { status: 400 });
       return Response.json({ meta: {}, results: { id: c.record, ...c.body, created_at: new Date(c.at + writeMs).toISOString() } });
     }
     if (url.pathname === '/v1/leads/') {
       const email = url.searchParams.get('email_1');
       const records = created
-        .filter((c) => now() >= c.at + writeMs && (email === null || c.body.email_1 === email))
+        .filter((c) => readable(c) && (email === null || c.body.email_1 === email))
         .flatMap((c) => {
           const record = {
             id: c.record,
@@ -687,14 +690,15 @@ describe('confirmation rounds', () => {
   it('a lead woken on purpose (a failure webhook, an operator) gets its own write-status at once', async () => {
     let relay!: ReturnType<typeof buildRelay>;
     let retriedAt: number | undefined;
-    // Nothing shows in the listing until the retry: the rounds stay on, missing every lead.
+    // Nothing shows in the listing until the retry: the rounds stay on (they never rest here),
+    // missing every lead.
     const propexo = propexoWithListing(() => relay.clock.now(), {
       writeMs: 3,
       listed: (_c, record) => (retriedAt === undefined ? [] : [record]),
     });
     relay = buildRelay({
       env: ROOMY,
-      policy: { listingRounds: 50 },
+      policy: { listingRounds: 50, listingEmptyRounds: 0 },
       handler: (call, init) => {
         if (call.url.endsWith('/write-status/job_6') && retriedAt === undefined)
           return Response.json({ write_status: 'FAILURE', errors: ['busy'], created_record_id: null });
@@ -935,5 +939,81 @@ describe('a create in doubt, resolved by the write logs (issue #11)', () => {
       write_category: 'leads',
       time_range: 'hour',
     });
+  });
+});
+
+describe('write-status answers 400 while read-back is delayed (issue #11 follow-up)', () => {
+  const logOf = (jobId: string, at: number, status = 'SUCCESS') => ({
+    created_at: new Date(at).toISOString(),
+    job_id: jobId,
+    status,
+    error: null,
+    parameters: { ...SITE_IDS, first_name: 'Jane', last_name: 'Doe', email_1: 'jane.doe@gmail.com' },
+  });
+
+  it('a job the write logs show as SUCCESS is confirmed, never a dead letter, never created again', async () => {
+    let createdAt: number | undefined;
+    const relay = buildRelay({
+      handler: propexoLike({
+        create: () => {
+          createdAt = relay.clock.now();
+          return okResponse('job_1');
+        },
+        status: () => Response.json({ error: { code: 'invalid_request', message: 'unknown job' } }, { status: 400 }),
+        logs: () => Response.json({ results: { logs: createdAt === undefined ? [] : [logOf('job_1', createdAt)] } }),
+        // Not readable before the next sync: the search finds nothing.
+        lead: () => Response.json({ error: { code: 'invalid_request' } }, { status: 400 }),
+      }),
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver(600_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'confirmed', job_id: 'job_1' });
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+    expect(relay.logs().find((l) => l.event === 'lead.confirmed')).toMatchObject({ how: 'write_logs_after_unknown_job' });
+  });
+
+  it('a job the complete write logs do not show is a dead letter only once the grace period has passed', async () => {
+    const relay = buildRelay({
+      policy: { inDoubtGraceMs: 5_000 },
+      handler: propexoLike({
+        status: () => Response.json({ error: { code: 'invalid_request', message: 'unknown job' } }, { status: 400 }),
+        logs: () => Response.json({ results: { logs: [] } }),
+      }),
+    });
+    const { id } = await accepted(relay);
+    await relay.deliver(2_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'sent' });
+    await relay.deliver(10_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'job_not_found' });
+    expect(creates(relay.upstream.calls)).toHaveLength(1);
+  });
+});
+
+describe('confirmation rounds without read-back (issue #11 follow-up)', () => {
+  it('back off after rounds that find none of their leads: each lead confirmed by its own write-status, no listing storm', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    const propexo = propexoWithListing(() => relay.clock.now(), { writeMs: 3, readBackMs: 3_600_000 });
+    relay = buildRelay({ env: ROOMY, handler: propexo.handler });
+    const first = await burst(relay, 30);
+    await relay.deliver(60_000);
+    expect(await relay.store.counts()).toMatchObject({ confirmed: 30, queued: 0, sent: 0, failed: 0 });
+    const listings = relay.upstream.calls.filter(isListing).length;
+    expect(listings).toBeLessThanOrEqual(2);
+    // Confirmation: the fruitless listings, then write-status (and its record read) per lead.
+    const confirming = relay.upstream.calls.filter((c) => !(c.method === 'POST' && c.url.endsWith('/v1/leads/resman/'))).length;
+    expect(confirming / first.length).toBeLessThanOrEqual(2.1);
+    expect(creates(relay.upstream.calls)).toHaveLength(30);
+    expect(relay.logs().some((l) => l.event === 'leads.rounds_resting')).toBe(true);
+
+    // A second burst while the rounds rest: no listing at all, straight to write-status.
+    const before = relay.upstream.calls.length;
+    relay.clock.advance(60_000);
+    await burst(relay, 20, 'Second');
+    await relay.deliver(60_000);
+    expect(await relay.store.counts()).toMatchObject({ confirmed: 50, queued: 0, sent: 0, failed: 0 });
+    const later = relay.upstream.calls.slice(before);
+    expect(later.filter(isListing)).toHaveLength(0);
+    expect(later.filter(isStatusCheck)).toHaveLength(20);
+    expect(creates(relay.upstream.calls)).toHaveLength(50);
   });
 });

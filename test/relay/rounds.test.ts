@@ -12,7 +12,7 @@ import { newLeadRecord } from '../../relay/outbox/store/types.js';
 import type { PropexoClient } from '../../relay/propexo/client.js';
 import { SITE_IDS, manualClock } from './fixtures.js';
 
-const policy = { listingEveryMs: 60_000, confirmFirstDelayMs: 2_000 };
+const policy = { listingEveryMs: 60_000, confirmFirstDelayMs: 2_000, listingEmptyRounds: 2 };
 
 describe('RoundSchedule', () => {
   it('a property never rounded may have one at once', () => {
@@ -43,6 +43,23 @@ describe('RoundSchedule', () => {
     expect(schedule.owesBacklog('p')).toBe(false);
     expect(schedule.waitUntil('p', 5_000, true)).toBe(61_000);
     expect(schedule.owesBacklog('p')).toBe(true);
+  });
+
+  it('listings that show none of their leads (no read-back): a rest after listingEmptyRounds, doubling, reset by one that shows any', () => {
+    const schedule = new RoundSchedule(policy);
+    const HOUR = 3_600_000;
+    expect(schedule.listed('p', false)).toBe(0);
+    expect(schedule.listed('p', false)).toBe(HOUR);
+    expect(schedule.listed('q', false)).toBe(0); // each property on its own
+    expect(schedule.listed('p', false)).toBe(2 * HOUR); // still nothing after the rest: one is enough
+    expect(schedule.listed('p', false)).toBe(4 * HOUR);
+    for (let i = 0; i < 10; i++) schedule.listed('p', false);
+    expect(schedule.listed('p', false)).toBe(24 * HOUR);
+    expect(schedule.listed('p', true)).toBe(0);
+    expect(schedule.listed('p', false)).toBe(0);
+    expect(schedule.listed('p', false)).toBe(HOUR);
+    const never = new RoundSchedule({ ...policy, listingEmptyRounds: 0 });
+    for (let i = 0; i < 5; i++) expect(never.listed('p', false)).toBe(0);
   });
 });
 

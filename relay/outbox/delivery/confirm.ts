@@ -10,7 +10,7 @@ import type { StepContext } from './context.js';
 import { logOf } from './lead-writes.js';
 import { samePerson } from './matching.js';
 import { checkDelay } from './policy.js';
-import { searchInPropexo } from './search.js';
+import { findJobInWriteLogs, searchInPropexo } from './search.js';
 
 export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
   const { writes } = ctx;
@@ -71,17 +71,40 @@ async function statusFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig
   return ctx.writes.transient(lead, failure, checkDelay(ctx.policy, checks, ctx.random), { checks });
 }
 
-/** Propexo no longer knows the job: the lead itself is the evidence. */
+/**
+ * Propexo's write-status no longer knows the job (a 400). Its write logs, which do not wait for a
+ * sync, are asked first by the job's id: SUCCESS confirms the lead, FAILURE is a failed write. Then
+ * the lead itself is looked for (without Propexo's read-back it shows only after a sync). Only a
+ * complete write log without the job, once the grace period since the lead came in has passed
+ * (time for Propexo to have logged it), makes it a dead letter; before that it is checked again.
+ * Write logs refused (a token without the admin scope): the search alone decides, as before.
+ */
 async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
-  const { writes } = ctx;
+  const { writes, policy, clock } = ctx;
+  const checks = lead.checks + 1;
+  let logged: Awaited<ReturnType<typeof findJobInWriteLogs>> | 'refused' = await findJobInWriteLogs(
+    ctx,
+    lead.job_id!,
+    site,
+    lead.created_at,
+  );
+  if (logged !== null && typeof logged === 'object' && 'ok' in logged) {
+    if (logged.kind !== 'rejected') return writes.transient(lead, logged, checkDelay(policy, checks, ctx.random), { checks });
+    ctx.logger.warn('propexo.write_logs_refused', { ...logOf(lead), status: logged.status });
+    logged = 'refused';
+  }
+  if (logged !== null && typeof logged === 'object') {
+    if (logged.status === 'SUCCESS') return void (await writes.confirmed(lead, null, 'write_logs_after_unknown_job'));
+    return writeFailed(ctx, lead, ['write logs: FAILURE']);
+  }
   const found = await searchInPropexo(ctx, lead, site);
   if (found === 'ambiguous') return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id, ambiguous: true });
-  if (found === null) return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
-  if ('ok' in found) {
-    const checks = lead.checks + 1;
-    return writes.transient(lead, found, checkDelay(ctx.policy, checks, ctx.random), { checks });
-  }
-  await writes.confirmed(lead, found.id, 'found_after_unknown_job');
+  if (found !== null && 'ok' in found) return writes.transient(lead, found, checkDelay(policy, checks, ctx.random), { checks });
+  if (found !== null) return void (await writes.confirmed(lead, found.id, 'found_after_unknown_job'));
+  // Not found: a dead letter only when the write logs could say so (or were refused).
+  if (logged === 'refused' || (logged === null && clock.now() - lead.created_at >= policy.inDoubtGraceMs))
+    return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
+  return checkLater(ctx, lead);
 }
 
 /** FAILURE: retry-write a few times, then a dead letter. */

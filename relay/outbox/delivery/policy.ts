@@ -65,6 +65,12 @@ export interface DeliveryPolicy {
   /** Rounds a lead may miss before it is checked on its own (write-status, which sees a FAILURE). */
   listingRounds: number;
   /**
+   * Listings in a row that show none of their round's leads (Propexo without read-back: a recent
+   * lead shows only after a sync) before the property's rounds rest, an hour at first and twice as
+   * long each time after, its sent leads going straight to write-status. 0: rounds never rest.
+   */
+  listingEmptyRounds: number;
+  /**
    * Pages of 250 a round reads at most: a bound on what one round costs (4 pages, the newest 1000
    * leads of the property). A listing cut by it covers only what it read (listing.ts): older leads
    * are missed, never confirmed from it, and go to write-status after listingRounds misses.
@@ -98,6 +104,7 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
   listingMinLeads: 10,
   listingEveryMs: 60_000,
   listingRounds: 4,
+  listingEmptyRounds: 2,
   listingMaxPages: 4,
 };
 

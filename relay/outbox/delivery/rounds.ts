@@ -15,6 +15,11 @@
  * A lead the rounds miss `listingRounds` times (its write is slow, or failed: a FAILURE never shows
  * in a listing) goes back to its own write-status checks, which retry a failed write.
  *
+ * Without Propexo's read-back (docs/propexo.md, known gap 10) a listing shows no recent lead: after
+ * listings in a row that showed none of their leads, a property's rounds rest for an hour and more
+ * (schedule.ts `listed`) and its sent leads go straight to write-status, so a lead costs at most
+ * its share of those few listings on top of its own checks.
+ *
  * While a sent lead waits for rounds its `updated_at` stays the time its create was answered (the
  * rounds write only `checks` and `next_attempt_at`): that is the "no earlier than" above. Anything
  * else that touches the lead only moves it later, which can only make a round miss it.
@@ -151,7 +156,14 @@ export class ConfirmationRounds {
       this.deps.store.heldRecordIds([...new Set([...matches.values()].map((record) => record.id))]),
     ]);
     const claims = new Claims(open, held, policy.clockSkewMs);
-    const settled = await this.settle(candidates, matches, open, claims, { now, gap: this.schedule.gap(backlog) });
+    // A listing that showed none of its leads, again: the rounds rest, and their leads go to write-status now.
+    const rest = listing instanceof Listing ? this.schedule.listed(property.key, matches.size > 0) : 0;
+    if (rest > 0) {
+      round.restUntil = round.at + rest;
+      round.active = false;
+      logger.warn('leads.rounds_resting', { property_id: property.query.property_id, candidates: candidates.length, rest_ms: rest });
+    }
+    const settled = await this.settle(candidates, matches, open, claims, { now, gap: this.schedule.gap(backlog), resting: rest > 0 });
     logger.info('leads.round', {
       property_id: property.query.property_id,
       candidates: candidates.length,
@@ -213,7 +225,7 @@ export class ConfirmationRounds {
     matches: Map<string, FoundLead>,
     open: LeadRecord[],
     claims: Claims,
-    { now, gap }: { now: number; gap: number },
+    { now, gap, resting }: { now: number; gap: number; resting: boolean },
   ) {
     const { store, policy, random, busy } = this.deps;
     const fresh = new Map(open.filter((lead) => lead.status === 'sent').map((lead) => [lead.id, lead]));
@@ -231,7 +243,8 @@ export class ConfirmationRounds {
         continue;
       }
       const checks = lead.checks + 1;
-      const next_attempt_at = Math.max(lead.next_attempt_at, now + Math.max(gap, checkDelay(policy, checks, random)));
+      // Resting rounds: its own write-status at once (the round is inactive, so it waits for none).
+      const next_attempt_at = resting ? now : Math.max(lead.next_attempt_at, now + Math.max(gap, checkDelay(policy, checks, random)));
       if (await store.update(lead.id, { checks, next_attempt_at }, { ifStatus: 'sent' })) missed += 1;
     }
     return { confirmed, missed };

@@ -60,6 +60,44 @@ export async function findInWriteLogs(
   inDoubtSince: number,
 ): Promise<OwnWrite | null | 'incomplete' | UpstreamFailure> {
   const since = inDoubtSince - ctx.policy.clockSkewMs;
+  const read = await readWriteLogs(ctx, site, since);
+  if (!('logs' in read)) return read;
+  const { logs, complete } = read;
+  const mine = logs
+    .filter((log) => Date.parse(log.created_at) >= since && isThisLead(log.parameters, lead, site))
+    .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  for (const log of mine) {
+    const holder = await ctx.store.findByJobId(log.job_id);
+    if (holder === null || holder.id === lead.id) return { job_id: log.job_id, status: log.status };
+  }
+  return complete ? null : 'incomplete';
+}
+
+/**
+ * A job the relay holds, looked for by its id in the site's write logs since `since` (less the
+ * clock skew): its entry; null when a complete log does not have it; 'incomplete' when the log had
+ * more pages than were read. For a write-status that no longer knows the job (a 400): the log does
+ * not wait for a sync, so it can tell a done write from one Propexo never had.
+ */
+export async function findJobInWriteLogs(
+  ctx: Pick<StepContext, 'client' | 'line' | 'policy' | 'clock'>,
+  jobId: string,
+  site: SiteConfig,
+  since: number,
+): Promise<OwnWrite | null | 'incomplete' | UpstreamFailure> {
+  const read = await readWriteLogs(ctx, site, since - ctx.policy.clockSkewMs);
+  if (!('logs' in read)) return read;
+  const entry = read.logs.find((log) => log.job_id === jobId);
+  if (entry) return { job_id: entry.job_id, status: entry.status };
+  return read.complete ? null : 'incomplete';
+}
+
+/** The site's lead write logs over a range that covers `since`, up to MAX_LOG_PAGES pages (complete: all were read). */
+async function readWriteLogs(
+  ctx: Pick<StepContext, 'client' | 'line' | 'clock'>,
+  site: SiteConfig,
+  since: number,
+): Promise<{ logs: WriteLogEntry[]; complete: boolean } | UpstreamFailure> {
   const span = ctx.clock.now() - since;
   const time_range = span <= HOUR ? 'hour' : span <= 24 * HOUR ? 'day' : span <= 7 * 24 * HOUR ? 'week' : 'month';
   const query: WriteLogQuery = { integration_id: site.integration_id, time_range };
@@ -72,14 +110,7 @@ export async function findInWriteLogs(
     logs.push(...result.logs);
     complete = !result.more;
   }
-  const mine = logs
-    .filter((log) => Date.parse(log.created_at) >= since && isThisLead(log.parameters, lead, site))
-    .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
-  for (const log of mine) {
-    const holder = await ctx.store.findByJobId(log.job_id);
-    if (holder === null || holder.id === lead.id) return { job_id: log.job_id, status: log.status };
-  }
-  return complete ? null : 'incomplete';
+  return { logs, complete };
 }
 
 const HOUR = 3_600_000;
