@@ -32,6 +32,8 @@ export interface RelayConfig {
   dataDir: string;
   /** Shared limits across relay processes; unset, limits are per process. */
   redisUrl?: string;
+  /** How long a limit decision waits for Redis before the process decides alone. */
+  redisCommandTimeoutMs: number;
   /** A PostgreSQL outbox shared by every relay process (instead of SQLite in dataDir). */
   databaseUrl?: string;
   /** The outbox's patience: from the keys above, and any DELIVERY_POLICY overrides. */
@@ -118,6 +120,7 @@ const ENV_SCHEMAS = {
   UPSTREAM_RATE_PER_MINUTE: intString(1, 100_000),
   IN_DOUBT_GRACE_MINUTES: intString(1, 1440),
   REDIS_URL: z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')),
+  REDIS_COMMAND_TIMEOUT_MS: intString(50, 60_000),
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')),
   ADMIN_TOKEN: secret(16),
   PROPEXO_WEBHOOK_SECRET: secret(8),
@@ -132,6 +135,7 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   PORT: '8787',
   HOST: '0.0.0.0',
   UPSTREAM_TIMEOUT_MS: '10000',
+  REDIS_COMMAND_TIMEOUT_MS: '500',
   LOG_LEVEL: 'info',
   WIDGET_DIR: 'dist/widget',
   DATA_DIR: './data',
@@ -229,6 +233,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
       ? {}
       : { turnstile: { secret: parsed.TURNSTILE_SECRET as string, verifyUrl: parsed.TURNSTILE_VERIFY_URL as string } }),
     ...optional('redisUrl', parsed.REDIS_URL),
+    redisCommandTimeoutMs: parsed.REDIS_COMMAND_TIMEOUT_MS as number,
     ...optional('databaseUrl', parsed.DATABASE_URL),
     dataDir: parsed.DATA_DIR as string,
     delivery: {

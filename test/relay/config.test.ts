@@ -32,10 +32,20 @@ describe('parseConfig', () => {
       port: 8787,
       host: '0.0.0.0',
       upstreamTimeoutMs: 10000,
+      redisCommandTimeoutMs: 500,
       logLevel: 'info',
       widgetDir: 'dist/widget',
     });
     expect(config.trustedIpHeader).toBeUndefined();
+    expect(
+      parseConfig({ PROPEXO_API_TOKEN: TOKEN, SITES_JSON: JSON.stringify({ oak: site() }), REDIS_COMMAND_TIMEOUT_MS: '2500' })
+        .redisCommandTimeoutMs,
+    ).toBe(2500);
+    expect(
+      configError(() =>
+        parseConfig({ PROPEXO_API_TOKEN: TOKEN, SITES_JSON: JSON.stringify({ oak: site() }), REDIS_COMMAND_TIMEOUT_MS: '10' }),
+      ).issues[0],
+    ).toMatch(/^REDIS_COMMAND_TIMEOUT_MS: /);
     expect(config.sites.get('oak')!.limits).toEqual(DEFAULT_LIMITS);
   });
 

@@ -67,12 +67,23 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const clock = overrides.clock ?? Date;
   const store = overrides.store ?? (await openOutbox(config));
-  const redis = !overrides.limiter && config.redisUrl ? createRedisLimiter({ url: config.redisUrl, logger }) : undefined;
+  const redis =
+    !overrides.limiter && config.redisUrl
+      ? createRedisLimiter({ url: config.redisUrl, logger, commandTimeoutMs: config.redisCommandTimeoutMs })
+      : undefined;
   if (redis && !(await redis.ready())) logger.warn('redis.not_ready', { hint: 'limits are decided locally until Redis answers' });
   const limiter: RateLimiter = overrides.limiter ?? redis ?? createMemoryLimiter({ clock });
   // Propexo's budget is shared by every relay: while Redis is away, delivery waits (leads are safe in
   // the outbox) rather than each process spending the whole budget on its own.
-  const budget = redis ? createRedisLimiter({ url: config.redisUrl!, logger, prefix: 'resman:budget:', onUnavailable: 'deny' }) : undefined;
+  const budget = redis
+    ? createRedisLimiter({
+        url: config.redisUrl!,
+        logger,
+        prefix: 'resman:budget:',
+        onUnavailable: 'deny',
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+      })
+    : undefined;
   const client = createPropexoClient({
     baseUrl: config.propexo.baseUrl,
     token: config.propexo.token,
