@@ -12,6 +12,7 @@ import { startRelay, type RunningRelay } from '../relay/runtime/node/server.js';
 import { ConfigError } from '../relay/config/config-error.js';
 import type { Env } from '../relay/config/env.js';
 import { createLogger } from '../relay/lib/log.js';
+import { describeDatabaseUrl } from '../relay/outbox/store/postgres-schema.js';
 import { OUTBOX_FILE } from '../relay/outbox/store/sqlite.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import { demoSite } from './site.js';
@@ -72,7 +73,10 @@ export async function startDemo(
 /** What `npm start` prints: where to look as a prospect, as the leasing office, and as the operator. */
 export function demoBanner(demo: RunningDemo): string {
   const { config } = demo.relay;
-  const dataDir = config.dataDir;
+  // The outbox CLI reads the same store the relay does: PostgreSQL when DATABASE_URL is set, else DATA_DIR.
+  const where = config.databaseUrl
+    ? { shown: describeDatabaseUrl(config.databaseUrl), env: 'DATABASE_URL=$DATABASE_URL' }
+    : { shown: join(config.dataDir, OUTBOX_FILE), env: `DATA_DIR=${config.dataDir}` };
   return [
     '',
     `  Oak Grove demo:        ${demo.url}`,
@@ -80,11 +84,11 @@ export function demoBanner(demo: RunningDemo): string {
     demo.sandbox
       ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)`
       : `  Sending to Propexo at  ${config.propexo.baseUrl}`,
-    `  Outbox:                ${join(dataDir, OUTBOX_FILE)}`,
+    `  Outbox:                ${where.shown}`,
     '',
     '  As the operator, in another terminal:',
-    `    DATA_DIR=${dataDir} npm run outbox -- stats`,
-    `    DATA_DIR=${dataDir} npm run outbox -- list --status failed`,
+    `    ${where.env} npm run outbox -- stats`,
+    `    ${where.env} npm run outbox -- list --status failed`,
     `    curl -H 'Authorization: Bearer ${config.adminToken ?? '$ADMIN_TOKEN'}' '${demo.relay.url}/admin/leads?limit=10'`,
     '  (ADMIN_TOKEN was made for this run; set ADMIN_TOKEN yourself to choose it. docs/operator.md has the rest.)',
     '',
