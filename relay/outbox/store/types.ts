@@ -17,6 +17,10 @@ import type { Submission } from '../../../contract/submission.js';
  * held: suspected spam (the reason in `error`), answered like any lead, kept apart and never sent
  *   unless an operator releases it.
  */
+/** The writes onto an existing lead: the inquiry as a lead event, then the fields newly given. */
+export const WRITE_KINDS = ['event', 'update'] as const;
+export type WriteKind = (typeof WRITE_KINDS)[number];
+
 export const LEAD_STATUSES = ['queued', 'sent', 'confirmed', 'failed', 'held'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
 
@@ -68,6 +72,24 @@ export interface LeadRecord {
   /** For the operator: Propexo's validation issues or write errors, as JSON text. */
   error_detail?: string;
   /**
+   * A hash of the prospect's own words (the submission before the relay's lines, and the campaign):
+   * a repeat within the dedupe window with the same hash is a replay; with another, a follow-up.
+   * Absent on leads stored before schema 6 (a match with one of those is a replay, as it was then).
+   */
+  content_hash?: string;
+  /**
+   * The relay lead this one repeats with new words (set by accept, within the dedupe window): it
+   * is recorded on that lead's guest card once that lead has one, never created beside it.
+   */
+  follows?: string;
+  /**
+   * Propexo's id of the prospect's existing lead (a returning prospect, or the lead `follows` got):
+   * this inquiry is written onto it as a lead event (and an update), never as a second create.
+   */
+  target_lead_id?: string;
+  /** The kind of the write in flight or in doubt (job_id, in_doubt_since) when it is not the create. */
+  write_kind?: WriteKind;
+  /**
    * The site's ids the last create carried, as JSON text (`{"integration_id":…,"lead_source_id":…}`):
    * compared at the next create, so a send after a configuration fix says which ids changed.
    */
@@ -78,7 +100,7 @@ export interface LeadRecord {
 /** A lead as it is accepted: due now, with nothing tried yet (queued unless `status` says held). */
 export function newLeadRecord(
   lead: Pick<LeadRecord, 'id' | 'site' | 'fingerprints' | 'submission'> &
-    Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id' | 'campaign'>>,
+    Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id' | 'campaign' | 'content_hash'>>,
   now: number,
 ): LeadRecord {
   return {
@@ -95,7 +117,10 @@ export function newLeadRecord(
 }
 
 export type LeadPatch = Partial<
-  Omit<LeadRecord, 'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id' | 'campaign'>
+  Omit<
+    LeadRecord,
+    'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id' | 'campaign' | 'content_hash' | 'follows'
+  >
 >;
 
 export interface AcceptWindows {
@@ -107,6 +132,7 @@ export interface AcceptWindows {
 }
 
 export interface AcceptOutcome {
+  /** The stored lead (with `follows` set when it repeats an earlier one), or the earlier lead replayed. */
   record: LeadRecord;
   /** false: an existing lead matched by key or content was returned and nothing was stored. */
   created: boolean;
@@ -121,9 +147,11 @@ export interface LeadListFilter {
 
 export interface LeadStore {
   /**
-   * Stores `record`, unless a lead of the same site already has its idempotency key (within the key
-   * window) or shares a fingerprint (within the dedupe window): then that lead is returned and
-   * nothing is written. The check and the write are one atomic step, across processes too.
+   * Stores `record`, unless it is a replay: a lead of the same site already has its idempotency key
+   * (within the key window), or shares a fingerprint (within the dedupe window) and has the same
+   * content_hash (or none): then that lead (the oldest such) is returned and nothing is written.
+   * A record sharing a fingerprint only with leads of other content is stored with `follows` set to
+   * the oldest of them. The check and the write are one atomic step, across processes too.
    */
   accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome>;
   get(id: string): Promise<LeadRecord | null>;
