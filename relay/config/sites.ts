@@ -33,7 +33,16 @@ export interface SiteConfig {
    * of the site must carry a response the relay verifies (TURNSTILE_SECRET); absent, no challenge.
    */
   turnstile?: { site_key: string };
+  /**
+   * A prospect Propexo already has for this property (found by email, then phone) or a repeat with
+   * new words: `event` (default) records the inquiry on the existing lead (a lead event, and an
+   * update for fields newly given); `new_lead` creates a lead every time, as before.
+   */
+  returning: ReturningMode;
 }
+
+export const RETURNING_MODES = ['event', 'new_lead'] as const;
+export type ReturningMode = (typeof RETURNING_MODES)[number];
 
 export const FORM_LANGUAGES = ['en', 'es'] as const;
 export type FormLanguage = (typeof FORM_LANGUAGES)[number];
@@ -109,6 +118,7 @@ function siteSchema(port: number) {
     lead_source_map: z.optional(
       z.record(z.string().check(z.regex(/^[a-z0-9 ._+-]{1,100}$/, 'keys must be lower-case utm_source values')), id),
     ),
+    returning: z.optional(z.enum(RETURNING_MODES, { error: 'must be "event" or "new_lead"' })),
     turnstile: z.optional(
       z.strictObject({
         // Public (it is in the page); Cloudflare's look like 0x4AAAAAAA… and its test keys 1x00000000000000000000AA.
@@ -240,6 +250,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
       // A Map: a utm_source such as `constructor` must not reach Object.prototype.
       ...(site.lead_source_map === undefined ? {} : { lead_source_map: new Map(Object.entries(site.lead_source_map)) }),
       ...(site.turnstile === undefined ? {} : { turnstile: { site_key: site.turnstile.site_key } }),
+      returning: site.returning ?? 'event',
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);

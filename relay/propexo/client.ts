@@ -32,7 +32,14 @@ export interface SiteIds {
 /** The wire body: the site's four ids plus the prospect's normalised fields. */
 export type ResmanLeadBody = SiteIds & Submission;
 
+/** A write Propexo queued (its job id) or why not; a create's, an event's or an update's. */
 export type CreateLeadResult = ({ ok: true; jobId: string; status: number } & UpstreamRateInfo) | UpstreamFailure;
+export type WriteResult = CreateLeadResult;
+
+/** `POST /v1/events/leads/resman/`: an inquiry recorded on a lead ResMan already has. */
+export type LeadEventBody = z.infer<typeof S.LeadEventResmanBody>;
+/** `PUT /v1/leads/resman/{lead_id}`: the fields to change (never `notes`; those go in an event). */
+export type LeadUpdateBody = z.infer<typeof S.UpdateLeadResmanBody>;
 
 export const WRITE_STATUSES = S.WRITE_STATUSES;
 export type WriteStatus = (typeof WRITE_STATUSES)[number];
@@ -62,6 +69,8 @@ export interface WriteLogEntry {
 
 export interface WriteLogQuery {
   integration_id: string;
+  /** `leads` (creates and updates) or `events` (lead events). */
+  category: 'leads' | 'events';
   time_range: (typeof S.TIME_RANGES)[number];
   status?: 'SUCCESS' | 'FAILURE';
 }
@@ -141,6 +150,8 @@ export const MAX_LIST_PAGES = 4;
 
 export interface PropexoClient {
   createLead(body: ResmanLeadBody): Promise<CreateLeadResult>;
+  createLeadEvent(body: LeadEventBody): Promise<WriteResult>;
+  updateLead(leadId: string, body: LeadUpdateBody): Promise<WriteResult>;
   writeStatus(jobId: string): Promise<WriteStatusResult>;
   retryWrite(jobId: string): Promise<RetryWriteResult>;
   findLeads(query: LeadQuery): Promise<FindLeadsResult>;
@@ -156,7 +167,7 @@ export interface PropexoClient {
   /** `GET /v1/leads/{id}`: confirms a write's `created_record_id` is this lead. */
   getLead(id: string): Promise<GetLeadResult>;
   /**
-   * `GET /v1/admin/logs/writes/?write_category=leads`: Propexo's own record of each write job, one
+   * `GET /v1/admin/logs/writes/` of one write category: Propexo's own record of each write job, one
    * page (a request, so a share of the budget) at `offset`.
    */
   writeLogs(query: WriteLogQuery, offset: number): Promise<WriteLogsResult>;
@@ -273,13 +284,26 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
     return { ok: true as const, leads: leads.map(foundLead), hasMore: metaOf(res.json).hasMore ?? null, ...rateOf(res) };
   }
 
+  /** A write's answer: its job id; a 2xx without one may still have queued the write. */
+  async function queuedWrite(method: 'POST' | 'PUT', path: string, body: Record<string, unknown>): Promise<WriteResult> {
+    const res = await request(method, path, body);
+    if (!res.ok) return res;
+    const answer = S.WriteAnswer.safeParse(res.json);
+    const jobId = answer.success ? S.jobIdOf(answer.data) : undefined;
+    return jobId === undefined ? unreadable(res.status, rateOf(res), true) : { ok: true, jobId, status: res.status, ...rateOf(res) };
+  }
+
   return {
-    async createLead(lead) {
-      const res = await request('POST', '/v1/leads/resman/', documentedBody(lead));
-      if (!res.ok) return res;
-      const answer = S.CreateLeadAnswer.safeParse(res.json);
-      const jobId = answer.success ? S.jobIdOf(answer.data) : undefined;
-      return jobId === undefined ? unreadable(res.status, rateOf(res), true) : { ok: true, jobId, status: res.status, ...rateOf(res) };
+    createLead(lead) {
+      return queuedWrite('POST', '/v1/leads/resman/', documentedBody(lead));
+    },
+
+    createLeadEvent(body) {
+      return queuedWrite('POST', '/v1/events/leads/resman/', { ...body });
+    },
+
+    updateLead(leadId, body) {
+      return queuedWrite('PUT', `/v1/leads/resman/${encodeURIComponent(leadId)}`, { ...body });
     },
 
     async writeStatus(jobId) {
@@ -348,7 +372,7 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
     async writeLogs(query, offset) {
       const params = new URLSearchParams({
         integration_id: query.integration_id,
-        write_category: 'leads',
+        write_category: query.category,
         time_range: query.time_range,
         limit: String(WRITE_LOGS_PAGE),
         offset: String(offset),

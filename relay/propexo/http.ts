@@ -45,7 +45,7 @@ export interface PropexoHttpOptions {
   timeoutMs: number;
 }
 
-export type PropexoRequest = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<UpstreamSuccess | UpstreamFailure>;
+export type PropexoRequest = (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => Promise<UpstreamSuccess | UpstreamFailure>;
 
 type Attempt = { status: number; headers: Headers; text: string | undefined } | { error: 'timeout' | 'network_error'; code?: string };
 

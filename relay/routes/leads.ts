@@ -11,7 +11,7 @@ import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
 import { allowedOriginCors } from '../http/headers.js';
 import { lookupLimit, siteLimits } from '../http/rate-limit.js';
-import { fingerprints } from '../outbox/delivery/fingerprint.js';
+import { contentHash, fingerprints } from '../outbox/delivery/fingerprint.js';
 import { withContext } from '../outbox/lead-context.js';
 import { newLeadRecord, type LeadRecord } from '../outbox/store/types.js';
 import type { SpamScreen } from '../spam/screen.js';
@@ -109,6 +109,8 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<R
               ...(key === undefined ? {} : { idempotency_key: key }),
               ...(lead.campaign === undefined ? {} : { campaign: lead.campaign }),
               fingerprints: await fingerprints(site.slug, lead.submission, deps.hashing),
+              // The prospect's own words, before the relay's dated lines: a replay hashes the same.
+              content_hash: await contentHash(parsed.ok ? parsed.value : lead.submission, lead.campaign, deps.hashing),
               // Suspected spam is kept, apart: held, never sent unless an operator releases it.
               status: spam ? 'held' : 'queued',
               ...(spam ? { error: spam } : {}),
@@ -122,7 +124,7 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<R
       if (created && spam) {
         logger.warn('lead.held', { lead_id: record.id, site: site.slug, reason: spam });
       } else if (created) {
-        logger.info('lead.accepted', { lead_id: record.id, site: site.slug });
+        logger.info('lead.accepted', { lead_id: record.id, site: site.slug, ...(record.follows ? { follows: record.follows } : {}) });
         await deps.outbox?.wake();
       } else {
         logger.info('lead.replayed', { lead_id: record.id, site: site.slug, by: 'content' });
@@ -143,9 +145,17 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<R
   return leads;
 }
 
-/** The only thing a browser learns about a lead: its id and where it is on its way (held looks queued). */
+/**
+ * The only thing a browser learns about a lead: its id, where it is on its way (held looks queued)
+ * and, once known, what it became in ResMan: a `new_lead`, or an inquiry on the prospect's
+ * `existing_lead` (a returning prospect, or a repeat with new words).
+ */
 function receipt(c: Context<RelayEnv>, lead: LeadRecord, status: 200 | 202) {
-  return c.json({ id: lead.id, status: lead.status === 'held' ? 'queued' : lead.status }, status);
+  const recordedAs = lead.target_lead_id !== undefined ? 'existing_lead' : lead.status === 'confirmed' ? 'new_lead' : undefined;
+  return c.json(
+    { id: lead.id, status: lead.status === 'held' ? 'queued' : lead.status, ...(recordedAs ? { recorded_as: recordedAs } : {}) },
+    status,
+  );
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -25,7 +25,7 @@ describe('one lead per fill', () => {
     const { app, deliver } = buildRelay();
     const { id } = await (await postLead(app, VALID_LEAD, { key: KEY })).json();
     await deliver();
-    expect(await (await postLead(app, VALID_LEAD, { key: KEY })).json()).toEqual({ id, status: 'confirmed' });
+    expect(await (await postLead(app, VALID_LEAD, { key: KEY })).json()).toEqual({ id, status: 'confirmed', recorded_as: 'new_lead' });
   });
 
   it('keys are per site, and expire after 24 hours', async () => {
@@ -73,7 +73,7 @@ describe('GET /v1/sites/:site/leads/:id (receipt)', () => {
     expect(await queued.json()).toEqual({ id, status: 'queued' });
     expect(queued.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     await deliver();
-    expect(await (await get()).json()).toEqual({ id, status: 'confirmed' });
+    expect(await (await get()).json()).toEqual({ id, status: 'confirmed', recorded_as: 'new_lead' });
 
     expect((await get('pine-ridge', 'https://pineridge.example')).status).toBe(404);
     expect((await errorOf(await get('oak-grove', 'https://evil.example'))).code).toBe('origin_not_allowed');

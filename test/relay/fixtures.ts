@@ -28,12 +28,18 @@ export const ROOMY_LIMITS = {
   per_ip_lookups: { max: 1_000_000, window_seconds: 60 },
 };
 
+/**
+ * The unit tests' sites create a lead for every inquiry (`returning: "new_lead"`): they follow the
+ * create's exact upstream calls. The lookup for a returning prospect that the default adds before
+ * each create is tested on its own (returning.test.ts) and by the sandbox suites.
+ */
 export const SITES = {
   'oak-grove': {
     name: 'Oak Grove',
     ...SITE_IDS,
     allowed_origins: [ORIGIN, 'http://localhost:{PORT}'],
     limits: { per_site: { max: 10, window_seconds: 60 }, per_ip: { max: 3, window_seconds: 600 } },
+    returning: 'new_lead',
   },
   'pine-ridge': {
     name: 'Pine Ridge',
@@ -42,6 +48,7 @@ export const SITES = {
     employee_id: 'emp_pine',
     lead_source_id: 'src_pine',
     allowed_origins: ['https://pineridge.example'],
+    returning: 'new_lead',
   },
 };
 

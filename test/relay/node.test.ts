@@ -106,7 +106,7 @@ describe('startRelay over loopback with the sandbox', () => {
 
     // A replay over HTTP answers the same lead and the sandbox sees nothing new.
     const again = await post(VALID_LEAD, { 'idempotency-key': 'fill-0001-abcd' });
-    expect(await again.json()).toEqual({ id: body.id, status: 'confirmed' });
+    expect(await again.json()).toEqual({ id: body.id, status: 'confirmed', recorded_as: 'new_lead' });
     expect(sandbox.leads()).toHaveLength(1);
 
     const events = lines.map((l) => JSON.parse(l).event);

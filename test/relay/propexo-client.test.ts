@@ -238,7 +238,7 @@ describe('answers read as the spec types them (issue #11)', () => {
         },
       }),
     );
-    const result = await c.writeLogs({ integration_id: 'i', time_range: 'day' }, 0);
+    const result = await c.writeLogs({ integration_id: 'i', category: 'leads', time_range: 'day' }, 0);
     expect(result).toMatchObject({
       ok: true,
       more: false,
@@ -253,5 +253,29 @@ describe('answers read as the spec types them (issue #11)', () => {
       limit: '100',
       offset: '0',
     });
+  });
+
+  it('records an event on a lead and updates one, each a write job read like the create', async () => {
+    const { client: c, upstream } = client(() => okResponse('job_evt', 9));
+    const event = {
+      integration_id: 'int_1',
+      lead_id: 'lead 1/2',
+      event_name: 'Contact' as const,
+      event_datetime: '2026-12-07T10:00:00.000Z',
+      notes: 'Still looking',
+    };
+    expect(await c.createLeadEvent(event)).toMatchObject({ ok: true, jobId: 'job_evt' });
+    expect(await c.updateLead('lead 1/2', { desired_num_bedrooms: 2 })).toMatchObject({ ok: true, jobId: 'job_evt' });
+    const [post, put] = upstream.calls;
+    expect([post!.method, post!.url]).toEqual(['POST', 'https://api.propexo.test/v1/events/leads/resman/']);
+    expect(post!.body).toEqual(event);
+    expect([put!.method, put!.url]).toEqual(['PUT', 'https://api.propexo.test/v1/leads/resman/lead%201%2F2']);
+    expect(put!.body).toEqual({ desired_num_bedrooms: 2 });
+  });
+
+  it('an event write whose 200 has no job id may still have been queued', async () => {
+    const { client: c } = client(() => Response.json({ ok: true }));
+    const result = await c.createLeadEvent({ integration_id: 'i', lead_id: 'l', event_name: 'Contact', event_datetime: 'x' });
+    expect(result).toMatchObject({ ok: false, reason: 'unreadable_body', maybeDelivered: true });
   });
 });

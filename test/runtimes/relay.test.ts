@@ -98,7 +98,7 @@ describe.each([
     });
     // The same fill again: the same receipt, nothing new.
     const again = await post(person('Ada'), { 'idempotency-key': 'runtime-fill-0001' });
-    expect(await again.json()).toEqual({ id, status: 'confirmed' });
+    expect(await again.json()).toEqual({ id, status: 'confirmed', recorded_as: 'new_lead' });
     expect(sandbox.leads().filter((l) => l.body.first_name === 'Ada')).toHaveLength(1);
   });
 

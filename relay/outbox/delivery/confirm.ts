@@ -10,6 +10,7 @@ import type { StepContext } from './context.js';
 import { logOf } from './lead-writes.js';
 import { samePerson } from './matching.js';
 import { checkDelay } from './policy.js';
+import { writtenOntoLead } from './onto-lead.js';
 import { findJobInWriteLogs, searchInPropexo } from './search.js';
 
 export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
@@ -19,9 +20,11 @@ export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConf
   switch (status.writeStatus) {
     case 'SUCCESS':
     case 'PARTIAL_SUCCESS': {
+      const partial = status.writeStatus === 'PARTIAL_SUCCESS' ? status.errors : undefined;
+      // An event or update onto an existing lead: its created_record_id is the event's, not a lead.
+      if (lead.target_lead_id !== undefined) return writtenOntoLead(ctx, lead, partial);
       const recordId = await recordOf(ctx, lead, status.createdRecordId);
       if (recordId === undefined) return checkLater(ctx, lead);
-      const partial = status.writeStatus === 'PARTIAL_SUCCESS' ? status.errors : undefined;
       return void (await writes.confirmed(lead, recordId, 'write_status', partial));
     }
     case 'PENDING':
@@ -82,11 +85,13 @@ async function statusFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig
 async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
   const { writes, policy, clock } = ctx;
   const checks = lead.checks + 1;
+  const category = lead.write_kind === 'event' ? 'events' : 'leads';
   let logged: Awaited<ReturnType<typeof findJobInWriteLogs>> | 'refused' = await findJobInWriteLogs(
     ctx,
     lead.job_id!,
     site,
     lead.created_at,
+    category,
   );
   if (logged !== null && typeof logged === 'object' && 'ok' in logged) {
     if (logged.kind !== 'rejected') return writes.transient(lead, logged, checkDelay(policy, checks, ctx.random), { checks });
@@ -94,9 +99,11 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
     logged = 'refused';
   }
   if (logged !== null && typeof logged === 'object') {
-    if (logged.status === 'SUCCESS') return void (await writes.confirmed(lead, null, 'write_logs_after_unknown_job'));
-    return writeFailed(ctx, lead, ['write logs: FAILURE']);
+    if (logged.status === 'FAILURE') return writeFailed(ctx, lead, ['write logs: FAILURE']);
+    if (lead.target_lead_id !== undefined) return writtenOntoLead(ctx, lead);
+    return void (await writes.confirmed(lead, null, 'write_logs_after_unknown_job'));
   }
+  if (lead.target_lead_id !== undefined) return ontoLeadJobUnknown(ctx, lead, logged);
   const found = await searchInPropexo(ctx, lead, site);
   if (found === 'ambiguous') return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id, ambiguous: true });
   if (found !== null && 'ok' in found) return writes.transient(lead, found, checkDelay(policy, checks, ctx.random), { checks });
@@ -105,6 +112,17 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
   if (logged === 'refused' || (logged === null && clock.now() - lead.created_at >= policy.inDoubtGraceMs))
     return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
   return checkLater(ctx, lead);
+}
+
+/**
+ * A write onto an existing lead whose job Propexo no longer knows and its log does not show: no
+ * search can find an event, so once the log is complete past the grace period (or cannot be read),
+ * the write is sent again; a second event is the worst that can come of it, never a second guest card.
+ */
+async function ontoLeadJobUnknown(ctx: StepContext, lead: LeadRecord, logged: null | 'incomplete' | 'refused'): Promise<void> {
+  if (logged === 'incomplete' || ctx.clock.now() - lead.updated_at < ctx.policy.inDoubtGraceMs) return checkLater(ctx, lead);
+  await ctx.writes.save(lead, { status: 'queued', job_id: undefined, checks: 0, write_retries: 0, next_attempt_at: ctx.clock.now() });
+  ctx.logger.warn('lead.write_not_found_resending', { ...logOf(lead), job_id: lead.job_id, write_kind: lead.write_kind });
 }
 
 /** FAILURE: retry-write a few times, then a dead letter. */

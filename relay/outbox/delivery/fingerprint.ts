@@ -18,3 +18,14 @@ export async function fingerprints(site: string, lead: Submission, hashing: Hash
 
 /** Case, width and spacing folded, so `JANE  doe` and `Jane Doe` compare equal. */
 export const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+
+/**
+ * A hash of what the prospect said (their fields before the relay's lines, and the campaign): two
+ * leads of one person with the same hash are one inquiry sent twice; with another, a new inquiry.
+ */
+export async function contentHash(lead: Submission, campaign: string | undefined, hashing: Hashing = webCryptoHashing): Promise<string> {
+  const fields = Object.entries(lead)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return hex(await hashing.sha256(JSON.stringify([fields, campaign ?? null])));
+}

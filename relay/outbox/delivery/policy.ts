@@ -17,6 +17,12 @@ export interface DeliveryPolicy {
    * ever sent again. Longer is safer against duplicates; shorter delivers sooner after an outage.
    */
   inDoubtGraceMs: number;
+  /**
+   * A repeat whose first inquiry was confirmed without a readable record (Propexo reads a new lead
+   * back only at its next sync, up to 12 hours) waits this long for the record to show before it
+   * is created as a lead of its own.
+   */
+  followUpWaitMs: number;
   /** Propexo's created_at may trail or lead the relay's clock by this much. */
   clockSkewMs: number;
   /** retry-write calls for a failed write job before the lead is a dead letter. */
@@ -88,6 +94,7 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
   confirmFirstDelayMs: 2_000,
   confirmMaxDelayMs: 5 * MINUTE,
   inDoubtGraceMs: 30 * MINUTE,
+  followUpWaitMs: 24 * HOUR,
   clockSkewMs: 2 * MINUTE,
   maxWriteRetries: 3,
   failureChecksAfterRetry: 5,

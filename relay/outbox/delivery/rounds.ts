@@ -60,6 +60,9 @@ interface Property {
 const HOUR = 3_600_000;
 const propertyKey = (site: SiteConfig) => `${site.integration_id}\n${site.property_id}`;
 
+/** Leads whose write could make a record: not those written onto an existing lead. */
+const creatingLeads = (leads: LeadRecord[]) => leads.filter((lead) => lead.target_lead_id === undefined);
+
 /**
  * A sent lead still waiting for rounds: its first write, not retried, not yet missed too often,
  * and not woken on purpose. A lead is due after its last change (next_attempt_at > updated_at)
@@ -70,6 +73,8 @@ export function waitsForRound(lead: LeadRecord, policy: Pick<DeliveryPolicy, 'li
   return (
     lead.status === 'sent' &&
     lead.job_id !== undefined &&
+    // A write onto an existing lead makes no lead a listing could show: write-status alone tells.
+    lead.target_lead_id === undefined &&
     lead.write_retries === 0 &&
     lead.checks < policy.listingRounds &&
     lead.next_attempt_at > lead.updated_at
@@ -152,7 +157,7 @@ export class ConfirmationRounds {
     }
     // Who else could own a record: read after the listing (see ownership.ts).
     const [open, held] = await Promise.all([
-      this.deps.store.openCreates(property.slugs),
+      this.deps.store.openCreates(property.slugs).then(creatingLeads),
       this.deps.store.heldRecordIds([...new Set([...matches.values()].map((record) => record.id))]),
     ]);
     const claims = new Claims(open, held, policy.clockSkewMs);

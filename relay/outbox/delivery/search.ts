@@ -60,7 +60,7 @@ export async function findInWriteLogs(
   inDoubtSince: number,
 ): Promise<OwnWrite | null | 'incomplete' | UpstreamFailure> {
   const since = inDoubtSince - ctx.policy.clockSkewMs;
-  const read = await readWriteLogs(ctx, site, since);
+  const read = await readWriteLogs(ctx, site, since, 'leads');
   if (!('logs' in read)) return read;
   const { logs, complete } = read;
   const mine = logs
@@ -84,23 +84,25 @@ export async function findJobInWriteLogs(
   jobId: string,
   site: SiteConfig,
   since: number,
+  category: WriteLogQuery['category'],
 ): Promise<OwnWrite | null | 'incomplete' | UpstreamFailure> {
-  const read = await readWriteLogs(ctx, site, since - ctx.policy.clockSkewMs);
+  const read = await readWriteLogs(ctx, site, since - ctx.policy.clockSkewMs, category);
   if (!('logs' in read)) return read;
   const entry = read.logs.find((log) => log.job_id === jobId);
   if (entry) return { job_id: entry.job_id, status: entry.status };
   return read.complete ? null : 'incomplete';
 }
 
-/** The site's lead write logs over a range that covers `since`, up to MAX_LOG_PAGES pages (complete: all were read). */
-async function readWriteLogs(
+/** The site's write logs of one category over a range that covers `since`, up to MAX_LOG_PAGES pages (complete: all were read). */
+export async function readWriteLogs(
   ctx: Pick<StepContext, 'client' | 'line' | 'clock'>,
   site: SiteConfig,
   since: number,
+  category: WriteLogQuery['category'],
 ): Promise<{ logs: WriteLogEntry[]; complete: boolean } | UpstreamFailure> {
   const span = ctx.clock.now() - since;
   const time_range = span <= HOUR ? 'hour' : span <= 24 * HOUR ? 'day' : span <= 7 * 24 * HOUR ? 'week' : 'month';
-  const query: WriteLogQuery = { integration_id: site.integration_id, time_range };
+  const query: WriteLogQuery = { integration_id: site.integration_id, category, time_range };
   const logs: WriteLogEntry[] = [];
   let complete = false;
   // Each page is a request of its own, and so takes its own share of the upstream budget.

@@ -1,18 +1,39 @@
 /**
- * A queued lead: looked for first if an earlier POST may have landed, then sent once. The lead is
- * marked in doubt right before its POST leaves and the mark is cleared only by an answer that
- * proves where it stands, so no crash or failure ever leads to a blind second create.
+ * A queued lead: looked for first if an earlier POST may have landed, then, unless the prospect
+ * already has a lead at the property (returning.ts: then the inquiry goes onto it, onto-lead.ts),
+ * sent once. The lead is marked in doubt right before its POST leaves and the mark is cleared only
+ * by an answer that proves where it stands, so no crash or failure ever leads to a blind second create.
  */
 import type { SiteConfig } from '../../config/sites.js';
-import type { CreateLeadResult, UpstreamFailure } from '../../propexo/client.js';
+import type { CreateLeadResult } from '../../propexo/client.js';
 import type { LeadRecord } from '../store/types.js';
 import type { StepContext } from './context.js';
 import { logOf } from './lead-writes.js';
 import { retryDelay } from './policy.js';
+import { sendOntoLead } from './onto-lead.js';
+import { postFailed } from './post-failed.js';
+import { existingLead } from './returning.js';
 import { findInWriteLogs, searchInPropexo } from './search.js';
+import { changedIds, siteIds } from './site-ids.js';
 
 export async function send(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
+  if (lead.target_lead_id !== undefined) return sendOntoLead(ctx, lead, site);
   if (lead.in_doubt_since !== undefined && !(await mayResend(ctx, lead, site, lead.in_doubt_since))) return;
+  if (site.returning === 'event') {
+    const existing = await existingLead(ctx, lead, site);
+    if (existing === 'handled') return;
+    if (existing !== null) {
+      // The decision is written before any write onto that lead: a crash after it resumes there.
+      const decided = await ctx.store.update(
+        lead.id,
+        { target_lead_id: existing.id, in_doubt_since: undefined, updated_at: ctx.clock.now() },
+        { ifStatus: 'queued', ifAttempts: lead.attempts },
+      );
+      if (!decided) return;
+      ctx.logger.info('lead.returning_prospect', { ...logOf(lead), target_lead_id: existing.id, found_by: existing.how });
+      return sendOntoLead(ctx, decided, site);
+    }
+  }
   const { claimed, result } = await post(ctx, lead, site);
   if (!claimed || !result) return; // another task had it, or the deliverer stopped
   if (result.ok) return sent(ctx, claimed, result);
@@ -73,37 +94,6 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
   return false;
 }
 
-const ID_NAMES = ['integration_id', 'property_id', 'employee_id', 'lead_source_id'] as const;
-export type SiteIds = Record<(typeof ID_NAMES)[number], string>;
-
-/**
- * The site's ids for a create, from its configuration as it is now: an operator's fix reaches the
- * dead letters it retries. The lead source is the one the site maps the lead's campaign to, else the
- * site's own; a lead stored before campaigns were kept (schema 4 and older) has no campaign and keeps
- * the source chosen when it was accepted.
- */
-export function siteIds(lead: LeadRecord, site: SiteConfig): SiteIds {
-  const mapped = lead.campaign === undefined ? lead.lead_source_id : site.lead_source_map?.get(lead.campaign);
-  return {
-    integration_id: site.integration_id,
-    property_id: site.property_id,
-    employee_id: site.employee_id,
-    lead_source_id: mapped ?? site.lead_source_id,
-  };
-}
-
-/** The names of the ids that differ from the last create's (none before the first, or if unreadable). */
-function changedIds(last: string | undefined, ids: SiteIds): string[] {
-  if (last === undefined) return [];
-  let before: Partial<SiteIds>;
-  try {
-    before = JSON.parse(last) as Partial<SiteIds>;
-  } catch {
-    return [];
-  }
-  return ID_NAMES.filter((name) => before[name] !== ids[name]);
-}
-
 /**
  * The POST. The lead is claimed (in doubt, one more attempt) once the budget is granted, right
  * before the request leaves: if the relay dies while it is in flight, the next run searches first,
@@ -151,20 +141,4 @@ async function sent(ctx: StepContext, lead: LeadRecord, result: CreateLeadResult
     job_id: result.jobId,
     upstream_remaining: result.rateLimitRemaining,
   });
-}
-
-/** A failed POST: the lead stays in doubt only when Propexo may have taken it anyway. */
-async function postFailed(ctx: StepContext, lead: LeadRecord, failure: UpstreamFailure): Promise<void> {
-  const settled = { in_doubt_since: failure.maybeDelivered ? lead.in_doubt_since : undefined };
-  switch (failure.kind) {
-    case 'rejected':
-      // Our request was wrong, not the prospect: Propexo's details are for the operator.
-      return ctx.writes.deadLetter(lead, 'propexo_rejected', { status: failure.status, details: failure.details }, settled);
-    case 'unauthorized':
-      // Behind the others: if only this lead's integration is refused, the rest still go after the pause.
-      await ctx.writes.save(lead, { ...settled, error: 'unauthorized', next_attempt_at: ctx.clock.now() + ctx.policy.authPauseMs });
-      return;
-    default:
-      return ctx.writes.transient(lead, failure, retryDelay(ctx.policy, lead.attempts, ctx.random), settled);
-  }
 }
