@@ -31,11 +31,10 @@ function relayWithSandbox(options: { returning?: 'event' | 'new_lead'; sandbox?:
     expect(res.status).toBe(202);
     return (await res.json()) as { id: string; status: string };
   };
-  const receipt = async (id: string) =>
-    (await relay.app.request(`/v1/sites/oak-grove/leads/${id}`, { headers: { origin: ORIGIN } }).then((r) => r.json())) as Record<
-      string,
-      unknown
-    >;
+  const receipt = async (id: string) => {
+    const res = await relay.app.request(`/v1/sites/oak-grove/leads/${id}`, { headers: { origin: ORIGIN } });
+    return (await res.json()) as Record<string, unknown>;
+  };
   return { relay, sandbox, send, receipt };
 }
 

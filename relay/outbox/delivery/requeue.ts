@@ -18,7 +18,9 @@ const JOB_OVER = new Set(['write_failed', 'write_retry_refused', 'job_not_found'
  *   looked for once more before it is sent again (`in_doubt_since: 0`: one search, no further grace, since the
  *   dead letter already waited);
  * - a lead Propexo never took (refused with a 400) or that the operator has checked by hand
- *   (`in_doubt_unresolved`) is simply queued.
+ *   (`in_doubt_unresolved`) is simply queued;
+ * - an inquiry whose event onto an existing lead was refused (that lead gone or merged in ResMan,
+ *   say) forgets that lead: the prospect is looked up afresh, and created if no longer found.
  */
 export async function requeueDeadLetter(store: LeadStore, lead: LeadRecord, now: number): Promise<LeadRecord | null> {
   const fresh = { age_from: now, next_attempt_at: now, updated_at: now, error: undefined, error_detail: undefined, checks: 0 };
@@ -28,10 +30,12 @@ export async function requeueDeadLetter(store: LeadStore, lead: LeadRecord, now:
     return store.update(lead.id, { ...fresh, status: 'sent' }, { ifStatus: 'failed' });
   }
   const posted = lead.job_id !== undefined || lead.in_doubt_since !== undefined;
+  const lookAgain = lead.target_lead_id !== undefined && lead.write_kind !== 'update' && lead.error === 'propexo_rejected';
   return store.update(
     lead.id,
     {
       ...fresh,
+      ...(lookAgain ? { target_lead_id: undefined, write_kind: undefined } : {}),
       status: 'queued',
       job_id: undefined,
       write_retries: 0,
