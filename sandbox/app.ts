@@ -10,7 +10,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
-import { CREATE_LEAD_FIELDS, invalidRequest, parseCreateLead, type CreateLeadBody } from './create-lead.js';
+import { CREATE_LEAD_FIELDS, badRequest, invalidRequest, parseCreateLead, parseJsonBody, type CreateLeadBody } from './create-lead.js';
 import { createDemoData, type SandboxData } from './data.js';
 import {
   BEFORE_HANDLING,
@@ -28,6 +28,7 @@ import { leadsPage, maskEmail, maskPhone } from './page.js';
 import { specLead } from './shapes.js';
 import { FixedWindowRateLimit } from './rate-limit.js';
 import { SandboxStore, type SandboxJob, type SandboxLead } from './store.js';
+import { writeJobRoutes } from './write-jobs.js';
 
 export interface SandboxOptions {
   /** The Bearer token every /v1 request must carry. */
@@ -74,12 +75,6 @@ const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
 
 const jsonError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
   Response.json({ error: { code, message } }, { status, headers });
-
-/** The spec's `errorResponse` for a 400 about a path or query value. */
-const badRequest = (message: string, path: string[]) =>
-  Response.json(invalidRequest(message, [{ code: 'custom', path, message }]), { status: 400 });
-
-const TIME_RANGES_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 31 * 86_400_000 };
 
 export function createSandbox(options: SandboxOptions): Sandbox {
   if (!options.token || !TOKEN68.test(options.token)) {
@@ -157,16 +152,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.use('/v1/*', applyFaults, requireToken, rateLimit);
 
   app.post('/v1/leads/resman', async (c) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await c.req.text());
-    } catch {
-      return c.json(
-        invalidRequest('Request body is not valid JSON', [{ code: 'invalid_type', path: [], message: 'Expected a JSON object' }]),
-        400,
-      );
-    }
-    const parsed = parseCreateLead(raw, data, c.req.query('ignore_unknown_fields') === 'true');
+    const json = parseJsonBody(await c.req.text());
+    if (!json.ok) return c.json(json.error, 400);
+    const parsed = parseCreateLead(json.raw, data, c.req.query('ignore_unknown_fields') === 'true');
     if (!parsed.ok) return c.json(parsed.error, 400);
     const lead = store.receiveLead(parsed.body);
     options.log?.(leadReceivedLine(lead));
@@ -175,52 +163,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return c.json({ meta: { job_id: lead.job_id }, result }, 200);
   });
 
-  app.get('/v1/admin/write-status/:job_id', (c) => {
-    const job = store.job(c.req.param('job_id'));
-    // The spec documents only 200 and 400 here: an unknown job is a 400.
-    if (!job) return badRequest('No write job with this id', ['root_job_id']);
-    return c.json({ write_status: job.write_status, errors: job.errors, created_record_id: job.created_record_id });
-  });
-
-  app.post('/v1/admin/retry-write/:job_id', async (c) => {
-    const job_id = c.req.param('job_id');
-    // The spec declares a JSON body, an object with no properties.
-    const body: unknown = await c.req.json().catch(() => undefined);
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0) {
-      return badRequest('Expected an empty JSON object', []);
-    }
-    const retried = store.retry(job_id);
-    if (retried === undefined) return badRequest('No write job with this id', ['root_job_id']);
-    // "Only failed write operations can be retried": nothing is queued, and no new job exists.
-    if (retried === null) return c.json({ success: false, job_id });
-    return c.json({ success: true, job_id: retried });
-  });
-
-  app.get('/v1/admin/logs/writes', (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const limit = q.get('limit') === null ? 100 : Number(q.get('limit'));
-    const offset = q.get('offset') === null ? 0 : Number(q.get('offset'));
-    const range = q.get('time_range');
-    const status = q.get('status');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be an integer from 1 to 100', ['limit']);
-    if (!Number.isInteger(offset) || offset < 0) return badRequest('offset must be an integer >= 0', ['offset']);
-    if (range !== null && !(range in TIME_RANGES_MS)) return badRequest('time_range must be hour, day, week or month', ['time_range']);
-    if (status !== null && status !== 'SUCCESS' && status !== 'FAILURE') return badRequest('status must be SUCCESS or FAILURE', ['status']);
-    const category = q.get('write_category');
-    const integration = q.get('integration_id');
-    const since = range === null ? Number.NEGATIVE_INFINITY : now() - TIME_RANGES_MS[range]!;
-    const logs = store
-      .writeLogs()
-      .filter(
-        (l) =>
-          (category === null || category === 'leads') &&
-          (integration === null || l.integration_id === integration) &&
-          (status === null || l.status === status) &&
-          Date.parse(l.created_at) >= since,
-      )
-      .slice(offset, offset + limit);
-    return c.json({ results: { logs } });
-  });
+  app.route('/v1', writeJobRoutes(store, now));
 
   app.get('/v1/leads/:id', (c) => {
     const lead = store.leadById(c.req.param('id'));

@@ -25,6 +25,22 @@ export function invalidRequest(message: string, issues: Issue[]): InvalidRequest
   return { error: { code: 'invalid_request', message, details: { details: { issues, name: 'ZodError' } } } };
 }
 
+/** The spec's `errorResponse` for a 400 about a path or query value. */
+export const badRequest = (message: string, path: string[]) =>
+  Response.json(invalidRequest(message, [{ code: 'custom', path, message }]), { status: 400 });
+
+/** A request body as JSON, or the 400 body every write answers when it is not JSON. */
+export function parseJsonBody(text: string): { ok: true; raw: unknown } | { ok: false; error: InvalidRequestBody } {
+  try {
+    return { ok: true, raw: JSON.parse(text) };
+  } catch {
+    return {
+      ok: false,
+      error: invalidRequest('Request body is not valid JSON', [{ code: 'invalid_type', path: [], message: 'Expected a JSON object' }]),
+    };
+  }
+}
+
 // YYYY-MM-DD, optionally followed by a time part, which Propexo drops.
 const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/;
 
