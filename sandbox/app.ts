@@ -1,8 +1,9 @@
 /**
  * A local stand-in for Propexo's API, built from what Propexo documents (docs/propexo.md):
- * bearer auth, the shared per-minute budget, Create Lead: ResMan with asynchronous write jobs,
- * write-status / retry-write, and the lists a form offers choices from. Plus an unauthenticated
- * `/__sandbox` control surface (faults, received leads, reset) and a page at `/` for humans.
+ * bearer auth, the shared per-minute budget, Create Lead: ResMan with asynchronous write jobs, the
+ * writes onto an existing lead (Update Lead, Create Lead Event: lead-writes.ts), write-status /
+ * retry-write / write logs (write-jobs.ts), and the lists a form offers choices from (lists.ts). Plus
+ * an unauthenticated `/__sandbox` control surface (faults, received writes, reset) and a page at `/` for humans.
  *
  * The control surface has no auth on purpose: serve this only on loopback (startSandbox does).
  */
@@ -23,11 +24,12 @@ import {
   type Fault,
   type QueuedFault,
 } from './faults.js';
+import { leadWriteRoutes } from './lead-writes.js';
 import { listRoutes } from './lists.js';
 import { leadsPage, maskEmail, maskPhone } from './page.js';
 import { specLead } from './shapes.js';
 import { FixedWindowRateLimit } from './rate-limit.js';
-import { SandboxStore, type SandboxJob, type SandboxLead } from './store.js';
+import { SandboxStore, type SandboxEvent, type SandboxJob, type SandboxLead, type SandboxUpdate } from './store.js';
 import { writeJobRoutes } from './write-jobs.js';
 
 export interface SandboxOptions {
@@ -49,7 +51,7 @@ export interface SandboxOptions {
   slowDownAt?: number;
   /** Real-time delay past slowDownAt; default 2000. */
   slowDownMs?: number;
-  /** Receives one JSON line per lead received, contact details masked, never the token. */
+  /** Receives one JSON line per write received (lead, update, event), contact details masked or left out, never the token. */
   log?: (line: string) => void;
 }
 
@@ -60,11 +62,15 @@ export interface Sandbox {
   app: Hono<SandboxEnv>;
   /** Every create-lead body accepted, in order, with its job's current state. */
   leads(): SandboxLead[];
+  /** Every lead-event body accepted, in order, with its job's current state and the event's id. */
+  events(): SandboxEvent[];
+  /** Every update-lead body accepted, in order, with the lead it updates and its job's current state. */
+  updates(): SandboxUpdate[];
   jobs(): SandboxJob[];
   /** Queues a fault for the next `times` matching /v1 requests; throws on an invalid fault. */
   injectFault(fault: Fault): void;
   clearFaults(): void;
-  /** Forgets leads, jobs, faults and the rate-limit window; requests held by a delay are hung up. */
+  /** Forgets leads, events, updates, jobs, faults and the rate-limit window; requests held by a delay are hung up. */
   reset(): void;
   /** The demo records; a test may change them (e.g. add a lead source, then retry-write). */
   data: SandboxData;
@@ -163,6 +169,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return c.json({ meta: { job_id: lead.job_id }, result }, 200);
   });
 
+  app.route('/v1', leadWriteRoutes(data, store, options.log));
   app.route('/v1', writeJobRoutes(store, now));
 
   app.get('/v1/leads/:id', (c) => {
@@ -177,6 +184,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   );
 
   app.get('/__sandbox/leads', (c) => c.json(store.leads()));
+  app.get('/__sandbox/events', (c) => c.json(store.events()));
+  app.get('/__sandbox/updates', (c) => c.json(store.updates()));
   app.get('/__sandbox/jobs', (c) => c.json(store.jobs()));
   app.get('/__sandbox/faults', (c) => c.json(faults.list()));
   app.post('/__sandbox/faults', async (c) => {
@@ -223,6 +232,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   return {
     app,
     leads: () => store.leads(),
+    events: () => store.events(),
+    updates: () => store.updates(),
     jobs: () => store.jobs(),
     injectFault: (fault) => void faults.add(fault),
     clearFaults: () => faults.clear(),

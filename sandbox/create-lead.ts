@@ -55,13 +55,8 @@ function isCalendarDate(value: string): boolean {
 const nonNegative = () => z.optional(z.number().check(z.gte(0)));
 const phoneType = () => z.optional(z.enum(PHONE_TYPES));
 
-const CREATE_LEAD_SHAPE = {
-  integration_id: z.string(),
-  property_id: z.string(),
-  employee_id: z.string(),
-  lead_source_id: z.string(),
-  first_name: z.string(),
-  last_name: z.string(),
+/** The prospect fields Create Lead: ResMan and Update Lead: ResMan share (the update has no `notes`). */
+export const PROSPECT_SHAPE = {
   unit_id: z.optional(z.string()),
   floor_plan_id: z.optional(z.string()),
   email_1: z.optional(z.string()),
@@ -74,7 +69,6 @@ const CREATE_LEAD_SHAPE = {
   city: z.optional(z.string()),
   state: z.optional(z.string()),
   zip: z.optional(z.string()),
-  notes: z.optional(z.string()),
   desired_num_bedrooms: nonNegative(),
   desired_num_bathrooms: nonNegative(),
   desired_max_rent_in_cents: nonNegative(),
@@ -85,6 +79,17 @@ const CREATE_LEAD_SHAPE = {
       z.transform((s) => s.slice(0, 10)),
     ),
   ),
+};
+
+const CREATE_LEAD_SHAPE = {
+  integration_id: z.string(),
+  property_id: z.string(),
+  employee_id: z.string(),
+  lead_source_id: z.string(),
+  first_name: z.string(),
+  last_name: z.string(),
+  ...PROSPECT_SHAPE,
+  notes: z.optional(z.string()),
 };
 
 const strictCreateLead = z.strictObject(CREATE_LEAD_SHAPE);

@@ -6,6 +6,35 @@ import { Hono } from 'hono';
 import { badRequest } from './create-lead.js';
 import type { SandboxStore } from './store.js';
 
+/** The spec's `write_category` enum (`_v1_admin_logs_writes__get_input`). The sandbox writes `leads` and `events` only. */
+const WRITE_CATEGORIES: ReadonlySet<string> = new Set([
+  'amenities',
+  'applicants',
+  'applications',
+  'contracts',
+  'crm_listings',
+  'deposit_summaries',
+  'event_types',
+  'events',
+  'file_types',
+  'file_upload',
+  'invoices',
+  'leads',
+  'leases',
+  'listings',
+  'properties',
+  'purchase_orders',
+  'recurring_resident_charges',
+  'resident_charges',
+  'resident_payments',
+  'resident_pets',
+  'residents',
+  'service_request_vendors',
+  'service_requests',
+  'transactions',
+  'units',
+]);
+
 const TIME_RANGES_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 31 * 86_400_000 };
 
 export function writeJobRoutes(store: SandboxStore, now: () => number): Hono {
@@ -40,16 +69,19 @@ export function writeJobRoutes(store: SandboxStore, now: () => number): Hono {
     const status = q.get('status');
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be an integer from 1 to 100', ['limit']);
     if (!Number.isInteger(offset) || offset < 0) return badRequest('offset must be an integer >= 0', ['offset']);
-    if (range !== null && !(range in TIME_RANGES_MS)) return badRequest('time_range must be hour, day, week or month', ['time_range']);
+    if (range !== null && !Object.hasOwn(TIME_RANGES_MS, range))
+      return badRequest('time_range must be hour, day, week or month', ['time_range']);
     if (status !== null && status !== 'SUCCESS' && status !== 'FAILURE') return badRequest('status must be SUCCESS or FAILURE', ['status']);
     const category = q.get('write_category');
+    if (category !== null && !WRITE_CATEGORIES.has(category))
+      return badRequest("write_category must be one of the spec's categories", ['write_category']);
     const integration = q.get('integration_id');
     const since = range === null ? Number.NEGATIVE_INFINITY : now() - TIME_RANGES_MS[range]!;
-    const logs = store
-      .writeLogs()
+    // Lead creates and updates are `leads`, lead events `events`; the sandbox writes nothing of the other categories.
+    const wanted = category === null || category === 'leads' || category === 'events' ? category : undefined;
+    const logs = (wanted === undefined ? [] : store.writeLogs(wanted))
       .filter(
         (l) =>
-          (category === null || category === 'leads') &&
           (integration === null || l.integration_id === integration) &&
           (status === null || l.status === status) &&
           Date.parse(l.created_at) >= since,
