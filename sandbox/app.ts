@@ -209,7 +209,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     reset();
     return c.json({ ok: true });
   });
-  app.get('/', (c) => c.html(leadsPage(store.leads())));
+  app.get('/', (c) =>
+    c.html(leadsPage(store.leads(), { events: store.events(), updates: store.updates(), lead: (id) => store.heldLead(id) })),
+  );
 
   app.notFound(() => jsonError(404, 'not_found', 'Not found'));
   app.onError((err, c) => {

@@ -289,6 +289,37 @@ describe('write logs by write_category', () => {
   });
 });
 
+describe('the page at /', () => {
+  it("shows each lead's events and updates on its row, and those on leads ResMan had before; masked, escaped, no free text", async () => {
+    const { postEvent, putLead, clock, sandbox, createdLead } = setup({ writeDelayMs: 1000 });
+    const leadId = await createdLead();
+    await postEvent(anEvent(leadId, { notes: 'Reach me at dana.private@mail.test or 5125550777' }));
+    await putLead(leadId, { email_1: 'dana.private@mail.test' });
+    await postEvent(anEvent('lead_oakgrove_0001', { event_name: 'WalkIn', lead_source_id: '<img src=x onerror=alert(1)>' }));
+    clock.advance(1000);
+    const html = await (await sandbox.app.request('/')).text();
+    const rowOf = (text: string) => html.split('<tr>').find((r) => r.includes(text)) ?? '';
+    const row = rowOf(leadId);
+    expect(row).toContain('EmailFromProspect');
+    expect(row).toContain(sandbox.events()[0]!.event_id!);
+    expect(row).toContain('Update of email_1');
+    expect(row).toContain('(notes: 48 characters)');
+    expect(html).not.toContain('dana.private');
+    expect(html).not.toContain('5125550777');
+    // The returning prospect who was in ResMan before: named, contact masked.
+    expect(html).toContain('Events and updates on leads ResMan already had');
+    const other = rowOf('lead_oakgrove_0001');
+    expect(other).toContain('Priya Natarajan');
+    expect(other).toContain('p***@mail.test');
+    expect(other).toContain('WalkIn');
+    expect(other).toContain('FAILURE'); // an unknown lead source
+    expect(html).not.toContain('priya.natarajan');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('1 lead, newest first; 2 events and 1 update on existing leads');
+  });
+});
+
 describe('reset()', () => {
   it('forgets events and updates, and the updates made to leads', async () => {
     const { putLead, postEvent, get, clock, sandbox } = setup({ writeDelayMs: 0 });
