@@ -56,7 +56,7 @@ const status = (r: { write_status: string; errors: string[] }) =>
 
 const time = (iso: string) => `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso)}</time>`;
 
-/** One line per event or update, in the order received. Notes, reasons and updated values are left out. */
+/** One line per event or update, by the time received. Notes, reasons and updated values are left out. */
 function activityList(events: SandboxEvent[], updates: SandboxUpdate[]): string {
   const items = [
     ...events.map((e) => ({
