@@ -1,8 +1,9 @@
 /**
  * A local stand-in for Propexo's API, built from what Propexo documents (docs/propexo.md):
- * bearer auth, the shared per-minute budget, Create Lead: ResMan with asynchronous write jobs,
- * write-status / retry-write, and the lists a form offers choices from. Plus an unauthenticated
- * `/__sandbox` control surface (faults, received leads, reset) and a page at `/` for humans.
+ * bearer auth, the shared per-minute budget, Create Lead: ResMan with asynchronous write jobs, the
+ * writes onto an existing lead (Update Lead, Create Lead Event: lead-writes.ts), write-status /
+ * retry-write / write logs (write-jobs.ts), and the lists a form offers choices from (lists.ts). Plus
+ * an unauthenticated `/__sandbox` control surface (faults, received writes, reset) and a page at `/` for humans.
  *
  * The control surface has no auth on purpose: serve this only on loopback (startSandbox does).
  */
@@ -10,7 +11,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
-import { CREATE_LEAD_FIELDS, invalidRequest, parseCreateLead, type CreateLeadBody } from './create-lead.js';
+import { CREATE_LEAD_FIELDS, badRequest, invalidRequest, parseCreateLead, parseJsonBody, type CreateLeadBody } from './create-lead.js';
 import { createDemoData, type SandboxData } from './data.js';
 import {
   BEFORE_HANDLING,
@@ -23,11 +24,13 @@ import {
   type Fault,
   type QueuedFault,
 } from './faults.js';
+import { leadWriteRoutes } from './lead-writes.js';
 import { listRoutes } from './lists.js';
 import { leadsPage, maskEmail, maskPhone } from './page.js';
 import { specLead } from './shapes.js';
 import { FixedWindowRateLimit } from './rate-limit.js';
-import { SandboxStore, type SandboxJob, type SandboxLead } from './store.js';
+import { SandboxStore, type SandboxEvent, type SandboxJob, type SandboxLead, type SandboxUpdate } from './store.js';
+import { writeJobRoutes } from './write-jobs.js';
 
 export interface SandboxOptions {
   /** The Bearer token every /v1 request must carry. */
@@ -48,7 +51,7 @@ export interface SandboxOptions {
   slowDownAt?: number;
   /** Real-time delay past slowDownAt; default 2000. */
   slowDownMs?: number;
-  /** Receives one JSON line per lead received, contact details masked, never the token. */
+  /** Receives one JSON line per write received (lead, update, event), contact details masked or left out, never the token. */
   log?: (line: string) => void;
 }
 
@@ -59,11 +62,15 @@ export interface Sandbox {
   app: Hono<SandboxEnv>;
   /** Every create-lead body accepted, in order, with its job's current state. */
   leads(): SandboxLead[];
+  /** Every lead-event body accepted, in order, with its job's current state and the event's id. */
+  events(): SandboxEvent[];
+  /** Every update-lead body accepted, in order, with the lead it updates and its job's current state. */
+  updates(): SandboxUpdate[];
   jobs(): SandboxJob[];
   /** Queues a fault for the next `times` matching /v1 requests; throws on an invalid fault. */
   injectFault(fault: Fault): void;
   clearFaults(): void;
-  /** Forgets leads, jobs, faults and the rate-limit window; requests held by a delay are hung up. */
+  /** Forgets leads, events, updates, jobs, faults and the rate-limit window; requests held by a delay are hung up. */
   reset(): void;
   /** The demo records; a test may change them (e.g. add a lead source, then retry-write). */
   data: SandboxData;
@@ -74,12 +81,6 @@ const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
 
 const jsonError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
   Response.json({ error: { code, message } }, { status, headers });
-
-/** The spec's `errorResponse` for a 400 about a path or query value. */
-const badRequest = (message: string, path: string[]) =>
-  Response.json(invalidRequest(message, [{ code: 'custom', path, message }]), { status: 400 });
-
-const TIME_RANGES_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 31 * 86_400_000 };
 
 export function createSandbox(options: SandboxOptions): Sandbox {
   if (!options.token || !TOKEN68.test(options.token)) {
@@ -157,16 +158,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.use('/v1/*', applyFaults, requireToken, rateLimit);
 
   app.post('/v1/leads/resman', async (c) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await c.req.text());
-    } catch {
-      return c.json(
-        invalidRequest('Request body is not valid JSON', [{ code: 'invalid_type', path: [], message: 'Expected a JSON object' }]),
-        400,
-      );
-    }
-    const parsed = parseCreateLead(raw, data, c.req.query('ignore_unknown_fields') === 'true');
+    const json = parseJsonBody(await c.req.text());
+    if (!json.ok) return c.json(json.error, 400);
+    const parsed = parseCreateLead(json.raw, data, c.req.query('ignore_unknown_fields') === 'true');
     if (!parsed.ok) return c.json(parsed.error, 400);
     const lead = store.receiveLead(parsed.body);
     options.log?.(leadReceivedLine(lead));
@@ -175,52 +169,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return c.json({ meta: { job_id: lead.job_id }, result }, 200);
   });
 
-  app.get('/v1/admin/write-status/:job_id', (c) => {
-    const job = store.job(c.req.param('job_id'));
-    // The spec documents only 200 and 400 here: an unknown job is a 400.
-    if (!job) return badRequest('No write job with this id', ['root_job_id']);
-    return c.json({ write_status: job.write_status, errors: job.errors, created_record_id: job.created_record_id });
-  });
-
-  app.post('/v1/admin/retry-write/:job_id', async (c) => {
-    const job_id = c.req.param('job_id');
-    // The spec declares a JSON body, an object with no properties.
-    const body: unknown = await c.req.json().catch(() => undefined);
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0) {
-      return badRequest('Expected an empty JSON object', []);
-    }
-    const retried = store.retry(job_id);
-    if (retried === undefined) return badRequest('No write job with this id', ['root_job_id']);
-    // "Only failed write operations can be retried": nothing is queued, and no new job exists.
-    if (retried === null) return c.json({ success: false, job_id });
-    return c.json({ success: true, job_id: retried });
-  });
-
-  app.get('/v1/admin/logs/writes', (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const limit = q.get('limit') === null ? 100 : Number(q.get('limit'));
-    const offset = q.get('offset') === null ? 0 : Number(q.get('offset'));
-    const range = q.get('time_range');
-    const status = q.get('status');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be an integer from 1 to 100', ['limit']);
-    if (!Number.isInteger(offset) || offset < 0) return badRequest('offset must be an integer >= 0', ['offset']);
-    if (range !== null && !(range in TIME_RANGES_MS)) return badRequest('time_range must be hour, day, week or month', ['time_range']);
-    if (status !== null && status !== 'SUCCESS' && status !== 'FAILURE') return badRequest('status must be SUCCESS or FAILURE', ['status']);
-    const category = q.get('write_category');
-    const integration = q.get('integration_id');
-    const since = range === null ? Number.NEGATIVE_INFINITY : now() - TIME_RANGES_MS[range]!;
-    const logs = store
-      .writeLogs()
-      .filter(
-        (l) =>
-          (category === null || category === 'leads') &&
-          (integration === null || l.integration_id === integration) &&
-          (status === null || l.status === status) &&
-          Date.parse(l.created_at) >= since,
-      )
-      .slice(offset, offset + limit);
-    return c.json({ results: { logs } });
-  });
+  app.route('/v1', leadWriteRoutes(data, store, options.log));
+  app.route('/v1', writeJobRoutes(store, now));
 
   app.get('/v1/leads/:id', (c) => {
     const lead = store.leadById(c.req.param('id'));
@@ -234,6 +184,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   );
 
   app.get('/__sandbox/leads', (c) => c.json(store.leads()));
+  app.get('/__sandbox/events', (c) => c.json(store.events()));
+  app.get('/__sandbox/updates', (c) => c.json(store.updates()));
   app.get('/__sandbox/jobs', (c) => c.json(store.jobs()));
   app.get('/__sandbox/faults', (c) => c.json(faults.list()));
   app.post('/__sandbox/faults', async (c) => {
@@ -257,7 +209,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     reset();
     return c.json({ ok: true });
   });
-  app.get('/', (c) => c.html(leadsPage(store.leads())));
+  app.get('/', (c) =>
+    c.html(leadsPage(store.leads(), { events: store.events(), updates: store.updates(), lead: (id) => store.heldLead(id) })),
+  );
 
   app.notFound(() => jsonError(404, 'not_found', 'Not found'));
   app.onError((err, c) => {
@@ -280,6 +234,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   return {
     app,
     leads: () => store.leads(),
+    events: () => store.events(),
+    updates: () => store.updates(),
     jobs: () => store.jobs(),
     injectFault: (fault) => void faults.add(fault),
     clearFaults: () => faults.clear(),

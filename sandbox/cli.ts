@@ -1,8 +1,8 @@
 /**
  * Runs the Propexo sandbox on its own: `SANDBOX_TOKEN=dev-token npx tsx sandbox/cli.ts`.
  * SANDBOX_PORT defaults to 8788. SANDBOX_READ_BACK_DELAY_MS (default 0) holds created leads back from
- * GET /v1/leads that long, as Propexo does without its immediate read-back. Prints the base URL, then
- * one line per lead received.
+ * GET /v1/leads that long (updates too), as Propexo does without its immediate read-back. Prints the
+ * base URL, then one line per write received (lead, update, event).
  */
 import { SANDBOX_IDS, SANDBOX_IDS_VISTA } from './data.js';
 import { startSandbox } from './server.js';

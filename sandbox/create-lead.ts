@@ -25,6 +25,22 @@ export function invalidRequest(message: string, issues: Issue[]): InvalidRequest
   return { error: { code: 'invalid_request', message, details: { details: { issues, name: 'ZodError' } } } };
 }
 
+/** The spec's `errorResponse` for a 400 about a path or query value. */
+export const badRequest = (message: string, path: string[]) =>
+  Response.json(invalidRequest(message, [{ code: 'custom', path, message }]), { status: 400 });
+
+/** A request body as JSON, or the 400 body every write answers when it is not JSON. */
+export function parseJsonBody(text: string): { ok: true; raw: unknown } | { ok: false; error: InvalidRequestBody } {
+  try {
+    return { ok: true, raw: JSON.parse(text) };
+  } catch {
+    return {
+      ok: false,
+      error: invalidRequest('Request body is not valid JSON', [{ code: 'invalid_type', path: [], message: 'Expected a JSON object' }]),
+    };
+  }
+}
+
 // YYYY-MM-DD, optionally followed by a time part, which Propexo drops.
 const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/;
 
@@ -39,13 +55,8 @@ function isCalendarDate(value: string): boolean {
 const nonNegative = () => z.optional(z.number().check(z.gte(0)));
 const phoneType = () => z.optional(z.enum(PHONE_TYPES));
 
-const CREATE_LEAD_SHAPE = {
-  integration_id: z.string(),
-  property_id: z.string(),
-  employee_id: z.string(),
-  lead_source_id: z.string(),
-  first_name: z.string(),
-  last_name: z.string(),
+/** The prospect fields Create Lead: ResMan and Update Lead: ResMan share (the update has no `notes`). */
+export const PROSPECT_SHAPE = {
   unit_id: z.optional(z.string()),
   floor_plan_id: z.optional(z.string()),
   email_1: z.optional(z.string()),
@@ -58,7 +69,6 @@ const CREATE_LEAD_SHAPE = {
   city: z.optional(z.string()),
   state: z.optional(z.string()),
   zip: z.optional(z.string()),
-  notes: z.optional(z.string()),
   desired_num_bedrooms: nonNegative(),
   desired_num_bathrooms: nonNegative(),
   desired_max_rent_in_cents: nonNegative(),
@@ -69,6 +79,17 @@ const CREATE_LEAD_SHAPE = {
       z.transform((s) => s.slice(0, 10)),
     ),
   ),
+};
+
+const CREATE_LEAD_SHAPE = {
+  integration_id: z.string(),
+  property_id: z.string(),
+  employee_id: z.string(),
+  lead_source_id: z.string(),
+  first_name: z.string(),
+  last_name: z.string(),
+  ...PROSPECT_SHAPE,
+  notes: z.optional(z.string()),
 };
 
 const strictCreateLead = z.strictObject(CREATE_LEAD_SHAPE);

@@ -26,9 +26,12 @@ export interface Fault {
   kind: FaultKind;
   /** How many matching requests it applies to; default 1. */
   times?: number;
-  /** Path prefix, e.g. `/v1/leads/resman`; default every /v1 request. */
+  /**
+   * Path prefix in whole segments, e.g. `/v1/leads/resman` (the create, and `PUT /v1/leads/resman/{lead_id}`
+   * unless `method` tells them apart) or `/v1/events/leads/resman`; default every /v1 request.
+   */
   path?: string;
-  /** HTTP method, e.g. `POST`; default any. */
+  /** HTTP method, e.g. `POST` or `PUT`, any case; default any. */
   method?: string;
   /** Delay for `slow` and `timeout_after_receive`; default 30000. */
   ms?: number;
@@ -54,6 +57,9 @@ export interface QueuedFault {
 // Trailing slashes are optional on every route, so they do not count when matching a fault's path.
 const withoutTrailingSlash = (path: string) => path.replace(/(.)\/+$/, '$1');
 
+/** `/v1/leads` covers `/v1/leads`, `/v1/leads/` and `/v1/leads/resman/…`, not `/v1/leadsources`. */
+const underPath = (path: string, prefix: string) => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+
 export class FaultQueue {
   private queue: QueuedFault[] = [];
 
@@ -74,7 +80,7 @@ export class FaultQueue {
   take(method: string, requestPath: string): QueuedFault | undefined {
     const path = withoutTrailingSlash(requestPath);
     const fault = this.queue.find(
-      (f) => (f.path === null || path.startsWith(f.path)) && (f.method === null || f.method === method.toUpperCase()),
+      (f) => (f.path === null || underPath(path, f.path)) && (f.method === null || f.method === method.toUpperCase()),
     );
     if (!fault) return undefined;
     fault.remaining -= 1;

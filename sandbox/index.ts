@@ -13,4 +13,14 @@ export type {
 } from './data.js';
 export { FAULT_KINDS, SandboxConnectionReset, type Fault, type FaultKind, type QueuedFault } from './faults.js';
 export { PHONE_TYPES, type CreateLeadBody } from './create-lead.js';
-export { UNKNOWN_LEAD_SOURCE_ERROR, type SandboxJob, type SandboxLead, type WriteStatus } from './store.js';
+export { LEAD_EVENT_NAMES, type LeadEventBody, type UpdateLeadBody } from './lead-writes.js';
+export {
+  UNKNOWN_LEAD_SOURCE_ERROR,
+  type SandboxEvent,
+  type SandboxJob,
+  type SandboxLead,
+  type SandboxUpdate,
+  type WriteCategory,
+  type WriteKind,
+  type WriteStatus,
+} from './store.js';

@@ -1,9 +1,20 @@
 /**
- * `GET /`: the leads the sandbox received, newest first, for a person running the demo.
- * Everything shown came from strangers, so every value is escaped; contact details are masked.
+ * `GET /`: the leads the sandbox received, newest first, for a person running the demo, each with the
+ * events logged on it and the updates made to it (a returning prospect's inquiry lands there), then
+ * the events and updates on leads ResMan had before the sandbox started.
+ * Everything shown came from strangers, so every value is escaped; contact details are masked, and
+ * free text (an event's notes and reasons, an update's values) is not shown at all.
  * No script; its one <style> element needs a CSP that allows it, and the sandbox sets none.
  */
-import type { SandboxLead } from './store.js';
+import type { LeadRecord } from './data.js';
+import type { SandboxEvent, SandboxLead, SandboxUpdate } from './store.js';
+
+/** The writes onto existing leads, and a way to name a lead the sandbox did not create. */
+export interface LeadActivity {
+  events: SandboxEvent[];
+  updates: SandboxUpdate[];
+  lead(id: string): LeadRecord | undefined;
+}
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -16,12 +27,12 @@ export function escapeHtml(value: unknown): string {
  * `******0142`. The relay's logger masks the same way; the sandbox stands in for
  * another company's service and imports nothing of the relay, so it has its own two lines.
  */
-export const maskEmail = (email: string | undefined): string | null => {
+export const maskEmail = (email: string | null | undefined): string | null => {
   if (!email) return null;
   const at = email.lastIndexOf('@');
   return at <= 0 ? '***' : `${email[0]}***${email.slice(at)}`;
 };
-export const maskPhone = (phone: string | undefined): string | null => {
+export const maskPhone = (phone: string | null | undefined): string | null => {
   if (!phone) return null;
   const digits = phone.replace(/\D/g, '');
   return digits.length >= 4 ? `******${digits.slice(-4)}` : '******';
@@ -35,35 +46,99 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 th { background: #f5f7fa; font-weight: 600; }
 code { font-size: 12px; }
+ul { margin: 0; padding-left: 1rem; }
+h2 { font-size: 1.1rem; margin: 1.5rem 0 .25rem; }
 .SUCCESS { color: #05603a; } .FAILURE { color: #b42318; } .PENDING { color: #93370d; }
 `;
 
-function row(lead: SandboxLead): string {
+const status = (r: { write_status: string; errors: string[] }) =>
+  `<span class="${escapeHtml(r.write_status)}">${escapeHtml(r.write_status)}</span>${r.errors.map((e) => `<br>${escapeHtml(e)}`).join('')}`;
+
+const time = (iso: string) => `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso)}</time>`;
+
+/** One line per event or update, by the time received. Notes, reasons and updated values are left out. */
+function activityList(events: SandboxEvent[], updates: SandboxUpdate[]): string {
+  const items = [
+    ...events.map((e) => ({
+      at: e.received_at,
+      html:
+        `Event <strong>${escapeHtml(e.body.event_name)}</strong> at ${time(e.body.event_datetime)}` +
+        (e.body.lead_source_id ? `, source <code>${escapeHtml(e.body.lead_source_id)}</code>` : '') +
+        (e.body.notes ? ` (notes: ${e.body.notes.length} characters)` : '') +
+        `<br>received ${time(e.received_at)}, job <code>${escapeHtml(e.job_id)}</code>: ${status(e)}` +
+        (e.event_id ? `, event <code>${escapeHtml(e.event_id)}</code>` : ''),
+    })),
+    ...updates.map((u) => ({
+      at: u.received_at,
+      html:
+        `Update of ${Object.keys(u.body).map(escapeHtml).join(', ') || 'no field'}` +
+        `<br>received ${time(u.received_at)}, job <code>${escapeHtml(u.job_id)}</code>: ${status(u)}`,
+    })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+  return items.length === 0 ? '-' : `<ul>${items.map((i) => `<li>${i.html}</li>`).join('')}</ul>`;
+}
+
+const onLead = (activity: LeadActivity, leadId: string | null) => ({
+  events: activity.events.filter((e) => e.body.lead_id === leadId),
+  updates: activity.updates.filter((u) => u.lead_id === leadId),
+});
+
+function row(lead: SandboxLead, activity: LeadActivity): string {
   const b = lead.body;
+  const mine = onLead(activity, lead.created_record_id);
   const cells = [
-    `<time datetime="${escapeHtml(lead.received_at)}">${escapeHtml(lead.received_at)}</time>`,
+    time(lead.received_at),
     `${escapeHtml(b.first_name)} ${escapeHtml(b.last_name)}`,
     `${escapeHtml(maskEmail(b.email_1) ?? '-')}<br>${escapeHtml(maskPhone(b.phone_1) ?? '-')}`,
     ['integration_id', 'property_id', 'employee_id', 'lead_source_id']
       .map((k) => `<code>${escapeHtml(b[k as keyof typeof b])}</code>`)
       .join('<br>'),
     `<code>${escapeHtml(lead.job_id)}</code>`,
-    `<span class="${escapeHtml(lead.write_status)}">${escapeHtml(lead.write_status)}</span>` +
-      lead.errors.map((e) => `<br>${escapeHtml(e)}`).join(''),
+    status(lead),
     lead.created_record_id ? `<code>${escapeHtml(lead.created_record_id)}</code>` : '-',
+    lead.created_record_id ? activityList(mine.events, mine.updates) : '-',
   ];
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
 
-export function leadsPage(leads: SandboxLead[]): string {
+/** Events and updates on leads the sandbox did not create (ResMan had them before), one row per lead. */
+function otherLeadsSection(leads: SandboxLead[], activity: LeadActivity): string {
+  const created = new Set(leads.map((l) => l.created_record_id));
+  const ids = [...new Set([...activity.events.map((e) => e.body.lead_id), ...activity.updates.map((u) => u.lead_id)])].filter(
+    (id) => !created.has(id),
+  );
+  if (ids.length === 0) return '';
+  const rows = ids.map((id) => {
+    const lead = activity.lead(id);
+    const mine = onLead(activity, id);
+    const cells = [
+      lead ? `${escapeHtml(lead.first_name)} ${escapeHtml(lead.last_name)}` : '-',
+      lead ? `${escapeHtml(maskEmail(lead.email_1) ?? '-')}<br>${escapeHtml(maskPhone(lead.phone_1) ?? '-')}` : '-',
+      `<code>${escapeHtml(id)}</code>`,
+      activityList(mine.events, mine.updates),
+    ];
+    return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  });
+  return `<h2>Events and updates on leads ResMan already had</h2>
+<table>
+<thead><tr><th>Name</th><th>Contact</th><th>Lead</th><th>Events and updates</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function leadsPage(leads: SandboxLead[], activity: LeadActivity = { events: [], updates: [], lead: () => undefined }): string {
   const newestFirst = [...leads].reverse();
   const body =
     newestFirst.length === 0
       ? '<p>No leads received yet. Submit the demo form and reload this page.</p>'
       : `<table>
-<thead><tr><th>Received</th><th>Name</th><th>Contact</th><th>Integration / property / employee / lead source</th><th>Job</th><th>Write status</th><th>Created lead</th></tr></thead>
+<thead><tr><th>Received</th><th>Name</th><th>Contact</th><th>Integration / property / employee / lead source</th><th>Job</th><th>Write status</th><th>Created lead</th><th>Events and updates</th></tr></thead>
 <tbody>
-${newestFirst.map(row).join('\n')}
+${newestFirst.map((lead) => row(lead, activity)).join('\n')}
 </tbody>
 </table>`;
   return `<!doctype html>
@@ -77,8 +152,9 @@ ${newestFirst.map(row).join('\n')}
 </head>
 <body>
 <h1>Propexo sandbox: leads received</h1>
-<p>${leads.length} lead${leads.length === 1 ? '' : 's'}, newest first. This page reloads every 5 seconds. Contact details are masked.</p>
+<p>${plural(leads.length, 'lead')}, newest first; ${plural(activity.events.length, 'event')} and ${plural(activity.updates.length, 'update')} on existing leads. This page reloads every 5 seconds. Contact details are masked.</p>
 ${body}
+${otherLeadsSection(leads, activity)}
 </body>
 </html>
 `;

@@ -1,24 +1,34 @@
 /**
- * What the sandbox remembers between requests: every create-lead body it accepted, the write job
- * each one started, and the leads those jobs created in "ResMan".
+ * What the sandbox remembers between requests: every write it accepted (lead creates, lead updates,
+ * lead events), the write job each one started, and what those jobs did in "ResMan": the leads they
+ * created, the updates they made to leads, the events they logged.
  *
  * Jobs settle lazily against the injected clock: whoever looks at a job after `writeDelayMs` sees
  * it finished, so tests move time with the clock instead of waiting.
  */
 import { isKnownLeadSource, type CreateLeadBody } from './create-lead.js';
 import type { LeadRecord, SandboxData } from './data.js';
+import type { LeadEventBody, LeadWriteStore, UpdateLeadBody } from './lead-writes.js';
 
 export type WriteStatus = 'PENDING' | 'SUCCESS' | 'PARTIAL_SUCCESS' | 'FAILURE';
+
+/** The writes the sandbox serves, as a job names them. */
+export type WriteKind = 'create_lead' | 'update_lead' | 'lead_event';
+
+/** A write's `write_category` in `GET /v1/admin/logs/writes/` (spec enum): lead creates and updates are `leads`. */
+export type WriteCategory = 'leads' | 'events';
 
 export const UNKNOWN_LEAD_SOURCE_ERROR = 'Transaction Source could not be found';
 
 export interface SandboxJob {
   job_id: string;
-  kind: 'create_lead';
+  kind: WriteKind;
+  write_category: WriteCategory;
   /** When the job was (last) queued, ISO 8601 on the sandbox clock. */
   queued_at: string;
   write_status: WriteStatus;
   errors: string[];
+  /** The created lead's id; the event's id; for an update, the updated lead's id. */
   created_record_id: string | null;
   /** 1 for the first run, +1 per retry-write (each retry is a job of its own). */
   attempts: number;
@@ -35,25 +45,50 @@ export interface SandboxWriteLog {
   status: 'SUCCESS' | 'FAILURE';
   integration_id: string;
   job_type: string;
-  parameters: CreateLeadBody;
+  /** The body as accepted; for an update, with the `lead_id` of its path. */
+  parameters: CreateLeadBody | LeadEventBody | (UpdateLeadBody & { lead_id: string });
   error: string | null;
   name: string;
   vendor: 'RESMAN';
 }
 
-export interface SandboxLead {
+/** What every accepted write shows of its job. */
+interface Received {
   job_id: string;
   received_at: string;
   write_status: WriteStatus;
   errors: string[];
+}
+
+export interface SandboxLead extends Received {
+  /** The new lead's id, once its job succeeded. */
   created_record_id: string | null;
   /** The create-lead body as accepted (after validation, unknown fields dropped, date trimmed). */
   body: CreateLeadBody;
 }
 
+export interface SandboxEvent extends Received {
+  /** The new event's id (its job's `created_record_id`), once its job succeeded. */
+  event_id: string | null;
+  body: LeadEventBody;
+}
+
+export interface SandboxUpdate extends Received {
+  /** The lead it updates (the path's `lead_id`). */
+  lead_id: string;
+  /** Only the fields sent. */
+  body: UpdateLeadBody;
+}
+
+/** A write as queued: the body, and for writes onto a lead, that lead's integration and property. */
+type Write =
+  | { kind: 'create_lead'; body: CreateLeadBody }
+  | { kind: 'update_lead'; leadId: string; integrationId: string; propertyId: string; body: UpdateLeadBody }
+  | { kind: 'lead_event'; integrationId: string; propertyId: string; body: LeadEventBody };
+
 interface Job {
   id: string;
-  body: CreateLeadBody;
+  write: Write;
   queuedAt: number;
   /** When it finished, on the clock. */
   settledAt: number | null;
@@ -64,39 +99,59 @@ interface Job {
   attempts: number;
 }
 
-interface Received {
+/** An accepted write: its current job (a retry moves it on) and when it came in. */
+interface Accepted {
   jobId: string;
   receivedAt: number;
-  body: CreateLeadBody;
+  write: Write;
 }
+
+/** An update a job made, applied on top of the lead whenever the lead is read. */
+interface AppliedUpdate {
+  leadId: string;
+  at: number;
+  body: UpdateLeadBody;
+}
+
+const CATEGORY: Record<WriteKind, WriteCategory> = { create_lead: 'leads', update_lead: 'leads', lead_event: 'events' };
+const LOG_NAME: Record<WriteKind, string> = {
+  create_lead: 'resman-create-lead',
+  update_lead: 'resman-update-lead',
+  lead_event: 'resman-create-lead-event',
+};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const opaqueId = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;
 
-export class SandboxStore {
-  private received: Received[] = [];
+export class SandboxStore implements LeadWriteStore {
+  private accepted: Accepted[] = [];
   private jobsById = new Map<string, Job>();
   private createdLeads: LeadRecord[] = [];
+  private appliedUpdates: AppliedUpdate[] = [];
 
   constructor(
     private readonly data: SandboxData,
     private readonly now: () => number,
     private readonly writeDelayMs: number,
     /**
-     * How long after its write a created lead becomes readable through `GET /v1/leads` (0: at once,
-     * Propexo's immediate read-back; else the next sync). Write-status and write logs are immediate.
+     * How long after its write a created lead, or an update, becomes readable through `GET /v1/leads`
+     * (0: at once, Propexo's immediate read-back; else the next sync). Write-status and write logs are immediate.
      */
     private readonly readBackDelayMs = 0,
   ) {}
 
-  /** Keeps an accepted body and queues its write job. */
+  /** Keeps an accepted create-lead body and queues its write job. */
   receiveLead(body: CreateLeadBody): SandboxLead {
-    const now = this.now();
-    const job = this.newJob(body, now, null, 1);
-    this.jobsById.set(job.id, job);
-    const received: Received = { jobId: job.id, receivedAt: now, body };
-    this.received.push(received);
-    return this.toLead(received);
+    return this.toLead(this.accept({ kind: 'create_lead', body }));
+  }
+
+  receiveUpdate(lead: LeadRecord, body: UpdateLeadBody): SandboxUpdate {
+    const write: Write = { kind: 'update_lead', leadId: lead.id, integrationId: lead.integration_id, propertyId: lead.property_id, body };
+    return this.toUpdate(this.accept(write));
+  }
+
+  receiveEvent(lead: LeadRecord, body: LeadEventBody): SandboxEvent {
+    return this.toEvent(this.accept({ kind: 'lead_event', integrationId: lead.integration_id, propertyId: lead.property_id, body }));
   }
 
   job(jobId: string): SandboxJob | undefined {
@@ -114,22 +169,30 @@ export class SandboxStore {
     const job = this.jobsById.get(jobId);
     if (!job) return undefined;
     if (job.status !== 'FAILURE') return null;
-    const retried = this.newJob(job.body, this.now(), job.id, job.attempts + 1);
-    const received = this.received.find((r) => r.jobId === job.id);
-    if (received) received.jobId = retried.id;
+    const retried = this.newJob(job.write, this.now(), job.id, job.attempts + 1);
+    const accepted = this.accepted.find((a) => a.jobId === job.id);
+    if (accepted) accepted.jobId = retried.id;
     return retried.id;
   }
 
-  /** The created lead with this id, once it is readable. */
+  /** The lead with this id, once it is readable, with the updates readable by now. */
   leadById(id: string): LeadRecord | undefined {
     return this.leadRecords().find((l) => l.id === id);
   }
 
-  /** The finished lead write jobs, newest first (the most recent record per job, as Propexo's log). */
-  writeLogs(): SandboxWriteLog[] {
+  /** A lead ResMan has, readable or not yet: one it had before, or one a create job made; with every update made. */
+  heldLead(id: string): LeadRecord | undefined {
+    this.settle();
+    const lead = this.data.leads.find((l) => l.id === id) ?? this.createdLeads.find((l) => l.id === id);
+    return lead && this.withUpdates(lead, () => true);
+  }
+
+  /** The finished write jobs, newest first (the most recent record per job, as Propexo's log); one category, or all. */
+  writeLogs(category: WriteCategory | null = null): SandboxWriteLog[] {
     this.settle();
     return [...this.jobsById.values()]
       .filter((j): j is Job & { settledAt: number } => j.settledAt !== null && (j.status === 'SUCCESS' || j.status === 'FAILURE'))
+      .filter((j) => category === null || CATEGORY[j.write.kind] === category)
       .sort((a, b) => b.settledAt - a.settledAt)
       .map((j) => ({
         id: `wl_${j.id}`,
@@ -137,19 +200,67 @@ export class SandboxStore {
         job_id: j.id,
         job_log_id: `jl_${j.id}`,
         status: j.status as 'SUCCESS' | 'FAILURE',
-        integration_id: j.body.integration_id,
+        integration_id: j.write.kind === 'create_lead' ? j.write.body.integration_id : j.write.integrationId,
         job_type: 'WRITE',
-        parameters: { ...j.body },
+        parameters: j.write.kind === 'update_lead' ? { lead_id: j.write.leadId, ...j.write.body } : { ...j.write.body },
         error: j.errors.length > 0 ? j.errors.join('; ') : null,
-        name: 'resman-create-lead',
+        name: LOG_NAME[j.write.kind],
         vendor: 'RESMAN',
       }));
   }
 
-  private newJob(body: CreateLeadBody, now: number, retryOf: string | null, attempts: number): Job {
+  leads(): SandboxLead[] {
+    this.settle();
+    return this.accepted.filter((a) => a.write.kind === 'create_lead').map((a) => this.toLead(a));
+  }
+
+  events(): SandboxEvent[] {
+    this.settle();
+    return this.accepted.filter((a) => a.write.kind === 'lead_event').map((a) => this.toEvent(a));
+  }
+
+  updates(): SandboxUpdate[] {
+    this.settle();
+    return this.accepted.filter((a) => a.write.kind === 'update_lead').map((a) => this.toUpdate(a));
+  }
+
+  jobs(): SandboxJob[] {
+    this.settle();
+    return [...this.jobsById.values()].map(toJob);
+  }
+
+  /**
+   * The lead search's view: leads already in ResMan, then those the sandbox's jobs created, each once
+   * a sync has read it back, with the updates a sync has read back.
+   */
+  leadRecords(): LeadRecord[] {
+    this.settle();
+    const now = this.now();
+    const readable = (at: number) => now - at >= this.readBackDelayMs;
+    return [...this.data.leads, ...this.createdLeads.filter((l) => readable(Date.parse(l.created_at)))].map((l) =>
+      this.withUpdates(l, readable),
+    );
+  }
+
+  reset(): void {
+    this.accepted = [];
+    this.jobsById.clear();
+    this.createdLeads = [];
+    this.appliedUpdates = [];
+  }
+
+  private accept(write: Write): Accepted {
+    const now = this.now();
+    const job = this.newJob(write, now, null, 1);
+    const accepted: Accepted = { jobId: job.id, receivedAt: now, write };
+    this.accepted.push(accepted);
+    return accepted;
+  }
+
+  private newJob(write: Write, now: number, retryOf: string | null, attempts: number): Job {
     const job: Job = {
       id: crypto.randomUUID(),
-      body,
+      write,
       queuedAt: now,
       settledAt: null,
       retryOf,
@@ -162,62 +273,69 @@ export class SandboxStore {
     return job;
   }
 
-  leads(): SandboxLead[] {
-    this.settle();
-    return this.received.map((r) => this.toLead(r));
-  }
-
-  jobs(): SandboxJob[] {
-    this.settle();
-    return [...this.jobsById.values()].map(toJob);
-  }
-
-  /** The lead search's view: leads already in ResMan, then those the sandbox's jobs created and a sync has read back. */
-  leadRecords(): LeadRecord[] {
-    this.settle();
-    const now = this.now();
-    return [...this.data.leads, ...this.createdLeads.filter((l) => now - Date.parse(l.created_at) >= this.readBackDelayMs)];
-  }
-
-  reset(): void {
-    this.received = [];
-    this.jobsById.clear();
-    this.createdLeads = [];
-  }
-
   /** Finishes every pending job whose delay has passed on the clock, as ResMan would have. */
   private settle(): void {
     const now = this.now();
     for (const job of this.jobsById.values()) {
       if (job.status !== 'PENDING' || now - job.queuedAt < this.writeDelayMs) continue;
+      const at = job.queuedAt + this.writeDelayMs;
+      const w = job.write;
       // The lead source is looked up when the job runs, so a test can add it and retry-write.
-      if (!isKnownLeadSource(this.data, job.body)) {
-        Object.assign(job, { status: 'FAILURE', errors: [UNKNOWN_LEAD_SOURCE_ERROR], settledAt: job.queuedAt + this.writeDelayMs });
+      const source = w.body.lead_source_id;
+      const propertyId = w.kind === 'create_lead' ? w.body.property_id : w.propertyId;
+      if (source !== undefined && !isKnownLeadSource(this.data, { lead_source_id: source, property_id: propertyId })) {
+        Object.assign(job, { status: 'FAILURE', errors: [UNKNOWN_LEAD_SOURCE_ERROR], settledAt: at });
         continue;
       }
-      const lead = leadRecordFrom(job.body, iso(job.queuedAt + this.writeDelayMs));
-      this.createdLeads.push(lead);
-      Object.assign(job, { status: 'SUCCESS', errors: [], createdRecordId: lead.id, settledAt: job.queuedAt + this.writeDelayMs });
+      let recordId: string;
+      if (w.kind === 'create_lead') {
+        const lead = leadRecordFrom(w.body, iso(at));
+        this.createdLeads.push(lead);
+        recordId = lead.id;
+      } else if (w.kind === 'update_lead') {
+        this.appliedUpdates.push({ leadId: w.leadId, at, body: w.body });
+        recordId = w.leadId;
+      } else {
+        recordId = opaqueId('evt');
+      }
+      Object.assign(job, { status: 'SUCCESS', errors: [], createdRecordId: recordId, settledAt: at });
     }
   }
 
-  private toLead(r: Received): SandboxLead {
-    const job = this.jobsById.get(r.jobId);
-    return {
-      job_id: r.jobId,
-      received_at: iso(r.receivedAt),
-      write_status: job?.status ?? 'PENDING',
-      errors: [...(job?.errors ?? [])],
-      created_record_id: job?.createdRecordId ?? null,
-      body: { ...r.body },
-    };
+  /** A copy of `lead` with the updates made to it that `visible` lets through, oldest first. */
+  private withUpdates(lead: LeadRecord, visible: (at: number) => boolean): LeadRecord {
+    const updates = this.appliedUpdates.filter((u) => u.leadId === lead.id && visible(u.at)).sort((a, b) => a.at - b.at);
+    return updates.reduce((record, u) => applyUpdate(record, u.body, iso(u.at)), lead);
+  }
+
+  private received(a: Accepted): Received {
+    const job = this.jobsById.get(a.jobId);
+    return { job_id: a.jobId, received_at: iso(a.receivedAt), write_status: job?.status ?? 'PENDING', errors: [...(job?.errors ?? [])] };
+  }
+
+  private recordIdOf(a: Accepted): string | null {
+    return this.jobsById.get(a.jobId)?.createdRecordId ?? null;
+  }
+
+  private toLead(a: Accepted): SandboxLead {
+    return { ...this.received(a), created_record_id: this.recordIdOf(a), body: { ...(a.write.body as CreateLeadBody) } };
+  }
+
+  private toEvent(a: Accepted): SandboxEvent {
+    return { ...this.received(a), event_id: this.recordIdOf(a), body: { ...(a.write.body as LeadEventBody) } };
+  }
+
+  private toUpdate(a: Accepted): SandboxUpdate {
+    const w = a.write as Extract<Write, { kind: 'update_lead' }>;
+    return { ...this.received(a), lead_id: w.leadId, body: { ...w.body } };
   }
 }
 
 function toJob(job: Job): SandboxJob {
   return {
     job_id: job.id,
-    kind: 'create_lead',
+    kind: job.write.kind,
+    write_category: CATEGORY[job.write.kind],
     queued_at: iso(job.queuedAt),
     write_status: job.status,
     errors: [...job.errors],
@@ -225,6 +343,17 @@ function toJob(job: Job): SandboxJob {
     attempts: job.attempts,
     retry_of: job.retryOf,
   };
+}
+
+/** The lead with the fields an update sent; phone types default as in the create when a phone is set without one. */
+function applyUpdate(lead: LeadRecord, body: UpdateLeadBody, at: string): LeadRecord {
+  const { phone_1_type, phone_2_type, ...fields } = body;
+  const next: LeadRecord = { ...lead, ...fields, updated_at: at };
+  if (phone_1_type !== undefined) next.phone_1_type = phone_1_type;
+  else if (body.phone_1 !== undefined && next.phone_1_type === null) next.phone_1_type = 'HOME';
+  if (phone_2_type !== undefined) next.phone_2_type = phone_2_type;
+  else if (body.phone_2 !== undefined && next.phone_2_type === null) next.phone_2_type = 'MOBILE';
+  return next;
 }
 
 function leadRecordFrom(body: CreateLeadBody, at: string): LeadRecord {

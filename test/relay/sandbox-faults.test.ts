@@ -117,6 +117,42 @@ describe('faults through app.request()', () => {
     expect(sandbox.leads()).toHaveLength(1);
   });
 
+  it('targets the lead update (PUT) and the lead event by method and path, in whole path segments', async () => {
+    const { sandbox, postLead, postEvent, putLead } = setup();
+    const lead = 'lead_oakgrove_0001';
+    const event = {
+      integration_id: SANDBOX_IDS.integration_id,
+      lead_id: lead,
+      event_name: 'Email',
+      event_datetime: '2026-01-15T09:30:00Z',
+    };
+    sandbox.injectFault({ kind: '503', path: '/v1/leads/resman', method: 'put' });
+    sandbox.injectFault({ kind: '502', path: '/v1/events/leads/resman/' });
+    expect((await postLead(aLead())).status).toBe(200); // the create is a POST: not this fault's
+    expect((await postEvent(event)).status).toBe(502);
+    expect((await putLead(lead, { first_name: 'Pri' })).status).toBe(503);
+    expect([sandbox.updates().length, sandbox.events().length]).toEqual([0, 0]);
+    expect((await putLead(lead, { first_name: 'Pri' })).status).toBe(200);
+    expect((await postEvent(event)).status).toBe(200);
+
+    // Before handling nothing is stored; after, the write is, as for a create.
+    sandbox.injectFault({ kind: 'reset', path: '/v1/events', method: 'POST' });
+    await expect(postEvent(event)).rejects.toBeInstanceOf(SandboxConnectionReset);
+    expect(sandbox.events()).toHaveLength(1);
+    sandbox.injectFault({ kind: 'reset_after_receive', method: 'PUT' });
+    await expect(putLead(lead, { last_name: 'N' })).rejects.toBeInstanceOf(TypeError);
+    expect(sandbox.updates()).toHaveLength(2);
+
+    // Whole segments: `/v1/lead` is no prefix of `/v1/leads/…`. Without a method, the create's path covers the update too.
+    sandbox.injectFault({ kind: '500', path: '/v1/lead' });
+    expect((await putLead(lead, {})).status).toBe(200);
+    sandbox.clearFaults();
+    sandbox.injectFault({ kind: '500', path: '/v1/leads/resman', times: 2 });
+    expect((await putLead(lead, {})).status).toBe(500);
+    expect((await postLead(aLead())).status).toBe(500);
+    expect((await postEvent(event)).status).toBe(200);
+  });
+
   it('refuses a malformed fault', () => {
     const { sandbox } = setup();
     expect(() => sandbox.injectFault({ kind: 'explode' as never })).toThrow();
@@ -202,6 +238,23 @@ describe('over real HTTP (startSandbox), driven through the control surface', ()
     expect(res.status).toBe(200);
     await expect(res.json()).rejects.toThrow();
     expect(await leadCount()).toBe(before + 1);
+  });
+
+  it('a fault posted to the control surface reaches PUT /v1/leads/resman/{lead_id} over HTTP', async () => {
+    await fault({ kind: 'reset', path: '/v1/leads/resman/lead_oakgrove_0002', method: 'put' });
+    expect(await (await fetch(`${running.url}/__sandbox/faults`)).json()).toMatchObject([
+      { kind: 'reset', method: 'PUT', path: '/v1/leads/resman/lead_oakgrove_0002' },
+    ]);
+    const update = () =>
+      fetch(`${running.url}/v1/leads/resman/lead_oakgrove_0002`, {
+        method: 'PUT',
+        headers: JSON_AUTH,
+        body: JSON.stringify({ zip: '78745' }),
+      });
+    await expect(update()).rejects.toThrow(TypeError);
+    expect(running.updates()).toHaveLength(0);
+    expect((await update()).status).toBe(200);
+    expect(running.updates()).toHaveLength(1);
   });
 
   it('lists, refuses and clears faults over HTTP; reset forgets leads', async () => {

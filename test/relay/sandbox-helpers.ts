@@ -34,7 +34,18 @@ export function setup(options: Partial<SandboxOptions> = {}) {
   const post = (path: string, body: unknown, init: RequestInit = {}) =>
     sandbox.app.request(path, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body), ...init });
   const postLead = (body: unknown, query = '') => post(`/v1/leads/resman/${query}`, body);
-  return { clock, sandbox, get, post, postLead };
+  const put = (path: string, body: unknown, init: RequestInit = {}) =>
+    sandbox.app.request(path, { method: 'PUT', headers: JSON_AUTH, body: JSON.stringify(body), ...init });
+  const postEvent = (body: unknown, query = '') => post(`/v1/events/leads/resman/${query}`, body);
+  const putLead = (leadId: string, body: unknown, query = '') => put(`/v1/leads/resman/${leadId}${query}`, body);
+  /** Posts a lead and lets its job succeed: the new lead's id. */
+  const createdLead = async (extra: Record<string, unknown> = {}) => {
+    const { meta } = (await (await postLead(aLead(extra))).json()) as { meta: { job_id: string } };
+    clock.advance(options.writeDelayMs ?? 1500);
+    const status = (await (await get(`/v1/admin/write-status/${meta.job_id}`)).json()) as { created_record_id: string };
+    return status.created_record_id;
+  };
+  return { clock, sandbox, get, post, postLead, put, postEvent, putLead, createdLead };
 }
 
 export type Issue = { code: string; path: (string | number)[]; message: string };

@@ -1,11 +1,12 @@
 /**
  * The sandbox answers in the shapes the relay reads Propexo's answers with (relay/propexo/schemas.ts,
- * written from Propexo's spec): every endpoint it serves, success and error answers alike.
+ * written from Propexo's spec and docs): every endpoint it serves, success and error answers alike.
  */
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import * as S from '../../relay/propexo/schemas.js';
-import { SANDBOX_IDS } from '../../sandbox/index.js';
+import { LEAD_EVENT_NAMES, SANDBOX_IDS } from '../../sandbox/index.js';
+import { LEAD_EVENT_FIELDS, UPDATE_LEAD_FIELDS } from '../../sandbox/lead-writes.js';
 import {
   EMPLOYEE_DEFAULTS,
   FLOOR_PLAN_DEFAULTS,
@@ -100,6 +101,62 @@ describe('the sandbox answers in the shapes of Propexo spec', () => {
     expect(logs[2]!.parameters).toEqual(sandbox.leads()[0]!.body);
     const successes = S.WriteLogsAnswer.parse(await (await get('/v1/admin/logs/writes/?status=SUCCESS')).json()).results.logs;
     expect(successes.map((l) => l.job_id)).toEqual([jobId]);
+  });
+
+  it('lead event and lead update: the bodies the relay sends, their answers, write-status, write logs by category', async () => {
+    const { get, post, postEvent, putLead, clock, createdLead } = setup({ writeDelayMs: 1000 });
+    // The sandbox takes exactly the fields the relay's schemas allow, and the same event names.
+    expect([...LEAD_EVENT_NAMES]).toEqual([...S.LEAD_EVENT_NAMES]);
+    expect([...LEAD_EVENT_FIELDS].sort()).toEqual(Object.keys(S.LeadEventResmanBody.shape).sort());
+    expect([...UPDATE_LEAD_FIELDS].sort()).toEqual(Object.keys(S.UpdateLeadResmanBody.shape).sort());
+
+    const leadId = await createdLead();
+    const event = {
+      integration_id: SANDBOX_IDS.integration_id,
+      lead_id: leadId,
+      event_name: 'EmailFromProspect',
+      event_datetime: '2026-01-15T09:30:00Z',
+      notes: 'Back again',
+    };
+    const update = { email_1: 'dana.w@newmail.test', phone_1_type: 'MOBILE', desired_num_bedrooms: 2 };
+    expect(S.LeadEventResmanBody.safeParse(event).success).toBe(true);
+    expect(S.UpdateLeadResmanBody.safeParse(update).success).toBe(true);
+    const eventJob = S.jobIdOf(S.WriteAnswer.parse(await answer(await postEvent(event), 200, S.WriteAnswer)))!;
+    const updateJob = S.jobIdOf(S.WriteAnswer.parse(await answer(await putLead(leadId, update), 200, S.WriteAnswer)))!;
+    expect(
+      S.WriteStatusAnswer.parse(await answer(await get(`/v1/admin/write-status/${eventJob}`), 200, S.WriteStatusAnswer)).write_status,
+    ).toBe('PENDING');
+    clock.advance(1000);
+    const eventDone = S.WriteStatusAnswer.parse(await answer(await get(`/v1/admin/write-status/${eventJob}`), 200, S.WriteStatusAnswer));
+    const updateDone = S.WriteStatusAnswer.parse(await answer(await get(`/v1/admin/write-status/${updateJob}`), 200, S.WriteStatusAnswer));
+    expect([eventDone.write_status, updateDone.write_status]).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(eventDone.created_record_id).toMatch(/^evt_/);
+    expect(updateDone.created_record_id).toBe(leadId);
+    const lead = S.LeadAnswer.parse(await answer(await get(`/v1/leads/${leadId}`), 200, S.LeadAnswer)).results;
+    expect(lead).toMatchObject({ id: leadId, first_name: 'Dana', email_1: 'dana.w@newmail.test' });
+
+    const logsOf = async (category: string) =>
+      S.WriteLogsAnswer.parse(
+        await answer(await get(`/v1/admin/logs/writes/?write_category=${category}&time_range=hour`), 200, S.WriteLogsAnswer),
+      ).results.logs;
+    const events = await logsOf('events');
+    expect(events.map((l) => [l.job_id, l.status])).toEqual([[eventJob, 'SUCCESS']]);
+    expect(events[0]!.parameters).toEqual(event);
+    expect((await logsOf('leads')).map((l) => l.job_id)).toEqual([updateJob, expect.any(String)]);
+
+    // Their 400s: the spec's errorResponse.
+    for (const res of [
+      await postEvent({ ...event, event_name: 'Tour' }),
+      await postEvent({ ...event, lead_id: 'lead_nope' }),
+      await putLead(leadId, { notes: 'not a field of the update' }),
+      await putLead('lead_nope', update),
+      await get('/v1/admin/logs/writes/?write_category=lead'),
+    ]) {
+      const body = await answer(res, 400, S.ErrorResponse);
+      expect((body.error as { details: { details: unknown } }).details.details).toMatchObject({ name: 'ZodError' });
+    }
+    expect(S.UpdateLeadResmanBody.safeParse({ notes: 'x' }).success).toBe(false);
+    expect((await post(`/v1/admin/retry-write/${eventJob}`, {})).status).toBe(200);
   });
 
   it('errors: 400 errorResponse for a bad body, an unknown job, an unknown lead, a bad query', async () => {
