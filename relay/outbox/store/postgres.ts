@@ -20,6 +20,7 @@
  */
 import pg from 'pg';
 import {
+  INSERT_ONLY_FIELDS,
   OPTIONAL_FIELDS,
   PATCH_FIELD_NAMES,
   assertCondition,
@@ -34,16 +35,7 @@ import {
 import { describeDatabaseUrl, migrate } from './postgres-schema.js';
 import type { LeadRecord, LeadStatus, LeaseState, LeasedLeadStore } from './types.js';
 
-const COLUMNS = [
-  'id',
-  'site',
-  'idempotency_key',
-  'lead_source_id',
-  'campaign',
-  'fingerprints',
-  'created_at',
-  ...PATCH_FIELD_NAMES,
-] as const;
+const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 const SELECT = COLUMNS.join(', ');
 const NEWEST = 'ORDER BY created_at DESC, id DESC';
 

@@ -12,6 +12,7 @@
  * The store never logs; errors are thrown (as rejections) and name fields, never their values.
  */
 import {
+  INSERT_ONLY_FIELDS,
   OPTIONAL_FIELDS,
   PATCH_FIELD_NAMES,
   assertCondition,
@@ -35,6 +36,7 @@ import type {
   LeaseState,
   LeasedLeadStore,
   UpdateCondition,
+  WriteKind,
 } from './types.js';
 
 export interface SqlLeadStoreOptions extends MigrateOptions {
@@ -75,18 +77,13 @@ interface LeadRow {
   lead_source_id: string | null;
   campaign: string | null;
   sent_ids: string | null;
+  content_hash: string | null;
+  follows: string | null;
+  target_lead_id: string | null;
+  write_kind: WriteKind | null;
 }
 
-const COLUMNS = [
-  'id',
-  'site',
-  'idempotency_key',
-  'lead_source_id',
-  'campaign',
-  'fingerprints',
-  'created_at',
-  ...PATCH_FIELD_NAMES,
-] as const;
+const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 
 /** A record's values in COLUMNS order, JSON for the two structured fields, NULL for absent ones. */
 function toParams(record: LeadRecord): SqlValue[] {
