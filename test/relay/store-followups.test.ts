@@ -7,8 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LEAD_STORE_SCHEMA_VERSION } from '../../relay/outbox/store/schema.js';
-import type { LeadStore, WriteKind } from '../../relay/outbox/store/types.js';
-import { T0, at, fullRecord, lead } from './support/store-fixtures.js';
+import type { LeadRecord, LeadStore, WriteKind } from '../../relay/outbox/store/types.js';
+import { DEDUPE_WINDOW, T0, at, fullRecord, lead } from './support/store-fixtures.js';
 import { STORE_HARNESSES, durableStore, startStoreWorker, stopStoreServers } from './support/store-harness.js';
 
 afterAll(stopStoreServers);
@@ -58,6 +58,104 @@ describe.each(STORE_HARNESSES)('%s lead store: returning prospects', (_name, har
       expect(full).toMatchObject({ content_hash: expect.any(String), target_lead_id: expect.any(String), write_kind: 'event' });
       expect((await store.accept(full, at(T0))).record).toStrictEqual(fullRecord());
       expect(await store.get(full.id)).toStrictEqual(fullRecord());
+    });
+  });
+
+  describe('accept: a repeat within the dedupe window', () => {
+    /** Stores a lead that must be new, and returns it as stored. */
+    async function put(extra: Partial<LeadRecord>, now = extra.created_at ?? T0): Promise<LeadRecord> {
+      const outcome = await store.accept(lead(extra), at(now));
+      expect(outcome.created).toBe(true);
+      return outcome.record;
+    }
+    const repeat = (extra: Partial<LeadRecord>, now: number) => store.accept(lead({ created_at: now, ...extra }), at(now));
+
+    it('with the same content_hash is a replay of the oldest lead with that content, not of an older one with other words', async () => {
+      const other = await put({ fingerprints: ['phone-y'], content_hash: 'h0', created_at: T0 - 1 });
+      const a = await put({ fingerprints: ['email-x'], content_hash: 'h1', created_at: T0 });
+      const b = await put({ fingerprints: ['phone-y'], content_hash: 'h1', created_at: T0 + 1 });
+      expect(b.follows).toBe(other.id);
+      expect(await repeat({ fingerprints: ['phone-y', 'email-x'], content_hash: 'h1' }, T0 + 2)).toStrictEqual({
+        record: a,
+        created: false,
+      });
+      expect(await repeat({ fingerprints: ['phone-y'], content_hash: 'h1' }, T0 + 2)).toStrictEqual({ record: b, created: false });
+      expect((await store.counts()).queued).toBe(3);
+    });
+
+    it('with another content_hash is stored, following the oldest of the leads it repeats', async () => {
+      const a = await put({ fingerprints: ['email-x'], content_hash: 'h1', created_at: T0 });
+      await put({ fingerprints: ['phone-y'], content_hash: 'h2', created_at: T0 + 1 });
+      const record = lead({ fingerprints: ['phone-y', 'email-x'], content_hash: 'h3', created_at: T0 + 2 });
+      const outcome = await store.accept(record, at(T0 + 2));
+      expect(outcome).toStrictEqual({ record: { ...record, follows: a.id }, created: true });
+      expect(await store.get(record.id)).toStrictEqual({ ...record, follows: a.id });
+    });
+
+    it('a third record with the words of the second is a replay of the second, not another follow-up', async () => {
+      const a = await put({ fingerprints: ['email-x'], content_hash: 'h1', created_at: T0 });
+      const b = await put({ fingerprints: ['email-x'], content_hash: 'h2', created_at: T0 + 1 });
+      expect(b.follows).toBe(a.id);
+      expect(await repeat({ fingerprints: ['email-x'], content_hash: 'h2' }, T0 + 2)).toStrictEqual({ record: b, created: false });
+      expect(await repeat({ fingerprints: ['email-x'], content_hash: 'h1' }, T0 + 3)).toStrictEqual({ record: a, created: false });
+      expect((await store.counts()).queued).toBe(2);
+    });
+
+    it('a match without content_hash (a lead from before schema 6) is a replay, even beside an older lead of other words', async () => {
+      const older = await put({ fingerprints: ['email-x'], content_hash: 'h0', created_at: T0 - 1 });
+      const unhashed = await put({ fingerprints: ['phone-y'], created_at: T0 });
+      expect('follows' in unhashed).toBe(false);
+      const outcome = await repeat({ fingerprints: ['email-x', 'phone-y'], content_hash: 'h2' }, T0 + 1);
+      expect(outcome).toStrictEqual({ record: unhashed, created: false });
+      expect(outcome.record.id).not.toBe(older.id);
+    });
+
+    it('a record without content_hash is a replay of the oldest lead it shares a fingerprint with, as before', async () => {
+      const a = await put({ fingerprints: ['email-x'], content_hash: 'h1', created_at: T0 });
+      await put({ fingerprints: ['email-x'], content_hash: 'h2', created_at: T0 + 1 });
+      expect(await repeat({ fingerprints: ['email-x'] }, T0 + 2)).toStrictEqual({ record: a, created: false });
+    });
+
+    it('outside the dedupe window is stored without follows; at its very start it still follows', async () => {
+      const a = await put({ fingerprints: ['email-x'], content_hash: 'h1', created_at: T0 });
+      const atStart = await repeat({ fingerprints: ['email-x'], content_hash: 'h2' }, T0 + DEDUPE_WINDOW);
+      expect(atStart.created).toBe(true);
+      expect(atStart.record.follows).toBe(a.id);
+      const later = lead({ fingerprints: ['email-x'], content_hash: 'h3', created_at: T0 + 2 * DEDUPE_WINDOW + 1 });
+      const outcome = await store.accept(later, at(T0 + 2 * DEDUPE_WINDOW + 1));
+      expect(outcome).toStrictEqual({ record: later, created: true });
+      expect('follows' in (await store.get(later.id))!).toBe(false);
+    });
+
+    it('keeps only the follows accept decides, never one the record brings', async () => {
+      const a = await put({ fingerprints: ['email-x'], content_hash: 'h1' });
+      const alone = await put({ fingerprints: ['phone-z'], content_hash: 'h1', follows: 'ld_made_up' });
+      expect('follows' in alone).toBe(false);
+      const repeated = await put({ fingerprints: ['email-x'], content_hash: 'h2', follows: 'ld_made_up' });
+      expect(repeated.follows).toBe(a.id);
+      expect((await store.get(repeated.id))!.follows).toBe(a.id);
+    });
+
+    it('an idempotency key match is a replay whatever the words; another site is no repeat', async () => {
+      const a = await put({ idempotency_key: 'k1', fingerprints: ['fp-a'], content_hash: 'h1' });
+      expect(await repeat({ idempotency_key: 'k1', fingerprints: ['fp-b'], content_hash: 'h2' }, T0)).toStrictEqual({
+        record: a,
+        created: false,
+      });
+      const pine = lead({ site: 'pine-ridge', fingerprints: ['fp-a'], content_hash: 'h2' });
+      expect(await store.accept(pine, at(T0))).toStrictEqual({ record: pine, created: true });
+    });
+
+    it('of many callers sending the same new words at once, one stores the follow-up and the others replay it', async () => {
+      const a = await put({ fingerprints: ['email-x'], content_hash: 'h1' });
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.accept(lead({ fingerprints: ['email-x', `fp-${i}`], content_hash: 'h2' }), at(T0 + 1))),
+      );
+      const created = outcomes.filter((o) => o.created);
+      expect(created).toHaveLength(1);
+      expect(created[0]!.record.follows).toBe(a.id);
+      expect(new Set(outcomes.map((o) => o.record.id))).toEqual(new Set([created[0]!.record.id]));
+      expect((await store.counts()).queued).toBe(2);
     });
   });
 });

@@ -1,9 +1,10 @@
 /**
  * What only the PostgreSQL lead store has: several instances (each its own pool) on one database.
- * Accepts of the same key or content from many instances at once store one lead; two instances held
- * between reading a lapsed lease and writing it get it once; a claim skips a row another transaction
- * holds (FOR UPDATE SKIP LOCKED) instead of waiting; a database of something else, or of a newer
- * schema, is refused. The behaviour every store shares is in store.test.ts.
+ * Accepts of the same key or content from many instances at once store one lead (and new words one
+ * follow-up); two instances held between reading a lapsed lease and writing it get it once; a claim
+ * skips a row another transaction holds (FOR UPDATE SKIP LOCKED) instead of waiting; older schemas
+ * are brought up to date, keeping their leads; a database of something else, or of a newer schema,
+ * is refused. The behaviour every store shares is in store.test.ts and store-followups.test.ts.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,20 @@ describe('postgres lead store, several instances on one database', () => {
     );
     expect(byContent.filter((o) => o.created)).toHaveLength(1);
     expect((await stores[0]!.counts()).queued).toBe(2);
+  });
+
+  it('new words from the same prospect accepted by three instances at once are one follow-up, replayed to the rest', async () => {
+    const { stores } = await instances(3);
+    const first = (await stores[0]!.accept(lead({ fingerprints: ['fp-returning'], content_hash: 'h1' }), at(T0))).record;
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        stores[i % 3]!.accept(lead({ fingerprints: ['fp-returning', `fp-${i}`], content_hash: 'h2' }), at(T0 + 1 + i)),
+      ),
+    );
+    const created = outcomes.filter((o) => o.created);
+    expect(created).toHaveLength(1);
+    expect(created[0]!.record.follows).toBe(first.id);
+    expect(new Set(outcomes.map((o) => o.record.id))).toEqual(new Set([created[0]!.record.id]));
   });
 
   it('two instances held between reading a lapsed lease and writing it: one gets it', async () => {

@@ -85,6 +85,20 @@ export function assertLeadRecord(record: LeadRecord): void {
   }
 }
 
+/**
+ * Whether a lead sharing a fingerprint with `record` within the dedupe window makes it a replay:
+ * the same content hash, or none on either side (leads from before schema 6, callers without one).
+ * Otherwise `record` is a follow-up of that lead.
+ */
+export const isReplayOf = (record: LeadRecord, match: Pick<LeadRecord, 'content_hash'>): boolean =>
+  record.content_hash == null || match.content_hash == null || match.content_hash === record.content_hash;
+
+/** `record` as accept stores it: with the `follows` accept decided, never one the caller set. */
+export function withFollows(record: LeadRecord, follows: string | undefined): LeadRecord {
+  const { follows: _given, ...rest } = record;
+  return follows === undefined ? rest : { ...rest, follows };
+}
+
 /** Refuses a patch value of the wrong type; absent, undefined and null values are not checked. */
 export function assertLeadPatch(patch: LeadPatch): void {
   if (!isPlainObject(patch)) throw new TypeError('lead store: a patch must be an object');
