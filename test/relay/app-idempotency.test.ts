@@ -38,19 +38,23 @@ describe('one lead per fill', () => {
     expect(store.all()).toHaveLength(3);
   });
 
-  it('the same person within ten minutes is the same lead, whatever the key or the notes', async () => {
+  it('the same person within ten minutes is the same lead whatever the key; with other words, a follow-up of it', async () => {
     const { app, store, clock } = buildRelay({ ip: () => `198.51.100.${store.all().length + 1}` });
     const a = await (await postLead(app, VALID_LEAD, { key: 'fill-aaaaaaaa' })).json();
-    // Same names and phone, different email and notes: a second tab, a reload, a double tap.
+    // The same fill under another key: a second tab, a reload, a double tap.
+    expect(await (await postLead(app, VALID_LEAD, { key: 'fill-bbbbbbbb' })).json()).toEqual(a);
+    // Same names and phone, different email and notes: a new inquiry, stored as a follow-up of the first.
     const sameByPhone = { ...VALID_LEAD, first_name: 'jane', email_1: 'jdoe@work.com', notes: 'Also a dog.' };
-    const b = await (await postLead(app, sameByPhone, { key: 'fill-bbbbbbbb' })).json();
-    expect(b).toEqual(a);
+    const b = await (await postLead(app, sameByPhone, { key: 'fill-cccccccc' })).json();
+    expect(b.id).not.toBe(a.id);
+    expect(store.all().find((l) => l.id === b.id)!.follows).toBe(a.id);
     const someoneElse = await (await postLead(app, { ...VALID_LEAD, first_name: 'John' })).json();
     expect(someoneElse.id).not.toBe(a.id);
     clock.advance(10 * 60_000 + 1);
     const later = await (await postLead(app, VALID_LEAD)).json();
     expect(later.id).not.toBe(a.id);
-    expect(store.all()).toHaveLength(3);
+    expect(store.all().find((l) => l.id === later.id)!.follows).toBeUndefined();
+    expect(store.all()).toHaveLength(4);
   });
 
   it('twenty concurrent requests with one key store one lead', async () => {

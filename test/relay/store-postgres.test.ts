@@ -1,16 +1,21 @@
 /**
  * What only the PostgreSQL lead store has: several instances (each its own pool) on one database.
- * Accepts of the same key or content from many instances at once store one lead; two instances held
- * between reading a lapsed lease and writing it get it once; a claim skips a row another transaction
- * holds (FOR UPDATE SKIP LOCKED) instead of waiting; a database of something else, or of a newer
- * schema, is refused. The behaviour every store shares is in store.test.ts.
+ * Accepts of the same key or content from many instances at once store one lead (and new words one
+ * follow-up); two instances held between reading a lapsed lease and writing it get it once; a claim
+ * skips a row another transaction holds (FOR UPDATE SKIP LOCKED) instead of waiting; older schemas
+ * are brought up to date, keeping their leads; a database of something else, or of a newer schema,
+ * is refused. The behaviour every store shares is in store.test.ts and store-followups.test.ts.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresLeadStore } from '../../relay/outbox/store/postgres.js';
+import { POSTGRES_SCHEMA_VERSION } from '../../relay/outbox/store/postgres-schema.js';
 import type { LeasedLeadStore } from '../../relay/outbox/store/types.js';
 import { T0, at, lead } from './support/store-fixtures.js';
 import { startPostgres, type TestPostgres } from './support/postgres.js';
+
+/** Takes a database back to schema 2: the columns migration 2 -> 3 adds (an ALTER TABLE's actions). */
+const DROP_V3_COLUMNS = ['content_hash', 'follows', 'target_lead_id', 'write_kind'].map((c) => `DROP COLUMN ${c}`).join(', ');
 
 let postgres: TestPostgres;
 const opened: LeasedLeadStore[] = [];
@@ -43,6 +48,20 @@ describe('postgres lead store, several instances on one database', () => {
     );
     expect(byContent.filter((o) => o.created)).toHaveLength(1);
     expect((await stores[0]!.counts()).queued).toBe(2);
+  });
+
+  it('new words from the same prospect accepted by three instances at once are one follow-up, replayed to the rest', async () => {
+    const { stores } = await instances(3);
+    const first = (await stores[0]!.accept(lead({ fingerprints: ['fp-returning'], content_hash: 'h1' }), at(T0))).record;
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        stores[i % 3]!.accept(lead({ fingerprints: ['fp-returning', `fp-${i}`], content_hash: 'h2' }), at(T0 + 1 + i)),
+      ),
+    );
+    const created = outcomes.filter((o) => o.created);
+    expect(created).toHaveLength(1);
+    expect(created[0]!.record.follows).toBe(first.id);
+    expect(new Set(outcomes.map((o) => o.record.id))).toEqual(new Set([created[0]!.record.id]));
   });
 
   it('two instances held between reading a lapsed lease and writing it: one gets it', async () => {
@@ -99,7 +118,7 @@ describe('postgres lead store, several instances on one database', () => {
     // What a relay of schema version 1 left behind: no campaign, no sent_ids.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    await client.query('ALTER TABLE leads DROP COLUMN campaign; ALTER TABLE leads DROP COLUMN sent_ids');
+    await client.query(`ALTER TABLE leads DROP COLUMN campaign, DROP COLUMN sent_ids, ${DROP_V3_COLUMNS}`);
     await client.query(`UPDATE lead_store_meta SET value = 1 WHERE name = 'user_version'`);
     const upgraded = await openPostgresLeadStore(url);
     opened.push(upgraded);
@@ -107,8 +126,36 @@ describe('postgres lead store, several instances on one database', () => {
     const fresh = lead({ campaign: 'google', fingerprints: ['fp-fresh'] });
     await upgraded.accept(fresh, at(T0));
     expect((await upgraded.get(fresh.id))!.campaign).toBe('google');
-    expect((await client.query(`SELECT value FROM lead_store_meta WHERE name = 'user_version'`)).rows[0].value).toBe(2);
+    expect((await client.query(`SELECT value FROM lead_store_meta WHERE name = 'user_version'`)).rows[0].value).toBe(
+      POSTGRES_SCHEMA_VERSION,
+    );
     await client.end();
+  });
+
+  it('brings a schema 2 database up to date, keeping its leads: a repeat of one is a replay (it has no content hash)', async () => {
+    const url = await postgres.createDatabase();
+    const first = await openPostgresLeadStore(url);
+    const old = lead({ campaign: 'google', fingerprints: ['fp-v2'] });
+    await first.accept(old, at(T0));
+    const sent = lead({ status: 'sent', job_id: 'job_v2', fingerprints: [] });
+    await first.accept(sent, at(T0));
+    await first.close();
+    // What a relay of schema version 2 left behind.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`ALTER TABLE leads ${DROP_V3_COLUMNS}`);
+    await client.query(`UPDATE lead_store_meta SET value = 2 WHERE name = 'user_version'`);
+    const upgraded = await openPostgresLeadStore(url);
+    opened.push(upgraded);
+    expect(POSTGRES_SCHEMA_VERSION).toBe(3);
+    expect((await client.query(`SELECT value FROM lead_store_meta WHERE name = 'user_version'`)).rows[0].value).toBe(3);
+    await client.end();
+    expect(await upgraded.get(old.id)).toStrictEqual(old);
+    expect(await upgraded.findByJobId('job_v2')).toStrictEqual(sent);
+    const repeat = lead({ fingerprints: ['fp-v2'], content_hash: 'ch-new-words' });
+    expect(await upgraded.accept(repeat, at(T0 + 60_000))).toStrictEqual({ record: old, created: false });
+    const patched = await upgraded.update(sent.id, { target_lead_id: 'rec_1', write_kind: 'event' });
+    expect(patched).toStrictEqual({ ...sent, target_lead_id: 'rec_1', write_kind: 'event' });
   });
 
   it("refuses a database holding another application's tables, and a newer schema", async () => {

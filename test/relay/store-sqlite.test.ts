@@ -21,6 +21,11 @@ import { LEAD_STORE_SQL } from '../../relay/outbox/store/sql.js';
 import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
 import { HOUR, MIN, T0, at, fullRecord, lead } from './support/store-fixtures.js';
 
+/** Takes a file back to schema 5: the columns migration 5 -> 6 adds. */
+const DROP_V6_COLUMNS = ['content_hash', 'follows', 'target_lead_id', 'write_kind']
+  .map((column) => `ALTER TABLE leads DROP COLUMN ${column};`)
+  .join(' ');
+
 describe('sqlite lead store on a file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lead-store-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,7 +82,7 @@ describe('sqlite lead store on a file', () => {
     await first.close();
     // What a relay of schema version 4 left behind: no campaign, no sent_ids.
     const v4 = new Database(path);
-    v4.exec('ALTER TABLE leads DROP COLUMN campaign; ALTER TABLE leads DROP COLUMN sent_ids');
+    v4.exec(`ALTER TABLE leads DROP COLUMN campaign; ALTER TABLE leads DROP COLUMN sent_ids; ${DROP_V6_COLUMNS}`);
     v4.pragma('user_version = 4');
     v4.close();
 
@@ -89,13 +94,40 @@ describe('sqlite lead store on a file', () => {
     await upgraded.close();
   });
 
+  it('brings a version 5 file up to date, keeping its leads: a repeat of one is a replay (it has no content hash)', async () => {
+    const path = file();
+    const first = openSqliteLeadStore(path);
+    const old = lead({ campaign: 'google', fingerprints: ['fp-v5'] });
+    await first.accept(old, at(T0));
+    const sent = lead({ status: 'sent', job_id: 'job_v5', fingerprints: [] });
+    await first.accept(sent, at(T0));
+    await first.close();
+    // What a relay of schema version 5 left behind.
+    const v5 = new Database(path);
+    v5.exec(DROP_V6_COLUMNS);
+    v5.pragma('user_version = 5');
+    v5.close();
+
+    const upgraded = openSqliteLeadStore(path);
+    expect(await upgraded.get(old.id)).toStrictEqual(old);
+    expect(await upgraded.findByJobId('job_v5')).toStrictEqual(sent);
+    const repeat = lead({ fingerprints: ['fp-v5'], content_hash: 'ch-new-words' });
+    expect(await upgraded.accept(repeat, at(T0 + MIN))).toStrictEqual({ record: old, created: false });
+    const patched = await upgraded.update(sent.id, { target_lead_id: 'rec_1', write_kind: 'event' });
+    expect(patched).toStrictEqual({ ...sent, target_lead_id: 'rec_1', write_kind: 'event' });
+    await upgraded.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(6);
+    check.close();
+  });
+
   it('marks the file with its schema version and application id, in WAL mode with foreign keys', async () => {
     const path = file();
     const store = openSqliteLeadStore(path);
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(5);
+      expect(SQLITE_SCHEMA_VERSION).toBe(6);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -126,9 +158,11 @@ describe('sqlite lead store on a file', () => {
       expect(plan(LEAD_STORE_SQL.byKey, 'oak-grove', 'no-such-key', T0)).toMatch(
         /^SEARCH l USING INDEX leads_site_key \(site=\? AND idempotency_key=\? AND created_at>\?\)/,
       );
-      expect(plan(LEAD_STORE_SQL.byFingerprint, 'oak-grove', '["fp"]', T0)).toMatch(
-        /USING COVERING INDEX lead_fingerprints_lookup \(site=\? AND fingerprint=\? AND created_at>\?\)/,
-      );
+      const byContent = plan(LEAD_STORE_SQL.byFingerprint, 'oak-grove', '["fp"]', T0, 'content-hash', 'content-hash');
+      expect(byContent).toMatch(/USING COVERING INDEX lead_fingerprints_lookup \(site=\? AND fingerprint=\? AND created_at>\?\)/);
+      // The few matches (replays and follow-ups alike) by primary key, then sorted: never a walk of the leads.
+      expect(byContent).toMatch(/SEARCH l USING INDEX sqlite_autoindex_leads_1 \(id=\?\)/);
+      expect(byContent).not.toMatch(/SCAN l\b/);
       expect(plan(LEAD_STORE_SQL.byJob, 'job-1')).toMatch(/^SEARCH leads USING INDEX leads_job \(job_id=\?\)/);
     } finally {
       db.close();

@@ -6,65 +6,20 @@
  * SQLite has (a file that survives reopening, two processes on one file, schema versioning, refusing
  * files that are not a lead store) is in store-sqlite.test.ts, what only Postgres has (several
  * instances on one database) in store-postgres.test.ts; the records all use are in
- * support/store-fixtures.ts.
+ * support/store-fixtures.ts, the four stores in support/store-harness.ts. Accept's rule for a repeat
+ * with new words (a follow-up, not a replay) and the fields of returning prospects are in
+ * store-followups.test.ts.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { LEAD_STORE_APPLICATION_ID, LEAD_STORE_SCHEMA_VERSION } from '../../relay/outbox/store/schema.js';
-import { openPostgresLeadStore } from '../../relay/outbox/store/postgres.js';
-import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
 import type { LeadRecord, LeadStatus, LeadStore, LeasedLeadStore } from '../../relay/outbox/store/types.js';
-import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead, remoteLeadStore } from './support/store-fixtures.js';
-import { startPostgres, type TestPostgres } from './support/postgres.js';
-import { startWorker, type Workerd, type WorkerdBundle } from './support/workerd.js';
+import { DEDUPE_WINDOW, HOUR, KEY_WINDOW, T0, at, fullRecord, ids, lead } from './support/store-fixtures.js';
+import { STORE_HARNESSES, durableStore, startStoreWorker, stopStoreServers, storeWorkerBundle } from './support/store-harness.js';
 
-/**
- * The test worker in workerd (support/store-worker.ts), started once for this file by the first
- * suite that needs it. Calls go over loopback HTTP, one request per store call.
- */
-let worker: (Workerd & { bundle: WorkerdBundle }) | undefined;
-async function startStoreWorker(): Promise<void> {
-  worker ??= await startWorker('test/relay/support/store-worker.ts', {
-    durableObjects: { STORE: { className: 'StoreObject', useSQLite: true } },
-  });
-}
-afterAll(async () => {
-  await worker?.dispose();
-  await postgres?.stop();
-});
+afterAll(stopStoreServers);
 
-/** A private PostgreSQL (support/postgres.ts), started once for this file by the Postgres suite. */
-let postgres: TestPostgres | undefined;
-
-let objects = 0;
-/** The lead store of a Durable Object never used before: fresh, empty storage. */
-function durableStore(name = `store-${++objects}`) {
-  if (!worker) throw new Error('store worker not started');
-  const url = new URL(`/${encodeURIComponent(name)}`, worker.url);
-  return remoteLeadStore(async (body) => (await fetch(url, { method: 'POST', body })).text());
-}
-
-interface Harness {
-  open(): LeadStore | Promise<LeadStore>;
-  /** Once, before the suite's first test. */
-  setup?(): Promise<void>;
-}
-
-describe.each([
-  ['memory', { open: () => createMemoryLeadStore() }],
-  ['sqlite', { open: () => openSqliteLeadStore(':memory:') }],
-  ['durable object (workerd)', { open: () => durableStore(), setup: startStoreWorker }],
-  [
-    'postgres',
-    {
-      setup: async () => {
-        postgres ??= await startPostgres();
-      },
-      // A database of its own for every test: fresh, empty.
-      open: async () => openPostgresLeadStore(await postgres!.createDatabase(), { poolSize: 4 }),
-    },
-  ],
-] as [string, Harness][])('%s lead store', (_name, harness) => {
+describe.each(STORE_HARNESSES)('%s lead store', (_name, harness) => {
   let store: LeadStore;
   beforeAll(async () => {
     await harness.setup?.();
@@ -109,6 +64,10 @@ describe.each([
         'confirmed_at',
         'error',
         'error_detail',
+        'content_hash',
+        'follows',
+        'target_lead_id',
+        'write_kind',
       ]) {
         expect(key in got!).toBe(false);
       }
@@ -336,11 +295,24 @@ describe.each([
         error: undefined,
         error_detail: undefined,
         sent_ids: undefined,
+        target_lead_id: undefined,
+        write_kind: undefined,
         status: undefined,
         attempts: undefined,
       });
-      const { in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, sent_ids, ...rest } = fullRecord();
-      void [in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, sent_ids];
+      const {
+        in_doubt_since,
+        job_id,
+        created_record_id,
+        confirmed_at,
+        error,
+        error_detail,
+        sent_ids,
+        target_lead_id,
+        write_kind,
+        ...rest
+      } = fullRecord();
+      void [in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, sent_ids, target_lead_id, write_kind];
       expect(cleared).toStrictEqual(rest);
       expect(await store.get('ld_full')).toStrictEqual(rest);
       expect('job_id' in cleared!).toBe(false);
@@ -613,7 +585,7 @@ describe('durable object lead store in workerd', () => {
     ).map((row) => row.name);
 
   it('is bundled for workerd without better-sqlite3 or the Node store', () => {
-    const { inputs } = worker!.bundle;
+    const { inputs } = storeWorkerBundle();
     expect(inputs).toEqual(expect.arrayContaining(['relay/outbox/store/durable.ts', 'relay/outbox/store/sql.ts']));
     expect(inputs.filter((input) => /better-sqlite3|relay\/store\/sqlite\.ts|^node:/.test(input))).toEqual([]);
   });

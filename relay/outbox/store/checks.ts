@@ -6,6 +6,7 @@
  */
 import {
   LEAD_STATUSES,
+  WRITE_KINDS,
   type AcceptWindows,
   type LeadListFilter,
   type LeadPatch,
@@ -32,33 +33,33 @@ export const PATCH_FIELDS = {
   error: { kind: 'string', optional: true },
   error_detail: { kind: 'string', optional: true },
   sent_ids: { kind: 'string', optional: true },
+  target_lead_id: { kind: 'string', optional: true },
+  write_kind: { kind: 'string', optional: true },
 } as const satisfies Record<keyof LeadPatch, { kind: Kind | 'object'; optional: boolean }>;
 
 export type PatchField = keyof typeof PATCH_FIELDS;
 export const PATCH_FIELD_NAMES = Object.keys(PATCH_FIELDS) as PatchField[];
 
+/** Optional fields set once, when the lead is accepted (`follows` by the store, whatever the record says). */
+export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id', 'campaign', 'content_hash', 'follows'] as const;
 /** The optional fields of a record: stored as NULL, returned absent. */
-export const OPTIONAL_FIELDS = [
-  'idempotency_key',
-  'lead_source_id',
-  'campaign',
-  ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional),
-] as const;
-/** Optional fields set once, when the lead is accepted. */
-export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id', 'campaign'] as const;
+export const OPTIONAL_FIELDS = [...INSERT_ONLY_FIELDS, ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional)] as const;
 
 const isStatus = (v: unknown): v is LeadStatus => (LEAD_STATUSES as readonly unknown[]).includes(v);
+const isWriteKind = (v: unknown): boolean => (WRITE_KINDS as readonly unknown[]).includes(v);
 const isPlainObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkValue(field: string, kind: Kind | 'object', value: unknown): void {
   const ok =
     field === 'status'
       ? isStatus(value)
-      : kind === 'number'
-        ? typeof value === 'number' && !Number.isNaN(value)
-        : kind === 'string'
-          ? typeof value === 'string'
-          : isPlainObject(value);
+      : field === 'write_kind'
+        ? isWriteKind(value)
+        : kind === 'number'
+          ? typeof value === 'number' && !Number.isNaN(value)
+          : kind === 'string'
+            ? typeof value === 'string'
+            : isPlainObject(value);
   if (!ok) throw new TypeError(`lead store: invalid ${field}`);
 }
 
@@ -82,6 +83,20 @@ export function assertLeadRecord(record: LeadRecord): void {
     if (value == null && spec.optional) continue;
     checkValue(field, spec.kind, value);
   }
+}
+
+/**
+ * Whether a lead sharing a fingerprint with `record` within the dedupe window makes it a replay:
+ * the same content hash, or none on either side (leads from before schema 6, callers without one).
+ * Otherwise `record` is a follow-up of that lead.
+ */
+export const isReplayOf = (record: LeadRecord, match: Pick<LeadRecord, 'content_hash'>): boolean =>
+  record.content_hash == null || match.content_hash == null || match.content_hash === record.content_hash;
+
+/** `record` as accept stores it: with the `follows` accept decided, never one the caller set. */
+export function withFollows(record: LeadRecord, follows: string | undefined): LeadRecord {
+  const { follows: _given, ...rest } = record;
+  return follows === undefined ? rest : { ...rest, follows };
 }
 
 /** Refuses a patch value of the wrong type; absent, undefined and null values are not checked. */

@@ -15,8 +15,10 @@ import {
   assertLeaseArgs,
   assertWindows,
   emptyCounts,
+  isReplayOf,
   listLimit,
   rowLimit,
+  withFollows,
 } from './checks.js';
 import type {
   AcceptOutcome,
@@ -107,12 +109,17 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
     if (closed) throw new Error('lead store is closed');
   };
   const byKey = (site: string, key: string, since: number) => oldestSince(keyIndex.get(site)?.get(key) ?? [], since);
-  const byFingerprint = (site: string, fingerprints: readonly string[], since: number) => {
-    const forSite = fingerprintIndex.get(site);
+  /** The oldest lead sharing a fingerprint with `record` since `since` that makes it a replay, else the oldest such lead. */
+  const byFingerprint = (record: LeadRecord, since: number): Stored | undefined => {
+    const forSite = fingerprintIndex.get(record.site);
     if (!forSite) return undefined;
     const ids = new Set<string>();
-    for (const f of fingerprints) for (const id of forSite.get(f) ?? []) ids.add(id);
-    return oldestSince(ids, since);
+    for (const f of record.fingerprints) for (const id of forSite.get(f) ?? []) ids.add(id);
+    const matches = [...ids]
+      .map((id) => byId.get(id)!)
+      .filter((r) => r.created_at >= since)
+      .sort(oldestFirst);
+    return matches.find((r) => isReplayOf(record, r)) ?? matches[0];
   };
 
   return {
@@ -128,12 +135,11 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
         const match = byKey(record.site, record.idempotency_key, windows.now - windows.keyWindowMs);
         if (match) return { record: toRecord(match), created: false };
       }
-      if (record.fingerprints.length > 0) {
-        const match = byFingerprint(record.site, record.fingerprints, windows.now - windows.dedupeWindowMs);
-        if (match) return { record: toRecord(match), created: false };
-      }
+      const match = record.fingerprints.length > 0 ? byFingerprint(record, windows.now - windows.dedupeWindowMs) : undefined;
+      if (match && isReplayOf(record, match)) return { record: toRecord(match), created: false };
       if (byId.has(record.id)) throw new Error('lead store: a lead with this id already exists');
-      const stored = toStored(record);
+      // A match left here has other words: this lead follows it up.
+      const stored = toStored(withFollows(record, match?.id));
       byId.set(stored.id, stored);
       if (stored.idempotency_key != null) indexAdd(keyIndex, stored.site, stored.idempotency_key, stored.id);
       for (const f of stored.fingerprints) indexAdd(fingerprintIndex, stored.site, f, stored.id);

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { LEAD_STORE_APPLICATION_ID } from './schema.js';
 
 /** The schema version of this store's own migrations (Postgres has its own list, not SQLite's). */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 const MIGRATIONS: readonly string[] = [
   // 0 -> 1
@@ -62,6 +62,14 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE leads ADD COLUMN campaign TEXT COLLATE "C";
   ALTER TABLE leads ADD COLUMN sent_ids TEXT;
+  `,
+  // 2 -> 3: returning prospects, as SQLite's 5 -> 6 (schema.ts): content hash and follows set at
+  // accept (absent on older rows), the Propexo lead written onto and the kind of that write
+  `
+  ALTER TABLE leads ADD COLUMN content_hash TEXT COLLATE "C",
+    ADD COLUMN follows TEXT COLLATE "C",
+    ADD COLUMN target_lead_id TEXT COLLATE "C",
+    ADD COLUMN write_kind TEXT COLLATE "C";
   `,
 ];
 

@@ -20,6 +20,7 @@
  */
 import pg from 'pg';
 import {
+  INSERT_ONLY_FIELDS,
   OPTIONAL_FIELDS,
   PATCH_FIELD_NAMES,
   assertCondition,
@@ -28,22 +29,15 @@ import {
   assertLeaseArgs,
   assertWindows,
   emptyCounts,
+  isReplayOf,
   listLimit,
   rowLimit,
+  withFollows,
 } from './checks.js';
 import { describeDatabaseUrl, migrate } from './postgres-schema.js';
 import type { LeadRecord, LeadStatus, LeaseState, LeasedLeadStore } from './types.js';
 
-const COLUMNS = [
-  'id',
-  'site',
-  'idempotency_key',
-  'lead_source_id',
-  'campaign',
-  'fingerprints',
-  'created_at',
-  ...PATCH_FIELD_NAMES,
-] as const;
+const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 const SELECT = COLUMNS.join(', ');
 const NEWEST = 'ORDER BY created_at DESC, id DESC';
 
@@ -67,9 +61,11 @@ const SQL = {
   get: `SELECT ${SELECT} FROM leads WHERE id = $1`,
   byJob: `SELECT ${SELECT} FROM leads WHERE job_id = $1 ${NEWEST} LIMIT 1`,
   byKey: `SELECT ${SELECT} FROM leads WHERE site = $1 AND idempotency_key = $2 AND created_at >= $3 ORDER BY created_at, id LIMIT 1`,
+  // The oldest match that makes a repeat a replay (the same content hash, or none on either side),
+  // else the oldest match, which it then follows (as in sql.ts).
   byFingerprint: `SELECT ${SELECT} FROM leads WHERE id IN (
        SELECT lead_id FROM lead_fingerprints WHERE site = $1 AND fingerprint = ANY($2::text[]) AND created_at >= $3
-     ) ORDER BY created_at, id LIMIT 1`,
+     ) ORDER BY CASE WHEN $4::text IS NULL OR content_hash IS NULL OR content_hash = $4::text THEN 0 ELSE 1 END, created_at, id LIMIT 1`,
   exists: 'SELECT 1 FROM leads WHERE id = $1',
   insert: `INSERT INTO leads (${SELECT}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
   insertFingerprints: `INSERT INTO lead_fingerprints (fingerprint, site, lead_id, created_at)
@@ -143,19 +139,24 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
           const row = (await client.query(sql, params as unknown[])).rows[0] as Row | undefined;
           return row ? toRecord(row) : null;
         };
-        let match: LeadRecord | null = null;
+        let replay: LeadRecord | null = null;
+        let follows: string | undefined;
         if (record.idempotency_key != null) {
-          match = await first(SQL.byKey, [record.site, record.idempotency_key, windows.now - windows.keyWindowMs]);
+          replay = await first(SQL.byKey, [record.site, record.idempotency_key, windows.now - windows.keyWindowMs]);
         }
-        if (!match && record.fingerprints.length > 0) {
-          match = await first(SQL.byFingerprint, [record.site, record.fingerprints, windows.now - windows.dedupeWindowMs]);
+        if (!replay && record.fingerprints.length > 0) {
+          const since = windows.now - windows.dedupeWindowMs;
+          const match = await first(SQL.byFingerprint, [record.site, record.fingerprints, since, record.content_hash ?? null]);
+          // A match that is no replay has other words: this lead follows it up.
+          if (match && isReplayOf(record, match)) replay = match;
+          else follows = match?.id;
         }
-        if (match) {
+        if (replay) {
           await client.query('COMMIT');
-          return { record: match, created: false };
+          return { record: replay, created: false };
         }
         if ((await client.query(SQL.exists, [record.id])).rowCount) throw new Error('lead store: a lead with this id already exists');
-        await client.query(SQL.insert, toParams(record));
+        await client.query(SQL.insert, toParams(withFollows(record, follows)));
         if (record.fingerprints.length > 0) {
           await client.query(SQL.insertFingerprints, [record.fingerprints, record.site, record.id, record.created_at]);
         }

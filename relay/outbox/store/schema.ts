@@ -43,7 +43,7 @@ export interface SqlDriver {
 }
 
 /** The schema version this code writes (the user_version mark). */
-export const LEAD_STORE_SCHEMA_VERSION = 5;
+export const LEAD_STORE_SCHEMA_VERSION = 6;
 /** Marks a database as a lead store (the application_id mark): 'RMLF', ResMan lead form. */
 export const LEAD_STORE_APPLICATION_ID = 0x524d4c46;
 
@@ -163,6 +163,16 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE leads ADD COLUMN campaign TEXT;
   ALTER TABLE leads ADD COLUMN sent_ids TEXT;
+  `,
+  // 5 -> 6: returning prospects. A repeat's content hash and the lead it follows up (both set at
+  // accept; older rows have neither, and a repeat of one is a replay), and the write onto an existing
+  // Propexo lead. write_kind has no CHECK (checks.ts refuses other values): a new kind then needs no
+  // table rebuild, as 'held' did.
+  `
+  ALTER TABLE leads ADD COLUMN content_hash TEXT;
+  ALTER TABLE leads ADD COLUMN follows TEXT;
+  ALTER TABLE leads ADD COLUMN target_lead_id TEXT;
+  ALTER TABLE leads ADD COLUMN write_kind TEXT;
   `,
 ];
 

@@ -12,6 +12,7 @@
  * The store never logs; errors are thrown (as rejections) and name fields, never their values.
  */
 import {
+  INSERT_ONLY_FIELDS,
   OPTIONAL_FIELDS,
   PATCH_FIELD_NAMES,
   assertCondition,
@@ -20,8 +21,10 @@ import {
   assertLeaseArgs,
   assertWindows,
   emptyCounts,
+  isReplayOf,
   listLimit,
   rowLimit,
+  withFollows,
   type PatchField,
 } from './checks.js';
 import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } from './schema.js';
@@ -35,6 +38,7 @@ import type {
   LeaseState,
   LeasedLeadStore,
   UpdateCondition,
+  WriteKind,
 } from './types.js';
 
 export interface SqlLeadStoreOptions extends MigrateOptions {
@@ -75,18 +79,13 @@ interface LeadRow {
   lead_source_id: string | null;
   campaign: string | null;
   sent_ids: string | null;
+  content_hash: string | null;
+  follows: string | null;
+  target_lead_id: string | null;
+  write_kind: WriteKind | null;
 }
 
-const COLUMNS = [
-  'id',
-  'site',
-  'idempotency_key',
-  'lead_source_id',
-  'campaign',
-  'fingerprints',
-  'created_at',
-  ...PATCH_FIELD_NAMES,
-] as const;
+const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 
 /** A record's values in COLUMNS order, JSON for the two structured fields, NULL for absent ones. */
 function toParams(record: LeadRecord): SqlValue[] {
@@ -103,7 +102,6 @@ function toRecord(row: LeadRow): LeadRecord {
   return record as unknown as LeadRecord;
 }
 
-const ORDER_OLDEST = 'ORDER BY l.created_at, l.id';
 const NEWEST = 'ORDER BY created_at DESC, id DESC';
 
 /** Every statement the store runs; the same text on every driver. Exported for the query-plan tests. */
@@ -118,10 +116,14 @@ export const LEAD_STORE_SQL = {
   // for the key's sake (0.5 ms a lookup at 10,000 leads, and twice per lead: the route's replay
   // check and accept's). Those few matches are then sorted.
   byKey: `SELECT l.* FROM leads l WHERE l.site = ? AND l.idempotency_key = ? AND l.created_at >= ? ORDER BY +l.created_at, l.id LIMIT 1`,
+  // The lead a repeat is answered with: the oldest that makes it a replay (the same content hash,
+  // or none on either side: checks.ts isReplayOf), else the oldest match, which it then follows.
+  // One row however many follow-ups the window holds. No index gives that order, so the few ids
+  // lead_fingerprints_lookup yields are read by primary key and sorted.
   byFingerprint: `SELECT l.* FROM leads l WHERE l.id IN (
        SELECT f.lead_id FROM lead_fingerprints f
        WHERE f.site = ? AND f.fingerprint IN (SELECT value FROM json_each(?)) AND f.created_at >= ?
-     ) ${ORDER_OLDEST} LIMIT 1`,
+     ) ORDER BY CASE WHEN ? IS NULL OR l.content_hash IS NULL OR l.content_hash = ? THEN 0 ELSE 1 END, l.created_at, l.id LIMIT 1`,
   insert: `INSERT INTO leads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   insertFingerprint: 'INSERT OR IGNORE INTO lead_fingerprints (fingerprint, site, lead_id, created_at) VALUES (?, ?, ?, ?)',
   // One statement for every patch: per column a flag, 1 when the patch has that key (its value,
@@ -192,13 +194,15 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       const match = one(SQL.byKey, [record.site, record.idempotency_key, windows.now - windows.keyWindowMs]);
       if (match) return { record: match, created: false };
     }
-    if (record.fingerprints.length > 0) {
-      const match = one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), windows.now - windows.dedupeWindowMs]);
-      if (match) return { record: match, created: false };
-    }
+    const hash = record.content_hash ?? null;
+    const since = windows.now - windows.dedupeWindowMs;
+    const match =
+      record.fingerprints.length > 0 ? one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), since, hash, hash]) : null;
+    if (match && isReplayOf(record, match)) return { record: match, created: false };
     // Looked for rather than caught: the drivers report a constraint failure differently.
     if (driver.get(SQL.exists, [record.id])) throw new Error('lead store: a lead with this id already exists');
-    driver.run(SQL.insert, toParams(record));
+    // A match left here has other words: this lead follows it up.
+    driver.run(SQL.insert, toParams(withFollows(record, match?.id)));
     for (const fingerprint of record.fingerprints)
       driver.run(SQL.insertFingerprint, [fingerprint, record.site, record.id, record.created_at]);
     return { record: one(SQL.get, [record.id])!, created: true };

@@ -37,7 +37,7 @@ export function lead(extra: Partial<LeadRecord> = {}): LeadRecord {
   };
 }
 
-/** Every field of LeadRecord set, every submission field too. */
+/** Every field of LeadRecord set, every submission field too; but `follows`, which only accept sets. */
 export const fullRecord = (): LeadRecord => ({
   id: 'ld_full',
   site: 'pine-ridge',
@@ -81,6 +81,9 @@ export const fullRecord = (): LeadRecord => ({
   error_detail: '{"errors":["ResMan timeout"]}',
   campaign: 'apartments.com',
   sent_ids: '{"integration_id":"int_1","property_id":"prop_1","employee_id":"emp_1","lead_source_id":"lsrc_1"}',
+  content_hash: 'ch-full-0f3a',
+  target_lead_id: 'rec_prospect_77',
+  write_kind: 'event',
 });
 
 export const ids = (records: LeadRecord[]) => records.map((r) => r.id);
