@@ -20,6 +20,9 @@ const sitesJson = (returning?: 'event' | 'new_lead') =>
 function relayWithSandbox(options: { returning?: 'event' | 'new_lead'; sandbox?: Partial<SandboxOptions> } = {}) {
   let sandbox: Sandbox | undefined;
   const relay = buildRelay({
+    // A grace well past the sandbox's write delay (1.5 s), as 30 minutes is past Propexo's; waits
+    // for a first inquiry's record at most every 10 minutes.
+    policy: { inDoubtGraceMs: 5 * MINUTE, backoffMaxMs: 10 * MINUTE },
     env: { SITES_JSON: sitesJson(options.returning), PROPEXO_BASE_URL: 'http://sandbox.test', UPSTREAM_TIMEOUT_MS: '1000' },
     handler: (call, init) => sandbox!.app.request(new URL(call.url).pathname + new URL(call.url).search, init),
     // Many clients from one address: the per-IP limit is not what this tests.

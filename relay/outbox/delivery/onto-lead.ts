@@ -150,7 +150,14 @@ async function mayResendEvent(ctx: StepContext, lead: LeadRecord, site: SiteConf
     ctx.logger.info('lead.found_in_write_logs', { ...logOf(lead), job_id: found.job_id, write_status: found.status, write_kind: 'event' });
     return false;
   }
-  if (graceOver && found !== 'incomplete') return true;
+  if (graceOver && found !== 'incomplete') {
+    ctx.logger.warn('lead.resending_event', {
+      ...logOf(lead),
+      in_doubt_ms: ctx.clock.now() - inDoubtSince,
+      write_logs: found === null ? 'complete' : 'unreadable',
+    });
+    return true;
+  }
   await ctx.writes.save(lead, { checks, next_attempt_at: ctx.clock.now() + retryDelay(ctx.policy, checks, ctx.random) });
   return false;
 }
