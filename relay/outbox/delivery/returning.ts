@@ -31,6 +31,11 @@ export async function existingLead(ctx: StepContext, lead: LeadRecord, site: Sit
       ctx.logger.warn('propexo.lookup_refused', { ...logOf(lead), status: found.status });
       return null;
     }
+    // A refused token pauses every site (health.ts); the lead waits it out, as a create would.
+    if (found.kind === 'unauthorized') {
+      await ctx.writes.save(lead, { error: 'unauthorized', next_attempt_at: ctx.clock.now() + ctx.policy.authPauseMs });
+      return 'handled';
+    }
     const checks = lead.checks + 1;
     await ctx.writes.transient(lead, found, retryDelay(ctx.policy, checks, ctx.random), { checks });
     return 'handled';

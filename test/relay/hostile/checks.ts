@@ -114,10 +114,12 @@ async function inspect(h: Hostile, res: Response): Promise<Verdict> {
       }
     }
   } else if (status === 202) {
-    // The receipt: id and status, nothing of the prospect.
+    // The receipt: id, status and what it became in ResMan, nothing of the prospect.
     try {
       const body = JSON.parse(text) as Record<string, unknown>;
-      if (Object.keys(body).sort().join() !== 'id,status') problems.push(`202 body ${text.slice(0, 200)}`);
+      const keys = Object.keys(body).sort().join();
+      const recordedAs = body.recorded_as === undefined || body.recorded_as === 'new_lead' || body.recorded_as === 'existing_lead';
+      if ((keys !== 'id,status' && keys !== 'id,recorded_as,status') || !recordedAs) problems.push(`202 body ${text.slice(0, 200)}`);
       if (typeof body.id === 'string') id = body.id;
     } catch {
       problems.push(`202 body is not JSON: ${text.slice(0, 200)}`);
