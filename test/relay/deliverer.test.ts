@@ -987,6 +987,26 @@ describe('write-status answers 400 while read-back is delayed (issue #11 follow-
     expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'job_not_found' });
     expect(creates(relay.upstream.calls)).toHaveLength(1);
   });
+  it('that grace runs from when the job was written, not from when the lead came in', async () => {
+    let relay!: ReturnType<typeof buildRelay>;
+    let refuseUntil = 0;
+    relay = buildRelay({
+      policy: { inDoubtGraceMs: 5_000 },
+      handler: propexoLike({
+        // Propexo at its limit for the lead's first 20 s: the create goes out only then.
+        create: () => (relay.clock.now() < refuseUntil ? new Response('slow down', { status: 429 }) : okResponse('job_1')),
+        status: () => Response.json({ error: { code: 'invalid_request', message: 'unknown job' } }, { status: 400 }),
+        logs: () => Response.json({ results: { logs: [] } }),
+      }),
+    });
+    refuseUntil = relay.clock.now() + 20_000;
+    const { id } = await accepted(relay);
+    await relay.deliver(22_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'sent' });
+    expect((await relay.store.get(id))!.written_at).toBeGreaterThanOrEqual(refuseUntil);
+    await relay.deliver(10_000);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'job_not_found' });
+  });
 });
 
 describe('confirmation rounds without read-back (issue #11 follow-up)', () => {

@@ -168,7 +168,7 @@ describe('durable object lead store: schema 5 to 6', () => {
     const old = lead({ campaign: 'google' });
     await store.accept(old, at(T0));
     // What a relay of schema version 5 left behind.
-    for (const column of ['content_hash', 'follows', 'target_lead_id', 'write_kind']) {
+    for (const column of ['content_hash', 'follows', 'target_lead_id', 'write_kind', 'written_at']) {
       await store.call({ method: '$sql', args: [`ALTER TABLE leads DROP COLUMN ${column}`] });
     }
     await store.call({ method: '$sql', args: [`UPDATE lead_store_meta SET value = 5 WHERE name = 'user_version'`] });

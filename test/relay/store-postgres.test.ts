@@ -15,7 +15,7 @@ import { T0, at, lead } from './support/store-fixtures.js';
 import { startPostgres, type TestPostgres } from './support/postgres.js';
 
 /** Takes a database back to schema 2: the columns migration 2 -> 3 adds (an ALTER TABLE's actions). */
-const DROP_V3_COLUMNS = ['content_hash', 'follows', 'target_lead_id', 'write_kind'].map((c) => `DROP COLUMN ${c}`).join(', ');
+const DROP_V3_COLUMNS = ['content_hash', 'follows', 'target_lead_id', 'write_kind', 'written_at'].map((c) => `DROP COLUMN ${c}`).join(', ');
 
 let postgres: TestPostgres;
 const opened: LeasedLeadStore[] = [];

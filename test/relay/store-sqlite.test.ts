@@ -22,7 +22,7 @@ import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } fro
 import { HOUR, MIN, T0, at, fullRecord, lead } from './support/store-fixtures.js';
 
 /** Takes a file back to schema 5: the columns migration 5 -> 6 adds. */
-const DROP_V6_COLUMNS = ['content_hash', 'follows', 'target_lead_id', 'write_kind']
+const DROP_V6_COLUMNS = ['content_hash', 'follows', 'target_lead_id', 'write_kind', 'written_at']
   .map((column) => `ALTER TABLE leads DROP COLUMN ${column};`)
   .join(' ');
 

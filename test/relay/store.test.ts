@@ -68,6 +68,7 @@ describe.each(STORE_HARNESSES)('%s lead store', (_name, harness) => {
         'follows',
         'target_lead_id',
         'write_kind',
+        'written_at',
       ]) {
         expect(key in got!).toBe(false);
       }
@@ -297,6 +298,7 @@ describe.each(STORE_HARNESSES)('%s lead store', (_name, harness) => {
         sent_ids: undefined,
         target_lead_id: undefined,
         write_kind: undefined,
+        written_at: undefined,
         status: undefined,
         attempts: undefined,
       });
@@ -310,9 +312,10 @@ describe.each(STORE_HARNESSES)('%s lead store', (_name, harness) => {
         sent_ids,
         target_lead_id,
         write_kind,
+        written_at,
         ...rest
       } = fullRecord();
-      void [in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, sent_ids, target_lead_id, write_kind];
+      void [in_doubt_since, job_id, created_record_id, confirmed_at, error, error_detail, sent_ids, target_lead_id, write_kind, written_at];
       expect(cleared).toStrictEqual(rest);
       expect(await store.get('ld_full')).toStrictEqual(rest);
       expect('job_id' in cleared!).toBe(false);

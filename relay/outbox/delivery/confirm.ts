@@ -74,12 +74,15 @@ async function statusFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig
   return ctx.writes.transient(lead, failure, checkDelay(ctx.policy, checks, ctx.random), { checks });
 }
 
+/** When the job's request left; leads stored before schema 6 know only when they came in. */
+const writtenAt = (lead: LeadRecord) => lead.written_at ?? lead.created_at;
+
 /**
  * Propexo's write-status no longer knows the job (a 400). Its write logs, which do not wait for a
  * sync, are asked first by the job's id: SUCCESS confirms the lead, FAILURE is a failed write. Then
  * the lead itself is looked for (without Propexo's read-back it shows only after a sync). Only a
- * complete write log without the job, once the grace period since the lead came in has passed
- * (time for Propexo to have logged it), makes it a dead letter; before that it is checked again.
+ * complete write log without the job, once the grace period since the job's request left has
+ * passed (time for Propexo to have logged it), makes it a dead letter; before that it is checked again.
  * Write logs refused (a token without the admin scope): the search alone decides, as before.
  */
 async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
@@ -90,7 +93,7 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
     ctx,
     lead.job_id!,
     site,
-    lead.created_at,
+    writtenAt(lead),
     category,
   );
   if (logged !== null && typeof logged === 'object' && 'ok' in logged) {
@@ -109,7 +112,7 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
   if (found !== null && 'ok' in found) return writes.transient(lead, found, checkDelay(policy, checks, ctx.random), { checks });
   if (found !== null) return void (await writes.confirmed(lead, found.id, 'found_after_unknown_job'));
   // Not found: a dead letter only when the write logs could say so (or were refused).
-  if (logged === 'refused' || (logged === null && clock.now() - lead.created_at >= policy.inDoubtGraceMs))
+  if (logged === 'refused' || (logged === null && clock.now() - writtenAt(lead) >= policy.inDoubtGraceMs))
     return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id });
   return checkLater(ctx, lead);
 }
@@ -120,7 +123,7 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
  * the write is sent again; a second event is the worst that can come of it, never a second guest card.
  */
 async function ontoLeadJobUnknown(ctx: StepContext, lead: LeadRecord, logged: null | 'incomplete' | 'refused'): Promise<void> {
-  if (logged === 'incomplete' || ctx.clock.now() - lead.updated_at < ctx.policy.inDoubtGraceMs) return checkLater(ctx, lead);
+  if (logged === 'incomplete' || ctx.clock.now() - writtenAt(lead) < ctx.policy.inDoubtGraceMs) return checkLater(ctx, lead);
   await ctx.writes.save(lead, { status: 'queued', job_id: undefined, checks: 0, write_retries: 0, next_attempt_at: ctx.clock.now() });
   ctx.logger.warn('lead.write_not_found_resending', { ...logOf(lead), job_id: lead.job_id, write_kind: lead.write_kind });
 }
@@ -140,6 +143,6 @@ async function writeFailed(ctx: StepContext, lead: LeadRecord, errors: string[])
   // The retried write is a NEW job (spec): it is the one followed from now on. Without a new id,
   // the old one is.
   const job_id = retried.jobId ?? lead.job_id;
-  await writes.save(lead, { job_id, write_retries, checks: 0, next_attempt_at: ctx.clock.now() + policy.confirmFirstDelayMs });
+  await writes.save(lead, { job_id, written_at: ctx.clock.now(), write_retries, checks: 0, next_attempt_at: ctx.clock.now() + policy.confirmFirstDelayMs });
   ctx.logger.warn('lead.write_retried', { ...logOf(lead), job_id, failed_job_id: lead.job_id, retry: write_retries, errors });
 }

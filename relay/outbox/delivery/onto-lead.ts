@@ -46,7 +46,7 @@ export async function sendOntoLead(ctx: StepContext, lead: LeadRecord, site: Sit
     const now = ctx.clock.now();
     claimed = await ctx.store.update(
       lead.id,
-      { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now, write_kind: kind },
+      { in_doubt_since: now, written_at: now, attempts: lead.attempts + 1, updated_at: now, write_kind: kind },
       { ifStatus: 'queued', ifAttempts: lead.attempts },
     );
     return claimed !== null;
@@ -141,6 +141,7 @@ async function mayResendEvent(ctx: StepContext, lead: LeadRecord, site: SiteConf
     await ctx.writes.save(lead, {
       status: 'sent',
       job_id: found.job_id,
+      written_at: inDoubtSince || lead.created_at,
       in_doubt_since: undefined,
       checks: 0,
       write_retries: 0,

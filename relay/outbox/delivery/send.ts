@@ -63,6 +63,8 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
     await writes.save(lead, {
       status: 'sent',
       job_id: logged.job_id,
+      // 0: an operator's retry, whose POST's time is not known.
+      written_at: inDoubtSince || lead.created_at,
       in_doubt_since: undefined,
       checks: 0,
       write_retries: 0,
@@ -113,7 +115,7 @@ async function post(
       claimed = await ctx.store.update(
         lead.id,
         // The ids go with the claim: the next create of this lead compares its own with them.
-        { in_doubt_since: now, attempts: lead.attempts + 1, updated_at: now, sent_ids: JSON.stringify(ids) },
+        { in_doubt_since: now, written_at: now, attempts: lead.attempts + 1, updated_at: now, sent_ids: JSON.stringify(ids) },
         // A claim names the attempt it read: of two deliverers holding the same lead, one POSTs.
         { ifStatus: 'queued', ifAttempts: lead.attempts },
       );

@@ -35,6 +35,7 @@ export const PATCH_FIELDS = {
   sent_ids: { kind: 'string', optional: true },
   target_lead_id: { kind: 'string', optional: true },
   write_kind: { kind: 'string', optional: true },
+  written_at: { kind: 'number', optional: true },
 } as const satisfies Record<keyof LeadPatch, { kind: Kind | 'object'; optional: boolean }>;
 
 export type PatchField = keyof typeof PATCH_FIELDS;

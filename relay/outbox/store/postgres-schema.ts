@@ -64,12 +64,13 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE leads ADD COLUMN sent_ids TEXT;
   `,
   // 2 -> 3: returning prospects, as SQLite's 5 -> 6 (schema.ts): content hash and follows set at
-  // accept (absent on older rows), the Propexo lead written onto and the kind of that write
+  // accept (absent on older rows), the Propexo lead written onto, the kind of that write and when it left
   `
   ALTER TABLE leads ADD COLUMN content_hash TEXT COLLATE "C",
     ADD COLUMN follows TEXT COLLATE "C",
     ADD COLUMN target_lead_id TEXT COLLATE "C",
-    ADD COLUMN write_kind TEXT COLLATE "C";
+    ADD COLUMN write_kind TEXT COLLATE "C",
+    ADD COLUMN written_at DOUBLE PRECISION;
   `,
 ];
 

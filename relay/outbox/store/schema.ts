@@ -166,13 +166,14 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 5 -> 6: returning prospects. A repeat's content hash and the lead it follows up (both set at
   // accept; older rows have neither, and a repeat of one is a replay), and the write onto an existing
-  // Propexo lead. write_kind has no CHECK (checks.ts refuses other values): a new kind then needs no
+  // Propexo lead, and when the current write job's request left. write_kind has no CHECK (checks.ts refuses other values): a new kind then needs no
   // table rebuild, as 'held' did.
   `
   ALTER TABLE leads ADD COLUMN content_hash TEXT;
   ALTER TABLE leads ADD COLUMN follows TEXT;
   ALTER TABLE leads ADD COLUMN target_lead_id TEXT;
   ALTER TABLE leads ADD COLUMN write_kind TEXT;
+  ALTER TABLE leads ADD COLUMN written_at INTEGER;
   `,
 ];
 

@@ -83,6 +83,7 @@ interface LeadRow {
   follows: string | null;
   target_lead_id: string | null;
   write_kind: WriteKind | null;
+  written_at: number | null;
 }
 
 const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;

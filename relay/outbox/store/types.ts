@@ -90,6 +90,11 @@ export interface LeadRecord {
   /** The kind of the write in flight or in doubt (job_id, in_doubt_since) when it is not the create. */
   write_kind?: WriteKind;
   /**
+   * When the request of the current write job left (its claim): the grace before a job Propexo
+   * no longer knows counts as lost runs from here, not from when the lead came in.
+   */
+  written_at?: number;
+  /**
    * The site's ids the last create carried, as JSON text (`{"integration_id":…,"lead_source_id":…}`):
    * compared at the next create, so a send after a configuration fix says which ids changed.
    */

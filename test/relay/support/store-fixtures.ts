@@ -84,6 +84,7 @@ export const fullRecord = (): LeadRecord => ({
   content_hash: 'ch-full-0f3a',
   target_lead_id: 'rec_prospect_77',
   write_kind: 'event',
+  written_at: T0 + 4_000,
 });
 
 export const ids = (records: LeadRecord[]) => records.map((r) => r.id);
