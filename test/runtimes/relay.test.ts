@@ -102,6 +102,29 @@ describe.each([
     expect(sandbox.leads().filter((l) => l.body.first_name === 'Ada')).toHaveLength(1);
   });
 
+  it('a prospect who asks again with new words: one lead event on the first guest card, no second create', async () => {
+    const first = (await (await post(person('Bea'))).json()) as { id: string };
+    await confirmed(first.id);
+    const again = await post({ ...person('Bea'), notes: 'Do you take dogs?', desired_num_bedrooms: 3 });
+    expect(again.status).toBe(202);
+    const second = (await again.json()) as { id: string };
+    expect(second.id).not.toBe(first.id);
+    await confirmed(second.id);
+    const bea = sandbox.leads().filter((l) => l.body.first_name === 'Bea');
+    expect(bea).toHaveLength(1);
+    const events = sandbox.events().filter((e) => e.body.lead_id === bea[0]!.created_record_id);
+    expect(events).toHaveLength(1);
+    expect(String(events[0]!.body.notes)).toContain('Do you take dogs?');
+    expect(
+      sandbox
+        .updates()
+        .filter((u) => u.lead_id === bea[0]!.created_record_id)
+        .map((u) => u.body),
+    ).toEqual([{ desired_num_bedrooms: 3 }]);
+    const receipt = await fetch(`${relay.url}/v1/sites/oak-grove/leads/${second.id}`, { headers: { origin: ORIGIN } });
+    expect(await receipt.json()).toEqual({ id: second.id, status: 'confirmed', recorded_as: 'existing_lead' });
+  });
+
   it('refuses bad requests with the same statuses and codes', async () => {
     const code = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
     const invalid = await post({ first_name: 'x' });
