@@ -55,6 +55,23 @@ export class LeadWrites {
     return true;
   }
 
+  /**
+   * The lead follows write job `jobId` (its POST answered, or the job found in the write logs): sent,
+   * no longer in doubt, counters reset, next checked at `checkAt`.
+   */
+  following(lead: LeadRecord, jobId: string, checkAt: number, patch: LeadPatch = {}): Promise<LeadRecord | null> {
+    return this.save(lead, {
+      ...patch,
+      status: 'sent',
+      job_id: jobId,
+      in_doubt_since: undefined,
+      checks: 0,
+      write_retries: 0,
+      error: undefined,
+      next_attempt_at: checkAt,
+    });
+  }
+
   /** A failure worth trying again: the reason kept as the lead's error, the lead due in `retryInMs`. */
   async transient(lead: LeadRecord, failure: UpstreamFailure, retryInMs: number, patch: LeadPatch = {}): Promise<void> {
     await this.save(lead, { ...patch, error: `${failure.kind}:${failure.reason}`, next_attempt_at: this.clock.now() + retryInMs });

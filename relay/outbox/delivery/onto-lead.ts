@@ -53,15 +53,7 @@ export async function sendOntoLead(ctx: StepContext, lead: LeadRecord, site: Sit
   });
   if (!claimed || !result) return;
   if (!result.ok) return postFailed(ctx, claimed, result);
-  await ctx.writes.save(claimed, {
-    status: 'sent',
-    job_id: result.jobId,
-    in_doubt_since: undefined,
-    checks: 0,
-    write_retries: 0,
-    error: undefined,
-    next_attempt_at: ctx.clock.now() + ctx.policy.confirmFirstDelayMs,
-  });
+  await ctx.writes.following(claimed, result.jobId, ctx.clock.now() + ctx.policy.confirmFirstDelayMs);
   ctx.logger.info(`lead.${kind}_sent`, { ...logOf(lead), target_lead_id: target, job_id: result.jobId });
 }
 
@@ -138,16 +130,7 @@ async function mayResendEvent(ctx: StepContext, lead: LeadRecord, site: SiteConf
     return false;
   }
   if (found !== null && typeof found === 'object' && 'job_id' in found) {
-    await ctx.writes.save(lead, {
-      status: 'sent',
-      job_id: found.job_id,
-      written_at: inDoubtSince || lead.created_at,
-      in_doubt_since: undefined,
-      checks: 0,
-      write_retries: 0,
-      error: undefined,
-      next_attempt_at: ctx.clock.now(),
-    });
+    await ctx.writes.following(lead, found.job_id, ctx.clock.now(), { written_at: inDoubtSince || lead.created_at });
     ctx.logger.info('lead.found_in_write_logs', { ...logOf(lead), job_id: found.job_id, write_status: found.status, write_kind: 'event' });
     return false;
   }

@@ -60,17 +60,8 @@ async function mayResend(ctx: StepContext, lead: LeadRecord, site: SiteConfig, i
     logged = null;
   }
   if (logged !== null && logged !== 'incomplete') {
-    await writes.save(lead, {
-      status: 'sent',
-      job_id: logged.job_id,
-      // 0: an operator's retry, whose POST's time is not known.
-      written_at: inDoubtSince || lead.created_at,
-      in_doubt_since: undefined,
-      checks: 0,
-      write_retries: 0,
-      error: undefined,
-      next_attempt_at: clock.now(),
-    });
+    // 0: an operator's retry, whose POST's time is not known.
+    await writes.following(lead, logged.job_id, clock.now(), { written_at: inDoubtSince || lead.created_at });
     ctx.logger.info('lead.found_in_write_logs', { ...logOf(lead), job_id: logged.job_id, write_status: logged.status });
     return false;
   }
@@ -128,15 +119,7 @@ async function post(
 }
 
 async function sent(ctx: StepContext, lead: LeadRecord, result: CreateLeadResult & { ok: true }): Promise<void> {
-  await ctx.writes.save(lead, {
-    status: 'sent',
-    job_id: result.jobId,
-    in_doubt_since: undefined,
-    checks: 0,
-    write_retries: 0,
-    error: undefined,
-    next_attempt_at: ctx.clock.now() + ctx.policy.confirmFirstDelayMs,
-  });
+  await ctx.writes.following(lead, result.jobId, ctx.clock.now() + ctx.policy.confirmFirstDelayMs);
   ctx.logger.info('lead.sent', {
     ...logOf(lead),
     attempt: lead.attempts,
