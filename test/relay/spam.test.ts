@@ -61,6 +61,24 @@ describe('spam defence', () => {
     });
   }
 
+  it('a held lead never swallows the same person sent properly a minute later, same words or not: each is sent', async () => {
+    const relay = buildRelay();
+    const fill = { ...VALID_LEAD, notes: 'Can we see it Saturday?' };
+    // Sent too fast, say by an autofill extension: held.
+    const bot = (await (await postLead(relay.app, { ...fill, meta: { trap: 'x' } })).json()) as { id: string };
+    relay.clock.advance(MIN_FILL_MS + 60_000);
+    const token = await createFormTokens(TOKEN).issue('oak-grove', relay.clock.now() - 30_000);
+    const res = await postLead(relay.app, { ...fill, meta: { form_token: token } });
+    const person = (await res.json()) as { id: string };
+    expect(person.id).not.toBe(bot.id);
+    await relay.deliver();
+    expect(await relay.store.get(bot.id)).toMatchObject({ status: 'held' });
+    expect(await relay.store.get(person.id)).toMatchObject({ status: 'confirmed' });
+    const creates = relay.upstream.calls.filter((c) => c.method === 'POST').map((c) => c.body as Record<string, unknown>);
+    expect(creates).toHaveLength(1);
+    expect(creates[0]).toMatchObject({ phone_1: '5125550142', notes: expect.stringContaining('Can we see it Saturday?') });
+  });
+
   it('an operator can release a held lead: it is sent like any other', async () => {
     const relay = buildRelay({ env: { ADMIN_TOKEN: ADMIN } });
     const { id } = (await (await postLead(relay.app, { ...VALID_LEAD, meta: { trap: 'x' } })).json()) as { id: string };

@@ -92,6 +92,24 @@ describe.each(STORE_HARNESSES)('%s lead store: returning prospects', (_name, har
       expect(await store.get(record.id)).toStrictEqual({ ...record, follows: a.id });
     });
 
+    it('a held lead never absorbs a clean one: the clean one is stored on its own; a held repeat of a held lead is its replay', async () => {
+      const held = await put({ fingerprints: ['email-x'], content_hash: 'h1', status: 'held', error: 'spam:honeypot', created_at: T0 });
+      // The same words, clean: a lead of its own, following nothing, sent with all it carries.
+      const clean = lead({ fingerprints: ['email-x'], content_hash: 'h1', created_at: T0 + 1 });
+      expect(await store.accept(clean, at(T0 + 1))).toStrictEqual({ record: clean, created: true });
+      // Other words, clean: still not a follow-up of the held one, but of the clean one.
+      const more = await put({ fingerprints: ['email-x'], content_hash: 'h2', created_at: T0 + 2 });
+      expect(more.follows).toBe(clean.id);
+      // A bot posting again: the held lead's replay, nothing new.
+      const again = await store.accept(
+        lead({ fingerprints: ['email-x'], content_hash: 'h1', status: 'held', created_at: T0 + 3 }),
+        at(T0 + 3),
+      );
+      expect(again.created).toBe(false);
+      expect([held.id, clean.id]).toContain(again.record.id);
+      expect((await store.counts()).held).toBe(1);
+    });
+
     it('a third record with the words of the second is a replay of the second, not another follow-up', async () => {
       const a = await put({ fingerprints: ['email-x'], content_hash: 'h1', created_at: T0 });
       const b = await put({ fingerprints: ['email-x'], content_hash: 'h2', created_at: T0 + 1 });

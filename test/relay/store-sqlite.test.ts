@@ -158,7 +158,7 @@ describe('sqlite lead store on a file', () => {
       expect(plan(LEAD_STORE_SQL.byKey, 'oak-grove', 'no-such-key', T0)).toMatch(
         /^SEARCH l USING INDEX leads_site_key \(site=\? AND idempotency_key=\? AND created_at>\?\)/,
       );
-      const byContent = plan(LEAD_STORE_SQL.byFingerprint, 'oak-grove', '["fp"]', T0, 'content-hash', 'content-hash');
+      const byContent = plan(LEAD_STORE_SQL.byFingerprint, 'oak-grove', '["fp"]', T0, 'queued', 'content-hash', 'content-hash');
       expect(byContent).toMatch(/USING COVERING INDEX lead_fingerprints_lookup \(site=\? AND fingerprint=\? AND created_at>\?\)/);
       // The few matches (replays and follow-ups alike) by primary key, then sorted: never a walk of the leads.
       expect(byContent).toMatch(/SEARCH l USING INDEX sqlite_autoindex_leads_1 \(id=\?\)/);

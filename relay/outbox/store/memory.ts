@@ -117,7 +117,8 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
     for (const f of record.fingerprints) for (const id of forSite.get(f) ?? []) ids.add(id);
     const matches = [...ids]
       .map((id) => byId.get(id)!)
-      .filter((r) => r.created_at >= since)
+      // A held lead (suspected spam) never absorbs a clean one: the clean one is stored and sent.
+      .filter((r) => r.created_at >= since && (record.status === 'held' || r.status !== 'held'))
       .sort(oldestFirst);
     return matches.find((r) => isReplayOf(record, r)) ?? matches[0];
   };

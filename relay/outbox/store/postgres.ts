@@ -65,7 +65,7 @@ const SQL = {
   // else the oldest match, which it then follows (as in sql.ts).
   byFingerprint: `SELECT ${SELECT} FROM leads WHERE id IN (
        SELECT lead_id FROM lead_fingerprints WHERE site = $1 AND fingerprint = ANY($2::text[]) AND created_at >= $3
-     ) ORDER BY CASE WHEN $4::text IS NULL OR content_hash IS NULL OR content_hash = $4::text THEN 0 ELSE 1 END, created_at, id LIMIT 1`,
+     ) AND ($5::text = 'held' OR status <> 'held') ORDER BY CASE WHEN $4::text IS NULL OR content_hash IS NULL OR content_hash = $4::text THEN 0 ELSE 1 END, created_at, id LIMIT 1`,
   exists: 'SELECT 1 FROM leads WHERE id = $1',
   insert: `INSERT INTO leads (${SELECT}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
   insertFingerprints: `INSERT INTO lead_fingerprints (fingerprint, site, lead_id, created_at)
@@ -146,7 +146,7 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
         }
         if (!replay && record.fingerprints.length > 0) {
           const since = windows.now - windows.dedupeWindowMs;
-          const match = await first(SQL.byFingerprint, [record.site, record.fingerprints, since, record.content_hash ?? null]);
+          const match = await first(SQL.byFingerprint, [record.site, record.fingerprints, since, record.content_hash ?? null, record.status]);
           // A match that is no replay has other words: this lead follows it up.
           if (match && isReplayOf(record, match)) replay = match;
           else follows = match?.id;

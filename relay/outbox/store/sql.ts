@@ -124,7 +124,7 @@ export const LEAD_STORE_SQL = {
   byFingerprint: `SELECT l.* FROM leads l WHERE l.id IN (
        SELECT f.lead_id FROM lead_fingerprints f
        WHERE f.site = ? AND f.fingerprint IN (SELECT value FROM json_each(?)) AND f.created_at >= ?
-     ) ORDER BY CASE WHEN ? IS NULL OR l.content_hash IS NULL OR l.content_hash = ? THEN 0 ELSE 1 END, l.created_at, l.id LIMIT 1`,
+     ) AND (? = 'held' OR l.status <> 'held') ORDER BY CASE WHEN ? IS NULL OR l.content_hash IS NULL OR l.content_hash = ? THEN 0 ELSE 1 END, l.created_at, l.id LIMIT 1`,
   insert: `INSERT INTO leads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   insertFingerprint: 'INSERT OR IGNORE INTO lead_fingerprints (fingerprint, site, lead_id, created_at) VALUES (?, ?, ?, ?)',
   // One statement for every patch: per column a flag, 1 when the patch has that key (its value,
@@ -198,7 +198,7 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     const hash = record.content_hash ?? null;
     const since = windows.now - windows.dedupeWindowMs;
     const match =
-      record.fingerprints.length > 0 ? one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), since, hash, hash]) : null;
+      record.fingerprints.length > 0 ? one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), since, record.status, hash, hash]) : null;
     if (match && isReplayOf(record, match)) return { record: match, created: false };
     // Looked for rather than caught: the drivers report a constraint failure differently.
     if (driver.get(SQL.exists, [record.id])) throw new Error('lead store: a lead with this id already exists');

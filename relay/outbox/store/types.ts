@@ -156,7 +156,8 @@ export interface LeadStore {
    * (within the key window), or shares a fingerprint (within the dedupe window) and has the same
    * content_hash (or none): then that lead (the oldest such) is returned and nothing is written.
    * A record sharing a fingerprint only with leads of other content is stored with `follows` set to
-   * the oldest of them. The check and the write are one atomic step, across processes too.
+   * the oldest of them. A held lead (suspected spam) matches only held records: it never absorbs a
+   * clean lead of the same person, which is stored and sent with everything it carries. The check and the write are one atomic step, across processes too.
    */
   accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome>;
   get(id: string): Promise<LeadRecord | null>;
