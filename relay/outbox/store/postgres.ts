@@ -146,7 +146,13 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
         }
         if (!replay && record.fingerprints.length > 0) {
           const since = windows.now - windows.dedupeWindowMs;
-          const match = await first(SQL.byFingerprint, [record.site, record.fingerprints, since, record.content_hash ?? null, record.status]);
+          const match = await first(SQL.byFingerprint, [
+            record.site,
+            record.fingerprints,
+            since,
+            record.content_hash ?? null,
+            record.status,
+          ]);
           // A match that is no replay has other words: this lead follows it up.
           if (match && isReplayOf(record, match)) replay = match;
           else follows = match?.id;

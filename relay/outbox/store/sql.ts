@@ -198,7 +198,9 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     const hash = record.content_hash ?? null;
     const since = windows.now - windows.dedupeWindowMs;
     const match =
-      record.fingerprints.length > 0 ? one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), since, record.status, hash, hash]) : null;
+      record.fingerprints.length > 0
+        ? one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), since, record.status, hash, hash])
+        : null;
     if (match && isReplayOf(record, match)) return { record: match, created: false };
     // Looked for rather than caught: the drivers report a constraint failure differently.
     if (driver.get(SQL.exists, [record.id])) throw new Error('lead store: a lead with this id already exists');
