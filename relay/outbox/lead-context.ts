@@ -7,6 +7,7 @@ import type { FieldIssue } from '../../contract/errors.js';
 import type { LeadMeta } from '../../contract/meta.js';
 import type { Submission } from '../../contract/submission.js';
 import type { SiteConfig } from '../config/sites.js';
+import { neutraliseVisitorText, relayLine } from './relay-lines.js';
 
 /**
  * `campaign`: the visitor's utm_source, lower-cased, the key of the site's lead_source_map. Kept with
@@ -51,11 +52,12 @@ export function withContext(submission: Submission, meta: LeadMeta, site: SiteCo
   else if (consent && meta.consent?.version !== consent.version) missing.push({ field: 'consent', code: 'invalid_choice' });
   if (missing.length > 0) return { ok: false, fields: missing };
   if (consent) {
-    lines.push(`Consent to calls and texts (version ${consent.version}, ${new Date(now).toISOString()}): ${consent.text}`);
+    lines.push(relayLine(`Consent to calls and texts (version ${consent.version}, ${new Date(now).toISOString()}): ${consent.text}`));
   }
   const attribution = attributionLine(meta);
-  if (attribution) lines.push(attribution);
-  const notes = [submission.notes, ...lines].filter(Boolean).join('\n\n');
+  if (attribution) lines.push(relayLine(attribution));
+  // The visitor's words cannot pass for the relay's lines that follow them.
+  const notes = [submission.notes && neutraliseVisitorText(submission.notes), ...lines].filter(Boolean).join('\n\n');
   const campaign = meta.attribution?.utm_source?.toLowerCase();
   return {
     ok: true,

@@ -106,7 +106,7 @@ describe('demo page, end to end', () => {
     expect(noteLines(notes)).toEqual([
       'Is the Magnolia available in April?',
       expect.stringMatching(consentLine(config.form.consent)),
-      'Source: landed on /',
+      '[Website form] Source: landed on /',
     ]);
     expect(problems).toEqual([]);
   });
@@ -151,7 +151,7 @@ describe('demo page, end to end', () => {
     const sam = leadsOf('Sam');
     expect(sam.map((l) => l.body.phone_1)).toEqual(['7375550123']);
     expect(sam.map((l) => l.body.lead_source_id)).toEqual([config.lead_source_map.zillow]);
-    expect(noteLines(sam[0]!.body.notes).at(-1)).toBe('Source: zillow; landed on /?utm_source=zillow');
+    expect(noteLines(sam[0]!.body.notes).at(-1)).toBe('[Website form] Source: zillow; landed on /?utm_source=zillow');
     // The aborted downloads are the only errors the page may log.
     expect(problems.filter((p) => !p.includes('ERR_CONNECTION_RESET'))).toEqual([]);
   });

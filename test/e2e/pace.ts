@@ -42,10 +42,10 @@ export function noteLines(notes: string | undefined): string[] {
   return (notes ?? '').split('\n\n');
 }
 
-/** `Consent to calls and texts (version V, <ISO time>): <text>`, as relay/outbox/lead-context.ts writes it. */
+/** `[Website form] Consent to calls and texts (version V, <ISO time>): <text>`, as relay/outbox/lead-context.ts writes it. */
 export function consentLine(consent: { text: string; version: string }): RegExp {
   const escaped = consent.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(
-    `^Consent to calls and texts \\(version ${consent.version}, \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\): ${escaped}$`,
+    `^\\[Website form\\] Consent to calls and texts \\(version ${consent.version}, \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\): ${escaped}$`,
   );
 }

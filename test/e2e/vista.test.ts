@@ -195,7 +195,7 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
     expect(noteLines(notes)).toEqual([
       'Tenemos un gato. ¿Aceptan mascotas?',
       expect.stringMatching(consentLine(config.form.consent)),
-      `Source: facebook / paid-social / verano; landed on /vista/${CAMPAIGN}`,
+      `[Website form] Source: facebook / paid-social / verano; landed on /vista/${CAMPAIGN}`,
     ]);
     expect(config.form.consent.version).toBe('2026-11');
     // The person's lead went out: nothing of hers is held, and Propexo has nobody else from Vista del Sol.

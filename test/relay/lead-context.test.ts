@@ -46,7 +46,7 @@ describe('meta', () => {
     const [body] = await sent(relay);
     expect(body!.lead_source_id).toBe('lsrc_google');
     expect(body!.notes).toBe(
-      'We have a cat.\n\nSource: Google / cpc / spring-move-in; from www.google.com; landed on /floor-plans?utm_source=google&utm_medium=cpc',
+      'We have a cat.\n\n[Website form] Source: Google / cpc / spring-move-in; from www.google.com; landed on /floor-plans?utm_source=google&utm_medium=cpc',
     );
     expect(body).not.toHaveProperty('meta');
   });
@@ -72,7 +72,7 @@ describe('meta', () => {
     expect((await post({ consent: { given: true, version: '2026-11' } })).status).toBe(202);
     const [body] = await sent(relay);
     expect(body!.notes).toBe(
-      `We have a cat.\n\nConsent to calls and texts (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`,
+      `We have a cat.\n\n[Website form] Consent to calls and texts (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`,
     );
   });
 

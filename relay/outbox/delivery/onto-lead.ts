@@ -15,6 +15,7 @@ import type { StepContext } from './context.js';
 import { logOf } from './lead-writes.js';
 import { retryDelay } from './policy.js';
 import { readWriteLogs, type OwnWrite } from './search.js';
+import { relayLine } from '../relay-lines.js';
 import { postFailed } from './post-failed.js';
 import { siteIds } from './site-ids.js';
 
@@ -86,7 +87,7 @@ const eventTime = (lead: LeadRecord) => new Date(lead.created_at).toISOString();
 function eventBody(lead: LeadRecord, site: SiteConfig): LeadEventBody {
   const s = lead.submission;
   const contact = [`${s.first_name} ${s.last_name}`, s.email_1, s.phone_1].filter(Boolean).join(', ');
-  const notes = [s.notes, `Asked again through ${site.name}'s website as: ${contact}`].filter(Boolean).join('\n\n');
+  const notes = [s.notes, relayLine(`Asked again through ${site.name}'s website as: ${contact}`)].filter(Boolean).join('\n\n');
   return {
     integration_id: site.integration_id,
     lead_id: lead.target_lead_id!,
