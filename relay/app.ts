@@ -14,6 +14,8 @@ import { createErrorHandler, notFound } from './http/errors.js';
 import { securityHeaders } from './http/headers.js';
 import { requestLog } from './http/request-log.js';
 import { adminRoutes } from './routes/admin.js';
+import { createPropexoClient } from './propexo/client.js';
+import { createPropertyLists } from './propexo/property-lists.js';
 import { formRoutes } from './routes/form.js';
 import { healthRoutes } from './routes/health.js';
 import { leadRoutes } from './routes/leads.js';
@@ -46,8 +48,20 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
 
   app.route('/healthz', healthRoutes());
   app.route('/', widgetRoutes(deps.assets));
-  app.route('/v1/sites/:site', formRoutes({ ...deps, formTokens }));
-  app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen }));
+  // One copy of each property's lists for the form and for checking a lead's plan and unit.
+  const lists = createPropertyLists(
+    deps.formClient ??
+      createPropexoClient({
+        baseUrl: deps.config.propexo.baseUrl,
+        token: deps.config.propexo.token,
+        // Looked up per call, and called unbound as Workers require.
+        fetch: (input, init) => fetch(input, init),
+        timeoutMs: deps.config.upstreamTimeoutMs,
+      }),
+    { clock: deps.clock, logger: deps.logger },
+  );
+  app.route('/v1/sites/:site', formRoutes({ ...deps, formTokens, lists }));
+  app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen, lists }));
   app.route('/v1/propexo/webhooks', webhookRoutes(deps));
   app.route('/admin', adminRoutes(deps));
   return app;

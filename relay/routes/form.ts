@@ -5,9 +5,10 @@
  *   turnstile_site_key }`);
  * - `GET /v1/sites/:site/units?floor_plan_id=`: the available units of one floor plan.
  *
- * The lists come from Propexo through the form cache (relay/propexo/form-cache.ts): one copy per site
- * (integration + property), refreshed at most every 12 hours, the last good copy when Propexo fails,
- * and no list at all (still 200) when there has never been one. Only the fields listed in
+ * The lists come from Propexo through the form cache (relay/propexo/property-lists.ts): one copy per
+ * site (integration + property), refreshed at most every 12 hours and behind the answer, the last good
+ * copy when Propexo fails, and no list at all (still 200) when there has never been one (a first load
+ * is waited for 2 s at most). Only the fields listed in
  * `PublicFloorPlan` and `PublicUnit` reach the browser.
  *
  * These calls go through the Propexo client (its timeout, its token handling) but not through the
@@ -17,50 +18,19 @@
  */
 import { Hono, type Context } from 'hono';
 import { DEFAULT_FIELDS, REQUIRED_FIELDS } from '../../contract/fields.js';
-import type { FormAnswer, PublicFloorPlan, PublicUnit } from '../../contract/form.js';
+import type { FormAnswer } from '../../contract/form.js';
 import type { SiteConfig } from '../config/sites.js';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
 import { allowedOriginCors } from '../http/headers.js';
 import { lookupLimit } from '../http/rate-limit.js';
-import {
-  createPropexoClient,
-  type FloorPlan,
-  type ListResult,
-  type PropexoListClient,
-  type Unit,
-  type UpstreamFailure,
-} from '../propexo/client.js';
-import { createFormCache, type LoadResult } from '../propexo/form-cache.js';
+import type { PropertyLists } from '../propexo/property-lists.js';
+import { waitUntilOf } from '../http/wait-until.js';
 import type { FormTokens } from '../spam/form-token.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 
 export const FORM_CACHE_CONTROL = 'private, max-age=300';
 export const FLOOR_PLAN_ID = /^[\w-]{1,64}$/;
-
-const nonBlank = (s: string | null): string | null => (s !== null && s.trim() !== '' ? s : null);
-
-export function toPublicFloorPlan(plan: FloorPlan): PublicFloorPlan {
-  return {
-    id: plan.id,
-    name: nonBlank(plan.marketing_name) ?? nonBlank(plan.name) ?? plan.id,
-    bedrooms: plan.bedrooms,
-    bathrooms: plan.bathrooms,
-    rent_min_cents: plan.rent_minimum_in_cents,
-    rent_max_cents: plan.rent_maximum_in_cents,
-  };
-}
-
-export function toPublicUnit(unit: Unit): PublicUnit {
-  return {
-    id: unit.id,
-    number: unit.number,
-    bedrooms: unit.bedrooms,
-    bathrooms: unit.bathrooms,
-    rent_cents: unit.rent_amount_market_in_cents,
-    square_feet: unit.square_feet,
-  };
-}
 
 /** The form settings with the contract's defaults, and the names always in and required. */
 export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' | 'form_token'> {
@@ -78,75 +48,14 @@ export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' |
   };
 }
 
-/** Available units, kept with their plan so one cached list serves every plan's request. */
-type AvailableUnit = { floor_plan_id: string; unit: PublicUnit };
-
-const failureLog = (f: UpstreamFailure) => ({ kind: f.kind, reason: f.reason, ...(f.status === undefined ? {} : { status: f.status }) });
-
-export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'sites' | 'clock' | 'limiter' | 'logger' | 'getClientIp' | 'formClient'> {
+export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'sites' | 'clock' | 'limiter' | 'logger' | 'getClientIp'> {
   formTokens: FormTokens;
+  lists: PropertyLists;
 }
 
 /** Mounted at `/v1/sites/:site`: its `/form` and `/units`. */
 export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
-  const { config, clock, logger } = deps;
-  const cache = createFormCache({ clock, logger });
-  const client: PropexoListClient =
-    deps.formClient ??
-    createPropexoClient({
-      baseUrl: config.propexo.baseUrl,
-      token: config.propexo.token,
-      // Looked up per call, and called unbound as Workers require.
-      fetch: (input, init) => fetch(input, init),
-      timeoutMs: config.upstreamTimeoutMs,
-    });
-
-  const keyOf = (list: string, site: SiteConfig) => `${list}:${JSON.stringify([site.integration_id, site.property_id])}`;
-  const property = (site: SiteConfig) => ({ integration_id: site.integration_id, property_id: site.property_id });
-
-  function loader<T, U>(
-    site: SiteConfig,
-    list: string,
-    call: () => Promise<ListResult<T>>,
-    keep: (items: T[]) => U,
-  ): () => Promise<LoadResult<U>> {
-    return async () => {
-      const res = await call();
-      if (!res.ok) return { ok: false, log: { site: site.slug, list, ...failureLog(res) } };
-      if (!res.complete) logger.warn('form_cache.list_truncated', { site: site.slug, list, kept: res.items.length });
-      return { ok: true, value: keep(res.items) };
-    };
-  }
-
-  async function floorPlans(site: SiteConfig): Promise<PublicFloorPlan[]> {
-    const read = await cache.get(
-      keyOf('floor_plans', site),
-      loader(
-        site,
-        'floor_plans',
-        () => client.listFloorPlans(property(site)),
-        (plans) => plans.map(toPublicFloorPlan),
-      ),
-    );
-    return read?.value ?? [];
-  }
-
-  async function availableUnits(site: SiteConfig): Promise<AvailableUnit[]> {
-    const read = await cache.get(
-      keyOf('units', site),
-      loader(
-        site,
-        'units',
-        () => client.listUnits(property(site)),
-        (units) =>
-          units.flatMap((u) =>
-            u.is_available && u.floor_plan_id !== null ? [{ floor_plan_id: u.floor_plan_id, unit: toPublicUnit(u) }] : [],
-          ),
-      ),
-    );
-    return read?.value ?? [];
-  }
-
+  const { config, clock, lists } = deps;
   const lookups = lookupLimit(deps);
   const cached = (c: Context<RelayEnv>) => c.header('Cache-Control', FORM_CACHE_CONTROL);
 
@@ -163,7 +72,7 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
     const site = c.get('site');
     const answer: FormAnswer = {
       ...formSettings(site),
-      floor_plans: await floorPlans(site),
+      floor_plans: (await lists.floorPlans(site, waitUntilOf(c))) ?? [],
       form_token: await deps.formTokens.issue(site.slug, clock.now()),
     };
     cached(c);
@@ -177,7 +86,8 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
         fields: [{ field: 'floor_plan_id', code: planId ? 'invalid_characters' : 'required' }],
       });
     }
-    const units = (await availableUnits(c.get('site'))).filter((u) => u.floor_plan_id === planId).map((u) => u.unit);
+    const available = (await lists.availableUnits(c.get('site'), waitUntilOf(c))) ?? [];
+    const units = available.filter((u) => u.floor_plan_id === planId).map((u) => u.unit);
     cached(c);
     return c.json({ floor_plan_id: planId, units });
   });

@@ -10,10 +10,12 @@ import { limitBody, requireJson } from '../http/body.js';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
 import { allowedOriginCors } from '../http/headers.js';
+import { waitUntilOf } from '../http/wait-until.js';
 import { lookupLimit, siteLimits } from '../http/rate-limit.js';
 import { contentHash, fingerprints } from '../outbox/delivery/fingerprint.js';
 import { withContext } from '../outbox/lead-context.js';
 import { newLeadRecord, type LeadRecord } from '../outbox/store/types.js';
+import { unknownChoices, type PropertyLists } from '../propexo/property-lists.js';
 import type { SpamScreen } from '../spam/screen.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 
@@ -27,7 +29,7 @@ export const DEDUPE_WINDOW_MS = 10 * 60 * 1000;
 
 const defaultNewId = () => `ld_${crypto.randomUUID().replaceAll('-', '')}`;
 
-export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<RelayEnv> {
+export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: PropertyLists }): Hono<RelayEnv> {
   const { config, clock, store, logger, getClientIp } = deps;
   const newId = deps.newId ?? defaultNewId;
   const lookups = lookupLimit(deps);
@@ -91,6 +93,9 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen }): Hono<R
       const lead = parsed.ok && meta.ok ? withContext(parsed.value, meta.value, site, now) : undefined;
       if (lead && !lead.ok) issues.push(...lead.fields);
       if (!lead?.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
+      // A plan or unit of another property, or none at all, is not passed on to ResMan.
+      const choices = await unknownChoices(deps.lists, site, lead.submission, waitUntilOf(c));
+      if (choices.length > 0) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: choices });
 
       const key = c.req.header('idempotency-key');
       const spam = await deps.spamScreen({
