@@ -18,8 +18,8 @@ const typeError = (issue: { input?: unknown }) => (issue.input === undefined ? '
 // What no text may hold: controls (Cc), format characters (Cf: invisible or direction-changing;
 // ZWJ and ZWNJ stay allowed, since Persian and Indic names and emoji sequences need them), line and
 // paragraph separators, private use (Co), noncharacters and lone surrogates. Notes may break lines
-// and indent: their tab, CR and LF are taken out before the test.
-const FORBIDDEN = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{NChar}\u2028\u2029]/u;
+// and indent: their tab, CR and LF are taken out before the test. `meta` (meta.ts) uses it too.
+export const REFUSED_CHARACTER = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{NChar}\u2028\u2029]/u;
 // Links and markup have no business in a name; they are what spam puts there.
 const NOT_A_NAME = /[<>{}\\]|:\/\/|www\.|https?:/i;
 // A pragmatic address check: one @, no spaces, a dotted domain. ResMan needs no more of RFC 5322.
@@ -71,7 +71,7 @@ const text = (max: number, normalize: ((s: string) => string) | null, ...rules: 
     .custom<string>((v) => typeof v === 'string', { error: typeError })
     .check(
       z.trim(),
-      z.refine((s) => !FORBIDDEN.test(max === LIMITS.notes ? s.replace(/[\t\n\r]/g, '') : s), 'invalid_characters'),
+      z.refine((s) => !REFUSED_CHARACTER.test(max === LIMITS.notes ? s.replace(/[\t\n\r]/g, '') : s), 'invalid_characters'),
       z.refine((s) => s.length <= max, 'too_long'),
       ...(normalize ? [z.overwrite(normalize)] : []),
       ...rules.map(([test, code]) => z.refine<string>((s) => s === '' || test(s), code)),
