@@ -9,6 +9,7 @@ import './jitless.js';
 import * as z from 'zod/mini';
 import type { Attribution } from './attribution.js';
 import type { FieldErrorCode, FieldIssue } from './errors.js';
+import { REFUSED_CHARACTER } from './submission.js';
 
 /** The longest Turnstile response accepted in `meta.turnstile` (Cloudflare's documented maximum). */
 export const MAX_TURNSTILE_TOKEN = 2048;
@@ -35,9 +36,10 @@ const word = z.string({ error: 'invalid_type' }).check(
   z.maxLength(100, 'too_long'),
   z.refine((s) => META_WORD.test(s), 'invalid_characters'),
 );
+// The relay writes a URL's host and path into the notes, or the URL as it came when it cannot parse it.
 const url = z.string({ error: 'invalid_type' }).check(
   z.maxLength(500, 'too_long'),
-  z.refine((s) => s === '' || /^https?:\/\/[^\s<>"]+$/i.test(s), 'invalid_characters'),
+  z.refine((s) => s === '' || (/^https?:\/\/[^\s<>"]+$/i.test(s) && !REFUSED_CHARACTER.test(s)), 'invalid_characters'),
 );
 
 const metaSchema = z.strictObject(

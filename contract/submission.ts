@@ -15,13 +15,11 @@ import { LIMITS, PHONE_TYPES, REQUIRED_FIELDS, isFieldName, type FieldName } fro
 // carry format and coercion machinery this contract never uses, and every visitor downloads it.
 const typeError = (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : 'invalid_type');
 
-// Control characters (tab and newlines allowed only in notes), invisible or direction-changing
-// format characters, and lone surrogates, which no real text contains. ZWJ and ZWNJ stay allowed:
-// Persian and Indic names and emoji sequences use them.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is this pattern's purpose.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\p{Cs}]/u;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as above, line breaks included.
-const CONTROL_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\p{Cs}]/u;
+// What no text may hold: controls (Cc), format characters (Cf: invisible or direction-changing;
+// ZWJ and ZWNJ stay allowed, since Persian and Indic names and emoji sequences need them), line and
+// paragraph separators, private use (Co), noncharacters and lone surrogates. Notes may break lines
+// and indent: their tab, CR and LF are taken out before the test. `meta` (meta.ts) uses it too.
+export const REFUSED_CHARACTER = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{NChar}\u2028\u2029]/u;
 // Links and markup have no business in a name; they are what spam puts there.
 const NOT_A_NAME = /[<>{}\\]|:\/\/|www\.|https?:/i;
 // A pragmatic address check: one @, no spaces, a dotted domain. ResMan needs no more of RFC 5322.
@@ -65,7 +63,7 @@ export function isCalendarDate(s: string): boolean {
 type Rule = [test: (s: string) => boolean, code: FieldErrorCode];
 
 /**
- * A string field: trimmed, capped, free of control characters, then normalised and checked.
+ * A string field: trimmed, free of the characters no text may hold, capped, then normalised and checked.
  * An empty string is allowed here and means "not given" (parseSubmission drops it).
  */
 const text = (max: number, normalize: ((s: string) => string) | null, ...rules: Rule[]) =>
@@ -73,8 +71,8 @@ const text = (max: number, normalize: ((s: string) => string) | null, ...rules: 
     .custom<string>((v) => typeof v === 'string', { error: typeError })
     .check(
       z.trim(),
+      z.refine((s) => !REFUSED_CHARACTER.test(max === LIMITS.notes ? s.replace(/[\t\n\r]/g, '') : s), 'invalid_characters'),
       z.refine((s) => s.length <= max, 'too_long'),
-      z.refine((s) => !(max === LIMITS.notes ? CONTROL : CONTROL_ONE_LINE).test(s), 'invalid_characters'),
       ...(normalize ? [z.overwrite(normalize)] : []),
       ...rules.map(([test, code]) => z.refine<string>((s) => s === '' || test(s), code)),
     );

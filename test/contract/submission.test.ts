@@ -197,3 +197,112 @@ describe('placeholder phones', () => {
     }
   });
 });
+
+/**
+ * The characters no field may hold, by class: invisible or direction-changing, breaking lines where
+ * the field has none, meaning nothing outside one program, or not text at all. Each makes two
+ * names that look the same differ, so each would also defeat the duplicate check.
+ */
+const REFUSED_CHARACTERS: [string, string[]][] = [
+  [
+    'format characters (Cf)',
+    [
+      '\u200b', // zero width space
+      '\u200e', // left-to-right mark
+      '\u200f', // right-to-left mark
+      '\u00ad', // soft hyphen
+      '\u180e', // Mongolian vowel separator
+      '\u061c', // Arabic letter mark
+      '\u2060', // word joiner
+      '\u2066', // left-to-right isolate
+      '\u2067', // right-to-left isolate
+      '\u2068', // first strong isolate
+      '\u2069', // pop directional isolate
+      '\ufeff', // zero width no-break space (BOM)
+      '\ufff9', // interlinear annotation anchor
+      '\ufffb', // interlinear annotation terminator
+      '\u{e0001}', // language tag
+      '\u{e0041}', // tag latin capital A
+      '\u{e007f}', // cancel tag
+    ],
+  ],
+  ['line and paragraph separators (Zl, Zp)', ['\u2028', '\u2029']],
+  ['private use (Co)', ['\ue000', '\uf8ff', '\u{f0000}', '\u{ffffd}', '\u{100000}', '\u{10fffd}']],
+  ['noncharacters', ['\ufdd0', '\ufdef', '\ufffe', '\uffff', '\u{1fffe}', '\u{1ffff}', '\u{ffffe}', '\u{10ffff}']],
+  ['lone surrogates (Cs)', ['\ud800', '\udbff', '\udc00', '\udfff', '\ude00\ud83d']],
+  ['C0 and C1 controls', ['\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u009f']],
+];
+
+/** A valid value of each text field, with `ch` put inside it. */
+const TEXT_FIELDS: Record<string, (ch: string) => string> = {
+  first_name: (ch) => `A${ch}na`,
+  last_name: (ch) => `Gar${ch}cía`,
+  email_1: (ch) => `ana${ch}@gmail.com`,
+  phone_1: (ch) => `512${ch}5550142`,
+  phone_1_type: (ch) => `MOB${ch}ILE`,
+  phone_2: (ch) => `(737) ${ch}555-0187`,
+  phone_2_type: (ch) => `WO${ch}RK`,
+  address_1: (ch) => `12 Elm${ch} St`,
+  address_2: (ch) => `Apt ${ch}4`,
+  city: (ch) => `Aus${ch}tin`,
+  state: (ch) => `T${ch}X`,
+  zip: (ch) => `787${ch}48`,
+  notes: (ch) => `Two cats.${ch} Ask for Maria.`,
+  target_move_in_date: (ch) => `2028-02${ch}-29`,
+  floor_plan_id: (ch) => `fp_${ch}b1`,
+  unit_id: (ch) => `unit-${ch}204`,
+};
+
+describe('characters no field may hold', () => {
+  it('every text field is in the table, and takes its value without the character', () => {
+    const strings = FIELD_NAMES.filter((name) => codeFor(name, 'text') !== 'invalid_type');
+    expect(Object.keys(TEXT_FIELDS).sort()).toEqual(strings.sort());
+    for (const [field, value] of Object.entries(TEXT_FIELDS)) expect(codeFor(field, value('')), field).toBeUndefined();
+  });
+
+  it.each(REFUSED_CHARACTERS)('%s are refused in names, email and notes', (_, characters) => {
+    for (const ch of characters) {
+      const shown = `U+${ch.codePointAt(0)!.toString(16).toUpperCase()}`;
+      for (const field of ['first_name', 'last_name', 'email_1', 'notes']) {
+        expect(codeFor(field, TEXT_FIELDS[field]!(ch)), `${shown} in ${field}`).toBe('invalid_characters');
+        // At either end, it is refused or trimmed away (U+2028, U+2029 and U+FEFF are white space to trim()).
+        for (const value of [`${ch}${TEXT_FIELDS[field]!('')}`, `${TEXT_FIELDS[field]!('')}${ch}`]) {
+          const result = parseSubmission({ ...valid, [field]: value });
+          if (result.ok) expect(Object.values(result.value).join(), `${shown} at an end of ${field}`).not.toContain(ch);
+        }
+      }
+    }
+  });
+
+  it.each(REFUSED_CHARACTERS)('%s are refused in every other text field', (_, characters) => {
+    for (const ch of characters) {
+      const shown = `U+${ch.codePointAt(0)!.toString(16).toUpperCase()}`;
+      for (const [field, value] of Object.entries(TEXT_FIELDS))
+        expect(codeFor(field, value(ch)), `${shown} in ${field}`).toBe('invalid_characters');
+    }
+  });
+
+  it('keeps ZWJ and ZWNJ: emoji sequences in notes, a Persian name, an Indic name', () => {
+    const family = 'We are \u{1f468}\u200d\u{1f469}\u200d\u{1f467} and a \u{1f408}\u200d\u2b1b.';
+    const result = parseSubmission({
+      ...valid,
+      first_name: 'علی',
+      last_name: 'محمدی\u200cنژاد',
+      notes: family,
+    });
+    expect(result).toEqual({ ok: true, value: { ...valid, first_name: 'علی', last_name: 'محمدی\u200cنژاد', notes: family } });
+    expect(codeFor('first_name', 'क्\u200dष')).toBeUndefined();
+    // Emoji with variation selectors and skin tones are not format characters either.
+    expect(codeFor('notes', 'Thanks \u2764\ufe0f \u{1f44d}\u{1f3fd}')).toBeUndefined();
+  });
+
+  it('keeps new lines and tabs in notes, and only there', () => {
+    const notes = 'Two cats.\n\tAsk for Maria.\r\nThanks';
+    expect(parseSubmission({ ...valid, notes })).toEqual({ ok: true, value: { ...valid, notes } });
+    for (const ch of ['\n', '\r', '\t']) {
+      expect(codeFor('city', `Aus${ch}tin`), JSON.stringify(ch)).toBe('invalid_characters');
+      expect(codeFor('address_1', `12 Elm${ch}St`), JSON.stringify(ch)).toBe('invalid_characters');
+    }
+    for (const ch of ['\u000b', '\u000c', '\u2028']) expect(codeFor('notes', `a${ch}b`), JSON.stringify(ch)).toBe('invalid_characters');
+  });
+});

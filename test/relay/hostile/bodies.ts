@@ -7,7 +7,8 @@
  */
 import { MAX_BODY_BYTES } from '../../../relay/routes/leads.js';
 import { EVERY_FIELD, VALID_LEAD } from '../fixtures.js';
-import { concat, utf8, type World } from './request.js';
+import { LINE_BREAKS, REFUSED_CLASSES, TEXT_FIELDS } from './characters.js';
+import { concat, utf8, type Refused, type World } from './request.js';
 
 const FIRST = ['Jane', 'José', 'Zoë', 'Łukasz', 'Nguyễn', 'Aoife', "D'Arcy", 'Anne-Marie', '李', 'محمد', 'Ólafur', 'Björk', 'Dmitri'];
 const LAST = ['Doe', 'García', 'Smith-Jones', "O'Neil", 'van der Berg', 'Müller', 'Øster', '王', 'Nakamura'];
@@ -131,8 +132,8 @@ export function nested(depth: number, kind: 'array' | 'object', inner = '1'): st
   return kind === 'array' ? `${'['.repeat(depth)}${inner}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}${inner}${'}'.repeat(depth)}`;
 }
 
-/** A lead body, well formed or not. */
-export function leadBody(w: World): { variant: string; bytes: Uint8Array } {
+/** A lead body, well formed or not; `refused` when it hides a character the contract refuses in a field. */
+export function leadBody(w: World): { variant: string; bytes: Uint8Array; refused?: Refused } {
   const { rng } = w;
   const variant = rng.weighted([
     [16, 'valid'],
@@ -149,6 +150,7 @@ export function leadBody(w: World): { variant: string; bytes: Uint8Array } {
     [4, 'unknown_fields'],
     [3, 'not_object'],
     [3, 'duplicate_keys'],
+    [8, 'refused_character'],
   ] as const);
   const lead = validLead(w);
   switch (variant) {
@@ -290,6 +292,14 @@ export function leadBody(w: World): { variant: string; bytes: Uint8Array } {
     }
     case 'not_object':
       return { variant, bytes: utf8(rng.pick(['null', '[]', '[{}]', '"lead"', '1', '-0', 'true', 'false', JSON.stringify([lead]), '""'])) };
+    case 'refused_character': {
+      // An otherwise valid lead with one invisible, direction, private-use, non- or control character in one text field.
+      const field = rng.pick(Object.keys(TEXT_FIELDS));
+      const kind = field !== 'notes' && rng.chance(0.1) ? 'line_breaks' : rng.pick(Object.keys(REFUSED_CLASSES));
+      const character = rng.pick(kind === 'line_breaks' ? LINE_BREAKS : REFUSED_CLASSES[kind]!);
+      lead[field] = TEXT_FIELDS[field]!(character);
+      return { variant: `${variant}:${kind}`, bytes: utf8(JSON.stringify(lead)), refused: { field, character } };
+    }
     case 'duplicate_keys': {
       const entries = entriesOf(lead);
       entries.push(['first_name', JSON.stringify(rng.pick(WRONG_TYPES))], ['email_1', '"second@gmail.com"']);

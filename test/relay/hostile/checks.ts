@@ -11,7 +11,8 @@ import { ERROR_CODES, FIELD_ERROR_CODES } from '../../../contract/errors.js';
 import type { LeadStatus } from '../../../relay/outbox/store/types.js';
 import { knownSecrets } from '../../support/hygiene.js';
 import { ORIGIN } from '../fixtures.js';
-import { ADMIN, HOOK, LOCAL_ORIGIN, PINE_ORIGIN, WEBHOOK, type Hostile } from './request.js';
+import { codePoints } from './characters.js';
+import { ADMIN, HOOK, LOCAL_ORIGIN, PINE_ORIGIN, WEBHOOK, type Hostile, type Refused } from './request.js';
 
 /** The status a request must get, whatever the generator meant, and why. */
 export interface Rule {
@@ -25,19 +26,44 @@ export interface Verdict {
   key: string;
   problems: string[];
   fieldCodes: string[];
+  /** The fields an `invalid_fields` answer named, with their codes. */
+  fields: { field: string; code: string }[];
   /** The lead id of a 202 receipt. */
   id?: string;
   rule?: Rule;
 }
 
-/** Judges one answer: the checks every answer gets, and the rule its request falls under, when any. */
-export async function judge(request: Request, h: Hostile, res: Response): Promise<Verdict> {
+/**
+ * Judges one answer: the checks every answer gets, and the rule its request falls under, when any.
+ * `ids` are the lead ids answered before: a 202 with one of them is a replay, which stores nothing.
+ */
+export async function judge(request: Request, h: Hostile, res: Response, ids: readonly string[] = []): Promise<Verdict> {
   const rule = mustAnswer(request, h);
   const verdict = await inspect(h, res);
   const { problems } = verdict;
   if (rule && !rule.statuses.includes(res.status)) problems.push(`${rule.why} must be answered ${rule.statuses.join(' or ')}`);
   if (rule?.noCors && [...res.headers.keys()].some((k) => k.startsWith('access-control-'))) problems.push(`${rule.why} got CORS headers`);
+  if (h.refused) problems.push(...refusalProblems(h.refused, res.status, verdict, ids));
   return rule ? { ...verdict, rule } : verdict;
+}
+
+/**
+ * A lead hiding a refused character in one field is never a new lead (a 202 may only replay an
+ * earlier one, by its Idempotency-Key), and when the contract judges it (`invalid_fields`), it names
+ * that field as `invalid_characters`. Other refusals (origin, media type, size, limits) come first.
+ */
+export function refusalProblems(
+  refused: Refused,
+  status: number,
+  verdict: Pick<Verdict, 'key' | 'fields' | 'id'>,
+  ids: readonly string[],
+): string[] {
+  const what = `${codePoints(refused.character)} in ${refused.field}`;
+  if (status === 202 && (verdict.id === undefined || !ids.includes(verdict.id)))
+    return [`a lead with ${what} was accepted as ${verdict.id}`];
+  if (verdict.key === '400 invalid_fields' && !verdict.fields.some((f) => f.field === refused.field && f.code === 'invalid_characters'))
+    return [`${what} refused without naming ${refused.field} as invalid_characters: ${JSON.stringify(verdict.fields)}`];
+  return [];
 }
 
 // ---- The answer's checks -----------------------------------------------------------------------------
@@ -52,6 +78,7 @@ async function inspect(h: Hostile, res: Response): Promise<Verdict> {
   let id: string | undefined;
   const problems: string[] = [];
   const fieldCodes: string[] = [];
+  const fields: { field: string; code: string }[] = [];
   const text = await res.text();
   const status = res.status;
   const head = h.method.toUpperCase() === 'HEAD';
@@ -105,7 +132,10 @@ async function inspect(h: Hostile, res: Response): Promise<Verdict> {
                 !(FIELD_ERROR_CODES as readonly unknown[]).includes(f.code)
               ) {
                 problems.push(`bad field entry ${JSON.stringify(f).slice(0, 200)}`);
-              } else fieldCodes.push(f.code as string);
+              } else {
+                fieldCodes.push(f.code as string);
+                fields.push({ field: f.field, code: f.code as string });
+              }
             }
             if (code !== 'invalid_fields' && (error.fields as unknown[]).length > 0) problems.push(`fields on ${String(code)}`);
             if (code === 'invalid_fields' && (error.fields as unknown[]).length === 0) problems.push('invalid_fields without fields');
@@ -131,7 +161,7 @@ async function inspect(h: Hostile, res: Response): Promise<Verdict> {
       problems.push(`${status} body is not JSON: ${text.slice(0, 200)}`);
     }
   }
-  return { key, problems, fieldCodes, ...(id === undefined ? {} : { id }) };
+  return { key, problems, fieldCodes, fields, ...(id === undefined ? {} : { id }) };
 }
 
 // ---- What the answer must be, whatever the generator meant -------------------------------------------

@@ -65,7 +65,8 @@ export function leadPost(w: World): Hostile {
 
   const keyKind = drawIdempotencyKey(w, headers);
   const ipHeader = drawClientIp(rng, headers);
-  const { variant, bytes, length, stream } = drawLength(rng, headers, leadBody(w));
+  const body = leadBody(w);
+  const { variant, bytes, length, stream } = drawLength(rng, headers, body);
   return {
     kind: `lead:${siteKind}:${originKind}:${variant}:${length}${keyKind === 'none' ? '' : `:key_${keyKind}`}`,
     method: 'POST',
@@ -74,6 +75,7 @@ export function leadPost(w: World): Hostile {
     body: bytes,
     stream,
     ...(ipHeader ? { ipHeader } : {}),
+    ...(body.refused ? { refused: body.refused } : {}),
   };
 }
 

@@ -12,6 +12,12 @@ export const LOCAL_ORIGIN = 'http://localhost:8787'; // oak-grove's `http://loca
 export const WEBHOOK = '/v1/propexo/webhooks';
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 
+/** A character the contract refuses, hidden in one field of an otherwise valid lead. */
+export interface Refused {
+  field: string;
+  character: string;
+}
+
 export interface Hostile {
   /** Which generator made it, and the variant: for the tallies and for reproducing a failure. */
   kind: string;
@@ -23,6 +29,8 @@ export interface Hostile {
   stream?: boolean;
   /** The trusted client-IP header the relay reads for this request, when any. */
   ipHeader?: string;
+  /** A lead body with a refused character: never a new lead, and where the contract answers, that field named. */
+  refused?: Refused;
 }
 
 export interface World {
