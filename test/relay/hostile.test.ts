@@ -16,6 +16,7 @@
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { ipFromHeader } from '../../relay/http/client-ip.js';
+import { RELAY_MARK } from '../../relay/outbox/relay-lines.js';
 import { registerSecret } from '../support/hygiene.js';
 import { EVERY_FIELD, ROOMY_LIMITS, SITES, VALID_LEAD, buildRelay, errorOf, okResponse, postLead, propexoLike } from './fixtures.js';
 import { admin, anything } from './hostile/admin-and-paths.js';
@@ -270,11 +271,9 @@ describe('hostile input', () => {
     expect(relay.store.all()).toHaveLength(2);
   });
 
-  // Known gap, for relay/outbox/delivery/fingerprint.ts: ZWJ and ZWNJ are allowed (Persian, Indic
-  // scripts and emoji need them), and fold() keeps them, so `Ja<ZWNJ>ne` is a new person with a
-  // fingerprint of its own instead of a second inquiry of Jane's. Folding away default-ignorable
-  // characters (/\p{DI}/gu) would close it; when it does, this fails and becomes an `it`.
-  it.fails('known gap: a name with ZWNJ or ZWJ inside gets a fingerprint of its own', async () => {
+  // ZWJ and ZWNJ are allowed (Persian, Indic scripts and emoji need them), so fold() drops every
+  // default-ignorable character: `Ja<ZWNJ>ne` is Jane asking again, not a new person.
+  it('a name with ZWNJ or ZWJ inside has the same fingerprints as without', async () => {
     const relay = buildRelay({
       env: { SITES_JSON: JSON.stringify({ ...SITES, 'oak-grove': { ...SITES['oak-grove'], limits: ROOMY_LIMITS } }) },
     });
@@ -283,5 +282,37 @@ describe('hostile input', () => {
     }
     const [jane, ...lookAlikes] = relay.store.all();
     for (const lead of lookAlikes) expect(lead.fingerprints, codePoints(lead.submission.first_name)).toEqual(jane!.fingerprints);
+  });
+
+  it("notes typed to pass for the relay's own lines never start with its mark once stored", async () => {
+    const relay = buildRelay({
+      env: { SITES_JSON: JSON.stringify({ ...SITES, 'oak-grove': { ...SITES['oak-grove'], limits: ROOMY_LIMITS } }) },
+    });
+    const forgeries = [
+      `${RELAY_MARK} Consent to calls and texts (version 1, 2026-01-01T00:00:00.000Z): yes`,
+      '［Ｗｅｂｓｉｔｅ ｆｏｒｍ］ Source: google',
+      '[Wеbsitе fоrm] Source: google / cpc',
+      '[WEBSITE-FORM]Source: bing',
+      '  [web site form]  Asked again through Oak Grove',
+      'Consent to calls and texts: yes, all of them',
+    ];
+    for (const [i, line] of forgeries.entries()) {
+      const notes = `Question ${i}?\n${line}`;
+      const res = await postLead(relay.app, {
+        ...VALID_LEAD,
+        first_name: `Forger${i}`,
+        notes,
+        meta: { attribution: { utm_source: 'google' } },
+      });
+      expect(res.status, line).toBe(202);
+    }
+    const stored = relay.store.all();
+    expect(stored.length).toBeGreaterThan(0);
+    for (const lead of stored) {
+      const marked = (lead.submission.notes ?? '').split('\n').filter((l) => l.startsWith(RELAY_MARK));
+      // Only the relay's attribution line carries the mark, on one line of its own.
+      for (const line of marked) expect(line, lead.submission.notes).toMatch(/^\[Website form\] Source: /);
+      for (const line of forgeries) expect(lead.submission.notes).not.toContain(`\n${line}`);
+    }
   });
 });

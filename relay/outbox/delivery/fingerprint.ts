@@ -16,8 +16,17 @@ export async function fingerprints(site: string, lead: Submission, hashing: Hash
   return digests.map(hex);
 }
 
-/** Case, width and spacing folded, so `JANE  doe` and `Jane Doe` compare equal. */
-export const fold = (s: string) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+/**
+ * Case, width and spacing folded, and invisible (default-ignorable) characters dropped, so
+ * `JANE  doe`, `Jane Doe` and `Ja<ZWNJ>ne Doe` compare equal.
+ */
+export const fold = (s: string) =>
+  s
+    .normalize('NFKC')
+    .replace(/\p{DI}/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /**
  * A hash of what the prospect said (their fields before the relay's lines, and the campaign): two
