@@ -25,13 +25,21 @@ export function siteResolver(sites: SiteLookup): MiddlewareHandler<RelayEnv> {
  */
 export function originGuard(): MiddlewareHandler<RelayEnv> {
   return async function originGuard(c, next) {
-    // A browser sends no Origin with a same-origin GET (a page served by the relay's own host asking
-    // for its form); it does mark it `Sec-Fetch-Site: same-origin`, a header scripts cannot set. Such a
-    // request stands for the relay's own origin, which must still be in the allowlist.
-    const origin = c.req.header('origin') ?? (c.req.header('sec-fetch-site') === 'same-origin' ? new URL(c.req.url).origin : undefined);
+    const origin = c.req.header('origin') ?? sameOriginRead(c.req.method, c.req.header('sec-fetch-site'), c.req.url);
     if (origin === undefined || !c.get('site').allowed_origins.includes(origin)) {
       throw new ApiError(403, 'origin_not_allowed', 'This origin may not send leads for this site.');
     }
     await next();
   };
+}
+
+/**
+ * A browser sends no Origin with a same-origin GET (a page served by the relay's own host asking for
+ * its form); it does mark it `Sec-Fetch-Site: same-origin`, a header scripts cannot set. Such a read
+ * stands for the relay's own origin, which must still be in the allowlist. Never a POST: a client
+ * that is not a browser sets any header it likes, and a lead must name its origin.
+ */
+function sameOriginRead(method: string, fetchSite: string | undefined, url: string): string | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  return fetchSite === 'same-origin' ? new URL(url).origin : undefined;
 }

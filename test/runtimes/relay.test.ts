@@ -4,6 +4,7 @@
  * a browser or Propexo sees must not depend on where the relay runs.
  */
 import { readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINNED } from '../../widget/build/report-sizes.js';
@@ -14,11 +15,13 @@ import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
 import { ADMIN_TOKEN, ORIGIN, WEBHOOK_SECRET, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
 
 const TOKEN = 'ptx_runtime_suite_token_1234';
+/** The relay's own origin as the oak-grove pages would reach it (asked with this Host). */
+const SELF_HOST = 'relay.oakgrove.example';
 const SITES = {
   'oak-grove': {
     name: 'Oak Grove',
     ...SANDBOX_IDS,
-    allowed_origins: [ORIGIN],
+    allowed_origins: [ORIGIN, `http://${SELF_HOST}`],
     limits: {
       per_site: { max: 1000, window_seconds: 60 },
       per_ip: { max: 1000, window_seconds: 60 },
@@ -146,6 +149,21 @@ describe.each([
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
+  it('takes a same-origin read without Origin, never a same-origin POST without it', async () => {
+    /** A browser's same-origin request (no Origin, `Sec-Fetch-Site: same-origin`) to the relay's own host. */
+    const sameOrigin = (method: string, path: string, body?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const headers = { host: SELF_HOST, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' };
+        const req = httpRequest(`${relay.url}${path}`, { method, headers }, (res) => {
+          res.resume().on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject).end(body);
+      });
+    expect(await sameOrigin('GET', '/v1/sites/oak-grove/form')).toBe(200);
+    expect(await sameOrigin('HEAD', '/v1/sites/oak-grove/form')).toBe(200);
+    expect(await sameOrigin('POST', '/v1/sites/oak-grove/leads', JSON.stringify(person('Sam')))).toBe(403);
   });
 
   it('a per-site limit of 50 admits exactly 50 of 200 concurrent submissions', async () => {
