@@ -1,7 +1,8 @@
 /**
  * Every failure leaves the relay as the contract's envelope. Handlers throw `ApiError` (an
  * HTTPException that knows its code); `errorHandler` renders it, any other HTTPException (hono's
- * own), and anything unexpected, which becomes a logged 500 with a generic message.
+ * own), and anything unexpected, which becomes a logged 500 with a generic message. A failure
+ * because the client disconnected is none of these: it is answered (to nobody) and logged as 499.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -71,8 +72,30 @@ export function errorResponse(
   return c.json(errorEnvelope(code, message, fields), status);
 }
 
+/** nginx's "client closed request": what the log says of a request whose client went away. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The client's body stopped before its end (body.ts reads it whole): the connection closed or broke.
+ * Each runtime words it its own way (Node "aborted", workerd "Network connection lost."); the cause keeps it.
+ */
+export class ClientClosedRequest extends Error {
+  constructor(cause: unknown) {
+    super('the client closed the request before its body was read', { cause });
+    this.name = 'ClientClosedRequest';
+  }
+}
+
+/** The client went away: its body broke off, or the runtime aborted the request (Node does on close). */
+function clientGone(err: unknown, c: Context): boolean {
+  return err instanceof ClientClosedRequest || c.req.raw.signal?.aborted === true;
+}
+
 export function createErrorHandler(logger: Logger): ErrorHandler {
   return function onError(err, c) {
+    // Nothing went wrong here and nobody is left to answer: no error line, no 500 in the error rate.
+    // The request line (request-log.ts) still says 499 at info level.
+    if (clientGone(err, c)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
     if (err instanceof ApiError) {
       for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
       return errorResponse(c, err.status, err.code, err.message, err.fields);
