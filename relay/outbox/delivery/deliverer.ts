@@ -143,6 +143,7 @@ class Loop {
 
   /** Sleeps up to `ms`, less if woken or stopped. */
   private async rest(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return; // stopped while the pass or the store had the loop: no 'abort' will come
     const nap = new AbortController();
     const end = () => nap.abort();
     signal.addEventListener('abort', end, { once: true });
