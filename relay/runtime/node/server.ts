@@ -5,7 +5,7 @@
  * socket's address (or a trusted header) as client IP, the widget from WIDGET_DIR.
  * `startRelay` is exported so the demo and tests can run the relay in-process.
  */
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { createMemoryLimiter } from '../../limits/memory.js';
 import { createRedisLimiter } from '../../limits/redis.js';
 import type { RateLimiter } from '../../limits/types.js';
 import { createLogger } from '../../lib/log.js';
+import { prepareDataDir, prepareOutboxFiles, settleOutboxFiles } from './data-dir.js';
 import { nodeHashing } from './hash.js';
 import { createFsAssets } from './assets.js';
 import { createPropexoClient } from '../../propexo/client.js';
@@ -66,7 +67,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const clock = overrides.clock ?? Date;
-  const store = overrides.store ?? (await openOutbox(config));
+  const store = overrides.store ?? (await openOutbox(config, logger));
   const redis =
     !overrides.limiter && config.redisUrl
       ? createRedisLimiter({ url: config.redisUrl, logger, commandTimeoutMs: config.redisCommandTimeoutMs })
@@ -173,11 +174,18 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   };
 }
 
-/** The outbox: PostgreSQL, shared by every instance, when DATABASE_URL is set; else SQLite in DATA_DIR. */
-async function openOutbox(config: RelayConfig): Promise<LeadStore> {
+/**
+ * The outbox: PostgreSQL, shared by every instance, when DATABASE_URL is set; else SQLite in DATA_DIR,
+ * the directory 0700 and its files 0600 (data-dir.ts).
+ */
+async function openOutbox(config: RelayConfig, logger: RelayDeps['logger']): Promise<LeadStore> {
   if (config.databaseUrl) return openPostgresLeadStore(config.databaseUrl);
-  mkdirSync(config.dataDir, { recursive: true });
-  return openSqliteLeadStore(join(config.dataDir, OUTBOX_FILE));
+  const file = join(config.dataDir, OUTBOX_FILE);
+  prepareDataDir(config.dataDir, OUTBOX_FILE, logger);
+  prepareOutboxFiles(file, logger);
+  const store = openSqliteLeadStore(file);
+  settleOutboxFiles(file, logger);
+  return store;
 }
 
 function isMain(): boolean {
