@@ -17,7 +17,7 @@ import { adminRoutes } from './routes/admin.js';
 import { createPropexoClient } from './propexo/client.js';
 import { createPropertyLists } from './propexo/property-lists.js';
 import { formRoutes } from './routes/form.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, readinessRoutes } from './routes/health.js';
 import { leadRoutes } from './routes/leads.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { widgetRoutes } from './routes/widget.js';
@@ -47,6 +47,8 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.use(securityHeaders(), requestLog(deps));
 
   app.route('/healthz', healthRoutes());
+  // Without a check of its own (tests, a caller that injects nothing), ready whenever it answers.
+  app.route('/readyz', readinessRoutes(deps.readiness ?? (async () => [])));
   app.route('/', widgetRoutes(deps.assets));
   // One copy of each property's lists for the form and for checking a lead's plan and unit.
   const lists = createPropertyLists(

@@ -9,6 +9,7 @@ import type { SiteConfig, SiteLookup } from './config/sites.js';
 import type { WidgetAssets } from './http/widget-assets.js';
 import type { Hashing } from './lib/hash.js';
 import type { Logger } from './lib/log.js';
+import type { Readiness } from './lib/readiness.js';
 import type { RateLimiter } from './limits/types.js';
 import type { LeadStore } from './outbox/store/types.js';
 import type { PropexoListClient } from './propexo/client.js';
@@ -48,4 +49,6 @@ export interface RelayDeps {
    * same bytes.
    */
   hashing?: Hashing;
+  /** `GET /readyz`: why this relay should not get traffic now (relay/lib/readiness.ts); default always ready. */
+  readiness?: Readiness;
 }

@@ -1,4 +1,4 @@
-/** One log line per request: method, path, status and time taken; health checks at debug level only. */
+/** One log line per request: method, path, status and time taken; health and readiness checks at debug level only. */
 import type { MiddlewareHandler } from 'hono';
 import type { RelayDeps } from '../types.js';
 
@@ -7,7 +7,7 @@ export function requestLog({ clock, logger }: Pick<RelayDeps, 'clock' | 'logger'
     const started = clock.now();
     await next();
     const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: clock.now() - started };
-    if (c.req.path === '/healthz') logger.debug('request', fields);
+    if (c.req.path === '/healthz' || c.req.path === '/readyz') logger.debug('request', fields);
     else logger.info('request', fields);
   };
 }

@@ -8,6 +8,7 @@ import { createMemoryLimiter, type MemoryLimiter } from '../../relay/limits/memo
 import { createLogger, type LogLevel } from '../../relay/lib/log.js';
 import { createMemoryLeadStore, type MemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import type { WidgetAssets } from '../../relay/http/widget-assets.js';
+import type { RelayDeps } from '../../relay/types.js';
 import { checkedSink } from '../support/hygiene.js';
 
 /** Distinctive, so a leak is unmistakable; valid as a bearer token for the sandbox too. */
@@ -208,6 +209,7 @@ export interface BuildOptions {
   policy?: Partial<DeliveryPolicy>;
   /** An outbox to reuse: another relay (another configuration, say) on the same leads. */
   store?: MemoryLeadStore;
+  readiness?: RelayDeps['readiness'];
 }
 
 export function buildRelay(options: BuildOptions = {}) {
@@ -246,6 +248,7 @@ export function buildRelay(options: BuildOptions = {}) {
     logger,
     getClientIp: () => (typeof ip === 'function' ? ip() : ip),
     ...(options.assets ? { assets: options.assets } : {}),
+    ...(options.readiness ? { readiness: options.readiness } : {}),
     outbox: deliverer,
     newId: () => `ld_test${++n}`,
   });

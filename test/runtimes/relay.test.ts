@@ -68,8 +68,10 @@ describe.each([
   const counts = async () => ((await (await admin()).json()) as { counts: Record<string, number> }).counts;
   const person = (n: string) => ({ ...VALID_LEAD, first_name: n, email_1: `${n.toLowerCase()}@gmail.com` });
 
-  it('answers health and serves the widget with an ETag it honours', async () => {
+  it('answers health and readiness, and serves the widget with an ETag it honours', async () => {
     expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ ok: true });
+    const ready = await fetch(`${relay.url}/readyz`);
+    expect([ready.status, await ready.json(), ready.headers.get('cache-control')]).toEqual([200, { ok: true }, 'no-store']);
     const widget = await fetch(`${relay.url}/widget.js`);
     expect(widget.status).toBe(200);
     expect(widget.headers.get('content-type')).toBe('text/javascript; charset=utf-8');

@@ -75,6 +75,8 @@ export interface Deliverer {
   /** One pass over the leads due now; resolves with how many it handled (once their requests ended). For tests and the CLI. */
   runOnce(): Promise<number>;
   readonly pausedUntil: number;
+  /** Propexo refuses the token (health.ts): readiness says so. */
+  readonly tokenRefused: boolean;
   readonly budget: UpstreamBudget;
 }
 
@@ -204,6 +206,9 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     runOnce: () => dispatcher.runOnce(),
     get pausedUntil() {
       return health.pausedUntil;
+    },
+    get tokenRefused() {
+      return health.tokenRefused;
     },
     budget,
   };

@@ -33,6 +33,11 @@ export class UpstreamHealth {
     else if (answer.kind === 'unauthorized') this.unauthorized(answer.status);
   }
 
+  /** Propexo refuses the token: from a refusal until it accepts a request again (the alert's span). */
+  get tokenRefused(): boolean {
+    return this.alerted;
+  }
+
   paused(): boolean {
     return this.clock.now() < this.pausedUntil;
   }

@@ -22,6 +22,7 @@ import { createMemoryLimiter } from '../../limits/memory.js';
 import { createRedisLimiter } from '../../limits/redis.js';
 import type { RateLimiter } from '../../limits/types.js';
 import { createLogger } from '../../lib/log.js';
+import { readinessCheck } from '../../lib/readiness.js';
 import { prepareDataDir, prepareOutboxFiles, settleOutboxFiles } from './data-dir.js';
 import { nodeHashing } from './hash.js';
 import { createFsAssets } from './assets.js';
@@ -60,7 +61,12 @@ export interface RelayOverrides extends Partial<Omit<RelayDeps, 'config' | 'outb
   random?: () => number;
   /** The delivery lease's timing (tests); with an injected store, also asks for the lease at all. */
   lease?: Pick<DeliveryLeaseOptions, 'ttlMs' | 'renewEveryMs' | 'pollMs'>;
+  /** How long a readiness write probe's answer is reused (tests; default READINESS_CACHE_MS). */
+  readinessCacheMs?: number;
 }
+
+/** The readiness probe's row in outbox_lease: a write of its own, beside the delivery lease, never it. */
+const READINESS_PROBE_LEASE = 'readiness_probe';
 
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
 export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
@@ -121,6 +127,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     formClient: client,
     // node:crypto, synchronous: WebCrypto on Node would queue every hash on libuv's thread pool.
     hashing: overrides.hashing ?? nodeHashing,
+    readiness: overrides.readiness ?? nodeReadiness(store, deliverer, clock, logger, overrides.readinessCacheMs),
     ...(overrides.newId ? { newId: overrides.newId } : {}),
   });
   const app = options.wrap ? options.wrap(relayApp) : relayApp;
@@ -172,6 +179,22 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
       await budget?.close();
     },
   };
+}
+
+/**
+ * Readiness on Node: the outbox written to (the probe's own lease row, ttl 0: the same tables, disk
+ * and connection as every lead), and the deliverer's word on the token. Only the process that
+ * delivers (holds the delivery lease) hears Propexo's answers, so only it can see a refused token.
+ */
+function nodeReadiness(store: LeadStore, deliverer: Deliverer, clock: RelayDeps['clock'], logger: RelayDeps['logger'], cacheMs?: number) {
+  const owner = `readiness-${crypto.randomUUID()}`;
+  return readinessCheck({
+    clock,
+    logger,
+    tokenRefused: () => deliverer.tokenRefused,
+    ...(hasLeases(store) ? { probeWrite: () => store.acquireLease(READINESS_PROBE_LEASE, owner, clock.now(), 0) } : {}),
+    ...(cacheMs !== undefined ? { cacheMs } : {}),
+  });
 }
 
 /**

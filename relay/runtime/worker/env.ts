@@ -6,11 +6,14 @@
  * classes themselves, so this module imports neither object (each of which needs EdgeEnv).
  */
 import type { DurableObjectNamespace, Fetcher, KVNamespace } from 'cloudflare:workers';
+import type { Readiness } from '../../lib/readiness.js';
 import type { LimitDecision } from '../../limits/types.js';
 import type { LeadStore } from '../../outbox/store/types.js';
 
-/** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make. */
-export type OutboxRpc = Pick<LeadStore, 'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts'>;
+/** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, and readiness. */
+export type OutboxRpc = Pick<LeadStore, 'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts'> & {
+  readiness: Readiness;
+};
 
 /** A limiter object's RPC surface (LimiterObject): one decision for its key. */
 export interface LimiterRpc {

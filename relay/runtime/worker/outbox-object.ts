@@ -12,6 +12,7 @@
 import { DurableObject, type DurableObjectNamespace, type DurableObjectState } from 'cloudflare:workers';
 import type { SiteConfig } from '../../config/sites.js';
 import { createLogger, type Logger } from '../../lib/log.js';
+import { READINESS_CACHE_MS, cachedFor, readinessCheck, type NotReadyReason, type Readiness } from '../../lib/readiness.js';
 import { realSleep } from '../../outbox/delivery/budget.js';
 import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
 import { createDurableLeadStore } from '../../outbox/store/durable.js';
@@ -25,6 +26,9 @@ import { durableObjectLimiter } from './limiter-object.js';
 const ALARM_SLICE_MS = 25_000;
 /** After an error in an alarm, the next look comes no sooner than this. */
 const AFTER_ERROR_MS = 1_000;
+
+/** The readiness probe's key in the object's key-value storage (the platform's _cf_KV table, beside the leads). */
+const READINESS_PROBE_KEY = 'readiness_probe';
 
 /** A wait for the upstream budget that would end past the alarm's slice: the next alarm takes over. */
 class SliceOver extends Error {
@@ -41,6 +45,7 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   private source!: EdgeSetup['sites'];
   private logger: Logger = createLogger();
   private deliverer!: Deliverer;
+  private readinessOfObject!: Readiness;
   private sliceEnds = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: EdgeEnv) {
@@ -67,6 +72,13 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
         logger: this.logger,
         policy: config.delivery,
         sleep: (ms, signal) => (Date.now() + ms > this.sliceEnds ? Promise.reject(new SliceOver(Date.now() + ms)) : realSleep(ms, signal)),
+      });
+      // Not ready while this storage cannot write or Propexo refuses the token (relay/lib/readiness.ts).
+      this.readinessOfObject = readinessCheck({
+        clock: Date,
+        logger: this.logger,
+        probeWrite: () => ctx.storage.put(READINESS_PROBE_KEY, Date.now()),
+        tokenRefused: () => this.deliverer.tokenRefused,
       });
       // Woken by whatever reaches it first (a receipt, an admin list): delivery never stays asleep.
       if ((await ctx.storage.getAlarm()) === null) await this.arm();
@@ -110,6 +122,9 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   }
   counts() {
     return this.store.counts();
+  }
+  readiness() {
+    return this.readinessOfObject();
   }
 
   /** Sets the alarm for the earliest due lead, unless one is already set earlier. */
@@ -165,4 +180,21 @@ export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): L
     heldRecordIds: workerSide('heldRecordIds'),
     close: async () => {},
   };
+}
+
+/**
+ * The Worker's readiness: the outbox object's, asked at most once per READINESS_CACHE_MS by each
+ * isolate (so /readyz cannot load the one object every lead goes through); an object that does not
+ * answer is an outbox that cannot write.
+ */
+export function remoteReadiness(namespace: DurableObjectNamespace<OutboxRpc>, logger: Logger): Readiness {
+  return cachedFor(READINESS_CACHE_MS, Date, () =>
+    namespace
+      .get(namespace.idFromName('outbox'))
+      .readiness()
+      .catch((error: unknown): NotReadyReason[] => {
+        logger.warn('readiness.outbox_unreachable', { error });
+        return ['store_unwritable'];
+      }),
+  );
 }

@@ -15,7 +15,7 @@ import { assetsFromFetcher } from './assets.js';
 import { edgeSetup, type EdgeSetup } from './config.js';
 import type { EdgeEnv } from './env.js';
 import { LimiterObject, durableObjectLimiter } from './limiter-object.js';
-import { OutboxObject, remoteLeadStore } from './outbox-object.js';
+import { OutboxObject, remoteLeadStore, remoteReadiness } from './outbox-object.js';
 
 export { LimiterObject, OutboxObject };
 
@@ -36,6 +36,7 @@ async function build(env: EdgeEnv): Promise<{ app: App; sites: EdgeSetup['sites'
     assets: assetsFromFetcher(env.ASSETS),
     // WebCrypto, native in workerd (node:crypto would need nodejs_compat); the same bytes as Node's.
     hashing: webCryptoHashing,
+    readiness: remoteReadiness(env.OUTBOX, logger),
   });
   return { app: relay, sites };
 }
