@@ -1,10 +1,12 @@
 /**
- * The limits a browser-facing request is counted against, as middleware: a site's lead limits (per
- * client IP, then per site) with IETF RateLimit headers on every answer, and the lookup limit that
- * keeps floods of form views, receipts and replays off the store. A limiter that cannot answer
+ * The limits a browser-facing request is counted against: the per-client lead limit (middleware,
+ * with IETF RateLimit headers on every answer), the site's quota of valid leads (past it, leads are
+ * held, not refused), and the lookup limit that keeps floods of form views, receipts and replays off
+ * the store. A limiter that cannot answer
  * makes the request not accepted (503), never unlimited.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { SiteConfig } from '../config/sites.js';
 import type { LimitDecision, RateLimiter } from '../limits/types.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 import { ApiError } from './errors.js';
@@ -12,7 +14,7 @@ import { ApiError } from './errors.js';
 export type RateLimitDeps = Pick<RelayDeps, 'limiter' | 'getClientIp'>;
 
 interface Checked {
-  name: 'ip' | 'site';
+  name: 'ip';
   decision: LimitDecision;
   windowSeconds: number;
 }
@@ -30,7 +32,7 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers, structured-field form):
- * `RateLimit-Policy: "ip";q=5;w=600, "site";q=60;w=60` and `RateLimit: "ip";r=4;t=600, …`.
+ * `RateLimit-Policy: "ip";q=5;w=600` and `RateLimit: "ip";r=4;t=600`.
  */
 function rateLimitHeaders(checked: Checked[]): Record<string, string> {
   return {
@@ -51,31 +53,36 @@ async function decide(limiter: RateLimiter, key: string, max: number, windowMs: 
 }
 
 /**
- * The per-client-IP limit, then the per-site one, both from the site's config. An unknown client IP
- * shares one bucket per site rather than escaping the limit.
+ * The per-client-IP lead limit from the site's config: every POST counts, valid or not, so junk
+ * costs its sender and nobody else. An unknown client IP shares one bucket per site rather than
+ * escaping the limit. The only lead limit that answers 429.
  */
-export function siteLimits({ limiter, getClientIp }: RateLimitDeps): MiddlewareHandler<RelayEnv> {
-  return async function siteLimits(c, next) {
+export function clientLimit({ limiter, getClientIp }: RateLimitDeps): MiddlewareHandler<RelayEnv> {
+  return async function clientLimit(c, next) {
     const site = c.get('site');
     const ip = clientIpOf(c, getClientIp);
-    const rules = [
-      { name: 'ip' as const, key: `ip:${site.slug}:${ip ?? 'unknown'}`, rule: site.limits.per_ip },
-      { name: 'site' as const, key: `site:${site.slug}`, rule: site.limits.per_site },
-    ];
-    const checked: Checked[] = [];
-    for (const { name, key, rule } of rules) {
-      const decision = await decide(limiter, key, rule.max, rule.window_seconds * 1000);
-      checked.push({ name, decision, windowSeconds: rule.window_seconds });
-      if (!decision.success) {
-        throw new ApiError(429, 'rate_limited', 'Too many submissions; please try again later.', {
-          headers: { 'Retry-After': String(seconds(decision.resetMs)), ...rateLimitHeaders(checked) },
-        });
-      }
+    const rule = site.limits.per_ip;
+    const decision = await decide(limiter, `ip:${site.slug}:${ip ?? 'unknown'}`, rule.max, rule.window_seconds * 1000);
+    const checked: Checked[] = [{ name: 'ip', decision, windowSeconds: rule.window_seconds }];
+    if (!decision.success) {
+      throw new ApiError(429, 'rate_limited', 'Too many submissions; please try again later.', {
+        headers: { 'Retry-After': String(seconds(decision.resetMs)), ...rateLimitHeaders(checked) },
+      });
     }
     // Set before the handler runs so every later answer, errors included, carries them.
     for (const [name, value] of Object.entries(rateLimitHeaders(checked))) c.header(name, value);
     await next();
   };
+}
+
+/**
+ * Whether a valid new lead fits the site's limit (`per_site`), counting it. A lead past it is not
+ * refused: it is held for an operator (routes/leads.ts), so a flood can neither close the site to
+ * real prospects nor spend Propexo's budget.
+ */
+export async function siteQuotaAdmits(limiter: RateLimiter, site: SiteConfig): Promise<boolean> {
+  const rule = site.limits.per_site;
+  return (await decide(limiter, `site:${site.slug}`, rule.max, rule.window_seconds * 1000)).success;
 }
 
 /**

@@ -11,7 +11,7 @@ import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
 import { allowedOriginCors } from '../http/headers.js';
 import { waitUntilOf } from '../http/wait-until.js';
-import { lookupLimit, siteLimits } from '../http/rate-limit.js';
+import { clientLimit, lookupLimit, siteQuotaAdmits } from '../http/rate-limit.js';
 import { contentHash, fingerprints } from '../outbox/delivery/fingerprint.js';
 import { withContext } from '../outbox/lead-context.js';
 import { newLeadRecord, type LeadRecord } from '../outbox/store/types.js';
@@ -81,7 +81,7 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
       logger.info('lead.replayed', { lead_id: first.id, site: first.site, by: 'idempotency_key' });
       return receipt(c, first, 202);
     },
-    siteLimits(deps),
+    clientLimit(deps),
     async function acceptLead(c) {
       const site = c.get('site');
       // The prospect's fields, and beside them `meta` (attribution, consent), which Propexo never sees.
@@ -105,6 +105,8 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
         idempotencyKey: key,
         remoteIp: () => getClientIp(c),
       });
+      // Only a valid lead counts against the site's quota; past it, the lead is held, not refused.
+      const held = spam ?? ((await siteQuotaAdmits(deps.limiter, site)) ? undefined : 'over_site_limit');
       const { record, created } = await unavailableOnFailure(
         store.accept(
           newLeadRecord(
@@ -116,9 +118,10 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
               fingerprints: await fingerprints(site.slug, lead.submission, deps.hashing),
               // The prospect's own words, before the relay's dated lines: a replay hashes the same.
               content_hash: await contentHash(parsed.ok ? parsed.value : lead.submission, lead.campaign, deps.hashing),
-              // Suspected spam is kept, apart: held, never sent unless an operator releases it.
-              status: spam ? 'held' : 'queued',
-              ...(spam ? { error: spam } : {}),
+              // Suspected spam, or a lead past the site's quota, is kept apart: held, never sent
+              // unless an operator releases it.
+              status: held ? 'held' : 'queued',
+              ...(held ? { error: held } : {}),
               submission: lead.submission,
             },
             now,
@@ -126,8 +129,8 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
           { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
         ),
       );
-      if (created && spam) {
-        logger.warn('lead.held', { lead_id: record.id, site: site.slug, reason: spam });
+      if (created && held) {
+        logger.warn('lead.held', { lead_id: record.id, site: site.slug, reason: held });
       } else if (created) {
         logger.info('lead.accepted', { lead_id: record.id, site: site.slug, ...(record.follows ? { follows: record.follows } : {}) });
         await deps.outbox?.wake();
