@@ -44,6 +44,8 @@ export interface RelayConfig {
   host: string;
   /** Lower-cased header name the client IP is read from; unset means the socket's address. */
   trustedIpHeader?: string;
+  /** The prefix length an IPv6 client is limited by: one host owns its whole /64. */
+  ipv6BucketBits: number;
   upstreamTimeoutMs: number;
   logLevel: LogLevel;
   widgetDir: string;
@@ -111,6 +113,7 @@ const ENV_SCHEMAS = {
     z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name like x-forwarded-for')),
     z.transform((s: string) => s.toLowerCase()),
   ),
+  IPV6_BUCKET_BITS: intString(32, 128),
   UPSTREAM_TIMEOUT_MS: intString(100, 120_000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   WIDGET_DIR: z.string().check(z.minLength(1, 'must not be empty')),
@@ -134,6 +137,7 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   PROPEXO_BASE_URL: 'https://api.propexo.com',
   PORT: '8787',
   HOST: '0.0.0.0',
+  IPV6_BUCKET_BITS: '64',
   UPSTREAM_TIMEOUT_MS: '10000',
   REDIS_COMMAND_TIMEOUT_MS: '500',
   LOG_LEVEL: 'info',
@@ -247,6 +251,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     port: parsed.PORT as number,
     host: parsed.HOST as string,
     ...(trusted === undefined ? {} : { trustedIpHeader: trusted }),
+    ipv6BucketBits: parsed.IPV6_BUCKET_BITS as number,
     upstreamTimeoutMs: parsed.UPSTREAM_TIMEOUT_MS as number,
     logLevel: parsed.LOG_LEVEL as LogLevel,
     widgetDir: parsed.WIDGET_DIR as string,

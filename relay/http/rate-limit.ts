@@ -8,8 +8,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { LimitDecision, RateLimiter } from '../limits/types.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 import { ApiError } from './errors.js';
+import { ipBucket } from './ip-address.js';
 
-export type RateLimitDeps = Pick<RelayDeps, 'limiter' | 'getClientIp'>;
+export type RateLimitDeps = Pick<RelayDeps, 'limiter' | 'getClientIp' | 'config'>;
 
 interface Checked {
   name: 'ip' | 'site';
@@ -17,10 +18,13 @@ interface Checked {
   windowSeconds: number;
 }
 
-/** The client's address, or undefined when the runtime cannot tell (it then shares a bucket, never escapes one). */
-function clientIpOf(c: Context, getClientIp: RateLimitDeps['getClientIp']): string | undefined {
+/**
+ * The client's bucket: its IPv4 address or IPv6 network (ip-address.ts), or undefined when the
+ * runtime cannot tell (it then shares a bucket, never escapes one).
+ */
+function clientIpOf(c: Context, { getClientIp, config }: RateLimitDeps): string | undefined {
   try {
-    return getClientIp(c);
+    return ipBucket(getClientIp(c), config.ipv6BucketBits);
   } catch {
     return undefined;
   }
@@ -54,10 +58,11 @@ async function decide(limiter: RateLimiter, key: string, max: number, windowMs: 
  * The per-client-IP limit, then the per-site one, both from the site's config. An unknown client IP
  * shares one bucket per site rather than escaping the limit.
  */
-export function siteLimits({ limiter, getClientIp }: RateLimitDeps): MiddlewareHandler<RelayEnv> {
+export function siteLimits(deps: RateLimitDeps): MiddlewareHandler<RelayEnv> {
+  const { limiter } = deps;
   return async function siteLimits(c, next) {
     const site = c.get('site');
-    const ip = clientIpOf(c, getClientIp);
+    const ip = clientIpOf(c, deps);
     const rules = [
       { name: 'ip' as const, key: `ip:${site.slug}:${ip ?? 'unknown'}`, rule: site.limits.per_ip },
       { name: 'site' as const, key: `site:${site.slug}`, rule: site.limits.per_site },
@@ -82,9 +87,10 @@ export function siteLimits({ limiter, getClientIp }: RateLimitDeps): MiddlewareH
  * Keeps floods of lookups off the store (at the edge, the one outbox object every site shares),
  * before anything reads it.
  */
-export function lookupLimit({ limiter, getClientIp }: RateLimitDeps): MiddlewareHandler<RelayEnv> {
+export function lookupLimit(deps: RateLimitDeps): MiddlewareHandler<RelayEnv> {
+  const { limiter } = deps;
   return async function lookupLimit(c, next) {
-    const ip = clientIpOf(c, getClientIp);
+    const ip = clientIpOf(c, deps);
     // Generous for a browser (a receipt now and then, a retry), not for a flood.
     const rule = c.get('site').limits.per_ip_lookups;
     const decision = await decide(limiter, `lookup:${c.get('site').slug}:${ip ?? 'unknown'}`, rule.max, rule.window_seconds * 1000);

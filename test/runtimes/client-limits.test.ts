@@ -1,0 +1,64 @@
+/**
+ * Limits per client on both runtimes: the Node relay trusting CF-Connecting-IP through
+ * TRUSTED_IP_HEADER, the Worker trusting it as Cloudflare sets it. Addresses count as networks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_IDS } from '../../sandbox/index.js';
+import { IPV4_SPELLINGS, IPV6_SPELLINGS, NOT_ADDRESSES, ONE_SLASH_64 } from '../relay/support/ip-spellings.js';
+import { ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
+
+const TOKEN = 'ptx_runtime_suite_token_1234';
+const PER_IP = 10;
+const SITES = {
+  'oak-grove': {
+    name: 'Oak Grove',
+    ...SANDBOX_IDS,
+    allowed_origins: [ORIGIN],
+    limits: { per_site: { max: 100_000, window_seconds: 60 }, per_ip: { max: PER_IP, window_seconds: 600 } },
+  },
+};
+
+describe.each([
+  ['node', nodeTarget],
+  ['workerd', workerdTarget],
+] as const)('client limits on %s', (_runtime, start) => {
+  let relay: RelayTarget;
+
+  beforeAll(async () => {
+    // Nothing here is delivered: the leads are refused, so Propexo is a closed port.
+    relay = await start({ ...relayVars('http://127.0.0.1:9', TOKEN, SITES), TRUSTED_IP_HEADER: 'cf-connecting-ip' });
+  }, 60_000);
+  afterAll(async () => {
+    await relay?.close();
+  });
+
+  /** A refused submission (400) that still counts against its client. */
+  const submit = async (ip: string) => {
+    const res = await relay.fetchFromInternet('/v1/sites/oak-grove/leads', {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json', 'cf-connecting-ip': ip },
+      body: '{"first_name":"x"}',
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const sendAll = async (ips: readonly string[]) => {
+    const statuses: number[] = [];
+    for (const ip of ips) statuses.push(await submit(ip));
+    return statuses;
+  };
+  const oneBucket = (n: number) => [...Array(PER_IP).fill(400), ...Array(n - PER_IP).fill(429)];
+
+  it.each([
+    ['one IPv4 address in 20 spellings', IPV4_SPELLINGS],
+    ['one IPv6 address in 20 spellings', IPV6_SPELLINGS],
+    ['20 addresses of one IPv6 /64', ONE_SLASH_64],
+    ['20 values that are no address (the socket on Node, the unknown client on Workers)', NOT_ADDRESSES],
+  ])('%s: one per-IP bucket', async (_name, ips) => {
+    expect(await sendAll(ips)).toEqual(oneBucket(ips.length));
+  });
+
+  it('another /64 is another client', async () => {
+    expect(await submit('2001:db8:1:3::1')).toBe(400);
+  });
+});
