@@ -1,11 +1,13 @@
 /**
  * Limits per client on both runtimes: the Node relay trusting CF-Connecting-IP through
- * TRUSTED_IP_HEADER, the Worker trusting it as Cloudflare sets it. Addresses count as networks.
+ * TRUSTED_IP_HEADER, the Worker trusting it as Cloudflare sets it. Addresses count as networks;
+ * a webhook is acted on once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
 import { SANDBOX_IDS } from '../../sandbox/index.js';
 import { IPV4_SPELLINGS, IPV6_SPELLINGS, NOT_ADDRESSES, ONE_SLASH_64 } from '../relay/support/ip-spellings.js';
-import { ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
+import { ORIGIN, WEBHOOK_SECRET, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
 
 const TOKEN = 'ptx_runtime_suite_token_1234';
 const PER_IP = 10;
@@ -60,5 +62,20 @@ describe.each([
 
   it('another /64 is another client', async () => {
     expect(await submit('2001:db8:1:3::1')).toBe(400);
+  });
+
+  it('a replayed webhook is answered 200 and does nothing', async () => {
+    const body = JSON.stringify({ trigger: 'WRITE_OPERATION_FAILURE', data: { root_job_id: 'job_replayed', errors: ['down'] } });
+    const signature = await hmacSha256Hex(WEBHOOK_SECRET, new TextEncoder().encode(body).buffer as ArrayBuffer);
+    const send = async () => {
+      const res = await relay.fetchFromInternet('/v1/propexo/webhooks', {
+        method: 'POST',
+        body,
+        headers: { 'propexo-signature': signature },
+      });
+      return [res.status, await res.json()];
+    };
+    expect(await send()).toEqual([200, { received: true }]);
+    expect(await send()).toEqual([200, { received: true, replayed: true }]);
   });
 });
