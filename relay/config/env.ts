@@ -23,6 +23,10 @@ export interface RelayConfig {
   };
   /** Bearer token of the /admin routes; unset, they refuse everything. */
   adminToken?: string;
+  /** Requests a minute one client may make to the admin routes, refused ones included. */
+  adminRatePerMinute: number;
+  /** Requests a minute one client (a Propexo sender) may make to the webhook route. */
+  webhookRatePerMinute: number;
   /**
    * Cloudflare Turnstile's server side: present when TURNSTILE_SECRET is set (required once a site
    * configures `turnstile`). `verifyUrl` is Cloudflare's siteverify unless a test points it elsewhere.
@@ -126,6 +130,8 @@ const ENV_SCHEMAS = {
   REDIS_COMMAND_TIMEOUT_MS: intString(50, 60_000),
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')),
   ADMIN_TOKEN: secret(16),
+  ADMIN_RATE_PER_MINUTE: intString(1, 100_000),
+  WEBHOOK_RATE_PER_MINUTE: intString(1, 100_000),
   PROPEXO_WEBHOOK_SECRET: secret(8),
   TURNSTILE_SECRET: secret(8),
   TURNSTILE_VERIFY_URL: endpointUrl(TURNSTILE_VERIFY_URL),
@@ -147,6 +153,10 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   MAX_LEAD_AGE_HOURS: '72',
   UPSTREAM_RATE_PER_MINUTE: '120',
   IN_DOUBT_GRACE_MINUTES: '30',
+  // A guess at the admin token or the webhook secret a second is plenty for an operator and for
+  // Propexo, whose failures follow the writes (UPSTREAM_RATE_PER_MINUTE, 120 by default).
+  ADMIN_RATE_PER_MINUTE: '60',
+  WEBHOOK_RATE_PER_MINUTE: '300',
   TURNSTILE_VERIFY_URL,
 };
 
@@ -233,6 +243,8 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
       ...optional('webhookSecret', parsed.PROPEXO_WEBHOOK_SECRET),
     },
     ...optional('adminToken', parsed.ADMIN_TOKEN),
+    adminRatePerMinute: parsed.ADMIN_RATE_PER_MINUTE as number,
+    webhookRatePerMinute: parsed.WEBHOOK_RATE_PER_MINUTE as number,
     ...(parsed.TURNSTILE_SECRET === undefined
       ? {}
       : { turnstile: { secret: parsed.TURNSTILE_SECRET as string, verifyUrl: parsed.TURNSTILE_VERIFY_URL as string } }),

@@ -44,13 +44,17 @@ function rateLimitHeaders(checked: Checked[]): Record<string, string> {
 }
 
 /** A limiter that cannot answer makes the request not accepted: 503, so the browser tries again. */
-async function decide(limiter: RateLimiter, key: string, max: number, windowMs: number): Promise<LimitDecision> {
+async function decide(
+  limiter: RateLimiter,
+  key: string,
+  max: number,
+  windowMs: number,
+  message = 'The relay cannot take leads right now; please try again shortly.',
+): Promise<LimitDecision> {
   try {
     return await limiter.limit({ key, max, windowMs });
   } catch {
-    throw new ApiError(503, 'unavailable', 'The relay cannot take leads right now; please try again shortly.', {
-      headers: { 'Retry-After': '5' },
-    });
+    throw new ApiError(503, 'unavailable', message, { headers: { 'Retry-After': '5' } });
   }
 }
 
@@ -94,6 +98,23 @@ export function lookupLimit(deps: RateLimitDeps): MiddlewareHandler<RelayEnv> {
     // Generous for a browser (a receipt now and then, a retry), not for a flood.
     const rule = c.get('site').limits.per_ip_lookups;
     const decision = await decide(limiter, `lookup:${c.get('site').slug}:${ip ?? 'unknown'}`, rule.max, rule.window_seconds * 1000);
+    if (!decision.success) {
+      throw new ApiError(429, 'rate_limited', 'Too many requests; please try again later.', {
+        headers: { 'Retry-After': String(seconds(decision.resetMs)) },
+      });
+    }
+    await next();
+  };
+}
+
+/**
+ * A per-client limit a minute on a whole route group (the webhook, the admin routes), counted before
+ * anything is checked: a refused signature or token counts, since guessing one is what it stops.
+ */
+export function routeLimit(deps: RateLimitDeps, group: 'webhook' | 'admin', perMinute: number): MiddlewareHandler<RelayEnv> {
+  return async function routeLimit(c, next) {
+    const key = `${group}:${clientIpOf(c, deps) ?? 'unknown'}`;
+    const decision = await decide(deps.limiter, key, perMinute, 60_000, 'The relay cannot answer right now; please try again shortly.');
     if (!decision.success) {
       throw new ApiError(429, 'rate_limited', 'Too many requests; please try again later.', {
         headers: { 'Retry-After': String(seconds(decision.resetMs)) },

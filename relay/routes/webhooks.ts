@@ -13,6 +13,7 @@ import { Hono } from 'hono';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import { limitBody } from '../http/body.js';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { routeLimit } from '../http/rate-limit.js';
 import { hex, webCryptoHashing } from '../lib/hash.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 
@@ -41,6 +42,8 @@ export function webhookRoutes(deps: RelayDeps): Hono<RelayEnv> {
   }
 
   const webhooks = new Hono<RelayEnv>();
+  // Per client before the signature is checked: each guess costs an HMAC, each replay a limiter call.
+  webhooks.use(routeLimit(deps, 'webhook', deps.config.webhookRatePerMinute));
   webhooks.post('/', limitBody(MAX_WEBHOOK_BYTES), async function propexoWebhook(c) {
     const raw = await c.req.arrayBuffer();
     const given = (c.req.header('propexo-signature') ?? '').trim().toLowerCase();

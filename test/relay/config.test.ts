@@ -100,6 +100,8 @@ describe('parseConfig', () => {
     ['HOST', { HOST: 'a host' }, /^HOST: /m],
     ['TRUSTED_IP_HEADER', { TRUSTED_IP_HEADER: 'x forwarded' }, /^TRUSTED_IP_HEADER: must be a header name/m],
     ['IPV6_BUCKET_BITS', { IPV6_BUCKET_BITS: '16' }, /^IPV6_BUCKET_BITS: must be a whole number from 32 to 128$/m],
+    ['ADMIN_RATE_PER_MINUTE', { ADMIN_RATE_PER_MINUTE: '0' }, /^ADMIN_RATE_PER_MINUTE: must be a whole number from 1 to 100000$/m],
+    ['WEBHOOK_RATE_PER_MINUTE', { WEBHOOK_RATE_PER_MINUTE: 'lots' }, /^WEBHOOK_RATE_PER_MINUTE: must be a whole number/m],
     ['UPSTREAM_TIMEOUT_MS', { UPSTREAM_TIMEOUT_MS: 'soon' }, /^UPSTREAM_TIMEOUT_MS: must be a whole number/m],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: must be one of debug, info, warn, error$/m],
     ['SITES_JSON', { SITES_JSON: undefined }, /^SITES_JSON: required \(or SITES_FILE/m],

@@ -28,7 +28,12 @@ describe.each([
 
   beforeAll(async () => {
     // Nothing here is delivered: the leads are refused, so Propexo is a closed port.
-    relay = await start({ ...relayVars('http://127.0.0.1:9', TOKEN, SITES), TRUSTED_IP_HEADER: 'cf-connecting-ip' });
+    relay = await start({
+      ...relayVars('http://127.0.0.1:9', TOKEN, SITES),
+      TRUSTED_IP_HEADER: 'cf-connecting-ip',
+      ADMIN_RATE_PER_MINUTE: '3',
+      WEBHOOK_RATE_PER_MINUTE: '3',
+    });
   }, 60_000);
   afterAll(async () => {
     await relay?.close();
@@ -71,11 +76,33 @@ describe.each([
       const res = await relay.fetchFromInternet('/v1/propexo/webhooks', {
         method: 'POST',
         body,
-        headers: { 'propexo-signature': signature },
+        headers: { 'propexo-signature': signature, 'cf-connecting-ip': '198.51.100.50' },
       });
       return [res.status, await res.json()];
     };
     expect(await send()).toEqual([200, { received: true }]);
     expect(await send()).toEqual([200, { received: true, replayed: true }]);
+  });
+
+  it.each([
+    ['admin', '/admin/leads', { method: 'GET' }],
+    ['webhook', '/v1/propexo/webhooks', { method: 'POST', body: '{}' }],
+  ])('%s route: 3 requests a minute per client, refused ones included, then 429', async (_group, path, init) => {
+    const status = async (ip: string) => {
+      const res = await relay.fetchFromInternet(path, { ...init, headers: { 'cf-connecting-ip': ip } });
+      await res.arrayBuffer();
+      return [res.status, res.headers.get('retry-after') !== null];
+    };
+    // Four hosts of one /64: one client.
+    const fromOneNetwork = [];
+    for (const ip of ['2001:db8:7::1', '2001:db8:7::2', '[2001:db8:7::3]:443', '2001:db8:7:0:ffff::4'])
+      fromOneNetwork.push(await status(ip));
+    expect(fromOneNetwork).toEqual([
+      [401, false],
+      [401, false],
+      [401, false],
+      [429, true],
+    ]);
+    expect(await status('2001:db8:8::1')).toEqual([401, false]);
   });
 });
