@@ -2,9 +2,10 @@
  * Client addresses as the limits count them. A strict parser of its own, not node:net: the Worker
  * runs without nodejs_compat, and both runtimes must put one address in the same bucket.
  *
- * - Every spelling of one address is one address: case, leading zeros (read as decimal, at most
- *   three digits an octet, as inet_pton's neighbours disagree on octal), where `::` stands, a dotted
- *   tail, brackets, a port, an IPv6 zone. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
+ * - Every spelling of one address is one address: case, leading zeros (at most three digits an
+ *   octet, read as decimal: parsers disagree on whether 010 is 8 or 10, and one reading everywhere is
+ *   all a limit needs), where `::` stands, a dotted tail, brackets, a port, an IPv6 zone.
+ *   IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
  * - Anything else (host names, `unknown`, hex or single-number IPv4, five octets) is no address.
  * - IPv6 is counted by network (`ipv6Bits`, default /64): one host owns a /64, and the addresses in
  *   it are its to pick.
@@ -133,6 +134,6 @@ export function ipBucket(text: string | undefined, ipv6Bits = DEFAULT_IPV6_BUCKE
  */
 export function isLocalHostname(hostname: string): boolean {
   const h = hostname.toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  return parseIp(h.startsWith('[') ? h : h.includes(':') ? `[${h}]` : h) !== undefined;
+  // A URL's host is an IPv6 literal in brackets, which parseIp takes as is.
+  return h === 'localhost' || h.endsWith('.localhost') || parseIp(h) !== undefined;
 }
