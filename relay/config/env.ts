@@ -23,6 +23,10 @@ export interface RelayConfig {
   };
   /** Bearer token of the /admin routes; unset, they refuse everything. */
   adminToken?: string;
+  /** Requests a minute one client may make to the admin routes, refused ones included. */
+  adminRatePerMinute: number;
+  /** Requests a minute one client (a Propexo sender) may make to the webhook route. */
+  webhookRatePerMinute: number;
   /**
    * Cloudflare Turnstile's server side: present when TURNSTILE_SECRET is set (required once a site
    * configures `turnstile`). `verifyUrl` is Cloudflare's siteverify unless a test points it elsewhere.
@@ -44,6 +48,8 @@ export interface RelayConfig {
   host: string;
   /** Lower-cased header name the client IP is read from; unset means the socket's address. */
   trustedIpHeader?: string;
+  /** The prefix length an IPv6 client is limited by: one host owns its whole /64. */
+  ipv6BucketBits: number;
   upstreamTimeoutMs: number;
   logLevel: LogLevel;
   widgetDir: string;
@@ -111,6 +117,7 @@ const ENV_SCHEMAS = {
     z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name like x-forwarded-for')),
     z.transform((s: string) => s.toLowerCase()),
   ),
+  IPV6_BUCKET_BITS: intString(32, 128),
   UPSTREAM_TIMEOUT_MS: intString(100, 120_000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   WIDGET_DIR: z.string().check(z.minLength(1, 'must not be empty')),
@@ -123,6 +130,8 @@ const ENV_SCHEMAS = {
   REDIS_COMMAND_TIMEOUT_MS: intString(50, 60_000),
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')),
   ADMIN_TOKEN: secret(16),
+  ADMIN_RATE_PER_MINUTE: intString(1, 100_000),
+  WEBHOOK_RATE_PER_MINUTE: intString(1, 100_000),
   PROPEXO_WEBHOOK_SECRET: secret(8),
   TURNSTILE_SECRET: secret(8),
   TURNSTILE_VERIFY_URL: endpointUrl(TURNSTILE_VERIFY_URL),
@@ -134,6 +143,7 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   PROPEXO_BASE_URL: 'https://api.propexo.com',
   PORT: '8787',
   HOST: '0.0.0.0',
+  IPV6_BUCKET_BITS: '64',
   UPSTREAM_TIMEOUT_MS: '10000',
   REDIS_COMMAND_TIMEOUT_MS: '500',
   LOG_LEVEL: 'info',
@@ -143,6 +153,10 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   MAX_LEAD_AGE_HOURS: '72',
   UPSTREAM_RATE_PER_MINUTE: '120',
   IN_DOUBT_GRACE_MINUTES: '30',
+  // A guess at the admin token or the webhook secret a second is plenty for an operator and for
+  // Propexo, whose failures follow the writes (UPSTREAM_RATE_PER_MINUTE, 120 by default).
+  ADMIN_RATE_PER_MINUTE: '60',
+  WEBHOOK_RATE_PER_MINUTE: '300',
   TURNSTILE_VERIFY_URL,
 };
 
@@ -229,6 +243,8 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
       ...optional('webhookSecret', parsed.PROPEXO_WEBHOOK_SECRET),
     },
     ...optional('adminToken', parsed.ADMIN_TOKEN),
+    adminRatePerMinute: parsed.ADMIN_RATE_PER_MINUTE as number,
+    webhookRatePerMinute: parsed.WEBHOOK_RATE_PER_MINUTE as number,
     ...(parsed.TURNSTILE_SECRET === undefined
       ? {}
       : { turnstile: { secret: parsed.TURNSTILE_SECRET as string, verifyUrl: parsed.TURNSTILE_VERIFY_URL as string } }),
@@ -247,6 +263,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     port: parsed.PORT as number,
     host: parsed.HOST as string,
     ...(trusted === undefined ? {} : { trustedIpHeader: trusted }),
+    ipv6BucketBits: parsed.IPV6_BUCKET_BITS as number,
     upstreamTimeoutMs: parsed.UPSTREAM_TIMEOUT_MS as number,
     logLevel: parsed.LOG_LEVEL as LogLevel,
     widgetDir: parsed.WIDGET_DIR as string,

@@ -1,6 +1,6 @@
 /**
  * The operator's view of the outbox, mounted at `/admin` behind `ADMIN_TOKEN` (Bearer, compared in
- * constant time, applied once to the group): `GET /admin/leads?status=failed&site=&limit=` and
+ * constant time, applied once to the group, after ADMIN_RATE_PER_MINUTE per client): `GET /admin/leads?status=failed&site=&limit=` and
  * `POST /admin/leads/:id/retry`.
  * Unlike every browser-facing answer these include the leads' fields: the operator needs them to
  * act on a dead letter. Without ADMIN_TOKEN configured, every admin request is refused.
@@ -8,6 +8,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { routeLimit } from '../http/rate-limit.js';
 import { requeueDeadLetter } from '../outbox/delivery/requeue.js';
 import { LEAD_STATUSES, type LeadStatus } from '../outbox/store/types.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
@@ -26,7 +27,8 @@ function adminAuth(token: string | undefined): MiddlewareHandler<RelayEnv> {
 export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
   const { store, clock, logger } = deps;
   const admin = new Hono<RelayEnv>();
-  admin.use(adminAuth(deps.config.adminToken));
+  // Limited first, so every guess at the token counts.
+  admin.use(routeLimit(deps, 'admin', deps.config.adminRatePerMinute), adminAuth(deps.config.adminToken));
 
   admin.get('/leads', async function listLeads(c) {
     const status = c.req.query('status');

@@ -37,6 +37,7 @@ describe('parseConfig', () => {
       widgetDir: 'dist/widget',
     });
     expect(config.trustedIpHeader).toBeUndefined();
+    expect(config.ipv6BucketBits).toBe(64);
     expect(
       parseConfig({ PROPEXO_API_TOKEN: TOKEN, SITES_JSON: JSON.stringify({ oak: site() }), REDIS_COMMAND_TIMEOUT_MS: '2500' })
         .redisCommandTimeoutMs,
@@ -56,6 +57,7 @@ describe('parseConfig', () => {
         PORT: '9000',
         HOST: '127.0.0.1',
         TRUSTED_IP_HEADER: 'X-Forwarded-For',
+        IPV6_BUCKET_BITS: '56',
         UPSTREAM_TIMEOUT_MS: '2500',
         LOG_LEVEL: 'debug',
         WIDGET_DIR: '/srv/widget',
@@ -65,6 +67,7 @@ describe('parseConfig', () => {
     expect(config.port).toBe(9000);
     expect(config.host).toBe('127.0.0.1');
     expect(config.trustedIpHeader).toBe('x-forwarded-for');
+    expect(config.ipv6BucketBits).toBe(56);
     expect(config.upstreamTimeoutMs).toBe(2500);
     expect(config.logLevel).toBe('debug');
     expect(config.widgetDir).toBe('/srv/widget');
@@ -96,6 +99,9 @@ describe('parseConfig', () => {
     ['PORT', { PORT: '80.5' }, /^PORT: /m],
     ['HOST', { HOST: 'a host' }, /^HOST: /m],
     ['TRUSTED_IP_HEADER', { TRUSTED_IP_HEADER: 'x forwarded' }, /^TRUSTED_IP_HEADER: must be a header name/m],
+    ['IPV6_BUCKET_BITS', { IPV6_BUCKET_BITS: '16' }, /^IPV6_BUCKET_BITS: must be a whole number from 32 to 128$/m],
+    ['ADMIN_RATE_PER_MINUTE', { ADMIN_RATE_PER_MINUTE: '0' }, /^ADMIN_RATE_PER_MINUTE: must be a whole number from 1 to 100000$/m],
+    ['WEBHOOK_RATE_PER_MINUTE', { WEBHOOK_RATE_PER_MINUTE: 'lots' }, /^WEBHOOK_RATE_PER_MINUTE: must be a whole number/m],
     ['UPSTREAM_TIMEOUT_MS', { UPSTREAM_TIMEOUT_MS: 'soon' }, /^UPSTREAM_TIMEOUT_MS: must be a whole number/m],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: must be one of debug, info, warn, error$/m],
     ['SITES_JSON', { SITES_JSON: undefined }, /^SITES_JSON: required \(or SITES_FILE/m],

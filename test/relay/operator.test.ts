@@ -116,6 +116,40 @@ describe('Propexo webhook', () => {
     expect(await store.get(id)).toMatchObject({ status: 'confirmed', created_record_id: 'rec_w' });
   });
 
+  it('a replayed webhook is answered 200 and does nothing: no second check, no second retry', async () => {
+    const { app, id, store, deliverer, retries, logs, clock } = await sentLead();
+    const body = failure('job_1');
+    const signature = await sign(body);
+    expect(await (await hook(app, body, signature)).json()).toEqual({ received: true });
+    await deliverer.runOnce();
+    expect(retries()).toBe(1);
+    const due = (await store.get(id))!.next_attempt_at;
+    expect(due).toBeGreaterThan(clock.now());
+    for (let i = 0; i < 3; i++) {
+      const res = await hook(app, body, signature);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, replayed: true });
+    }
+    expect((await store.get(id))!.next_attempt_at).toBe(due);
+    expect(logs().filter((l) => l.event === 'webhook.replayed')).toHaveLength(3);
+    // Another failure of the same job is another body: news, acted on.
+    const again = JSON.stringify({ ...JSON.parse(body), data: { ...JSON.parse(body).data, errors: ['down again'] } });
+    expect(await (await hook(app, again, await sign(again))).json()).toEqual({ received: true });
+    expect((await store.get(id))!.next_attempt_at).toBe(clock.now());
+  });
+
+  it('remembers a webhook for MAX_LEAD_AGE_HOURS, the longest its lead can wait on a write', async () => {
+    const { app, clock } = await sentLead();
+    const body = failure('job_9');
+    const signature = await sign(body);
+    const replayed = async () => ((await (await hook(app, body, signature)).json()) as { replayed?: boolean }).replayed === true;
+    expect(await replayed()).toBe(false);
+    clock.advance(72 * 3_600_000 - 1);
+    expect(await replayed()).toBe(true);
+    clock.advance(1);
+    expect(await replayed()).toBe(false);
+  });
+
   it('refuses a missing, wrong or foreign signature with 401, and ignores what it does not act on', async () => {
     const { app, id, store, clock } = await sentLead();
     const body = failure('job_1');

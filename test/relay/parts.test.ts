@@ -142,10 +142,13 @@ describe('client IP', () => {
   });
 
   it('uses the header only when configured, else the fallback', () => {
-    const fallback = () => '10.0.0.1';
-    expect(clientIpGetter(undefined, fallback)(ctx({ 'x-forwarded-for': '6.6.6.6' }))).toBe('10.0.0.1');
-    expect(clientIpGetter('x-forwarded-for', fallback)(ctx({ 'x-forwarded-for': '6.6.6.6, 198.51.100.4' }))).toBe('198.51.100.4');
-    expect(clientIpGetter('x-forwarded-for', fallback)(ctx({}))).toBe('10.0.0.1');
+    const socket = () => '::ffff:10.0.0.1';
+    const getter = (trustedHeader?: string) => clientIpGetter({ trustedHeader, socket });
+    expect(getter()(ctx({ 'x-forwarded-for': '6.6.6.6' }))).toBe('10.0.0.1');
+    expect(getter('x-forwarded-for')(ctx({ 'x-forwarded-for': '6.6.6.6, 198.51.100.4' }))).toBe('198.51.100.4');
+    expect(getter('x-forwarded-for')(ctx({ 'x-forwarded-for': '6.6.6.6, 2001:DB8:0::1' }))).toBe('2001:db8::1');
+    expect(getter('x-forwarded-for')(ctx({}))).toBe('10.0.0.1');
+    expect(getter('x-forwarded-for')(ctx({ 'x-forwarded-for': 'unknown' }))).toBe('10.0.0.1');
   });
 });
 

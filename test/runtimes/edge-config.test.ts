@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SANDBOX_IDS } from '../../sandbox/index.js';
 import { startWorker, type Workerd } from '../relay/support/workerd.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
-import { ORIGIN } from './targets.js';
+import { ORIGIN, PUBLIC_HOST } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DOS = { OUTBOX: { className: 'OutboxObject', useSQLite: true }, LIMITER: { className: 'LimiterObject', useSQLite: true } };
@@ -38,12 +38,15 @@ describe('limits in Durable Objects', () => {
         limits: { per_ip: { max: 2, window_seconds: 600 }, per_site: { max: 3, window_seconds: 600 } },
       },
     });
+    // On a host Cloudflare routes: the header is Cloudflare's there.
     const send = (w: Workerd, ip: string, n: number) =>
-      fetch(new URL('/v1/sites/oak-grove/leads', w.url), {
-        method: 'POST',
-        headers: { origin: ORIGIN, 'content-type': 'application/json', 'cf-connecting-ip': ip },
-        body: JSON.stringify({ ...VALID_LEAD, first_name: `Ip${n}`, email_1: `ip${n}@gmail.com` }),
-      }).then((r) => r.status);
+      w
+        .fetch(`${PUBLIC_HOST}/v1/sites/oak-grove/leads`, {
+          method: 'POST',
+          headers: { origin: ORIGIN, 'content-type': 'application/json', 'cf-connecting-ip': ip },
+          body: JSON.stringify({ ...VALID_LEAD, first_name: `Ip${n}`, email_1: `ip${n}@gmail.com` }),
+        })
+        .then((r) => r.status);
     const first = await worker({ SITES_JSON: sites }, false, persist);
     expect([await send(first, '198.51.100.1', 1), await send(first, '198.51.100.1', 2), await send(first, '198.51.100.1', 3)]).toEqual([
       202, 202, 429,
@@ -55,6 +58,24 @@ describe('limits in Durable Objects', () => {
     expect(await send(second, '198.51.100.3', 5)).toBe(429);
     await second.dispose();
     await rm(persist, { recursive: true, force: true });
+  });
+
+  it('a local runtime (a loopback host) ignores a client-sent CF-Connecting-IP: every local client is one', async () => {
+    const sites = JSON.stringify({
+      'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: { per_ip: { max: 2, window_seconds: 600 } } },
+    });
+    const w = await worker({ SITES_JSON: sites });
+    const statuses: number[] = [];
+    for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3', '2001:db8::1']) {
+      const res = await fetch(new URL('/v1/sites/oak-grove/leads', w.url), {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': 'application/json', 'cf-connecting-ip': ip },
+        body: '{"first_name":"x"}',
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([400, 400, 429, 429]);
   });
 });
 

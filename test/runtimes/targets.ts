@@ -23,8 +23,16 @@ export const WEBHOOK_SECRET = 'whsec_runtime_suite_1';
 export interface RelayTarget {
   /** Base URL without a trailing slash. */
   url: string;
+  /**
+   * A request as it comes from the internet: in workerd, on a host name Cloudflare would route (a
+   * local host makes the Worker ignore CF-Connecting-IP); on Node, the same as a fetch to `url`.
+   */
+  fetchFromInternet(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
+
+/** The host the workerd target's internet requests name (Miniflare passes it on as the request's URL). */
+export const PUBLIC_HOST = 'https://relay.example.com';
 
 /** What both runtimes are configured with: the same keys, as env on Node and as bindings in workerd. */
 export function relayVars(sandboxUrl: string, token: string, sites: object): Record<string, string> {
@@ -49,6 +57,7 @@ export async function nodeTarget(vars: Record<string, string>): Promise<RelayTar
   );
   return {
     url: relay.url,
+    fetchFromInternet: (path, init) => fetch(`${relay.url}${path}`, init),
     close: async () => {
       await relay.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -81,5 +90,9 @@ export async function workerdTarget(vars: Record<string, string>): Promise<Relay
       },
     },
   });
-  return { url: worker.url.origin, close: () => worker.dispose() };
+  return {
+    url: worker.url.origin,
+    fetchFromInternet: (path, init) => worker.fetch(`${PUBLIC_HOST}${path}`, init),
+    close: () => worker.dispose(),
+  };
 }

@@ -120,7 +120,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     limiter,
     store,
     logger,
-    getClientIp: overrides.getClientIp ?? clientIpGetter(config.trustedIpHeader, socketIp),
+    getClientIp: overrides.getClientIp ?? clientIpGetter({ trustedHeader: config.trustedIpHeader, socket: socketIp, logger }),
     assets: overrides.assets ?? createFsAssets(config.widgetDir),
     outbox: deliverer,
     // The form's floor plans and units come through the same client (and so the same fetch).

@@ -1,7 +1,7 @@
 /**
  * The Workers entry: the same `createRelay(deps)` as on Node, with the outbox and every limit in
  * Durable Objects (exact across Cloudflare's whole network), the widget from static assets, and the
- * client's address from CF-Connecting-IP. Delivery runs in the outbox object's alarm.
+ * client's address from CF-Connecting-IP (ignored on a local runtime). Delivery runs in the outbox object's alarm.
  *
  * Only the relay: the demo's pages come from demo/worker.ts, which wraps this Worker, so nothing of
  * demo/ (or sandbox/) is in the bundle `wrangler deploy` builds from here.
@@ -9,6 +9,7 @@
 import type { ExecutionContext } from 'cloudflare:workers';
 import { errorEnvelope } from '../../../contract/errors.js';
 import { createRelay } from '../../app.js';
+import { cloudflareClientIp } from '../../http/client-ip.js';
 import { webCryptoHashing } from '../../lib/hash.js';
 import { createLogger } from '../../lib/log.js';
 import { assetsFromFetcher } from './assets.js';
@@ -32,7 +33,8 @@ async function build(env: EdgeEnv): Promise<{ app: App; sites: EdgeSetup['sites'
     limiter: durableObjectLimiter(env.LIMITER),
     store: remoteLeadStore(env.OUTBOX),
     logger,
-    getClientIp: (c) => c.req.header('cf-connecting-ip'),
+    // CF-Connecting-IP, unless the Worker runs locally, where a client could have sent it.
+    getClientIp: cloudflareClientIp(logger),
     assets: assetsFromFetcher(env.ASSETS),
     // WebCrypto, native in workerd (node:crypto would need nodejs_compat); the same bytes as Node's.
     hashing: webCryptoHashing,
