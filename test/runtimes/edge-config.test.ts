@@ -9,6 +9,7 @@ import { VALID_LEAD } from '../relay/fixtures.js';
 import { ORIGIN, PUBLIC_HOST } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
+const ADMIN = 'adm_edge_config_0123456789';
 const DOS = { OUTBOX: { className: 'OutboxObject', useSQLite: true }, LIMITER: { className: 'LimiterObject', useSQLite: true } };
 const running: Workerd[] = [];
 afterAll(() => Promise.all(running.map((w) => w.dispose())));
@@ -47,15 +48,22 @@ describe('limits in Durable Objects', () => {
           body: JSON.stringify({ ...VALID_LEAD, first_name: `Ip${n}`, email_1: `ip${n}@gmail.com` }),
         })
         .then((r) => r.status);
-    const first = await worker({ SITES_JSON: sites }, false, persist);
+    const bindings = { SITES_JSON: sites, ADMIN_TOKEN: ADMIN };
+    const first = await worker(bindings, false, persist);
     expect([await send(first, '198.51.100.1', 1), await send(first, '198.51.100.1', 2), await send(first, '198.51.100.1', 3)]).toEqual([
       202, 202, 429,
     ]);
     expect(await send(first, '198.51.100.2', 4)).toBe(202); // another visitor; the site's third
     await first.dispose();
     // A new runtime on the same storage: the site's window (3 of 3) and the first IP's (2 of 2) are still spent.
-    const second = await worker({ SITES_JSON: sites }, false, persist);
-    expect(await send(second, '198.51.100.3', 5)).toBe(429);
+    const second = await worker(bindings, false, persist);
+    expect(await send(second, '198.51.100.1', 5)).toBe(429);
+    // Past the site's limit a lead is not refused: it is accepted and held.
+    expect(await send(second, '198.51.100.3', 6)).toBe(202);
+    const held = await second.fetch(`${PUBLIC_HOST}/admin/leads?status=held`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await held.json()) as { leads: { error: string; submission: { first_name: string } }[] }).leads).toMatchObject([
+      { error: 'over_site_limit', submission: { first_name: 'Ip6' } },
+    ]);
     await second.dispose();
     await rm(persist, { recursive: true, force: true });
   });
