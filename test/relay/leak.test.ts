@@ -109,8 +109,12 @@ describe('secrets never leak', () => {
       await deliver(5_000);
       clock.advance(61_000); // keep under the per-site limit
     }
+    // Past the site's limit: held, not refused (issue 12).
     for (let i = 0; i < 12; i++) await record(postLead(app, { ...VALID_LEAD, first_name: `Ann${'a'.repeat(i)}` }));
     await deliver();
+    // Past one client's limit: 429 (another relay with one fixed address).
+    const oneClient = buildRelay({ env: { ADMIN_TOKEN: ADMIN, WEBHOOK_SECRET: HOOK }, ip: '192.0.2.77' });
+    for (let i = 0; i < 4; i++) await record(postLead(oneClient.app, { ...VALID_LEAD, first_name: `Bo${'b'.repeat(i)}` }));
     const leads = relay.store.all();
     const admin = { authorization: `Bearer ${ADMIN}` };
     await record(app.request('/admin/leads?status=failed', { headers: admin }));
@@ -145,7 +149,7 @@ describe('secrets never leak', () => {
     // Every path was really exercised.
     for (const code of [200, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 503]) expect(statuses, String(code)).toContain(code);
     const outcomes = new Set(relay.store.all().map((l) => `${l.status}:${l.error ?? ''}`));
-    expect(outcomes).toEqual(new Set(['confirmed:', 'failed:propexo_rejected', 'failed:job_not_found']));
+    expect(outcomes).toEqual(new Set(['confirmed:', 'failed:propexo_rejected', 'failed:job_not_found', 'held:over_site_limit']));
 
     for (const s of seen) for (const secret of SECRETS) expect(s).not.toContain(secret);
     expect(lines.length).toBeGreaterThan(80);
