@@ -25,7 +25,7 @@ export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConf
       if (lead.target_lead_id !== undefined) return writtenOntoLead(ctx, lead, partial);
       const recordId = await recordOf(ctx, lead, status.createdRecordId);
       if (recordId === undefined) return checkLater(ctx, lead);
-      return void (await writes.confirmed(lead, recordId, 'write_status', partial));
+      return void (await writes.confirmed(lead, recordId, 'write_status', partial, true));
     }
     case 'PENDING':
       return checkLater(ctx, lead);
@@ -104,13 +104,13 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
   if (logged !== null && typeof logged === 'object') {
     if (logged.status === 'FAILURE') return writeFailed(ctx, lead, ['write logs: FAILURE']);
     if (lead.target_lead_id !== undefined) return writtenOntoLead(ctx, lead);
-    return void (await writes.confirmed(lead, null, 'write_logs_after_unknown_job'));
+    return void (await writes.confirmed(lead, null, 'write_logs_after_unknown_job', undefined, true));
   }
   if (lead.target_lead_id !== undefined) return ontoLeadJobUnknown(ctx, lead, logged);
   const found = await searchInPropexo(ctx, lead, site);
   if (found === 'ambiguous') return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id, ambiguous: true });
   if (found !== null && 'ok' in found) return writes.transient(lead, found, checkDelay(policy, checks, ctx.random), { checks });
-  if (found !== null) return void (await writes.confirmed(lead, found.id, 'found_after_unknown_job'));
+  if (found !== null) return void (await writes.confirmed(lead, found.id, 'found_after_unknown_job', undefined, true));
   // Not found: a dead letter only when the write logs could say so (or were refused).
   if (logged === 'refused' || (logged === null && clock.now() - writtenAt(lead) >= policy.inDoubtGraceMs))
     return writes.deadLetter(lead, 'job_not_found', { job_id: lead.job_id });

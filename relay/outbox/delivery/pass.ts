@@ -102,11 +102,17 @@ export class Dispatcher {
     return tasks.failure !== null || this.deps.stopping() || this.deps.health.paused();
   }
 
-  /** Due leads no task holds. */
+  /**
+   * Due leads no task holds, nor held while the store was read: a task that ends during the read
+   * (a round trip on Postgres) wrote its lead after the row was read, and that old copy must not go
+   * to a second task.
+   */
   private async dueNow(): Promise<LeadRecord[]> {
     const { store, clock, policy } = this.deps.ctx;
     const { inFlight } = this.deps;
-    return (await store.due(clock.now(), policy.batch + inFlight.size)).filter((lead) => !inFlight.has(lead.id));
+    const heldBefore = new Set(inFlight);
+    const due = await store.due(clock.now(), policy.batch + inFlight.size);
+    return due.filter((lead) => !inFlight.has(lead.id) && !heldBefore.has(lead.id));
   }
 
   /** Confirmed leads past the retention period go (they hold personal data), at most every purgeEveryMs. */
