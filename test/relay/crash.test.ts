@@ -8,12 +8,14 @@
  * DATABASE_URL and restarted on the same database), against a sandbox with Propexo's immediate
  * read-back and one without it (the lead the kill caught in flight is then found in the write logs,
  * as no search shows it). Twice each: once while the burst is still being accepted, once when every
- * lead has been accepted and the relay is only delivering. The Durable Object outbox has no process
- * to kill: workerd is the fault matrix's (fault-matrix.test.ts).
+ * lead has been accepted and the relay is only delivering. The Durable Object outbox is not killed
+ * here: that would take SIGKILL to workerd itself and a new Miniflare on its persisted storage; it
+ * runs the fault matrix only (fault-matrix.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READ_BACK_MODES, type ReadBack } from './support/fault-cases.js';
-import { crashRun, expectExactlyOnce, startBench, stopBench, type CrashBench, type CrashStore } from './support/crash-run.js';
+import { expectExactlyOnce } from './support/crash-checks.js';
+import { crashRun, startBench, stopBench, type CrashBench, type CrashStore } from './support/crash-run.js';
 
 /**
  * Leads per run. What a run costs is mostly the backlog the new process delivers after the restart,

@@ -18,7 +18,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashRun, events, expectExactlyOnce, startBench, stopBench, type CrashBench, type LeaseTiming } from './support/crash-run.js';
+import { events, expectExactlyOnce } from './support/crash-checks.js';
+import { crashRun, startBench, stopBench, type CrashBench, type LeaseTiming } from './support/crash-run.js';
 import { READ_BACK_MODES } from './support/fault-cases.js';
 import { pidNamespaces } from './support/spawn-relay.js';
 

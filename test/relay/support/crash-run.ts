@@ -20,16 +20,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { expect } from 'vitest';
 import type { DeliveryPolicy } from '../../../relay/outbox/delivery/policy.js';
-import { OUTBOX_FILE } from '../../../relay/outbox/store/sqlite.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox, type SandboxLead } from '../../../sandbox/index.js';
+import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../../sandbox/index.js';
 import { freePort } from '../../support/free-port.js';
 import { checkedSink, checkText } from '../../support/hygiene.js';
 import { REALTIME_POLICY, ROOMY_LIMITS, TOKEN } from '../fixtures.js';
 import { READ_BACK, READ_BACK_MODES, type ReadBack } from './fault-cases.js';
+import { postgresReader, sqliteReader, type OutboxRow } from './outbox-rows.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 import { killRelay, spawnRelay, stopAllChildren, stopRelay, type RelayChild } from './spawn-relay.js';
 
@@ -56,57 +54,6 @@ export interface LeaseTiming {
 export const LEASE: LeaseTiming = { ttlMs: 2_000, renewEveryMs: 400, pollMs: 100 };
 
 export type CrashStore = 'SQLite' | 'PostgreSQL';
-
-/** What a run reads of the outbox directly (the same columns in both stores), never through the relay. */
-export interface OutboxRow {
-  id: string;
-  status: string;
-  submission: string;
-  created_record_id: string | null;
-  attempts: number;
-  in_doubt_since: number | null;
-}
-interface OutboxReader {
-  rows(): Promise<OutboxRow[]>;
-  /** The delivery lease as the outbox holds it. */
-  lease(): Promise<{ owner: string; expires_at: number } | null>;
-  close(): Promise<void>;
-}
-const ROWS = 'SELECT id, status, submission, created_record_id, attempts, in_doubt_since FROM leads';
-const LEASE_ROW = `SELECT owner, expires_at FROM outbox_lease WHERE name = 'deliverer'`;
-
-function sqliteReader(dataDir: string): OutboxReader {
-  const read = <T>(sql: string, one: boolean): T => {
-    const db = new Database(join(dataDir, OUTBOX_FILE), { readonly: true, fileMustExist: true });
-    try {
-      return (one ? db.prepare(sql).get() : db.prepare(sql).all()) as T;
-    } finally {
-      db.close();
-    }
-  };
-  return {
-    rows: async () => read<OutboxRow[]>(ROWS, false),
-    lease: async () => read<{ owner: string; expires_at: number } | undefined>(LEASE_ROW, true) ?? null,
-    close: async () => {},
-  };
-}
-
-function postgresReader(url: string): OutboxReader {
-  const client = new pg.Client({ connectionString: url });
-  const connected = client.connect();
-  return {
-    rows: async () => {
-      await connected;
-      return (await client.query(ROWS)).rows.map((r) => ({ ...r, attempts: Number(r.attempts) }) as OutboxRow);
-    },
-    lease: async () => {
-      await connected;
-      const row = (await client.query(LEASE_ROW)).rows[0] as { owner: string; expires_at: number } | undefined;
-      return row ? { owner: row.owner, expires_at: Number(row.expires_at) } : null;
-    },
-    close: () => client.end(),
-  };
-}
 
 /** The sandboxes (one per read-back mode), the PostgreSQL server if asked for, and what to clean up. */
 export interface CrashBench {
@@ -144,9 +91,8 @@ function lead(run: string, i: number) {
   const base = { first_name: 'Casey', last_name: 'Crashtest', email_1: email, notes: `crash lead ${i}` };
   return i % 3 === 0 ? { ...base, phone_1: `646555${String(1000 + i).padStart(4, '0')}` } : base;
 }
-const emailOf = (body: { email_1?: unknown }) => String(body.email_1);
 
-type Answer =
+export type Answer =
   | { kind: 'accepted'; id: string }
   | { kind: 'refused'; status: number }
   | { kind: 'lost'; error: string }
@@ -330,68 +276,4 @@ export async function crashRun(bench: CrashBench, spec: RunSpec): Promise<RunRes
   } finally {
     await outboxReader.close();
   }
-}
-
-export interface LogEvent {
-  time: string;
-  event: string;
-  how?: string;
-  lead_id?: string;
-  owner?: string;
-  holder?: string;
-}
-export const events = (output: string) =>
-  output
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogEvent);
-
-/** What every crash run must show, whatever the store, the read-back and the moment of the kill. */
-export function expectExactlyOnce(result: RunResult): void {
-  const { answers, outbox, second, sandbox, spec } = result;
-  const acceptedIds = answers.flatMap((a) => (a.kind === 'accepted' ? [a.id] : []));
-  expect(answers.filter((a) => a.kind === 'refused')).toEqual([]);
-
-  // No prospect is in the sandbox twice: not those that got a 202, not those whose answer was lost.
-  const stored = sandbox.leads();
-  const byEmail = new Map<string, SandboxLead[]>();
-  for (const l of stored) byEmail.set(emailOf(l.body), [...(byEmail.get(emailOf(l.body)) ?? []), l]);
-  const doubled = [...byEmail]
-    .filter(([, ls]) => ls.length > 1)
-    .map(([e, ls]) => `${e} x${ls.length} (jobs ${ls.map((l) => l.job_id).join(', ')})`);
-  expect(doubled, 'prospects created more than once').toEqual([]);
-
-  // Every lead the relay stored (each 202, and any whose 202 the kill swallowed) is confirmed and is
-  // the one lead the sandbox has for its email, with the same created_record_id; without read-back,
-  // with none (a confirmed lead keeps no id it could not read back).
-  const outboxIds = new Set(outbox.map((r) => r.id));
-  expect(
-    acceptedIds.filter((id) => !outboxIds.has(id)),
-    '202 leads missing from the outbox',
-  ).toEqual([]);
-  const expectedId = (email: string) => (spec.mode === 'immediate' ? byEmail.get(email)?.[0]?.created_record_id : null);
-  const wrong = outbox
-    .map((r) => ({ ...r, email: emailOf(JSON.parse(r.submission) as { email_1?: string }) }))
-    .filter((r) => r.status !== 'confirmed' || byEmail.get(r.email)?.length !== 1 || expectedId(r.email) !== r.created_record_id)
-    .map(
-      (r) =>
-        `${r.id} ${r.status} attempts=${r.attempts} relay=${r.created_record_id} sandbox=${byEmail
-          .get(r.email)
-          ?.map((l) => l.created_record_id)
-          .join('|')}`,
-    );
-  expect(wrong, 'outbox leads not confirmed exactly once').toEqual([]);
-  // And the sandbox has nothing the relay does not know of.
-  const outboxEmails = new Set(outbox.map((r) => emailOf(JSON.parse(r.submission) as { email_1?: string })));
-  expect([...byEmail.keys()].filter((e) => !outboxEmails.has(e))).toEqual([]);
-  expect(stored).toHaveLength(outbox.length);
-  expect(stored.every((l) => l.write_status === 'SUCCESS')).toBe(true);
-
-  // The kill really caught a create in flight: the new process found that lead instead of re-sending it.
-  const afterRestart = events(second.output());
-  expect(
-    afterRestart.filter((e) => (e.event === 'lead.confirmed' && e.how === 'found_after_doubt') || e.event === 'lead.found_in_write_logs')
-      .length,
-  ).toBeGreaterThanOrEqual(1);
-  expect(afterRestart.filter((e) => e.event === 'lead.dead_letter' || e.event === 'deliverer.error')).toEqual([]);
 }
