@@ -65,7 +65,15 @@ export async function nodeTarget(vars: Record<string, string>): Promise<RelayTar
   };
 }
 
-export async function workerdTarget(vars: Record<string, string>): Promise<RelayTarget> {
+export interface WorkerdTargetOptions {
+  /**
+   * Receives everything the Worker prints, in chunks as they come (a line may span two), after the
+   * hygiene check: its info lines on stdout, warnings and errors on stderr.
+   */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export async function workerdTarget(vars: Record<string, string>, options: WorkerdTargetOptions = {}): Promise<RelayTarget> {
   const worker = await startWorker(join(ROOT, 'relay/runtime/worker/worker.ts'), {
     durableObjects: {
       OUTBOX: { className: 'OutboxObject', useSQLite: true },
@@ -75,7 +83,15 @@ export async function workerdTarget(vars: Record<string, string>): Promise<Relay
     miniflare: {
       // The Worker's own log lines go through the suite's hygiene check, like Node's.
       handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-        for (const stream of [stdout, stderr]) stream.setEncoding('utf8').on('data', (chunk: string) => checkText(chunk));
+        for (const [name, stream] of [
+          ['stdout', stdout],
+          ['stderr', stderr],
+        ] as const) {
+          stream.setEncoding('utf8').on('data', (chunk: string) => {
+            checkText(chunk);
+            options.onOutput?.(chunk, name);
+          });
+        }
       },
       // Static assets as the Worker sees them: the built widget, served by this process.
       serviceBindings: {
