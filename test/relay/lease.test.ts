@@ -4,12 +4,16 @@
  * a lapse while the store fails, and release on a clean stop. Processes and files: node.test.ts and
  * store-sqlite.test.ts; the store side of leases: store.test.ts.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realSleep } from '../../relay/outbox/delivery/budget.js';
 import { DeliveryLease } from '../../relay/outbox/delivery/lease.js';
 import { createLogger } from '../../relay/lib/log.js';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import type { OutboxLeases } from '../../relay/outbox/store/types.js';
+import { createOutboxLock } from '../../relay/runtime/node/outbox-lock.js';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -91,5 +95,46 @@ describe('DeliveryLease', () => {
     failing = false;
     await expect.poll(() => ra.events).toEqual(['acquired', 'lost', 'acquired']);
     await ra.stop();
+  });
+});
+
+describe('DeliveryLease with an OS lock beside the SQLite outbox (a same-PID restart)', () => {
+  it('a dead holder’s lease is taken at once by the process that gets the lock; a live holder’s never', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-lock-'));
+    try {
+      const store = createMemoryLeadStore();
+      const lines: string[] = [];
+      const logger = createLogger({ level: 'debug', sink: (line) => lines.push(line) });
+      const withLock = (owner: string) =>
+        new DeliveryLease({
+          store,
+          clock: Date,
+          sleep: realSleep,
+          logger,
+          ttlMs: 60_000,
+          renewEveryMs: 50,
+          pollMs: 50,
+          owner,
+          sole: createOutboxLock(join(dir, 'outbox.sqlite-deliverer')),
+        });
+      // A holder that died: its lease row runs for another minute, and nobody holds the lock.
+      await store.acquireLease('deliverer', 'dead-owner', Date.now(), 60_000);
+      const a = withLock('owner-a');
+      const ra = run(a);
+      await expect.poll(() => a.held(), { timeout: 2_000 }).toBe(true);
+      expect(lines.find((l) => l.includes('"outbox.lease_taken_over"'))).toContain('"from":"dead-owner"');
+      // A second live process on the same outbox cannot get the lock, so never takes the lease.
+      const b = withLock('owner-b');
+      const rb = run(b);
+      await wait(300);
+      expect(b.held()).toBe(false);
+      expect((await store.leaseHolder('deliverer'))!.owner).toBe('owner-a');
+      // Once a stops (and its lock goes with it), b gets both.
+      await ra.stop();
+      await expect.poll(() => b.held(), { timeout: 2_000 }).toBe(true);
+      await rb.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

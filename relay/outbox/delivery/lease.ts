@@ -1,8 +1,9 @@
 /**
  * Which process delivers from a shared outbox: the holder of a lease row in the outbox's own
  * database (DESIGN.md, convention 12). The owner id is random per process, never a pid, so a
- * container restarted with the same pid on the same volume is a new owner: it waits at most until
- * the dead one's lease lapses (the TTL), and not at all after a clean shutdown, which releases it.
+ * container restarted with the same pid on the same volume is a new owner. It waits until the dead
+ * one's lease lapses (the TTL), not at all after a clean shutdown (which releases it), and not at all
+ * where the runtime can prove the holder gone (`sole`: Node's SQLite outbox, an OS lock).
  *
  * The keeper takes the lease when it is free or lapsed, renews it every `renewEveryMs`, and calls
  * `onLost` as soon as it learns the lease is gone (another process holds it, or its own expiry
@@ -13,6 +14,17 @@
 import type { Logger } from '../../lib/log.js';
 import type { LeaseFence, LeaseState, OutboxLeases } from '../store/types.js';
 import type { Sleep } from './budget.js';
+
+/**
+ * Proof from the runtime that no other live process delivers from this outbox (Node with SQLite: an
+ * OS lock the kernel drops when its holder dies). With one, a process takes the lease only while it
+ * holds the proof, and takes it at once from a holder the proof shows is gone.
+ */
+export interface SoleDeliverer {
+  /** True while this process holds the proof (taken now if free). */
+  tryHold(): boolean;
+  release(): void;
+}
 
 /** The lease the deliverer of an outbox holds. */
 export const DELIVERY_LEASE = 'deliverer';
@@ -32,6 +44,7 @@ export interface DeliveryLeaseOptions {
   /** Default a random UUID, new for every process (and every keeper). */
   owner?: string;
   name?: string;
+  sole?: SoleDeliverer;
 }
 
 export interface LeaseEvents {
@@ -109,8 +122,17 @@ export class DeliveryLease {
       await events.onLost();
     };
     while (!signal.aborted) {
-      const result = await this.tryAcquire();
+      const sole = this.options.sole;
+      if (sole && !sole.tryHold()) {
+        // Another live process on this outbox holds the proof, and so the lease: wait for it.
+        if (!told) logger.warn('outbox.locked', { hint: 'another relay process delivers from this outbox; delivery starts when it stops' });
+        told = true;
+        await sleep(this.pollMs, signal).catch(() => {});
+        continue;
+      }
+      let result = await this.tryAcquire();
       if (signal.aborted) break;
+      if (sole && result && !result.held && result.state) result = await this.takeFromGone(result.state);
       if (result?.held) {
         if (!holding) {
           holding = true;
@@ -136,9 +158,36 @@ export class DeliveryLease {
     }
   }
 
+  /**
+   * The lease of a holder the runtime's proof shows is gone (it died without releasing it): taken
+   * now rather than when it lapses. The store's compare-and-set is asked as at the dead lease's
+   * expiry, when it counts as lapsed, for the TTL from now; a holder that renewed meanwhile wins.
+   */
+  private async takeFromGone(dead: LeaseState): Promise<{ held: boolean; state: LeaseState | null } | null> {
+    const { store, clock, logger } = this.options;
+    const now = clock.now();
+    const ttl = now + this.ttlMs - dead.expires_at;
+    if (ttl <= 0) return this.tryAcquire();
+    try {
+      const result = await store.acquireLease(this.name, this.owner, dead.expires_at, ttl);
+      this.expiresAt = result.held && result.state ? result.state.expires_at : Number.NEGATIVE_INFINITY;
+      if (result.held)
+        logger.warn('outbox.lease_taken_over', {
+          owner: this.owner,
+          from: dead.owner,
+          reason: 'holder_gone',
+          lease_left_ms: dead.expires_at - now,
+        });
+      return result;
+    } catch {
+      return this.tryAcquire();
+    }
+  }
+
   /** Gives the lease up if held (a clean shutdown), so the next process need not wait for it to lapse. */
   async release(): Promise<void> {
     this.expiresAt = Number.NEGATIVE_INFINITY;
+    this.options.sole?.release();
     try {
       await this.options.store.releaseLease(this.name, this.owner);
     } catch {

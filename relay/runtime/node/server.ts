@@ -28,6 +28,7 @@ import { nodeHashing } from './hash.js';
 import { createFsAssets } from './assets.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from '../../outbox/store/sqlite.js';
+import { createOutboxLock, deliveryLockPath } from './outbox-lock.js';
 import { describeDatabaseUrl } from '../../outbox/store/postgres-schema.js';
 import { openPostgresLeadStore } from '../../outbox/store/postgres.js';
 import { hasLeases, type LeadStore } from '../../outbox/store/types.js';
@@ -98,8 +99,17 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     timeoutMs: config.upstreamTimeoutMs,
   });
   const leased = (!overrides.store || overrides.lease) && hasLeases(store) ? store : undefined;
+  // Node's own SQLite outbox: an OS lock beside it proves a dead holder gone (outbox-lock.ts).
+  const sole = !overrides.store && !config.databaseUrl ? createOutboxLock(deliveryLockPath(join(config.dataDir, OUTBOX_FILE))) : undefined;
   const lease = leased
-    ? new DeliveryLease({ store: leased, clock, sleep: overrides.sleep ?? realSleep, logger, ...overrides.lease })
+    ? new DeliveryLease({
+        store: leased,
+        clock,
+        sleep: overrides.sleep ?? realSleep,
+        logger,
+        ...overrides.lease,
+        ...(sole ? { sole } : {}),
+      })
     : undefined;
   const deliverer = createDeliverer({
     store,
