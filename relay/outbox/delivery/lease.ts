@@ -161,13 +161,13 @@ export class DeliveryLease {
   /**
    * The lease of a holder the runtime's proof shows is gone (it died without releasing it): taken
    * now rather than when it lapses. The store's compare-and-set is asked as at the dead lease's
-   * expiry, when it counts as lapsed, for the TTL from now; a holder that renewed meanwhile wins.
+   * expiry, when it counts as lapsed, to last our TTL from now (or just past the dead one's expiry,
+   * if that is later; the next renewal sets our own TTL); a holder that renewed meanwhile wins.
    */
   private async takeFromGone(dead: LeaseState): Promise<{ held: boolean; state: LeaseState | null } | null> {
     const { store, clock, logger } = this.options;
     const now = clock.now();
-    const ttl = now + this.ttlMs - dead.expires_at;
-    if (ttl <= 0) return this.tryAcquire();
+    const ttl = Math.max(1, now + this.ttlMs - dead.expires_at);
     try {
       const result = await store.acquireLease(this.name, this.owner, dead.expires_at, ttl);
       this.expiresAt = result.held && result.state ? result.state.expires_at : Number.NEGATIVE_INFINITY;
