@@ -84,8 +84,8 @@ export function spawnRelay(env: Record<string, string>, options: SpawnOptions = 
   });
 }
 
-/** Ends a child with `signal` (SIGKILL after 3 s if it lingers); resolves once it has exited. */
-export function stopChild(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+/** Sends the signal with `send`; resolves once `child` has exited (SIGKILL to it after 3 s if it lingers). */
+function exited(child: ChildProcess, send: () => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
@@ -93,26 +93,20 @@ export function stopChild(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = '
       clearTimeout(timer);
       resolve();
     });
-    child.kill(signal);
+    send();
   });
 }
+
+/** Ends a child with `signal` (SIGKILL after 3 s if it lingers); resolves once it has exited. */
+export const stopChild = (child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> =>
+  exited(child, () => child.kill(signal));
 
 /**
  * Sends `signal` to the relay process itself (not to an `unshare` around it) and resolves once the
  * child spawned has exited (SIGKILL to it after 3 s if it lingers).
  */
-export function stopRelay(relay: RelayChild, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  const { child } = relay;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    process.kill(relay.hostPid, signal);
-  });
-}
+export const stopRelay = (relay: RelayChild, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> =>
+  exited(relay.child, () => process.kill(relay.hostPid, signal));
 
 /** kill -9 of the relay process: nothing of it runs, not even its exit handlers. */
 export const killRelay = (relay: RelayChild) => stopRelay(relay, 'SIGKILL');
