@@ -149,7 +149,8 @@ export async function runDrain(options: { leads?: number; scale?: number; timeou
     const done = time.clock.now();
     const timedOut = counts.confirmed < leads;
     const minutes = (done - started) / 60_000;
-    const goalMinutes = Math.ceil(leads / PROPEXO_PER_MINUTE) + 1;
+    // Two requests a lead (the lookup for a returning prospect, the create); listings confirm many at once.
+    const goalMinutes = Math.ceil((2 * leads) / PROPEXO_PER_MINUTE) + 1;
     return {
       leads,
       scale,
