@@ -145,6 +145,9 @@ describe.each([
     expect([broken.status, await code(broken)]).toEqual([400, 'invalid_json']);
     const unknown = await post(person('Zed'), {}, 'nope');
     expect([unknown.status, await code(unknown)]).toEqual([404, 'site_not_found']);
+    // A floor plan of another property (Vista del Sol's) is not passed on to this one's guest card.
+    const elsewhere = await post({ ...person('Ula'), floor_plan_id: 'fp_vistadelsol_a1' });
+    expect([elsewhere.status, await code(elsewhere)]).toEqual([400, 'invalid_fields']);
     const preflight = await fetch(`${relay.url}/v1/sites/oak-grove/leads`, {
       method: 'OPTIONS',
       headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
