@@ -113,7 +113,7 @@ describe('secrets never leak', () => {
     for (let i = 0; i < 12; i++) await record(postLead(app, { ...VALID_LEAD, first_name: `Ann${'a'.repeat(i)}` }));
     await deliver();
     // Past one client's limit: 429 (another relay with one fixed address).
-    const oneClient = buildRelay({ env: { ADMIN_TOKEN: ADMIN, WEBHOOK_SECRET: HOOK }, ip: '192.0.2.77' });
+    const oneClient = buildRelay({ ip: '192.0.2.77' });
     for (let i = 0; i < 4; i++) await record(postLead(oneClient.app, { ...VALID_LEAD, first_name: `Bo${'b'.repeat(i)}` }));
     const leads = relay.store.all();
     const admin = { authorization: `Bearer ${ADMIN}` };

@@ -78,13 +78,14 @@ describe('a returning prospect', () => {
 
   it('within the 10-minute window, new words are a follow-up onto the first lead; the same words again are one lead', async () => {
     const { relay, sandbox, send, receipt } = relayWithSandbox();
-    const first = await send(JANE);
+    const asked = { ...JANE, desired_num_bedrooms: 1 };
+    const first = await send(asked);
     relay.clock.advance(2 * MINUTE);
-    const followUp = await send({ ...JANE, notes: 'Also: do you allow two cats?' });
+    const followUp = await send({ ...asked, notes: 'Also: do you allow two cats?' });
     expect(followUp.id).not.toBe(first.id);
     // A double tap of the follow-up is the follow-up.
-    expect((await send({ ...JANE, notes: 'Also: do you allow two cats?' })).id).toBe(followUp.id);
-    expect((await send(JANE)).id).toBe(first.id);
+    expect((await send({ ...asked, notes: 'Also: do you allow two cats?' })).id).toBe(followUp.id);
+    expect((await send(asked)).id).toBe(first.id);
     expect((await relay.store.get(followUp.id))!.follows).toBe(first.id);
 
     await relay.deliver();
@@ -92,7 +93,7 @@ describe('a returning prospect', () => {
     const [created] = sandbox.leads();
     expect(sandbox.events().map((e) => e.body.lead_id)).toEqual([created!.created_record_id]);
     expect(String(sandbox.events()[0]!.body.notes)).toContain('two cats');
-    // Nothing newly given beyond the notes: no update.
+    // The same bedrooms as the first inquiry, already on the card: nothing to update.
     expect(sandbox.updates()).toEqual([]);
     expect(await receipt(followUp.id)).toMatchObject({ status: 'confirmed', recorded_as: 'existing_lead' });
     expect(relay.logs().find((l) => l.event === 'lead.returning_prospect')).toMatchObject({ found_by: 'first_inquiry' });

@@ -106,8 +106,9 @@ function eventBody(lead: LeadRecord, site: SiteConfig): LeadEventBody {
  */
 async function updateBody(ctx: StepContext, lead: LeadRecord): Promise<LeadUpdateBody | null> {
   const first = lead.follows === undefined ? null : await ctx.store.get(lead.follows);
-  const before: Partial<Submission> =
-    first?.target_lead_id === lead.target_lead_id || first?.created_record_id === lead.target_lead_id ? (first?.submission ?? {}) : {};
+  // The first inquiry's fields are on the card only when this repeat is written onto that same card.
+  const sameCard = first !== null && (first.target_lead_id ?? first.created_record_id) === lead.target_lead_id;
+  const before: Partial<Submission> = sameCard ? first.submission : {};
   const body: Record<string, unknown> = {};
   for (const name of UPDATABLE) {
     const value = lead.submission[name];

@@ -67,14 +67,12 @@ async function waitFor(ctx: StepContext, lead: LeadRecord, first: LeadRecord, re
 async function lookUp(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<FoundLead | null | UpstreamFailure> {
   const { email_1, phone_1 } = lead.submission;
   const property = { integration_id: site.integration_id, property_id: site.property_id };
-  const lookups: [Record<string, string>, (record: FoundLead) => boolean][] = [];
-  if (email_1) lookups.push([{ email_1 }, (r) => !!r.email_1 && fold(r.email_1) === fold(email_1)]);
-  else if (phone_1) lookups.push([{ phone_1 }, (r) => phoneDigits(r.phone_1) === phone_1 && sameNames(lead, r)]);
-  for (const [contact, matches] of lookups) {
-    const result = (await ctx.line.request(() => ctx.client.findLeads({ ...property, ...contact })))!;
-    if (!result.ok) return result;
-    const newest = result.leads.filter(matches).sort((a, b) => (exactTime(b.created_at) || 0) - (exactTime(a.created_at) || 0))[0];
-    if (newest) return newest;
-  }
-  return null;
+  // The contract requires an email or a phone.
+  const [contact, matches]: [Record<string, string>, (record: FoundLead) => boolean] = email_1
+    ? [{ email_1 }, (r) => !!r.email_1 && fold(r.email_1) === fold(email_1)]
+    : [{ phone_1: phone_1! }, (r) => phoneDigits(r.phone_1) === phone_1 && sameNames(lead, r)];
+  const result = (await ctx.line.request(() => ctx.client.findLeads({ ...property, ...contact })))!;
+  if (!result.ok) return result;
+  const newest = result.leads.filter(matches).sort((a, b) => (exactTime(b.created_at) || 0) - (exactTime(a.created_at) || 0));
+  return newest[0] ?? null;
 }
