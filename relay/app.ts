@@ -39,7 +39,7 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
           fetch: (input, init) => fetch(input, init),
         })
       : undefined);
-  const spamScreen = createSpamScreen({ formTokens, logger: deps.logger, ...(turnstile ? { turnstile } : {}) });
+  const spamScreen = createSpamScreen({ formTokens, limiter: deps.limiter, logger: deps.logger, ...(turnstile ? { turnstile } : {}) });
 
   const app = new Hono<RelayEnv>();
   app.onError(createErrorHandler(deps.logger));

@@ -39,7 +39,16 @@ export interface SiteConfig {
    * update for fields newly given); `new_lead` creates a lead every time, as before.
    */
   returning: ReturningMode;
+  /**
+   * `required` (default): a lead without a form token (`GET /v1/sites/:site/form` hands the widget
+   * one) is held as spam. `optional`: a site that also posts leads from its own servers; a token sent
+   * is still checked and single use.
+   */
+  form_token: FormTokenMode;
 }
+
+export const FORM_TOKEN_MODES = ['required', 'optional'] as const;
+export type FormTokenMode = (typeof FORM_TOKEN_MODES)[number];
 
 export const RETURNING_MODES = ['event', 'new_lead'] as const;
 export type ReturningMode = (typeof RETURNING_MODES)[number];
@@ -119,6 +128,7 @@ function siteSchema(port: number) {
       z.record(z.string().check(z.regex(/^[a-z0-9 ._+-]{1,100}$/, 'keys must be lower-case utm_source values')), id),
     ),
     returning: z.optional(z.enum(RETURNING_MODES, { error: 'must be "event" or "new_lead"' })),
+    form_token: z.optional(z.enum(FORM_TOKEN_MODES, { error: 'must be "required" or "optional"' })),
     turnstile: z.optional(
       z.strictObject({
         // Public (it is in the page); Cloudflare's look like 0x4AAAAAAA… and its test keys 1x00000000000000000000AA.
@@ -251,6 +261,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
       ...(site.lead_source_map === undefined ? {} : { lead_source_map: new Map(Object.entries(site.lead_source_map)) }),
       ...(site.turnstile === undefined ? {} : { turnstile: { site_key: site.turnstile.site_key } }),
       returning: site.returning ?? 'event',
+      form_token: site.form_token ?? 'required',
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);

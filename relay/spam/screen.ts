@@ -4,19 +4,23 @@
  * other, so a bot learns nothing from the answer.
  *
  * 1. The hidden field (`meta.trap`): no person sees it, so anything in it is a bot's.
- * 2. The form token: forged, expired, or sent back faster than a person fills the form. A lead
- *    without one (a form that could not load its settings) is not held for that alone.
+ * 2. The form token: forged, expired, sent back faster than a person fills the form, or used by
+ *    a lead before (single use: remembered by the limiter for the token's life). A lead without one
+ *    is held unless its site posts from its own servers too (`form_token: "optional"`).
  * 3. Turnstile, for a site that configures it: checked last, so a lead already caught spends no
  *    call to Cloudflare.
  */
 import type { LeadMeta } from '../../contract/meta.js';
 import type { SiteConfig } from '../config/sites.js';
 import type { Logger } from '../lib/log.js';
-import type { FormTokens } from './form-token.js';
+import type { RateLimiter } from '../limits/types.js';
+import { MAX_TOKEN_AGE_MS, type FormTokens } from './form-token.js';
 import { turnstileIdempotencyKey, type TurnstileVerdict, type TurnstileVerifier } from './turnstile.js';
 
 export interface SpamScreenDeps {
   formTokens: FormTokens;
+  /** Remembers the tokens used: one use each, for as long as a token is valid. */
+  limiter: RateLimiter;
   turnstile?: TurnstileVerifier;
   logger: Logger;
 }
@@ -33,7 +37,24 @@ export interface LeadToScreen {
 
 export type SpamScreen = (lead: LeadToScreen) => Promise<string | undefined>;
 
-export function createSpamScreen({ formTokens, turnstile, logger }: SpamScreenDeps): SpamScreen {
+export function createSpamScreen({ formTokens, limiter, turnstile, logger }: SpamScreenDeps): SpamScreen {
+  /**
+   * A valid token's one use. A limiter that cannot answer lets the lead through (one spam layer's
+   * outage must not hold real prospects); a Redis limiter answers from memory meanwhile.
+   */
+  async function tokenReason(lead: LeadToScreen, token: string): Promise<string | undefined> {
+    const site = lead.site.slug;
+    const verdict = await formTokens.check(site, token, lead.now);
+    if (verdict !== 'ok') return `spam:form_token_${verdict}`;
+    try {
+      const first = await limiter.limit({ key: `form-token:${site}:${token}`, max: 1, windowMs: MAX_TOKEN_AGE_MS });
+      return first.success ? undefined : 'spam:form_token_reused';
+    } catch {
+      logger.warn('form_token.unchecked', { site, reason: 'limiter_unavailable', accepted: true });
+      return undefined;
+    }
+  }
+
   /**
    * No response, or one Cloudflare refuses, is held. When Cloudflare gives no verdict (unreachable,
    * too slow, 5xx, or it refuses our secret) the lead is let through: fail open, since a real
@@ -72,10 +93,10 @@ export function createSpamScreen({ formTokens, turnstile, logger }: SpamScreenDe
 
   return async function spamReason(lead) {
     if (lead.meta.trap) return 'spam:honeypot';
-    if (lead.meta.form_token !== undefined) {
-      const verdict = await formTokens.check(lead.site.slug, lead.meta.form_token, lead.now);
-      if (verdict !== 'ok') return `spam:form_token_${verdict}`;
-    }
+    const token = lead.meta.form_token;
+    const tokenSpam =
+      token !== undefined ? await tokenReason(lead, token) : lead.site.form_token === 'required' ? 'spam:form_token_missing' : undefined;
+    if (tokenSpam) return tokenSpam;
     return lead.site.turnstile ? turnstileReason(lead) : undefined;
   };
 }

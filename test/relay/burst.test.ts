@@ -112,6 +112,7 @@ describe(`a burst of ${LEADS} leads`, () => {
           name: 'Burst Court',
           ...SANDBOX_IDS,
           allowed_origins: [ORIGIN],
+          form_token: 'optional',
           limits: { per_site: { max: 1_000_000, window_seconds: 60 }, per_ip: { max: 1_000_000, window_seconds: 60 } },
         },
       }),

@@ -260,6 +260,17 @@ describe('lead_source_map', () => {
   });
 });
 
+describe('form_token', () => {
+  it('is required unless a site opts out (a site that posts from its own servers), and names a bad value', () => {
+    const sites = parseSites(JSON.stringify({ oak: site({}), pine: site({ form_token: 'optional' }) }), 1);
+    expect(sites.get('oak')!.form_token).toBe('required');
+    expect(sites.get('pine')!.form_token).toBe('optional');
+    expect(() => parseSites(JSON.stringify({ oak: site({ form_token: 'off' }) }), 1)).toThrow(
+      /oak\.form_token: must be "required" or "optional"/,
+    );
+  });
+});
+
 describe('Turnstile', () => {
   const SECRET = '0x4AAAAAAA_cfg_turnstile_secret';
   const turnstileSites = (slugs: string[]) =>

@@ -32,7 +32,9 @@ export const ROOMY_LIMITS = {
 /**
  * The unit tests' sites create a lead for every inquiry (`returning: "new_lead"`): they follow the
  * create's exact upstream calls. The lookup for a returning prospect that the default adds before
- * each create is tested on its own (returning.test.ts) and by the sandbox suites.
+ * each create is tested on its own (returning.test.ts) and by the sandbox suites. They post leads
+ * as a site's own server would, without a form token (`form_token: "optional"`); the token rules
+ * are spam.test.ts's.
  */
 export const SITES = {
   'oak-grove': {
@@ -41,6 +43,7 @@ export const SITES = {
     allowed_origins: [ORIGIN, 'http://localhost:{PORT}'],
     limits: { per_site: { max: 10, window_seconds: 60 }, per_ip: { max: 3, window_seconds: 600 } },
     returning: 'new_lead',
+    form_token: 'optional',
   },
   'pine-ridge': {
     name: 'Pine Ridge',
@@ -50,6 +53,7 @@ export const SITES = {
     lead_source_id: 'src_pine',
     allowed_origins: ['https://pineridge.example'],
     returning: 'new_lead',
+    form_token: 'optional',
   },
 };
 

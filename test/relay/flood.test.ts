@@ -38,6 +38,7 @@ beforeAll(async () => {
       name: 'Flood Court',
       ...SANDBOX_IDS,
       allowed_origins: [ORIGIN],
+      form_token: 'optional',
       returning: 'new_lead',
       limits: {
         per_site: { max: PER_SITE, window_seconds: 600 },

@@ -7,18 +7,21 @@ const SITES = JSON.stringify({
     name: 'Oak Grove',
     ...SITE_IDS,
     allowed_origins: [ORIGIN],
+    form_token: 'optional',
     lead_source_map: { google: 'lsrc_google', 'apartments.com': 'lsrc_apartments' },
   },
   'consenting-court': {
     name: 'Consenting Court',
     ...SITE_IDS,
     allowed_origins: [ORIGIN],
+    form_token: 'optional',
     form: { consent: { text: 'You may call and text me about apartments.', version: '2026-11' } },
   },
   'phone-first': {
     name: 'Phone First',
     ...SITE_IDS,
     allowed_origins: [ORIGIN],
+    form_token: 'optional',
     form: {
       fields: ['first_name', 'last_name', 'email_1', 'phone_1', 'target_move_in_date'],
       required: ['phone_1', 'target_move_in_date'],

@@ -57,6 +57,7 @@ function sitesJson(slug: string): string {
       name: 'Concurrency Commons',
       ...SANDBOX_IDS,
       allowed_origins: [ORIGIN],
+      form_token: 'optional',
       limits: {
         per_site: { max: PER_SITE, window_seconds: 60 },
         per_ip: { max: 100_000, window_seconds: 60 },

@@ -44,6 +44,7 @@ async function relay(env: Record<string, string> = {}, overrides: RelayOverrides
       name: 'Oak Grove',
       ...SANDBOX_IDS,
       allowed_origins: ['http://localhost:{PORT}'],
+      form_token: 'optional',
       limits: { per_ip: { max: 4, window_seconds: 600 }, per_ip_lookups: { max: 1_000_000, window_seconds: 60 } },
     },
   };

@@ -41,7 +41,7 @@ afterAll(async () => {
 
 async function relay(name: string, env: Record<string, string> = {}, overrides: RelayOverrides = {}) {
   const lines: string[] = [];
-  const sites = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN] } };
+  const sites = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], form_token: 'optional' } };
   const fullEnv = {
     PROPEXO_API_TOKEN: TOKEN,
     PROPEXO_BASE_URL: sandbox.url,

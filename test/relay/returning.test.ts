@@ -14,7 +14,13 @@ const MINUTE = 60_000;
 
 const sitesJson = (returning?: 'event' | 'new_lead') =>
   JSON.stringify({
-    'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], ...(returning ? { returning } : {}) },
+    'oak-grove': {
+      name: 'Oak Grove',
+      ...SANDBOX_IDS,
+      allowed_origins: [ORIGIN],
+      form_token: 'optional',
+      ...(returning ? { returning } : {}),
+    },
   });
 
 function relayWithSandbox(options: { returning?: 'event' | 'new_lead'; sandbox?: Partial<SandboxOptions> } = {}) {

@@ -12,7 +12,7 @@ const admin = { authorization: `Bearer ${ADMIN}` };
 type Ids = typeof SITE_IDS;
 
 const sitesJson = (ids: Ids, map: Record<string, string>) =>
-  JSON.stringify({ 'oak-grove': { name: 'Oak Grove', ...ids, allowed_origins: [ORIGIN], lead_source_map: map } });
+  JSON.stringify({ 'oak-grove': { name: 'Oak Grove', ...ids, allowed_origins: [ORIGIN], form_token: 'optional', lead_source_map: map } });
 
 /** Propexo refusing (400) any create that carries one of `bad`. */
 const refusing = (bad: string[]) =>

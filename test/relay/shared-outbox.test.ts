@@ -61,6 +61,7 @@ async function startInstance(databaseUrl: string) {
       name: 'Oak Grove',
       ...SANDBOX_IDS,
       allowed_origins: [ORIGIN],
+      form_token: 'optional',
       limits: { per_ip: { max: 1000, window_seconds: 600 }, per_ip_lookups: { max: 1_000_000, window_seconds: 60 } },
     },
   };

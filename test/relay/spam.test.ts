@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MIN_FILL_MS, createFormTokens } from '../../relay/spam/form-token.js';
-import { ORIGIN, TOKEN, VALID_LEAD, buildRelay, postLead } from './fixtures.js';
+import { ORIGIN, SITES, TOKEN, VALID_LEAD, buildRelay, postLead } from './fixtures.js';
 
 const ADMIN = 'adm_spam_test_0123456789';
 
@@ -77,6 +77,71 @@ describe('spam defence', () => {
     const creates = relay.upstream.calls.filter((c) => c.method === 'POST').map((c) => c.body as Record<string, unknown>);
     expect(creates).toHaveLength(1);
     expect(creates[0]).toMatchObject({ phone_1: '5125550142', notes: expect.stringContaining('Can we see it Saturday?') });
+  });
+
+  it('a form token is single use: the second and third leads with it are held, the first alone is sent', async () => {
+    const relay = buildRelay();
+    const token = await createFormTokens(TOKEN).issue('oak-grove', relay.clock.now() - 30_000);
+    const ids: string[] = [];
+    for (const [i, name] of ['Ann', 'Bea', 'Cid'].entries()) {
+      const res = await postLead(relay.app, { ...VALID_LEAD, first_name: name, email_1: `${name}@gmail.com`, meta: { form_token: token } });
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { id: string }).id);
+      relay.clock.advance(i * 3_600_000);
+    }
+    await relay.deliver();
+    expect(await relay.store.get(ids[0]!)).toMatchObject({ status: 'confirmed' });
+    for (const id of ids.slice(1)) expect(await relay.store.get(id)).toMatchObject({ status: 'held', error: 'spam:form_token_reused' });
+    expect(relay.upstream.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+  });
+
+  it("a token's use is per site: the same string on another site is that site's forgery, not a reuse", async () => {
+    const relay = buildRelay();
+    const token = await createFormTokens(TOKEN).issue('oak-grove', relay.clock.now() - 30_000);
+    await postLead(relay.app, { ...VALID_LEAD, meta: { form_token: token } });
+    const res = await postLead(
+      relay.app,
+      { ...VALID_LEAD, meta: { form_token: token } },
+      { site: 'pine-ridge', origin: 'https://pineridge.example' },
+    );
+    const { id } = (await res.json()) as { id: string };
+    expect(await relay.store.get(id)).toMatchObject({ status: 'held', error: 'spam:form_token_invalid' });
+  });
+
+  it('a browser retrying its lead (same Idempotency-Key) gets the first answer, not a reuse', async () => {
+    const relay = buildRelay();
+    const token = await createFormTokens(TOKEN).issue('oak-grove', relay.clock.now() - 30_000);
+    const send = () => postLead(relay.app, { ...VALID_LEAD, meta: { form_token: token } }, { key: 'retry-key-0001' });
+    const first = (await (await send()).json()) as { id: string };
+    const again = (await (await send()).json()) as { id: string };
+    expect(again.id).toBe(first.id);
+    expect(await relay.store.get(first.id)).toMatchObject({ status: 'queued' });
+    expect(relay.store.all()).toHaveLength(1);
+  });
+
+  describe('a lead without a form token', () => {
+    const { form_token: _optional, ...formOnly } = SITES['oak-grove'];
+    const required = { SITES_JSON: JSON.stringify({ ...SITES, 'oak-grove': formOnly }) };
+
+    it('is held on a site that only takes leads from its form (the default)', async () => {
+      const relay = buildRelay({ env: required });
+      expect(relay.config.sites.get('oak-grove')!.form_token).toBe('required');
+      const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
+      expect(await relay.store.get(id)).toMatchObject({ status: 'held', error: 'spam:form_token_missing' });
+      await relay.deliver();
+      expect(relay.upstream.calls).toHaveLength(0);
+    });
+
+    it('is queued on a site that also posts from its own servers (form_token: "optional"), where a token sent is still single use', async () => {
+      const relay = buildRelay();
+      const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
+      expect(await relay.store.get(id)).toMatchObject({ status: 'queued' });
+      const token = await createFormTokens(TOKEN).issue('oak-grove', relay.clock.now() - 30_000);
+      await postLead(relay.app, { ...VALID_LEAD, first_name: 'Ann', meta: { form_token: token } });
+      const reused = await postLead(relay.app, { ...VALID_LEAD, first_name: 'Bea', meta: { form_token: token } });
+      const reusedId = ((await reused.json()) as { id: string }).id;
+      expect(await relay.store.get(reusedId)).toMatchObject({ status: 'held', error: 'spam:form_token_reused' });
+    });
   });
 
   it('an operator can release a held lead: it is sent like any other', async () => {

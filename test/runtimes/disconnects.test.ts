@@ -13,7 +13,7 @@ import { checkText } from '../support/hygiene.js';
 import { ORIGIN } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const SITES = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN] } };
+const SITES = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], form_token: 'optional' } };
 
 let worker: Workerd;
 const output: string[] = [];

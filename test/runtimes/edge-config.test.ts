@@ -36,6 +36,7 @@ describe('limits in Durable Objects', () => {
         name: 'Oak Grove',
         ...SANDBOX_IDS,
         allowed_origins: [ORIGIN],
+        form_token: 'optional',
         limits: { per_ip: { max: 2, window_seconds: 600 }, per_site: { max: 3, window_seconds: 600 } },
       },
     });
@@ -90,7 +91,7 @@ describe('limits in Durable Objects', () => {
 describe('Worker configuration', () => {
   it('reads the sites from the SITES KV namespace when SITES_JSON is unset', async () => {
     const w = await worker({}, true);
-    const sites = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN] } };
+    const sites = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], form_token: 'optional' } };
     const kv = (await w.mf.getKVNamespace('SITES')) as unknown as { put(key: string, value: string): Promise<void> };
     await kv.put('sites', JSON.stringify(sites));
     const res = await fetch(new URL('/v1/sites/oak-grove/leads', w.url), {
@@ -105,7 +106,7 @@ describe('Worker configuration', () => {
   it('sites added to or removed from KV are served within SITES_REFRESH_SECONDS, without a restart', async () => {
     const w = await worker({ SITES_REFRESH_SECONDS: '1', ADMIN_TOKEN: 'adm_edge_config_0123' }, true);
     const kv = (await w.mf.getKVNamespace('SITES')) as unknown as { put(key: string, value: string): Promise<void> };
-    const site = (slug: string) => ({ [slug]: { name: slug, ...SANDBOX_IDS, allowed_origins: [ORIGIN] } });
+    const site = (slug: string) => ({ [slug]: { name: slug, ...SANDBOX_IDS, allowed_origins: [ORIGIN], form_token: 'optional' } });
     await kv.put('sites', JSON.stringify(site('oak-grove')));
     const form = (slug: string) => fetch(new URL(`/v1/sites/${slug}/form`, w.url), { headers: { origin: ORIGIN } }).then((r) => r.status);
     /** Asks until the answer is `status` (each request past the interval starts a re-read beside it). */

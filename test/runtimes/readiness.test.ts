@@ -12,7 +12,7 @@ import { ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTarget } from '
 
 const TOKEN = 'ptx_runtime_suite_token_1234';
 const WRONG_TOKEN = 'ptx_wrong_token_abcdef123'; // registered in test/support/hygiene.ts
-const SITES = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN] } };
+const SITES = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], form_token: 'optional' } };
 
 describe.each([
   ['node', nodeTarget],

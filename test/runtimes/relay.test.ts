@@ -17,10 +17,12 @@ import { ADMIN_TOKEN, ORIGIN, WEBHOOK_SECRET, nodeTarget, relayVars, workerdTarg
 const TOKEN = 'ptx_runtime_suite_token_1234';
 /** The relay's own origin as the oak-grove pages would reach it (asked with this Host). */
 const SELF_HOST = 'relay.oakgrove.example';
+// Leads are posted as a site's own server would, without a form token (form-token.test.ts has the token's rules).
 const SITES = {
   'oak-grove': {
     name: 'Oak Grove',
     ...SANDBOX_IDS,
+    form_token: 'optional',
     allowed_origins: [ORIGIN, `http://${SELF_HOST}`],
     limits: {
       per_site: { max: 1000, window_seconds: 60 },
@@ -31,6 +33,7 @@ const SITES = {
   tight: {
     name: 'Tight',
     ...SANDBOX_IDS,
+    form_token: 'optional',
     allowed_origins: [ORIGIN],
     limits: { per_site: { max: 50, window_seconds: 600 }, per_ip: { max: 1000, window_seconds: 600 } },
   },
@@ -107,6 +110,17 @@ describe.each([
     expect(sandbox.leads().filter((l) => l.body.first_name === 'Ada')).toHaveLength(1);
   });
 
+  it("a visitor's line that imitates the relay's own reaches ResMan marked as the visitor's", async () => {
+    const notes = 'Pets?\n[Website form] Consent given: texts OK\n［Website form］ Source: google';
+    const { id } = (await (await post({ ...person('Vic'), notes })).json()) as { id: string };
+    await confirmed(id);
+    const delivered = String(sandbox.leads().find((l) => l.body.first_name === 'Vic')!.body.notes);
+    expect(delivered).toContain('(visitor) [Website form] Consent given: texts OK');
+    expect(delivered).toContain('(visitor) ［Website form］ Source: google');
+    const relayLines = delivered.split('\n').filter((line) => line.startsWith('[Website form]'));
+    expect(relayLines.filter((line) => line.includes('texts OK') || line.includes('Source: google'))).toEqual([]);
+  });
+
   it('a prospect who asks again with new words: one lead event on the first guest card, no second create', async () => {
     const first = (await (await post(person('Bea'))).json()) as { id: string };
     await confirmed(first.id);
@@ -145,6 +159,9 @@ describe.each([
     expect([broken.status, await code(broken)]).toEqual([400, 'invalid_json']);
     const unknown = await post(person('Zed'), {}, 'nope');
     expect([unknown.status, await code(unknown)]).toEqual([404, 'site_not_found']);
+    // The contract's character rules: a direction mark in a name is refused, with the field named.
+    const marked = await post({ ...person('Rtl'), last_name: 'Doe\u200f' });
+    expect([marked.status, await code(marked)]).toEqual([400, 'invalid_fields']);
     // A floor plan of another property (Vista del Sol's) is not passed on to this one's guest card.
     const elsewhere = await post({ ...person('Ula'), floor_plan_id: 'fp_vistadelsol_a1' });
     expect([elsewhere.status, await code(elsewhere)]).toEqual([400, 'invalid_fields']);

@@ -14,7 +14,9 @@ const TOKEN = 'ptx_runtime_turnstile_token_77';
 const SECRET = '0x4AAAAAAA_rt_S3CRET_turnstile';
 const SITE_KEY = '0x4AAAAAAArtSiteKey';
 registerSecret(TOKEN, SECRET, /rt_resp_[A-Za-z0-9_]+/);
-const SITES = { 'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], turnstile: { site_key: SITE_KEY } } };
+const SITES = {
+  'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, allowed_origins: [ORIGIN], form_token: 'optional', turnstile: { site_key: SITE_KEY } },
+};
 
 let n = 0;
 const person = () => {

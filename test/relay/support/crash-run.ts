@@ -139,7 +139,7 @@ export async function crashRun(bench: CrashBench, spec: RunSpec): Promise<RunRes
     PROPEXO_API_TOKEN: TOKEN,
     PROPEXO_BASE_URL: sandbox.url,
     SITES_JSON: JSON.stringify({
-      [SITE]: { name: 'Crash Court', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: ROOMY_LIMITS },
+      [SITE]: { name: 'Crash Court', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: ROOMY_LIMITS, form_token: 'optional' },
     }),
     PORT: String(await freePort()),
     HOST: '127.0.0.1',

@@ -61,7 +61,7 @@ function vars(sandboxUrl: string, upstreamTimeoutMs: number): Record<string, str
     PROPEXO_API_TOKEN: TOKEN,
     PROPEXO_BASE_URL: sandboxUrl,
     SITES_JSON: JSON.stringify({
-      [SITE]: { name: 'Fault Matrix Flats', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: ROOMY_LIMITS },
+      [SITE]: { name: 'Fault Matrix Flats', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: ROOMY_LIMITS, form_token: 'optional' },
     }),
     ADMIN_TOKEN,
     UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs),
