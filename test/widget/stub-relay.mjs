@@ -7,7 +7,8 @@
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
 //   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
 //   spanish (site language and texts),
-//   strict (phone required), turnstile (a Turnstile site key), noform (503).
+//   strict (phone required), turnstile (a Turnstile site key), noform (503), lateform (503 the first
+//   time, then the defaults).
 const envelope = (code, message, fields = []) => ({ error: { code, message, fields } });
 
 const PLANS = [
@@ -66,6 +67,7 @@ export function settingsFor(site) {
 export function stubRelay() {
   const requests = [];
   const seenKeys = new Set();
+  let lateformAsked = 0;
   return async function stubRelayMiddleware(ctx, next) {
     const reply = (status, body) => {
       ctx.status = status;
@@ -82,7 +84,8 @@ export function stubRelay() {
     if (lookup && ctx.method === 'GET') {
       const site = decodeURIComponent(lookup[1]);
       requests.push({ site, path: ctx.path, method: 'GET', query: ctx.querystring });
-      if (site === 'noform') return reply(503, envelope('unavailable', 'Try again later.'));
+      if (site === 'noform' || (site === 'lateform' && lateformAsked++ === 0))
+        return reply(503, envelope('unavailable', 'Try again later.'));
       if (lookup[2] === 'units') {
         const plan = ctx.query.floor_plan_id;
         return reply(200, { floor_plan_id: plan, units: UNITS[plan] ?? [] });

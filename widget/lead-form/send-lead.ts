@@ -17,8 +17,25 @@ import { readAttribution, session } from './session.js';
 import { newIdempotencyKey, readSubmission } from './values.js';
 export { enMessages } from './i18n/en-messages.js';
 
-/** Older than this, the form token is left out: the relay would take it for a stale copy of the form. */
+/** Older than this, the form token is asked for again: the relay takes a day-old one for a stale copy of the form. */
 const TOKEN_MAX_AGE_MS = 20 * 60 * 60 * 1000;
+
+/**
+ * A fill's form token when the settings brought none fresh (the relay was slow or down when the page
+ * loaded, or the page has been open since yesterday): asked for once, at the fill's first event, so
+ * it is older than the 3 s a person needs by the time it is sent. The relay holds a lead without one.
+ */
+function formToken(s: Submission): Promise<string | undefined> | string | undefined {
+  const { value, receivedAt } = s.settings;
+  if (value && Date.now() - receivedAt < TOKEN_MAX_AGE_MS) return value.form_token;
+  // An error envelope has no form_token: the lead then goes without one.
+  return (s.askedToken ??= fetch(s.settings.url('form'), { credentials: 'omit' })
+    .then((res) => res.json() as Promise<Partial<FormAnswer>>)
+    .then(
+      (form) => form.form_token,
+      () => undefined,
+    ));
+}
 
 /** Where sending stands; the element's custom states have the same names. */
 export type SubmitStatus = 'idle' | 'submitting' | 'success' | 'error';
@@ -46,6 +63,8 @@ export interface Submission extends SubmitView {
   };
   turnstile(): Promise<string | undefined> | undefined;
   shownFields(): FieldName[];
+  /** The form token this fill asked for (formToken above); set by this chunk. */
+  askedToken?: Promise<string | undefined>;
   readonly draftKey: string;
   key: string | undefined;
   readonly touched: Set<string>;
@@ -73,6 +92,7 @@ const formOf = (s: Submission) => s.host.renderRoot.querySelector('form');
  * early, punish late"), an edited one is judged again while it shows an error, a submit sends.
  */
 export function handle(s: Submission, type: string, name: string, value: string): Promise<void> | void {
+  void formToken(s);
   if (type === 'focusout' && name && value !== '') s.touched.add(name);
   if (type === 'input') s.relayErrors.delete(name);
   if (type === 'focusout' || (type === 'input' && s.errors.has(name))) judge(s);
@@ -103,7 +123,7 @@ async function submit(s: Submission): Promise<void> {
   void s.show({ status: 'submitting' });
   const meta: LeadMeta = {
     attribution: readAttribution(),
-    form_token: settings.value && Date.now() - settings.receivedAt < TOKEN_MAX_AGE_MS ? settings.value.form_token : undefined,
+    form_token: await formToken(s),
     // Nobody sees this field; what a bot typed there goes along, and the relay keeps the lead apart.
     trap: (form.elements.namedItem('website') as HTMLInputElement | null)?.value || undefined,
     consent: settings.value?.consent ? { given: true, version: settings.value.consent.version } : undefined,

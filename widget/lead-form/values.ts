@@ -29,12 +29,8 @@ export function dollarsToCents(raw: string): number | string {
   return Math.round(Number(text.replace(/,/g, '')) * 100);
 }
 
-/** A v4 UUID. crypto.randomUUID exists only on secure origins; property sites are not all on https. */
-export function newIdempotencyKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+/**
+ * 128 random bits as an Idempotency-Key (`[0-9-]`, 8 to 128 characters as the relay asks). Not
+ * crypto.randomUUID: it exists only on secure origins, and property sites are not all on https.
+ */
+export const newIdempotencyKey = (): string => crypto.getRandomValues(new Uint32Array(4)).join('-');
