@@ -20,7 +20,7 @@ import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
 import { WORKER_GZIP_GOAL, bundleWorker } from '../relay/runtime/worker/build.js';
 import { startSandbox } from '../sandbox/index.js';
-import { BENCH_TOKEN, LEADS_PATH, benchSites, formToken, leadBody, leadHeaders } from './lead.js';
+import { BENCH_TOKEN, LEADS_PATH, benchSites, formTokens, leadBody, leadHeaders } from './lead.js';
 import { fixed, kb, median, percentile, progress, ratio, times, type Goal } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -123,7 +123,8 @@ export async function runEdge(options: { batch?: number; rounds?: number } = {})
     const relayUrl = new URL(LEADS_PATH, await mf.unsafeGetDirectURL('relay')).href;
     const bareUrl = new URL(LEADS_PATH, await mf.unsafeGetDirectURL('bare')).href;
     const pid = workerdPid();
-    const token = await formToken();
+    // One token per lead (single use), for every request the workerd relay sees.
+    const tokens = await formTokens((rounds + 1) * 2 * batch + 1);
     let unexpected = 0;
     let n = 0;
     const send = async (url: string, expected: number) => {
@@ -132,7 +133,7 @@ export async function runEdge(options: { batch?: number; rounds?: number } = {})
       const res = await fetch(url, {
         method: 'POST',
         headers: { ...leadHeaders(n, 'edge'), 'cf-connecting-ip': '203.0.113.7' },
-        body: leadBody(n, 'edge', token),
+        body: leadBody(n, 'edge', tokens[n]),
       });
       await res.arrayBuffer();
       const ms = performance.now() - started;

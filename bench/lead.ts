@@ -4,6 +4,7 @@
  * unique per request (names, contact, Idempotency-Key) so nothing is deduplicated or replayed.
  */
 import { createFormTokens } from '../relay/spam/form-token.js';
+import { nodeHashing } from '../relay/runtime/node/hash.js';
 import { SANDBOX_IDS } from '../sandbox/index.js';
 
 /** Shaped like a Propexo token; the sandbox checks it, form tokens are derived from it. */
@@ -19,13 +20,21 @@ export const GENEROUS_LIMITS = {
   per_ip_lookups: { max: 1_000_000, window_seconds: 60 },
 };
 
-export function benchSites(origins: string[] = [BENCH_ORIGIN]): string {
-  return JSON.stringify({ [SITE]: { name: 'Oak Grove Apartments', ...SANDBOX_IDS, allowed_origins: origins, limits: GENEROUS_LIMITS } });
+/** `formToken: 'optional'` for a bench that posts without tokens (on a clock of its own, say), as a site's server would. */
+export function benchSites(origins: string[] = [BENCH_ORIGIN], options: { formToken?: 'optional' } = {}): string {
+  const site = { name: 'Oak Grove Apartments', ...SANDBOX_IDS, allowed_origins: origins, limits: GENEROUS_LIMITS };
+  return JSON.stringify({ [SITE]: options.formToken ? { ...site, form_token: options.formToken } : site });
 }
 
-/** A form token as GET /form hands it out, issued `agoMs` ago (past the 3 s a person needs). */
-export function formToken(agoMs = 20_000, token = BENCH_TOKEN): Promise<string> {
-  return createFormTokens(token).issue(SITE, Date.now() - agoMs);
+/**
+ * Form tokens as GET /form hands them out, one per lead (a token is single use: a second lead with it
+ * is held), issued `agoMs` ago (past the 3 s a person needs) and a millisecond apart. Minted before
+ * a run, so minting is not timed; `count` must cover every lead the relay sees, or the rest are held.
+ */
+export async function formTokens(count: number, agoMs = 20_000, token = BENCH_TOKEN): Promise<string[]> {
+  const tokens = createFormTokens(token, nodeHashing);
+  const issuedAt = Date.now() - agoMs;
+  return Promise.all(Array.from({ length: count }, (_, i) => tokens.issue(SITE, issuedAt - i)));
 }
 
 /** The n-th lead's JSON body. `run` keeps leads of separate runs apart. */

@@ -21,7 +21,7 @@ import { fingerprints } from '../relay/outbox/delivery/fingerprint.js';
 import { createFormTokens } from '../relay/spam/form-token.js';
 import { webCryptoHashing } from '../relay/lib/hash.js';
 import { nodeHashing } from '../relay/runtime/node/hash.js';
-import { BENCH_TOKEN, LEADS_PATH, benchSites, formToken, leadBody, leadHeaders } from './lead.js';
+import { BENCH_TOKEN, LEADS_PATH, benchSites, formTokens, leadBody, leadHeaders } from './lead.js';
 import { profile, type ProfileSummary } from './profile.js';
 import { fixed, median, progress, ratio, times, type Goal } from './stats.js';
 import { newLeadRecord } from '../relay/outbox/store/types.js';
@@ -97,10 +97,15 @@ function bareApp(): App {
 
 let run = 0;
 
-async function batch(app: App, n: number, token: string, expected: number): Promise<{ us: number; cpuUs: number; unexpected: number }> {
+async function batch(
+  app: App,
+  n: number,
+  tokens: readonly string[],
+  expected: number,
+): Promise<{ us: number; cpuUs: number; unexpected: number }> {
   const tag = `ip${++run}x`;
   const requests = Array.from({ length: n }, (_, i) => {
-    const body = leadBody(i, tag, token);
+    const body = leadBody(i, tag, tokens[i]);
     // With Content-Length, as a browser sends it (and as @hono/node-server passes it on).
     const headers = { ...leadHeaders(i, tag), 'content-length': String(Buffer.byteLength(body)) };
     return new Request(`http://relay.test${LEADS_PATH}`, { method: 'POST', headers, body });
@@ -122,12 +127,14 @@ export async function runRelayInProcess(options: { batch?: number; rounds?: numb
   const n = options.batch ?? 200;
   const rounds = options.rounds ?? Number(process.env.BENCH_INPROCESS_ROUNDS ?? 30);
   const warmup = options.warmup ?? 5;
-  const token = await formToken();
+  // Each batch is a fresh relay (its own limiter), so one token per lead of a batch serves them all.
+  const tokens = await formTokens(n);
+  const token = tokens[0]!;
   upstreamCalls = 0;
   let unexpected = 0;
   for (let i = 0; i < warmup; i++) {
-    unexpected += (await batch(relayApp(), n, token, 202)).unexpected;
-    unexpected += (await batch(bareApp(), n, token, 200)).unexpected;
+    unexpected += (await batch(relayApp(), n, tokens, 202)).unexpected;
+    unexpected += (await batch(bareApp(), n, tokens, 200)).unexpected;
   }
   const relay: number[] = [];
   const bare: number[] = [];
@@ -136,7 +143,7 @@ export async function runRelayInProcess(options: { batch?: number; rounds?: numb
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? (['relay', 'bare'] as const) : (['bare', 'relay'] as const);
     for (const which of order) {
-      const r = which === 'relay' ? await batch(relayApp(), n, token, 202) : await batch(bareApp(), n, token, 200);
+      const r = which === 'relay' ? await batch(relayApp(), n, tokens, 202) : await batch(bareApp(), n, tokens, 200);
       (which === 'relay' ? relay : bare).push(r.us);
       (which === 'relay' ? relayCpu : bareCpu).push(r.cpuUs);
       unexpected += r.unexpected;
@@ -145,7 +152,7 @@ export async function runRelayInProcess(options: { batch?: number; rounds?: numb
   progress(`relay in process: ${rounds} rounds of ${n} requests each`);
   // Where the relay's time goes: a sampled profile of a few more relay batches.
   const summary = await profile(async () => {
-    for (let i = 0; i < 5; i++) unexpected += (await batch(relayApp(), n, token, 202)).unexpected;
+    for (let i = 0; i < 5; i++) unexpected += (await batch(relayApp(), n, tokens, 202)).unexpected;
   });
   const breakdown = await breakdownOf(token);
   const relayUs = median(relay);
