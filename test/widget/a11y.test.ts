@@ -2,9 +2,29 @@
 // descriptions as the browser exposes them, the required-field convention, keyboard-only use,
 // target sizes, reduced motion and forced colours.
 import { expect, fixture, html } from '@open-wc/testing';
-import { a11ySnapshot, emulateMedia, executeServerCommand, sendKeys, setViewport } from '@web/test-runner-commands';
+import { a11ySnapshot, emulateMedia, executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
-import { STUB, choose, clearRequests, control, fillValid, form, rendered, requests, settle, submit, until } from './helpers.js';
+import { onlyIn } from './engine.js';
+import {
+  STUB,
+  choose,
+  clearRequests,
+  control,
+  fillValid,
+  form,
+  release,
+  rendered,
+  requests,
+  setViewport,
+  settle,
+  shiftTab,
+  submit,
+  until,
+} from './helpers.js';
+
+// Chromium's DevTools protocol, which web-test-runner's a11ySnapshot and emulateMedia (and
+// forced-colors-plugin.mjs) use: Firefox is driven over WebDriver BiDi, WebKitGTK over WebDriver.
+const cdp = onlyIn(['chromium'], 'needs the DevTools protocol');
 
 const $ = <T extends Element = HTMLElement>(el: ResmanLeadForm, selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
 const $$ = <T extends Element = HTMLElement>(el: ResmanLeadForm, selector: string) => [...el.shadowRoot!.querySelectorAll<T>(selector)];
@@ -23,6 +43,7 @@ describe('<resman-lead-form> accessibility', () => {
   beforeEach(clearRequests);
 
   describe('is axe-clean in every state', () => {
+    afterEach(release); // the submitting state's lead, held by the stub relay
     const states: [string, () => Promise<ResmanLeadForm>][] = [
       ['empty', () => form()],
       [
@@ -207,7 +228,7 @@ describe('<resman-lead-form> accessibility', () => {
       }
     }
 
-    it("match Chromium's accessibility tree (a11ySnapshot), before and after an invalid submit", async () => {
+    cdp.it("match Chromium's accessibility tree (a11ySnapshot), before and after an invalid submit", async () => {
       const el = await form();
       const fresh = await fromBrowser(el);
       // a11ySnapshot needs a11ySnapshotPlugin() in web-test-runner.config.mjs (not a default plugin).
@@ -294,12 +315,8 @@ describe('<resman-lead-form> accessibility', () => {
       async function walk(press: 'Tab' | 'Shift+Tab', stop: string, fill = false): Promise<string[]> {
         const seen: string[] = [];
         for (let i = 0; i < 40 && key(focused()) !== stop; i++) {
-          if (press === 'Shift+Tab') {
-            // Puppeteer presses one key at a time: Shift is held around Tab.
-            await sendKeys({ down: 'Shift' });
-            await sendKeys({ press: 'Tab' });
-            await sendKeys({ up: 'Shift' });
-          } else await sendKeys({ press });
+          if (press === 'Shift+Tab') await shiftTab();
+          else await sendKeys({ press });
           const now = key(focused());
           if (now === seen.at(-1)) continue; // the month, day and year of a date input are one field
           seen.push(now);
@@ -393,19 +410,21 @@ describe('<resman-lead-form> accessibility', () => {
   });
 
   describe('motion and colour preferences', () => {
-    afterEach(() => emulateMedia({ reducedMotion: 'no-preference' }));
-
-    it('animates field borders only without prefers-reduced-motion', async () => {
+    cdp.it('animates field borders only without prefers-reduced-motion', async () => {
       const el = await form();
       const durations = () => $$(el, '[part=input]').map((c) => getComputedStyle(c).transitionDuration);
-      await emulateMedia({ reducedMotion: 'no-preference' });
-      expect(durations()).to.have.length.greaterThan(0);
-      expect(durations().every((d) => d !== '0s')).to.equal(true);
-      await emulateMedia({ reducedMotion: 'reduce' });
-      expect(durations().every((d) => d === '0s')).to.equal(true);
+      try {
+        await emulateMedia({ reducedMotion: 'no-preference' });
+        expect(durations()).to.have.length.greaterThan(0);
+        expect(durations().every((d) => d !== '0s')).to.equal(true);
+        await emulateMedia({ reducedMotion: 'reduce' });
+        expect(durations().every((d) => d === '0s')).to.equal(true);
+      } finally {
+        await emulateMedia({ reducedMotion: 'no-preference' });
+      }
     });
 
-    it('draws an invalid field in a system colour under forced colours', async () => {
+    cdp.it('draws an invalid field in a system colour under forced colours', async () => {
       // Through the DevTools protocol (test/widget/forced-colors-plugin.mjs): emulateMedia cannot here.
       await executeServerCommand('emulate-forced-colors', { active: true });
       expect(matchMedia('(forced-colors: active)').matches, 'forced colours emulated').to.equal(true);

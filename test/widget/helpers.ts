@@ -1,5 +1,5 @@
 import { fixture, html } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import '../../widget/resman-lead-form.js';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
 
@@ -42,6 +42,11 @@ export async function clearRequests(): Promise<void> {
   await fetch('/stub-relay/requests', { method: 'DELETE' });
 }
 
+/** Lets the stub relay answer the leads it holds (site `slow`). */
+export async function release(): Promise<void> {
+  await fetch('/stub-relay/release', { method: 'POST' });
+}
+
 /** A form on the stub relay, once it has rendered with the site's settings (GET /form). */
 export async function form(site = 'accept', attrs: { fields?: string; lang?: string; datalayer?: boolean } = {}): Promise<ResmanLeadForm> {
   const el = await fixture<ResmanLeadForm>(
@@ -59,6 +64,16 @@ export async function rendered(el: ResmanLeadForm): Promise<void> {
 export const control = (el: ResmanLeadForm, name: string) => el.shadowRoot!.querySelector<HTMLInputElement>(`[name="${name}"]`)!;
 
 export const errorText = (el: ResmanLeadForm, name: string) => el.shadowRoot!.getElementById(`${name}-error`)!.textContent!.trim();
+
+/** Sets the viewport's size in CSS px, in all three engines alike (engine-commands.mjs). */
+export async function setViewport(size: { width: number; height: number }): Promise<void> {
+  await executeServerCommand('resman-viewport', size);
+}
+
+/** Presses Shift+Tab, in all three engines alike (engine-commands.mjs). */
+export async function shiftTab(): Promise<void> {
+  await executeServerCommand('resman-shift-tab');
+}
 
 /** Focuses a field and types into it with real key presses, as a person would. */
 export async function type(el: ResmanLeadForm, name: string, text: string): Promise<void> {

@@ -5,19 +5,21 @@
 // POST /lost-chunks?online=1                  the network is back: new URLs get through
 // POST /lost-chunks                           lose nothing, forget everything
 // GET  /lost-chunks                           { asked: [every URL asked for], failed: [those lost] }
-// (Each test file's page bypasses the browser's caches: web-test-runner.config.mjs.)
+// (No test file's page reuses what another loaded: web-test-runner.config.mjs.)
 export function lostChunks() {
-  let match = null;
-  let online = false;
-  const asked = [];
-  const failed = new Set();
+  // One network per browser, told apart by its User-Agent: the engines run their tests side by side.
+  const browsers = new Map();
   return async function lostChunksMiddleware(ctx, next) {
+    const agent = ctx.get('user-agent');
+    if (!browsers.has(agent)) browsers.set(agent, { match: null, online: false, asked: [], failed: new Set() });
+    const network = browsers.get(agent);
+    const { asked, failed } = network;
     if (ctx.path === '/lost-chunks') {
       if (ctx.method === 'POST') {
-        if (ctx.query.online) online = true;
+        if (ctx.query.online) network.online = true;
         else {
-          match = ctx.query.match ?? null;
-          online = false;
+          network.match = ctx.query.match ?? null;
+          network.online = false;
           asked.length = 0;
           failed.clear();
         }
@@ -26,9 +28,9 @@ export function lostChunks() {
       ctx.body = JSON.stringify({ asked, failed: [...failed] });
       return;
     }
-    if (!match || !ctx.path.includes(match)) return next();
+    if (!network.match || !ctx.path.includes(network.match)) return next();
     asked.push(ctx.url);
-    if (online && !failed.has(ctx.url)) return next();
+    if (network.online && !failed.has(ctx.url)) return next();
     failed.add(ctx.url);
     ctx.status = 503;
     ctx.body = 'lost on the way';

@@ -3,7 +3,8 @@
 // Leads (POST /v1/sites/:site/leads):
 //   accept  202 receipt          flaky  503 on a key's first try, then 202
 //   refuse  400 invalid_fields   down   503 envelope always      garbage  500 with an HTML body
-//   slow    202 after 400 ms     (any other slug: accept)
+//   slow    202 once the test lets it (POST /stub-relay/release), at the latest after 5 s
+//   (any other slug: accept)
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
 //   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
 //   spanish (site language and texts),
@@ -65,15 +66,23 @@ export function settingsFor(site) {
 }
 
 export function stubRelay() {
-  const requests = [];
-  const seenKeys = new Set();
-  let lateformAsked = 0;
+  // One stub per browser, told apart by its User-Agent: the engines run their tests side by side.
+  const browsers = new Map();
   return async function stubRelayMiddleware(ctx, next) {
+    const agent = ctx.get('user-agent');
+    if (!browsers.has(agent)) browsers.set(agent, { requests: [], seenKeys: new Set(), lateformAsked: 0, held: [] });
+    const state = browsers.get(agent);
+    const { requests, seenKeys } = state;
     const reply = (status, body) => {
       ctx.status = status;
       ctx.type = 'json';
       ctx.body = JSON.stringify(body);
     };
+    if (ctx.path === '/stub-relay/release' && ctx.method === 'POST') {
+      for (const answer of state.held.splice(0)) answer();
+      ctx.status = 204;
+      return;
+    }
     if (ctx.path === '/stub-relay/requests') {
       if (ctx.method === 'DELETE') requests.length = 0;
       ctx.type = 'json';
@@ -84,7 +93,7 @@ export function stubRelay() {
     if (lookup && ctx.method === 'GET') {
       const site = decodeURIComponent(lookup[1]);
       requests.push({ site, path: ctx.path, method: 'GET', query: ctx.querystring });
-      if (site === 'noform' || (site === 'lateform' && lateformAsked++ === 0))
+      if (site === 'noform' || (site === 'lateform' && state.lateformAsked++ === 0))
         return reply(503, envelope('unavailable', 'Try again later.'));
       if (lookup[2] === 'units') {
         const plan = ctx.query.floor_plan_id;
@@ -121,7 +130,12 @@ export function stubRelay() {
       ctx.body = '<html><body>Bad gateway</body></html>';
       return;
     }
-    if (site === 'slow') await new Promise((r) => setTimeout(r, 400));
+    // Held until released, not for a fixed time: a slower engine still sees the form while it sends.
+    if (site === 'slow')
+      await new Promise((answer) => {
+        state.held.push(answer);
+        setTimeout(answer, 5000);
+      });
     return reply(202, receipt);
   };
 }

@@ -1,6 +1,19 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
-import { choose, clearRequests, control, fillValid, form, nextEvent, rendered, requests, settle, submit, type } from './helpers.js';
+import {
+  choose,
+  clearRequests,
+  control,
+  fillValid,
+  form,
+  nextEvent,
+  release,
+  rendered,
+  requests,
+  settle,
+  submit,
+  type,
+} from './helpers.js';
 
 /** Four random 32-bit numbers: 128 bits, within the relay's Idempotency-Key alphabet. */
 const KEY = /^\d{1,10}(-\d{1,10}){3}$/;
@@ -72,6 +85,7 @@ describe('<resman-lead-form> sending', () => {
     expect(status(el).textContent).to.equal('Sending…');
     await expect(el).to.be.accessible();
     await submit(el); // a second press while sending sends nothing more
+    await release();
     await settle(el, 'success');
     expect(await requests()).to.have.length(1);
   });

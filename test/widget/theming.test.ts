@@ -2,7 +2,7 @@
 // :state(), and the shadow root's isolation in both directions.
 import { expect, fixture, html } from '@open-wc/testing';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
-import { STUB, clearRequests, control, fillValid, form, rendered, settle, submit, until } from './helpers.js';
+import { STUB, clearRequests, control, fillValid, form, release, rendered, settle, submit, until } from './helpers.js';
 
 const $ = <T extends Element = HTMLElement>(el: ResmanLeadForm, selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
 const style = (e: Element) => getComputedStyle(e);
@@ -149,6 +149,7 @@ describe('<resman-lead-form> theming', () => {
       await submit(el);
       await settle(el, 'submitting');
       expect(outline(el)).to.equal('rgb(1, 0, 0)');
+      await release();
       await settle(el, 'success');
       expect(outline(el)).to.equal('rgb(2, 0, 0)');
       expect(el.matches(':state(submitting)')).to.equal(false);
