@@ -1,17 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
-import { SANDBOX_IDS } from '../../sandbox/index.js';
-import { launchChromium, watchedPage } from '../support/browser.js';
+import { launchChromium, launchFirefox, launchWebKit, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink } from '../support/hygiene.js';
-import { consentLine, demoSiteConfig, formReady, noteLines, waitOutMinimumFill } from './pace.js';
+import { type DemoPage, playwrightPage, puppeteerPage, webdriverPage } from './drivers.js';
+import { expectDelivered, type Prospect, sendThroughDemo } from './journey.js';
+import { demoSiteConfig, formReady, noteLines, waitOutMinimumFill } from './pace.js';
 
 const config = demoSiteConfig('oak-grove');
+const JORDAN: Prospect = { first_name: 'Jordan', last_name: 'Rivera', email_1: 'jordan.rivera@gmail.com', phone: '(512) 555-0199' };
 
 // The whole path as a prospect meets it: the demo page in Chromium, the widget from the relay,
 // the relay in front of the embedded sandbox, all on loopback. The widget must already be built.
-// Each test opens a page of its own, so any one runs alone.
+// Each test opens a page of its own, so any one runs alone. The prospect's journey (journey.ts) runs
+// in Firefox and WebKitGTK too, at the end of this file.
 describe('demo page, end to end', () => {
   let demo: RunningDemo;
   let browser: Browser;
@@ -64,51 +67,14 @@ describe('demo page, end to end', () => {
   });
 
   it('sends what a person types, and the sandbox receives exactly the Propexo body', async () => {
-    const { page, form, problems, shownAt } = await openDemo();
-    await form.locator('input[name=first_name]').pressSequentially('Jordan');
-    await form.locator('input[name=last_name]').pressSequentially('Rivera');
-    await form.locator('input[name=email_1]').pressSequentially('jordan.rivera@gmail.com');
-    await form.locator('input[name=phone_1]').pressSequentially('(512) 555-0199');
-    // The Magnolia: it suggests two bedrooms and offers its available apartments.
-    await form.locator('select[name=floor_plan_id]').selectOption({ label: 'The Magnolia · 2 bd · 2 ba · $1,795–$1,925' });
-    await expect.poll(() => form.locator('select[name=desired_num_bedrooms]').inputValue()).toBe('2');
-    await form.locator('select[name=unit_id] option[value=unit_oakgrove_106]').waitFor({ state: 'attached' });
-    await form.locator('select[name=unit_id]').selectOption('unit_oakgrove_106');
-    await form.locator('input[name=desired_max_rent_in_cents]').pressSequentially('1,900');
-    await form.locator('input[name=target_move_in_date]').fill('2027-04-15');
-    await form.locator('textarea[name=notes]').pressSequentially('Is the Magnolia available in April?');
-    await form.getByRole('checkbox').check();
-
-    // The site's thank-you is slotted content: in the page all along, visible only once the lead is accepted.
-    const thanks = page.getByRole('heading', { name: 'Thanks, we got it!' });
-    expect(await thanks.isVisible()).toBe(false);
-    // At a person's pace: the relay holds a lead sent sooner than its minimum fill time.
-    await waitOutMinimumFill(page, shownAt);
-    await form.getByRole('button', { name: 'Send' }).click();
-    await thanks.waitFor({ state: 'visible' });
-    expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(success)'))).toBe(true);
-    // The 202 means stored; the deliverer sends it to Propexo right behind.
-    await expect.poll(() => leadsOf('Jordan').length).toBe(1);
-    const { notes, ...fields } = leadsOf('Jordan')[0]!.body;
-    expect(fields).toEqual({
-      ...SANDBOX_IDS,
-      first_name: 'Jordan',
-      last_name: 'Rivera',
-      email_1: 'jordan.rivera@gmail.com',
-      phone_1: '5125550199',
-      floor_plan_id: 'fp_oakgrove_b1',
-      unit_id: 'unit_oakgrove_106',
-      target_move_in_date: '2027-04-15',
-      desired_num_bedrooms: 2,
-      desired_max_rent_in_cents: 190_000,
-    });
-    // The relay adds the consent the visitor gave and where they came from, for the leasing agent.
-    expect(noteLines(notes)).toEqual([
-      'Is the Magnolia available in April?',
-      expect.stringMatching(consentLine(config.form.consent)),
-      '[Website form] Source: landed on /',
-    ]);
-    expect(problems).toEqual([]);
+    const page = await playwrightPage(browser);
+    try {
+      await sendThroughDemo(page, demo, JORDAN);
+      await expectDelivered(demo, JORDAN);
+      expect(await page.problems()).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 
   it('survives a lost send-chunk download, in a browser that never refetches a failed URL: a retry from a new URL sends the lead', async () => {
@@ -156,3 +122,37 @@ describe('demo page, end to end', () => {
     expect(problems.filter((p) => !p.includes('ERR_CONNECTION_RESET'))).toEqual([]);
   });
 });
+
+// The same journey in the other engines most prospects' phones run: Safari's (WebKitGTK here) and Firefox's.
+describe.each([
+  ['Firefox (WebDriver BiDi)', firefoxSession, { ...JORDAN, first_name: 'Avery', email_1: 'avery.rivera@gmail.com' }],
+  ['WebKitGTK (WebDriver)', webkitSession, { ...JORDAN, first_name: 'Riley', email_1: 'riley.rivera@gmail.com' }],
+] as const)('demo page, end to end, in %s', (_engine, start, who) => {
+  let demo: RunningDemo;
+  let session: { page: DemoPage; close: () => Promise<void> } | undefined;
+
+  beforeAll(async () => {
+    [demo, session] = await Promise.all([startDemo({ PORT: String(await freePort()) }, { build: false, quiet: checkedSink() }), start()]);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await demo?.close();
+  });
+
+  it('sends what a person types, and the sandbox receives it once, with the plan and unit chosen', async () => {
+    await sendThroughDemo(session!.page, demo, who);
+    await expectDelivered(demo, who);
+    expect(await session!.page.problems()).toEqual([]);
+  });
+});
+
+async function firefoxSession() {
+  const browser = await launchFirefox();
+  return { page: await puppeteerPage(browser), close: () => browser.close() };
+}
+
+async function webkitSession() {
+  const { browser, close } = await launchWebKit();
+  return { page: webdriverPage(browser), close };
+}
