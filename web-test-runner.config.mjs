@@ -13,11 +13,12 @@ import { stubRelay } from './test/widget/stub-relay.mjs';
 const engines = { chromium, firefox, webkit };
 const picked = process.env.RESMAN_ENGINES?.split(',') ?? Object.keys(engines);
 
-// Nothing one test file's page loaded (or failed to load) is reused by the next page of the same tab:
-// a file that loses chunk downloads on purpose must find them not yet loaded, in every engine. Every
-// response says no-store, even where web-test-runner's own middleware (which runs after this one
-// returns) would mark a file cacheable for a year.
-async function noStore(ctx, next) {
+// Nothing of the widget's that one test file's page loaded (or failed to load) is reused by the next
+// page of the same tab: a file that loses chunk downloads on purpose must find them not yet loaded,
+// in every engine. The widget's modules say no-store, even where web-test-runner's own middleware
+// (which runs after this one returns) would mark them cacheable for a year; libraries stay cached.
+async function widgetNoStore(ctx, next) {
+  if (!ctx.path.startsWith('/widget/')) return next();
   const set = ctx.response.set.bind(ctx.response);
   ctx.response.set = (field, value) => set(field, String(field).toLowerCase() === 'cache-control' ? 'no-store' : value);
   await next();
@@ -35,7 +36,7 @@ export default {
     forcedColorsPlugin(),
     engineCommandsPlugin(),
   ],
-  middleware: [noStore, stubRelay(), lostChunks()],
+  middleware: [widgetNoStore, stubRelay(), lostChunks()],
   browsers: picked.map((name) => engines[name]()),
   testFramework: { config: { timeout: 10000 } },
 };
