@@ -91,8 +91,11 @@ export async function submit(el: ResmanLeadForm): Promise<void> {
   el.shadowRoot!.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
 }
 
-/** Waits until `check` holds, or fails naming `what`. */
-export async function until(check: () => boolean, what: string, timeout = 3000): Promise<void> {
+/**
+ * Waits until `check` holds, or fails naming `what`. The default leaves room for a first lazy chunk
+ * while three engines run side by side on two cores.
+ */
+export async function until(check: () => boolean, what: string, timeout = 5000): Promise<void> {
   const start = performance.now();
   while (!check()) {
     if (performance.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
