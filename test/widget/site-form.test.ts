@@ -143,6 +143,24 @@ describe('<resman-lead-form> floor plans and units', () => {
     expect(body).to.include({ floor_plan_id: 'fp_live_oak', unit_id: 'un_204', desired_num_bedrooms: 2 });
   });
 
+  it('restores a draft with a plan and an apartment: the units are listed again, the apartment chosen and sent', async () => {
+    // The floor-plan chunk already in (a second form on the page, a page that navigates without reloading):
+    // its controller comes before the form shows, and the plan put back from the draft fires no input event.
+    await (await import('../../widget/lead-form/lazy.js')).plansChunk();
+    sessionStorage.setItem(
+      'resman-lead-form:draft:plans',
+      JSON.stringify({ first_name: 'Ana', last_name: 'García', floor_plan_id: 'fp_live_oak', unit_id: 'un_204' }),
+    );
+    const el = await form('plans');
+    await until(() => (control(el, 'unit_id') as unknown as HTMLSelectElement | null)?.value === 'un_204', 'the apartment chosen again');
+    expect(names(el)).to.include('unit_id');
+    expect((control(el, 'floor_plan_id') as unknown as HTMLSelectElement).value).to.equal('fp_live_oak');
+    await type(el, 'email_1', 'ana.garcia@gmail.com');
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body).to.include({ floor_plan_id: 'fp_live_oak', unit_id: 'un_204' });
+  });
+
   it("keeps the prospect's own bedrooms, and drops the units of a plan no longer chosen", async () => {
     const el = await form('plans');
     await until(() => names(el).includes('floor_plan_id'), 'floor-plan select');

@@ -42,9 +42,6 @@ export class FloorPlansController implements ReactiveController {
 
   hostConnected(): void {
     this.#host.renderRoot.addEventListener('input', this);
-    // A plan chosen before this controller came is handled now.
-    const chosen = this.#host.renderRoot.querySelector<HTMLSelectElement>('[name=floor_plan_id]');
-    if (chosen?.value) void this.#choose(chosen);
   }
 
   hostUpdate(): void {
@@ -57,9 +54,17 @@ export class FloorPlansController implements ReactiveController {
     };
   }
 
-  handleEvent(e: Event): void {
-    const select = e.target as HTMLSelectElement;
-    if (select.name === 'floor_plan_id') void this.#choose(select);
+  /**
+   * After each render too: a plan chosen before this controller came, or put back from a draft
+   * without an event. Once the update is over, since choosing asks for another.
+   */
+  hostUpdated(): void {
+    void this.#host.updateComplete.then(() => this.handleEvent());
+  }
+
+  handleEvent(): void {
+    const select = this.#host.renderRoot.querySelector<HTMLSelectElement>('[name=floor_plan_id]');
+    if (select && select.value !== this.#chosen) void this.#choose(select);
   }
 
   /** A plan was chosen (or cleared): suggest its bedrooms, and offer its available units when the form lists them. */
