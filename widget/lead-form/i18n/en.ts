@@ -44,10 +44,7 @@ export const en: Strings = {
   requiredNote: 'Fields marked with * are required. Give us an email or a phone number so we can reply.',
   chooseOne: 'Choose…',
   submit: 'Send',
-  submitting: 'Sending…',
   retry: 'Try again',
-  successTitle: 'Thank you!',
-  successBody: 'We received your message and will be in touch soon.',
   errorNetwork: 'We could not reach the leasing office. Check your connection and try again; your answers are kept.',
   trap: 'Leave this field empty',
 };

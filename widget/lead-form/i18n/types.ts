@@ -10,10 +10,7 @@ export interface Strings {
   requiredNote: string;
   chooseOne: string;
   submit: string;
-  submitting: string;
   retry: string;
-  successTitle: string;
-  successBody: string;
   errorNetwork: string;
   /** The hidden field's label: only a bot or a screen reader user who wandered in would read it. */
   trap: string;
@@ -27,7 +24,12 @@ export interface Messages {
   errors: Record<FieldErrorCode, string>;
   /** A field's own wording for a code, where the generic one would be vague. */
   fieldErrors: Partial<Record<FieldName, Partial<Record<FieldErrorCode, string>>>>;
+  /** The button and the status line while a lead is being sent: only the send chunk sends. */
+  submitting: string;
   fixFields: (count: number) => string;
+  /** The thank-you: only the send chunk sends, and hears the lead accepted. */
+  successTitle: string;
+  successBody: string;
   errorRateLimited: string;
   errorUnavailable: string;
   errorGeneric: string;
