@@ -162,9 +162,10 @@ export class ResmanLeadForm extends LitElement {
       performance.mark('resman-lead-form:interactive');
       emit(this, new ResmanLeadViewEvent(this.site));
     }
-    // A chunk that cannot be fetched is asked for again, from a new URL, at the next update.
+    // A chunk that cannot be fetched is asked for again, from a new URL, at the next update. Floor
+    // plans only where their field is shown: a page may leave it out of a site that has them.
     const site = this.#settings.value;
-    if (site?.floor_plans.length && !this.#plans)
+    if (site?.floor_plans.length && !this.#plans && this.#listedFields.includes('floor_plan_id'))
       plansChunk().then((m) => (this.#plans ??= new m.FloorPlansController(this, this.#settings)), noop);
     if (site?.turnstile_site_key && !this.#turnstile)
       turnstileChunk().then((m) => (this.#turnstile ??= new m.TurnstileController(this, this.#settings)), noop);
