@@ -65,6 +65,13 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
     await submit.waitFor();
     expect(await form.getByText(config.form.consent.text).count()).toBe(1);
 
+    // The phone is required here: the note does not say an email would do, and an empty send says
+    // so under the phone alone.
+    expect(await form.locator('.note').innerText()).toBe('Los campos marcados con * son obligatorios.');
+    await submit.click();
+    await form.locator('#phone_1-error').getByText('Este campo es obligatorio.').waitFor();
+    expect(await form.locator('#email_1-error').innerText()).toBe('');
+
     // The page's accent reaches the button through --resman-color-accent; its ::part rules apply too.
     const accent = await form.evaluate((el) => getComputedStyle(el).getPropertyValue('--resman-color-accent').trim());
     expect(accent).toBe('#b8441f');

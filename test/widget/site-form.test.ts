@@ -44,6 +44,25 @@ describe('<resman-lead-form> site settings from the relay', () => {
     expect(await requests()).to.have.length(0);
   });
 
+  it('where the phone is required, says so in the note and under the phone alone, never "email or phone"', async () => {
+    const note = (el: ResmanLeadForm) => el.shadowRoot!.querySelector('.note')!.textContent!;
+    const open = await form('accept');
+    expect(note(open)).to.contain('an email or a phone number');
+    const el = await form('strict');
+    expect(note(el)).to.contain('Fields marked with * are required.');
+    expect(note(el)).to.not.contain('email');
+    await submit(el);
+    await until(() => errorText(el, 'phone_1') !== '', 'phone required');
+    expect(errorText(el, 'phone_1')).to.equal('This field is required.');
+    expect(control(el, 'phone_1').getAttribute('aria-describedby'), 'the hint stays, the error is added').to.equal(
+      'phone_1-hint phone_1-error',
+    );
+    expect(errorText(el, 'email_1')).to.equal('');
+    expect(control(el, 'email_1').getAttribute('aria-invalid')).to.equal('false');
+    const es = await form('strict', { lang: 'es' });
+    expect(note(es)).to.not.contain('correo');
+  });
+
   it('lets the fields attribute override the site list', async () => {
     const el = await form('strict', { fields: 'first_name last_name email_1 notes' });
     expect(names(el)).to.deep.equal(['first_name', 'last_name', 'email_1', 'notes']);

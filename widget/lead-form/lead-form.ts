@@ -183,11 +183,12 @@ export class ResmanLeadForm extends LitElement {
     }
     const busy = status === 'submitting';
     const failed = status === 'error';
-    const consent = this.#settings.value?.consent;
+    const { value, required } = this.#settings;
+    const consent = value?.consent;
     const error = errors.get('consent');
     // Until the settings are in, the form takes its place on the page but is neither seen nor usable.
     return html`<form part="form" class=${stage === 'shown' ? '' : 'pending'} novalidate>
-      <p class="note">${t.requiredNote}</p>
+      <p class="note">${t.requiredNote} ${required.includes('email_1') || required.includes('phone_1') ? '' : t.contactNote}</p>
       <div class="grid">
         ${this.#listedFields.map((name) => this.#renderField(name))}
         ${

@@ -73,11 +73,17 @@ export interface Submission extends SubmitView {
   show(view: Partial<SubmitView>, focus?: string): Promise<void>;
 }
 
-/** The contract's rules, then the site's required fields and consent: the submission, or what is wrong. */
+/**
+ * The contract's rules, then the site's required fields and consent: the submission, or what is wrong.
+ * "Email or phone" is said once, under the first of the two; not at all where the site requires one
+ * of them, whose own "required" is the truth.
+ */
 function check(form: HTMLFormElement, { settings, shownFields }: Submission): ParseResult {
   const fields = shownFields();
   const result = parseSubmission(readSubmission(form, fields));
-  const issues = result.ok ? [] : result.fields;
+  const contact = fields.find((f) => f === 'email_1' || f === 'phone_1');
+  const eitherOr = !settings.required.some((f) => f === 'email_1' || f === 'phone_1');
+  const issues = result.ok ? [] : result.fields.filter((i) => i.code !== 'contact_required' || (eitherOr && i.field === contact));
   const answers = new FormData(form);
   const missing = (name: string) => !String(answers.get(name) ?? '').trim() && !issues.some((i) => i.field === name);
   for (const name of fields) if (settings.required.includes(name) && missing(name)) issues.push({ field: name, code: 'required' });

@@ -41,7 +41,8 @@ export const en: Strings = {
     ...counted('lease', [3, 6, 9, 12, 18, 24], (n) => `${n} months`),
   },
 
-  requiredNote: 'Fields marked with * are required. Give us an email or a phone number so we can reply.',
+  requiredNote: 'Fields marked with * are required.',
+  contactNote: 'Give us an email or a phone number so we can reply.',
   chooseOne: 'Choose…',
   submit: 'Send',
   retry: 'Try again',

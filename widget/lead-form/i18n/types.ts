@@ -8,6 +8,8 @@ export interface Strings {
   /** Labels of fixed choices, keyed `group.value` as in the field catalogue. */
   choices: Record<string, string>;
   requiredNote: string;
+  /** Follows requiredNote where the site requires neither email nor phone, but one of them. */
+  contactNote: string;
   chooseOne: string;
   submit: string;
   retry: string;
