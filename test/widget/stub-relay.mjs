@@ -3,7 +3,8 @@
 // Leads (POST /v1/sites/:site/leads):
 //   accept  202 receipt          flaky  503 on a key's first try, then 202
 //   refuse  400 invalid_fields   down   503 envelope always      garbage  500 with an HTML body
-//   slow    202 after 400 ms     (any other slug: accept)
+//   slow    202 after 400 ms     limited  429 rate_limited, Retry-After: 113
+//   (any other slug: accept)
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
 //   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
 //   spanish (site language and texts),
@@ -115,6 +116,10 @@ export function stubRelay() {
       );
     }
     if (site === 'down') return reply(503, envelope('unavailable', 'Try again later.'));
+    if (site === 'limited') {
+      ctx.set('Retry-After', '113');
+      return reply(429, envelope('rate_limited', 'Too many submissions; please try again later.'));
+    }
     if (site === 'garbage') {
       ctx.status = 500;
       ctx.type = 'html';

@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
-import { choose, clearRequests, control, fillValid, form, nextEvent, rendered, requests, settle, submit, type } from './helpers.js';
+import { choose, clearRequests, control, fillValid, form, nextEvent, rendered, requests, settle, submit, type, until } from './helpers.js';
 
 /** Four random 32-bit numbers: 128 bits, within the relay's Idempotency-Key alphabet. */
 const KEY = /^\d{1,10}(-\d{1,10}){3}$/;
@@ -94,6 +94,24 @@ describe('<resman-lead-form> sending', () => {
     expect(first!.key).to.match(KEY);
     expect(second!.key).to.equal(first!.key);
     expect(second!.body).to.deep.equal(first!.body);
+  });
+
+  it('says how long the relay asks to wait (Retry-After), in English and in Spanish', async () => {
+    const el = await form('limited');
+    await fillValid(el);
+    const failed = nextEvent(el, 'resman-lead-error');
+    await submit(el);
+    expect((await failed).code).to.equal('rate_limited');
+    await settle(el, 'error');
+    // 113 seconds, rounded up: the prospect who comes back then is let in.
+    expect(status(el).textContent).to.equal('Too many messages were sent from here just now. Try again in 2 minutes.');
+
+    // The same answers, sent again from the page in Spanish.
+    el.lang = 'es';
+    await until(() => el.shadowRoot!.querySelector('button')!.textContent === 'Intentar de nuevo', 'Spanish');
+    el.shadowRoot!.querySelector<HTMLButtonElement>('button[part=retry]')!.click();
+    await until(() => status(el).textContent!.startsWith('Se enviaron'), 'the Spanish message');
+    expect(status(el).textContent).to.equal('Se enviaron demasiados mensajes desde aquí. Intente de nuevo dentro de 2 minutos.');
   });
 
   it('starts a new Idempotency-Key for the next fill', async () => {

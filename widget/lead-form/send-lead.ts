@@ -59,6 +59,7 @@ export interface Submission extends SubmitView {
     readonly value: FormAnswer | null;
     readonly required: readonly FieldName[];
     readonly receivedAt: number;
+    readonly language: string;
     url(path: string): string;
   };
   turnstile(): Promise<string | undefined> | undefined;
@@ -155,7 +156,8 @@ async function submit(s: Submission): Promise<void> {
     code === 'network_error'
       ? t.errorNetwork
       : code === 'rate_limited'
-        ? t.errorRateLimited
+        ? // The page's region: the widget speaks to US properties, in English or Spanish.
+          t.errorRateLimited.replace('{wait}', waitOf(sent.retryAfter, `${settings.language}-US`))
         : code === 'unavailable'
           ? t.errorUnavailable
           : t.errorGeneric;
@@ -169,7 +171,16 @@ async function showErrors(s: Submission, fields: readonly FieldIssue[]): Promise
   void s.show({ announcement: (s.settings.strings as Dictionary).fixFields(fields.length) });
 }
 
-type SendResult = { ok: true; id: string; status: string } | { ok: false; error: ErrorBody };
+type SendResult = { ok: true; id: string; status: string } | { ok: false; error: ErrorBody; retryAfter?: string | null };
+
+/**
+ * How long a 429's Retry-After asks to wait, in minutes rounded up ("in 2 minutes" for 113 s): a
+ * prospect who comes back then is let in. The relay sends seconds; anything else (a proxy's 429
+ * without it, an HTTP date) is read as a minute.
+ */
+function waitOf(retryAfter: string | null | undefined, locale: string): string {
+  return new Intl.RelativeTimeFormat(locale).format(Math.ceil(Number(retryAfter) / 60) || 1, 'minute');
+}
 
 /** Posts a submission to the relay. Never throws: every failure comes back as an error envelope. */
 async function sendLead(url: string, body: unknown, idempotencyKey: string): Promise<SendResult> {
@@ -190,8 +201,14 @@ async function sendLead(url: string, body: unknown, idempotencyKey: string): Pro
     if (typeof receipt?.id === 'string') return { ok: true, id: receipt.id, status: String(receipt.status) };
     return fail('internal_error');
   }
-  if (isErrorEnvelope(json)) return { ok: false, error: json.error };
-  return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'unavailable' : 'internal_error');
+  // Readable across origins: the relay's CORS exposes it.
+  const retryAfter = response.headers.get('Retry-After');
+  if (isErrorEnvelope(json)) return { ok: false, error: json.error, retryAfter };
+  return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'unavailable' : 'internal_error', retryAfter);
 }
 
-const fail = (code: ErrorCode): SendResult => ({ ok: false, error: { code, message: code, fields: [] } });
+const fail = (code: ErrorCode, retryAfter?: string | null): SendResult => ({
+  ok: false,
+  error: { code, message: code, fields: [] },
+  retryAfter,
+});

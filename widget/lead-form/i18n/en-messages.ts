@@ -28,7 +28,7 @@ export const enMessages: Messages = {
   fixFields: (n) => (n === 1 ? '1 field needs your attention.' : `${n} fields need your attention.`),
   successTitle: 'Thank you!',
   successBody: 'We received your message and will be in touch soon.',
-  errorRateLimited: 'Too many messages were sent from here just now. Wait a minute and try again.',
+  errorRateLimited: 'Too many messages were sent from here just now. Try again {wait}.',
   errorUnavailable: 'The leasing office is not reachable right now. Try again in a moment; your answers are kept.',
   errorGeneric: 'Something went wrong on our side. Try again, or call the leasing office.',
   consentRequired: 'Tick the box to agree, so we may call and text you.',

@@ -72,7 +72,7 @@ export const es: Dictionary = {
   successTitle: '¡Gracias!',
   successBody: 'Recibimos su mensaje y nos comunicaremos pronto.',
   errorNetwork: 'No pudimos comunicarnos con la oficina. Revise su conexión e intente de nuevo; sus respuestas se conservan.',
-  errorRateLimited: 'Se enviaron demasiados mensajes desde aquí. Espere un minuto e intente de nuevo.',
+  errorRateLimited: 'Se enviaron demasiados mensajes desde aquí. Intente de nuevo {wait}.',
   errorUnavailable: 'La oficina no está disponible en este momento. Intente de nuevo en un momento; sus respuestas se conservan.',
   errorGeneric: 'Algo salió mal de nuestro lado. Intente de nuevo o llame a la oficina.',
   consentRequired: 'Marque la casilla para aceptar que lo llamemos y le enviemos mensajes.',

@@ -32,6 +32,7 @@ export interface Messages {
   /** The thank-you: only the send chunk sends, and hears the lead accepted. */
   successTitle: string;
   successBody: string;
+  /** `{wait}` is the wait the relay asks for (Retry-After), as "in 2 minutes". */
   errorRateLimited: string;
   errorUnavailable: string;
   errorGeneric: string;
