@@ -97,7 +97,7 @@ describe('cross-origin embed', () => {
       last: 'Park',
       email: 'lena.park@gmail.com',
     });
-    await page.locator('resman-lead-form').getByText('Thank you!').waitFor();
+    await page.locator('resman-lead-form').getByText('Thank you, Lena!').waitFor();
     // The 202 means stored; the deliverer sends it to Propexo right behind.
     const lenas = () => sandbox.leads().filter((l) => l.body.first_name === 'Lena');
     await expect.poll(() => lenas().map((l) => [l.body.first_name, l.body.property_id])).toEqual([['Lena', SANDBOX_IDS.property_id]]);
@@ -131,7 +131,7 @@ describe('cross-origin embed', () => {
         last: 'Quinn',
         email: `rae${n}@gmail.com`,
       });
-      await page.locator('resman-lead-form').getByText('Thank you!').waitFor();
+      await page.locator('resman-lead-form').getByText('Thank you, Rae!').waitFor();
       await page.close();
     }
     const page = await watchedPage(browser, problems);

@@ -13,7 +13,7 @@ import { localIsoDate } from './today.js';
 
 const noop = () => {};
 
-const WIDE: ReadonlySet<string> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id', 'consent']);
+const WIDE: ReadonlySet<string> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id']);
 
 // For benchmarks and the curious: from here to `resman-lead-form:interactive` is the widget's own time.
 performance.mark('resman-lead-form:start');
@@ -35,7 +35,8 @@ captureAttribution();
  * @attr lang - `en` or `es`; defaults to the page's `<html lang>`, then the site's language.
  * @attr datalayer - Also push each event (no personal data) to `window.dataLayer` for Google Tag Manager.
  *
- * @slot success - Replaces the default thank-you shown after the lead is accepted.
+ * @slot success - Replaces the default thank-you shown after the lead is accepted (which greets the
+ *   prospect by first name, sums up what they asked about and says how the office will reply).
  *
  * @csspart form - The form element.
  * @csspart field - The wrapper of one field's label, control, hint and error.
@@ -177,9 +178,7 @@ export class ResmanLeadForm extends LitElement {
     const { status, failure, errors, announcement } = this.#submission;
     if (stage === 'waiting') return nothing;
     if (status === 'success') {
-      return html`<div class="status success" part="status" role="status" tabindex="-1">
-        <slot name="success"><p class="title">${t.successTitle}</p><p>${t.successBody}</p></slot>
-      </div>`;
+      return html`<div class="status" part="status" role="status" tabindex="-1"><slot name="success">${this.#submission.thanks}</slot></div>`;
     }
     const busy = status === 'submitting';
     const failed = status === 'error';

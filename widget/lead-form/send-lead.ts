@@ -5,6 +5,7 @@
  * Turnstile), posts it, and shows the outcome through the SubmitController that loaded it (its
  * public API, `Submission` below); it never touches the element.
  */
+import type { TemplateResult } from 'lit';
 import { isErrorEnvelope, type ErrorBody, type ErrorCode, type FieldErrorCode, type FieldIssue } from '../../contract/errors.js';
 import type { FieldName } from '../../contract/fields.js';
 import type { FormAnswer } from '../../contract/form.js';
@@ -14,6 +15,7 @@ import { emit } from './emit.js';
 import { ResmanLeadErrorEvent, ResmanLeadSubmitEvent, ResmanLeadSuccessEvent } from './events.js';
 import type { Dictionary, Strings } from './i18n/types.js';
 import { readAttribution, session } from './session.js';
+import { thanks } from './thanks.js';
 import { newIdempotencyKey, readSubmission } from './values.js';
 export { enMessages } from './i18n/en-messages.js';
 
@@ -49,6 +51,8 @@ export interface SubmitView {
   errors: ReadonlyMap<string, FieldErrorCode>;
   /** The alert that sums up the errors. */
   announcement: string;
+  /** The default thank-you, once the lead is accepted (thanks.ts). */
+  thanks?: TemplateResult;
 }
 
 /** The SubmitController this chunk works through (controllers/submit.ts). */
@@ -137,11 +141,14 @@ async function submit(s: Submission): Promise<void> {
     turnstile: await s.turnstile(),
   };
   const sent = await sendLead(settings.url('leads'), { ...result.value, meta }, (s.key ??= newIdempotencyKey()));
+  const t = settings.strings as Dictionary;
+  // The page's region: the widget speaks to US properties, in English or Spanish.
+  const locale = `${settings.language}-US`;
   if (sent.ok) {
     s.key = undefined;
     session(s.draftKey, null);
     emit(host, new ResmanLeadSuccessEvent(host.site, sent.id, sent.status));
-    return s.show({ status: 'success' }, '.status');
+    return s.show({ status: 'success', thanks: thanks(form, result.value, t, locale) }, '.status');
   }
   const { code, fields } = sent.error;
   emit(host, new ResmanLeadErrorEvent(host.site, code, fields), { resman_code: code });
@@ -151,13 +158,11 @@ async function submit(s: Submission): Promise<void> {
     void s.show({ status: 'idle' });
     return showErrors(s, shown);
   }
-  const t = settings.strings as Dictionary;
   const failure =
     code === 'network_error'
       ? t.errorNetwork
       : code === 'rate_limited'
-        ? // The page's region: the widget speaks to US properties, in English or Spanish.
-          t.errorRateLimited.replace('{wait}', waitOf(sent.retryAfter, `${settings.language}-US`))
+        ? t.errorRateLimited.replace('{wait}', waitOf(sent.retryAfter, locale))
         : code === 'unavailable'
           ? t.errorUnavailable
           : t.errorGeneric;

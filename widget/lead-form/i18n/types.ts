@@ -29,9 +29,12 @@ export interface Messages {
   /** The button and the status line while a lead is being sent: only the send chunk sends. */
   submitting: string;
   fixFields: (count: number) => string;
-  /** The thank-you: only the send chunk sends, and hears the lead accepted. */
+  /** The thank-you's title; `{name}` is the prospect's first name. */
   successTitle: string;
+  /** What happens next, before the summary of what was asked; `{reply}` is how the office will reply, from `reply`. */
   successBody: string;
+  /** The ways the office may reply, by the field the prospect gave. */
+  reply: { email_1: string; phone_1: string };
   /** `{wait}` is the wait the relay asks for (Retry-After), as "in 2 minutes". */
   errorRateLimited: string;
   errorUnavailable: string;
