@@ -70,7 +70,7 @@ describe('demo page, end to end', () => {
     await form.locator('input[name=email_1]').pressSequentially('jordan.rivera@gmail.com');
     await form.locator('input[name=phone_1]').pressSequentially('(512) 555-0199');
     // The Magnolia: it suggests two bedrooms and offers its available apartments.
-    await form.locator('select[name=floor_plan_id]').selectOption({ label: 'The Magnolia · 2 bd · 2 ba · $1,795–$1,925' });
+    await form.locator('select[name=floor_plan_id]').selectOption({ label: '$1,795–$1,925 · The Magnolia · 2 bd · 2 ba' });
     await expect.poll(() => form.locator('select[name=desired_num_bedrooms]').inputValue()).toBe('2');
     await form.locator('select[name=unit_id] option[value=unit_oakgrove_106]').waitFor({ state: 'attached' });
     await form.locator('select[name=unit_id]').selectOption('unit_oakgrove_106');
@@ -123,8 +123,8 @@ describe('demo page, end to end', () => {
     const thanks = form.getByRole('status');
     await thanks.getByText('Thank you, Casey!').waitFor();
     expect(await thanks.getByRole('listitem').allInnerTexts()).toEqual([
-      'Floor plan: The Magnolia · 2 bd · 2 ba · $1,795–$1,925',
-      expect.stringMatching(/^Apartment: Apartment 106 · \$[\d,]+ · 1045 sq ft$/),
+      'Floor plan: $1,795–$1,925 · The Magnolia · 2 bd · 2 ba',
+      expect.stringMatching(/^Apartment: Apartment 106 · \$[\d,]+ · 1,045 sq ft$/),
       'Move-in date: April 15, 2027',
       'Bedrooms: 2 bedrooms',
     ]);

@@ -92,7 +92,7 @@ describe('<resman-lead-form> when a chunk download is lost', () => {
     await type(el, 'email_1', 'ana@');
     await sendKeys({ press: 'Tab' });
     await until(() => options(el, 'floor_plan_id')[0]!.includes('·'), 'plans described');
-    expect(options(el, 'floor_plan_id')[1]).to.equal('Live Oak · 2 bd · 2 ba · $1,895');
+    expect(options(el, 'floor_plan_id')[1]).to.equal('$1,895 · Live Oak · 2 bd · 2 ba');
     await expectRetriedFromNewUrls();
   });
 

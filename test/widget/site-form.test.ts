@@ -140,15 +140,15 @@ describe('<resman-lead-form> floor plans and units', () => {
     await until(() => options(el, 'floor_plan_id')[0]![1]!.includes('·'), 'plans described');
     expect(names(el)).to.not.include('unit_id');
     expect(options(el, 'floor_plan_id')).to.deep.equal([
-      ['fp_magnolia', 'Magnolia · 1 bd · 1 ba · $1,450–$1,525'],
-      ['fp_live_oak', 'Live Oak · 2 bd · 2 ba · $1,895'],
+      ['fp_magnolia', '$1,450–$1,525 · Magnolia · 1 bd · 1 ba'],
+      ['fp_live_oak', '$1,895 · Live Oak · 2 bd · 2 ba'],
       ['fp_studio', 'Pecan Studio with Garden Patio and Private Entrance · Studio · 1 ba'],
     ]);
     await choose(el, 'floor_plan_id', 'fp_live_oak');
     await until(() => (control(el, 'desired_num_bedrooms') as unknown as HTMLSelectElement).value === '2', 'bedrooms suggested');
     await until(() => names(el).includes('unit_id'), 'unit select');
     expect(options(el, 'unit_id')).to.deep.equal([
-      ['un_204', 'Apartment 204 · $1,910 · 1040 sq ft'],
+      ['un_204', 'Apartment 204 · $1,910 · 1,040 sq ft'],
       ['un_311', 'Apartment 311 · $1,950'],
     ]);
     expect((await lookups()).map((l) => l.query)).to.include('floor_plan_id=fp_live_oak');
@@ -191,15 +191,52 @@ describe('<resman-lead-form> floor plans and units', () => {
     await until(() => !names(el).includes('unit_id'), 'no units for Magnolia');
   });
 
+  it('says so under a plan with no apartment available, and nothing when the units cannot be listed', async () => {
+    const hint = (el: ResmanLeadForm) => el.shadowRoot!.getElementById('floor_plan_id-hint')?.textContent ?? '';
+    const el = await form('plans');
+    await until(() => names(el).includes('floor_plan_id'), 'floor-plan select');
+    await choose(el, 'floor_plan_id', 'fp_magnolia');
+    await until(() => hint(el) !== '', 'a hint under the plan');
+    expect(hint(el)).to.equal('No apartments available right now.');
+    expect(control(el, 'floor_plan_id').getAttribute('aria-describedby')).to.equal('floor_plan_id-hint');
+    expect(names(el)).to.not.include('unit_id');
+    await choose(el, 'floor_plan_id', 'fp_live_oak');
+    await until(() => names(el).includes('unit_id'), 'units of Live Oak');
+    expect(hint(el)).to.equal('');
+    // The stub cannot list Pecan Studio's units: nothing is said that is not known.
+    const real = window.fetch;
+    const failed = new Promise<void>((resolve) => {
+      window.fetch = async (input, init) => {
+        const res = await real(input, init);
+        if (String(input).includes('fp_studio')) setTimeout(resolve); // once the widget has read the answer
+        return res;
+      };
+    });
+    try {
+      await choose(el, 'floor_plan_id', 'fp_studio');
+      await failed;
+    } finally {
+      window.fetch = real;
+    }
+    await el.updateComplete;
+    expect(hint(el)).to.equal('');
+
+    const es = await form('plans', { lang: 'es' });
+    await until(() => names(es).includes('floor_plan_id'), 'floor-plan select');
+    await choose(es, 'floor_plan_id', 'fp_magnolia');
+    await until(() => hint(es) !== '', 'a Spanish hint under the plan');
+    expect(hint(es)).to.equal('No hay apartamentos disponibles por ahora.');
+  });
+
   it("describes plans in the site's language when neither the element nor the page names one", async () => {
     const before = document.documentElement.lang;
     document.documentElement.removeAttribute('lang');
     try {
       const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="planes" relay="/stub-relay"></resman-lead-form>`);
       await rendered(el);
-      const rent = new Intl.NumberFormat('es', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(1895);
       await until(() => options(el, 'floor_plan_id')[1]?.[1]?.includes('hab.') ?? false, 'Spanish plan labels');
-      expect(options(el, 'floor_plan_id')[1]![1]).to.equal(`Live Oak · 2 hab. · 2 baños · ${rent}`);
+      // Dollars as a US page in Spanish writes them ("$1,895"), not as Spain would ("1895 US$").
+      expect(options(el, 'floor_plan_id')[1]![1]).to.equal('$1,895 · Live Oak · 2 hab. · 2 baños');
     } finally {
       document.documentElement.lang = before;
     }

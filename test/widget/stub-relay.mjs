@@ -5,6 +5,7 @@
 //   refuse  400 invalid_fields   down   503 envelope always      garbage  500 with an HTML body
 //   slow    202 after 400 ms     limited  429 rate_limited, Retry-After: 113
 //   (any other slug: accept)
+// Units (GET /v1/sites/:site/units): Live Oak's two, none for Magnolia, 503 for Pecan Studio.
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
 //   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
 //   spanish (site language and texts),
@@ -89,6 +90,7 @@ export function stubRelay() {
         return reply(503, envelope('unavailable', 'Try again later.'));
       if (lookup[2] === 'units') {
         const plan = ctx.query.floor_plan_id;
+        if (plan === 'fp_studio') return reply(503, envelope('unavailable', 'Try again later.'));
         return reply(200, { floor_plan_id: plan, units: UNITS[plan] ?? [] });
       }
       return reply(200, settingsFor(site));

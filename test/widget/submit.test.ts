@@ -69,8 +69,8 @@ describe('<resman-lead-form> sending', () => {
     expect(said).to.contain('will reply by email.'); // no phone was given
     const items = [...status(el).querySelectorAll('li')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
     expect(items).to.deep.equal([
-      'Floor plan: Live Oak · 2 bd · 2 ba · $1,895',
-      'Apartment: Apartment 204 · $1,910 · 1040 sq ft',
+      'Floor plan: $1,895 · Live Oak · 2 bd · 2 ba',
+      'Apartment: Apartment 204 · $1,910 · 1,040 sq ft',
       'Move-in date: April 15, 2027',
       'Maximum monthly rent: $1,900',
     ]);

@@ -212,7 +212,7 @@ export class ResmanLeadForm extends LitElement {
     const spec = FIELDS[name];
     const required = this.#settings.required.includes(name);
     const error = this.#submission.errors.get(name);
-    const hint = t.hints[name];
+    const hint = this.#plans?.hints[name] ?? t.hints[name];
     const describedBy = [hint && `${name}-hint`, error && `${name}-error`].filter(Boolean).join(' ') || nothing;
     const invalid = error ? 'true' : 'false';
     // The attributes every control shares are bound once per control type: Lit has no attribute spread.

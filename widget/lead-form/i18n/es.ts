@@ -81,4 +81,5 @@ export const es: Dictionary = {
   rooms: (hab, ba) => `${hab ? `${hab} hab.` : 'Estudio'}${ba ? ` · ${ba} ${ba === 1 ? 'baño' : 'baños'}` : ''}`,
   unit: (n) => `Apartamento ${n}`,
   area: (n) => `${n} pies²`,
+  noUnits: 'No hay apartamentos disponibles por ahora.',
 };

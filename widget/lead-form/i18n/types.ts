@@ -49,8 +49,10 @@ export interface PlanStrings {
   rooms: (bedrooms: number, bathrooms: number | null) => string;
   /** A unit's label, like "Apartment 204". */
   unit: (number: string) => string;
-  /** Square feet, like "980 sq ft". */
-  area: (squareFeet: number) => string;
+  /** Square feet, already written as the region writes numbers: "1,045" becomes "1,045 sq ft". */
+  area: (squareFeet: string) => string;
+  /** Under a chosen floor plan that has no apartment available. */
+  noUnits: string;
 }
 
 /** Every user-visible string of the form in one language. */
