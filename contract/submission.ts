@@ -6,14 +6,25 @@
  * Every check's message is a FieldErrorCode, so issues map to the error envelope without guessing.
  * Normalisation uses checks that overwrite the value (no pipes or transforms): it keeps this file's
  * share of the widget's lazily loaded validation small.
+ *
+ * The schemas are zod's core ones, which zod/mini wraps: the wrapper's methods (parse, parseAsync,
+ * check, clone, brand…), which nothing here calls, are 440 B brotli of every visitor's download.
  */
-import * as z from 'zod/mini';
+import * as z from 'zod/v4/core';
 import type { FieldErrorCode, FieldIssue } from './errors.js';
 import { LIMITS, PHONE_TYPES, REQUIRED_FIELDS, isFieldName, type FieldName } from './fields.js';
 
-// Strings and numbers are z.custom type guards with checks, not z.string() and z.number(): those
-// carry format and coercion machinery this contract never uses, and every visitor downloads it.
+// Strings and numbers are custom type guards with checks, not strings and numbers: those carry
+// format and coercion machinery this contract never uses, and every visitor downloads it.
 const typeError = (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : 'invalid_type');
+
+/** A value that passes `is` (else `required` or `invalid_type`), then `checks` in order, each worded with a code. */
+const guard = <T>(is: (value: unknown) => boolean, checks: z.$ZodCheck<T>[]) =>
+  new z.$ZodCustom({ type: 'custom', check: 'custom', abort: true, fn: is, error: typeError, checks }) as z.$ZodCustom<T, unknown>;
+
+/** A check that `test` holds, else `code`. */
+const rule = <T>(test: (value: T) => boolean, code: FieldErrorCode) =>
+  new z.$ZodCustom({ type: 'custom', check: 'custom', fn: test as (value: unknown) => boolean, error: () => code }) as z.$ZodCheck<T>;
 
 // What no text may hold: controls (Cc), format characters (Cf: invisible or direction-changing;
 // ZWJ and ZWNJ stay allowed, since Persian and Indic names and emoji sequences need them), line and
@@ -62,24 +73,27 @@ export function isCalendarDate(s: string): boolean {
 
 type Rule = [test: (s: string) => boolean, code: FieldErrorCode];
 
-/**
- * A string field: trimmed, free of the characters no text may hold, capped, then normalised and checked.
- * An empty string is allowed here and means "not given" (parseSubmission drops it).
- */
-const text = (max: number, normalize: ((s: string) => string) | null, ...rules: Rule[]) =>
-  z
-    .custom<string>((v) => typeof v === 'string', { error: typeError })
-    .check(
-      z.trim(),
-      z.refine((s) => !REFUSED_CHARACTER.test(max === LIMITS.notes ? s.replace(/[\t\n\r]/g, '') : s), 'invalid_characters'),
-      z.refine((s) => s.length <= max, 'too_long'),
-      ...(normalize ? [z.overwrite(normalize)] : []),
-      ...rules.map(([test, code]) => z.refine<string>((s) => s === '' || test(s), code)),
-    );
+const isString = (v: unknown) => typeof v === 'string';
 
-const name = text(LIMITS.name, (s) => s.replace(/\s+/g, ' '), [(s) => !NOT_A_NAME.test(s) && /\p{L}/u.test(s), 'invalid_characters']).check(
-  z.refine((s) => s !== '', 'required'),
-);
+/**
+ * A string field's checks: trimmed, free of the characters no text may hold, capped, then normalised
+ * and checked. An empty string passes `rules` and means "not given" (parseSubmission drops it).
+ */
+const textChecks = (max: number, normalize: ((s: string) => string) | null, rules: Rule[]): z.$ZodCheck<string>[] => [
+  z._trim(),
+  rule((s) => !REFUSED_CHARACTER.test(max === LIMITS.notes ? s.replace(/[\t\n\r]/g, '') : s), 'invalid_characters'),
+  rule((s) => s.length <= max, 'too_long'),
+  ...(normalize ? [z._overwrite(normalize)] : []),
+  ...rules.map(([test, code]) => rule<string>((s) => s === '' || test(s), code)),
+];
+
+const text = (max: number, normalize: ((s: string) => string) | null, ...rules: Rule[]) =>
+  guard<string>(isString, textChecks(max, normalize, rules));
+
+const name = guard<string>(isString, [
+  ...textChecks(LIMITS.name, (s) => s.replace(/\s+/g, ' '), [[(s) => !NOT_A_NAME.test(s) && /\p{L}/u.test(s), 'invalid_characters']]),
+  rule((s) => s !== '', 'required'),
+]);
 
 const email = text(
   LIMITS.email,
@@ -98,12 +112,13 @@ const phone = text(
 const choice = (values: readonly string[]) => text(10, null, [(s) => values.includes(s), 'invalid_choice']);
 
 const count = (max: number, halves = false) =>
-  z
-    .custom<number>((v) => typeof v === 'number' && Number.isFinite(v), { error: typeError })
-    .check(
-      z.refine((n) => Number.isInteger(halves ? n * 2 : n), halves ? 'invalid_choice' : 'not_integer'),
-      z.refine((n) => n >= 0 && n <= max, 'out_of_range'),
-    );
+  guard<number>(
+    (v) => typeof v === 'number' && Number.isFinite(v),
+    [
+      rule((n) => Number.isInteger(halves ? n * 2 : n), halves ? 'invalid_choice' : 'not_integer'),
+      rule((n) => n >= 0 && n <= max, 'out_of_range'),
+    ],
+  );
 
 const propexoId = text(LIMITS.id, null, [(s) => /^[\w-]+$/.test(s), 'invalid_characters']);
 
@@ -133,7 +148,7 @@ export const FIELD_SCHEMAS = {
   target_move_in_date: text(10, null, [isCalendarDate, 'invalid_date']),
   floor_plan_id: propexoId,
   unit_id: propexoId,
-} satisfies Record<FieldName, z.ZodMiniType>;
+} satisfies Record<FieldName, z.$ZodType>;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -147,7 +162,7 @@ export type Submission = { first_name: string; last_name: string } & {
 };
 
 /** The issue's code: every check here is worded with a code (snake_case); zod's own messages are sentences. */
-function codeOf(issue: z.core.$ZodIssue): FieldErrorCode {
+function codeOf(issue: z.$ZodIssue): FieldErrorCode {
   if (/^[a-z_]+$/.test(issue.message)) return issue.message as FieldErrorCode;
   return issue.code === 'too_big' && issue.origin !== 'string' ? 'out_of_range' : 'invalid_type';
 }
@@ -168,7 +183,7 @@ export function parseSubmission(input: unknown): ParseResult {
       if ((REQUIRED_FIELDS as string[]).includes(field)) fields.push({ field, code: 'required' });
       continue;
     }
-    const result = schema.safeParse(raw);
+    const result = z.safeParse(schema, raw);
     if (!result.success) fields.push({ field, code: codeOf(result.error.issues[0]!) });
     else if (result.data !== '') value[field] = result.data;
   }

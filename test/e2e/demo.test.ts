@@ -77,6 +77,36 @@ describe('demo page, end to end', () => {
     }
   });
 
+  it('after sending, the card fits the thank-you: it sums up what was asked, and says how the office will reply', async () => {
+    const { page, form, shownAt } = await openDemo();
+    await form.locator('input[name=first_name]').pressSequentially('Casey');
+    await form.locator('input[name=last_name]').pressSequentially('Nguyen');
+    await form.locator('input[name=email_1]').pressSequentially('casey.nguyen@gmail.com');
+    await form.locator('select[name=floor_plan_id]').selectOption('fp_oakgrove_b1');
+    await form.locator('select[name=unit_id] option[value=unit_oakgrove_106]').waitFor({ state: 'attached' });
+    await form.locator('select[name=unit_id]').selectOption('unit_oakgrove_106');
+    await form.locator('input[name=target_move_in_date]').fill('2027-04-15');
+    await form.getByRole('checkbox').check();
+    await waitOutMinimumFill(page, shownAt);
+    await form.getByRole('button', { name: 'Send' }).click();
+    const thanks = form.getByRole('status');
+    await thanks.getByText('Thank you, Casey!').waitFor();
+    expect(await thanks.getByRole('listitem').allInnerTexts()).toEqual([
+      'Floor plan: $1,795–$1,925 · The Magnolia · 2 bd · 2 ba',
+      expect.stringMatching(/^Apartment: Apartment 106 · \$[\d,]+ · 1,045 sq ft$/),
+      'Move-in date: April 15, 2027',
+      'Bedrooms: 2 bedrooms',
+    ]);
+    expect(await thanks.innerText()).toContain('The leasing office has your request and will reply by email.');
+    for (const personal of ['Nguyen', 'casey.nguyen']) expect(await thanks.innerText()).not.toContain(personal);
+    // The page reserved the form's height only until it was shown: the card now ends with the thank-you.
+    const gap = await form.evaluate((el) => {
+      const status = el.shadowRoot!.querySelector('[part=status]')!.getBoundingClientRect();
+      return el.getBoundingClientRect().bottom - status.bottom - Number.parseFloat(getComputedStyle(el).paddingBottom);
+    });
+    expect(gap).toBeLessThan(1);
+  });
+
   it('survives a lost send-chunk download, in a browser that never refetches a failed URL: a retry from a new URL sends the lead', async () => {
     // The strictest browser (Chromium 150 keeps a failed dynamic import in its module map for good):
     // a chunk URL that failed once fails forever, query and all. Until the network comes back every
@@ -107,7 +137,7 @@ describe('demo page, end to end', () => {
     online = true;
     await form.getByRole('button', { name: 'Try again' }).click();
     // A browser that asked for the same URL again would be stuck here, in the error state.
-    await page.getByRole('heading', { name: 'Thanks, we got it!' }).waitFor({ state: 'visible', timeout: 8000 });
+    await form.getByText('Thank you, Sam!').waitFor({ timeout: 8000 });
     // The chunk came from a URL never asked before: every attempt had its own.
     const served = asked.filter((url) => !failed.has(url));
     expect(served).toHaveLength(1);

@@ -66,12 +66,12 @@ const value = (page: DemoPage, name: string) =>
 const state = (page: DemoPage, name: string) =>
   page.evaluate((name) => document.querySelector('resman-lead-form')!.matches(`:state(${name})`), name);
 
-/** The site's thank-you: slotted content, in the page all along, visible only once the lead is accepted. */
-const thanksVisible = (page: DemoPage) =>
-  page.evaluate(
-    () => [...document.querySelectorAll('h3')].some((h) => h.textContent === 'Thanks, we got it!' && h.checkVisibility()),
-    null,
-  );
+/** The form's own thank-you, in its shadow root, visible only once the lead is accepted. */
+const thanksVisible = (page: DemoPage, first = '') =>
+  page.evaluate((first) => {
+    const status = document.querySelector('resman-lead-form')!.shadowRoot!.querySelector<HTMLElement>('[part=status]');
+    return !!status?.textContent?.includes(`Thank you, ${first}`) && status.checkVisibility();
+  }, first);
 
 /** Opens the demo page, fills the form in as `who` and sends it; resolves once the thank-you shows. */
 export async function sendThroughDemo(page: DemoPage, demo: RunningDemo, who: Prospect): Promise<void> {
@@ -97,7 +97,7 @@ export async function sendThroughDemo(page: DemoPage, demo: RunningDemo, who: Pr
   await page.type('input[name=email_1]', who.email_1);
   await page.type('input[name=phone_1]', who.phone);
   // The Magnolia: it suggests two bedrooms and offers its available apartments.
-  expect(await choose(page, 'floor_plan_id', 'The Magnolia · 2 bd · 2 ba · $1,795–$1,925')).toBe(true);
+  expect(await choose(page, 'floor_plan_id', '$1,795–$1,925 · The Magnolia · 2 bd · 2 ba')).toBe(true);
   await expect.poll(() => value(page, 'desired_num_bedrooms')).toBe('2');
   await until(
     page,
@@ -120,8 +120,11 @@ export async function sendThroughDemo(page: DemoPage, demo: RunningDemo, who: Pr
   await until(
     page,
     'the thank-you',
-    () => [...document.querySelectorAll('h3')].some((h) => h.textContent === 'Thanks, we got it!' && h.checkVisibility()),
-    null,
+    (first) => {
+      const status = document.querySelector('resman-lead-form')!.shadowRoot!.querySelector<HTMLElement>('[part=status]');
+      return !!status?.textContent?.includes(`Thank you, ${first}!`) && status.checkVisibility();
+    },
+    who.first_name,
   );
   expect(await state(page, 'success')).toBe(true);
 }

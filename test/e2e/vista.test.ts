@@ -65,6 +65,13 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
     await submit.waitFor();
     expect(await form.getByText(config.form.consent.text).count()).toBe(1);
 
+    // The phone is required here: the note does not say an email would do, and an empty send says
+    // so under the phone alone.
+    expect(await form.locator('.note').innerText()).toBe('Los campos marcados con * son obligatorios.');
+    await submit.click();
+    await form.locator('#phone_1-error').getByText('Este campo es obligatorio.').waitFor();
+    expect(await form.locator('#email_1-error').innerText()).toBe('');
+
     // The page's accent reaches the button through --resman-color-accent; its ::part rules apply too.
     const accent = await form.evaluate((el) => getComputedStyle(el).getPropertyValue('--resman-color-accent').trim());
     expect(accent).toBe('#b8441f');
@@ -144,8 +151,9 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
       .evaluateAll((options) => options.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
     expect(offered.map(([value]) => value)).toEqual(['', ...plans.map((p) => p.id)]);
     expect(offered[0]![1]).toBe('Elija…');
+    // The rent first, as a US page in Spanish writes dollars ("$1,450"): a phone's narrow select cuts the name, not the price.
     plans.forEach((plan, i) => {
-      expect(offered[i + 1]![1]).toMatch(new RegExp(`^${plan.marketing_name} · ${plan.bedrooms} hab\\.`));
+      expect(offered[i + 1]![1]).toMatch(new RegExp(`^\\$[\\d,]+(–\\$[\\d,]+)? · ${plan.marketing_name} · ${plan.bedrooms} hab\\.`));
     });
 
     await form.locator('input[name=first_name]').pressSequentially('Rosa');

@@ -115,6 +115,37 @@ describe('<resman-lead-form> layout', () => {
     }
   });
 
+  describe('floor plans on a phone', () => {
+    /** How wide `text` is in the select's own font, in CSS px. */
+    function textWidth(select: HTMLSelectElement, text: string): number {
+      const context = document.createElement('canvas').getContext('2d')!;
+      context.font = getComputedStyle(select).font;
+      return context.measureText(text).width;
+    }
+
+    // A closed select shows the chosen option's label on one line and cuts what does not fit: the
+    // price must come before anything that may be cut.
+    for (const lang of ['en', 'es']) {
+      it(`shows every plan's and apartment's price in a 320 px form (${lang})`, async () => {
+        await setViewport(PHONE);
+        const el = await inContainer('320px', 'plans', { lang });
+        await until(() => control(el, 'floor_plan_id').textContent!.includes('$'), 'plans described');
+        await choose(el, 'floor_plan_id', 'fp_live_oak');
+        await until(() => !control(el, 'unit_id').closest('[hidden]'), 'units');
+        for (const name of ['floor_plan_id', 'unit_id']) {
+          const select = control(el, name) as unknown as HTMLSelectElement;
+          const style = getComputedStyle(select);
+          // The label's room: the content box less the drop-down arrow's (at most 24 px).
+          const room = select.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight) - 24;
+          for (const option of select.options) {
+            const price = /^.*\$[\d,]+(–\$[\d,]+)?/.exec(option.text)?.[0];
+            if (price) expect(textWidth(select, price), option.text).to.be.at.most(room);
+          }
+        }
+      });
+    }
+  });
+
   // Chromium alone reports layout shifts (the Layout Instability API): there the tests also read the
   // layout-shift entries; elsewhere they compare the geometry only, as the suite's title says.
   const shiftsReported = ENGINE === 'chromium';

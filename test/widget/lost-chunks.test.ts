@@ -42,6 +42,22 @@ const label = (el: ResmanLeadForm, name: string) =>
 const options = (el: ResmanLeadForm, name: string) =>
   [...(control(el, name) as unknown as HTMLSelectElement).options].filter((o) => o.value).map((o) => o.text);
 
+describe('<resman-lead-form> optional chunks', () => {
+  afterEach(() => fetch('/lost-chunks', { method: 'POST' }));
+
+  it('asks for the floor-plan chunk only where the floor-plan field is shown, on a site with floor plans', async () => {
+    await lose('/controllers/floor-plans.ts'); // to note every download of it
+    const without = await form('plans', { fields: 'first_name last_name email_1 desired_num_bedrooms' });
+    expect(without.shadowRoot!.querySelector('[name=floor_plan_id]')).to.equal(null);
+    // A second form that shows the field: its download is noted after any the first one made.
+    await form('plans', { fields: 'first_name last_name email_1 floor_plan_id' });
+    await firstLost();
+    const { asked } = await lost();
+    expect(asked, "one download, the second form's first").to.have.length(1);
+    expect(asked[0]).to.not.contain('attempt');
+  });
+});
+
 describe('<resman-lead-form> when a chunk download is lost', () => {
   beforeEach(clearRequests);
   afterEach(() => fetch('/lost-chunks', { method: 'POST' }));
@@ -76,7 +92,7 @@ describe('<resman-lead-form> when a chunk download is lost', () => {
     await type(el, 'email_1', 'ana@');
     await sendKeys({ press: 'Tab' });
     await until(() => options(el, 'floor_plan_id')[0]!.includes('·'), 'plans described');
-    expect(options(el, 'floor_plan_id')[1]).to.equal('Live Oak · 2 bd · 2 ba · $1,895');
+    expect(options(el, 'floor_plan_id')[1]).to.equal('$1,895 · Live Oak · 2 bd · 2 ba');
     await expectRetriedFromNewUrls();
   });
 

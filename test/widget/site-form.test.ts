@@ -44,6 +44,25 @@ describe('<resman-lead-form> site settings from the relay', () => {
     expect(await requests()).to.have.length(0);
   });
 
+  it('where the phone is required, says so in the note and under the phone alone, never "email or phone"', async () => {
+    const note = (el: ResmanLeadForm) => el.shadowRoot!.querySelector('.note')!.textContent!;
+    const open = await form('accept');
+    expect(note(open)).to.contain('an email or a phone number');
+    const el = await form('strict');
+    expect(note(el)).to.contain('Fields marked with * are required.');
+    expect(note(el)).to.not.contain('email');
+    await submit(el);
+    await until(() => errorText(el, 'phone_1') !== '', 'phone required');
+    expect(errorText(el, 'phone_1')).to.equal('This field is required.');
+    expect(control(el, 'phone_1').getAttribute('aria-describedby'), 'the hint stays, the error is added').to.equal(
+      'phone_1-hint phone_1-error',
+    );
+    expect(errorText(el, 'email_1')).to.equal('');
+    expect(control(el, 'email_1').getAttribute('aria-invalid')).to.equal('false');
+    const es = await form('strict', { lang: 'es' });
+    expect(note(es)).to.not.contain('correo');
+  });
+
   it('lets the fields attribute override the site list', async () => {
     const el = await form('strict', { fields: 'first_name last_name email_1 notes' });
     expect(names(el)).to.deep.equal(['first_name', 'last_name', 'email_1', 'notes']);
@@ -121,15 +140,15 @@ describe('<resman-lead-form> floor plans and units', () => {
     await until(() => options(el, 'floor_plan_id')[0]![1]!.includes('·'), 'plans described');
     expect(names(el)).to.not.include('unit_id');
     expect(options(el, 'floor_plan_id')).to.deep.equal([
-      ['fp_magnolia', 'Magnolia · 1 bd · 1 ba · $1,450–$1,525'],
-      ['fp_live_oak', 'Live Oak · 2 bd · 2 ba · $1,895'],
+      ['fp_magnolia', '$1,450–$1,525 · Magnolia · 1 bd · 1 ba'],
+      ['fp_live_oak', '$1,895 · Live Oak · 2 bd · 2 ba'],
       ['fp_studio', 'Pecan Studio with Garden Patio and Private Entrance · Studio · 1 ba'],
     ]);
     await choose(el, 'floor_plan_id', 'fp_live_oak');
     await until(() => (control(el, 'desired_num_bedrooms') as unknown as HTMLSelectElement).value === '2', 'bedrooms suggested');
     await until(() => names(el).includes('unit_id'), 'unit select');
     expect(options(el, 'unit_id')).to.deep.equal([
-      ['un_204', 'Apartment 204 · $1,910 · 1040 sq ft'],
+      ['un_204', 'Apartment 204 · $1,910 · 1,040 sq ft'],
       ['un_311', 'Apartment 311 · $1,950'],
     ]);
     expect((await lookups()).map((l) => l.query)).to.include('floor_plan_id=fp_live_oak');
@@ -143,6 +162,24 @@ describe('<resman-lead-form> floor plans and units', () => {
     expect(body).to.include({ floor_plan_id: 'fp_live_oak', unit_id: 'un_204', desired_num_bedrooms: 2 });
   });
 
+  it('restores a draft with a plan and an apartment: the units are listed again, the apartment chosen and sent', async () => {
+    // The floor-plan chunk already in (a second form on the page, a page that navigates without reloading):
+    // its controller comes before the form shows, and the plan put back from the draft fires no input event.
+    await (await import('../../widget/lead-form/lazy.js')).plansChunk();
+    sessionStorage.setItem(
+      'resman-lead-form:draft:plans',
+      JSON.stringify({ first_name: 'Ana', last_name: 'García', floor_plan_id: 'fp_live_oak', unit_id: 'un_204' }),
+    );
+    const el = await form('plans');
+    await until(() => (control(el, 'unit_id') as unknown as HTMLSelectElement | null)?.value === 'un_204', 'the apartment chosen again');
+    expect(names(el)).to.include('unit_id');
+    expect((control(el, 'floor_plan_id') as unknown as HTMLSelectElement).value).to.equal('fp_live_oak');
+    await type(el, 'email_1', 'ana.garcia@gmail.com');
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body).to.include({ floor_plan_id: 'fp_live_oak', unit_id: 'un_204' });
+  });
+
   it("keeps the prospect's own bedrooms, and drops the units of a plan no longer chosen", async () => {
     const el = await form('plans');
     await until(() => names(el).includes('floor_plan_id'), 'floor-plan select');
@@ -154,15 +191,52 @@ describe('<resman-lead-form> floor plans and units', () => {
     await until(() => !names(el).includes('unit_id'), 'no units for Magnolia');
   });
 
+  it('says so under a plan with no apartment available, and nothing when the units cannot be listed', async () => {
+    const hint = (el: ResmanLeadForm) => el.shadowRoot!.getElementById('floor_plan_id-hint')?.textContent ?? '';
+    const el = await form('plans');
+    await until(() => names(el).includes('floor_plan_id'), 'floor-plan select');
+    await choose(el, 'floor_plan_id', 'fp_magnolia');
+    await until(() => hint(el) !== '', 'a hint under the plan');
+    expect(hint(el)).to.equal('No apartments available right now.');
+    expect(control(el, 'floor_plan_id').getAttribute('aria-describedby')).to.equal('floor_plan_id-hint');
+    expect(names(el)).to.not.include('unit_id');
+    await choose(el, 'floor_plan_id', 'fp_live_oak');
+    await until(() => names(el).includes('unit_id'), 'units of Live Oak');
+    expect(hint(el)).to.equal('');
+    // The stub cannot list Pecan Studio's units: nothing is said that is not known.
+    const real = window.fetch;
+    const failed = new Promise<void>((resolve) => {
+      window.fetch = async (input, init) => {
+        const res = await real(input, init);
+        if (String(input).includes('fp_studio')) setTimeout(resolve); // once the widget has read the answer
+        return res;
+      };
+    });
+    try {
+      await choose(el, 'floor_plan_id', 'fp_studio');
+      await failed;
+    } finally {
+      window.fetch = real;
+    }
+    await el.updateComplete;
+    expect(hint(el)).to.equal('');
+
+    const es = await form('plans', { lang: 'es' });
+    await until(() => names(es).includes('floor_plan_id'), 'floor-plan select');
+    await choose(es, 'floor_plan_id', 'fp_magnolia');
+    await until(() => hint(es) !== '', 'a Spanish hint under the plan');
+    expect(hint(es)).to.equal('No hay apartamentos disponibles por ahora.');
+  });
+
   it("describes plans in the site's language when neither the element nor the page names one", async () => {
     const before = document.documentElement.lang;
     document.documentElement.removeAttribute('lang');
     try {
       const el = await fixture<ResmanLeadForm>(html`<resman-lead-form site="planes" relay="/stub-relay"></resman-lead-form>`);
       await rendered(el);
-      const rent = new Intl.NumberFormat('es', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(1895);
       await until(() => options(el, 'floor_plan_id')[1]?.[1]?.includes('hab.') ?? false, 'Spanish plan labels');
-      expect(options(el, 'floor_plan_id')[1]![1]).to.equal(`Live Oak · 2 hab. · 2 baños · ${rent}`);
+      // Dollars as a US page in Spanish writes them ("$1,895"), not as Spain would ("1895 US$").
+      expect(options(el, 'floor_plan_id')[1]![1]).to.equal('$1,895 · Live Oak · 2 hab. · 2 baños');
     } finally {
       document.documentElement.lang = before;
     }

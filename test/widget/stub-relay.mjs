@@ -4,7 +4,9 @@
 //   accept  202 receipt          flaky  503 on a key's first try, then 202
 //   refuse  400 invalid_fields   down   503 envelope always      garbage  500 with an HTML body
 //   slow    202 once the test lets it (POST /stub-relay/release), at the latest after 5 s
+//   limited  429 rate_limited, Retry-After: 113
 //   (any other slug: accept)
+// Units (GET /v1/sites/:site/units): Live Oak's two, none for Magnolia, 503 for Pecan Studio.
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
 //   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
 //   spanish (site language and texts),
@@ -97,6 +99,7 @@ export function stubRelay() {
         return reply(503, envelope('unavailable', 'Try again later.'));
       if (lookup[2] === 'units') {
         const plan = ctx.query.floor_plan_id;
+        if (plan === 'fp_studio') return reply(503, envelope('unavailable', 'Try again later.'));
         return reply(200, { floor_plan_id: plan, units: UNITS[plan] ?? [] });
       }
       return reply(200, settingsFor(site));
@@ -124,6 +127,10 @@ export function stubRelay() {
       );
     }
     if (site === 'down') return reply(503, envelope('unavailable', 'Try again later.'));
+    if (site === 'limited') {
+      ctx.set('Retry-After', '113');
+      return reply(429, envelope('rate_limited', 'Too many submissions; please try again later.'));
+    }
     if (site === 'garbage') {
       ctx.status = 500;
       ctx.type = 'html';

@@ -13,6 +13,7 @@ import {
   settle,
   submit,
   type,
+  until,
 } from './helpers.js';
 
 /** Four random 32-bit numbers: 128 bits, within the relay's Idempotency-Key alphabet. */
@@ -56,9 +57,48 @@ describe('<resman-lead-form> sending', () => {
 
     await settle(el, 'success');
     expect(el.shadowRoot!.querySelector('form')).to.equal(null);
-    expect(status(el).textContent).to.contain('Thank you!');
+    expect(status(el).textContent).to.contain('Thank you, Ana!');
     expect(el.shadowRoot!.activeElement).to.equal(status(el));
     await expect(el).to.be.accessible();
+  });
+
+  it('thanks by first name, sums up what was asked and says how the office will reply, never repeating contact details', async () => {
+    const el = await form('plans', {
+      fields: 'first_name last_name email_1 phone_1 floor_plan_id unit_id target_move_in_date desired_max_rent_in_cents notes',
+    });
+    await until(() => !!control(el, 'floor_plan_id').textContent!.includes('$'), 'plans described');
+    await choose(el, 'floor_plan_id', 'fp_live_oak');
+    await until(() => !control(el, 'unit_id').closest('[hidden]'), 'units');
+    await choose(el, 'unit_id', 'un_204');
+    await type(el, 'first_name', 'Ana');
+    await type(el, 'last_name', 'García');
+    await type(el, 'email_1', 'ana.garcia@gmail.com');
+    control(el, 'target_move_in_date').value = '2027-04-15';
+    await type(el, 'desired_max_rent_in_cents', '1900');
+    await type(el, 'notes', 'Do you allow cats?');
+    await submit(el);
+    await settle(el, 'success');
+    const said = status(el).textContent!.replace(/\s+/g, ' ');
+    expect(status(el).querySelector('strong')!.textContent).to.equal('Thank you, Ana!');
+    expect(said).to.contain('will reply by email.'); // no phone was given
+    const items = [...status(el).querySelectorAll('li')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
+    expect(items).to.deep.equal([
+      'Floor plan: $1,895 · Live Oak · 2 bd · 2 ba',
+      'Apartment: Apartment 204 · $1,910 · 1,040 sq ft',
+      'Move-in date: April 15, 2027',
+      'Maximum monthly rent: $1,900',
+    ]);
+    for (const personal of ['García', 'gmail', 'cats']) expect(said).to.not.contain(personal);
+    await expect(el).to.be.accessible();
+
+    const es = await form('accept', { lang: 'es', fields: 'first_name last_name email_1 phone_1 target_move_in_date' });
+    await fillValid(es);
+    control(es, 'target_move_in_date').value = '2027-04-15';
+    await submit(es);
+    await settle(es, 'success');
+    expect(status(es).querySelector('strong')!.textContent).to.equal('¡Gracias, Ana!');
+    expect(status(es).textContent).to.contain('por correo o teléfono');
+    expect(status(es).querySelector('li')!.textContent!.replace(/\s+/g, ' ').trim()).to.equal('Fecha de mudanza: 15 de abril de 2027');
   });
 
   it('lets the site replace the thank-you through the success slot', async () => {
@@ -108,6 +148,24 @@ describe('<resman-lead-form> sending', () => {
     expect(first!.key).to.match(KEY);
     expect(second!.key).to.equal(first!.key);
     expect(second!.body).to.deep.equal(first!.body);
+  });
+
+  it('says how long the relay asks to wait (Retry-After), in English and in Spanish', async () => {
+    const el = await form('limited');
+    await fillValid(el);
+    const failed = nextEvent(el, 'resman-lead-error');
+    await submit(el);
+    expect((await failed).code).to.equal('rate_limited');
+    await settle(el, 'error');
+    // 113 seconds, rounded up: the prospect who comes back then is let in.
+    expect(status(el).textContent).to.equal('Too many messages were sent from here just now. Try again in 2 minutes.');
+
+    // The same answers, sent again from the page in Spanish.
+    el.lang = 'es';
+    await until(() => el.shadowRoot!.querySelector('button')!.textContent === 'Intentar de nuevo', 'Spanish');
+    el.shadowRoot!.querySelector<HTMLButtonElement>('button[part=retry]')!.click();
+    await until(() => status(el).textContent!.startsWith('Se enviaron'), 'the Spanish message');
+    expect(status(el).textContent).to.equal('Se enviaron demasiados mensajes desde aquí. Intente de nuevo dentro de 2 minutos.');
   });
 
   it('starts a new Idempotency-Key for the next fill', async () => {

@@ -31,7 +31,7 @@ function lazyChunk<T>(load: () => Promise<T>, url: string): () => Promise<T> {
 
 /** Judging and sending a lead, with English errors and outcomes: on the first interaction. */
 export const sendChunk = lazyChunk(() => import('./send-lead.js'), chunkUrl('./send-lead.js'));
-/** FloorPlansController: for a site with floor plans. */
+/** FloorPlansController: for a form that shows the floor-plan field of a site with floor plans. */
 export const plansChunk = lazyChunk(() => import('./controllers/floor-plans.js'), chunkUrl('./controllers/floor-plans.js'));
 /** TurnstileController: for a site with a Turnstile site key. */
 export const turnstileChunk = lazyChunk(() => import('./controllers/turnstile.js'), chunkUrl('./controllers/turnstile.js'));

@@ -13,7 +13,7 @@ import { localIsoDate } from './today.js';
 
 const noop = () => {};
 
-const WIDE: ReadonlySet<string> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id', 'consent']);
+const WIDE: ReadonlySet<string> = new Set(['address_1', 'address_2', 'notes', 'floor_plan_id', 'unit_id']);
 
 // For benchmarks and the curious: from here to `resman-lead-form:interactive` is the widget's own time.
 performance.mark('resman-lead-form:start');
@@ -35,7 +35,8 @@ captureAttribution();
  * @attr lang - `en` or `es`; defaults to the page's `<html lang>`, then the site's language.
  * @attr datalayer - Also push each event (no personal data) to `window.dataLayer` for Google Tag Manager.
  *
- * @slot success - Replaces the default thank-you shown after the lead is accepted.
+ * @slot success - Replaces the default thank-you shown after the lead is accepted (which greets the
+ *   prospect by first name, sums up what they asked about and says how the office will reply).
  *
  * @csspart form - The form element.
  * @csspart field - The wrapper of one field's label, control, hint and error.
@@ -162,9 +163,10 @@ export class ResmanLeadForm extends LitElement {
       performance.mark('resman-lead-form:interactive');
       emit(this, new ResmanLeadViewEvent(this.site));
     }
-    // A chunk that cannot be fetched is asked for again, from a new URL, at the next update.
+    // A chunk that cannot be fetched is asked for again, from a new URL, at the next update. Floor
+    // plans only where their field is shown: a page may leave it out of a site that has them.
     const site = this.#settings.value;
-    if (site?.floor_plans.length && !this.#plans)
+    if (site?.floor_plans.length && !this.#plans && this.#listedFields.includes('floor_plan_id'))
       plansChunk().then((m) => (this.#plans ??= new m.FloorPlansController(this, this.#settings)), noop);
     if (site?.turnstile_site_key && !this.#turnstile)
       turnstileChunk().then((m) => (this.#turnstile ??= new m.TurnstileController(this, this.#settings)), noop);
@@ -176,17 +178,16 @@ export class ResmanLeadForm extends LitElement {
     const { status, failure, errors, announcement } = this.#submission;
     if (stage === 'waiting') return nothing;
     if (status === 'success') {
-      return html`<div class="status success" part="status" role="status" tabindex="-1">
-        <slot name="success"><p class="title">${t.successTitle}</p><p>${t.successBody}</p></slot>
-      </div>`;
+      return html`<div class="status" part="status" role="status" tabindex="-1"><slot name="success">${this.#submission.thanks}</slot></div>`;
     }
     const busy = status === 'submitting';
     const failed = status === 'error';
-    const consent = this.#settings.value?.consent;
+    const { value, required } = this.#settings;
+    const consent = value?.consent;
     const error = errors.get('consent');
     // Until the settings are in, the form takes its place on the page but is neither seen nor usable.
     return html`<form part="form" class=${stage === 'shown' ? '' : 'pending'} novalidate>
-      <p class="note">${t.requiredNote}</p>
+      <p class="note">${t.requiredNote} ${required.includes('email_1') || required.includes('phone_1') ? '' : t.contactNote}</p>
       <div class="grid">
         ${this.#listedFields.map((name) => this.#renderField(name))}
         ${
@@ -211,7 +212,7 @@ export class ResmanLeadForm extends LitElement {
     const spec = FIELDS[name];
     const required = this.#settings.required.includes(name);
     const error = this.#submission.errors.get(name);
-    const hint = t.hints[name];
+    const hint = this.#plans?.hints[name] ?? t.hints[name];
     const describedBy = [hint && `${name}-hint`, error && `${name}-error`].filter(Boolean).join(' ') || nothing;
     const invalid = error ? 'true' : 'false';
     // The attributes every control shares are bound once per control type: Lit has no attribute spread.

@@ -5,6 +5,7 @@
  * Turnstile), posts it, and shows the outcome through the SubmitController that loaded it (its
  * public API, `Submission` below); it never touches the element.
  */
+import type { TemplateResult } from 'lit';
 import { isErrorEnvelope, type ErrorBody, type ErrorCode, type FieldErrorCode, type FieldIssue } from '../../contract/errors.js';
 import type { FieldName } from '../../contract/fields.js';
 import type { FormAnswer } from '../../contract/form.js';
@@ -14,6 +15,7 @@ import { emit } from './emit.js';
 import { ResmanLeadErrorEvent, ResmanLeadSubmitEvent, ResmanLeadSuccessEvent } from './events.js';
 import type { Dictionary, Strings } from './i18n/types.js';
 import { readAttribution, session } from './session.js';
+import { thanks } from './thanks.js';
 import { newIdempotencyKey, readSubmission } from './values.js';
 export { enMessages } from './i18n/en-messages.js';
 
@@ -49,6 +51,8 @@ export interface SubmitView {
   errors: ReadonlyMap<string, FieldErrorCode>;
   /** The alert that sums up the errors. */
   announcement: string;
+  /** The default thank-you, once the lead is accepted (thanks.ts). */
+  thanks?: TemplateResult;
 }
 
 /** The SubmitController this chunk works through (controllers/submit.ts). */
@@ -59,6 +63,7 @@ export interface Submission extends SubmitView {
     readonly value: FormAnswer | null;
     readonly required: readonly FieldName[];
     readonly receivedAt: number;
+    readonly language: string;
     url(path: string): string;
   };
   turnstile(): Promise<string | undefined> | undefined;
@@ -73,11 +78,17 @@ export interface Submission extends SubmitView {
   show(view: Partial<SubmitView>, focus?: string): Promise<void>;
 }
 
-/** The contract's rules, then the site's required fields and consent: the submission, or what is wrong. */
+/**
+ * The contract's rules, then the site's required fields and consent: the submission, or what is wrong.
+ * "Email or phone" is said once, under the first of the two; not at all where the site requires one
+ * of them, whose own "required" is the truth.
+ */
 function check(form: HTMLFormElement, { settings, shownFields }: Submission): ParseResult {
   const fields = shownFields();
   const result = parseSubmission(readSubmission(form, fields));
-  const issues = result.ok ? [] : result.fields;
+  const contact = fields.find((f) => f === 'email_1' || f === 'phone_1');
+  const eitherOr = !settings.required.some((f) => f === 'email_1' || f === 'phone_1');
+  const issues = result.ok ? [] : result.fields.filter((i) => i.code !== 'contact_required' || (eitherOr && i.field === contact));
   const answers = new FormData(form);
   const missing = (name: string) => !String(answers.get(name) ?? '').trim() && !issues.some((i) => i.field === name);
   for (const name of fields) if (settings.required.includes(name) && missing(name)) issues.push({ field: name, code: 'required' });
@@ -130,11 +141,14 @@ async function submit(s: Submission): Promise<void> {
     turnstile: await s.turnstile(),
   };
   const sent = await sendLead(settings.url('leads'), { ...result.value, meta }, (s.key ??= newIdempotencyKey()));
+  const t = settings.strings as Dictionary;
+  // The page's region: the widget speaks to US properties, in English or Spanish.
+  const locale = `${settings.language}-US`;
   if (sent.ok) {
     s.key = undefined;
     session(s.draftKey, null);
     emit(host, new ResmanLeadSuccessEvent(host.site, sent.id, sent.status));
-    return s.show({ status: 'success' }, '.status');
+    return s.show({ status: 'success', thanks: thanks(form, result.value, t, locale) }, '.status');
   }
   const { code, fields } = sent.error;
   emit(host, new ResmanLeadErrorEvent(host.site, code, fields), { resman_code: code });
@@ -144,12 +158,11 @@ async function submit(s: Submission): Promise<void> {
     void s.show({ status: 'idle' });
     return showErrors(s, shown);
   }
-  const t = settings.strings as Dictionary;
   const failure =
     code === 'network_error'
       ? t.errorNetwork
       : code === 'rate_limited'
-        ? t.errorRateLimited
+        ? t.errorRateLimited.replace('{wait}', waitOf(sent.retryAfter, locale))
         : code === 'unavailable'
           ? t.errorUnavailable
           : t.errorGeneric;
@@ -163,7 +176,16 @@ async function showErrors(s: Submission, fields: readonly FieldIssue[]): Promise
   void s.show({ announcement: (s.settings.strings as Dictionary).fixFields(fields.length) });
 }
 
-type SendResult = { ok: true; id: string; status: string } | { ok: false; error: ErrorBody };
+type SendResult = { ok: true; id: string; status: string } | { ok: false; error: ErrorBody; retryAfter?: string | null };
+
+/**
+ * How long a 429's Retry-After asks to wait, in minutes rounded up ("in 2 minutes" for 113 s): a
+ * prospect who comes back then is let in. The relay sends seconds; anything else (a proxy's 429
+ * without it, an HTTP date) is read as a minute.
+ */
+function waitOf(retryAfter: string | null | undefined, locale: string): string {
+  return new Intl.RelativeTimeFormat(locale).format(Math.ceil(Number(retryAfter) / 60) || 1, 'minute');
+}
 
 /** Posts a submission to the relay. Never throws: every failure comes back as an error envelope. */
 async function sendLead(url: string, body: unknown, idempotencyKey: string): Promise<SendResult> {
@@ -184,8 +206,14 @@ async function sendLead(url: string, body: unknown, idempotencyKey: string): Pro
     if (typeof receipt?.id === 'string') return { ok: true, id: receipt.id, status: String(receipt.status) };
     return fail('internal_error');
   }
-  if (isErrorEnvelope(json)) return { ok: false, error: json.error };
-  return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'unavailable' : 'internal_error');
+  // Readable across origins: the relay's CORS exposes it.
+  const retryAfter = response.headers.get('Retry-After');
+  if (isErrorEnvelope(json)) return { ok: false, error: json.error, retryAfter };
+  return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'unavailable' : 'internal_error', retryAfter);
 }
 
-const fail = (code: ErrorCode): SendResult => ({ ok: false, error: { code, message: code, fields: [] } });
+const fail = (code: ErrorCode, retryAfter?: string | null): SendResult => ({
+  ok: false,
+  error: { code, message: code, fields: [] },
+  retryAfter,
+});

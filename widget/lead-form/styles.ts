@@ -103,7 +103,8 @@ export const styles = css`
   [aria-invalid='true'] {
     border: 2px solid var(--_error);
   }
-  p {
+  p,
+  ul {
     margin: 0;
     font-size: 0.875em;
   }
@@ -128,6 +129,8 @@ export const styles = css`
   }
   /* Empty but present, so screen readers already track the live region when "Sending…" appears. */
   .status:not(:empty) {
+    display: grid;
+    gap: 0.5rem;
     padding: 0.75rem;
     border: 1px solid;
     border-radius: var(--_radius);
@@ -139,11 +142,6 @@ export const styles = css`
     overflow: hidden;
     clip-path: inset(50%);
     white-space: nowrap;
-  }
-  .title {
-    margin: 0 0 0.5rem;
-    font-size: 1.25em;
-    font-weight: 600;
   }
   @media (prefers-reduced-motion: no-preference) {
     [part='input'] {

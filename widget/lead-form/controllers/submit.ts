@@ -1,4 +1,4 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveController, ReactiveControllerHost, TemplateResult } from 'lit';
 import type { FieldErrorCode } from '../../../contract/errors.js';
 import type { FieldName } from '../../../contract/fields.js';
 import { sendChunk } from '../lazy.js';
@@ -27,6 +27,7 @@ export class SubmitController implements ReactiveController, Submission {
   failure = '';
   errors: ReadonlyMap<string, FieldErrorCode> = new Map();
   announcement = '';
+  declare thanks?: TemplateResult;
   /** One key per fill, kept across retries so the relay can recognise a repeat; made at the first send. */
   key: string | undefined;
   /** Fields the prospect has left with something in them: judged from then on. */

@@ -5,4 +5,5 @@ export const enPlans: PlanStrings = {
   rooms: (bd, ba) => `${bd ? `${bd} bd` : 'Studio'}${ba ? ` · ${ba} ba` : ''}`,
   unit: (n) => `Apartment ${n}`,
   area: (n) => `${n} sq ft`,
+  noUnits: 'No apartments available right now.',
 };

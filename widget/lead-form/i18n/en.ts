@@ -41,13 +41,11 @@ export const en: Strings = {
     ...counted('lease', [3, 6, 9, 12, 18, 24], (n) => `${n} months`),
   },
 
-  requiredNote: 'Fields marked with * are required. Give us an email or a phone number so we can reply.',
+  requiredNote: 'Fields marked with * are required.',
+  contactNote: 'Give us an email or a phone number so we can reply.',
   chooseOne: 'Choose…',
   submit: 'Send',
-  submitting: 'Sending…',
   retry: 'Try again',
-  successTitle: 'Thank you!',
-  successBody: 'We received your message and will be in touch soon.',
   errorNetwork: 'We could not reach the leasing office. Check your connection and try again; your answers are kept.',
   trap: 'Leave this field empty',
 };

@@ -8,12 +8,11 @@ export interface Strings {
   /** Labels of fixed choices, keyed `group.value` as in the field catalogue. */
   choices: Record<string, string>;
   requiredNote: string;
+  /** Follows requiredNote where the site requires neither email nor phone, but one of them. */
+  contactNote: string;
   chooseOne: string;
   submit: string;
-  submitting: string;
   retry: string;
-  successTitle: string;
-  successBody: string;
   errorNetwork: string;
   /** The hidden field's label: only a bot or a screen reader user who wandered in would read it. */
   trap: string;
@@ -27,7 +26,16 @@ export interface Messages {
   errors: Record<FieldErrorCode, string>;
   /** A field's own wording for a code, where the generic one would be vague. */
   fieldErrors: Partial<Record<FieldName, Partial<Record<FieldErrorCode, string>>>>;
+  /** The button and the status line while a lead is being sent: only the send chunk sends. */
+  submitting: string;
   fixFields: (count: number) => string;
+  /** The thank-you's title; `{name}` is the prospect's first name. */
+  successTitle: string;
+  /** What happens next, before the summary of what was asked; `{reply}` is how the office will reply, from `reply`. */
+  successBody: string;
+  /** The ways the office may reply, by the field the prospect gave. */
+  reply: { email_1: string; phone_1: string };
+  /** `{wait}` is the wait the relay asks for (Retry-After), as "in 2 minutes". */
   errorRateLimited: string;
   errorUnavailable: string;
   errorGeneric: string;
@@ -41,8 +49,10 @@ export interface PlanStrings {
   rooms: (bedrooms: number, bathrooms: number | null) => string;
   /** A unit's label, like "Apartment 204". */
   unit: (number: string) => string;
-  /** Square feet, like "980 sq ft". */
-  area: (squareFeet: number) => string;
+  /** Square feet, already written as the region writes numbers: "1,045" becomes "1,045 sq ft". */
+  area: (squareFeet: string) => string;
+  /** Under a chosen floor plan that has no apartment available. */
+  noUnits: string;
 }
 
 /** Every user-visible string of the form in one language. */
