@@ -33,7 +33,7 @@ describe('<resman-lead-form> where the browser lacks a feature', () => {
       await submit(el);
       expect((await sent).leadId).to.equal('ld_stub_1');
       await el.updateComplete;
-      expect(el.shadowRoot!.querySelector('[part=status]')!.textContent).to.contain('Thank you!');
+      expect(el.shadowRoot!.querySelector('[part=status]')!.textContent).to.contain('Thank you, Ana!');
       expect(el.matches(':state(success)')).to.equal(false);
       expect((await requests()).map((r) => r.body.email_1)).to.deep.equal(['ana.garcia@gmail.com']);
     });
