@@ -149,7 +149,7 @@ async function readmeEmbed(): Promise<string> {
 }
 
 export async function runNetwork(options: { loads?: number } = {}): Promise<NetworkResult> {
-  const loads = options.loads ?? Number(process.env.BENCH_NETWORK_LOADS ?? 15);
+  const loads = options.loads ?? Number(process.env.BENCH_NETWORK_LOADS ?? 25);
   const demoSites = JSON.parse(await readFile(fileURLToPath(new URL('../demo/sites.json', import.meta.url)), 'utf8'));
   const token = `sandbox_${randomBytes(16).toString('hex')}`;
   const sandbox = await startSandbox({ token, writeDelayMs: 50, log: () => {} });

@@ -12,7 +12,7 @@
  * Knobs (environment): BENCH_RENDER_LOADS (25), BENCH_RENDER_REPEAT_LOADS (6),
  * BENCH_INPROCESS_ROUNDS (30), BENCH_LOAD_SECONDS (6), BENCH_LOAD_ROUNDS (3), BENCH_EDGE_ROUNDS (10),
  * BENCH_DRAIN_SCALE (30), BENCH_DRAIN_TIMEOUT_SECONDS (90), UPSTREAM_RATE_PER_MINUTE (the relay's
- * default) for the drain, BENCH_NETWORK_LOADS (15).
+ * default) for the drain, BENCH_NETWORK_LOADS (25).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
