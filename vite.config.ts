@@ -1,16 +1,21 @@
 import { defineConfig, type Plugin } from 'vite';
 import { chunkUrls } from './widget/build/chunk-urls.js';
+import { writeBrotliCopies } from './widget/build/precompress.js';
 import { collapseHtmlTemplates } from './widget/build/collapse-html.js';
 import { formatSizes, widgetSizes, writePinnedCopy } from './widget/build/report-sizes.js';
 
 const outDir = 'dist/widget';
 
-/** Prints raw, gzip and brotli sizes after every build, so a change that adds weight is seen. */
+/**
+ * Prints raw, gzip and brotli sizes after every build, so a change that adds weight is seen; writes the
+ * pinned copy of widget.js, then a brotli copy of every script for the relay to serve.
+ */
 const reportSizes = (): Plugin => ({
   name: 'resman-report-sizes',
   apply: 'build',
   closeBundle() {
     const pinned = writePinnedCopy(outDir);
+    writeBrotliCopies(outDir);
     console.log(`\n${formatSizes(widgetSizes(outDir))}\n\npinned copy (immutable): /${pinned}\n`);
   },
 });

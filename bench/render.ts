@@ -359,7 +359,7 @@ async function measureHeight(browser: Browser, url: string): Promise<number> {
 }
 
 /** The property's website: another origin than the relay's, as on a real site. */
-async function startSite(): Promise<{ origin: string; setPages(p: Record<string, string>): void; close(): Promise<void> }> {
+export async function startSite(): Promise<{ origin: string; setPages(p: Record<string, string>): void; close(): Promise<void> }> {
   let current: Record<string, string> = {};
   const server = createServer((req, res) => {
     const html = current[new URL(req.url ?? '/', 'http://x').pathname];

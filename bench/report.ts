@@ -5,12 +5,14 @@ import type { EdgeResult } from './edge.js';
 import type { Machine } from './machine.js';
 import type { ProfileEntry } from './profile.js';
 import type { InProcessResult } from './relay-inprocess.js';
+import type { NetworkResult } from './network.js';
+import { networkMissed, networkSection } from './network-report.js';
 import type { LoadResult } from './relay-load.js';
 import type { RenderResult, RenderSeries } from './render.js';
 import type { SizeResult } from './size.js';
 import { fixed, kb, median, times, yesNo, type Goal } from './stats.js';
 
-export type SectionName = 'size' | 'render' | 'inprocess' | 'load' | 'edge' | 'drain';
+export type SectionName = 'size' | 'render' | 'inprocess' | 'load' | 'edge' | 'drain' | 'network';
 
 export interface Results {
   machine: Machine;
@@ -25,6 +27,7 @@ export interface Results {
     load: LoadResult;
     edge: EdgeResult;
     drain: DrainResult;
+    network: NetworkResult;
   }>;
   errors: Partial<Record<SectionName, string>>;
   seconds: Partial<Record<SectionName, number>>;
@@ -628,6 +631,7 @@ function goalRows(results: Results): string[][] {
   add('4', s.load?.goals);
   add('5', s.edge?.goals);
   add('6', s.drain?.goals);
+  add('7', s.network?.goals);
   for (const [name, error] of Object.entries(results.errors))
     rows.push(['', `${name}: failed to run`, '', `\`${error.split('\n')[0]}\``, '**no**']);
   return rows;
@@ -646,6 +650,7 @@ export function report(results: Results): string {
     s.load && loadSection(s.load),
     s.edge && edgeSection(s.edge),
     s.drain && drainSection(s.drain),
+    s.network && networkSection(s.network),
   ].filter(Boolean);
   return `# Benchmarks
 
@@ -686,8 +691,8 @@ npm run bench    # ${results.commands.length ? `${results.commands.join(' && ')}
 \`\`\`
 
 Sections: bench/size.ts, bench/render.ts, bench/relay-inprocess.ts, bench/relay-load.ts (and its servers,
-bench/load-server.ts), bench/edge.ts, bench/drain.ts; the floor form is bench/baseline/lit-form.ts. Raw
-results of the run: dist/bench/results.json.
+bench/load-server.ts), bench/edge.ts, bench/drain.ts, bench/network.ts; the floor form is
+bench/baseline/lit-form.ts. Raw results of the run: dist/bench/results.json.
 
 ## Summary
 
@@ -753,6 +758,7 @@ function missed(results: Results): string {
         `the burst itself took ${fixed(d.arrivalMinutes, 1)} scaled minutes to arrive.`,
     );
   }
+  if (s.network?.goals.some((g) => !g.met)) lines.push(networkMissed(s.network));
   if (lines.length === 0) return '';
   return `\nMissed goals, in short (details in each section):\n\n${lines.map((x) => `- ${x}`).join('\n')}\n`;
 }

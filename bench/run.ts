@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: builds the widget and the Worker (npm run build, npm run build:edge), runs the six
+ * `npm run bench`: builds the widget and the Worker (npm run build, npm run build:edge), runs the seven
  * benchmarks one after another, each beside its baseline, and writes BENCHMARKS.md (and the raw
  * results to dist/bench/results.json). Nothing here is part of `npm test`: timings are reported,
  * never asserted.
@@ -12,7 +12,7 @@
  * Knobs (environment): BENCH_RENDER_LOADS (25), BENCH_RENDER_REPEAT_LOADS (6),
  * BENCH_INPROCESS_ROUNDS (30), BENCH_LOAD_SECONDS (6), BENCH_LOAD_ROUNDS (3), BENCH_EDGE_ROUNDS (10),
  * BENCH_DRAIN_SCALE (30), BENCH_DRAIN_TIMEOUT_SECONDS (90), UPSTREAM_RATE_PER_MINUTE (the relay's
- * default) for the drain.
+ * default) for the drain, BENCH_NETWORK_LOADS (25).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { removeBaseline } from './baseline/build.js';
 import { runDrain } from './drain.js';
 import { runEdge } from './edge.js';
+import { runNetwork } from './network.js';
 import { busyShare, load, machine } from './machine.js';
 import { runRelayInProcess } from './relay-inprocess.js';
 import { runRelayLoad } from './relay-load.js';
@@ -40,6 +41,7 @@ const SECTIONS: Record<SectionName, () => Promise<unknown>> = {
   load: () => runRelayLoad(),
   edge: () => runEdge(),
   drain: () => runDrain(),
+  network: () => runNetwork(),
 };
 const only = arg('only')?.split(',') as SectionName[] | undefined;
 for (const name of only ?? []) if (!(name in SECTIONS)) throw new Error(`--only: no section ${name} (${Object.keys(SECTIONS).join(', ')})`);

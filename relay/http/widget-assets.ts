@@ -45,6 +45,14 @@ export function contentTypeFor(path: string): string {
   return (ext !== undefined && CONTENT_TYPES[ext]) || 'application/octet-stream';
 }
 
+/** Whether an Accept-Encoding header takes brotli (`br`, or `*`, without `q=0`). */
+export function acceptsBrotli(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    return (coding === 'br' || coding === '*') && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
 /** widget.js: its URL is what sites embed, so it may change under them; five minutes of staleness at most. */
 export const CACHE_ENTRY = 'public, max-age=300';
 /** Files under widget/: named by content hash at build time. */

@@ -53,7 +53,10 @@ describe('demo page, end to end', () => {
   const leadsOf = (firstName: string) => demo.sandbox!.leads().filter((l) => l.body.first_name === firstName);
 
   it('serves the page under a strict CSP and the form renders', async () => {
-    const { page, form, response, problems } = await openDemo();
+    const settingsRequests: string[] = [];
+    const { page, form, response, problems } = await openDemo('/', async (p) =>
+      p.on('request', (r) => new URL(r.url()).pathname === '/v1/sites/oak-grove/form' && settingsRequests.push(r.url())),
+    );
     const csp = response.headers()['content-security-policy']!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("style-src 'self'");
@@ -63,6 +66,8 @@ describe('demo page, end to end', () => {
     // The site's form from the relay: its consent box and its floor plans, which came with the form token.
     expect(await form.locator('select[name=floor_plan_id] option').count()).toBe(6);
     expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(ready)'))).toBe(true);
+    // The page's preload asked for them; the widget took that answer rather than asking again.
+    expect(settingsRequests).toHaveLength(1);
     expect(problems).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentTypeFor, safeAssetPath, type WidgetAssets } from '../../relay/http/widget-assets.js';
+import { acceptsBrotli, contentTypeFor, safeAssetPath, type WidgetAssets } from '../../relay/http/widget-assets.js';
 import { createFsAssets } from '../../relay/runtime/node/assets.js';
 import { buildRelay, errorOf } from './fixtures.js';
 
@@ -11,6 +11,8 @@ const FILES: Record<string, string> = {
   'widget/lead-form-B1x9aZ_q.js': 'export const form = 1;',
   'widget/i18n/es-4f2a9c1d.js': 'export default {};',
   'widget/styles-Dq3-x_Zt.css': ':host{}',
+  // The build's brotli copy of widget.js (stand-in bytes: the route sends them as they are).
+  'widget.js.br': 'brotli bytes of widget.js',
 };
 
 function fakeAssets() {
@@ -89,6 +91,43 @@ describe('widget assets over HTTP', () => {
       expect((await errorOf(res)).code).toBe('not_found');
     }
     expect(asked.every((p) => safeAssetPath(p) === p && !p.includes('..'))).toBe(true);
+  });
+});
+
+describe('brotli copies', () => {
+  it("a browser that takes brotli gets the build's copy, with its own ETag; others the file itself", async () => {
+    const { app } = buildRelay({ assets: fakeAssets().assets });
+    const br = await app.request('/widget.js', { headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(br.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(br.headers.get('vary')).toBe('Accept-Encoding');
+    expect(await br.text()).toBe(FILES['widget.js.br']);
+    for (const acceptEncoding of [undefined, 'gzip, deflate', 'gzip, br;q=0']) {
+      const plain = await app.request('/widget.js', { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} });
+      expect(plain.headers.get('content-encoding'), acceptEncoding).toBeNull();
+      expect(plain.headers.get('vary')).toBe('Accept-Encoding');
+      expect(await plain.text()).toBe(FILES['widget.js']);
+      expect(plain.headers.get('etag')).not.toBe(br.headers.get('etag'));
+    }
+    // Revalidated per representation: the brotli ETag matches the brotli answer.
+    const again = await app.request('/widget.js', { headers: { 'accept-encoding': 'br', 'if-none-match': br.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+  });
+
+  it('a file without a brotli copy is sent as it is', async () => {
+    const { assets, asked } = fakeAssets();
+    const { app } = buildRelay({ assets });
+    const res = await app.request('/widget/lead-form-B1x9aZ_q.js', { headers: { 'accept-encoding': 'br' } });
+    expect(res.headers.get('content-encoding')).toBeNull();
+    expect(await res.text()).toBe(FILES['widget/lead-form-B1x9aZ_q.js']);
+    expect(asked).toEqual(['widget/lead-form-B1x9aZ_q.js.br', 'widget/lead-form-B1x9aZ_q.js']);
+  });
+
+  it('acceptsBrotli reads Accept-Encoding as HTTP means it', () => {
+    for (const yes of ['br', 'gzip, deflate, br, zstd', 'BR', 'gzip;q=1.0, br;q=0.5', '*', 'br;q=0.001'])
+      expect(acceptsBrotli(yes), yes).toBe(true);
+    for (const no of [undefined, '', 'gzip, deflate', 'br;q=0', 'br; q=0.000', '*;q=0', 'brotli', 'gzip, xbr'])
+      expect(acceptsBrotli(no), no).toBe(false);
   });
 });
 

@@ -3,9 +3,10 @@
  * Worker in workerd, over real HTTP on loopback, with the Propexo sandbox behind both. What a site,
  * a browser or Propexo sees must not depend on where the relay runs.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINNED } from '../../widget/build/report-sizes.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
@@ -87,6 +88,35 @@ describe.each([
     const copy = await fetch(`${relay.url}/widget/${pinned}`);
     expect(copy.status).toBe(200);
     expect(copy.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it("sends the build's brotli copy of a widget file to a browser that takes brotli, encoded once", async () => {
+    const dist = join(import.meta.dirname, '../../dist/widget');
+    const chunk = readdirSync(join(dist, 'widget')).find((f) => /^send-lead-[\w-]+\.js$/.test(f))!;
+    // The bytes as they cross the wire: fetch() would decode them.
+    const raw = (path: string, acceptEncoding: string) =>
+      new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        const req = httpRequest(`${relay.url}${path}`, { headers: { 'accept-encoding': acceptEncoding } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (b: Buffer) => parts.push(b)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+        });
+        req.on('error', reject).end();
+      });
+    const decode = ({ headers, body }: { headers: Record<string, unknown>; body: Buffer }) =>
+      headers['content-encoding'] === 'br' ? brotliDecompressSync(body) : headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+    for (const file of ['widget.js', `widget/${chunk}`]) {
+      const plain = readFileSync(join(dist, file));
+      const br = await raw(`/${file}`, 'br');
+      expect(br.headers['content-encoding'], file).toBe('br');
+      expect(br.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(br.headers.vary).toContain('Accept-Encoding');
+      expect(br.body.equals(readFileSync(join(dist, `${file}.br`))), `${file}: the build's copy, not encoded again`).toBe(true);
+      // What Chromium asks with (workerd, as Cloudflare's edge, may answer another encoding it takes).
+      expect(decode(await raw(`/${file}`, 'gzip, deflate, br, zstd')).equals(plain), file).toBe(true);
+      const identity = await raw(`/${file}`, 'identity');
+      expect(identity.headers['content-encoding'], file).toBeUndefined();
+      expect(identity.body.equals(plain)).toBe(true);
+    }
   });
 
   it("accepts a lead, delivers it with the site's ids and confirms it through write-status", async () => {

@@ -43,6 +43,21 @@ async function build(env: EdgeEnv): Promise<{ app: App; sites: EdgeSetup['sites'
   return { app: relay, sites };
 }
 
+/**
+ * A body the relay encoded itself (the widget's brotli copies, relay/routes/widget.ts) goes out as it
+ * is: by default workerd encodes a body again as its Content-Encoding says.
+ */
+function sentAsEncoded(res: Response): Response {
+  if (!res.headers.has('content-encoding')) return res;
+  const init: ResponseInit & { encodeBody: 'manual' } = {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    encodeBody: 'manual',
+  };
+  return new Response(res.body, init);
+}
+
 export default {
   async fetch(request: Request, env: EdgeEnv, ctx?: ExecutionContext): Promise<Response> {
     try {
@@ -52,7 +67,7 @@ export default {
       // in an isolate idle for two intervals, whose sites may be long out of date).
       const waitFor = built.sites.beforeRequest((read) => ctx?.waitUntil(read));
       if (waitFor) await waitFor;
-      return await built.app.fetch(request, env, ctx);
+      return sentAsEncoded(await built.app.fetch(request, env, ctx));
     } catch (err) {
       app = undefined;
       // A configuration error: say so in the log (the message names the key), generically to the client.

@@ -111,11 +111,14 @@ export class SettingsController implements ReactiveController {
 
   async #fetch(): Promise<void> {
     try {
-      const res = await fetch(this.url('form'), { credentials: 'omit' });
-      if (!res.ok) return;
-      this.value = (await res.json()) as FormAnswer;
-      this.receivedAt = Date.now();
-      await this.#loadStrings();
+      // Asked as the embed's <link rel="preload" as="fetch" crossorigin> asks (credentials as the
+      // default), so the browser hands over the answer it preloaded instead of asking again.
+      const res = await fetch(this.url('form'));
+      if (res.ok) {
+        this.value = (await res.json()) as FormAnswer;
+        this.receivedAt = Date.now();
+        await this.#loadStrings();
+      }
     } catch {
       // The form works without the site's settings: defaults, no token, no floor plans.
     }
