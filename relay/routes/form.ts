@@ -29,7 +29,10 @@ import { waitUntilOf } from '../http/wait-until.js';
 import type { FormTokens } from '../spam/form-token.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 
-export const FORM_CACHE_CONTROL = 'private, max-age=300';
+/** The form's answer is never reused: it carries a form token of its own, and a token is single use. */
+export const FORM_CACHE_CONTROL = 'no-store';
+/** The units of a plan may be: they change slowly, and a visitor switching plans asks again. */
+export const UNITS_CACHE_CONTROL = 'private, max-age=300';
 export const FLOOR_PLAN_ID = /^[\w-]{1,64}$/;
 
 /** The form settings with the contract's defaults, and the names always in and required. */
@@ -57,7 +60,6 @@ export interface FormRouteDeps extends Pick<RelayDeps, 'config' | 'sites' | 'clo
 export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
   const { config, clock, lists } = deps;
   const lookups = lookupLimit(deps);
-  const cached = (c: Context<RelayEnv>) => c.header('Cache-Control', FORM_CACHE_CONTROL);
 
   const form = new Hono<RelayEnv>();
   form.use(
@@ -75,7 +77,7 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
       floor_plans: (await lists.floorPlans(site, waitUntilOf(c))) ?? [],
       form_token: await deps.formTokens.issue(site.slug, clock.now()),
     };
-    cached(c);
+    c.header('Cache-Control', FORM_CACHE_CONTROL);
     return c.json(answer);
   });
 
@@ -88,7 +90,7 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
     }
     const available = (await lists.availableUnits(c.get('site'), waitUntilOf(c))) ?? [];
     const units = available.filter((u) => u.floor_plan_id === planId).map((u) => u.unit);
-    cached(c);
+    c.header('Cache-Control', UNITS_CACHE_CONTROL);
     return c.json({ floor_plan_id: planId, units });
   });
 

@@ -91,7 +91,7 @@ describe.each([
     await form.getByRole('checkbox').check();
     await waitOutMinimumFill(page, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
-    await form.getByText('Thank you!').waitFor();
+    await form.getByText(`Thank you, ${first}!`).waitFor();
     // Delivered, so not held: the form token the preload brought was good, and used once.
     await expect.poll(() => sandbox.leads().filter((l) => l.body.first_name === first).length, { timeout: 15_000 }).toBe(1);
   }

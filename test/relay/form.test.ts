@@ -161,7 +161,8 @@ describe('GET /v1/sites/:site/form', () => {
     const t = setup();
     const res = await t.form();
     expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('private, max-age=300');
+    // Never from a cache: each answer carries a form token of its own, and a token is single use.
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     const body = (await res.json()) as Rec;
     expect(Object.keys(body).sort()).toEqual(FORM_KEYS);
@@ -647,7 +648,7 @@ describe('over loopback against the sandbox', () => {
   it('serves the sandbox’s floor plans and available units, listed fields only, and the guards hold', async () => {
     const res = await fetch(`${relay.url}/v1/sites/oak-grove/form`, { headers: { origin } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('private, max-age=300');
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('access-control-allow-origin')).toBe(origin);
     const form = (await res.json()) as { fields: string[]; floor_plans: Rec[]; language: string };
     expect(form.language).toBe('es');
