@@ -16,7 +16,7 @@
  * Propexo's 150 requests a minute, and leads must never wait behind a form view. The lookup limit
  * keeps floods of form views off the cache and this relay.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { DEFAULT_FIELDS, REQUIRED_FIELDS } from '../../contract/fields.js';
 import type { FormAnswer } from '../../contract/form.js';
 import type { SiteConfig } from '../config/sites.js';
