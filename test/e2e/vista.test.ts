@@ -5,6 +5,7 @@ import { runOutboxCommand } from '../../relay/outbox/cli.js';
 import { SANDBOX_IDS_VISTA } from '../../sandbox/index.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
+import { isoDateAhead } from '../support/dates.js';
 import { checkedSink } from '../support/hygiene.js';
 import { consentLine, demoSiteConfig, formReady, noteLines, waitOutMinimumFill } from './pace.js';
 
@@ -174,7 +175,8 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
     await unitSelect.selectOption(unit.id);
     expect(await unitSelect.locator('option:checked').innerText()).toMatch(new RegExp(`^Apartamento ${unit.number} · `));
 
-    await form.locator('input[name=target_move_in_date]').fill('2027-02-01');
+    const moveIn = isoDateAhead(45);
+    await form.locator('input[name=target_move_in_date]').fill(moveIn);
     await form.locator('textarea[name=notes]').pressSequentially('Tenemos un gato. ¿Aceptan mascotas?');
     await form.getByRole('checkbox').check();
 
@@ -197,7 +199,7 @@ describe('Vista del Sol: the Spanish, themed page, end to end', () => {
       floor_plan_id: plan.id,
       unit_id: unit.id,
       desired_num_bedrooms: plan.bedrooms,
-      target_move_in_date: '2027-02-01',
+      target_move_in_date: moveIn,
     });
     expect(fields.lead_source_id).toBe('lsrc_vistadelsol_facebook');
     expect(noteLines(notes)).toEqual([

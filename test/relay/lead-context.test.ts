@@ -1,6 +1,7 @@
 /** `meta` beside the prospect's fields: attribution and consent into the notes, campaigns to lead sources. */
 import { describe, expect, it } from 'vitest';
 import { ORIGIN, SITE_IDS, VALID_LEAD, buildRelay, errorOf, postLead } from './fixtures.js';
+import { isoDateAhead } from '../support/dates.js';
 
 const SITES = JSON.stringify({
   'oak-grove': {
@@ -90,7 +91,7 @@ describe('meta', () => {
     ]);
     const ok = await postLead(
       relay.app,
-      { ...VALID_LEAD, phone_1: '5125550142', target_move_in_date: '2027-04-15' },
+      { ...VALID_LEAD, phone_1: '5125550142', target_move_in_date: isoDateAhead(300) },
       { site: 'phone-first' },
     );
     expect(ok.status).toBe(202);
