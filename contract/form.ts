@@ -34,6 +34,8 @@ export interface FormAnswer {
   texts: Record<string, string>;
   consent: { text: string; version: string } | null;
   floor_plans: PublicFloorPlan[];
+  /** The property's date (YYYY-MM-DD, in its time zone): the earliest move-in date, two years on the latest. */
+  today: string;
   /** Sent back with the lead (meta.form_token): proves the lead came from this form, and when. */
   form_token: string;
   /** Cloudflare Turnstile's site key when the site uses it; null otherwise. */

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
 import { META_WORD } from '../../contract/meta.js';
 import { ConfigError } from './config-error.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './time-zone.js';
 
 export interface RateRule {
   max: number;
@@ -20,6 +21,8 @@ export interface SiteConfig {
   property_id: string;
   employee_id: string;
   lead_source_id: string;
+  /** The property's IANA time zone (default America/Chicago): what "today" is for a move-in date. */
+  time_zone: string;
   /** Normalised origins (`scheme://host[:port]`), `{PORT}` already replaced. */
   allowed_origins: readonly string[];
   /** per_ip_lookups: receipts and Idempotency-Key replays per client IP, kept off the store. */
@@ -119,6 +122,7 @@ function siteSchema(port: number) {
     property_id: id,
     employee_id: id,
     lead_source_id: id,
+    time_zone: z.optional(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone like America/Chicago'))),
     allowed_origins: z.array(origin).check(z.minLength(1, 'must list at least one origin')),
     limits: z.optional(
       z.strictObject({ per_site: z.optional(rateRule()), per_ip: z.optional(rateRule()), per_ip_lookups: z.optional(rateRule()) }),
@@ -250,6 +254,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
       property_id: site.property_id,
       employee_id: site.employee_id,
       lead_source_id: site.lead_source_id,
+      time_zone: site.time_zone ?? DEFAULT_TIME_ZONE,
       allowed_origins: [...new Set(site.allowed_origins)],
       limits: {
         per_site: site.limits?.per_site ?? { ...DEFAULT_LIMITS.per_site },

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
 import { launchChromium, launchFirefox, launchWebKit, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
+import { isoDateAhead, longDateEn } from '../support/dates.js';
 import { checkedSink } from '../support/hygiene.js';
 import { type DemoPage, playwrightPage, puppeteerPage, webdriverPage } from './drivers.js';
 import { expectDelivered, type Prospect, sendThroughDemo } from './journey.js';
@@ -90,7 +91,8 @@ describe('demo page, end to end', () => {
     await form.locator('select[name=floor_plan_id]').selectOption('fp_oakgrove_b1');
     await form.locator('select[name=unit_id] option[value=unit_oakgrove_106]').waitFor({ state: 'attached' });
     await form.locator('select[name=unit_id]').selectOption('unit_oakgrove_106');
-    await form.locator('input[name=target_move_in_date]').fill('2027-04-15');
+    const moveIn = isoDateAhead(130);
+    await form.locator('input[name=target_move_in_date]').fill(moveIn);
     await form.getByRole('checkbox').check();
     await waitOutMinimumFill(page, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
@@ -99,7 +101,7 @@ describe('demo page, end to end', () => {
     expect(await thanks.getByRole('listitem').allInnerTexts()).toEqual([
       'Floor plan: $1,795–$1,925 · The Magnolia · 2 bd · 2 ba',
       expect.stringMatching(/^Apartment: Apartment 106 · \$[\d,]+ · 1,045 sq ft$/),
-      'Move-in date: April 15, 2027',
+      `Move-in date: ${longDateEn(moveIn)}`,
       'Bedrooms: 2 bedrooms',
     ]);
     expect(await thanks.innerText()).toContain('The leasing office has your request and will reply by email.');

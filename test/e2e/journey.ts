@@ -6,10 +6,13 @@
 import { expect } from 'vitest';
 import type { RunningDemo } from '../../demo/start.js';
 import { SANDBOX_IDS } from '../../sandbox/index.js';
+import { isoDateAhead } from '../support/dates.js';
 import type { DemoPage } from './drivers.js';
 import { consentLine, demoSiteConfig, HUMAN_FILL_MS, noteLines } from './pace.js';
 
 const config = demoSiteConfig('oak-grove');
+/** Relative to today: the relay refuses a move-in date in the past or over two years ahead. */
+const MOVE_IN = isoDateAhead(130);
 
 export interface Prospect {
   first_name: string;
@@ -107,7 +110,7 @@ export async function sendThroughDemo(page: DemoPage, demo: RunningDemo, who: Pr
   );
   expect(await choose(page, 'unit_id', 'unit_oakgrove_106')).toBe(true);
   await page.type('input[name=desired_max_rent_in_cents]', '1,900');
-  await pickDate(page, 'target_move_in_date', '2027-04-15');
+  await pickDate(page, 'target_move_in_date', MOVE_IN);
   await page.type('textarea[name=notes]', 'Is the Magnolia available in April?');
   await page.click('input[name=consent]');
   expect(await value(page, 'phone_1')).toBe(who.phone);
@@ -143,7 +146,7 @@ export async function expectDelivered(demo: RunningDemo, who: Prospect): Promise
     phone_1: who.phone.replace(/\D/g, ''),
     floor_plan_id: 'fp_oakgrove_b1',
     unit_id: 'unit_oakgrove_106',
-    target_move_in_date: '2027-04-15',
+    target_move_in_date: MOVE_IN,
     desired_num_bedrooms: 2,
     desired_max_rent_in_cents: 190_000,
   });

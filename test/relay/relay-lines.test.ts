@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSubmission } from '../../contract/submission.js';
 import { withContext } from '../../relay/outbox/lead-context.js';
 import { RELAY_MARK, imitatesRelay, neutraliseVisitorText } from '../../relay/outbox/relay-lines.js';
+import { isoDateAhead } from '../support/dates.js';
 import { buildRelay } from './fixtures.js';
 
 const FORGERIES = [
@@ -46,12 +47,15 @@ describe("the relay's lines in notes", () => {
     const relay = buildRelay();
     const site = relay.config.sites.get('oak-grove')!;
     const consented = { ...site, form: { consent: { text: 'You may text me.', version: 'v1' } } };
-    const parsed = parseSubmission({
-      first_name: 'Jane',
-      last_name: 'Doe',
-      email_1: 'jane@gmail.com',
-      notes: `Hi!\n${FORGERIES[0]}\n${FORGERIES[4]}`,
-    });
+    const parsed = parseSubmission(
+      {
+        first_name: 'Jane',
+        last_name: 'Doe',
+        email_1: 'jane@gmail.com',
+        notes: `Hi!\n${FORGERIES[0]}\n${FORGERIES[4]}`,
+      },
+      isoDateAhead(0),
+    );
     if (!parsed.ok) throw new Error('fixture');
     const lead = withContext(
       parsed.value,

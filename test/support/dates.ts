@@ -17,6 +17,14 @@ export function isoDateAhead(daysAhead: number, now = Date.now()): string {
  */
 export const moveInDate = (now = Date.now()): string => isoDateAhead(60, now);
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** A YYYY-MM-DD date as the widget's English thank-you writes it: "April 15, 2027". */
+export function longDateEn(iso: string): string {
+  const [year, month, day] = iso.split('-').map(Number) as [number, number, number];
+  return `${MONTHS[month - 1]} ${day}, ${year}`;
+}
+
 /** Noon UTC of the real today: a fixed time of day, on a date that keeps moveInDate() valid. */
 export function todayNoonUtc(now = Date.now()): number {
   return Math.floor(now / DAY_MS) * DAY_MS + DAY_MS / 2;

@@ -9,7 +9,7 @@
 // Units (GET /v1/sites/:site/units): Live Oak's two, none for Magnolia, 503 for Pecan Studio.
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
 //   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
-//   spanish (site language and texts),
+//   spanish (site language and texts), ahead (the property's today is the browser's tomorrow),
 //   strict (phone required), turnstile (a Turnstile site key), noform (503), lateform (503 the first
 //   time, then the defaults).
 const envelope = (code, message, fields = []) => ({ error: { code, message, fields } });
@@ -33,6 +33,13 @@ const UNITS = {
   ],
 };
 
+/** The date `days` from now in this machine's calendar, which is the test browser's too, as YYYY-MM-DD. */
+export function localDate(days = 0) {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 export function settingsFor(site) {
   const base = {
     site,
@@ -42,6 +49,7 @@ export function settingsFor(site) {
     texts: {},
     consent: null,
     floor_plans: [],
+    today: localDate(site === 'ahead' ? 1 : 0),
     form_token: `tok-${site}`,
     turnstile_site_key: null,
   };

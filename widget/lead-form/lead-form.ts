@@ -1,5 +1,5 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import { DEFAULT_FIELDS, FIELDS, REQUIRED_FIELDS, isFieldName, type Choice, type FieldName } from '../../contract/fields.js';
+import { DEFAULT_FIELDS, FIELDS, REQUIRED_FIELDS, isFieldName, moveInRange, type Choice, type FieldName } from '../../contract/fields.js';
 import type { FloorPlansController } from './controllers/floor-plans.js';
 import { SettingsController } from './controllers/settings.js';
 import { SubmitController } from './controllers/submit.js';
@@ -9,7 +9,6 @@ import { ResmanLeadViewEvent } from './events.js';
 import { plansChunk, turnstileChunk } from './lazy.js';
 import { captureAttribution } from './session.js';
 import { styles } from './styles.js';
-import { localIsoDate } from './today.js';
 
 const noop = () => {};
 
@@ -215,6 +214,8 @@ export class ResmanLeadForm extends LitElement {
     const hint = this.#plans?.hints[name] ?? t.hints[name];
     const describedBy = [hint && `${name}-hint`, error && `${name}-error`].filter(Boolean).join(' ') || nothing;
     const invalid = error ? 'true' : 'false';
+    // The move-in dates the relay takes: from the property's today to two years on.
+    const [min, max] = spec.type === 'date' ? moveInRange(this.#settings.today) : [];
     // The attributes every control shares are bound once per control type: Lit has no attribute spread.
     const control =
       spec.control === 'select'
@@ -224,7 +225,7 @@ export class ResmanLeadForm extends LitElement {
           </select>`
         : spec.control === 'textarea'
           ? html`<textarea part="input" id=${name} name=${name} autocomplete=${spec.autocomplete ?? 'off'} maxlength=${spec.maxLength ?? nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy}></textarea>`
-          : html`<input part="input" id=${name} name=${name} type=${spec.type ?? 'text'} autocomplete=${spec.autocomplete ?? 'off'} inputmode=${spec.inputmode ?? nothing} maxlength=${spec.maxLength ?? nothing} min=${spec.type === 'date' ? localIsoDate() : nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy} />`;
+          : html`<input part="input" id=${name} name=${name} type=${spec.type ?? 'text'} autocomplete=${spec.autocomplete ?? 'off'} inputmode=${spec.inputmode ?? nothing} maxlength=${spec.maxLength ?? nothing} min=${min ?? nothing} max=${max ?? nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy} />`;
     // Rendered even while hidden, so no field takes over another's place (and value) when options arrive.
     return html`<div class="field ${WIDE.has(name) ? 'wide' : ''}" part="field" ?hidden=${!this.#hasOptions(name)}>
       <label part="label" for=${name}>${t.labels[name]}${required ? html` <span class="mark" aria-hidden="true">*</span>` : nothing}</label>

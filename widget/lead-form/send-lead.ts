@@ -60,6 +60,8 @@ export interface Submission extends SubmitView {
   readonly host: HTMLElement & { readonly site: string; readonly datalayer: boolean; readonly renderRoot: ParentNode };
   readonly settings: {
     readonly strings: Strings;
+    /** The property's date (YYYY-MM-DD): the earliest move-in date. */
+    readonly today: string;
     readonly value: FormAnswer | null;
     readonly required: readonly FieldName[];
     readonly receivedAt: number;
@@ -85,7 +87,7 @@ export interface Submission extends SubmitView {
  */
 function check(form: HTMLFormElement, { settings, shownFields }: Submission): ParseResult {
   const fields = shownFields();
-  const result = parseSubmission(readSubmission(form, fields));
+  const result = parseSubmission(readSubmission(form, fields), settings.today);
   const contact = fields.find((f) => f === 'email_1' || f === 'phone_1');
   const eitherOr = !settings.required.some((f) => f === 'email_1' || f === 'phone_1');
   const issues = result.ok ? [] : result.fields.filter((i) => i.code !== 'contact_required' || (eitherOr && i.field === contact));

@@ -3,6 +3,7 @@ import { REQUIRED_FIELDS, type FieldName } from '../../../contract/fields.js';
 import type { FormAnswer } from '../../../contract/form.js';
 import { spanishChunk } from '../lazy.js';
 import { en } from '../i18n/en.js';
+import { localIsoDate } from '../today.js';
 import { withTexts, type Dictionary, type Messages, type PlanStrings, type Strings } from '../i18n/types.js';
 
 /** What the settings read of their element: its attributes. */
@@ -67,6 +68,11 @@ export class SettingsController implements ReactiveController {
   /** The form's language: the element's `lang`, else the page's, else the site's. */
   get language(): string {
     return (this.#host.lang || document.documentElement.lang || this.value?.language || 'en').slice(0, 2).toLowerCase();
+  }
+
+  /** The property's date from the relay, else the browser's: the earliest move-in date. */
+  get today(): string {
+    return this.value?.today ?? localIsoDate();
   }
 
   /** The contract's required fields and the site's. */

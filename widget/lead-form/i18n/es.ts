@@ -49,6 +49,7 @@ export const es: Dictionary = {
     invalid_phone: 'Escriba un teléfono de EE. UU. de 10 dígitos.',
     placeholder: 'Escriba sus datos de contacto reales.',
     invalid_date: 'Escriba una fecha real.',
+    date_out_of_range: 'Elija una fecha entre hoy y dentro de dos años.',
     invalid_choice: 'Elija una de las opciones.',
     invalid_state: 'Escriba un estado de EE. UU. de dos letras, como TX.',
     invalid_zip: 'Escriba un código postal de 5 dígitos.',
