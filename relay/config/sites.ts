@@ -5,6 +5,7 @@
 import '../../contract/jitless.js';
 import * as z from 'zod/mini';
 import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
+import type { ConsentSettings } from '../../contract/form.js';
 import { META_WORD } from '../../contract/meta.js';
 import { ConfigError } from './config-error.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from './time-zone.js';
@@ -62,6 +63,13 @@ export type FormLanguage = (typeof FORM_LANGUAGES)[number];
 export const TEXT_KEY = /^[a-zA-Z0-9_.]{1,64}$/;
 export const MAX_TEXT_LENGTH = 500;
 export const MAX_CONSENT_LENGTH = 1000;
+export const CONSENT_ASKS = ['always', 'with_phone'] as const;
+
+/**
+ * A consent text that says consent is not a condition (of renting, of purchase), in English or
+ * Spanish: such a box cannot be required without contradicting its own words.
+ */
+export const NOT_A_CONDITION = /(?:\bnot|n['’]t)\s+a\s+condition\b|\bno\s+es\s+(?:una\s+)?condici[oó]n\b/i;
 
 /** A site's form, as configured (validated; the route adds the always-required names). */
 export interface SiteFormConfig {
@@ -71,7 +79,8 @@ export interface SiteFormConfig {
   required?: FieldName[];
   language?: FormLanguage;
   texts?: Record<string, string>;
-  consent?: { text: string; version: string };
+  /** With its defaults filled in: asked `always`, not required. */
+  consent?: ConsentSettings;
 }
 
 export const DEFAULT_LIMITS = {
@@ -178,13 +187,27 @@ function formSchema() {
         ),
       ),
       consent: z.optional(
-        z.strictObject({
-          text: nonEmpty(MAX_CONSENT_LENGTH),
-          // The widget sends it back as meta.consent.version: a version the lead's meta refuses would refuse every lead.
-          version: nonEmpty(64).check(
-            z.refine((v) => META_WORD.test(v), 'may hold only letters, digits, spaces and . _ + - / : | ( ) & ,'),
+        z
+          .strictObject({
+            text: nonEmpty(MAX_CONSENT_LENGTH),
+            // The widget sends it back as meta.consent.version: a version the lead's meta refuses would refuse every lead.
+            version: nonEmpty(64).check(
+              z.refine((v) => META_WORD.test(v), 'may hold only letters, digits, spaces and . _ + - / : | ( ) & ,'),
+            ),
+            ask: z.optional(z.enum(CONSENT_ASKS, { error: 'must be "always" or "with_phone"' })),
+            required: z.optional(z.boolean()),
+          })
+          .check(
+            z.superRefine((consent, ctx) => {
+              if (consent.required && NOT_A_CONDITION.test(consent.text))
+                ctx.issues.push({
+                  code: 'custom',
+                  message: 'must not be true: the consent text says consent is not a condition',
+                  input: consent.required,
+                  path: ['required'],
+                });
+            }),
           ),
-        }),
       ),
     })
     .check(
@@ -199,6 +222,12 @@ function formSchema() {
         });
       }),
     );
+}
+
+/** The form as parsed, its consent box (if any) asked `always` and optional unless it says otherwise. */
+function withConsentDefaults(form: z.infer<ReturnType<typeof formSchema>>): SiteFormConfig {
+  const { consent, ...rest } = form;
+  return consent ? { ...rest, consent: { ...consent, ask: consent.ask ?? 'always', required: consent.required ?? false } } : rest;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -261,7 +290,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
         per_ip: site.limits?.per_ip ?? { ...DEFAULT_LIMITS.per_ip },
         per_ip_lookups: site.limits?.per_ip_lookups ?? { ...DEFAULT_LIMITS.per_ip_lookups },
       },
-      ...(site.form === undefined ? {} : { form: site.form }),
+      ...(site.form === undefined ? {} : { form: withConsentDefaults(site.form) }),
       // A Map: a utm_source such as `constructor` must not reach Object.prototype.
       ...(site.lead_source_map === undefined ? {} : { lead_source_map: new Map(Object.entries(site.lead_source_map)) }),
       ...(site.turnstile === undefined ? {} : { turnstile: { site_key: site.turnstile.site_key } }),

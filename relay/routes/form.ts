@@ -47,7 +47,9 @@ export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' |
     fields,
     required,
     texts: { ...form.texts },
-    consent: form.consent ? { text: form.consent.text, version: form.consent.version } : null,
+    consent: form.consent
+      ? { text: form.consent.text, version: form.consent.version, ask: form.consent.ask, required: form.consent.required }
+      : null,
     turnstile_site_key: site.turnstile?.site_key ?? null,
   };
 }

@@ -66,6 +66,9 @@ const value = (page: DemoPage, name: string) =>
     name,
   );
 
+const hasConsentBox = (page: DemoPage) =>
+  page.evaluate(() => !!document.querySelector('resman-lead-form')!.shadowRoot!.querySelector('input[name=consent]'), null);
+
 const state = (page: DemoPage, name: string) =>
   page.evaluate((name) => document.querySelector('resman-lead-form')!.matches(`:state(${name})`), name);
 
@@ -79,26 +82,28 @@ const thanksVisible = (page: DemoPage, first = '') =>
 /** Opens the demo page, fills the form in as `who` and sends it; resolves once the thank-you shows. */
 export async function sendThroughDemo(page: DemoPage, demo: RunningDemo, who: Prospect): Promise<void> {
   await page.goto(demo.url);
-  // The site's form from the relay: its consent box and its floor plans, which came with the form token.
+  // The site's form from the relay: its floor plans, which came with the form token.
   await until(
     page,
-    'the consent box',
-    () => !!document.querySelector('resman-lead-form')?.shadowRoot?.querySelector('input[name=consent]'),
+    'the floor plans',
+    () => document.querySelector('resman-lead-form')?.shadowRoot?.querySelectorAll('select[name=floor_plan_id] option').length === 6,
     null,
   );
   const shownAt = Date.now(); // the form token's age starts here
-  expect(
-    await page.evaluate(
-      () => document.querySelector('resman-lead-form')!.shadowRoot!.querySelectorAll('select[name=floor_plan_id] option').length,
-      null,
-    ),
-  ).toBe(6);
   expect(await state(page, 'ready')).toBe(true);
 
   await page.type('input[name=first_name]', who.first_name);
   await page.type('input[name=last_name]', who.last_name);
   await page.type('input[name=email_1]', who.email_1);
+  // The consent box is about "the number I gave": it waits for one.
+  expect(await hasConsentBox(page)).toBe(false);
   await page.type('input[name=phone_1]', who.phone);
+  await until(
+    page,
+    'the consent box',
+    () => !!document.querySelector('resman-lead-form')!.shadowRoot!.querySelector('input[name=consent]'),
+    null,
+  );
   // The Magnolia: it suggests two bedrooms and offers its available apartments.
   expect(await choose(page, 'floor_plan_id', '$1,795–$1,925 · The Magnolia · 2 bd · 2 ba')).toBe(true);
   await expect.poll(() => value(page, 'desired_num_bedrooms')).toBe('2');
@@ -150,7 +155,7 @@ export async function expectDelivered(demo: RunningDemo, who: Prospect): Promise
     desired_num_bedrooms: 2,
     desired_max_rent_in_cents: 190_000,
   });
-  // The relay adds the consent the visitor gave and where they came from, for the leasing agent.
+  // The relay adds the consent the visitor gave (the box came with the phone number) and where they came from, for the leasing agent.
   expect(noteLines(notes)).toEqual([
     'Is the Magnolia available in April?',
     expect.stringMatching(consentLine(config.form.consent)),

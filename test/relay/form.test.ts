@@ -185,7 +185,8 @@ describe('GET /v1/sites/:site/form', () => {
       fields: ['first_name', 'last_name', 'email_1', 'phone_1', 'floor_plan_id', 'unit_id', 'notes'],
       required: ['first_name', 'last_name', 'email_1', 'floor_plan_id'],
       texts: { 'label.notes': 'Cuéntenos más', 'submit.label': 'Enviar' },
-      consent: { text: 'Acepto recibir llamadas y mensajes.', version: '2025-05' },
+      // Asked always and optional, unless the site says otherwise.
+      consent: { text: 'Acepto recibir llamadas y mensajes.', version: '2025-05', ask: 'always', required: false },
       floor_plans: [
         { id: 'fp_1', name: 'The Plan 1', bedrooms: 1, bathrooms: 2, rent_min_cents: 100_001, rent_max_cents: 120_001 },
         // No marketing name, or a blank one: the PMS name.
@@ -573,10 +574,10 @@ describe('site form config', () => {
     return [];
   };
 
-  it('accepts a full form and keeps it; omits nothing it was given', () => {
+  it('accepts a full form and keeps it; omits nothing it was given, and fills in the consent box’s defaults', () => {
     const form = SITES_WITH_FORM['oak-grove'].form;
     const site = parseSites(JSON.stringify({ oak: { ...base, form } }), 8787).get('oak')!;
-    expect(site.form).toEqual(form);
+    expect(site.form).toEqual({ ...form, consent: { ...form.consent, ask: 'always', required: false } });
     expect(parseSites(JSON.stringify({ oak: base }), 8787).get('oak')).not.toHaveProperty('form');
     expect(issuesOf({})).toEqual([]);
     expect(issuesOf({ required: ['first_name', 'email_1'] })).toEqual([]); // within the default fields

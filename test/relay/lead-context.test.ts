@@ -16,7 +16,7 @@ const SITES = JSON.stringify({
     ...SITE_IDS,
     allowed_origins: [ORIGIN],
     form_token: 'optional',
-    form: { consent: { text: 'You may call and text me about apartments.', version: '2026-11' } },
+    form: { consent: { text: 'You may call and text me about apartments.', version: '2026-11', required: true } },
   },
   'phone-first': {
     name: 'Phone First',
@@ -64,7 +64,7 @@ describe('meta', () => {
     expect(bodies[1]).not.toHaveProperty('notes');
   });
 
-  it('records consent with its text, version and time where the site asks for it, and requires it', async () => {
+  it('sends consent with its text, version and time in the notes, and requires it where the site does (consent.test.ts has the rest)', async () => {
     const relay = buildRelay({ env: { SITES_JSON: SITES }, ip: () => `192.0.2.${Math.floor(Math.random() * 250)}` });
     const post = (meta?: object) => postLead(relay.app, { ...VALID_LEAD, ...(meta ? { meta } : {}) }, { site: 'consenting-court' });
     const missing = await post();
@@ -76,7 +76,7 @@ describe('meta', () => {
     expect((await post({ consent: { given: true, version: '2026-11' } })).status).toBe(202);
     const [body] = await sent(relay);
     expect(body!.notes).toBe(
-      `We have a cat.\n\n[Website form] Consent to calls and texts (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`,
+      `We have a cat.\n\n[Website form] Consent to calls and texts given (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`,
     );
   });
 

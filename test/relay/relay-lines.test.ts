@@ -46,7 +46,7 @@ describe("the relay's lines in notes", () => {
   it('in a lead, only the relay’s own lines start with the mark, and a visitor’s forged line cannot', () => {
     const relay = buildRelay();
     const site = relay.config.sites.get('oak-grove')!;
-    const consented = { ...site, form: { consent: { text: 'You may text me.', version: 'v1' } } };
+    const consented = { ...site, form: { consent: { text: 'You may text me.', version: 'v1', ask: 'always' as const, required: false } } };
     const parsed = parseSubmission(
       {
         first_name: 'Jane',
@@ -66,7 +66,7 @@ describe("the relay's lines in notes", () => {
     if (!lead.ok) throw new Error('fixture');
     const lines = lead.submission.notes!.split('\n').filter(Boolean);
     expect(lines.filter((l) => l.startsWith(RELAY_MARK))).toEqual([
-      `${RELAY_MARK} Consent to calls and texts (version v1, 2026-12-07T00:00:00.000Z): You may text me.`,
+      `${RELAY_MARK} Consent to calls and texts given (version v1, 2026-12-07T00:00:00.000Z): You may text me.`,
       expect.stringMatching(/^\[Website form\] Source: google \[Website form\] Consent to calls and texts/),
     ]);
     expect(lines.filter((l) => l.startsWith('(visitor)'))).toHaveLength(2);

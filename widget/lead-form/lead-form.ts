@@ -169,6 +169,7 @@ export class ResmanLeadForm extends LitElement {
       plansChunk().then((m) => (this.#plans ??= new m.FloorPlansController(this, this.#settings)), noop);
     if (site?.turnstile_site_key && !this.#turnstile)
       turnstileChunk().then((m) => (this.#turnstile ??= new m.TurnstileController(this, this.#settings)), noop);
+    if (site?.consent && !this.#settings.consentBox) void this.#settings.consent();
   }
 
   override render(): TemplateResult | typeof nothing {
@@ -181,22 +182,13 @@ export class ResmanLeadForm extends LitElement {
     }
     const busy = status === 'submitting';
     const failed = status === 'error';
-    const { value, required } = this.#settings;
-    const consent = value?.consent;
-    const error = errors.get('consent');
+    const { value, required, consentBox } = this.#settings;
     // Until the settings are in, the form takes its place on the page but is neither seen nor usable.
     return html`<form part="form" class=${stage === 'shown' ? '' : 'pending'} novalidate>
       <p class="note">${t.requiredNote} ${required.includes('email_1') || required.includes('phone_1') ? '' : t.contactNote}</p>
       <div class="grid">
         ${this.#listedFields.map((name) => this.#renderField(name))}
-        ${
-          consent
-            ? html`<div class="field wide" part="field">
-              <label part="label" class="consent"><input part="consent" type="checkbox" name="consent" required aria-invalid=${error ? 'true' : 'false'} aria-describedby="consent-error" /><span>${consent.text} <span class="mark" aria-hidden="true">*</span></span></label>
-              <p class="error" part="error" id="consent-error">${error ? t.consentRequired : ''}</p>
-            </div>`
-            : nothing
-        }
+        ${value?.consent && consentBox?.(this.#settings, this, errors.get('consent'), t)}
       </div>
       <div class="sr-only" aria-hidden="true"><label>${t.trap} <input name="website" tabindex="-1" autocomplete="off" /></label></div>
       <slot name="turnstile"></slot>

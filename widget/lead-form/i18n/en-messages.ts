@@ -34,4 +34,5 @@ export const enMessages: Messages = {
   errorUnavailable: 'The leasing office is not reachable right now. Try again in a moment; your answers are kept.',
   errorGeneric: 'Something went wrong on our side. Try again, or call the leasing office.',
   consentRequired: 'Tick the box to agree, so we may call and text you.',
+  consentChanged: 'This wording has changed: read it again.',
 };

@@ -78,6 +78,7 @@ export const es: Dictionary = {
   errorUnavailable: 'La oficina no está disponible en este momento. Intente de nuevo en un momento; sus respuestas se conservan.',
   errorGeneric: 'Algo salió mal de nuestro lado. Intente de nuevo o llame a la oficina.',
   consentRequired: 'Marque la casilla para aceptar que lo llamemos y le enviemos mensajes.',
+  consentChanged: 'Este texto cambió: léalo de nuevo.',
   trap: 'Deje este campo vacío',
   rooms: (hab, ba) => `${hab ? `${hab} hab.` : 'Estudio'}${ba ? ` · ${ba} ${ba === 1 ? 'baño' : 'baños'}` : ''}`,
   unit: (n) => `Apartamento ${n}`,
