@@ -6,6 +6,7 @@
 import { createFormTokens } from '../relay/spam/form-token.js';
 import { nodeHashing } from '../relay/runtime/node/hash.js';
 import { SANDBOX_IDS } from '../sandbox/index.js';
+import { moveInDate } from '../test/support/dates.js';
 
 /** Shaped like a Propexo token; the sandbox checks it, form tokens are derived from it. */
 export const BENCH_TOKEN = 'ptx_bench_0f1e2d3c4b5a69788796a5b4';
@@ -37,6 +38,9 @@ export async function formTokens(count: number, agoMs = 20_000, token = BENCH_TO
   return Promise.all(Array.from({ length: count }, (_, i) => tokens.issue(SITE, issuedAt - i)));
 }
 
+/** Relative to today: the relay refuses a move-in date in the past or over two years ahead. */
+const MOVE_IN = moveInDate();
+
 /** The n-th lead's JSON body. `run` keeps leads of separate runs apart. */
 export function leadBody(n: number, run: string, token: string | undefined): string {
   const id = `${run}${n}`;
@@ -45,7 +49,7 @@ export function leadBody(n: number, run: string, token: string | undefined): str
     last_name: 'Doe',
     email_1: `bench.${id}@gmail.com`,
     phone_1: '(512) 555-0142',
-    target_move_in_date: '2026-09-01',
+    target_move_in_date: MOVE_IN,
     desired_num_bedrooms: 2,
     notes: 'We have a cat.',
     meta: {

@@ -17,6 +17,7 @@ import { createPropexoClient } from '../relay/propexo/client.js';
 import { createMemoryLeadStore } from '../relay/outbox/store/memory.js';
 import { parseMeta } from '../contract/meta.js';
 import { parseSubmission, type Submission } from '../contract/submission.js';
+import { DEFAULT_TIME_ZONE, propertyToday } from '../relay/config/time-zone.js';
 import { fingerprints } from '../relay/outbox/delivery/fingerprint.js';
 import { createFormTokens } from '../relay/spam/form-token.js';
 import { webCryptoHashing } from '../relay/lib/hash.js';
@@ -196,7 +197,8 @@ async function breakdownOf(token: string): Promise<{ step: string; us: number }[
   };
   const body = JSON.parse(leadBody(0, 'bd', token)) as Record<string, unknown>;
   const { meta, ...fields } = body;
-  const parsed = parseSubmission(fields);
+  const today = propertyToday(DEFAULT_TIME_ZONE, Date.now());
+  const parsed = parseSubmission(fields, today);
   if (!parsed.ok) throw new Error('breakdown: the bench lead does not parse');
   const submission: Submission = parsed.value;
   const tokens = createFormTokens(BENCH_TOKEN, nodeHashing);
@@ -230,7 +232,7 @@ async function breakdownOf(token: string): Promise<{ step: string; us: number }[
     { step: 'GET /healthz through the relay app (secure headers, request log, router)', us: await time(500, healthz(relay)) },
     { step: 'GET /healthz through a bare Hono app', us: await time(500, healthz(bare)) },
     { step: 'JSON.parse of the body', us: await time(500, () => JSON.parse(leadBody(0, 'bd', token))) },
-    { step: 'parseSubmission + parseMeta (zod/mini)', us: await time(500, () => [parseSubmission(fields), parseMeta(meta)]) },
+    { step: 'parseSubmission + parseMeta (zod/mini)', us: await time(500, () => [parseSubmission(fields, today), parseMeta(meta)]) },
     {
       step: 'fingerprints: 2 SHA-256 through node:crypto (the Node relay)',
       us: await time(500, () => fingerprints('oak-grove', submission, nodeHashing)),

@@ -34,6 +34,7 @@ export const FIELD_ERROR_CODES = [
   'invalid_phone',
   'placeholder', // none@none.com, 0000000000 and the like: refused because it overwrites real records
   'invalid_date',
+  'date_out_of_range', // a move-in date before the property's today, or over two years after it
   'invalid_choice',
   'invalid_state',
   'invalid_zip',
@@ -74,6 +75,7 @@ export const FIELD_ERROR_MESSAGES: Record<FieldErrorCode, string> = {
   invalid_phone: 'Enter a 10-digit US phone number.',
   placeholder: 'Enter real contact details, not a placeholder.',
   invalid_date: 'Enter a real date as YYYY-MM-DD.',
+  date_out_of_range: 'Choose a date from today to two years ahead.',
   invalid_choice: 'Choose one of the offered options.',
   invalid_state: 'Enter a two-letter US state code.',
   invalid_zip: 'Enter a 5-digit ZIP code.',

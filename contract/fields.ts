@@ -108,6 +108,13 @@ export const FIELDS: Record<FieldName, FieldSpec> = {
   notes: { control: 'textarea', maxLength: LIMITS.notes },
 };
 
+/**
+ * The move-in dates a lead may ask for, from the property's `today` (YYYY-MM-DD) to the same day two
+ * years later, as strings that compare in date order. From a 29 February that day does not exist: the
+ * 28th is the last, as a string comparison has it.
+ */
+export const moveInRange = (today: string): [first: string, last: string] => [today, `${+today.slice(0, 4) + 2}${today.slice(4)}`];
+
 export const REQUIRED_FIELDS: readonly FieldName[] = ['first_name', 'last_name'];
 
 /** Every prospect field, in the catalogue's order. */

@@ -25,6 +25,18 @@ export interface PublicUnit {
   square_feet: number | null;
 }
 
+/**
+ * The site's consent box, for calls and texts: unticked, and optional unless `required`. `ask`:
+ * `always`, or `with_phone`, shown once a phone number is typed (a text about "the number I gave").
+ */
+export interface ConsentSettings {
+  text: string;
+  /** Sent back with the lead (meta.consent.version): which wording the prospect saw. */
+  version: string;
+  ask: 'always' | 'with_phone';
+  required: boolean;
+}
+
 export interface FormAnswer {
   site: string;
   language: 'en' | 'es';
@@ -32,8 +44,10 @@ export interface FormAnswer {
   required: FieldName[];
   /** Per-site wording: dictionary keys (`submit`, `labels.first_name`), optionally per language (`es.submit`). */
   texts: Record<string, string>;
-  consent: { text: string; version: string } | null;
+  consent: ConsentSettings | null;
   floor_plans: PublicFloorPlan[];
+  /** The property's date (YYYY-MM-DD, in its time zone): the earliest move-in date, two years on the latest. */
+  today: string;
   /** Sent back with the lead (meta.form_token): proves the lead came from this form, and when. */
   form_token: string;
   /** Cloudflare Turnstile's site key when the site uses it; null otherwise. */

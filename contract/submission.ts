@@ -12,7 +12,7 @@
  */
 import * as z from 'zod/v4/core';
 import type { FieldErrorCode, FieldIssue } from './errors.js';
-import { LIMITS, PHONE_TYPES, REQUIRED_FIELDS, isFieldName, type FieldName } from './fields.js';
+import { LIMITS, PHONE_TYPES, REQUIRED_FIELDS, isFieldName, moveInRange, type FieldName } from './fields.js';
 
 // Strings and numbers are custom type guards with checks, not strings and numbers: those carry
 // format and coercion machinery this contract never uses, and every visitor downloads it.
@@ -161,22 +161,18 @@ export type Submission = { first_name: string; last_name: string } & {
   [K in Exclude<FieldName, 'first_name' | 'last_name'>]?: Out<K>;
 };
 
-/** The issue's code: every check here is worded with a code (snake_case); zod's own messages are sentences. */
-function codeOf(issue: z.$ZodIssue): FieldErrorCode {
-  if (/^[a-z_]+$/.test(issue.message)) return issue.message as FieldErrorCode;
-  return issue.code === 'too_big' && issue.origin !== 'string' ? 'out_of_range' : 'invalid_type';
-}
-
 export type ParseResult = { ok: true; value: Submission } | { ok: false; fields: FieldIssue[] };
 
 /**
  * Validates and normalises a submission: one issue per field (its first broken rule), in the
- * catalogue's order, then unknown keys, then "email or phone". Never throws.
+ * catalogue's order, then unknown keys, then "email or phone". `today` is the property's date
+ * (YYYY-MM-DD): a move-in date must fall from it to two years after it. Never throws.
  */
-export function parseSubmission(input: unknown): ParseResult {
+export function parseSubmission(input: unknown, today: string): ParseResult {
   if (!isRecord(input)) return { ok: false, fields: [{ field: '', code: 'invalid_type' }] };
   const fields: FieldIssue[] = [];
   const value: Record<string, unknown> = {};
+  const [first, last] = moveInRange(today);
   for (const [field, schema] of Object.entries(FIELD_SCHEMAS)) {
     const raw = Object.hasOwn(input, field) ? input[field] : undefined;
     if (raw === undefined) {
@@ -184,8 +180,14 @@ export function parseSubmission(input: unknown): ParseResult {
       continue;
     }
     const result = z.safeParse(schema, raw);
-    if (!result.success) fields.push({ field, code: codeOf(result.error.issues[0]!) });
-    else if (result.data !== '') value[field] = result.data;
+    const data = result.data;
+    // Every check here is a guard or a rule, worded with its code: the issue's message is the code.
+    if (!result.success) fields.push({ field, code: result.error.issues[0]!.message as FieldErrorCode });
+    // A real date first (invalid_date above), then one a move-in can be on: not a rule of the
+    // schema, which cannot know the property's today.
+    else if (field === 'target_move_in_date' && data !== '' && ((data as string) < first || (data as string) > last))
+      fields.push({ field, code: 'date_out_of_range' });
+    else if (data !== '') value[field] = data;
   }
   for (const key of Object.keys(input)) if (!isFieldName(key)) fields.push({ field: key, code: 'unknown_field' });
   const given = (field: string) => value[field] !== undefined || fields.some((f) => f.field === field);

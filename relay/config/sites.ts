@@ -5,8 +5,10 @@
 import '../../contract/jitless.js';
 import * as z from 'zod/mini';
 import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
+import type { ConsentSettings } from '../../contract/form.js';
 import { META_WORD } from '../../contract/meta.js';
 import { ConfigError } from './config-error.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './time-zone.js';
 
 export interface RateRule {
   max: number;
@@ -20,6 +22,8 @@ export interface SiteConfig {
   property_id: string;
   employee_id: string;
   lead_source_id: string;
+  /** The property's IANA time zone (default America/Chicago): what "today" is for a move-in date. */
+  time_zone: string;
   /** Normalised origins (`scheme://host[:port]`), `{PORT}` already replaced. */
   allowed_origins: readonly string[];
   /** per_ip_lookups: receipts and Idempotency-Key replays per client IP, kept off the store. */
@@ -59,6 +63,13 @@ export type FormLanguage = (typeof FORM_LANGUAGES)[number];
 export const TEXT_KEY = /^[a-zA-Z0-9_.]{1,64}$/;
 export const MAX_TEXT_LENGTH = 500;
 export const MAX_CONSENT_LENGTH = 1000;
+export const CONSENT_ASKS = ['always', 'with_phone'] as const;
+
+/**
+ * A consent text that says consent is not a condition (of renting, of purchase), in English or
+ * Spanish: such a box cannot be required without contradicting its own words.
+ */
+export const NOT_A_CONDITION = /(?:\bnot|n['’]t)\s+a\s+condition\b|\bno\s+es\s+(?:una\s+)?condici[oó]n\b/i;
 
 /** A site's form, as configured (validated; the route adds the always-required names). */
 export interface SiteFormConfig {
@@ -68,7 +79,8 @@ export interface SiteFormConfig {
   required?: FieldName[];
   language?: FormLanguage;
   texts?: Record<string, string>;
-  consent?: { text: string; version: string };
+  /** With its defaults filled in: asked `always`, not required. */
+  consent?: ConsentSettings;
 }
 
 export const DEFAULT_LIMITS = {
@@ -119,6 +131,7 @@ function siteSchema(port: number) {
     property_id: id,
     employee_id: id,
     lead_source_id: id,
+    time_zone: z.optional(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone like America/Chicago'))),
     allowed_origins: z.array(origin).check(z.minLength(1, 'must list at least one origin')),
     limits: z.optional(
       z.strictObject({ per_site: z.optional(rateRule()), per_ip: z.optional(rateRule()), per_ip_lookups: z.optional(rateRule()) }),
@@ -174,13 +187,27 @@ function formSchema() {
         ),
       ),
       consent: z.optional(
-        z.strictObject({
-          text: nonEmpty(MAX_CONSENT_LENGTH),
-          // The widget sends it back as meta.consent.version: a version the lead's meta refuses would refuse every lead.
-          version: nonEmpty(64).check(
-            z.refine((v) => META_WORD.test(v), 'may hold only letters, digits, spaces and . _ + - / : | ( ) & ,'),
+        z
+          .strictObject({
+            text: nonEmpty(MAX_CONSENT_LENGTH),
+            // The widget sends it back as meta.consent.version: a version the lead's meta refuses would refuse every lead.
+            version: nonEmpty(64).check(
+              z.refine((v) => META_WORD.test(v), 'may hold only letters, digits, spaces and . _ + - / : | ( ) & ,'),
+            ),
+            ask: z.optional(z.enum(CONSENT_ASKS, { error: 'must be "always" or "with_phone"' })),
+            required: z.optional(z.boolean()),
+          })
+          .check(
+            z.superRefine((consent, ctx) => {
+              if (consent.required && NOT_A_CONDITION.test(consent.text))
+                ctx.issues.push({
+                  code: 'custom',
+                  message: 'must not be true: the consent text says consent is not a condition',
+                  input: consent.required,
+                  path: ['required'],
+                });
+            }),
           ),
-        }),
       ),
     })
     .check(
@@ -195,6 +222,12 @@ function formSchema() {
         });
       }),
     );
+}
+
+/** The form as parsed, its consent box (if any) asked `always` and optional unless it says otherwise. */
+function withConsentDefaults(form: z.infer<ReturnType<typeof formSchema>>): SiteFormConfig {
+  const { consent, ...rest } = form;
+  return consent ? { ...rest, consent: { ...consent, ask: consent.ask ?? 'always', required: consent.required ?? false } } : rest;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -250,13 +283,14 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
       property_id: site.property_id,
       employee_id: site.employee_id,
       lead_source_id: site.lead_source_id,
+      time_zone: site.time_zone ?? DEFAULT_TIME_ZONE,
       allowed_origins: [...new Set(site.allowed_origins)],
       limits: {
         per_site: site.limits?.per_site ?? { ...DEFAULT_LIMITS.per_site },
         per_ip: site.limits?.per_ip ?? { ...DEFAULT_LIMITS.per_ip },
         per_ip_lookups: site.limits?.per_ip_lookups ?? { ...DEFAULT_LIMITS.per_ip_lookups },
       },
-      ...(site.form === undefined ? {} : { form: site.form }),
+      ...(site.form === undefined ? {} : { form: withConsentDefaults(site.form) }),
       // A Map: a utm_source such as `constructor` must not reach Object.prototype.
       ...(site.lead_source_map === undefined ? {} : { lead_source_map: new Map(Object.entries(site.lead_source_map)) }),
       ...(site.turnstile === undefined ? {} : { turnstile: { site_key: site.turnstile.site_key } }),

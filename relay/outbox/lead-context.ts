@@ -47,12 +47,20 @@ export function withContext(submission: Submission, meta: LeadMeta, site: SiteCo
     .filter((field) => submission[field] === undefined)
     .map((field) => ({ field, code: 'required' }));
   const consent = site.form?.consent;
-  // The site asks for consent: the lead must carry it, for the text the visitor saw.
-  if (consent && meta.consent?.given !== true) missing.push({ field: 'consent', code: 'required' });
-  else if (consent && meta.consent?.version !== consent.version) missing.push({ field: 'consent', code: 'invalid_choice' });
+  // Asked always, or with_phone only of a lead with a phone: its text is about "the number I gave".
+  const asked = consent && (consent.ask === 'always' || submission.phone_1 !== undefined) ? consent : undefined;
+  // A consent to another version was given to another text, ticked or not.
+  if (consent && meta.consent && meta.consent.version !== consent.version) missing.push({ field: 'consent', code: 'invalid_choice' });
+  // Only a site that requires the box refuses a lead without the tick: consent never blocks an inquiry otherwise.
+  else if (asked?.required && meta.consent?.given !== true) missing.push({ field: 'consent', code: 'required' });
   if (missing.length > 0) return { ok: false, fields: missing };
-  if (consent) {
-    lines.push(relayLine(`Consent to calls and texts (version ${consent.version}, ${new Date(now).toISOString()}): ${consent.text}`));
+  if (asked) {
+    const when = `(version ${asked.version}, ${new Date(now).toISOString()})`;
+    lines.push(
+      relayLine(
+        meta.consent?.given ? `Consent to calls and texts given ${when}: ${asked.text}` : `Consent to calls and texts not given ${when}`,
+      ),
+    );
   }
   const attribution = attributionLine(meta);
   if (attribution) lines.push(relayLine(attribution));

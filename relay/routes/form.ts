@@ -1,8 +1,8 @@
 /**
  * What the widget asks before it renders:
- * - `GET /v1/sites/:site/form`: the site's field list, required set, language, texts, consent and
- *   floor plans (`{ site, language, fields, required, texts, consent, floor_plans, form_token,
- *   turnstile_site_key }`);
+ * - `GET /v1/sites/:site/form`: the site's field list, required set, language, texts, consent,
+ *   floor plans and the property's today (`{ site, language, fields, required, texts, consent,
+ *   floor_plans, today, form_token, turnstile_site_key }`);
  * - `GET /v1/sites/:site/units?floor_plan_id=`: the available units of one floor plan.
  *
  * The lists come from Propexo through the form cache (relay/propexo/property-lists.ts): one copy per
@@ -20,6 +20,7 @@ import { Hono } from 'hono';
 import { DEFAULT_FIELDS, REQUIRED_FIELDS } from '../../contract/fields.js';
 import type { FormAnswer } from '../../contract/form.js';
 import type { SiteConfig } from '../config/sites.js';
+import { propertyToday } from '../config/time-zone.js';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
 import { allowedOriginCors } from '../http/headers.js';
@@ -36,7 +37,7 @@ export const UNITS_CACHE_CONTROL = 'private, max-age=300';
 export const FLOOR_PLAN_ID = /^[\w-]{1,64}$/;
 
 /** The form settings with the contract's defaults, and the names always in and required. */
-export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' | 'form_token'> {
+export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' | 'form_token' | 'today'> {
   const form = site.form ?? {};
   const fields = [...REQUIRED_FIELDS.filter((n) => !(form.fields ?? DEFAULT_FIELDS).includes(n)), ...(form.fields ?? DEFAULT_FIELDS)];
   const required = fields.filter((n) => REQUIRED_FIELDS.includes(n) || (form.required ?? []).includes(n));
@@ -46,7 +47,9 @@ export function formSettings(site: SiteConfig): Omit<FormAnswer, 'floor_plans' |
     fields,
     required,
     texts: { ...form.texts },
-    consent: form.consent ? { text: form.consent.text, version: form.consent.version } : null,
+    consent: form.consent
+      ? { text: form.consent.text, version: form.consent.version, ask: form.consent.ask, required: form.consent.required }
+      : null,
     turnstile_site_key: site.turnstile?.site_key ?? null,
   };
 }
@@ -75,6 +78,8 @@ export function formRoutes(deps: FormRouteDeps): Hono<RelayEnv> {
     const answer: FormAnswer = {
       ...formSettings(site),
       floor_plans: (await lists.floorPlans(site, waitUntilOf(c))) ?? [],
+      // The property's date, not the visitor's: the widget's date picker and its own check use it.
+      today: propertyToday(site.time_zone, clock.now()),
       form_token: await deps.formTokens.issue(site.slug, clock.now()),
     };
     c.header('Cache-Control', FORM_CACHE_CONTROL);

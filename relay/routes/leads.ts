@@ -13,6 +13,7 @@ import { allowedOriginCors } from '../http/headers.js';
 import { waitUntilOf } from '../http/wait-until.js';
 import { clientLimit, lookupLimit, siteQuotaAdmits } from '../http/rate-limit.js';
 import { contentHash, fingerprints } from '../outbox/delivery/fingerprint.js';
+import { propertyToday } from '../config/time-zone.js';
 import { withContext } from '../outbox/lead-context.js';
 import { newLeadRecord, type LeadRecord } from '../outbox/store/types.js';
 import { unknownChoices, type PropertyLists } from '../propexo/property-lists.js';
@@ -86,10 +87,11 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
       const site = c.get('site');
       // The prospect's fields, and beside them `meta` (attribution, consent), which Propexo never sees.
       const { meta: rawMeta, ...fields } = await readJsonObject(c);
-      const parsed = parseSubmission(fields);
+      const now = clock.now();
+      // A move-in date counts from the property's today, in its time zone.
+      const parsed = parseSubmission(fields, propertyToday(site.time_zone, now));
       const meta = rawMeta === undefined ? ({ ok: true, value: {} } as const) : parseMeta(rawMeta);
       const issues = [...(parsed.ok ? [] : parsed.fields), ...(meta.ok ? [] : meta.fields)];
-      const now = clock.now();
       const lead = parsed.ok && meta.ok ? withContext(parsed.value, meta.value, site, now) : undefined;
       if (lead && !lead.ok) issues.push(...lead.fields);
       if (!lead?.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });

@@ -28,14 +28,14 @@ describe('widget size budget (English)', () => {
     const sizes = widgetSizes(dir);
     const chunk = (name: string) => sizes.files.find((f) => new RegExp(`^widget/${name}-[\\w-]+\\.js$`).test(f.file))?.file;
     const english = [readFileSync(`${dir}/widget.js`, 'utf8'), readFileSync(`${dir}/${chunk('send-lead')}`, 'utf8')].join('\n');
-    for (const optional of ['es', 'floor-plans', 'turnstile']) {
+    for (const optional of ['es', 'floor-plans', 'turnstile', 'consent']) {
       const file = chunk(optional);
       expect(file, `${optional} chunk`).toBeDefined();
       // Reached only through import(), never a static import of the entry or of the send chunk.
       expect(english).not.toMatch(new RegExp(`import[^()]*from\\s*["'][./\\w-]*${file!.slice('widget/'.length)}["']`));
     }
-    // Spanish words, Turnstile's script and the floor-plan wording are not in the English files.
-    for (const word of ['Apellido', 'challenges.cloudflare.com', 'sq ft']) expect(english, word).not.toContain(word);
+    // Spanish words, Turnstile's script, the floor-plan wording and the consent box are not in the English files.
+    for (const word of ['Apellido', 'challenges.cloudflare.com', 'sq ft', 'consent-error']) expect(english, word).not.toContain(word);
     expect(readFileSync(`${dir}/${chunk('es')}`, 'utf8')).toContain('Apellido');
   });
 });

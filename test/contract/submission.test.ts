@@ -10,17 +10,21 @@ import {
   parseSubmission,
 } from '../../contract/index.js';
 
+/** The property's today in these tests: given, so the move-in rule does not depend on the clock. */
+const TODAY = '2027-06-01';
+const parse = (input: unknown) => parseSubmission(input, TODAY);
+
 const valid = { first_name: 'Ana', last_name: 'García', email_1: 'ana@gmail.com' };
 
 /** The code the contract gives `field` when `value` is put into an otherwise valid submission. */
 function codeFor(field: string, value: unknown): string | undefined {
-  const result = parseSubmission({ ...valid, [field]: value });
+  const result = parse({ ...valid, [field]: value });
   return result.ok ? undefined : result.fields.find((f) => f.field === field)?.code;
 }
 
 describe('submission contract', () => {
   it('accepts every prospect field and normalises them', () => {
-    const result = parseSubmission({
+    const result = parse({
       first_name: '  Ana  María ',
       last_name: 'García',
       email_1: ' Ana.Garcia@GMAIL.COM ',
@@ -78,12 +82,12 @@ describe('submission contract', () => {
     for (const key of ['integration_id', 'property_id', 'employee_id', 'lead_source_id', 'constructor', 'email']) {
       expect(codeFor(key, 'x'), key).toBe('unknown_field');
     }
-    const proto = parseSubmission(JSON.parse('{"first_name":"a","last_name":"b","email_1":"a@b.co","__proto__":{"x":1}}'));
+    const proto = parse(JSON.parse('{"first_name":"a","last_name":"b","email_1":"a@b.co","__proto__":{"x":1}}'));
     expect(proto).toEqual({ ok: false, fields: [{ field: '__proto__', code: 'unknown_field' }] });
   });
 
   it('requires names, and an email or a phone', () => {
-    expect(parseSubmission({})).toEqual({
+    expect(parse({})).toEqual({
       ok: false,
       fields: [
         { field: 'first_name', code: 'required' },
@@ -93,8 +97,8 @@ describe('submission contract', () => {
       ],
     });
     expect(codeFor('first_name', '   ')).toBe('required');
-    expect(parseSubmission({ first_name: 'a', last_name: 'b', phone_1: '5125550142' }).ok).toBe(true);
-    expect(parseSubmission({ first_name: 'a', last_name: 'b', email_1: '', phone_1: '' }).ok).toBe(false);
+    expect(parse({ first_name: 'a', last_name: 'b', phone_1: '5125550142' }).ok).toBe(true);
+    expect(parse({ first_name: 'a', last_name: 'b', email_1: '', phone_1: '' }).ok).toBe(false);
   });
 
   it.each([
@@ -149,6 +153,26 @@ describe('submission contract', () => {
     expect(codeFor(field, value)).toBe(code);
   });
 
+  it("refuses a move-in date before the property's today or over two years after it, in the catalogue's order", () => {
+    expect(codeFor('target_move_in_date', '2027-06-01')).toBeUndefined();
+    expect(codeFor('target_move_in_date', '2029-06-01')).toBeUndefined();
+    for (const date of ['2027-05-31', '2020-01-01', '2029-06-02', '2099-12-31'])
+      expect(codeFor('target_move_in_date', date), date).toBe('date_out_of_range');
+    // A real date first: a date that is not one is invalid_date, wherever it would fall.
+    expect(codeFor('target_move_in_date', '2019-02-30')).toBe('invalid_date');
+    expect(parse({ ...valid, zip: '1', target_move_in_date: '2020-01-01', floor_plan_id: 'fp/../x' })).toEqual({
+      ok: false,
+      fields: [
+        { field: 'zip', code: 'invalid_zip' },
+        { field: 'target_move_in_date', code: 'date_out_of_range' },
+        { field: 'floor_plan_id', code: 'invalid_characters' },
+      ],
+    });
+    // From a 29 February, two years on is read as a string: the 28th is in, 1 March out.
+    const leap = (date: string) => parseSubmission({ ...valid, target_move_in_date: date }, '2028-02-29').ok;
+    expect([leap('2028-02-28'), leap('2028-02-29'), leap('2030-02-28'), leap('2030-03-01')]).toEqual([false, true, true, false]);
+  });
+
   it('refuses what JSON cannot carry as a number (NaN and Infinity arrive as null or strings)', () => {
     expect(codeFor('desired_num_bedrooms', Number.NaN)).toBe('invalid_type');
     expect(codeFor('desired_num_bedrooms', Number.POSITIVE_INFINITY)).toBe('invalid_type');
@@ -156,7 +180,7 @@ describe('submission contract', () => {
 
   it('answers non-objects with a field-less issue instead of throwing', () => {
     for (const input of [null, [], 'lead', 42, true, undefined]) {
-      const result = parseSubmission(input);
+      const result = parse(input);
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.fields[0]!.code).toBe('invalid_type');
     }
@@ -165,7 +189,7 @@ describe('submission contract', () => {
   it('uses only codes from the closed list', () => {
     const inputs = [{}, { first_name: 1, last_name: [], email_1: {}, zzz: 1 }, { ...valid, phone_1: 'x', state: 'zz' }];
     for (const input of inputs) {
-      const result = parseSubmission(input);
+      const result = parse(input);
       if (!result.ok) for (const f of result.fields) expect(FIELD_ERROR_CODES).toContain(f.code);
     }
   });
@@ -267,7 +291,7 @@ describe('characters no field may hold', () => {
         expect(codeFor(field, TEXT_FIELDS[field]!(ch)), `${shown} in ${field}`).toBe('invalid_characters');
         // At either end, it is refused or trimmed away (U+2028, U+2029 and U+FEFF are white space to trim()).
         for (const value of [`${ch}${TEXT_FIELDS[field]!('')}`, `${TEXT_FIELDS[field]!('')}${ch}`]) {
-          const result = parseSubmission({ ...valid, [field]: value });
+          const result = parse({ ...valid, [field]: value });
           if (result.ok) expect(Object.values(result.value).join(), `${shown} at an end of ${field}`).not.toContain(ch);
         }
       }
@@ -284,7 +308,7 @@ describe('characters no field may hold', () => {
 
   it('keeps ZWJ and ZWNJ: emoji sequences in notes, a Persian name, an Indic name', () => {
     const family = 'We are \u{1f468}\u200d\u{1f469}\u200d\u{1f467} and a \u{1f408}\u200d\u2b1b.';
-    const result = parseSubmission({
+    const result = parse({
       ...valid,
       first_name: 'علی',
       last_name: 'محمدی\u200cنژاد',
@@ -298,7 +322,7 @@ describe('characters no field may hold', () => {
 
   it('keeps new lines and tabs in notes, and only there', () => {
     const notes = 'Two cats.\n\tAsk for Maria.\r\nThanks';
-    expect(parseSubmission({ ...valid, notes })).toEqual({ ok: true, value: { ...valid, notes } });
+    expect(parse({ ...valid, notes })).toEqual({ ok: true, value: { ...valid, notes } });
     for (const ch of ['\n', '\r', '\t']) {
       expect(codeFor('city', `Aus${ch}tin`), JSON.stringify(ch)).toBe('invalid_characters');
       expect(codeFor('address_1', `12 Elm${ch}St`), JSON.stringify(ch)).toBe('invalid_characters');

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
 import { launchChromium, launchFirefox, launchWebKit, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
+import { isoDateAhead, longDateEn } from '../support/dates.js';
 import { checkedSink } from '../support/hygiene.js';
 import { type DemoPage, playwrightPage, puppeteerPage, webdriverPage } from './drivers.js';
 import { expectDelivered, type Prospect, sendThroughDemo } from './journey.js';
@@ -63,7 +64,7 @@ describe('demo page, end to end', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
     await form.locator('input[name=first_name]').waitFor();
-    // The site's form from the relay: its consent box and its floor plans, which came with the form token.
+    // The site's form from the relay: its floor plans, which came with the form token.
     expect(await form.locator('select[name=floor_plan_id] option').count()).toBe(6);
     expect(await page.locator('resman-lead-form').evaluate((el) => el.matches(':state(ready)'))).toBe(true);
     // The page's preload asked for them; the widget took that answer rather than asking again.
@@ -90,8 +91,10 @@ describe('demo page, end to end', () => {
     await form.locator('select[name=floor_plan_id]').selectOption('fp_oakgrove_b1');
     await form.locator('select[name=unit_id] option[value=unit_oakgrove_106]').waitFor({ state: 'attached' });
     await form.locator('select[name=unit_id]').selectOption('unit_oakgrove_106');
-    await form.locator('input[name=target_move_in_date]').fill('2027-04-15');
-    await form.getByRole('checkbox').check();
+    const moveIn = isoDateAhead(130);
+    await form.locator('input[name=target_move_in_date]').fill(moveIn);
+    // An email alone: the consent box, about "the number I gave", is not asked.
+    expect(await form.getByRole('checkbox').count()).toBe(0);
     await waitOutMinimumFill(page, shownAt);
     await form.getByRole('button', { name: 'Send' }).click();
     const thanks = form.getByRole('status');
@@ -99,11 +102,14 @@ describe('demo page, end to end', () => {
     expect(await thanks.getByRole('listitem').allInnerTexts()).toEqual([
       'Floor plan: $1,795–$1,925 · The Magnolia · 2 bd · 2 ba',
       expect.stringMatching(/^Apartment: Apartment 106 · \$[\d,]+ · 1,045 sq ft$/),
-      'Move-in date: April 15, 2027',
+      `Move-in date: ${longDateEn(moveIn)}`,
       'Bedrooms: 2 bedrooms',
     ]);
     expect(await thanks.innerText()).toContain('The leasing office has your request and will reply by email.');
     for (const personal of ['Nguyen', 'casey.nguyen']) expect(await thanks.innerText()).not.toContain(personal);
+    // Nothing is recorded about a consent that was not asked.
+    await expect.poll(() => leadsOf('Casey').length).toBe(1);
+    expect(noteLines(leadsOf('Casey')[0]!.body.notes)).toEqual(['[Website form] Source: landed on /']);
     // The page reserved the form's height only until it was shown: the card now ends with the thank-you.
     const gap = await form.evaluate((el) => {
       const status = el.shadowRoot!.querySelector('[part=status]')!.getBoundingClientRect();

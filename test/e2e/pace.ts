@@ -13,11 +13,12 @@ import type { SiteFormConfig } from '../../relay/config/sites.js';
 export const HUMAN_FILL_MS = MIN_FILL_MS + 500;
 
 /**
- * Waits until the form shows the site's settings from the relay (its consent box: every demo site
- * asks for consent), which come with the form token, and returns that moment: the fill starts here.
+ * Waits until the form shows the site's settings from the relay (its floor plans: every demo site
+ * lists them, and the default fields do not), which come with the form token, and returns that
+ * moment: the fill starts here.
  */
 export async function formReady(form: Locator): Promise<number> {
-  await form.locator('input[name=consent]').waitFor();
+  await form.locator('select[name=floor_plan_id]').waitFor();
   return Date.now();
 }
 
@@ -42,10 +43,12 @@ export function noteLines(notes: string | undefined): string[] {
   return (notes ?? '').split('\n\n');
 }
 
-/** `[Website form] Consent to calls and texts (version V, <ISO time>): <text>`, as relay/outbox/lead-context.ts writes it. */
-export function consentLine(consent: { text: string; version: string }): RegExp {
+/**
+ * `[Website form] Consent to calls and texts given (version V, <ISO time>): <text>`, or `… not given
+ * (version V, <ISO time>)`, as relay/outbox/lead-context.ts writes it.
+ */
+export function consentLine(consent: { text: string; version: string }, given = true): RegExp {
   const escaped = consent.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(
-    `^\\[Website form\\] Consent to calls and texts \\(version ${consent.version}, \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\): ${escaped}$`,
-  );
+  const when = `\\(version ${consent.version}, \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\)`;
+  return new RegExp(`^\\[Website form\\] Consent to calls and texts ${given ? `given ${when}: ${escaped}` : `not given ${when}`}$`);
 }

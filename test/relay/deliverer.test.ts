@@ -53,7 +53,7 @@ describe('deliverer', () => {
       last_name: 'Doe',
       email_1: 'jane.doe@gmail.com',
       phone_1: '5125550142',
-      target_move_in_date: '2025-07-01',
+      target_move_in_date: VALID_LEAD.target_move_in_date,
       desired_max_rent_in_cents: 150000,
       desired_num_bedrooms: 2,
       notes: 'We have a cat.',

@@ -9,6 +9,7 @@ import { createLogger, type LogLevel } from '../../relay/lib/log.js';
 import { createMemoryLeadStore, type MemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import type { WidgetAssets } from '../../relay/http/widget-assets.js';
 import type { RelayDeps } from '../../relay/types.js';
+import { moveInDate, todayNoonUtc } from '../support/dates.js';
 import { checkedSink } from '../support/hygiene.js';
 
 /** Distinctive, so a leak is unmistakable; valid as a bearer token for the sandbox too. */
@@ -73,7 +74,8 @@ export const VALID_LEAD = {
   last_name: 'Doe',
   email_1: 'jane.doe@gmail.com',
   phone_1: '(512) 555-0142',
-  target_move_in_date: '2025-07-01',
+  // Relative to today: a move-in date in the past, or over two years ahead, is refused.
+  target_move_in_date: moveInDate(),
   desired_max_rent_in_cents: 150000,
   desired_num_bedrooms: 2,
   notes: 'We have a cat.',
@@ -160,7 +162,8 @@ export function fakeUpstream(handler: UpstreamHandler = propexoLike()) {
   return { fetch, calls, respond: (h: UpstreamHandler) => (current = h) };
 }
 
-export function manualClock(start = Date.UTC(2025, 5, 1, 12)) {
+/** A clock the test moves; it starts at noon UTC today, the day VALID_LEAD's move-in date is relative to. */
+export function manualClock(start = todayNoonUtc()) {
   return {
     t: start,
     now() {

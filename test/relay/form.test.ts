@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { DEFAULT_FIELDS } from '../../contract/fields.js';
 import { ConfigError } from '../../relay/config/config-error.js';
 import { parseSites } from '../../relay/config/sites.js';
+import { propertyToday } from '../../relay/config/time-zone.js';
 import { FORM_CACHE_RETRY_MS, FORM_CACHE_TTL_MS } from '../../relay/propexo/form-cache.js';
 import { createLogger } from '../../relay/lib/log.js';
 import { startRelay, type RunningRelay } from '../../relay/runtime/node/server.js';
@@ -154,7 +155,18 @@ afterEach(() => {
 
 const PLAN_KEYS = ['bathrooms', 'bedrooms', 'id', 'name', 'rent_max_cents', 'rent_min_cents'];
 const UNIT_KEYS = ['bathrooms', 'bedrooms', 'id', 'number', 'rent_cents', 'square_feet'];
-const FORM_KEYS = ['consent', 'fields', 'floor_plans', 'form_token', 'language', 'required', 'site', 'texts', 'turnstile_site_key'];
+const FORM_KEYS = [
+  'consent',
+  'fields',
+  'floor_plans',
+  'form_token',
+  'language',
+  'required',
+  'site',
+  'texts',
+  'today',
+  'turnstile_site_key',
+];
 
 describe('GET /v1/sites/:site/form', () => {
   it('answers the site’s settings and its floor plans, mapped to the listed fields only', async () => {
@@ -173,13 +185,16 @@ describe('GET /v1/sites/:site/form', () => {
       fields: ['first_name', 'last_name', 'email_1', 'phone_1', 'floor_plan_id', 'unit_id', 'notes'],
       required: ['first_name', 'last_name', 'email_1', 'floor_plan_id'],
       texts: { 'label.notes': 'Cuéntenos más', 'submit.label': 'Enviar' },
-      consent: { text: 'Acepto recibir llamadas y mensajes.', version: '2025-05' },
+      // Asked always and optional, unless the site says otherwise.
+      consent: { text: 'Acepto recibir llamadas y mensajes.', version: '2025-05', ask: 'always', required: false },
       floor_plans: [
         { id: 'fp_1', name: 'The Plan 1', bedrooms: 1, bathrooms: 2, rent_min_cents: 100_001, rent_max_cents: 120_001 },
         // No marketing name, or a blank one: the PMS name.
         { id: 'fp_2', name: 'P2', bedrooms: 2, bathrooms: 1, rent_min_cents: 100_002, rent_max_cents: 120_002 },
         { id: 'fp_3', name: 'P3', bedrooms: 3, bathrooms: 2, rent_min_cents: 100_003, rent_max_cents: 120_003 },
       ],
+      // The property's date (the default zone, America/Chicago): the earliest move-in date.
+      today: propertyToday('America/Chicago', t.clock.now()),
       // Issue time in base 36, then its signature: nothing else, and never the key.
       form_token: expect.stringMatching(/^[0-9a-z]+\.[\w-]{43}$/),
       // The site does not use Turnstile.
@@ -559,10 +574,10 @@ describe('site form config', () => {
     return [];
   };
 
-  it('accepts a full form and keeps it; omits nothing it was given', () => {
+  it('accepts a full form and keeps it; omits nothing it was given, and fills in the consent box’s defaults', () => {
     const form = SITES_WITH_FORM['oak-grove'].form;
     const site = parseSites(JSON.stringify({ oak: { ...base, form } }), 8787).get('oak')!;
-    expect(site.form).toEqual(form);
+    expect(site.form).toEqual({ ...form, consent: { ...form.consent, ask: 'always', required: false } });
     expect(parseSites(JSON.stringify({ oak: base }), 8787).get('oak')).not.toHaveProperty('form');
     expect(issuesOf({})).toEqual([]);
     expect(issuesOf({ required: ['first_name', 'email_1'] })).toEqual([]); // within the default fields

@@ -1,6 +1,7 @@
 /** `meta` beside the prospect's fields: attribution and consent into the notes, campaigns to lead sources. */
 import { describe, expect, it } from 'vitest';
 import { ORIGIN, SITE_IDS, VALID_LEAD, buildRelay, errorOf, postLead } from './fixtures.js';
+import { isoDateAhead } from '../support/dates.js';
 
 const SITES = JSON.stringify({
   'oak-grove': {
@@ -15,7 +16,7 @@ const SITES = JSON.stringify({
     ...SITE_IDS,
     allowed_origins: [ORIGIN],
     form_token: 'optional',
-    form: { consent: { text: 'You may call and text me about apartments.', version: '2026-11' } },
+    form: { consent: { text: 'You may call and text me about apartments.', version: '2026-11', required: true } },
   },
   'phone-first': {
     name: 'Phone First',
@@ -63,7 +64,7 @@ describe('meta', () => {
     expect(bodies[1]).not.toHaveProperty('notes');
   });
 
-  it('records consent with its text, version and time where the site asks for it, and requires it', async () => {
+  it('sends consent with its text, version and time in the notes, and requires it where the site does (consent.test.ts has the rest)', async () => {
     const relay = buildRelay({ env: { SITES_JSON: SITES }, ip: () => `192.0.2.${Math.floor(Math.random() * 250)}` });
     const post = (meta?: object) => postLead(relay.app, { ...VALID_LEAD, ...(meta ? { meta } : {}) }, { site: 'consenting-court' });
     const missing = await post();
@@ -75,7 +76,7 @@ describe('meta', () => {
     expect((await post({ consent: { given: true, version: '2026-11' } })).status).toBe(202);
     const [body] = await sent(relay);
     expect(body!.notes).toBe(
-      `We have a cat.\n\n[Website form] Consent to calls and texts (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`,
+      `We have a cat.\n\n[Website form] Consent to calls and texts given (version 2026-11, ${acceptedAt}): You may call and text me about apartments.`,
     );
   });
 
@@ -90,7 +91,7 @@ describe('meta', () => {
     ]);
     const ok = await postLead(
       relay.app,
-      { ...VALID_LEAD, phone_1: '5125550142', target_move_in_date: '2027-04-15' },
+      { ...VALID_LEAD, phone_1: '5125550142', target_move_in_date: isoDateAhead(300) },
       { site: 'phone-first' },
     );
     expect(ok.status).toBe(202);

@@ -7,9 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { type Listing, readListing } from '../../relay/outbox/delivery/listing.js';
 import type { FoundLead, LeadPageResult } from '../../relay/propexo/client.js';
 import { newLeadRecord, type LeadRecord } from '../../relay/outbox/store/types.js';
+import { todayNoonUtc } from '../support/dates.js';
 import { buildRelay, okResponse, type UpstreamHandler } from './fixtures.js';
 
-const T0 = Date.UTC(2025, 5, 1, 12);
+/** Where the relay tests' manual clock starts (fixtures.ts). */
+const T0 = todayNoonUtc();
 const iso = (ms: number) => new Date(ms).toISOString();
 const rec = (id: string, at: number | null, name = id): FoundLead => ({
   id,

@@ -100,7 +100,7 @@ describe('startRelay over loopback with the sandbox', () => {
       last_name: 'Doe',
       email_1: 'jane.doe@gmail.com',
       phone_1: '5125550142',
-      target_move_in_date: '2025-07-01',
+      target_move_in_date: VALID_LEAD.target_move_in_date,
       desired_max_rent_in_cents: 150000,
     });
     expect((await r.store.get(body.id))!.created_record_id).toBe(leads[0]!.created_record_id);

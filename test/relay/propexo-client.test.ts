@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { FIELD_NAMES } from '../../contract/fields.js';
 import { parseSubmission } from '../../contract/submission.js';
 import { RESMAN_LEAD_FIELDS, createPropexoClient, type ResmanLeadBody } from '../../relay/propexo/client.js';
+import { isoDateAhead } from '../support/dates.js';
 import { EVERY_FIELD, SITE_IDS, TOKEN, fakeUpstream, okResponse, type UpstreamHandler } from './fixtures.js';
 
 const LEAD: ResmanLeadBody = {
@@ -33,7 +34,7 @@ describe('createPropexoClient', () => {
 
   it('passes every prospect field of the contract through, with the four ids', async () => {
     const { client: c, upstream } = client(() => Response.json({ meta: { job_id: 'job_all' } }));
-    const parsed = parseSubmission(EVERY_FIELD);
+    const parsed = parseSubmission(EVERY_FIELD, isoDateAhead(0));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.fields));
     const ids = { integration_id: 'i', property_id: 'p', employee_id: 'e', lead_source_id: 'l' };
     await c.createLead({ ...ids, ...parsed.value });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSubmission } from '../../contract/submission.js';
 import { withContext } from '../../relay/outbox/lead-context.js';
 import { RELAY_MARK, imitatesRelay, neutraliseVisitorText } from '../../relay/outbox/relay-lines.js';
+import { isoDateAhead } from '../support/dates.js';
 import { buildRelay } from './fixtures.js';
 
 const FORGERIES = [
@@ -45,13 +46,16 @@ describe("the relay's lines in notes", () => {
   it('in a lead, only the relay’s own lines start with the mark, and a visitor’s forged line cannot', () => {
     const relay = buildRelay();
     const site = relay.config.sites.get('oak-grove')!;
-    const consented = { ...site, form: { consent: { text: 'You may text me.', version: 'v1' } } };
-    const parsed = parseSubmission({
-      first_name: 'Jane',
-      last_name: 'Doe',
-      email_1: 'jane@gmail.com',
-      notes: `Hi!\n${FORGERIES[0]}\n${FORGERIES[4]}`,
-    });
+    const consented = { ...site, form: { consent: { text: 'You may text me.', version: 'v1', ask: 'always' as const, required: false } } };
+    const parsed = parseSubmission(
+      {
+        first_name: 'Jane',
+        last_name: 'Doe',
+        email_1: 'jane@gmail.com',
+        notes: `Hi!\n${FORGERIES[0]}\n${FORGERIES[4]}`,
+      },
+      isoDateAhead(0),
+    );
     if (!parsed.ok) throw new Error('fixture');
     const lead = withContext(
       parsed.value,
@@ -62,7 +66,7 @@ describe("the relay's lines in notes", () => {
     if (!lead.ok) throw new Error('fixture');
     const lines = lead.submission.notes!.split('\n').filter(Boolean);
     expect(lines.filter((l) => l.startsWith(RELAY_MARK))).toEqual([
-      `${RELAY_MARK} Consent to calls and texts (version v1, 2026-12-07T00:00:00.000Z): You may text me.`,
+      `${RELAY_MARK} Consent to calls and texts given (version v1, 2026-12-07T00:00:00.000Z): You may text me.`,
       expect.stringMatching(/^\[Website form\] Source: google \[Website form\] Consent to calls and texts/),
     ]);
     expect(lines.filter((l) => l.startsWith('(visitor)'))).toHaveLength(2);

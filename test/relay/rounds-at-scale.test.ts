@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newLeadRecord, type LeadRecord } from '../../relay/outbox/store/types.js';
+import { todayNoonUtc } from '../support/dates.js';
 import { buildRelay, okResponse, SITE_IDS, type UpstreamHandler } from './fixtures.js';
 
 const MINUTE = 60_000;
@@ -38,7 +39,7 @@ describe('a round with more than 1,000 leads of a status', () => {
     ['queued, with a POST in doubt', 'queued_in_doubt'],
     ['sent, its write retried', 'sent'],
   ])('never takes a record another lead could own when that lead is older than the newest 1,000 (%s)', async (_, rival) => {
-    const t0 = Date.UTC(2025, 5, 1, 12);
+    const t0 = todayNoonUtc(); // where the manual clock starts
     const otherRecordAt = t0 - 70_000;
     const listed = () => [
       ...Array.from({ length: 9 }, (_, i) => ({

@@ -12,6 +12,7 @@ import { PINNED } from '../../widget/build/report-sizes.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { checkedSink } from '../support/hygiene.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
+import { propertyToday } from '../../relay/config/time-zone.js';
 import { hmacSha256Hex } from '../../relay/routes/webhooks.js';
 import { ADMIN_TOKEN, ORIGIN, WEBHOOK_SECRET, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
 
@@ -31,6 +32,9 @@ const SITES = {
       per_ip_lookups: { max: 100_000, window_seconds: 60 },
     },
   },
+  // A day apart or two, whatever the hour: UTC+14 and UTC−11 (for the move-in dates' time zones).
+  kiritimati: { name: 'Kiritimati', ...SANDBOX_IDS, form_token: 'optional', allowed_origins: [ORIGIN], time_zone: 'Pacific/Kiritimati' },
+  'pago-pago': { name: 'Pago Pago', ...SANDBOX_IDS, form_token: 'optional', allowed_origins: [ORIGIN], time_zone: 'Pacific/Pago_Pago' },
   tight: {
     name: 'Tight',
     ...SANDBOX_IDS,
@@ -201,6 +205,31 @@ describe.each([
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
+  it("counts move-in dates from the property's today, in its own time zone", async () => {
+    const now = Date.now();
+    const cases = [
+      ['kiritimati', 'Pacific/Kiritimati'],
+      ['pago-pago', 'Pacific/Pago_Pago'],
+    ] as const;
+    for (const [site, zone] of cases) {
+      const today = propertyToday(zone, now);
+      const form = (await (await fetch(`${relay.url}/v1/sites/${site}/form`, { headers: { origin: ORIGIN } })).json()) as { today: string };
+      expect(form.today, site).toBe(today);
+      const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const early = await post({ ...person(`Early${site.length}`), target_move_in_date: yesterday }, {}, site);
+      expect(early.status, site).toBe(400);
+      expect(((await early.json()) as { error: { fields: { code: string }[] } }).error.fields.map((f) => f.code)).toEqual([
+        'date_out_of_range',
+      ]);
+    }
+    // Kiritimati's today is a day or two ahead of Pago Pago's: the earliest date one takes, the other refuses.
+    const kiritimatiToday = propertyToday('Pacific/Kiritimati', now);
+    expect((await post({ ...person('Kiri'), target_move_in_date: kiritimatiToday }, {}, 'kiritimati')).status).toBe(202);
+    expect((await post({ ...person('Pago'), target_move_in_date: propertyToday('Pacific/Pago_Pago', now) }, {}, 'kiritimati')).status).toBe(
+      400,
+    );
   });
 
   it('takes a same-origin read without Origin, never a same-origin POST without it', async () => {

@@ -116,6 +116,27 @@ export async function fillValid(el: ResmanLeadForm): Promise<void> {
   await type(el, 'phone_1', '(512) 555-0142');
 }
 
+/**
+ * A date `days` after `from` (the browser's today) in the browser's calendar, as the date input
+ * writes it: move-in dates in the tests are relative to today, as the relay's and the stub's are.
+ */
+export function inDays(days: number, from = new Date()): string {
+  const date = new Date(from.getFullYear(), from.getMonth(), from.getDate() + days);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+const MONTHS = {
+  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+  es: ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'],
+};
+
+/** A YYYY-MM-DD date as the thank-you writes it: "April 15, 2027", "15 de abril de 2027". */
+export function longDate(iso: string, lang: 'en' | 'es'): string {
+  const [year, month, day] = iso.split('-').map(Number) as [number, number, number];
+  const name = MONTHS[lang][month - 1];
+  return lang === 'en' ? `${name} ${day}, ${year}` : `${day} de ${name} de ${year}`;
+}
+
 /** The next event of a type, typed from GlobalEventHandlersEventMap. */
 export function nextEvent<K extends keyof GlobalEventHandlersEventMap>(
   target: EventTarget,

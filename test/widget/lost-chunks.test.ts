@@ -96,6 +96,17 @@ describe('<resman-lead-form> when a chunk download is lost', () => {
     await expectRetriedFromNewUrls();
   });
 
+  it('shows a form without its consent box when the box is lost: a lead still goes, saying nothing of consent', async () => {
+    await lose('/lead-form/consent.ts');
+    const el = await form('consent');
+    await firstLost();
+    expect(el.shadowRoot!.querySelector('[name=consent]')).to.equal(null);
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'success');
+    expect((await requests())[0]!.body.meta).to.deep.equal({ form_token: 'tok-consent' });
+  });
+
   it('shows a Spanish form in English when Spanish is lost, and Spanish from a new URL when asked again', async () => {
     await lose('/i18n/es.ts');
     const el = await form('accept', { lang: 'es' });

@@ -1,4 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import type { ResmanLeadForm } from '../../widget/resman-lead-form.js';
 import {
   choose,
@@ -110,24 +111,101 @@ describe('<resman-lead-form> site settings from the relay', () => {
 describe('<resman-lead-form> consent', () => {
   beforeEach(clearRequests);
 
-  it("requires the site's consent box, says why, and sends its version", async () => {
+  const box = (el: ResmanLeadForm) => el.shadowRoot!.querySelector<HTMLInputElement>('input[name=consent]');
+
+  it("shows the site's consent box unticked and optional: a lead without the tick goes, saying consent was not given", async () => {
     const el = await form('consent');
-    const box = el.shadowRoot!.querySelector<HTMLInputElement>('input[name=consent]')!;
-    expect(box.type).to.equal('checkbox');
-    expect(box.labels![0]!.textContent).to.contain('may call and text me');
+    expect(box(el)!.type).to.equal('checkbox');
+    expect(box(el)!.labels![0]!.textContent).to.contain('may call and text me');
+    expect([box(el)!.checked, box(el)!.required]).to.deep.equal([false, false]);
+    expect(box(el)!.labels![0]!.querySelector('.mark')).to.equal(null);
+    await fillValid(el);
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-consent', consent: { given: false, version: '2026-11' } });
+  });
+
+  it('sends the tick with the version of the text', async () => {
+    const el = await form('consent');
+    await fillValid(el);
+    box(el)!.click();
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-consent', consent: { given: true, version: '2026-11' } });
+  });
+
+  it('asks "with_phone" only once a phone number is typed; a lead without one says nothing about consent', async () => {
+    const el = await form('consent-phone');
+    expect(box(el)).to.equal(null);
+    await type(el, 'first_name', 'Ana');
+    await type(el, 'last_name', 'García');
+    await type(el, 'email_1', 'ana.garcia@gmail.com');
+    expect(box(el)).to.equal(null);
+    await type(el, 'phone_1', '5');
+    await until(() => box(el) !== null, 'the consent box');
+    // Emptied again, the phone takes the box with it.
+    control(el, 'phone_1').select();
+    await sendKeys({ press: 'Backspace' });
+    await until(() => box(el) === null, 'the consent box gone');
+    await submit(el);
+    await settle(el, 'success');
+    expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-consent-phone' });
+  });
+
+  it('asks "with_phone" again after a reload that kept the phone number', async () => {
+    const first = await form('consent-phone');
+    await type(first, 'phone_1', '(512) 555-0142');
+    await until(() => box(first) !== null, 'the consent box');
+    first.remove();
+    const again = await form('consent-phone');
+    await until(() => control(again, 'phone_1').value === '(512) 555-0142', 'the phone kept');
+    await until(() => box(again) !== null, 'the consent box after the reload');
+  });
+
+  it('a wording changed while the page was open: the relay refuses the old version once, and the box shows the new wording, unticked', async () => {
+    const el = await form('consent-changed');
+    await fillValid(el);
+    box(el)!.click();
+    await submit(el);
+    await until(() => errorText(el, 'consent') !== '', 'consent error');
+    expect(errorText(el, 'consent')).to.equal('This wording has changed: read it again.');
+    await until(() => box(el)!.labels![0]!.textContent!.includes('email me too'), 'the new wording');
+    expect(box(el)!.checked).to.equal(false);
+    expect(box(el)!.getAttribute('aria-invalid')).to.equal('true');
+
+    box(el)!.click();
+    await until(() => errorText(el, 'consent') === '', 'the error gone once the box is ticked again');
+    await submit(el);
+    await settle(el, 'success');
+    const sent = await requests();
+    expect(sent.map((r) => r.body.meta!.consent)).to.deep.equal([
+      { given: true, version: '2026-11' },
+      { given: true, version: '2026-12' },
+    ]);
+    // The same fill, the same form token: a new one would make the second send look like a bot's.
+    expect(sent.map((r) => r.body.meta!.form_token)).to.deep.equal(['tok-consent-changed', 'tok-consent-changed']);
+  });
+
+  it('a site that requires the box: says why, and sends nothing until it is ticked', async () => {
+    const el = await form('consent-required');
+    expect(box(el)!.required).to.equal(true);
+    expect(box(el)!.labels![0]!.querySelector('.mark')).to.not.equal(null);
     await fillValid(el);
     await submit(el);
     await until(() => errorText(el, 'consent') !== '', 'consent error');
     expect(errorText(el, 'consent')).to.contain('Tick the box');
-    expect(box.getAttribute('aria-invalid')).to.equal('true');
-    expect(el.shadowRoot!.activeElement).to.equal(box);
+    expect(box(el)!.getAttribute('aria-invalid')).to.equal('true');
+    expect(el.shadowRoot!.activeElement).to.equal(box(el));
     expect(await requests()).to.have.length(0);
     await expect(el).to.be.accessible();
 
-    box.click();
+    box(el)!.click();
     await submit(el);
     await settle(el, 'success');
-    expect((await lastLead()).body.meta).to.deep.equal({ form_token: 'tok-consent', consent: { given: true, version: '2026-11' } });
+    expect((await lastLead()).body.meta).to.deep.equal({
+      form_token: 'tok-consent-required',
+      consent: { given: true, version: '2026-11' },
+    });
   });
 });
 

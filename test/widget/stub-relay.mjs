@@ -8,8 +8,10 @@
 //   (any other slug: accept)
 // Units (GET /v1/sites/:site/units): Live Oak's two, none for Magnolia, 503 for Pecan Studio.
 // Form settings (GET /v1/sites/:site/form): the defaults with token `tok-<site>`, except
-//   consent (a consent box), plans (floor plans and units), planes (plans on a Spanish site),
-//   spanish (site language and texts),
+//   consent (an optional consent box), consent-phone (one asked once a phone number is typed),
+//   consent-required (one that must be ticked), consent-changed (a box whose wording changes after the
+//   first answer: a lead consenting to the old version is refused), plans (floor plans and units), planes (plans on a Spanish site),
+//   spanish (site language and texts), ahead (the property's today is the browser's tomorrow),
 //   strict (phone required), turnstile (a Turnstile site key), noform (503), lateform (503 the first
 //   time, then the defaults).
 const envelope = (code, message, fields = []) => ({ error: { code, message, fields } });
@@ -33,6 +35,13 @@ const UNITS = {
   ],
 };
 
+/** The date `days` from now in this machine's calendar, which is the test browser's too, as YYYY-MM-DD. */
+export function localDate(days = 0) {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 export function settingsFor(site) {
   const base = {
     site,
@@ -42,11 +51,19 @@ export function settingsFor(site) {
     texts: {},
     consent: null,
     floor_plans: [],
+    today: localDate(site === 'ahead' ? 1 : 0),
     form_token: `tok-${site}`,
     turnstile_site_key: null,
   };
-  if (site === 'consent')
-    return { ...base, consent: { text: 'I agree that Oak Grove may call and text me about my inquiry.', version: '2026-11' } };
+  const consent = {
+    text: 'I agree that Oak Grove may call and text me about my inquiry.',
+    version: '2026-11',
+    ask: 'always',
+    required: false,
+  };
+  if (site === 'consent') return { ...base, consent };
+  if (site === 'consent-phone') return { ...base, consent: { ...consent, ask: 'with_phone' } };
+  if (site === 'consent-required') return { ...base, consent: { ...consent, required: true } };
   if (site === 'plans')
     return {
       ...base,
@@ -67,12 +84,21 @@ export function settingsFor(site) {
   return base;
 }
 
+/** The site `consent-changed`: its first answer has the wording of version 2026-11, later ones of 2026-12. */
+function changedSettings(later) {
+  const settings = settingsFor('consent');
+  const consent = later
+    ? { ...settings.consent, text: 'I agree that Oak Grove may call and text me, and email me too.', version: '2026-12' }
+    : settings.consent;
+  return { ...settings, site: 'consent-changed', consent, form_token: 'tok-consent-changed' };
+}
+
 export function stubRelay() {
   // One stub per browser, told apart by its User-Agent: the engines run their tests side by side.
   const browsers = new Map();
   return async function stubRelayMiddleware(ctx, next) {
     const agent = ctx.get('user-agent');
-    if (!browsers.has(agent)) browsers.set(agent, { requests: [], seenKeys: new Set(), lateformAsked: 0, held: [] });
+    if (!browsers.has(agent)) browsers.set(agent, { requests: [], seenKeys: new Set(), lateformAsked: 0, changedAsked: 0, held: [] });
     const state = browsers.get(agent);
     const { requests, seenKeys } = state;
     const reply = (status, body) => {
@@ -86,7 +112,10 @@ export function stubRelay() {
       return;
     }
     if (ctx.path === '/stub-relay/requests') {
-      if (ctx.method === 'DELETE') requests.length = 0;
+      if (ctx.method === 'DELETE') {
+        requests.length = 0;
+        state.changedAsked = 0;
+      }
       ctx.type = 'json';
       ctx.body = JSON.stringify(requests);
       return;
@@ -102,6 +131,7 @@ export function stubRelay() {
         if (plan === 'fp_studio') return reply(503, envelope('unavailable', 'Try again later.'));
         return reply(200, { floor_plan_id: plan, units: UNITS[plan] ?? [] });
       }
+      if (site === 'consent-changed') return reply(200, changedSettings(state.changedAsked++ > 0));
       return reply(200, settingsFor(site));
     }
     const match = /^(?:\/stub-relay)?\/v1\/sites\/([^/]+)\/leads$/.exec(ctx.path);
@@ -111,7 +141,8 @@ export function stubRelay() {
     for await (const chunk of ctx.req) chunks.push(chunk);
     const raw = Buffer.concat(chunks).toString('utf8');
     const key = ctx.get('idempotency-key');
-    requests.push({ site, path: ctx.path, method: 'POST', key, contentType: ctx.get('content-type'), body: JSON.parse(raw) });
+    const body = JSON.parse(raw);
+    requests.push({ site, path: ctx.path, method: 'POST', key, contentType: ctx.get('content-type'), body });
     const receipt = { id: `ld_stub_${requests.filter((r) => r.method === 'POST').length}`, status: 'sent' };
     if (site === 'flaky') {
       const first = !seenKeys.has(key);
@@ -127,6 +158,13 @@ export function stubRelay() {
       );
     }
     if (site === 'down') return reply(503, envelope('unavailable', 'Try again later.'));
+    if (site === 'consent-changed' && body.meta?.consent?.version !== changedSettings(true).consent.version)
+      return reply(
+        400,
+        envelope('invalid_fields', 'Some fields need attention.', [
+          { field: 'consent', code: 'invalid_choice', message: 'Choose one of the offered options.' },
+        ]),
+      );
     if (site === 'limited') {
       ctx.set('Retry-After', '113');
       return reply(429, envelope('rate_limited', 'Too many submissions; please try again later.'));

@@ -6,6 +6,8 @@ import {
   control,
   fillValid,
   form,
+  inDays,
+  longDate,
   nextEvent,
   release,
   rendered,
@@ -28,7 +30,8 @@ describe('<resman-lead-form> sending', () => {
       fields: 'first_name last_name email_1 phone_1 target_move_in_date desired_num_bedrooms desired_max_rent_in_cents notes',
     });
     await fillValid(el);
-    control(el, 'target_move_in_date').value = '2027-03-01';
+    const moveIn = inDays(90);
+    control(el, 'target_move_in_date').value = moveIn;
     await choose(el, 'desired_num_bedrooms', '2');
     await type(el, 'desired_max_rent_in_cents', '$1,850.50');
     await type(el, 'notes', '  Do you allow cats?  ');
@@ -48,7 +51,7 @@ describe('<resman-lead-form> sending', () => {
       last_name: 'García',
       email_1: 'ana.garcia@gmail.com',
       phone_1: '5125550142',
-      target_move_in_date: '2027-03-01',
+      target_move_in_date: moveIn,
       desired_num_bedrooms: 2,
       desired_max_rent_in_cents: 185050,
       notes: 'Do you allow cats?',
@@ -73,7 +76,8 @@ describe('<resman-lead-form> sending', () => {
     await type(el, 'first_name', 'Ana');
     await type(el, 'last_name', 'García');
     await type(el, 'email_1', 'ana.garcia@gmail.com');
-    control(el, 'target_move_in_date').value = '2027-04-15';
+    const moveIn = inDays(130);
+    control(el, 'target_move_in_date').value = moveIn;
     await type(el, 'desired_max_rent_in_cents', '1900');
     await type(el, 'notes', 'Do you allow cats?');
     await submit(el);
@@ -85,7 +89,7 @@ describe('<resman-lead-form> sending', () => {
     expect(items).to.deep.equal([
       'Floor plan: $1,895 · Live Oak · 2 bd · 2 ba',
       'Apartment: Apartment 204 · $1,910 · 1,040 sq ft',
-      'Move-in date: April 15, 2027',
+      `Move-in date: ${longDate(moveIn, 'en')}`,
       'Maximum monthly rent: $1,900',
     ]);
     for (const personal of ['García', 'gmail', 'cats']) expect(said).to.not.contain(personal);
@@ -93,12 +97,14 @@ describe('<resman-lead-form> sending', () => {
 
     const es = await form('accept', { lang: 'es', fields: 'first_name last_name email_1 phone_1 target_move_in_date' });
     await fillValid(es);
-    control(es, 'target_move_in_date').value = '2027-04-15';
+    control(es, 'target_move_in_date').value = moveIn;
     await submit(es);
     await settle(es, 'success');
     expect(status(es).querySelector('strong')!.textContent).to.equal('¡Gracias, Ana!');
     expect(status(es).textContent).to.contain('por correo o teléfono');
-    expect(status(es).querySelector('li')!.textContent!.replace(/\s+/g, ' ').trim()).to.equal('Fecha de mudanza: 15 de abril de 2027');
+    expect(status(es).querySelector('li')!.textContent!.replace(/\s+/g, ' ').trim()).to.equal(
+      `Fecha de mudanza: ${longDate(moveIn, 'es')}`,
+    );
   });
 
   it('lets the site replace the thank-you through the success slot', async () => {

@@ -35,5 +35,7 @@ export const sendChunk = lazyChunk(() => import('./send-lead.js'), chunkUrl('./s
 export const plansChunk = lazyChunk(() => import('./controllers/floor-plans.js'), chunkUrl('./controllers/floor-plans.js'));
 /** TurnstileController: for a site with a Turnstile site key. */
 export const turnstileChunk = lazyChunk(() => import('./controllers/turnstile.js'), chunkUrl('./controllers/turnstile.js'));
+/** The consent box: for a site with consent, loaded with its settings. */
+export const consentChunk = lazyChunk(() => import('./consent.js'), chunkUrl('./consent.js'));
 /** Spanish, whole: for a form in Spanish. */
 export const spanishChunk = lazyChunk(() => import('./i18n/es.js'), chunkUrl('./i18n/es.js'));

@@ -1,5 +1,5 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
-import { DEFAULT_FIELDS, FIELDS, REQUIRED_FIELDS, isFieldName, type Choice, type FieldName } from '../../contract/fields.js';
+import { DEFAULT_FIELDS, FIELDS, REQUIRED_FIELDS, isFieldName, moveInRange, type Choice, type FieldName } from '../../contract/fields.js';
 import type { FloorPlansController } from './controllers/floor-plans.js';
 import { SettingsController } from './controllers/settings.js';
 import { SubmitController } from './controllers/submit.js';
@@ -9,7 +9,6 @@ import { ResmanLeadViewEvent } from './events.js';
 import { plansChunk, turnstileChunk } from './lazy.js';
 import { captureAttribution } from './session.js';
 import { styles } from './styles.js';
-import { localIsoDate } from './today.js';
 
 const noop = () => {};
 
@@ -170,6 +169,7 @@ export class ResmanLeadForm extends LitElement {
       plansChunk().then((m) => (this.#plans ??= new m.FloorPlansController(this, this.#settings)), noop);
     if (site?.turnstile_site_key && !this.#turnstile)
       turnstileChunk().then((m) => (this.#turnstile ??= new m.TurnstileController(this, this.#settings)), noop);
+    if (site?.consent && !this.#settings.consentBox) void this.#settings.consent();
   }
 
   override render(): TemplateResult | typeof nothing {
@@ -182,22 +182,13 @@ export class ResmanLeadForm extends LitElement {
     }
     const busy = status === 'submitting';
     const failed = status === 'error';
-    const { value, required } = this.#settings;
-    const consent = value?.consent;
-    const error = errors.get('consent');
+    const { value, required, consentBox } = this.#settings;
     // Until the settings are in, the form takes its place on the page but is neither seen nor usable.
     return html`<form part="form" class=${stage === 'shown' ? '' : 'pending'} novalidate>
       <p class="note">${t.requiredNote} ${required.includes('email_1') || required.includes('phone_1') ? '' : t.contactNote}</p>
       <div class="grid">
         ${this.#listedFields.map((name) => this.#renderField(name))}
-        ${
-          consent
-            ? html`<div class="field wide" part="field">
-              <label part="label" class="consent"><input part="consent" type="checkbox" name="consent" required aria-invalid=${error ? 'true' : 'false'} aria-describedby="consent-error" /><span>${consent.text} <span class="mark" aria-hidden="true">*</span></span></label>
-              <p class="error" part="error" id="consent-error">${error ? t.consentRequired : ''}</p>
-            </div>`
-            : nothing
-        }
+        ${value?.consent && consentBox?.(this.#settings, this, errors.get('consent'), t)}
       </div>
       <div class="sr-only" aria-hidden="true"><label>${t.trap} <input name="website" tabindex="-1" autocomplete="off" /></label></div>
       <slot name="turnstile"></slot>
@@ -215,6 +206,8 @@ export class ResmanLeadForm extends LitElement {
     const hint = this.#plans?.hints[name] ?? t.hints[name];
     const describedBy = [hint && `${name}-hint`, error && `${name}-error`].filter(Boolean).join(' ') || nothing;
     const invalid = error ? 'true' : 'false';
+    // The move-in dates the relay takes: from the property's today to two years on.
+    const [min, max] = spec.type === 'date' ? moveInRange(this.#settings.today) : [];
     // The attributes every control shares are bound once per control type: Lit has no attribute spread.
     const control =
       spec.control === 'select'
@@ -224,7 +217,7 @@ export class ResmanLeadForm extends LitElement {
           </select>`
         : spec.control === 'textarea'
           ? html`<textarea part="input" id=${name} name=${name} autocomplete=${spec.autocomplete ?? 'off'} maxlength=${spec.maxLength ?? nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy}></textarea>`
-          : html`<input part="input" id=${name} name=${name} type=${spec.type ?? 'text'} autocomplete=${spec.autocomplete ?? 'off'} inputmode=${spec.inputmode ?? nothing} maxlength=${spec.maxLength ?? nothing} min=${spec.type === 'date' ? localIsoDate() : nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy} />`;
+          : html`<input part="input" id=${name} name=${name} type=${spec.type ?? 'text'} autocomplete=${spec.autocomplete ?? 'off'} inputmode=${spec.inputmode ?? nothing} maxlength=${spec.maxLength ?? nothing} min=${min ?? nothing} max=${max ?? nothing} ?required=${required} aria-invalid=${invalid} aria-describedby=${describedBy} />`;
     // Rendered even while hidden, so no field takes over another's place (and value) when options arrive.
     return html`<div class="field ${WIDE.has(name) ? 'wide' : ''}" part="field" ?hidden=${!this.#hasOptions(name)}>
       <label part="label" for=${name}>${t.labels[name]}${required ? html` <span class="mark" aria-hidden="true">*</span>` : nothing}</label>

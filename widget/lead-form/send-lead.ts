@@ -60,6 +60,8 @@ export interface Submission extends SubmitView {
   readonly host: HTMLElement & { readonly site: string; readonly datalayer: boolean; readonly renderRoot: ParentNode };
   readonly settings: {
     readonly strings: Strings;
+    /** The property's date (YYYY-MM-DD): the earliest move-in date. */
+    readonly today: string;
     readonly value: FormAnswer | null;
     readonly required: readonly FieldName[];
     readonly receivedAt: number;
@@ -85,18 +87,24 @@ export interface Submission extends SubmitView {
  */
 function check(form: HTMLFormElement, { settings, shownFields }: Submission): ParseResult {
   const fields = shownFields();
-  const result = parseSubmission(readSubmission(form, fields));
+  // Blank answers are left out of what is read: a required one missing here was left blank.
+  const answers = readSubmission(form, fields);
+  const result = parseSubmission(answers, settings.today);
   const contact = fields.find((f) => f === 'email_1' || f === 'phone_1');
   const eitherOr = !settings.required.some((f) => f === 'email_1' || f === 'phone_1');
   const issues = result.ok ? [] : result.fields.filter((i) => i.code !== 'contact_required' || (eitherOr && i.field === contact));
-  const answers = new FormData(form);
-  const missing = (name: string) => !String(answers.get(name) ?? '').trim() && !issues.some((i) => i.field === name);
-  for (const name of fields) if (settings.required.includes(name) && missing(name)) issues.push({ field: name, code: 'required' });
-  if (settings.value?.consent && missing('consent')) issues.push({ field: 'consent', code: 'required' });
+  for (const name of fields)
+    if (settings.required.includes(name) && answers[name] === undefined && !issues.some((i) => i.field === name))
+      issues.push({ field: name, code: 'required' });
+  // The consent box as shown: only one the site requires must be ticked.
+  const box = consentBoxOf(form);
+  if (box?.required && !box.checked) issues.push({ field: 'consent', code: 'required' });
   return issues.length > 0 ? { ok: false, fields: issues } : result;
 }
 
 const formOf = (s: Submission) => s.host.renderRoot.querySelector('form');
+/** The consent box, where it is shown: not where the site has none, waits for a phone number, or could not be loaded. */
+const consentBoxOf = (form: HTMLFormElement) => form.elements.namedItem('consent') as HTMLInputElement | null;
 
 /**
  * A form event, as SubmitController hands it over: a field left is judged from then on ("reward
@@ -131,13 +139,15 @@ async function submit(s: Submission): Promise<void> {
   const result = check(form, s);
   if (!result.ok) return showErrors(s, result.fields);
   if (!emit(host, new ResmanLeadSubmitEvent(host.site))) return;
+  const box = consentBoxOf(form);
   void s.show({ status: 'submitting' });
   const meta: LeadMeta = {
     attribution: readAttribution(),
     form_token: await formToken(s),
     // Nobody sees this field; what a bot typed there goes along, and the relay keeps the lead apart.
     trap: (form.elements.namedItem('website') as HTMLInputElement | null)?.value || undefined,
-    consent: settings.value?.consent ? { given: true, version: settings.value.consent.version } : undefined,
+    // Ticked or not, for the wording shown (a box is shown only for the site's consent); nothing where no box was.
+    consent: box ? { given: box.checked, version: settings.value!.consent!.version } : undefined,
     turnstile: await s.turnstile(),
   };
   const sent = await sendLead(settings.url('leads'), { ...result.value, meta }, (s.key ??= newIdempotencyKey()));

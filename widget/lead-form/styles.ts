@@ -71,25 +71,7 @@ export const styles = css`
     border-radius: var(--_radius);
     background: var(--resman-color-field, #fff);
   }
-  .consent {
-    display: flex;
-    gap: 0.75rem;
-    align-items: start;
-    font-weight: 400;
-  }
-  [type='checkbox'] {
-    flex: none;
-    width: 1.5rem;
-    min-height: 1.5rem;
-    margin: 0;
-    padding: 0;
-    accent-color: var(--_accent);
-  }
-  @media (pointer: coarse) {
-    .consent {
-      min-height: 2.75rem;
-    }
-  }
+  /* The consent box's own rules are in its chunk (consent.ts). */
   textarea {
     min-height: 6rem;
     resize: vertical;

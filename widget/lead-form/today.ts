@@ -1,5 +1,2 @@
-/** Today in the visitor's own calendar, as the date input writes it (never shifted through UTC). */
-export function localIsoDate(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
+/** Today in the visitor's own calendar, as the date input writes it: the local time, read as if UTC. */
+export const localIsoDate = (): string => new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 10);

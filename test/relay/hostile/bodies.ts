@@ -48,6 +48,9 @@ const RULE_BREAKERS: [string, unknown][] = [
   ['target_move_in_date', '2025-02-30'],
   ['target_move_in_date', '01/07/2025'],
   ['target_move_in_date', '1999-01-01'],
+  // Real dates, but not move-in dates: long past, and far beyond two years ahead.
+  ['target_move_in_date', '2020-01-01'],
+  ['target_move_in_date', '2099-12-31'],
   ['desired_num_bedrooms', 2.5],
   ['desired_num_bedrooms', -1],
   ['desired_num_bedrooms', 1e6],

@@ -1,8 +1,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { REQUIRED_FIELDS, type FieldName } from '../../../contract/fields.js';
 import type { FormAnswer } from '../../../contract/form.js';
-import { spanishChunk } from '../lazy.js';
+import type { consentBox } from '../consent.js';
+import { consentChunk, spanishChunk } from '../lazy.js';
 import { en } from '../i18n/en.js';
+import { localIsoDate } from '../today.js';
 import { withTexts, type Dictionary, type Messages, type PlanStrings, type Strings } from '../i18n/types.js';
 
 /** What the settings read of their element: its attributes. */
@@ -40,6 +42,8 @@ export class SettingsController implements ReactiveController {
   stage: Stage = 'waiting';
   /** When the settings (and their form token) were handed out, by this page's clock. */
   receivedAt = 0;
+  /** The consent box, once its chunk is in (a site with consent). */
+  consentBox: typeof consentBox | undefined;
   /** The `site` and `lang` the settings and strings were last loaded for. */
   #loadedSite: string | undefined;
   #loadedLang: string | undefined;
@@ -67,6 +71,22 @@ export class SettingsController implements ReactiveController {
   /** The form's language: the element's `lang`, else the page's, else the site's. */
   get language(): string {
     return (this.#host.lang || document.documentElement.lang || this.value?.language || 'en').slice(0, 2).toLowerCase();
+  }
+
+  /** The property's date from the relay, else the browser's: the earliest move-in date. */
+  get today(): string {
+    return this.value?.today ?? localIsoDate();
+  }
+
+  /** The consent box's chunk: with the settings, and at a later update again if its download was lost. */
+  consent(): Promise<void> {
+    return consentChunk().then(
+      (m) => {
+        this.consentBox = m.consentBox;
+        this.#host.requestUpdate();
+      },
+      () => {},
+    );
   }
 
   /** The contract's required fields and the site's. */
@@ -117,7 +137,8 @@ export class SettingsController implements ReactiveController {
       if (res.ok) {
         this.value = (await res.json()) as FormAnswer;
         this.receivedAt = Date.now();
-        await this.#loadStrings();
+        // The box comes before the form shows, so nothing moves under the visitor; lost, the form shows without it.
+        await Promise.all([this.#loadStrings(), this.value.consent && this.consent()]);
       }
     } catch {
       // The form works without the site's settings: defaults, no token, no floor plans.

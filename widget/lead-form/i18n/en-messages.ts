@@ -11,6 +11,7 @@ export const enMessages: Messages = {
     invalid_phone: 'Enter a 10-digit US phone number.',
     placeholder: 'Enter your real contact details.',
     invalid_date: 'Enter a real date.',
+    date_out_of_range: 'Choose a date from today to two years ahead.',
     invalid_choice: 'Choose one of the options.',
     invalid_state: 'Enter a two-letter US state, like TX.',
     invalid_zip: 'Enter a 5-digit ZIP code.',
@@ -33,4 +34,5 @@ export const enMessages: Messages = {
   errorUnavailable: 'The leasing office is not reachable right now. Try again in a moment; your answers are kept.',
   errorGeneric: 'Something went wrong on our side. Try again, or call the leasing office.',
   consentRequired: 'Tick the box to agree, so we may call and text you.',
+  consentChanged: 'This wording has changed: read it again.',
 };

@@ -41,6 +41,8 @@ export interface Messages {
   errorGeneric: string;
   /** Shown under the consent checkbox when it is required and not ticked. */
   consentRequired: string;
+  /** Shown under the consent checkbox when its wording changed while the page was open (the relay refused the old version). */
+  consentChanged: string;
 }
 
 /** How floor plans and units are described: English loads with the floor-plan chunk. */
