@@ -95,9 +95,9 @@ export async function submit(el: ResmanLeadForm): Promise<void> {
  * Waits until `check` holds, or fails naming `what`. The default leaves room for a first lazy chunk
  * while three engines run side by side on two cores.
  */
-export async function until(check: () => boolean, what: string, timeout = 5000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeout = 5000): Promise<void> {
   const start = performance.now();
-  while (!check()) {
+  while (!(await check())) {
     if (performance.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

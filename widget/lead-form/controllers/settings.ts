@@ -137,8 +137,11 @@ export class SettingsController implements ReactiveController {
       if (res.ok) {
         this.value = (await res.json()) as FormAnswer;
         this.receivedAt = Date.now();
-        // The box comes before the form shows, so nothing moves under the visitor; lost, the form shows without it.
-        await Promise.all([this.#loadStrings(), this.value.consent && this.consent()]);
+        // A box shown from the start comes before the form, so nothing moves under the visitor; one
+        // that waits for a phone number loads behind the form, a round trip less before it is
+        // usable. Lost, the form shows without it.
+        const consent = this.value.consent && this.consent();
+        await Promise.all([this.#loadStrings(), this.value.consent?.ask === 'always' && consent]);
       }
     } catch {
       // The form works without the site's settings: defaults, no token, no floor plans.
