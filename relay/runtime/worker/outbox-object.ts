@@ -178,6 +178,8 @@ export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): L
     purgeConfirmed: workerSide('purgeConfirmed'),
     openCreates: workerSide('openCreates'),
     heldRecordIds: workerSide('heldRecordIds'),
+    backlog: workerSide('backlog'),
+    heldSince: workerSide('heldSince'),
     close: async () => {},
   };
 }
