@@ -65,8 +65,10 @@ const MAX_WINDOWS = 5_000;
 export function createAlerts(options: AlertsOptions): Alerts {
   const { channels, policy, clock, logger } = options;
   const windows = new Map<string, Window>();
-  const inFlight = new Set<Promise<void>>();
-  const stop = new AbortController();
+  // Each send has its own controller, made where it starts: workerd refuses I/O objects (an
+  // AbortSignal among them) made in another request's or object's context, and one isolate runs both.
+  const inFlight = new Map<Promise<void>, AbortController>();
+  let closed = false;
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
 
   const scrub = (payload: AlertPayload): AlertPayload => {
@@ -95,12 +97,13 @@ export function createAlerts(options: AlertsOptions): Alerts {
       }),
     );
     for (const channel of channels) {
-      if (inFlight.size >= MAX_IN_FLIGHT || stop.signal.aborted) {
+      if (inFlight.size >= MAX_IN_FLIGHT || closed) {
         logger.warn('alert.dropped', { channel: channel.name, condition: w.condition, key: w.key, kind, in_flight: inFlight.size });
         continue;
       }
+      const stop = new AbortController();
       const sending = sendWithRetries(channel, payload, policy, logger, stop.signal).finally(() => inFlight.delete(sending));
-      inFlight.add(sending);
+      inFlight.set(sending, stop);
     }
   }
 
@@ -167,7 +170,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
     },
 
     async settled() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight.keys()]);
     },
 
     async close(graceMs = 2_000) {
@@ -175,9 +178,10 @@ export function createAlerts(options: AlertsOptions): Alerts {
       const grace = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, graceMs);
       });
+      closed = true;
       await Promise.race([this.settled(), grace]);
       clearTimeout(timer);
-      stop.abort();
+      for (const stop of inFlight.values()) stop.abort();
       await this.settled();
     },
   };
