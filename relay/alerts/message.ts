@@ -40,88 +40,86 @@ export interface AlertPayload {
   details: LogFields;
 }
 
-interface ConditionText {
+interface Described {
   severity: Severity;
   /** A short line naming the trouble. */
-  title(key: string, d: LogFields): string;
+  title: string;
   /** What happened and what to do, in a sentence or two. */
-  says(key: string, d: LogFields): string;
-  /** The notice when it clears; conditions without one never clear (each occurrence is an event). */
-  cleared?(key: string, d: LogFields): string;
+  says: string;
+  /** The notice when it clears; null for conditions that never clear (each occurrence is an event). */
+  cleared: string | null;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
-const minutesOf = (ms: unknown) => (typeof ms === 'number' ? Math.max(1, Math.round(ms / 60_000)) : undefined);
+const minutesOf = (ms: unknown) => (typeof ms === 'number' ? Math.max(1, Math.round(ms / 60_000)) : '?');
 
-/** The conditions the relay raises; any other `logger.alert` event gets the generic text. */
-export const CONDITIONS: Readonly<Record<string, ConditionText>> = {
-  'lead.dead_letter': {
-    severity: 'error',
-    title: (key) => `A lead for ${key} could not be delivered`,
-    says: (key, d) =>
-      `Lead ${str(d.lead_id) ?? '?'} for ${key} could not be delivered to ResMan (${str(d.reason) ?? 'unknown reason'}) and waits as a dead letter.` +
-      `${str(d.contact) ? ` Contact: ${str(d.contact)}.` : ''} Retry it once the cause is fixed.`,
-  },
-  'propexo.unauthorized': {
-    severity: 'critical',
-    title: () => 'Propexo refuses the relay’s token',
-    says: (_key, d) =>
-      `Propexo refused the relay’s token${str(d.status) ? ` (HTTP ${str(d.status)})` : ''}: delivery is paused for every site and leads wait in the outbox. Check PROPEXO_API_TOKEN.`,
-    cleared: () => 'Propexo accepts the relay’s token again: delivery has resumed.',
-  },
-  'site.misconfigured': {
-    severity: 'error',
-    title: (key) => `Site ${key} is misconfigured`,
-    says: (key, d) => {
+/** The words for each condition the relay raises; any other `logger.alert` event gets the generic ones. */
+function describe(condition: string, key: string, d: LogFields): Described {
+  switch (condition) {
+    case 'lead.dead_letter':
+      return {
+        severity: 'error',
+        title: `A lead for ${key} could not be delivered`,
+        says:
+          `Lead ${str(d.lead_id) ?? '?'} for ${key} could not be delivered to ResMan (${str(d.reason) ?? 'unknown reason'}) and waits as a dead letter.` +
+          `${str(d.contact) ? ` Contact: ${str(d.contact)}.` : ''} Retry it once the cause is fixed.`,
+        cleared: null,
+      };
+    case 'propexo.unauthorized':
+      return {
+        severity: 'critical',
+        title: 'Propexo refuses the relay’s token',
+        says: `Propexo refused the relay’s token${str(d.status) ? ` (HTTP ${str(d.status)})` : ''}: delivery is paused for every site and leads wait in the outbox. Check PROPEXO_API_TOKEN.`,
+        cleared: 'Propexo accepts the relay’s token again: delivery has resumed.',
+      };
+    case 'site.misconfigured': {
       const problems = Array.isArray(d.problems) ? d.problems.map((p) => str(p) ?? JSON.stringify(p)).join('; ') : str(d.problems);
-      return `Site ${key} is misconfigured${problems ? `: ${problems}` : ''}. Its leads cannot be delivered until it is fixed.`;
-    },
-    cleared: (key) => `Site ${key} is configured correctly again.`,
-  },
-  'outbox.backlog': {
-    severity: 'error',
-    title: () => 'Leads are waiting in the outbox',
-    says: (_key, d) =>
-      `The oldest queued lead${str(d.lead_id) ? ` (${str(d.lead_id)}, ${str(d.oldest_site) ?? '?'})` : ''} has waited ${minutesOf(d.waiting_ms) ?? '?'} minutes; ` +
-      `${str(d.waiting) ?? '?'} queued leads have waited more than ${minutesOf(d.threshold_ms) ?? '?'} minutes. A prospect answered late is often lost.`,
-    cleared: (_key, d) => `The outbox is back under ${minutesOf(d.threshold_ms) ?? '?'} minutes: no queued lead has waited longer.`,
-  },
-  'leads.held_burst': {
-    severity: 'warning',
-    title: (key) => `Many leads held for ${key}`,
-    says: (key, d) => {
+      return {
+        severity: 'error',
+        title: `Site ${key} is misconfigured`,
+        says: `Site ${key} is misconfigured${problems ? `: ${problems}` : ''}. Its leads cannot be delivered until it is fixed.`,
+        cleared: `Site ${key} is configured correctly again.`,
+      };
+    }
+    case 'outbox.backlog':
+      return {
+        severity: 'error',
+        title: 'Leads are waiting in the outbox',
+        says:
+          `The oldest queued lead${str(d.lead_id) ? ` (${str(d.lead_id)}, ${str(d.oldest_site) ?? '?'})` : ''} has waited ${minutesOf(d.waiting_ms)} minutes; ` +
+          `${str(d.waiting) ?? '?'} queued leads have waited more than ${minutesOf(d.threshold_ms)} minutes. A prospect answered late is often lost.`,
+        cleared: `The outbox is back under ${minutesOf(d.threshold_ms)} minutes: no queued lead has waited longer.`,
+      };
+    case 'leads.held_burst': {
       const reasons = d.reasons && typeof d.reasons === 'object' ? Object.entries(d.reasons).map(([r, n]) => `${r} ${String(n)}`) : [];
-      return (
-        `${str(d.held) ?? '?'} leads for ${key} were held in the last ${minutesOf(d.window_ms) ?? '?'} minutes (suspected spam or over the site’s limit)` +
-        `${reasons.length ? `: ${reasons.join(', ')}` : ''}. Review them and release the real ones.`
-      );
-    },
-    cleared: (key, d) => `Held leads for ${key} are back under ${str(d.threshold) ?? '?'} in ${minutesOf(d.window_ms) ?? '?'} minutes.`,
-  },
-  'turnstile.unavailable': {
-    severity: 'error',
-    title: (key) => `Turnstile cannot verify leads for ${key}`,
-    says: (key, d) =>
-      `Turnstile could not verify leads for ${key}: ${str(d.hint) ?? str(d.reason) ?? 'see the relay’s log'}. Leads are accepted meanwhile.`,
-  },
-};
-
-const GENERIC: ConditionText = {
-  severity: 'error',
-  title: (key, d) => `${str(d.event) ?? 'alert'} (${key})`,
-  says: (key, d) => `${str(d.event) ?? 'An alert'} for ${key}: ${str(d.hint) ?? str(d.reason) ?? 'see the relay’s log'}.`,
-};
-
-export const conditionText = (condition: string): ConditionText => CONDITIONS[condition] ?? GENERIC;
+      return {
+        severity: 'warning',
+        title: `Many leads held for ${key}`,
+        says:
+          `${str(d.held) ?? '?'} leads for ${key} were held in the last ${minutesOf(d.window_ms)} minutes (suspected spam or over the site’s limit)` +
+          `${reasons.length ? `: ${reasons.join(', ')}` : ''}. Review them and release the real ones.`,
+        cleared: `Held leads for ${key} are back under ${str(d.threshold) ?? '?'} in ${minutesOf(d.window_ms)} minutes.`,
+      };
+    }
+    default:
+      // turnstile.unavailable (a refused secret), and whatever else is logged as an alert.
+      return {
+        severity: 'error',
+        title: `${condition} (${key})`,
+        says: `${condition} for ${key}: ${str(d.hint) ?? str(d.reason) ?? 'see the relay’s log'}.`,
+        cleared: null,
+      };
+  }
+}
 
 /** Conditions that end with a notice (propexo.unauthorized, …); the others are events, counted per window. */
-export const clears = (condition: string): boolean => conditionText(condition).cleared !== undefined;
+export const clears = (condition: string): boolean => describe(condition, '', {}).cleared !== null;
 
 // Slack reads these three as markup; lookalikes read the same everywhere.
 const plain = (text: string) => text.replace(/&/g, '＆').replace(/</g, '‹').replace(/>/g, '›');
 
 const DISCORD_MAX = 2000;
-const KNOWN = new Set(['site', 'reason', 'lead_id', 'contact', 'event']);
+const KNOWN = new Set(['site', 'reason', 'lead_id', 'contact']);
 
 export interface MessageInput {
   kind: AlertKind;
@@ -142,20 +140,19 @@ export interface MessageInput {
 /** The payload for one message. */
 export function alertPayload(input: MessageInput): AlertPayload {
   const { kind, condition, key, fields, count } = input;
-  const spec = conditionText(condition);
-  const d = { ...fields, event: condition };
+  const spec = describe(condition, key, fields);
   // A notice is about the condition, not the lead an alert named.
   const leadId = kind === 'cleared' ? undefined : str(fields.lead_id);
   const link = leadId && input.publicUrl ? `${input.publicUrl}/admin/#/leads/${encodeURIComponent(leadId)}` : null;
   let text: string;
   if (kind === 'cleared') {
-    text = `[resolved] ${spec.cleared?.(key, d) ?? `${condition} for ${key} has cleared.`}`;
+    text = `[resolved] ${spec.cleared ?? `${condition} for ${key} has cleared.`}`;
   } else if (kind === 'summary') {
     const minutes = Math.max(1, Math.round(input.windowMs / 60_000));
-    text = `[alert] ${count} more in the last ${minutes} minutes: ${spec.title(key, d)}. The latest: ${spec.says(key, d)}`;
+    text = `[alert] ${count} more in the last ${minutes} minutes: ${spec.title}. The latest: ${spec.says}`;
     if (input.clearedSince) text += ' It has cleared since.';
   } else {
-    text = `[alert] ${spec.says(key, d)}`;
+    text = `[alert] ${spec.says}`;
   }
   text = plain(link ? `${text} Open it: ${link}` : text);
   const details: LogFields = {};
@@ -164,7 +161,7 @@ export function alertPayload(input: MessageInput): AlertPayload {
     text,
     content: text.length > DISCORD_MAX ? `${text.slice(0, DISCORD_MAX - 1)}…` : text,
     allowed_mentions: { parse: [] },
-    title: plain(kind === 'cleared' ? `Resolved: ${spec.title(key, d)}` : spec.title(key, d)),
+    title: plain(kind === 'cleared' ? `Resolved: ${spec.title}` : spec.title),
     kind,
     event: input.event,
     condition,

@@ -6,20 +6,15 @@
 import { type AlertConfig, type AlertEmailConfig, DEFAULT_ALERT_POLICY } from '../alerts/policy.js';
 import { parsePolicyJson } from './policy-json.js';
 
-type Raw = (key: string) => string | undefined;
+export type Raw = (key: string) => string | undefined;
 
-function parseUrl(text: string): URL | undefined {
+export function parseUrl(text: string): URL | undefined {
   try {
     return new URL(text);
   } catch {
     return undefined;
   }
 }
-
-// An address as far as a relay must check one: something@something, nothing that could end a header.
-const ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
-// `Relay <relay@example.com>` or the bare address; no quotes, brackets or line breaks in the name.
-const FROM = /^(?:([^<>"\r\n]*[^<>"\r\n\s])\s*<([^<>\s]+)>|([^<>\s]+))$/;
 
 /** Whole minutes from 1 to `max`, or the default. */
 function minutes(raw: Raw, key: string, fallback: number, max: number, issues: string[]): number {
@@ -51,33 +46,14 @@ function publicUrl(raw: Raw, issues: string[]): string | undefined {
   return undefined;
 }
 
-function email(raw: Raw, issues: string[]): AlertEmailConfig | undefined {
-  const smtpUrl = raw('SMTP_URL');
-  const to = raw('ALERT_EMAIL_TO');
-  const from = raw('ALERT_EMAIL_FROM');
-  if (smtpUrl === undefined && to === undefined && from === undefined) return undefined;
-  const before = issues.length;
-  const given = smtpUrl !== undefined ? 'SMTP_URL' : to !== undefined ? 'ALERT_EMAIL_TO' : 'ALERT_EMAIL_FROM';
-  for (const [key, value] of [
-    ['SMTP_URL', smtpUrl],
-    ['ALERT_EMAIL_TO', to],
-    ['ALERT_EMAIL_FROM', from],
-  ] as const)
-    if (value === undefined)
-      issues.push(`${key}: required with ${given} (alerts by e-mail need SMTP_URL, ALERT_EMAIL_TO and ALERT_EMAIL_FROM)`);
-  const url = smtpUrl === undefined ? undefined : parseUrl(smtpUrl);
-  if (smtpUrl !== undefined && (!url || !/^smtps?:$/.test(url.protocol) || !url.hostname || url.hash))
-    issues.push('SMTP_URL: must be an smtp:// or smtps:// URL like smtps://user:password@smtp.example.com:465');
-  const recipients = to === undefined ? [] : to.split(',').map((s) => s.trim());
-  if (to !== undefined && (recipients.length === 0 || !recipients.every((r) => ADDRESS.test(r))))
-    issues.push('ALERT_EMAIL_TO: must be one or more e-mail addresses, separated by commas');
-  if (from !== undefined && !(FROM.test(from) && ADDRESS.test(FROM.exec(from)![2] ?? FROM.exec(from)![3]!)))
-    issues.push('ALERT_EMAIL_FROM: must be an e-mail address, or a name and one like Relay <relay@example.com>');
-  return issues.length === before ? { smtpUrl: smtpUrl!, to: recipients, from: from! } : undefined;
-}
+export type AlertEmailParser = (raw: Raw, issues: string[]) => AlertEmailConfig | undefined;
 
-/** Reads ALERT_* (and PUBLIC_URL, SMTP_URL), pushing one line per problem onto `issues`. */
-export function parseAlertConfig(raw: Raw, issues: string[]): AlertConfig {
+/**
+ * Reads ALERT_* and PUBLIC_URL, pushing one line per problem onto `issues`. E-mail (SMTP_URL,
+ * ALERT_EMAIL_TO, ALERT_EMAIL_FROM) is read by `email`, which the Node entry passes
+ * (alert-email-env.ts); without it (a Worker) they are refused, not ignored.
+ */
+export function parseAlertConfig(raw: Raw, issues: string[], email?: AlertEmailParser): AlertConfig {
   const defaults = DEFAULT_ALERT_POLICY;
   const named = {
     windowMs: minutes(raw, 'ALERT_WINDOW_MINUTES', defaults.windowMs, 1440, issues),
@@ -95,7 +71,9 @@ export function parseAlertConfig(raw: Raw, issues: string[]): AlertConfig {
   if (policy.attempts < 1 || policy.heldBurst < 1 || policy.checkEveryMs < 1)
     issues.push('ALERT_POLICY: attempts, heldBurst and checkEveryMs must be at least 1');
   const hook = webhookUrl(raw, issues);
-  const mail = email(raw, issues);
+  const mail = email ? email(raw, issues) : undefined;
+  if (!email && ['SMTP_URL', 'ALERT_EMAIL_TO', 'ALERT_EMAIL_FROM'].some((key) => raw(key) !== undefined))
+    issues.push('SMTP_URL: e-mail alerts need the Node relay; on Workers, send alerts to ALERT_WEBHOOK_URL');
   const base = publicUrl(raw, issues);
   return { ...(hook ? { webhookUrl: hook } : {}), ...(mail ? { email: mail } : {}), ...(base ? { publicUrl: base } : {}), policy };
 }

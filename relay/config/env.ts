@@ -12,7 +12,7 @@ import { DEFAULT_POLICY, type DeliveryPolicy } from '../outbox/delivery/policy.j
 import type { AlertConfig } from '../alerts/policy.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { ConfigError } from './config-error.js';
-import { alertSecretsOf, parseAlertConfig } from './alert-env.js';
+import { type AlertEmailParser, alertSecretsOf, parseAlertConfig } from './alert-env.js';
 import { parsePolicyJson } from './policy-json.js';
 import { parseSites, type SiteConfig } from './sites.js';
 import { TURNSTILE_VERIFY_URL } from '../spam/turnstile.js';
@@ -65,6 +65,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface ParseConfigOptions {
   /** Reads SITES_FILE; the Node entry passes fs, a Worker passes nothing and uses SITES_JSON. */
   readFile?: (path: string) => string;
+  /** Reads the e-mail alert keys; the Node entry passes parseAlertEmail, a Worker nothing (they are refused there). */
+  alertEmail?: AlertEmailParser;
 }
 
 const intString = (min: number, max: number) => {
@@ -213,7 +215,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
   // DELIVERY_POLICY: the deliverer's timings in milliseconds (relay/outbox/delivery/policy.ts), for tests
   // and benchmarks that need minutes to pass in seconds; an operator has the named keys above.
   const policy = parsePolicyJson('DELIVERY_POLICY', raw('DELIVERY_POLICY'), DEFAULT_POLICY, issues);
-  const alerts = parseAlertConfig(raw, issues);
+  const alerts = parseAlertConfig(raw, issues, options.alertEmail);
   if (issues.length > 0 || !sites) throw new ConfigError(issues);
   const trusted = parsed.TRUSTED_IP_HEADER as string | undefined;
   const optional = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALERT_POLICY } from '../../relay/alerts/policy.js';
+import { parseAlertEmail } from '../../relay/config/alert-email-env.js';
 import { ConfigError } from '../../relay/config/config-error.js';
 import { parseConfig, secretsOf } from '../../relay/config/env.js';
 import { readEdgeConfig } from '../../relay/runtime/worker/config.js';
@@ -15,7 +16,7 @@ import { TOKEN, testEnv } from './fixtures.js';
 const HOOK = 'https://hooks.slack.com/services/T0000/B0000/XXXXsecretXXXXXXXXXXXX';
 const issuesOf = (env: Record<string, string>): readonly string[] => {
   try {
-    parseConfig(testEnv(env));
+    parseConfig(testEnv(env), { alertEmail: parseAlertEmail });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).issues;
@@ -42,6 +43,7 @@ describe('alert configuration', () => {
         ALERT_HELD_BURST: '50',
         ALERT_POLICY: '{"checkEveryMs":100,"backlogMs":1000}',
       }),
+      { alertEmail: parseAlertEmail },
     );
     expect(config.alerts).toEqual({
       webhookUrl: `${HOOK}?thread_id=42`,
@@ -102,7 +104,10 @@ describe('alert configuration', () => {
     expect(issuesOf({ ALERT_EMAIL_TO: 'ops@example.com' })[0]).toMatch(/^SMTP_URL: required with ALERT_EMAIL_TO/);
   });
 
-  it('on Workers, SMTP_URL is refused: e-mail needs the Node relay', async () => {
+  it('on Workers (no e-mail parser), SMTP_URL and the other e-mail keys are refused: e-mail needs the Node relay', async () => {
+    expect(() => parseConfig(testEnv({ ALERT_EMAIL_TO: 'ops@example.com' }))).toThrow(
+      'SMTP_URL: e-mail alerts need the Node relay; on Workers, send alerts to ALERT_WEBHOOK_URL',
+    );
     const env = {
       ...testEnv(),
       SMTP_URL: 'smtp://mail.example.com',

@@ -14,6 +14,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRelay } from '../../app.js';
 import { clientIpGetter } from '../../http/client-ip.js';
 import { ConfigError } from '../../config/config-error.js';
+import { parseAlertEmail } from '../../config/alert-email-env.js';
 import { parseConfig, secretsOf, type Env, type RelayConfig } from '../../config/env.js';
 import { realSleep, type Sleep } from '../../outbox/delivery/budget.js';
 import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
@@ -72,7 +73,7 @@ const READINESS_PROBE_LEASE = 'readiness_probe';
 
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
 export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
-  const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
+  const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8'), alertEmail: parseAlertEmail });
   // Every part logs through the alerting logger: an alert line is also sent to the operator.
   const alerting = nodeAlerting(
     config,

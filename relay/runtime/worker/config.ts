@@ -92,9 +92,6 @@ export async function readEdgeConfig(env: EdgeEnv): Promise<RelayConfig> {
   if (refreshSeconds(env) === undefined) {
     issues.push(`SITES_REFRESH_SECONDS: must be a whole number from 1 to ${MAX_REFRESH_SECONDS}`);
   }
-  // E-mail needs an SMTP client, which the Worker does not carry: say so rather than drop the alerts.
-  if (rawVar(env, 'SMTP_URL') !== undefined)
-    issues.push('SMTP_URL: e-mail alerts need the Node relay; on Workers, send alerts to ALERT_WEBHOOK_URL');
   try {
     const config = parseConfig(vars);
     if (issues.length === 0) return config;
