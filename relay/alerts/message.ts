@@ -51,6 +51,8 @@ interface Described {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+/** `1 lead`, `3 leads`, `? leads`. */
+const leads = (n: unknown) => `${str(n) ?? '?'} ${n === 1 ? 'lead' : 'leads'}`;
 const minutesOf = (ms: unknown) => (typeof ms === 'number' ? Math.max(1, Math.round(ms / 60_000)) : '?');
 
 /** The words for each condition the relay raises; any other `logger.alert` event gets the generic ones. */
@@ -87,7 +89,7 @@ function describe(condition: string, key: string, d: LogFields): Described {
         title: 'Leads are waiting in the outbox',
         says:
           `The oldest queued lead${str(d.lead_id) ? ` (${str(d.lead_id)}, ${str(d.oldest_site) ?? '?'})` : ''} has waited ${minutesOf(d.waiting_ms)} minutes; ` +
-          `${str(d.waiting) ?? '?'} queued leads have waited more than ${minutesOf(d.threshold_ms)} minutes. A prospect answered late is often lost.`,
+          `${leads(d.waiting)} in the queue waited more than ${minutesOf(d.threshold_ms)} minutes. A prospect answered late is often lost.`,
         cleared: `The outbox is back under ${minutesOf(d.threshold_ms)} minutes: no queued lead has waited longer.`,
       };
     case 'leads.held_burst': {
@@ -96,7 +98,7 @@ function describe(condition: string, key: string, d: LogFields): Described {
         severity: 'warning',
         title: `Many leads held for ${key}`,
         says:
-          `${str(d.held) ?? '?'} leads for ${key} were held in the last ${minutesOf(d.window_ms)} minutes (suspected spam or over the site’s limit)` +
+          `${leads(d.held)} for ${key} held in the last ${minutesOf(d.window_ms)} minutes (suspected spam or over the site’s limit)` +
           `${reasons.length ? `: ${reasons.join(', ')}` : ''}. Review them and release the real ones.`,
         cleared: `Held leads for ${key} are back under ${str(d.threshold) ?? '?'} in ${minutesOf(d.window_ms)} minutes.`,
       };

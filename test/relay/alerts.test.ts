@@ -225,7 +225,7 @@ describe('alerts', () => {
     await alerts.settled();
     expect(sent.map((p) => [p.kind, p.event, p.key])).toEqual([['alert', 'leads.held_burst', 'oak-grove']]);
     expect(sent[0]!.text).toBe(
-      '[alert] 3 leads for oak-grove were held in the last 10 minutes (suspected spam or over the site’s limit): spam:honeypot 3. Review them and release the real ones.',
+      '[alert] 3 leads for oak-grove held in the last 10 minutes (suspected spam or over the site’s limit): spam:honeypot 3. Review them and release the real ones.',
     );
     expect(watch.wantsCheckAt()).toBe(now + MIN);
 
@@ -243,7 +243,7 @@ describe('alerts', () => {
     ]);
     expect(sent[1]).toMatchObject({ lead_id: waiting.id, link: `https://relay.example.com/admin/#/leads/${waiting.id}` });
     expect(sent[1]!.text).toMatch(
-      /^\[alert\] The oldest queued lead \(ld_\d+, pine-ridge\) has waited 11 minutes; 1 queued leads have waited more than 10 minutes\./,
+      /^\[alert\] The oldest queued lead \(ld_\d+, pine-ridge\) has waited 11 minutes; 1 lead in the queue waited more than 10 minutes\./,
     );
     expect(sent[3]!.text).toBe('[resolved] The outbox is back under 10 minutes: no queued lead has waited longer.');
     expect(watch.wantsCheckAt()).toBeNull();

@@ -129,7 +129,7 @@ describe.each([
     await alertsOf('leads.held_burst', 'spammed', 1);
     const [alert] = receiver.of('leads.held_burst', 'spammed');
     expect(alert!.body).toMatchObject({ severity: 'warning', site: 'spammed' });
-    expect(alert!.body.text).toMatch(/^\[alert\] [34] leads for spammed were held in the last 10 minutes .*spam:form_token_missing [34]\./);
+    expect(alert!.body.text).toMatch(/^\[alert\] [34] leads for spammed held in the last 10 minutes .*spam:form_token_missing [34]\./);
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.of('leads.held_burst', 'spammed')).toHaveLength(1);
   });
