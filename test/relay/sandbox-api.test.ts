@@ -309,19 +309,26 @@ describe('lists', () => {
 describe('the demo sites', () => {
   it("name only ids the sandbox has: each site's property, employee and every lead source it maps to", () => {
     const { sandbox } = setup();
-    const sites = JSON.parse(readFileSync(new URL('../../demo/sites.json', import.meta.url), 'utf8')) as Record<
+    const { $schema, ...sites } = JSON.parse(readFileSync(new URL('../../demo/sites.json', import.meta.url), 'utf8')) as Record<
       string,
       { integration_id: string; property_id: string; employee_id: string; lead_source_id: string; lead_source_map?: Record<string, string> }
     >;
+    expect($schema).toBe('../sites.schema.json');
     expect(Object.keys(sites)).toEqual(['oak-grove', 'vista-del-sol']);
     expect(sites['oak-grove']).toMatchObject(SANDBOX_IDS);
     expect(sites['vista-del-sol']).toMatchObject(SANDBOX_IDS_VISTA);
     for (const site of Object.values(sites)) {
       expect(sandbox.data.integrations.map((i) => i.id)).toContain(site.integration_id);
       expect(sandbox.data.properties.find((p) => p.id === site.property_id)?.integration_id).toBe(site.integration_id);
-      expect(sandbox.data.employees.find((e) => e.id === site.employee_id)).toMatchObject({ property_id: site.property_id, is_active: true });
+      expect(sandbox.data.employees.find((e) => e.id === site.employee_id)).toMatchObject({
+        property_id: site.property_id,
+        is_active: true,
+      });
       for (const source of [site.lead_source_id, ...Object.values(site.lead_source_map ?? {})]) {
-        expect(sandbox.data.leadSources.find((l) => l.id === source), source).toMatchObject({ property_id: site.property_id, active: true });
+        expect(
+          sandbox.data.leadSources.find((l) => l.id === source),
+          source,
+        ).toMatchObject({ property_id: site.property_id, active: true });
       }
     }
   });
