@@ -13,6 +13,7 @@ import type { Readiness } from './lib/readiness.js';
 import type { RateLimiter } from './limits/types.js';
 import type { LeadStore } from './outbox/store/types.js';
 import type { PropexoListClient } from './propexo/client.js';
+import type { SiteChecksSource } from './sites/types.js';
 import type { TurnstileVerifier } from './spam/turnstile.js';
 
 /** `site`: the configured site of a `/v1/sites/:site/…` request, set by the site resolver. */
@@ -51,4 +52,9 @@ export interface RelayDeps {
   hashing?: Hashing;
   /** `GET /readyz`: why this relay should not get traffic now (relay/lib/readiness.ts); default always ready. */
   readiness?: Readiness;
+  /**
+   * The sites checked against Propexo (relay/sites/): a summary in `/healthz`, the whole report at
+   * `GET /admin/sites`, a check on demand at `POST /admin/sites/check`. Absent, neither says anything.
+   */
+  siteChecks?: SiteChecksSource;
 }

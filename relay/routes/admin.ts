@@ -1,7 +1,8 @@
 /**
  * The operator's view of the outbox, mounted at `/admin` behind `ADMIN_TOKEN` (Bearer, compared in
  * constant time, applied once to the group, after ADMIN_RATE_PER_MINUTE per client): `GET /admin/leads?status=failed&site=&limit=` and
- * `POST /admin/leads/:id/retry`.
+ * `POST /admin/leads/:id/retry`; and of the sites' check against Propexo: `GET /admin/sites` and
+ * `POST /admin/sites/check` (relay/sites/).
  * Unlike every browser-facing answer these include the leads' fields: the operator needs them to
  * act on a dead letter. Without ADMIN_TOKEN configured, every admin request is refused.
  */
@@ -58,6 +59,20 @@ export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
     deps.outbox?.wake();
     return c.json({ id, status: queued.status });
   });
+
+  const { siteChecks } = deps;
+  if (siteChecks) {
+    // Every site's verdict, problems with their ids, and the last check's time.
+    admin.get('/sites', async (c) => c.json(await siteChecks.report()));
+    // A check of every site now (an operator fixed something in ResMan): what delivery learned is forgotten.
+    admin.post('/sites/check', async (c) => {
+      const report = await siteChecks.checkNow();
+      logger.info('sites.checked_by_operator', { sites: report.sites.length });
+      return c.json(report);
+    });
+    admin.all('/sites', methodNotAllowed('GET, HEAD'));
+    admin.all('/sites/check', methodNotAllowed('POST'));
+  }
 
   admin.all('/leads', methodNotAllowed('GET, HEAD'));
   admin.all('/leads/:id/retry', methodNotAllowed('POST'));

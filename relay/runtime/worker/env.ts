@@ -9,10 +9,13 @@ import type { DurableObjectNamespace, Fetcher, KVNamespace } from 'cloudflare:wo
 import type { Readiness } from '../../lib/readiness.js';
 import type { LimitDecision } from '../../limits/types.js';
 import type { LeadStore } from '../../outbox/store/types.js';
+import type { SiteChecksReport } from '../../sites/types.js';
 
-/** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, and readiness. */
+/** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, readiness, and the site checks. */
 export type OutboxRpc = Pick<LeadStore, 'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts'> & {
   readiness: Readiness;
+  siteChecks(): SiteChecksReport;
+  checkSitesNow(): Promise<SiteChecksReport>;
 };
 
 /** A limiter object's RPC surface (LimiterObject): one decision for its key. */

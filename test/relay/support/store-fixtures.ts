@@ -102,6 +102,8 @@ export const LEAD_STORE_METHODS = [
   'list',
   'counts',
   'purgeConfirmed',
+  'openCreates',
+  'heldRecordIds',
   'acquireLease',
   'releaseLease',
   'leaseHolder',
