@@ -21,14 +21,11 @@ import { ADMIN_TOKEN, ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTa
 const TOKEN = 'ptx_alerts_suite_token_5678';
 registerSecret(TOKEN);
 const PUBLIC_URL = 'https://relay.example.com';
-// Sites the relay knows but Propexo refuses (an unknown property): each lead there is a dead letter.
-const refused = (name: string) => ({
-  name,
-  ...SANDBOX_IDS,
-  property_id: 'prop_unknown',
-  form_token: 'optional',
-  allowed_origins: [ORIGIN],
-});
+// Sites whose leads Propexo refuses with a 400 about the prospect's phone (the door, below), never
+// about the site's ids: each lead there is a dead letter. (A site whose ids Propexo does not know is
+// misconfigured instead, and its leads wait: test/runtimes/sites-check.test.ts.)
+const REFUSED_LAST_NAME = 'Refused';
+const refused = (name: string) => ({ name, ...SANDBOX_IDS, form_token: 'optional', allowed_origins: [ORIGIN] });
 const SITES = {
   'oak-grove': { name: 'Oak Grove', ...SANDBOX_IDS, form_token: 'optional', allowed_origins: [ORIGIN] },
   broken: refused('Broken'),
@@ -51,6 +48,7 @@ describe.each([
   beforeAll(async () => {
     sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0, rateLimitPerMinute: 100_000, log: checkedSink() });
     door = await startPropexoDoor(sandbox.url);
+    door.refuseCreatesOf(REFUSED_LAST_NAME);
     receiver = await startWebhookReceiver();
     relay = await start({
       ...relayVars(door.url, TOKEN, SITES),
@@ -75,6 +73,7 @@ describe.each([
       body: JSON.stringify({
         ...VALID_LEAD,
         first_name: `Ana${'abcdefghij'[n % 10]}`,
+        ...(site.startsWith('broken') ? { last_name: REFUSED_LAST_NAME } : {}),
         email_1: `ana.${n}@gmail.com`,
         phone_1: `(512) 555-${String(1000 + n)}`,
       }),

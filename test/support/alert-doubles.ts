@@ -115,14 +115,38 @@ export interface PropexoDoor {
   url: string;
   /** true: every request is answered 401 as Propexo answers a refused token. */
   refuse(on: boolean): void;
+  /**
+   * Creates whose last name is `lastName` are answered 400, Propexo's errorResponse with a Zod issue on
+   * `phone_1`: a rule of Propexo's the relay does not know, about the prospect's data, not the site's ids.
+   */
+  refuseCreatesOf(lastName: string): void;
   close(): Promise<void>;
 }
 
-/** A pass-through to `target` (the sandbox) that can refuse everything with 401. */
+function lastNameOf(body: Buffer): string {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { last_name?: unknown };
+    return typeof parsed.last_name === 'string' ? parsed.last_name : '';
+  } catch {
+    return '';
+  }
+}
+
+/** A pass-through to `target` (the sandbox) that can refuse everything with 401, or some creates with 400. */
 export async function startPropexoDoor(target: string): Promise<PropexoDoor> {
   let refusing = false;
+  const refusedNames = new Set<string>();
   const { server, url, sockets } = await listen(async (req, res) => {
     const body = await bodyOf(req);
+    if (req.method === 'POST' && req.url?.startsWith('/v1/leads/resman') && refusedNames.has(lastNameOf(body))) {
+      const issue = { code: 'custom', path: ['phone_1'], message: 'Phone number is not reachable' };
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { code: 'invalid_request', message: 'invalid request', details: { details: { issues: [issue], name: 'ZodError' } } },
+        }),
+      );
+      return;
+    }
     if (refusing) {
       res
         .writeHead(401, { 'content-type': 'application/json' })
@@ -146,6 +170,9 @@ export async function startPropexoDoor(target: string): Promise<PropexoDoor> {
     url,
     refuse(on) {
       refusing = on;
+    },
+    refuseCreatesOf(lastName) {
+      refusedNames.add(lastName);
     },
     close: () => closing(server, sockets),
   };
