@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/alert-doubles.js';
+import { type PropexoDoor, startPropexoDoor, startWebhookReceiver, type WebhookReceiver } from '../support/alert-doubles.js';
 import { checkedSink, findViolations, registerSecret } from '../support/hygiene.js';
 import { ORIGIN, nodeTarget, relayVars, type RelayTarget } from '../runtimes/targets.js';
 import { VALID_LEAD } from './fixtures.js';
@@ -20,8 +20,10 @@ const USER = 'relay-alerts';
 const PASSWORD = 'sm7p/Pa:ss@w0rd#9';
 const WRONG_PASSWORD = 'wr0ng-sm7p-Passw0rd';
 registerSecret(TOKEN, PASSWORD, encodeURIComponent(PASSWORD), WRONG_PASSWORD);
+// Its leads are refused by Propexo with a 400 about the prospect's phone (the door): dead letters.
+const REFUSED_LAST_NAME = 'Refused';
 const SITES = {
-  broken: { name: 'Broken', ...SANDBOX_IDS, property_id: 'prop_unknown', form_token: 'optional', allowed_origins: [ORIGIN] },
+  broken: { name: 'Broken', ...SANDBOX_IDS, form_token: 'optional', allowed_origins: [ORIGIN] },
 };
 
 interface Mail {
@@ -78,6 +80,7 @@ describe('alerts by e-mail', () => {
   let sandbox: RunningSandbox;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let receiver: WebhookReceiver;
+  let door: PropexoDoor;
   const relays: RelayTarget[] = [];
   const logs: string[] = [];
 
@@ -85,10 +88,13 @@ describe('alerts by e-mail', () => {
     sandbox = await startSandbox({ token: TOKEN, writeDelayMs: 10, slowDownMs: 0, rateLimitPerMinute: 100_000, log: checkedSink() });
     smtp = await startSmtp();
     receiver = await startWebhookReceiver();
+    door = await startPropexoDoor(sandbox.url);
+    door.refuseCreatesOf(REFUSED_LAST_NAME);
   }, 60_000);
   afterAll(async () => {
     for (const relay of relays) await relay.close();
     await receiver?.close();
+    await door?.close();
     await smtp?.close();
     await sandbox?.close();
   });
@@ -96,7 +102,7 @@ describe('alerts by e-mail', () => {
   const start = async (password: string) => {
     const relay = await nodeTarget(
       {
-        ...relayVars(sandbox.url, TOKEN, SITES),
+        ...relayVars(door.url, TOKEN, SITES),
         SMTP_URL: `smtp://${USER}:${encodeURIComponent(password)}@127.0.0.1:${smtp.port}`,
         ALERT_EMAIL_TO: 'ops@example.com, on-call@example.org',
         ALERT_EMAIL_FROM: 'Lead relay <relay@example.com>',
@@ -113,7 +119,7 @@ describe('alerts by e-mail', () => {
     const res = await fetch(`${relay.url}/v1/sites/broken/leads`, {
       method: 'POST',
       headers: { origin: ORIGIN, 'content-type': 'application/json' },
-      body: JSON.stringify(VALID_LEAD),
+      body: JSON.stringify({ ...VALID_LEAD, last_name: REFUSED_LAST_NAME }),
     });
     expect(res.status).toBe(202);
     return ((await res.json()) as { id: string }).id;
