@@ -52,8 +52,8 @@ export interface DelivererDeps {
  * changed nothing has the lease looked at, so a lost lease stops the next lead being handed out.
  */
 function fencedStore(store: LeadStore, lease: NonNullable<DelivererDeps['lease']>): LeadStore {
-  const update: LeadStore['update'] = async (id, patch, condition = {}) => {
-    const updated = await store.update(id, patch, { ...condition, ifLease: lease.fence() });
+  const update: LeadStore['update'] = async (id, patch, condition = {}, event) => {
+    const updated = await store.update(id, patch, { ...condition, ifLease: lease.fence() }, event);
     if (updated === null) await lease.verify();
     return updated;
   };

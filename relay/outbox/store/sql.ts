@@ -27,10 +27,13 @@ import {
   withFollows,
   type PatchField,
 } from './checks.js';
+import { acceptEvents, activityOf, assertLeadEvent, detailText, eventOf } from './history.js';
 import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } from './schema.js';
 import type {
   AcceptOutcome,
   AcceptWindows,
+  LeadActivity,
+  LeadEvent,
   LeadListFilter,
   LeadPatch,
   LeadRecord,
@@ -167,8 +170,17 @@ export const LEAD_STORE_SQL = {
   // reads one column, no record parsed. A confirmation round asks once.
   heldRecordIds: `SELECT DISTINCT created_record_id AS id FROM leads WHERE created_record_id IN (SELECT value FROM json_each(?))`,
   counts: 'SELECT status, COUNT(*) AS n FROM leads GROUP BY status',
-  // Fingerprint rows go by ON DELETE CASCADE; `changes` counts only the leads.
+  // Fingerprint and event rows go by ON DELETE CASCADE; `changes` counts only the leads.
   purge: `DELETE FROM leads WHERE status = 'confirmed' AND confirmed_at < ?`,
+  purgeSpam: `DELETE FROM leads WHERE status = 'held' AND error = 'marked_spam' AND updated_at < ?`,
+  event: {
+    insert: 'INSERT INTO lead_events (lead_id, at, type, detail) VALUES (?, ?, ?, ?)',
+    list: 'SELECT at, type, detail FROM lead_events WHERE lead_id = ? ORDER BY rowid',
+  },
+  // The window through leads_created, the open leads through each status's range of leads_due.
+  activity: `SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads WHERE created_at >= ?
+     UNION SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads WHERE status IN ('queued', 'sent', 'held', 'failed')
+     ORDER BY created_at, id`,
 } as const;
 const SQL = LEAD_STORE_SQL;
 
@@ -208,10 +220,13 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     driver.run(SQL.insert, toParams(withFollows(record, match?.id)));
     for (const fingerprint of record.fingerprints)
       driver.run(SQL.insertFingerprint, [fingerprint, record.site, record.id, record.created_at]);
+    for (const event of acceptEvents(record)) insertEvent(record.id, event);
     return { record: one(SQL.get, [record.id])!, created: true };
   };
 
-  const update = (id: string, patch: LeadPatch, condition: UpdateCondition): LeadRecord | null => {
+  const insertEvent = (id: string, event: LeadEvent) => driver.run(SQL.event.insert, [id, event.at, event.type, detailText(event)]);
+
+  const update = (id: string, patch: LeadPatch, condition: UpdateCondition, event?: LeadEvent): LeadRecord | null => {
     const params: SqlValue[] = [];
     for (const field of PATCH_FIELD_NAMES) {
       const value = (patch as Record<PatchField, unknown>)[field];
@@ -223,6 +238,7 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     params.push(id, ifStatus, ifStatus, ifAttempts, ifAttempts);
     params.push(ifLease ? 1 : null, ifLease?.name ?? null, ifLease?.owner ?? null, ifLease?.now ?? null);
     if (driver.run(SQL.update, params).changes === 0) return null;
+    if (event !== undefined) insertEvent(id, event);
     // Read back in the same transaction: the record exactly as this update left it.
     return one(SQL.get, [id]);
   };
@@ -263,11 +279,34 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       return driver.get<{ m: number | null }>(SQL.nextDueAt)?.m ?? null;
     },
 
-    async update(id, patch, options = {}) {
+    async update(id, patch, options = {}, event) {
       open();
       assertLeadPatch(patch);
       assertCondition(options);
-      return driver.transaction(() => update(id, patch, options));
+      if (event !== undefined) assertLeadEvent(event);
+      return driver.transaction(() => update(id, patch, options, event));
+    },
+
+    async appendEvent(id, event) {
+      open();
+      assertLeadEvent(event);
+      return driver.transaction(() => {
+        if (!driver.get(SQL.exists, [id])) return false;
+        insertEvent(id, event);
+        return true;
+      });
+    },
+
+    async history(id) {
+      open();
+      return driver.all<{ at: number; type: string; detail: string | null }>(SQL.event.list, [id]).map(eventOf);
+    },
+
+    async activity(since): Promise<LeadActivity[]> {
+      open();
+      return driver
+        .all<LeadRow>(SQL.activity, [since])
+        .map((row) => activityOf(toRecord({ ...row, fingerprints: '[]', submission: '{}' })));
     },
 
     async acquireLease(name, owner, now, ttlMs) {
@@ -329,7 +368,7 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
 
     async purgeConfirmed(before) {
       open();
-      return driver.run(SQL.purge, [before]).changes;
+      return driver.transaction(() => driver.run(SQL.purge, [before]).changes + driver.run(SQL.purgeSpam, [before]).changes);
     },
 
     async close() {

@@ -11,7 +11,10 @@ import type { LimitDecision } from '../../limits/types.js';
 import type { LeadStore } from '../../outbox/store/types.js';
 
 /** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, and readiness. */
-export type OutboxRpc = Pick<LeadStore, 'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts'> & {
+export type OutboxRpc = Pick<
+  LeadStore,
+  'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts' | 'appendEvent' | 'history' | 'activity'
+> & {
   readiness: Readiness;
 };
 
