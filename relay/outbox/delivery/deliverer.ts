@@ -27,6 +27,7 @@ import type { DeliveryLease } from './lease.js';
 import { DEFAULT_POLICY, type DeliveryPolicy } from './policy.js';
 import { ConfirmationRounds } from './rounds.js';
 import { UpstreamLine } from './upstream.js';
+import { UpstreamStats, type PropexoState } from './upstream-stats.js';
 
 export interface DelivererDeps {
   store: LeadStore;
@@ -78,6 +79,8 @@ export interface Deliverer {
   /** Propexo refuses the token (health.ts): readiness says so. */
   readonly tokenRefused: boolean;
   readonly budget: UpstreamBudget;
+  /** What this deliverer has seen of Propexo (the console's overview, /metrics). */
+  propexoState(): PropexoState;
 }
 
 /** The loop's state: running or not, and a nap to cut short. */
@@ -177,7 +180,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     idleMs: policy.idleMs,
     allowed: () => lease === undefined || lease.held(),
   });
-  const line = new UpstreamLine(budget, health, () => loop.signal);
+  const stats = new UpstreamStats(clock);
+  const line = new UpstreamLine(budget, health, () => loop.signal, stats);
   const ctx: StepContext = { store, client, clock, logger, policy, random, line, writes: new LeadWrites(store, clock, logger) };
   const rounds = new ConfirmationRounds({
     store,
@@ -211,5 +215,11 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       return health.tokenRefused;
     },
     budget,
+    propexoState: () =>
+      stats.snapshot({
+        budget_per_minute: policy.upstreamPerMinute,
+        token_refused: health.tokenRefused,
+        paused_until: health.paused() ? health.pausedUntil : null,
+      }),
   };
 }

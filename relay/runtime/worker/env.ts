@@ -8,6 +8,7 @@
 import type { DurableObjectNamespace, Fetcher, KVNamespace } from 'cloudflare:workers';
 import type { Readiness } from '../../lib/readiness.js';
 import type { LimitDecision } from '../../limits/types.js';
+import type { PropexoState } from '../../outbox/delivery/upstream-stats.js';
 import type { LeadStore } from '../../outbox/store/types.js';
 
 /** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, and readiness. */
@@ -16,6 +17,8 @@ export type OutboxRpc = Pick<
   'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts' | 'appendEvent' | 'history' | 'activity'
 > & {
   readiness: Readiness;
+  /** What the outbox object's deliverer has seen of Propexo (null before its setup ran). */
+  propexoState(): Promise<PropexoState | null>;
 };
 
 /** A limiter object's RPC surface (LimiterObject): one decision for its key. */

@@ -135,6 +135,10 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   readiness() {
     return this.readinessOfObject();
   }
+  async propexoState() {
+    // The constructor's setup finishes before any call reaches the object; null only should it not have.
+    return this.deliverer ? this.deliverer.propexoState() : null;
+  }
 
   /** Sets the alarm for the earliest due lead, unless one is already set earlier. */
   private async arm(): Promise<void> {

@@ -39,6 +39,7 @@ async function build(env: EdgeEnv): Promise<{ app: App; sites: EdgeSetup['sites'
     // WebCrypto, native in workerd (node:crypto would need nodejs_compat); the same bytes as Node's.
     hashing: webCryptoHashing,
     readiness: remoteReadiness(env.OUTBOX, logger),
+    propexoState: () => env.OUTBOX.get(env.OUTBOX.idFromName('outbox')).propexoState(),
   });
   return { app: relay, sites };
 }
