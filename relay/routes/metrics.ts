@@ -95,7 +95,10 @@ export function metricsRoutes(deps: RelayDeps): Hono<RelayEnv> {
       ]);
     }
     // The alerts module feeds deps.alertsSent; until then this is 0.
-    const alertSamples = Object.entries(alerts as Record<string, number>).map(([kind, n]): [Record<string, string>, number] => [{ kind }, n]);
+    const alertSamples = Object.entries(alerts as Record<string, number>).map(([kind, n]): [Record<string, string>, number] => [
+      { kind },
+      n,
+    ]);
     out.metric(
       'resman_alerts_sent_total',
       'counter',

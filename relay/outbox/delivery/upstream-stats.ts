@@ -4,7 +4,7 @@
  * token is refused. Counted in UpstreamLine, where every request passes; kept per process (on
  * Workers, in the outbox object, which makes every request).
  */
-import type { UpstreamAnswer } from './upstream.js';
+import type { UpstreamFailureKind } from '../../propexo/http.js';
 
 export const UPSTREAM_OUTCOMES = ['ok', 'rejected', 'unauthorized', 'rate_limited', 'unavailable'] as const;
 export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
@@ -29,7 +29,7 @@ export class UpstreamStats {
 
   constructor(private readonly clock: { now(): number }) {}
 
-  record(answer: UpstreamAnswer): void {
+  record(answer: { ok: true } | { ok: false; kind: UpstreamFailureKind }): void {
     const now = this.clock.now();
     this.recent.push(now);
     this.trim(now);
