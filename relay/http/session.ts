@@ -93,8 +93,8 @@ export function sameOrigin(c: Context): boolean {
   } catch {
     return false;
   }
+  // The request's URL names the host it was sent to (on Node, from its Host header).
   const own = new URL(c.req.url);
-  const host = c.req.header('host') ?? own.host;
-  if (given.host !== host) return false;
+  if (given.host !== own.host) return false;
   return given.protocol === own.protocol || given.protocol === 'https:';
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { VALID_LEAD } from '../relay/fixtures.js';
 import { checkedSink, registerSecret } from '../support/hygiene.js';
-import { ADMIN_TOKEN, ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
+import { ADMIN_TOKEN, ORIGIN, PUBLIC_HOST, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
 
 const TOKEN = 'ptx_console_suite_token_5678';
 const SESSION_SECRET = 'sess_console_suite_secret_0123';
@@ -28,7 +28,7 @@ function signedValue(expiresAt: number, secret = SESSION_SECRET): string {
 describe.each([
   ['node', nodeTarget],
   ['workerd', workerdTarget],
-] as const)('console API on %s', (_runtime, start) => {
+] as const)('console API on %s', (runtime, start) => {
   let sandbox: RunningSandbox;
   let relay: RelayTarget;
   /** Every answer's headers and body, to look for secrets and contact details at the end. */
@@ -94,6 +94,25 @@ describe.each([
     expect([form.status, form.headers.get('location')]).toEqual([303, '/admin/']);
     const out = await call('/admin/session', { method: 'DELETE', headers: { origin: own() } });
     expect([out.status, out.headers.get('set-cookie')]).toEqual([204, 'rlf_console=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Strict']);
+  });
+
+  // Only workerd's target is reached under a public https name (PUBLIC_HOST); Node's is loopback http.
+  it.runIf(runtime === 'workerd')('sets Secure on the cookie over https, and takes that https origin', async () => {
+    const response = await relay.fetchFromInternet('/admin/session', {
+      method: 'POST',
+      headers: { origin: PUBLIC_HOST, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN_TOKEN }),
+    });
+    const text = await response.text();
+    seen.push(text);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+    const refused = await relay.fetchFromInternet('/admin/session', {
+      method: 'POST',
+      headers: { origin: 'http://relay.example.com.evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN_TOKEN }),
+    });
+    expect(refused.status).toBe(403);
   });
 
   it('refuses a wrong token, another origin, no origin, and a body that is neither JSON nor a form', async () => {
