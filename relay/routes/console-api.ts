@@ -146,5 +146,9 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
   api.all('/changes', methodNotAllowed('GET, HEAD'));
   api.all('/leads/:id', methodNotAllowed('GET, HEAD'));
   for (const action of ['reveal', 'retry', 'release', 'spam']) api.all(`/leads/:id/${action}`, methodNotAllowed('POST'));
+  // Here, not at /admin's catch-all, which asks a signed-in console for the Bearer token.
+  api.all('*', () => {
+    throw new ApiError(404, 'not_found', 'No such route.');
+  });
   return api;
 }

@@ -147,6 +147,8 @@ describe.each([
     }
     // A valid one signed with the real key is taken: the check is the signature and the expiry.
     expect((await call('/admin/api/overview', { headers: withCookie(signedValue(Date.now() + 60_000)) })).status).toBe(200);
+    // A signed-in console asking for no such route is told so, not asked for the token.
+    expect((await call('/admin/api/nope', { headers: withCookie(good) })).status).toBe(404);
     // Scripts use the token as Bearer.
     expect((await call('/admin/api/leads', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
     expect((await call('/admin/api/leads', { headers: { authorization: 'Bearer adm_wrong_wrong_wrong' } })).status).toBe(401);
