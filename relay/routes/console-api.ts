@@ -10,10 +10,10 @@ import { hex, webCryptoHashing } from '../lib/hash.js';
 import { requeueDeadLetter } from '../outbox/delivery/requeue.js';
 import { MARKED_SPAM, type LeadRecord } from '../outbox/store/types.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
-import { contactOf, leadsCsv, maskedLead, matches, parseLeadFilter, siteOverview, type LeadFilter } from './console-data.js';
+import { contactOf, leadsCsv, maskedLead, parseLeadFilter, siteOverview, type LeadFilter } from './console-data.js';
 
-/** The store lists at most this many leads per site and status; the date range and search apply within them. */
-const SCAN_LIMIT = 1000;
+/** The most leads the store lists at once, and so the most an export holds. */
+const MAX_LIST = 1000;
 const WEEK = 7 * 86_400_000;
 
 export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
@@ -22,13 +22,16 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
   const api = new Hono<RelayEnv>();
 
   const filtered = async (filter: LeadFilter): Promise<{ leads: LeadRecord[]; truncated: boolean }> => {
+    // One more than asked, to tell whether there are more (the store gives at most 1000).
     const listed = await store.list({
       ...(filter.site ? { site: filter.site } : {}),
       ...(filter.status ? { status: filter.status } : {}),
-      limit: SCAN_LIMIT,
+      ...(filter.from !== undefined ? { createdFrom: filter.from } : {}),
+      ...(filter.to !== undefined ? { createdBefore: filter.to } : {}),
+      ...filter.contact,
+      limit: Math.min(filter.limit + 1, MAX_LIST),
     });
-    const leads = listed.filter((lead) => matches(lead, filter));
-    return { leads: leads.slice(0, filter.limit), truncated: listed.length === SCAN_LIMIT || leads.length > filter.limit };
+    return { leads: listed.slice(0, filter.limit), truncated: listed.length > filter.limit || listed.length === MAX_LIST };
   };
   const leadOr404 = async (id: string): Promise<LeadRecord> => {
     const lead = await store.get(id);
@@ -58,7 +61,7 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
 
   api.get('/leads.csv', async function exportLeads(c) {
     const filter = parseLeadFilter((key) => c.req.query(key));
-    const { leads } = await filtered({ ...filter, limit: Math.max(filter.limit, SCAN_LIMIT) });
+    const { leads } = await filtered({ ...filter, limit: MAX_LIST });
     logger.info('leads.exported', { by: c.get('actor'), count: leads.length, site: filter.site ?? null, status: filter.status ?? null });
     c.header('Cache-Control', 'no-store');
     c.header('Content-Disposition', 'attachment; filename="leads.csv"');

@@ -93,17 +93,6 @@ export function parseLeadFilter(query: (key: string) => string | undefined): Lea
   return filter;
 }
 
-/** The filter's date range and contact, applied to what the store listed by site and status. */
-export function matches(lead: LeadRecord, filter: LeadFilter): boolean {
-  if (filter.from !== undefined && lead.created_at < filter.from) return false;
-  if (filter.to !== undefined && lead.created_at >= filter.to) return false;
-  const contact = filter.contact;
-  if (contact === undefined) return true;
-  const s = lead.submission;
-  if ('email' in contact) return s.email_1?.toLowerCase() === contact.email;
-  return s.phone_1 === contact.phone || s.phone_2 === contact.phone;
-}
-
 export interface Figures {
   accepted: number;
   /** Reached Propexo: sent or confirmed. */

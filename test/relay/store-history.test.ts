@@ -3,7 +3,7 @@
  * written by accept in the same step, by an update that carries an event only when the update
  * went through, appended by an operator's action, read back oldest first, refused when malformed,
  * and purged with its lead (a confirmed one past retention, a held one marked as spam). Also the
- * overview's rows (activity).
+ * overview's rows (activity), and the console's search (list by date range, email, phone).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LeadRecord, LeadStore } from '../../relay/outbox/store/types.js';
@@ -124,5 +124,28 @@ describe.each(STORE_HARNESSES)('%s lead store: history', (_name, harness) => {
       { id: recent.id, site: 'oak-grove', status: 'confirmed', created_at: T0 + 1, confirmed_at: T0 + 500, attempts: 1 },
       { id: held.id, site: 'oak-grove', status: 'held', created_at: T0 + 2, attempts: 0, error: 'honeypot' },
     ]);
+  });
+
+  it('lists by date range and by an exact email (any case) or phone (either number), newest first', async () => {
+    const a = await put({
+      created_at: T0,
+      submission: { first_name: 'A', last_name: 'B', email_1: 'Pat@Example.org', phone_1: '5125550142' },
+    });
+    const b = await put({
+      created_at: T0 + HOUR,
+      submission: { first_name: 'C', last_name: 'D', phone_1: '5125550199', phone_2: '5125550142' },
+    });
+    const c = await put({
+      created_at: T0 + 2 * HOUR,
+      site: 'pine-ridge',
+      submission: { first_name: 'E', last_name: 'F', email_1: 'pat@example.org' },
+    });
+    const ids = async (filter: Parameters<LeadStore['list']>[0]) => (await store.list(filter)).map((r) => r.id);
+    expect(await ids({ email: 'PAT@example.org' })).toEqual([c.id, a.id]);
+    expect(await ids({ email: 'pat@example.org', site: 'oak-grove' })).toEqual([a.id]);
+    expect(await ids({ phone: '5125550142' })).toEqual([b.id, a.id]);
+    expect(await ids({ createdFrom: T0 + 1, createdBefore: T0 + 2 * HOUR })).toEqual([b.id]);
+    expect(await ids({ createdFrom: T0, status: 'queued', limit: 2 })).toEqual([c.id, b.id]);
+    expect(await ids({ email: 'nobody@example.org' })).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
  * What every store shares about a lead's timeline (types.ts, LeadEvent): the events an accept
  * writes, the check on an event before it is stored, and the overview's row of a lead.
  */
-import { LEAD_EVENT_TYPES, type LeadActivity, type LeadEvent, type LeadRecord } from './types.js';
+import { LEAD_EVENT_TYPES, type LeadActivity, type LeadEvent, type LeadListFilter, type LeadRecord } from './types.js';
 
 /** The events a stored lead starts with: accepted, and held with its reason when it is held. */
 export function acceptEvents(record: LeadRecord): LeadEvent[] {
@@ -54,3 +54,17 @@ export function activityOf(record: Pick<LeadRecord, keyof LeadActivity>): LeadAc
   if (record.error != null) row.error = record.error;
   return row;
 }
+
+/** The console's date range and search (LeadListFilter), as the SQL stores apply them. */
+export function matchesSearch(record: { created_at: number; submission: string }, filter: LeadListFilter): boolean {
+  if (filter.createdFrom !== undefined && record.created_at < filter.createdFrom) return false;
+  if (filter.createdBefore !== undefined && record.created_at >= filter.createdBefore) return false;
+  if (filter.email === undefined && filter.phone === undefined) return true;
+  const s = JSON.parse(record.submission) as { email_1?: string; phone_1?: string; phone_2?: string };
+  if (filter.email !== undefined && s.email_1?.toLowerCase() !== filter.email.toLowerCase()) return false;
+  return filter.phone === undefined || s.phone_1 === filter.phone || s.phone_2 === filter.phone;
+}
+
+/** Whether a list asks for more than site and status (the SQL stores then build the statement). */
+export const isSearch = (f: LeadListFilter): boolean =>
+  f.createdFrom !== undefined || f.createdBefore !== undefined || f.email !== undefined || f.phone !== undefined;

@@ -20,7 +20,7 @@ import {
   rowLimit,
   withFollows,
 } from './checks.js';
-import { acceptEvents, activityOf, assertLeadEvent } from './history.js';
+import { acceptEvents, activityOf, assertLeadEvent, matchesSearch } from './history.js';
 import {
   MARKED_SPAM,
   type LeadActivity,
@@ -255,6 +255,7 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       open();
       return [...byId.values()]
         .filter((r) => (filter.status === undefined || r.status === filter.status) && (filter.site === undefined || r.site === filter.site))
+        .filter((r) => matchesSearch(r, filter))
         .sort((a, b) => oldestFirst(b, a))
         .slice(0, listLimit(filter))
         .map(toRecord);

@@ -296,6 +296,22 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
         params.push(filter.site);
         where.push(`site = $${params.length}`);
       }
+      if (filter.createdFrom !== undefined) {
+        params.push(filter.createdFrom);
+        where.push(`created_at >= $${params.length}`);
+      }
+      if (filter.createdBefore !== undefined) {
+        params.push(filter.createdBefore);
+        where.push(`created_at < $${params.length}`);
+      }
+      if (filter.email !== undefined) {
+        params.push(filter.email);
+        where.push(`lower(submission::json->>'email_1') = lower($${params.length})`);
+      }
+      if (filter.phone !== undefined) {
+        params.push(filter.phone);
+        where.push(`(submission::json->>'phone_1' = $${params.length} OR submission::json->>'phone_2' = $${params.length})`);
+      }
       params.push(limit);
       return many(
         `SELECT ${SELECT} FROM leads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${NEWEST} LIMIT $${params.length}`,

@@ -27,7 +27,7 @@ import {
   withFollows,
   type PatchField,
 } from './checks.js';
-import { acceptEvents, activityOf, assertLeadEvent, detailText, eventOf } from './history.js';
+import { acceptEvents, activityOf, assertLeadEvent, detailText, eventOf, isSearch } from './history.js';
 import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } from './schema.js';
 import type {
   AcceptOutcome,
@@ -159,6 +159,12 @@ export const LEAD_STORE_SQL = {
     status: `SELECT * FROM leads WHERE status = ? ${NEWEST} LIMIT ?`,
     site: `SELECT * FROM leads WHERE site = ? ${NEWEST} LIMIT ?`,
     both: `SELECT * FROM leads WHERE status = ? AND site = ? ${NEWEST} LIMIT ?`,
+    // The console's search: through leads_created for the range, the contact read from the JSON.
+    search: `SELECT * FROM leads WHERE (? IS NULL OR status = ?) AND (? IS NULL OR site = ?)
+       AND created_at >= ? AND created_at < ?
+       AND (? IS NULL OR lower(json_extract(submission, '$.email_1')) = lower(?))
+       AND (? IS NULL OR json_extract(submission, '$.phone_1') = ? OR json_extract(submission, '$.phone_2') = ?)
+       ${NEWEST} LIMIT ?`,
   },
   // `+site`: two status ranges through an index on status, not every lead of the site (confirmed
   // ones included) through leads_site_created. The queued range is read whole to find those in doubt.
@@ -337,12 +343,16 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     async list(filter: LeadListFilter = {}) {
       open();
       const limit = listLimit(filter);
-      const { status, site } = filter;
-      return status !== undefined && site !== undefined
+      const { status = null, site = null } = filter;
+      if (isSearch(filter)) {
+        const { createdFrom = -Number.MAX_VALUE, createdBefore = Number.MAX_VALUE, email = null, phone = null } = filter;
+        return many(SQL.list.search, [status, status, site, site, createdFrom, createdBefore, email, email, phone, phone, phone, limit]);
+      }
+      return status !== null && site !== null
         ? many(SQL.list.both, [status, site, limit])
-        : status !== undefined
+        : status !== null
           ? many(SQL.list.status, [status, limit])
-          : site !== undefined
+          : site !== null
             ? many(SQL.list.site, [site, limit])
             : many(SQL.list.all, [limit]);
     },

@@ -191,6 +191,12 @@ export const MARKED_SPAM = 'marked_spam';
 export interface LeadListFilter {
   status?: LeadStatus;
   site?: string;
+  /** Accepted at or after / before (epoch ms): the console's date range. */
+  createdFrom?: number;
+  createdBefore?: number;
+  /** The console's search, exact: email_1 compared in lower case, a 10-digit phone against phone_1 and phone_2. */
+  email?: string;
+  phone?: string;
   /** Default 100, at most 1000. */
   limit?: number;
 }
