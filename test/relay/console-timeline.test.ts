@@ -42,6 +42,23 @@ describe('a lead timeline through a dead letter and a retry', () => {
   });
 });
 
+describe('reveal', () => {
+  it('logs who revealed which lead and when, without the contact, and answers it only to the one who asked', async () => {
+    const relay = buildRelay({ env: { ADMIN_TOKEN: ADMIN } });
+    const { id } = (await (await postLead(relay.app, VALID_LEAD)).json()) as { id: string };
+    const bearer = { authorization: `Bearer ${ADMIN}` };
+    const shown = await (await relay.app.request(`/admin/api/leads/${id}`, { headers: bearer })).text();
+    expect(shown).not.toMatch(/jane\.doe@gmail\.com|5125550142|We have a cat/);
+    const revealed = (await (await relay.app.request(`/admin/api/leads/${id}/reveal`, { method: 'POST', headers: bearer })).json()) as {
+      contact: Record<string, unknown>;
+    };
+    expect(revealed.contact).toMatchObject({ email_1: 'jane.doe@gmail.com', phone_1: '5125550142', notes: 'We have a cat.' });
+    const line = relay.logs().find((l) => l.event === 'lead.revealed' || l.msg === 'lead.revealed');
+    expect(line).toMatchObject({ lead_id: id, site: 'oak-grove', by: 'token', at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
+    expect(JSON.stringify(relay.logs())).not.toMatch(/jane\.doe@gmail\.com|5125550142/);
+  });
+});
+
 describe('console data', () => {
   const record = (extra: Partial<LeadRecord>): LeadRecord => ({
     id: 'ld_1',
