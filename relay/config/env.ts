@@ -9,8 +9,11 @@
 import '../../contract/jitless.js';
 import * as z from 'zod/mini';
 import { DEFAULT_POLICY, type DeliveryPolicy } from '../outbox/delivery/policy.js';
+import type { AlertConfig } from '../alerts/policy.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { ConfigError } from './config-error.js';
+import { type AlertEmailParser, alertSecretsOf, parseAlertConfig } from './alert-env.js';
+import { parsePolicyJson } from './policy-json.js';
 import { parseSites, type SiteConfig } from './sites.js';
 import { TURNSTILE_VERIFY_URL } from '../spam/turnstile.js';
 
@@ -59,6 +62,8 @@ export interface RelayConfig {
   upstreamTimeoutMs: number;
   logLevel: LogLevel;
   widgetDir: string;
+  /** Where alerts go (a chat webhook, e-mail on Node) and how they are paced (relay/alerts/). */
+  alerts: AlertConfig;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -66,6 +71,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface ParseConfigOptions {
   /** Reads SITES_FILE; the Node entry passes fs, a Worker passes nothing and uses SITES_JSON. */
   readFile?: (path: string) => string;
+  /** Reads the e-mail alert keys; the Node entry passes parseAlertEmail, a Worker nothing (they are refused there). */
+  alertEmail?: AlertEmailParser;
 }
 
 const intString = (min: number, max: number) => {
@@ -170,33 +177,6 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   TURNSTILE_VERIFY_URL,
 };
 
-/**
- * DELIVERY_POLICY: a JSON object overriding any of the deliverer's timings in milliseconds (see
- * relay/outbox/delivery/policy.ts). For tests and benchmarks that need minutes to pass in seconds; an
- * operator has the named keys above.
- */
-function parseDeliveryPolicy(text: string | undefined, issues: string[]): Partial<DeliveryPolicy> {
-  if (text === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    issues.push('DELIVERY_POLICY: must be a JSON object');
-    return {};
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    issues.push('DELIVERY_POLICY: must be a JSON object');
-    return {};
-  }
-  const policy: Record<string, number> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (!Object.hasOwn(DEFAULT_POLICY, key)) issues.push(`DELIVERY_POLICY.${key}: unknown setting`);
-    else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) issues.push(`DELIVERY_POLICY.${key}: must be a number >= 0`);
-    else policy[key] = v;
-  }
-  return policy as Partial<DeliveryPolicy>;
-}
-
 /** Parses the whole configuration; throws ConfigError listing every bad key. */
 export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayConfig {
   const issues: string[] = [];
@@ -242,7 +222,10 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     if (asking.length > 0)
       issues.push(`TURNSTILE_SECRET: required, since ${asking.join(', ')} set${asking.length === 1 ? 's' : ''} turnstile`);
   }
-  const policy = parseDeliveryPolicy(raw('DELIVERY_POLICY'), issues);
+  // DELIVERY_POLICY: the deliverer's timings in milliseconds (relay/outbox/delivery/policy.ts), for tests
+  // and benchmarks that need minutes to pass in seconds; an operator has the named keys above.
+  const policy = parsePolicyJson('DELIVERY_POLICY', raw('DELIVERY_POLICY'), DEFAULT_POLICY, issues);
+  const alerts = parseAlertConfig(raw, issues, options.alertEmail);
   if (issues.length > 0 || !sites) throw new ConfigError(issues);
   const trusted = parsed.TRUSTED_IP_HEADER as string | undefined;
   const optional = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
@@ -280,6 +263,7 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     upstreamTimeoutMs: parsed.UPSTREAM_TIMEOUT_MS as number,
     logLevel: parsed.LOG_LEVEL as LogLevel,
     widgetDir: parsed.WIDGET_DIR as string,
+    alerts,
   };
 }
 
@@ -298,6 +282,7 @@ export function secretsOf(config: RelayConfig): string[] {
   const redisPassword = config.redisUrl ? decodeURIComponent(new URL(config.redisUrl).password) : undefined;
   const databasePassword = config.databaseUrl ? decodeURIComponent(new URL(config.databaseUrl).password) : undefined;
   return [
+    ...alertSecretsOf(config.alerts),
     config.propexo.token,
     config.adminToken,
     config.sessionSecret,

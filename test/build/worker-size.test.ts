@@ -23,5 +23,8 @@ describe('worker bundle', () => {
     expect(bundle.inputs.filter((input) => /^(demo|sandbox|widget|test|bench)\//.test(input))).toEqual([]);
     // Node-only parts of the relay stay out too.
     expect(bundle.inputs.filter((input) => input.startsWith('relay/runtime/node/') || input.includes('better-sqlite3'))).toEqual([]);
+    // Alerts are in it (the webhook), e-mail is not: nodemailer and the e-mail keys' parser are Node's.
+    expect(bundle.inputs).toEqual(expect.arrayContaining(['relay/alerts/alerts.ts', 'relay/alerts/webhook.ts']));
+    expect(bundle.inputs.filter((input) => input.includes('nodemailer') || input === 'relay/config/alert-email-env.ts')).toEqual([]);
   });
 });

@@ -49,11 +49,12 @@ export function relayVars(sandboxUrl: string, token: string, sites: object): Rec
   };
 }
 
-export async function nodeTarget(vars: Record<string, string>): Promise<RelayTarget> {
+/** `log`: receives every line the Node relay writes, after the hygiene check. */
+export async function nodeTarget(vars: Record<string, string>, options: { log?: string[] } = {}): Promise<RelayTarget> {
   const dataDir = await mkdtemp(join(tmpdir(), 'relay-runtime-'));
   const relay = await startRelay(
     { ...vars, PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, WIDGET_DIR: join(ROOT, 'dist/widget') },
-    { logger: createLogger({ secrets: [vars.PROPEXO_API_TOKEN!, ADMIN_TOKEN, WEBHOOK_SECRET], sink: checkedSink() }) },
+    { logger: createLogger({ secrets: [vars.PROPEXO_API_TOKEN!, ADMIN_TOKEN, WEBHOOK_SECRET], sink: checkedSink(options.log) }) },
   );
   return {
     url: relay.url,

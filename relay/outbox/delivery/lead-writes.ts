@@ -3,12 +3,19 @@
  * the same store write): confirmed, a dead letter, a transient failure. Every step's decision is written before its next upstream request, so a
  * crash at any point leaves a lead the next run handles without losing it or sending it twice.
  */
-import type { Logger } from '../../lib/log.js';
+import { type Logger, maskEmail, maskPhone } from '../../lib/log.js';
 import type { UpstreamFailure } from '../../propexo/client.js';
 import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../store/types.js';
 
 /** The fields every log line about a lead carries. */
 export const logOf = (lead: LeadRecord) => ({ lead_id: lead.id, site: lead.site });
+
+/** The prospect's email and phone as the log shows them (`j***@gmail.com, ******0142`): enough to find the lead in ResMan. */
+export function maskedContact(lead: LeadRecord): string | undefined {
+  const { email_1: email, phone_1: phone } = lead.submission;
+  const parts = [email ? maskEmail(email) : undefined, phone ? maskPhone(phone) : undefined].filter((p) => p !== undefined);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
 
 export class LeadWrites {
   constructor(
@@ -37,7 +44,8 @@ export class LeadWrites {
       },
       { type: 'dead_lettered', detail: { reason, ...(typeof status === 'number' ? { status } : {}) } },
     );
-    this.logger.error('lead.dead_letter', { ...logOf(lead), reason, attempts: lead.attempts, detail });
+    // An alert: a person must act on it (and it is sent to them, relay/alerts/), with the contact masked.
+    this.logger.alert('lead.dead_letter', { ...logOf(lead), reason, attempts: lead.attempts, contact: maskedContact(lead), detail });
   }
 
   /**

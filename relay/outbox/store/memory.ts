@@ -27,6 +27,8 @@ import {
   type LeadEvent,
   type AcceptOutcome,
   type AcceptWindows,
+  type Backlog,
+  type HeldCount,
   type LeadListFilter,
   type LeadPatch,
   type LeadRecord,
@@ -69,7 +71,9 @@ function toRecord(stored: Stored): LeadRecord {
 }
 
 /** Oldest first: created_at, then id (the same order SQLite's `ORDER BY created_at, id` gives). */
-const oldestFirst = (a: Stored, b: Stored): number => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Bytewise, as SQLite and the C collation of the PostgreSQL store order text. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const oldestFirst = (a: Stored, b: Stored): number => a.created_at - b.created_at || cmp(a.id, b.id);
 
 /** Reads no clock: every time it keeps or compares comes from the caller's record, patch or windows, as in SQLite. */
 export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promise<void> | void } = {}): MemoryLeadStore {
@@ -284,6 +288,32 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       const counts = emptyCounts();
       for (const r of byId.values()) counts[r.status] += 1;
       return counts;
+    },
+
+    async backlog(before: number): Promise<Backlog> {
+      open();
+      let oldest: Stored | undefined;
+      let waiting = 0;
+      for (const r of byId.values()) {
+        if (r.status !== 'queued') continue;
+        if (r.age_from < before) waiting += 1;
+        if (!oldest || r.age_from < oldest.age_from || (r.age_from === oldest.age_from && r.id < oldest.id)) oldest = r;
+      }
+      return { oldest: oldest ? { id: oldest.id, site: oldest.site, waiting_since: oldest.age_from } : null, waiting };
+    },
+
+    async heldSince(since: number): Promise<HeldCount[]> {
+      open();
+      const counts = new Map<string, HeldCount>();
+      for (const r of byId.values()) {
+        if (r.status !== 'held' || r.created_at < since) continue;
+        const reason = r.error ?? '';
+        const key = JSON.stringify([r.site, reason]);
+        const row = counts.get(key) ?? { site: r.site, reason, count: 0 };
+        row.count += 1;
+        counts.set(key, row);
+      }
+      return [...counts.values()].sort((a, b) => (a.site === b.site ? cmp(a.reason, b.reason) : cmp(a.site, b.site)));
     },
 
     async purgeConfirmed(before: number): Promise<number> {

@@ -76,6 +76,12 @@ const SQL = {
   openCreates: `SELECT ${SELECT} FROM leads WHERE site = ANY($1::text[]) AND (status = 'sent' OR (status = 'queued' AND in_doubt_since IS NOT NULL)) ${NEWEST}`,
   heldRecordIds: 'SELECT DISTINCT created_record_id AS id FROM leads WHERE created_record_id = ANY($1::text[])',
   counts: 'SELECT status, COUNT(*)::double precision AS n FROM leads GROUP BY status',
+  backlog: {
+    oldest: `SELECT id, site, age_from FROM leads WHERE status = 'queued' ORDER BY age_from, id LIMIT 1`,
+    waiting: `SELECT COUNT(*)::double precision AS n FROM leads WHERE status = 'queued' AND age_from < $1`,
+  },
+  heldSince: `SELECT site, COALESCE(error, '') AS reason, COUNT(*)::double precision AS count FROM leads
+     WHERE status = 'held' AND created_at >= $1 GROUP BY site, reason ORDER BY site, reason`,
   // Fingerprint and event rows go by ON DELETE CASCADE.
   purge: `DELETE FROM leads WHERE (status = 'confirmed' AND confirmed_at < $1) OR (status = 'held' AND error = 'marked_spam' AND updated_at < $1)`,
   event: {
@@ -335,6 +341,25 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       const counts = emptyCounts();
       for (const row of await query(SQL.counts)) counts[row.status as LeadStatus] = row.n as number;
       return counts;
+    },
+
+    async backlog(before) {
+      open();
+      const [oldest] = await query(SQL.backlog.oldest);
+      const [waiting] = await query(SQL.backlog.waiting, [before]);
+      return {
+        oldest: oldest ? { id: oldest.id as string, site: oldest.site as string, waiting_since: oldest.age_from as number } : null,
+        waiting: (waiting?.n as number | undefined) ?? 0,
+      };
+    },
+
+    async heldSince(since) {
+      open();
+      return (await query(SQL.heldSince, [since])).map((row) => ({
+        site: row.site as string,
+        reason: row.reason as string,
+        count: row.count as number,
+      }));
     },
 
     async purgeConfirmed(before) {

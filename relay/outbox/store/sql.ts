@@ -32,6 +32,7 @@ import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } 
 import type {
   AcceptOutcome,
   AcceptWindows,
+  HeldCount,
   LeadActivity,
   LeadEvent,
   LeadListFilter,
@@ -176,6 +177,13 @@ export const LEAD_STORE_SQL = {
   // reads one column, no record parsed. A confirmation round asks once.
   heldRecordIds: `SELECT DISTINCT created_record_id AS id FROM leads WHERE created_record_id IN (SELECT value FROM json_each(?))`,
   counts: 'SELECT status, COUNT(*) AS n FROM leads GROUP BY status',
+  // The queued range of leads_due, a few rows in a healthy outbox; ties to the oldest id.
+  backlog: {
+    oldest: `SELECT id, site, age_from FROM leads WHERE status = 'queued' ORDER BY age_from, id LIMIT 1`,
+    waiting: `SELECT COUNT(*) AS n FROM leads WHERE status = 'queued' AND age_from < ?`,
+  },
+  heldSince: `SELECT site, COALESCE(error, '') AS reason, COUNT(*) AS count FROM leads
+     WHERE status = 'held' AND created_at >= ? GROUP BY site, reason ORDER BY site, reason`,
   // Fingerprint and event rows go by ON DELETE CASCADE; `changes` counts only the leads.
   purge: `DELETE FROM leads WHERE status = 'confirmed' AND confirmed_at < ?`,
   purgeSpam: `DELETE FROM leads WHERE status = 'held' AND error = 'marked_spam' AND updated_at < ?`,
@@ -374,6 +382,18 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       const counts = emptyCounts();
       for (const { status, n } of driver.all<{ status: LeadStatus; n: number }>(SQL.counts)) counts[status] = n;
       return counts;
+    },
+
+    async backlog(before) {
+      open();
+      const oldest = driver.get<{ id: string; site: string; age_from: number }>(SQL.backlog.oldest);
+      const waiting = driver.get<{ n: number }>(SQL.backlog.waiting, [before])?.n ?? 0;
+      return { oldest: oldest ? { id: oldest.id, site: oldest.site, waiting_since: oldest.age_from } : null, waiting };
+    },
+
+    async heldSince(since) {
+      open();
+      return driver.all<HeldCount>(SQL.heldSince, [since]).map((row) => ({ ...row, count: Number(row.count) }));
     },
 
     async purgeConfirmed(before) {

@@ -188,6 +188,20 @@ export interface LeadActivity {
 /** The error of a held lead an operator marked as spam: never sent, purged with the retention. */
 export const MARKED_SPAM = 'marked_spam';
 
+/** What backlog() answers. */
+export interface Backlog {
+  oldest: { id: string; site: string; waiting_since: number } | null;
+  /** Queued leads waiting since before the time asked. */
+  waiting: number;
+}
+
+/** One row of heldSince(): `reason` is the held lead's `error` (`spam:honeypot`, `over_site_limit`, …). */
+export interface HeldCount {
+  site: string;
+  reason: string;
+  count: number;
+}
+
 export interface LeadListFilter {
   status?: LeadStatus;
   site?: string;
@@ -246,6 +260,13 @@ export interface LeadStore {
   /** Which of these Propexo record ids a lead already holds (its created_record_id), whatever its site or status. */
   heldRecordIds(recordIds: readonly string[]): Promise<string[]>;
   counts(): Promise<Record<LeadStatus, number>>;
+  /**
+   * The backlog alert's question: the queued lead that has waited longest (since its `age_from`: its
+   * arrival, or an operator's retry), and how many queued leads have waited since before `before`.
+   */
+  backlog(before: number): Promise<Backlog>;
+  /** The held-burst alert's question: held leads created at or after `since`, counted by site and reason. */
+  heldSince(since: number): Promise<HeldCount[]>;
   /**
    * Deletes confirmed leads confirmed before `before`, and held leads marked as spam (MARKED_SPAM)
    * last updated before it, with their timelines; returns how many went.

@@ -14,6 +14,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRelay } from '../../app.js';
 import { clientIpGetter } from '../../http/client-ip.js';
 import { ConfigError } from '../../config/config-error.js';
+import { parseAlertEmail } from '../../config/alert-email-env.js';
 import { parseConfig, secretsOf, type Env, type RelayConfig } from '../../config/env.js';
 import { realSleep, type Sleep } from '../../outbox/delivery/budget.js';
 import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
@@ -22,6 +23,7 @@ import { createMemoryLimiter } from '../../limits/memory.js';
 import { createRedisLimiter } from '../../limits/redis.js';
 import type { RateLimiter } from '../../limits/types.js';
 import { createLogger } from '../../lib/log.js';
+import { nodeAlerting } from './alerting.js';
 import { readinessCheck } from '../../lib/readiness.js';
 import { prepareDataDir, prepareOutboxFiles, settleOutboxFiles } from './data-dir.js';
 import { nodeHashing } from './hash.js';
@@ -71,8 +73,14 @@ const READINESS_PROBE_LEASE = 'readiness_probe';
 
 /** Parses `env` (throws ConfigError), opens the outbox, starts the deliverer and listens. */
 export async function startRelay(env: Env, overrides: RelayOverrides = {}, options: StartRelayOptions = {}): Promise<RunningRelay> {
-  const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8') });
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const config = parseConfig(env, { readFile: (path) => readFileSync(path, 'utf8'), alertEmail: parseAlertEmail });
+  // Every part logs through the alerting logger: an alert line is also sent to the operator.
+  const alerting = nodeAlerting(
+    config,
+    overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) }),
+    overrides.clock ?? Date,
+  );
+  const logger = alerting.logger;
   const clock = overrides.clock ?? Date;
   const store = overrides.store ?? (await openOutbox(config, logger));
   const redis =
@@ -155,11 +163,18 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
         onAcquired: () => {
           deliverer.start();
           deliverer.wake();
+          alerting.startWatch(store);
         },
-        onLost: () => deliverer.stop(),
+        onLost: () => {
+          alerting.stopWatch();
+          return deliverer.stop();
+        },
       })
     : Promise.resolve();
-  if (!lease) deliverer.start();
+  if (!lease) {
+    deliverer.start();
+    alerting.startWatch(store);
+  }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   logger.info('listening', {
@@ -184,6 +199,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
       stopping.abort();
       await Promise.all([closed, deliverer.stop()]).finally(() => clearTimeout(hurry));
       await keeping;
+      await alerting.close();
       await lease?.release();
       await store.close();
       await redis?.close();

@@ -1,6 +1,9 @@
 import { ConfigError } from '../../config/config-error.js';
 import { parseConfig, secretsOf, type RelayConfig } from '../../config/env.js';
 import { refreshingSites, type RefreshingSites } from '../../config/refreshing-sites.js';
+import { type Alerts, createAlerts } from '../../alerts/alerts.js';
+import { alertingLogger } from '../../alerts/tap.js';
+import { webhookChannel } from '../../alerts/webhook.js';
 import { createLogger, type LogSink, type Logger } from '../../lib/log.js';
 import type { EdgeEnv } from './env.js';
 
@@ -11,7 +14,10 @@ const MAX_REFRESH_SECONDS = 3600;
 /** What an isolate builds once, shared by the Worker's routes and the outbox object. */
 export interface EdgeSetup {
   config: RelayConfig;
+  /** The alerting logger (relay/alerts/tap.ts): its alert lines go to ALERT_WEBHOOK_URL. */
   logger: Logger;
+  /** This isolate's alerts: the Worker keeps it alive with waitUntil, the outbox object with its alarm. */
+  alerts: Alerts;
   /**
    * The one source of sites: with KV, re-read every SITES_REFRESH_SECONDS (in the background of
    * requests, before each delivery round); with SITES_JSON, `config.sites`, fixed.
@@ -41,16 +47,30 @@ export function edgeSetup(env: EdgeEnv): Promise<EdgeSetup> {
 export async function buildEdgeSetup(env: EdgeEnv, options: { clock?: { now(): number }; sink?: LogSink } = {}): Promise<EdgeSetup> {
   const clock = options.clock ?? Date;
   const config = await readEdgeConfig(env);
-  const logger = createLogger({
+  const plain = createLogger({
     level: config.logLevel,
     secrets: secretsOf(config),
     clock,
     ...(options.sink ? { sink: options.sink } : {}),
   });
+  const alerts = createAlerts({
+    channels: config.alerts.webhookUrl ? [webhookChannel(config.alerts.webhookUrl)] : [],
+    policy: config.alerts.policy,
+    clock,
+    logger: plain,
+    secrets: secretsOf(config),
+    ...(config.alerts.publicUrl ? { publicUrl: config.alerts.publicUrl } : {}),
+  });
+  const logger = alertingLogger(plain, alerts);
   if (!sitesFromKv(env)) {
     const fixed = config.sites;
     const none = () => undefined;
-    return { config, logger, sites: { get: (slug) => fixed.get(slug), current: () => fixed, refreshIfStale: none, beforeRequest: none } };
+    return {
+      config,
+      logger,
+      alerts,
+      sites: { get: (slug) => fixed.get(slug), current: () => fixed, refreshIfStale: none, beforeRequest: none },
+    };
   }
   const sites = refreshingSites({
     initial: config.sites,
@@ -59,7 +79,7 @@ export async function buildEdgeSetup(env: EdgeEnv, options: { clock?: { now(): n
     clock,
     logger,
   });
-  return { config, logger, sites };
+  return { config, logger, alerts, sites };
 }
 
 /** The configuration from a Worker's env, read now (KV included). Throws a ConfigError naming every bad key. */

@@ -11,6 +11,8 @@
  */
 import { DurableObject, type DurableObjectNamespace, type DurableObjectState } from 'cloudflare:workers';
 import type { SiteConfig } from '../../config/sites.js';
+import type { Alerts } from '../../alerts/alerts.js';
+import { createOutboxWatch, type OutboxWatch } from '../../alerts/watch.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { READINESS_CACHE_MS, cachedFor, readinessCheck, type NotReadyReason, type Readiness } from '../../lib/readiness.js';
 import { realSleep } from '../../outbox/delivery/budget.js';
@@ -46,6 +48,10 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   private logger: Logger = createLogger();
   private deliverer!: Deliverer;
   private readinessOfObject!: Readiness;
+  /** Backlog and held bursts, looked at in the alarm (relay/alerts/watch.ts); the isolate's alerts. */
+  private watch!: OutboxWatch;
+  private alerts!: Alerts;
+  private checkEveryMs = 60_000;
   private sliceEnds = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: EdgeEnv) {
@@ -53,10 +59,13 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     this.store = createDurableLeadStore(ctx.storage);
     // Nothing reaches the object before its configuration is read (sites may come from KV).
     void ctx.blockConcurrencyWhile(async () => {
-      const { config, logger, sites } = await edgeSetup(env);
+      const { config, logger, sites, alerts } = await edgeSetup(env);
       this.source = sites;
       this.copySites();
       this.logger = logger;
+      this.alerts = alerts;
+      this.checkEveryMs = config.alerts.policy.checkEveryMs;
+      this.watch = createOutboxWatch({ store: this.store, clock: Date, logger, policy: config.alerts.policy });
       this.deliverer = createDeliverer({
         store: this.store,
         client: createPropexoClient({
@@ -101,6 +110,8 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   async accept(record: LeadRecord, windows: AcceptWindows) {
     const outcome = await this.store.accept(record, windows);
     if (outcome.created) await this.arm();
+    // A held lead is never due, but a burst of them is for the watch to see within a look.
+    if (outcome.created && outcome.record.status === 'held') await this.armBy(Date.now() + this.checkEveryMs);
     return outcome;
   }
   get(id: string) {
@@ -143,10 +154,14 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   /** Sets the alarm for the earliest due lead, unless one is already set earlier. */
   private async arm(): Promise<void> {
     const next = await this.store.nextDueAt();
-    if (next === null) return;
+    if (next !== null) await this.armBy(next);
+  }
+
+  /** The alarm at `at` at the latest. */
+  private async armBy(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
-    const at = Math.max(Date.now(), next);
-    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+    const when = Math.max(Date.now(), at);
+    if (current === null || when < current) await this.ctx.storage.setAlarm(when);
   }
 
   /** Delivers what is due for one slice, then sets the next alarm. */
@@ -169,8 +184,14 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     } finally {
       this.sliceEnds = Number.POSITIVE_INFINITY;
     }
-    // Retention: even with nothing due, look again within the hour.
-    await this.ctx.storage.setAlarm(next ?? Date.now() + 3_600_000);
+    // The watch raises or clears its alerts, then summaries whose window ended go out. The sends run
+    // behind the alarm (an object is not cut off when its handler returns; waitUntil says so anyway).
+    await this.watch.check({ ifDue: true });
+    this.alerts.tick();
+    this.ctx.waitUntil(this.alerts.settled());
+    // Retention: even with nothing due, look again within the hour; sooner while the watch or a summary asks.
+    const wanted = [next ?? Date.now() + 3_600_000, this.watch.wantsCheckAt(), this.alerts.nextTickAt()].filter((t) => t !== null);
+    await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, Math.min(...wanted)));
   }
 }
 
@@ -194,6 +215,8 @@ export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): L
     purgeConfirmed: workerSide('purgeConfirmed'),
     openCreates: workerSide('openCreates'),
     heldRecordIds: workerSide('heldRecordIds'),
+    backlog: workerSide('backlog'),
+    heldSince: workerSide('heldSince'),
     close: async () => {},
   };
 }

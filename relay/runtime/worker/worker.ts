@@ -21,10 +21,11 @@ import { OutboxObject, remoteLeadStore, remoteReadiness } from './outbox-object.
 export { LimiterObject, OutboxObject };
 
 type App = { fetch(request: Request, env: EdgeEnv, ctx?: ExecutionContext): Response | Promise<Response> };
-let app: Promise<{ app: App; sites: EdgeSetup['sites'] }> | undefined;
+type Built = { app: App; sites: EdgeSetup['sites']; alerts: EdgeSetup['alerts'] };
+let app: Promise<Built> | undefined;
 
-async function build(env: EdgeEnv): Promise<{ app: App; sites: EdgeSetup['sites'] }> {
-  const { config, logger, sites } = await edgeSetup(env);
+async function build(env: EdgeEnv): Promise<Built> {
+  const { config, logger, sites, alerts } = await edgeSetup(env);
   const relay = createRelay({
     config,
     // Looked up on each request: sites in KV are re-read every SITES_REFRESH_SECONDS.
@@ -41,7 +42,7 @@ async function build(env: EdgeEnv): Promise<{ app: App; sites: EdgeSetup['sites'
     readiness: remoteReadiness(env.OUTBOX, logger),
     propexoState: () => env.OUTBOX.get(env.OUTBOX.idFromName('outbox')).propexoState(),
   });
-  return { app: relay, sites };
+  return { app: relay, sites, alerts };
 }
 
 /**
@@ -68,7 +69,10 @@ export default {
       // in an isolate idle for two intervals, whose sites may be long out of date).
       const waitFor = built.sites.beforeRequest((read) => ctx?.waitUntil(read));
       if (waitFor) await waitFor;
-      return sentAsEncoded(await built.app.fetch(request, env, ctx));
+      const response = sentAsEncoded(await built.app.fetch(request, env, ctx));
+      // An alert raised while answering (a refused Turnstile secret) is sent after the answer, not cut off with it.
+      ctx?.waitUntil(built.alerts.settled());
+      return response;
     } catch (err) {
       app = undefined;
       // A configuration error: say so in the log (the message names the key), generically to the client.
