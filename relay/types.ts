@@ -59,7 +59,7 @@ export interface RelayDeps {
    * deliverer, the outbox object's on Workers. Absent (or null) where no deliverer runs here.
    */
   propexoState?: () => Promise<PropexoState | null>;
-  /** Alerts sent, by kind, for /metrics: the alerts module's counter once it lands; absent, none. */
+  /** Alerts a channel took since start, by kind (relay/alerts/), for /metrics; absent, none. */
   alertsSent?: () => Promise<Record<string, number>>;
   /** `GET /readyz`: why this relay should not get traffic now (relay/lib/readiness.ts); default always ready. */
   readiness?: Readiness;

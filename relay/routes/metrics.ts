@@ -94,7 +94,6 @@ export function metricsRoutes(deps: RelayDeps): Hono<RelayEnv> {
         [{}, (propexo.last_rate_limited_at ?? 0) / 1000],
       ]);
     }
-    // The alerts module feeds deps.alertsSent; until then this is 0.
     const alertSamples = Object.entries(alerts as Record<string, number>).map(([kind, n]): [Record<string, string>, number] => [
       { kind },
       n,

@@ -249,7 +249,7 @@ describe.each([
     expect(answer.body).toMatch(/^resman_oldest_queued_seconds\{site="oak-grove"\} [\d.]+$/m);
     expect(answer.body).toMatch(/^resman_propexo_requests_total\{outcome="ok"\} [1-9]\d*$/m);
     expect(answer.body).toMatch(/^resman_propexo_budget_use_ratio [\d.e-]+$/m);
-    expect(answer.body).toMatch(/^resman_alerts_sent_total 0$/m);
+    expect(answer.body).toMatch(/^resman_alerts_sent_total\{kind="alert"\} 0$/m);
     // Every line is a comment or a sample.
     for (const line of answer.body.trimEnd().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-\d.e+]+)$/);
   });

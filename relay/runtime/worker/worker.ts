@@ -41,6 +41,8 @@ async function build(env: EdgeEnv): Promise<Built> {
     hashing: webCryptoHashing,
     readiness: remoteReadiness(env.OUTBOX, logger),
     propexoState: () => env.OUTBOX.get(env.OUTBOX.idFromName('outbox')).propexoState(),
+    // This isolate's: where the outbox object runs in another, its alerts are counted there.
+    alertsSent: async () => alerts.sent(),
   });
   return { app: relay, sites, alerts };
 }
