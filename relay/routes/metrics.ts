@@ -54,7 +54,7 @@ export function metricsRoutes(deps: RelayDeps): Hono<RelayEnv> {
     out.metric(
       'resman_leads',
       'gauge',
-      'Leads by site and status: every open lead (queued, sent, held, failed) and those confirmed in the last 7 days.',
+      'Leads by site and status: every open lead (queued, sent, held, failed), and those accepted in the last 7 days.',
       sites.flatMap((site) =>
         LEAD_STATUSES.map((status): [Record<string, string>, number] => [
           { site, status },
