@@ -47,7 +47,7 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.notFound(notFound);
   app.use(securityHeaders(), requestLog(deps));
 
-  app.route('/healthz', healthRoutes());
+  app.route('/healthz', healthRoutes(deps.siteChecks, deps.clock));
   // Without a check of its own (tests, a caller that injects nothing), ready whenever it answers.
   app.route('/readyz', readinessRoutes(deps.readiness ?? (async () => [])));
   app.route('/', widgetRoutes(deps.assets));

@@ -14,6 +14,7 @@ import type { RateLimiter } from './limits/types.js';
 import type { PropexoState } from './outbox/delivery/upstream-stats.js';
 import type { LeadStore } from './outbox/store/types.js';
 import type { PropexoListClient } from './propexo/client.js';
+import type { SiteChecksSource } from './sites/types.js';
 import type { TurnstileVerifier } from './spam/turnstile.js';
 
 /**
@@ -63,4 +64,9 @@ export interface RelayDeps {
   alertsSent?: () => Promise<Record<string, number>>;
   /** `GET /readyz`: why this relay should not get traffic now (relay/lib/readiness.ts); default always ready. */
   readiness?: Readiness;
+  /**
+   * The sites checked against Propexo (relay/sites/): a summary in `/healthz`, the whole report at
+   * `GET /admin/sites`, a check on demand at `POST /admin/sites/check`. Absent, neither says anything.
+   */
+  siteChecks?: SiteChecksSource;
 }

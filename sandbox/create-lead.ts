@@ -127,6 +127,7 @@ export function parseCreateLead(raw: unknown, data: SandboxData, ignoreUnknownFi
   return { ok: true, body };
 }
 
+/** A lead source ResMan takes for the property: one of its own, and active (an inactive one fails as an unknown one does). */
 export function isKnownLeadSource(data: SandboxData, body: Pick<CreateLeadBody, 'lead_source_id' | 'property_id'>): boolean {
-  return data.leadSources.some((s) => s.id === body.lead_source_id && s.property_id === body.property_id);
+  return data.leadSources.some((s) => s.id === body.lead_source_id && s.property_id === body.property_id && s.active);
 }

@@ -49,6 +49,8 @@ export interface PropertyRecord extends BaseRecord {
   phone_1: string;
   email_1: string;
   website: string;
+  /** The spec's `Property.is_active`. */
+  is_active: boolean;
 }
 
 export interface EmployeeRecord extends BaseRecord {
@@ -63,6 +65,12 @@ export interface EmployeeRecord extends BaseRecord {
 export interface LeadSourceRecord extends BaseRecord {
   property_id: string;
   name: string;
+  /**
+   * Whether ResMan still takes leads from it. Never served: the spec's `LeadSource` has no such field
+   * (an inactive source is listed like any other); a write naming an inactive one fails in ResMan as
+   * an unknown one does ("Transaction Source could not be found").
+   */
+  active: boolean;
 }
 
 export interface FloorPlanRecord extends BaseRecord {
@@ -143,6 +151,7 @@ const employee = (
   first_name: string,
   last_name: string,
   email: string,
+  is_active = true,
 ): EmployeeRecord => ({
   ...base(id, x_id),
   property_id,
@@ -150,13 +159,14 @@ const employee = (
   first_name,
   last_name,
   email,
-  is_active: true,
+  is_active,
 });
 
-const leadSource = ({ property_id }: CommunityIds, id: string, x_id: string, name: string): LeadSourceRecord => ({
+const leadSource = ({ property_id }: CommunityIds, id: string, x_id: string, name: string, active = true): LeadSourceRecord => ({
   ...base(id, x_id),
   property_id,
   name,
+  active,
 });
 
 type PlanSpec = [id: string, name: string, marketing: string, beds: number, baths: number, sqft: number, min: number, max: number];
@@ -328,6 +338,7 @@ export function createDemoData(): SandboxData {
         phone_1: '5125550100',
         email_1: 'leasing@oakgrove.test',
         website: 'https://oakgrove.test',
+        is_active: true,
       },
       {
         ...base(SANDBOX_IDS_VISTA.property_id, 'd7b2e940-1c6a-4f35-8e02-5a9c3f71b6d4'),
@@ -339,6 +350,7 @@ export function createDemoData(): SandboxData {
         phone_1: '2105550160',
         email_1: 'leasing@vistadelsol.test',
         website: 'https://vistadelsol.test',
+        is_active: true,
       },
     ],
     employees: [
@@ -346,6 +358,16 @@ export function createDemoData(): SandboxData {
       // ResMan keeps duplicate employee records (re-hires, second logins); either one is accepted.
       employee(SANDBOX_IDS, 'emp_oakgrove_mreyes_2', '9e2b7c11-6a4f-4d0e-b3c8-71f5a2e09d47', 'Maria', 'Reyes', 'mreyes@oakgrove.test'),
       employee(SANDBOX_IDS, 'emp_oakgrove_jchen', 'c47d1e92-0b5a-4c3f-9e16-8a2f6d3b5c88', 'James', 'Chen', 'james.chen@oakgrove.test'),
+      // Gone from the leasing office: ResMan keeps the record, inactive (the spec's `is_active: false`).
+      employee(
+        SANDBOX_IDS,
+        'emp_oakgrove_tnguyen',
+        '0d6a3b58-27c4-4e19-9f80-b5e1c7a2d364',
+        'Tran',
+        'Nguyen',
+        'tran.nguyen@oakgrove.test',
+        false,
+      ),
       employee(
         SANDBOX_IDS_VISTA,
         SANDBOX_IDS_VISTA.employee_id,
@@ -368,6 +390,8 @@ export function createDemoData(): SandboxData {
       leadSource(SANDBOX_IDS, 'lsrc_oakgrove_zillow', '32', 'Zillow'),
       leadSource(SANDBOX_IDS, 'lsrc_oakgrove_apartments_com', '33', 'Apartments.com'),
       leadSource(SANDBOX_IDS, 'lsrc_oakgrove_google_ads', '34', 'Google Ads'),
+      // No longer used by the office: listed like the others (the spec has no activity flag), refused by ResMan.
+      leadSource(SANDBOX_IDS, 'lsrc_oakgrove_craigslist', '35', 'Craigslist', false),
       leadSource(SANDBOX_IDS_VISTA, SANDBOX_IDS_VISTA.lead_source_id, '41', 'Property Website'),
       leadSource(SANDBOX_IDS_VISTA, 'lsrc_vistadelsol_facebook', '42', 'Facebook'),
       leadSource(SANDBOX_IDS_VISTA, 'lsrc_vistadelsol_google_ads', '43', 'Google Ads'),

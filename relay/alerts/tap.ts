@@ -3,7 +3,7 @@
  * by `fields.site` (or `relay` when the line names no site), and each clearing event below, logged
  * at any level, clears its condition for the same key. So code that finds trouble needs nothing but
  * the logger it already has: `logger.alert('site.misconfigured', { site, problems })` alerts, and
- * `logger.info('site.configured_again', { site })` sends the notice.
+ * `logger.info('site.fixed', { site })` sends the notice.
  */
 import type { LogFields, Logger } from '../lib/log.js';
 import type { Alerts } from './alerts.js';
@@ -11,7 +11,7 @@ import type { Alerts } from './alerts.js';
 /** Clearing event → the condition it clears (docs/operator.md#alerts lists them). */
 export const CLEARED_BY: Readonly<Record<string, string>> = {
   'propexo.authorized_again': 'propexo.unauthorized',
-  'site.configured_again': 'site.misconfigured',
+  'site.fixed': 'site.misconfigured',
   'outbox.backlog_cleared': 'outbox.backlog',
   'leads.held_burst_over': 'leads.held_burst',
 };

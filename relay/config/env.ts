@@ -177,16 +177,19 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   TURNSTILE_VERIFY_URL,
 };
 
-/** Parses the whole configuration; throws ConfigError listing every bad key. */
-export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayConfig {
-  const issues: string[] = [];
-  // An empty variable (`PORT=`) means "not set", as most shells and .env files intend.
-  const raw = (key: string): string | undefined => {
+// An empty variable (`PORT=`) means "not set", as most shells and .env files intend.
+const rawOf =
+  (env: Env) =>
+  (key: string): string | undefined => {
     const v = env[key];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
+
+/** `keys` parsed, each alone with its default, every problem pushed to `issues`. */
+function parseKeys(env: Env, keys: readonly EnvKey[], issues: string[]): Partial<Record<EnvKey, unknown>> {
+  const raw = rawOf(env);
   const parsed: Partial<Record<EnvKey, unknown>> = {};
-  for (const key of Object.keys(ENV_SCHEMAS) as EnvKey[]) {
+  for (const key of keys) {
     const value = raw(key) ?? DEFAULTS[key];
     if (value === undefined) {
       if (key === 'PROPEXO_API_TOKEN') issues.push(`${key}: required`);
@@ -196,6 +199,46 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     if (result.success) parsed[key] = result.data;
     else issues.push(`${key}: ${result.error.issues[0]?.message ?? 'invalid'}`);
   }
+  return parsed;
+}
+
+/** What a script that only reads from Propexo needs (npm run sites -- discover): the same keys and checks as the relay's. */
+export interface PropexoEnv {
+  token: string;
+  baseUrl: string;
+  timeoutMs: number;
+  upstreamPerMinute: number;
+  redisUrl?: string;
+  redisCommandTimeoutMs: number;
+}
+
+export function parsePropexoEnv(env: Env): PropexoEnv {
+  const issues: string[] = [];
+  const keys = [
+    'PROPEXO_API_TOKEN',
+    'PROPEXO_BASE_URL',
+    'UPSTREAM_TIMEOUT_MS',
+    'UPSTREAM_RATE_PER_MINUTE',
+    'REDIS_URL',
+    'REDIS_COMMAND_TIMEOUT_MS',
+  ] as const;
+  const parsed = parseKeys(env, keys, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    token: parsed.PROPEXO_API_TOKEN as string,
+    baseUrl: parsed.PROPEXO_BASE_URL as string,
+    timeoutMs: parsed.UPSTREAM_TIMEOUT_MS as number,
+    upstreamPerMinute: parsed.UPSTREAM_RATE_PER_MINUTE as number,
+    ...(parsed.REDIS_URL === undefined ? {} : { redisUrl: parsed.REDIS_URL as string }),
+    redisCommandTimeoutMs: parsed.REDIS_COMMAND_TIMEOUT_MS as number,
+  };
+}
+
+/** Parses the whole configuration; throws ConfigError listing every bad key. */
+export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayConfig {
+  const issues: string[] = [];
+  const raw = rawOf(env);
+  const parsed = parseKeys(env, Object.keys(ENV_SCHEMAS) as EnvKey[], issues);
 
   let sites: Map<string, SiteConfig> | undefined;
   const sitesFile = raw('SITES_FILE');

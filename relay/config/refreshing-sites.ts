@@ -1,6 +1,7 @@
 /**
  * Sites that change while the relay runs: Workers keep theirs in KV, re-read in the background so a
- * site added or fixed there is served within SITES_REFRESH_SECONDS, without every request waiting on KV.
+ * site added or fixed there is served within SITES_REFRESH_SECONDS, without every request waiting on
+ * KV; the Node relay re-reads its SITES_FILE as often (and at once on SIGHUP).
  */
 import type { Logger } from '../lib/log.js';
 import type { SiteConfig, SiteLookup } from './sites.js';
@@ -8,6 +9,10 @@ import type { SiteConfig, SiteLookup } from './sites.js';
 /** Sites re-read in the background: requests are served from the last good map and rarely wait for a read. */
 export interface RefreshingSites extends SiteLookup {
   current(): ReadonlyMap<string, SiteConfig>;
+  /** How often the sites are re-read; undefined when they never change (SITES_JSON). */
+  readonly intervalMs?: number;
+  /** Re-reads now, whenever the last read was (an operator's SIGHUP). Never rejects. */
+  refreshNow(): Promise<void>;
   /**
    * Starts a re-read when the last one began at least the interval ago, and returns it (to await);
    * otherwise undefined. The promise never rejects. A read still running after the interval is no
@@ -78,6 +83,11 @@ export function refreshingSites(options: RefreshingSitesOptions): RefreshingSite
   return {
     get: (slug) => sites.get(slug),
     current: () => sites,
+    intervalMs,
+    refreshNow() {
+      readAt = clock.now();
+      return refresh(++started);
+    },
     refreshIfStale,
     beforeRequest(background) {
       const idle = clock.now() - readAt >= 2 * intervalMs;
@@ -87,4 +97,16 @@ export function refreshingSites(options: RefreshingSitesOptions): RefreshingSite
       return undefined;
     },
   };
+}
+
+/** How often sites are re-read by default (SITES_REFRESH_SECONDS): a site added or fixed serves within a minute. */
+export const SITES_REFRESH_SECONDS = 60;
+export const MAX_REFRESH_SECONDS = 3600;
+
+/** SITES_REFRESH_SECONDS: whole seconds from 1 to 3600, default 60; undefined when the value is bad. */
+export function refreshSecondsOf(raw: string | undefined): number | undefined {
+  const value = raw?.trim();
+  if (value === undefined || value === '') return SITES_REFRESH_SECONDS;
+  const seconds = /^\d{1,4}$/.test(value) ? Number(value) : 0;
+  return seconds >= 1 && seconds <= MAX_REFRESH_SECONDS ? seconds : undefined;
 }

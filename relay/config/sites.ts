@@ -113,7 +113,8 @@ function rateRule() {
   });
 }
 
-function siteSchema(port: number) {
+/** One site's entry (the JSON Schema of the sites file, sites-schema.ts, is generated from it). */
+export function siteSchema(port: number) {
   const id = z
     .string()
     .check(z.trim(), z.minLength(1, 'required'), z.maxLength(200, 'too long'), z.regex(/^\S+$/, 'must not contain spaces'));
@@ -259,11 +260,15 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError([`${key}: must be a JSON object keyed by site slug`]);
   }
-  const entries = Object.entries(data);
-  if (entries.length === 0) throw new ConfigError([`${key}: must configure at least one site`]);
+  // `$schema` points an editor at sites.schema.json; it is no site (a slug never starts with `$`).
+  const { $schema: schemaRef, ...siteEntries } = data as Record<string, unknown>;
+  const entries = Object.entries(siteEntries);
+  const issues: string[] = [];
+  if (schemaRef !== undefined && typeof schemaRef !== 'string')
+    issues.push(`${key}: "$schema" must be a string (where sites.schema.json is)`);
+  if (entries.length === 0) throw new ConfigError([...issues, `${key}: must configure at least one site`]);
 
   const schema = siteSchema(port);
-  const issues: string[] = [];
   const sites = new Map<string, SiteConfig>();
   for (const [slug, value] of entries) {
     if (!SITE_SLUG.test(slug)) {

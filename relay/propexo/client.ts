@@ -13,8 +13,10 @@ import type { Submission } from '../../contract/submission.js';
 import { createPropexoRequest, type PropexoHttpOptions, type UpstreamFailure, type UpstreamRateInfo } from './http.js';
 import type * as z from 'zod/mini';
 import * as S from './schemas.js';
+import { LIST_PAGE_SIZE, type ListResult, listAll, rateOf, readItems, metaOf, unreadable } from './answers.js';
 
 export type { UpstreamFailure, UpstreamFailureKind, UpstreamRateInfo } from './http.js';
+export { LIST_PAGE_SIZE, MAX_LIST_PAGES, type ListResult } from './answers.js';
 
 /**
  * Every body field of Create Lead: ResMan: the four ids from the site's configuration, then the
@@ -137,17 +139,6 @@ export interface PropertyQuery {
   property_id: string;
 }
 
-/**
- * A whole list (every page, up to `MAX_LIST_PAGES`). `complete` is false when pages were left
- * (a property larger than the pages followed), so the caller can say so.
- */
-export type ListResult<T> = ({ ok: true; items: T[]; complete: boolean } & UpstreamRateInfo) | UpstreamFailure;
-
-/** Largest page Propexo serves. */
-export const LIST_PAGE_SIZE = 250;
-/** Pages followed per list: 1000 floor plans or units, far beyond one community's. */
-export const MAX_LIST_PAGES = 4;
-
 export interface PropexoClient {
   createLead(body: ResmanLeadBody): Promise<CreateLeadResult>;
   createLeadEvent(body: LeadEventBody): Promise<WriteResult>;
@@ -189,8 +180,6 @@ export function documentedBody(body: ResmanLeadBody): Record<string, unknown> {
   return out;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const foundLead = (l: S.LeadItem): FoundLead => ({
   id: l.id,
   first_name: l.first_name,
@@ -200,81 +189,9 @@ const foundLead = (l: S.LeadItem): FoundLead => ({
   created_at: l.created_at,
 });
 
-/** The items of a list answer that read as `item`; unreadable ones are skipped. Null when there is no results array. */
-function readItems<T>(body: unknown, item: z.ZodMiniType<T>): T[] | null {
-  const results = isObject(body) ? body.results : undefined;
-  if (!Array.isArray(results)) return null;
-  const out: T[] = [];
-  for (const r of results) {
-    const parsed = item.safeParse(r);
-    if (parsed.success) out.push(parsed.data);
-  }
-  return out;
-}
-
-const metaOf = (body: unknown) => {
-  const parsed = S.ResponseMeta.safeParse(isObject(body) ? body.meta : undefined);
-  return parsed.success ? parsed.data : {};
-};
-
-/** A 2xx whose body is not what Propexo documents: for a create, the write may well be queued. */
-const unreadable = (status: number, rate: UpstreamRateInfo, maybeDelivered: boolean): UpstreamFailure => ({
-  ok: false,
-  kind: 'unavailable',
-  reason: 'unreadable_body',
-  status,
-  maybeDelivered,
-  ...rate,
-});
-
-const rateOf = (r: UpstreamRateInfo): UpstreamRateInfo => {
-  const info: UpstreamRateInfo = {};
-  if (r.rateLimitRemaining !== undefined) info.rateLimitRemaining = r.rateLimitRemaining;
-  if (r.rateLimitLimit !== undefined) info.rateLimitLimit = r.rateLimitLimit;
-  return info;
-};
-
 export function createPropexoClient(options: PropexoClientOptions): PropexoClient {
   const request = createPropexoRequest(options);
   const job = (jobId: string) => encodeURIComponent(jobId);
-
-  /**
-   * Follows `offset`/`limit` page by page, at most MAX_LIST_PAGES pages. `meta.hasMore` may be
-   * missing or null (spec `ResponseMeta`): the list ends on an empty page, on `hasMore: false`, and,
-   * when `hasMore` is not given, on a short page or `total` reached. Any failed or unreadable page fails the whole
-   * list: half a list cached for 12 hours is worse than none.
-   */
-  async function listAll<T>(path: string, query: PropertyQuery, item: z.ZodMiniType<T>): Promise<ListResult<T>> {
-    const items: T[] = [];
-    let offset = 0;
-    let rate: UpstreamRateInfo = {};
-    for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      const params = new URLSearchParams({
-        integration_id: query.integration_id,
-        property_id: query.property_id,
-        offset: String(offset),
-        limit: String(LIST_PAGE_SIZE),
-      });
-      const res = await request('GET', `${path}?${params}`);
-      if (!res.ok) return res;
-      rate = rateOf(res);
-      const read = readItems(res.json, item);
-      if (read === null) return unreadable(res.status, rate, false);
-      items.push(...read);
-      const count = (res.json as { results: unknown[] }).results.length;
-      offset += count;
-      const meta = metaOf(res.json);
-      // An empty page ends the list whatever it claims (it would loop for ever); `hasMore` decides
-      // when Propexo gives it; without it, a short page or `total` reached is the end.
-      const last =
-        count === 0 ||
-        (meta.hasMore === true
-          ? false
-          : meta.hasMore === false || count < LIST_PAGE_SIZE || (typeof meta.total === 'number' && offset >= meta.total));
-      if (last) return { ok: true, items, complete: true, ...rate };
-    }
-    return { ok: true, items, complete: false, ...rate };
-  }
 
   async function readLeadList(params: URLSearchParams) {
     const res = await request('GET', `/v1/leads/?${params}`);
@@ -350,11 +267,11 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
     },
 
     listFloorPlans(query) {
-      return listAll('/v1/floor-plans/', query, S.FloorPlan);
+      return listAll(request, '/v1/floor-plans/', { ...query }, S.FloorPlan);
     },
 
     async listUnits(query) {
-      const res = await listAll('/v1/units/', query, S.Unit);
+      const res = await listAll(request, '/v1/units/', { ...query }, S.Unit);
       if (!res.ok) return res;
       return { ...res, items: res.items.map((u) => ({ ...u, is_available: u.is_available === true })) };
     },

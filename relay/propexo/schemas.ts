@@ -250,13 +250,14 @@ export const Unit = z.object({
 });
 export const UnitsAnswer = listOf(Unit);
 
-/** spec `LeadSource`. */
-export const LeadSource = z.object({ id: id(), property_id: text(), name: text() });
+/** spec `LeadSource`: no activity flag (the spec has none; ResMan refuses an inactive source when it writes). */
+export const LeadSource = z.object({ id: id(), integration_id: text(), property_id: text(), name: text() });
 export const LeadSourcesAnswer = listOf(LeadSource);
 
 /** spec `Employee`. */
 export const Employee = z.object({
   id: id(),
+  integration_id: text(),
   property_id: text(),
   name: text(),
   email: text(),
@@ -273,6 +274,7 @@ export const Property = z.object({
   city: text(),
   state: text(),
   zip: text(),
+  is_active: z.optional(z.nullable(z.boolean())),
 });
 export const PropertiesAnswer = listOf(Property);
 

@@ -4,6 +4,8 @@
  * - `GET /admin/leads?status=failed&site=&limit=` and `POST /admin/leads/:id/retry`: the scripts'
  *   API, behind ADMIN_TOKEN as Bearer (compared in constant time). Unlike every browser-facing
  *   answer these include the leads' fields: the operator needs them to act on a dead letter.
+ * - `GET /admin/sites` and `POST /admin/sites/check`: the sites' check against Propexo
+ *   (relay/sites/), behind the Bearer token too.
  * - `POST /admin/session` (the token, as JSON or a form) and `DELETE /admin/session`: the console's
  *   sign-in and sign-out (relay/http/session.ts).
  * - `/admin/api/…`: the console's API (console-api.ts), with the session cookie or the Bearer token;
@@ -144,6 +146,22 @@ export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
     deps.outbox?.wake();
     return c.json({ id, status: queued.status });
   });
+
+  const { siteChecks } = deps;
+  if (siteChecks) {
+    admin.use('/sites', adminAuth(config.adminToken));
+    admin.use('/sites/*', adminAuth(config.adminToken));
+    // Every site's verdict, problems with their ids, and the last check's time.
+    admin.get('/sites', async (c) => c.json(await siteChecks.report()));
+    // A check of every site now (an operator fixed something in ResMan): what delivery learned is forgotten.
+    admin.post('/sites/check', async (c) => {
+      const report = await siteChecks.checkNow();
+      logger.info('sites.checked_by_operator', { sites: report.sites.length });
+      return c.json(report);
+    });
+    admin.all('/sites', methodNotAllowed('GET, HEAD'));
+    admin.all('/sites/check', methodNotAllowed('POST'));
+  }
 
   admin.all('/leads', methodNotAllowed('GET, HEAD'));
   admin.all('/leads/:id/retry', methodNotAllowed('POST'));

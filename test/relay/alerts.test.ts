@@ -140,15 +140,15 @@ describe('alerts', () => {
     expect(sent[2]).toMatchObject({ kind: 'summary', count: 1 });
     expect(sent[2]!.text).toMatch(/HTTP 403.*It has cleared since\.$/);
     // A clearing event with nothing raised sends nothing.
-    logger.info('site.configured_again', { site: 'oak-grove' });
+    logger.info('site.fixed', { site: 'oak-grove' });
     await alerts.settled();
     expect(sent).toHaveLength(3);
   });
 
-  it('the sites check wires in with one line: site.misconfigured alerts per site, site.configured_again clears it', async () => {
+  it('the sites check wires in with one line: site.misconfigured alerts per site, site.fixed clears it', async () => {
     const { alerts, logger, sent } = setup();
     logger.alert('site.misconfigured', { site: 'oak-grove', problems: ['lead_source_id: unknown to Propexo', 'employee_id: unknown'] });
-    logger.info('site.configured_again', { site: 'oak-grove' });
+    logger.info('site.fixed', { site: 'oak-grove' });
     await alerts.settled();
     expect(sent.map((p) => [p.kind, p.key, p.text])).toEqual([
       [

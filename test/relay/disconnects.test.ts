@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../relay/lib/log.js';
 import { createMemoryLeadStore } from '../../relay/outbox/store/memory.js';
 import { startRelay, type RunningRelay } from '../../relay/runtime/node/server.js';
@@ -50,6 +50,8 @@ beforeAll(async () => {
       }),
     },
   );
+  // The site check at start is over (this Propexo has no lists: its warnings) before any line is measured.
+  await vi.waitFor(() => expect(lines.some((l) => l.includes('"event":"sites.checked"'))).toBe(true), { timeout: 10_000 });
 });
 afterAll(async () => {
   await relay?.close();

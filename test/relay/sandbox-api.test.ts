@@ -164,6 +164,40 @@ describe('create lead and write jobs', () => {
   });
 });
 
+describe('inactive records', () => {
+  it('lists an inactive lead source like any other (the spec has no flag for it), and fails a write with it in "ResMan"', async () => {
+    const { postLead, get, clock } = setup({ writeDelayMs: 1000 });
+    const listed = (await (await get(`/v1/lead-sources/?property_id=${SANDBOX_IDS.property_id}`)).json()) as {
+      results: Record<string, unknown>[];
+    };
+    const craigslist = listed.results.find((s) => s.id === 'lsrc_oakgrove_craigslist');
+    expect(craigslist).toMatchObject({ name: 'Craigslist', property_id: SANDBOX_IDS.property_id });
+    expect(Object.keys(craigslist!).sort()).toEqual(Object.keys(listed.results[0]!).sort());
+    expect(craigslist).not.toHaveProperty('active');
+    expect(craigslist).not.toHaveProperty('is_active');
+    const res = await postLead(aLead({ lead_source_id: 'lsrc_oakgrove_craigslist' }));
+    expect(res.status).toBe(200);
+    const { meta } = (await res.json()) as { meta: { job_id: string } };
+    clock.advance(1000);
+    expect(await (await get(`/v1/admin/write-status/${meta.job_id}`)).json()).toMatchObject({
+      write_status: 'FAILURE',
+      errors: ['Transaction Source could not be found'],
+    });
+  });
+
+  it("serves an employee gone from the office with the spec's is_active: false, and properties with is_active", async () => {
+    const { get } = setup();
+    const staff = (await (await get(`/v1/employees/?property_id=${SANDBOX_IDS.property_id}`)).json()) as {
+      results: { id: string; is_active: boolean }[];
+    };
+    expect(staff.results.filter((e) => !e.is_active).map((e) => e.id)).toEqual(['emp_oakgrove_tnguyen']);
+    const properties = (await (await get(`/v1/properties/?integration_id=${SANDBOX_IDS.integration_id}`)).json()) as {
+      results: { is_active: boolean }[];
+    };
+    expect(properties.results.map((p) => p.is_active)).toEqual([true, true]);
+  });
+});
+
 describe('lists', () => {
   type Page<T> = { meta: { offset: number; limit: number; hasMore: boolean; total: number }; results: T[] };
   const { get, sandbox } = setup();
@@ -188,6 +222,7 @@ describe('lists', () => {
       'Zillow',
       'Apartments.com',
       'Google Ads',
+      'Craigslist', // inactive in ResMan: listed all the same, as the spec has no flag for it
     ]);
     expect(sandbox.data.employees.some((e) => e.id === SANDBOX_IDS.employee_id)).toBe(true);
   });
@@ -274,19 +309,26 @@ describe('lists', () => {
 describe('the demo sites', () => {
   it("name only ids the sandbox has: each site's property, employee and every lead source it maps to", () => {
     const { sandbox } = setup();
-    const sites = JSON.parse(readFileSync(new URL('../../demo/sites.json', import.meta.url), 'utf8')) as Record<
+    const { $schema, ...sites } = JSON.parse(readFileSync(new URL('../../demo/sites.json', import.meta.url), 'utf8')) as Record<
       string,
       { integration_id: string; property_id: string; employee_id: string; lead_source_id: string; lead_source_map?: Record<string, string> }
     >;
+    expect($schema).toBe('../sites.schema.json');
     expect(Object.keys(sites)).toEqual(['oak-grove', 'vista-del-sol']);
     expect(sites['oak-grove']).toMatchObject(SANDBOX_IDS);
     expect(sites['vista-del-sol']).toMatchObject(SANDBOX_IDS_VISTA);
     for (const site of Object.values(sites)) {
       expect(sandbox.data.integrations.map((i) => i.id)).toContain(site.integration_id);
       expect(sandbox.data.properties.find((p) => p.id === site.property_id)?.integration_id).toBe(site.integration_id);
-      expect(sandbox.data.employees.find((e) => e.id === site.employee_id)?.property_id).toBe(site.property_id);
+      expect(sandbox.data.employees.find((e) => e.id === site.employee_id)).toMatchObject({
+        property_id: site.property_id,
+        is_active: true,
+      });
       for (const source of [site.lead_source_id, ...Object.values(site.lead_source_map ?? {})]) {
-        expect(sandbox.data.leadSources.find((l) => l.id === source)?.property_id, source).toBe(site.property_id);
+        expect(
+          sandbox.data.leadSources.find((l) => l.id === source),
+          source,
+        ).toMatchObject({ property_id: site.property_id, active: true });
       }
     }
   });

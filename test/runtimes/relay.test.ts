@@ -77,7 +77,7 @@ describe.each([
   const person = (n: string) => ({ ...VALID_LEAD, first_name: n, email_1: `${n.toLowerCase()}@gmail.com` });
 
   it('answers health and readiness, and serves the widget with an ETag it honours', async () => {
-    expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ ok: true });
+    expect(await (await fetch(`${relay.url}/healthz`)).json()).toMatchObject({ ok: true, sites: { misconfigured: 0 } });
     const ready = await fetch(`${relay.url}/readyz`);
     expect([ready.status, await ready.json(), ready.headers.get('cache-control')]).toEqual([200, { ok: true }, 'no-store']);
     const widget = await fetch(`${relay.url}/widget.js`);

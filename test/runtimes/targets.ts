@@ -3,7 +3,7 @@
  * process (startRelay), or the Worker in workerd (Miniflare, the same bundle wrangler would run,
  * with its Durable Objects). Both talk to the embedded Propexo sandbox over loopback.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentTypeFor } from '../../relay/http/widget-assets.js';
@@ -28,7 +28,27 @@ export interface RelayTarget {
    * local host makes the Worker ignore CF-Connecting-IP); on Node, the same as a fetch to `url`.
    */
   fetchFromInternet(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * With `reloadableSites`: replaces the sites the relay re-reads every second (its SITES_FILE on
+   * Node, the SITES KV namespace's key in workerd).
+   */
+  setSites?(sites: object): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /**
+   * The sites, kept where the relay re-reads them (SITES_REFRESH_SECONDS=1) instead of SITES_JSON:
+   * a SITES_FILE on Node, the SITES KV namespace in workerd. `setSites` then changes them.
+   */
+  reloadableSites?: object;
+  /**
+   * Receives everything the relay logs, after the hygiene check: in workerd, in chunks as they come
+   * (a line may span two), its info lines on stdout, warnings and errors on stderr; on Node, line by line.
+   */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Node only: receives every line the relay writes, after the hygiene check. */
+  log?: string[];
 }
 
 /** The host the workerd target's internet requests name (Miniflare passes it on as the request's URL). */
@@ -49,16 +69,37 @@ export function relayVars(sandboxUrl: string, token: string, sites: object): Rec
   };
 }
 
-/** `log`: receives every line the Node relay writes, after the hygiene check. */
-export async function nodeTarget(vars: Record<string, string>, options: { log?: string[] } = {}): Promise<RelayTarget> {
+export async function nodeTarget(vars: Record<string, string>, options: TargetOptions = {}): Promise<RelayTarget> {
   const dataDir = await mkdtemp(join(tmpdir(), 'relay-runtime-'));
+  const sitesFile = join(dataDir, 'sites.json');
+  // Written whole, then renamed over the old file: the relay never reads half a file.
+  const setSites = async (sites: object) => {
+    await writeFile(`${sitesFile}.new`, JSON.stringify(sites));
+    await rename(`${sitesFile}.new`, sitesFile);
+  };
+  if (options.reloadableSites) await setSites(options.reloadableSites);
+  const sitesVars = options.reloadableSites ? { SITES_JSON: '', SITES_FILE: sitesFile, SITES_REFRESH_SECONDS: '1' } : {};
+  const output = options.onOutput;
   const relay = await startRelay(
-    { ...vars, PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, WIDGET_DIR: join(ROOT, 'dist/widget') },
-    { logger: createLogger({ secrets: [vars.PROPEXO_API_TOKEN!, ADMIN_TOKEN, WEBHOOK_SECRET], sink: checkedSink(options.log) }) },
+    { ...vars, ...sitesVars, PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, WIDGET_DIR: join(ROOT, 'dist/widget') },
+    {
+      logger: createLogger({
+        secrets: [vars.PROPEXO_API_TOKEN!, ADMIN_TOKEN, WEBHOOK_SECRET],
+        sink: checkedSink(
+          output
+            ? (line, level) => {
+                options.log?.push(line);
+                output(`${line}\n`, level === 'warn' || level === 'error' ? 'stderr' : 'stdout');
+              }
+            : options.log,
+        ),
+      }),
+    },
   );
   return {
     url: relay.url,
     fetchFromInternet: (path, init) => fetch(`${relay.url}${path}`, init),
+    ...(options.reloadableSites ? { setSites } : {}),
     close: async () => {
       await relay.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -66,22 +107,16 @@ export async function nodeTarget(vars: Record<string, string>, options: { log?: 
   };
 }
 
-export interface WorkerdTargetOptions {
-  /**
-   * Receives everything the Worker prints, in chunks as they come (a line may span two), after the
-   * hygiene check: its info lines on stdout, warnings and errors on stderr.
-   */
-  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
-}
-
-export async function workerdTarget(vars: Record<string, string>, options: WorkerdTargetOptions = {}): Promise<RelayTarget> {
+export async function workerdTarget(vars: Record<string, string>, options: TargetOptions = {}): Promise<RelayTarget> {
+  const kv = options.reloadableSites !== undefined;
   const worker = await startWorker(join(ROOT, 'relay/runtime/worker/worker.ts'), {
     durableObjects: {
       OUTBOX: { className: 'OutboxObject', useSQLite: true },
       LIMITER: { className: 'LimiterObject', useSQLite: true },
     },
-    bindings: vars,
+    bindings: kv ? { ...vars, SITES_JSON: '', SITES_REFRESH_SECONDS: '1' } : vars,
     miniflare: {
+      ...(kv ? { kvNamespaces: ['SITES'] } : {}),
       // The Worker's own log lines go through the suite's hygiene check, like Node's.
       handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
         for (const [name, stream] of [
@@ -107,9 +142,14 @@ export async function workerdTarget(vars: Record<string, string>, options: Worke
       },
     },
   });
+  const sitesKv = kv ? ((await worker.mf.getKVNamespace('SITES')) as unknown as { put(key: string, value: string): Promise<void> }) : null;
+  const setSites = async (sites: object) => sitesKv!.put('sites', JSON.stringify(sites));
+  // Before any request: the Worker and its outbox object read the sites on their first.
+  if (options.reloadableSites) await setSites(options.reloadableSites);
   return {
     url: worker.url.origin,
     fetchFromInternet: (path, init) => worker.fetch(`${PUBLIC_HOST}${path}`, init),
+    ...(kv ? { setSites } : {}),
     close: () => worker.dispose(),
   };
 }

@@ -12,6 +12,7 @@ import { samePerson } from './matching.js';
 import { checkDelay } from './policy.js';
 import { writtenOntoLead } from './onto-lead.js';
 import { findJobInWriteLogs, searchInPropexo } from './search.js';
+import { heldAfterRefusal, refusedInErrors } from './site-wait.js';
 
 export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
   const { writes } = ctx;
@@ -30,7 +31,7 @@ export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConf
     case 'PENDING':
       return checkLater(ctx, lead);
     case 'FAILURE':
-      return writeFailed(ctx, lead, status.errors);
+      return writeFailed(ctx, lead, site, status.errors);
   }
 }
 
@@ -102,7 +103,7 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
     logged = 'refused';
   }
   if (logged !== null && typeof logged === 'object') {
-    if (logged.status === 'FAILURE') return writeFailed(ctx, lead, ['write logs: FAILURE']);
+    if (logged.status === 'FAILURE') return writeFailed(ctx, lead, site, ['write logs: FAILURE']);
     if (lead.target_lead_id !== undefined) return writtenOntoLead(ctx, lead);
     return void (await writes.confirmed(lead, null, 'write_logs_after_unknown_job', undefined, true));
   }
@@ -128,12 +129,19 @@ async function ontoLeadJobUnknown(ctx: StepContext, lead: LeadRecord, logged: nu
   ctx.logger.warn('lead.write_not_found_resending', { ...logOf(lead), job_id: lead.job_id, write_kind: lead.write_kind });
 }
 
-/** FAILURE: retry-write a few times, then a dead letter. */
-async function writeFailed(ctx: StepContext, lead: LeadRecord, errors: string[]): Promise<void> {
+/**
+ * FAILURE: retry-write a few times, then a dead letter. A write refused for a site id (ResMan does
+ * not know its lead source, or the check found an id it was sent with wrong) is not retried as it
+ * was: the lead is queued again, waits for the site's fix, and is written anew with the fixed ids.
+ */
+async function writeFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig, errors: string[]): Promise<void> {
   const { writes, policy } = ctx;
   // Right after a retry-write, FAILURE may still be the old answer: only one that outlasts a few
   // checks (and a webhook about the old failure) counts as the retry failing too.
   if (lead.write_retries > 0 && lead.checks < policy.failureChecksAfterRetry) return checkLater(ctx, lead);
+  // FAILURE is Propexo's word that the write did not happen: written anew, it cannot make a second lead.
+  const requeued = { status: 'queued', job_id: undefined, in_doubt_since: undefined, write_retries: 0, checks: 0 } as const;
+  if (await heldAfterRefusal(ctx, lead, site, refusedInErrors(errors), requeued)) return;
   if (lead.write_retries >= policy.maxWriteRetries) return writes.deadLetter(lead, 'write_failed', { errors });
   const retried = (await ctx.line.request(() => ctx.client.retryWrite(lead.job_id!)))!;
   // Every call counts, answered or not: a retry-write that keeps failing must not repeat forever.

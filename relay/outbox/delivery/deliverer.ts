@@ -17,6 +17,7 @@ import type { SiteConfig } from '../../config/sites.js';
 import type { Logger } from '../../lib/log.js';
 import type { RateLimiter } from '../../limits/types.js';
 import type { PropexoClient } from '../../propexo/client.js';
+import type { SiteGate } from '../../sites/types.js';
 import type { LeadStore } from '../store/types.js';
 import { createUpstreamBudget, realSleep, type Sleep, type UpstreamBudget } from './budget.js';
 import type { StepContext } from './context.js';
@@ -27,6 +28,7 @@ import type { DeliveryLease } from './lease.js';
 import { DEFAULT_POLICY, type DeliveryPolicy } from './policy.js';
 import { ConfirmationRounds } from './rounds.js';
 import { UpstreamLine } from './upstream.js';
+import { releaseWaiting } from './site-wait.js';
 import { UpstreamStats, type PropexoState } from './upstream-stats.js';
 
 export interface DelivererDeps {
@@ -46,6 +48,8 @@ export interface DelivererDeps {
    * than one process: every lead write is fenced with it, and no lead is handed out while it is not held.
    */
   lease?: Pick<DeliveryLease, 'fence' | 'held' | 'verify'>;
+  /** The site check (relay/sites/): leads sent with an id it found wrong wait for the fix (site-wait.ts). */
+  gate?: SiteGate;
 }
 
 /**
@@ -78,6 +82,8 @@ export interface Deliverer {
   readonly pausedUntil: number;
   /** Propexo refuses the token (health.ts): readiness says so. */
   readonly tokenRefused: boolean;
+  /** The site's problems went away: its leads waiting for the fix go now (site-wait.ts). */
+  release(slug: string): Promise<void>;
   readonly budget: UpstreamBudget;
   /** What this deliverer has seen of Propexo (the console's overview, /metrics). */
   propexoState(): PropexoState;
@@ -182,7 +188,17 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   });
   const stats = new UpstreamStats(clock);
   const line = new UpstreamLine(budget, health, () => loop.signal, stats);
-  const ctx: StepContext = { store, client, clock, logger, policy, random, line, writes: new LeadWrites(store, clock, logger) };
+  const ctx: StepContext = {
+    store,
+    client,
+    clock,
+    logger,
+    policy,
+    random,
+    line,
+    writes: new LeadWrites(store, clock, logger),
+    ...(deps.gate ? { gate: deps.gate } : {}),
+  };
   const rounds = new ConfirmationRounds({
     store,
     client,
@@ -213,6 +229,12 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     },
     get tokenRefused() {
       return health.tokenRefused;
+    },
+    async release(slug) {
+      if (lease && !lease.held()) return; // the process that delivers releases them
+      const released = await releaseWaiting(store, slug, clock.now());
+      if (released > 0) logger.info('leads.released', { site: slug, count: released });
+      loop.wake();
     },
     budget,
     propexoState: () =>

@@ -53,7 +53,7 @@ export async function sendOntoLead(ctx: StepContext, lead: LeadRecord, site: Sit
     return claimed !== null;
   });
   if (!claimed || !result) return;
-  if (!result.ok) return postFailed(ctx, claimed, result);
+  if (!result.ok) return postFailed(ctx, claimed, site, result);
   await ctx.writes.following(claimed, result.jobId, ctx.clock.now() + ctx.policy.confirmFirstDelayMs);
   ctx.logger.info(`lead.${kind}_sent`, { ...logOf(lead), target_lead_id: target, job_id: result.jobId });
 }

@@ -82,6 +82,13 @@ export interface DeliveryPolicy {
    * are missed, never confirmed from it, and go to write-status after listingRounds misses.
    */
   listingMaxPages: number;
+  /**
+   * The site check (relay/sites/): every site's ids are checked against Propexo's lists at start, when
+   * they change, and again this long after a check that passed (or found problems).
+   */
+  siteCheckEveryMs: number;
+  /** After a check that could not complete (an outage, a 429): the next comes this long after, doubling up to siteCheckEveryMs. */
+  siteCheckRetryMs: number;
 }
 
 const MINUTE = 60_000;
@@ -113,6 +120,8 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
   listingRounds: 4,
   listingEmptyRounds: 2,
   listingMaxPages: 4,
+  siteCheckEveryMs: HOUR,
+  siteCheckRetryMs: MINUTE,
 };
 
 /**

@@ -37,7 +37,7 @@ export async function send(ctx: StepContext, lead: LeadRecord, site: SiteConfig)
   const { claimed, result } = await post(ctx, lead, site);
   if (!claimed || !result) return; // another task had it, or the deliverer stopped
   if (result.ok) return sent(ctx, claimed, result);
-  return postFailed(ctx, claimed, result);
+  return postFailed(ctx, claimed, site, result);
 }
 
 /**

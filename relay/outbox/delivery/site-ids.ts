@@ -1,9 +1,9 @@
 /** The site's four Propexo ids for a lead's writes, taken from its configuration when the lead is sent. */
 import type { SiteConfig } from '../../config/sites.js';
+import { SITE_ID_KINDS as ID_NAMES, type SiteIds } from '../../sites/types.js';
 import type { LeadRecord } from '../store/types.js';
 
-const ID_NAMES = ['integration_id', 'property_id', 'employee_id', 'lead_source_id'] as const;
-export type SiteIds = Record<(typeof ID_NAMES)[number], string>;
+export type { SiteIds };
 
 /**
  * The site's ids for a create, from its configuration as it is now: an operator's fix reaches the

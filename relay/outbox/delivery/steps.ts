@@ -1,6 +1,6 @@
 /**
  * Which step a due lead takes: past the age limit, a dead letter; without its site, it waits;
- * queued, it is sent (send.ts); sent, it waits for its property's next round (rounds.ts) or is
+ * queued at a site misconfigured on one of its ids, it waits too (site-wait.ts); queued, it is sent (send.ts); sent, it waits for its property's next round (rounds.ts) or is
  * checked on its own (confirm.ts).
  */
 import type { SiteConfig } from '../../config/sites.js';
@@ -11,6 +11,7 @@ import { logOf } from './lead-writes.js';
 import { retryDelay } from './policy.js';
 import type { ConfirmationRounds } from './rounds.js';
 import { send } from './send.js';
+import { holdingProblems, waitForFix } from './site-wait.js';
 
 /** `backlog`: creates are waiting, so rounds keep their slower pace. */
 export async function takeStep(
@@ -28,7 +29,10 @@ export async function takeStep(
   // A site this process does not know (yet): another one accepted the lead with newer sites, or
   // the site was removed. The lead waits; the age limit makes it a dead letter if it never returns.
   if (!site) return waitForSite(ctx, lead);
-  if (lead.status === 'queued') return send(ctx, lead, site);
+  if (lead.status === 'queued') {
+    const problems = holdingProblems(ctx, lead, site);
+    return problems.length > 0 ? waitForFix(ctx, lead, problems) : send(ctx, lead, site);
+  }
   // Its property's next round is near: no request of its own (only next_attempt_at is written).
   const until = rounds.waitUntil(lead, backlog);
   if (until !== null) return void (await ctx.store.update(lead.id, { next_attempt_at: until }, { ifStatus: 'sent' }));

@@ -18,7 +18,7 @@ import { parseAlertEmail } from '../../config/alert-email-env.js';
 import { parseConfig, secretsOf, type Env, type RelayConfig } from '../../config/env.js';
 import { realSleep, type Sleep } from '../../outbox/delivery/budget.js';
 import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
-import type { DeliveryPolicy } from '../../outbox/delivery/policy.js';
+import { DEFAULT_POLICY, type DeliveryPolicy } from '../../outbox/delivery/policy.js';
 import { createMemoryLimiter } from '../../limits/memory.js';
 import { createRedisLimiter } from '../../limits/redis.js';
 import type { RateLimiter } from '../../limits/types.js';
@@ -36,6 +36,11 @@ import { openPostgresLeadStore } from '../../outbox/store/postgres.js';
 import { hasLeases, type LeadStore } from '../../outbox/store/types.js';
 import { DeliveryLease, type DeliveryLeaseOptions } from '../../outbox/delivery/lease.js';
 import type { RelayDeps } from '../../types.js';
+import { keepChecking } from '../../sites/keep-checking.js';
+import { createSiteChecks, type SiteChecks } from '../../sites/monitor.js';
+import { pacedDirectory } from '../../sites/paced.js';
+import type { SiteGate } from '../../sites/types.js';
+import { nodeSites } from './sites.js';
 
 export interface RunningRelay {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:8787. */
@@ -44,6 +49,10 @@ export interface RunningRelay {
   logger: RelayDeps['logger'];
   store: LeadStore;
   deliverer: Deliverer;
+  /** The sites checked against Propexo: `siteChecks.subscribe(listener)` hears every change of a site's verdict (an alerting module's hook). */
+  siteChecks: SiteChecks;
+  /** Re-reads SITES_FILE now, as SIGHUP does (no-op with SITES_JSON). */
+  reloadSites(): Promise<void>;
   /** Stops accepting, lets the lead in hand finish, closes the outbox and the limiter. */
   close(): Promise<void>;
 }
@@ -100,12 +109,20 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
         commandTimeoutMs: config.redisCommandTimeoutMs,
       })
     : undefined;
-  const client = createPropexoClient({
+  const http = {
     baseUrl: config.propexo.baseUrl,
     token: config.propexo.token,
     fetch: overrides.fetch ?? globalThis.fetch,
     timeoutMs: config.upstreamTimeoutMs,
-  });
+  };
+  const client = createPropexoClient(http);
+  // SITES_FILE is re-read while the relay runs; the routes, the deliverer and the checks share `sites.live`.
+  const sites = nodeSites(env, config, { clock, logger });
+  const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...config.delivery, ...overrides.policy };
+  const stopping = new AbortController();
+  // The checks and the deliverer need each other: the deliverer asks the checks (through this gate)
+  // before each lead, and the checks spend the deliverer's budget and release the leads it held.
+  const gate: SiteGate = { holding: (slug, ids) => siteChecks.holding(slug, ids), refused: (...args) => siteChecks.refused(...args) };
   const leased = (!overrides.store || overrides.lease) && hasLeases(store) ? store : undefined;
   // Node's own SQLite outbox: an OS lock beside it proves a dead holder gone (outbox-lock.ts).
   const sole = !overrides.store && !config.databaseUrl ? createOutboxLock(deliveryLockPath(join(config.dataDir, OUTBOX_FILE))) : undefined;
@@ -123,21 +140,33 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     store,
     client,
     limiter: budget ?? limiter,
-    sites: config.sites,
+    sites: sites.live,
+    gate,
     clock,
     logger,
-    policy: { ...config.delivery, ...overrides.policy },
+    policy,
     ...(lease ? { lease } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     ...(overrides.random ? { random: overrides.random } : {}),
   });
+  const siteChecks = createSiteChecks({
+    sites: () => sites.live,
+    directory: pacedDirectory(http, deliverer.budget, () => stopping.signal),
+    clock,
+    logger,
+    everyMs: policy.siteCheckEveryMs,
+    retryMs: policy.siteCheckRetryMs,
+    onRelease: (slug) => void deliverer.release(slug).catch((error: unknown) => logger.error('deliverer.error', { error })),
+  });
   const socketIp = (c: Parameters<RelayDeps['getClientIp']>[0]) => getConnInfo(c).remote.address;
   const relayApp = createRelay({
     config,
+    sites,
     clock,
     limiter,
     store,
     logger,
+    siteChecks: { report: async () => siteChecks.report(), checkNow: () => siteChecks.checkNow() },
     getClientIp: overrides.getClientIp ?? clientIpGetter({ trustedHeader: config.trustedIpHeader, socket: socketIp, logger }),
     assets: overrides.assets ?? createFsAssets(config.widgetDir),
     outbox: deliverer,
@@ -158,7 +187,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
   // The deliverer runs while this process holds the outbox's delivery lease (at once, unless another
   // relay on the same outbox is delivering); an injected store is the caller's to share, unless the
   // caller asks for the lease too.
-  const stopping = new AbortController();
+  const checking = keepChecking(siteChecks, { sleep: overrides.sleep ?? realSleep, clock, signal: stopping.signal });
+  sites.keepReading(stopping.signal, () => checking.wake());
   const keeping = lease
     ? lease.keep(stopping.signal, {
         onAcquired: () => {
@@ -190,6 +220,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     logger,
     store,
     deliverer,
+    siteChecks,
+    reloadSites: () => sites.reload(),
     async close() {
       // Stop taking requests and stop delivering at the same time; a keep-alive client gets 5 s.
       const closed = new Promise<void>((resolve, reject) => {
@@ -198,7 +230,7 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
       });
       const hurry = setTimeout(() => server.closeAllConnections(), 5_000);
       stopping.abort();
-      await Promise.all([closed, deliverer.stop()]).finally(() => clearTimeout(hurry));
+      await Promise.all([closed, deliverer.stop(), checking.ended]).finally(() => clearTimeout(hurry));
       await keeping;
       await alerting.close();
       await lease?.release();
@@ -262,6 +294,8 @@ if (isMain()) {
       );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // SIGHUP: re-read SITES_FILE now rather than at the next interval.
+    process.on('SIGHUP', () => void relay.reloadSites());
     process.once('SIGINT', () => stop('SIGINT'));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -1,7 +1,7 @@
 /**
  * `npm run build:edge`: the widget into dist/edge (the Worker's static assets), then the Worker
  * bundled exactly as `wrangler deploy` would (a dry run into dist/worker), and its size printed:
- * raw and gzip, against the 60 KB gzip goal.
+ * raw and gzip, against the 64 KB gzip goal.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,11 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const WORKER_GZIP_GOAL = 60 * 1024;
+/**
+ * 60 KB until the outbox object checked the sites against Propexo (relay/sites/: the check, its
+ * verdicts and events, the leads it holds), which took the bundle from 59.1 to 63.0 KB gzip.
+ */
+export const WORKER_GZIP_GOAL = 64 * 1024;
 
 /** wrangler with no network of its own: no metrics, no update check, no fetch of Cloudflare's Request.cf sample. */
 export const WRANGLER_OFFLINE = {

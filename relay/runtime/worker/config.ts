@@ -1,6 +1,12 @@
 import { ConfigError } from '../../config/config-error.js';
 import { parseConfig, secretsOf, type RelayConfig } from '../../config/env.js';
-import { refreshingSites, type RefreshingSites } from '../../config/refreshing-sites.js';
+import {
+  MAX_REFRESH_SECONDS,
+  SITES_REFRESH_SECONDS,
+  refreshSecondsOf,
+  refreshingSites,
+  type RefreshingSites,
+} from '../../config/refreshing-sites.js';
 import { type Alerts, createAlerts } from '../../alerts/alerts.js';
 import { alertingLogger } from '../../alerts/tap.js';
 import { webhookChannel } from '../../alerts/webhook.js';
@@ -8,8 +14,7 @@ import { createLogger, type LogSink, type Logger } from '../../lib/log.js';
 import type { EdgeEnv } from './env.js';
 
 /** How often an isolate re-reads the sites from KV by default: a site added there serves within a minute. */
-export const SITES_REFRESH_SECONDS = 60;
-const MAX_REFRESH_SECONDS = 3600;
+export { SITES_REFRESH_SECONDS };
 
 /** What an isolate builds once, shared by the Worker's routes and the outbox object. */
 export interface EdgeSetup {
@@ -65,12 +70,14 @@ export async function buildEdgeSetup(env: EdgeEnv, options: { clock?: { now(): n
   if (!sitesFromKv(env)) {
     const fixed = config.sites;
     const none = () => undefined;
-    return {
-      config,
-      logger,
-      alerts,
-      sites: { get: (slug) => fixed.get(slug), current: () => fixed, refreshIfStale: none, beforeRequest: none },
+    const sites: RefreshingSites = {
+      get: (slug) => fixed.get(slug),
+      current: () => fixed,
+      refreshNow: async () => {},
+      refreshIfStale: none,
+      beforeRequest: none,
     };
+    return { config, logger, alerts, sites };
   }
   const sites = refreshingSites({
     initial: config.sites,
@@ -121,8 +128,5 @@ const sitesFromKv = (env: EdgeEnv) => rawVar(env, 'SITES_JSON') === undefined &&
  * the sites. Whole seconds from 1 to 3600, default 60; undefined when the value is bad.
  */
 function refreshSeconds(env: EdgeEnv): number | undefined {
-  const raw = rawVar(env, 'SITES_REFRESH_SECONDS');
-  if (raw === undefined) return SITES_REFRESH_SECONDS;
-  const seconds = /^\d{1,4}$/.test(raw) ? Number(raw) : 0;
-  return seconds >= 1 && seconds <= MAX_REFRESH_SECONDS ? seconds : undefined;
+  return refreshSecondsOf(rawVar(env, 'SITES_REFRESH_SECONDS'));
 }

@@ -20,6 +20,10 @@ import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer
 import { createDurableLeadStore } from '../../outbox/store/durable.js';
 import type { AcceptWindows, LeadEvent, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
 import { createPropexoClient } from '../../propexo/client.js';
+import { createSiteChecks, type SiteChecks } from '../../sites/monitor.js';
+import { pacedDirectory } from '../../sites/paced.js';
+import type { SiteChecksSource } from '../../sites/types.js';
+import { DEFAULT_POLICY } from '../../outbox/delivery/policy.js';
 import { edgeSetup, type EdgeSetup } from './config.js';
 import type { EdgeEnv, OutboxRpc } from './env.js';
 import { durableObjectLimiter } from './limiter-object.js';
@@ -52,6 +56,10 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   private watch!: OutboxWatch;
   private alerts!: Alerts;
   private checkEveryMs = 60_000;
+  /** The sites checked against Propexo, here where the deliverer runs: it holds the leads they find wrong. */
+  private checks!: SiteChecks;
+  /** Sites whose problems went away since the last look: their waiting leads are released. */
+  private readonly released = new Set<string>();
   private sliceEnds = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: EdgeEnv) {
@@ -66,14 +74,16 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
       this.alerts = alerts;
       this.checkEveryMs = config.alerts.policy.checkEveryMs;
       this.watch = createOutboxWatch({ store: this.store, clock: Date, logger, policy: config.alerts.policy });
+      const http = {
+        baseUrl: config.propexo.baseUrl,
+        token: config.propexo.token,
+        fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+        timeoutMs: config.upstreamTimeoutMs,
+      };
       this.deliverer = createDeliverer({
         store: this.store,
-        client: createPropexoClient({
-          baseUrl: config.propexo.baseUrl,
-          token: config.propexo.token,
-          fetch: (input, init) => fetch(input, init),
-          timeoutMs: config.upstreamTimeoutMs,
-        }),
+        client: createPropexoClient(http),
+        gate: { holding: (slug, ids) => this.checks.holding(slug, ids), refused: (...args) => this.checks.refused(...args) },
         // One LimiterObject for the budget: one Propexo budget across every location.
         limiter: durableObjectLimiter(env.LIMITER),
         sites: this.sites,
@@ -81,6 +91,17 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
         logger: this.logger,
         policy: config.delivery,
         sleep: (ms, signal) => (Date.now() + ms > this.sliceEnds ? Promise.reject(new SliceOver(Date.now() + ms)) : realSleep(ms, signal)),
+      });
+      const policy = { ...DEFAULT_POLICY, ...config.delivery };
+      this.checks = createSiteChecks({
+        sites: () => this.sites,
+        // Out of the deliverer's budget: in an alarm, a wait past its slice ends the check (the next alarm checks again).
+        directory: pacedDirectory(http, this.deliverer.budget),
+        clock: Date,
+        logger: this.logger,
+        everyMs: policy.siteCheckEveryMs,
+        retryMs: policy.siteCheckRetryMs,
+        onRelease: (slug) => void this.released.add(slug),
       });
       // Not ready while this storage cannot write or Propexo refuses the token (relay/lib/readiness.ts).
       this.readinessOfObject = readinessCheck({
@@ -150,11 +171,40 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     // The constructor's setup finishes before any call reaches the object; null only should it not have.
     return this.deliverer ? this.deliverer.propexoState() : null;
   }
+  siteChecks() {
+    return this.checks.report();
+  }
+  /** An operator's check of every site now (`POST /admin/sites/check`). */
+  async checkSitesNow() {
+    await this.refreshSites();
+    const report = await this.checks.checkNow();
+    await this.releaseWaiting();
+    await this.arm();
+    return report;
+  }
 
-  /** Sets the alarm for the earliest due lead, unless one is already set earlier. */
+  /** The leads of sites fixed since the last look go now. */
+  private async releaseWaiting(): Promise<void> {
+    for (const slug of [...this.released]) {
+      this.released.delete(slug);
+      await this.deliverer.release(slug);
+    }
+  }
+
+  /**
+   * When the site checks next need the alarm: when a check is due, and, while a site is misconfigured,
+   * at every re-read of the sites from KV, so a fix there is checked (and its leads go) within the interval.
+   */
+  private checksDueAt(): number {
+    const due = this.checks.nextDueAt();
+    const every = this.source.intervalMs;
+    return this.checks.anyMisconfigured() && every !== undefined ? Math.min(due, Date.now() + every) : due;
+  }
+
+  /** Sets the alarm for the earliest due lead (or site check), unless one is already set earlier. */
   private async arm(): Promise<void> {
-    const next = await this.store.nextDueAt();
-    if (next !== null) await this.armBy(next);
+    const next = Math.min((await this.store.nextDueAt()) ?? Number.POSITIVE_INFINITY, this.checksDueAt());
+    if (next !== Number.POSITIVE_INFINITY) await this.armBy(next);
   }
 
   /** The alarm at `at` at the latest. */
@@ -170,11 +220,15 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     let next: number | null;
     try {
       await this.refreshSites();
+      await this.checks.checkDue();
+      await this.releaseWaiting();
       while (Date.now() < this.sliceEnds && (await this.deliverer.runOnce()) > 0) {
         // keep going while there is due work
       }
       const due = await this.store.nextDueAt();
       next = due === null ? null : Math.max(Date.now() + 10, due, this.deliverer.pausedUntil);
+      const checkAt = this.checksDueAt();
+      if (checkAt !== Number.POSITIVE_INFINITY) next = Math.min(next ?? checkAt, Math.max(Date.now() + 10, checkAt));
     } catch (err) {
       if (err instanceof SliceOver) next = err.resumeAt;
       else {
@@ -193,6 +247,12 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
     const wanted = [next ?? Date.now() + 3_600_000, this.watch.wantsCheckAt(), this.alerts.nextTickAt()].filter((t) => t !== null);
     await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, Math.min(...wanted)));
   }
+}
+
+/** The site checks as the Worker's routes reach them: in the outbox object, where the deliverer runs. */
+export function remoteSiteChecks(namespace: DurableObjectNamespace<OutboxRpc>): SiteChecksSource {
+  const outbox = () => namespace.get(namespace.idFromName('outbox'));
+  return { report: () => outbox().siteChecks(), checkNow: () => outbox().checkSitesNow() };
 }
 
 /** The store the Worker's routes use: every call goes to the one outbox object. */

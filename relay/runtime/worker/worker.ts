@@ -16,7 +16,7 @@ import { assetsFromFetcher } from './assets.js';
 import { edgeSetup, type EdgeSetup } from './config.js';
 import type { EdgeEnv } from './env.js';
 import { LimiterObject, durableObjectLimiter } from './limiter-object.js';
-import { OutboxObject, remoteLeadStore, remoteReadiness } from './outbox-object.js';
+import { OutboxObject, remoteLeadStore, remoteReadiness, remoteSiteChecks } from './outbox-object.js';
 
 export { LimiterObject, OutboxObject };
 
@@ -40,6 +40,8 @@ async function build(env: EdgeEnv): Promise<Built> {
     // WebCrypto, native in workerd (node:crypto would need nodejs_compat); the same bytes as Node's.
     hashing: webCryptoHashing,
     readiness: remoteReadiness(env.OUTBOX, logger),
+    // Checked in the outbox object, where the deliverer that holds a misconfigured site's leads runs.
+    siteChecks: remoteSiteChecks(env.OUTBOX),
     propexoState: () => env.OUTBOX.get(env.OUTBOX.idFromName('outbox')).propexoState(),
     // This isolate's: where the outbox object runs in another, its alerts are counted there.
     alertsSent: async () => alerts.sent(),

@@ -105,6 +105,8 @@ export const LEAD_STORE_METHODS = [
   'list',
   'counts',
   'purgeConfirmed',
+  'openCreates',
+  'heldRecordIds',
   'acquireLease',
   'releaseLease',
   'leaseHolder',
