@@ -19,6 +19,7 @@ import { createPropertyLists } from './propexo/property-lists.js';
 import { formRoutes } from './routes/form.js';
 import { healthRoutes, readinessRoutes } from './routes/health.js';
 import { leadRoutes } from './routes/leads.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { widgetRoutes } from './routes/widget.js';
 import { createFormTokens } from './spam/form-token.js';
@@ -66,5 +67,6 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen, lists }));
   app.route('/v1/propexo/webhooks', webhookRoutes(deps));
   app.route('/admin', adminRoutes(deps));
+  app.route('/metrics', metricsRoutes(deps));
   return app;
 }

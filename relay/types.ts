@@ -11,13 +11,18 @@ import type { Hashing } from './lib/hash.js';
 import type { Logger } from './lib/log.js';
 import type { Readiness } from './lib/readiness.js';
 import type { RateLimiter } from './limits/types.js';
+import type { PropexoState } from './outbox/delivery/upstream-stats.js';
 import type { LeadStore } from './outbox/store/types.js';
 import type { PropexoListClient } from './propexo/client.js';
 import type { SiteChecksSource } from './sites/types.js';
 import type { TurnstileVerifier } from './spam/turnstile.js';
 
-/** `site`: the configured site of a `/v1/sites/:site/…` request, set by the site resolver. */
-export type RelayEnv = { Variables: { site: SiteConfig } };
+/**
+ * `site`: the configured site of a `/v1/sites/:site/…` request, set by the site resolver. `actor`:
+ * who makes an `/admin/api/…` request, for logs and the lead's timeline: "token" (Bearer) or
+ * "session:<first 8 characters of its id>" (the console's cookie), set by the console's guard.
+ */
+export type RelayEnv = { Variables: { site: SiteConfig; actor: string } };
 
 export interface Clock {
   now(): number;
@@ -50,6 +55,13 @@ export interface RelayDeps {
    * same bytes.
    */
   hashing?: Hashing;
+  /**
+   * What the deliverer has seen of Propexo, for the console and /metrics: the Node relay's own
+   * deliverer, the outbox object's on Workers. Absent (or null) where no deliverer runs here.
+   */
+  propexoState?: () => Promise<PropexoState | null>;
+  /** Alerts a channel took since start, by kind (relay/alerts/), for /metrics; absent, none. */
+  alertsSent?: () => Promise<Record<string, number>>;
   /** `GET /readyz`: why this relay should not get traffic now (relay/lib/readiness.ts); default always ready. */
   readiness?: Readiness;
   /**

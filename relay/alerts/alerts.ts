@@ -28,6 +28,8 @@ export interface Alerts {
   nextTickAt(): number | null;
   /** Resolves once every send started so far has ended (taken, or given up). */
   settled(): Promise<void>;
+  /** Messages a channel took since start, by kind: /metrics' resman_alerts_sent_total. */
+  sent(): Record<AlertKind, number>;
   /** Stops retrying: sends in flight are aborted after `graceMs`. */
   close(graceMs?: number): Promise<void>;
 }
@@ -69,6 +71,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
   // AbortSignal among them) made in another request's or object's context, and one isolate runs both.
   const inFlight = new Map<Promise<void>, AbortController>();
   let closed = false;
+  const sentByKind: Record<AlertKind, number> = { alert: 0, summary: 0, cleared: 0 };
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
 
   const scrub = (payload: AlertPayload): AlertPayload => {
@@ -102,7 +105,11 @@ export function createAlerts(options: AlertsOptions): Alerts {
         continue;
       }
       const stop = new AbortController();
-      const sending = sendWithRetries(channel, payload, policy, logger, stop.signal).finally(() => inFlight.delete(sending));
+      const sending = sendWithRetries(channel, payload, policy, logger, stop.signal)
+        .then((taken) => {
+          if (taken) sentByKind[kind] += 1;
+        })
+        .finally(() => inFlight.delete(sending));
       inFlight.set(sending, stop);
     }
   }
@@ -126,6 +133,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
   const idOf = (condition: string, key: string) => `${condition}\u0000${key}`;
 
   return {
+    sent: () => ({ ...sentByKind }),
     raise(condition, key, fields = {}) {
       flushDue();
       const latest = maskFields(fields);

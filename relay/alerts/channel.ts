@@ -42,7 +42,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * Sends `payload` until `channel` takes it or `policy.attempts` are spent; never rejects. `stop`
  * aborts the attempt in flight and any wait (the relay is closing). Logs `alert.sent`, or
- * `alert.send_failed` once when it gives up.
+ * `alert.send_failed` once when it gives up. True when the channel took it.
  */
 export async function sendWithRetries(
   channel: AlertChannel,
@@ -50,7 +50,7 @@ export async function sendWithRetries(
   policy: Pick<AlertPolicy, 'attempts' | 'retryBaseMs' | 'timeoutMs'>,
   logger: Logger,
   stop: AbortSignal,
-): Promise<void> {
+): Promise<boolean> {
   const about = { channel: channel.name, condition: payload.condition, key: payload.key, kind: payload.kind };
   let last = 'not sent';
   for (let attempt = 1; attempt <= policy.attempts && !stop.aborted; attempt++) {
@@ -60,15 +60,16 @@ export async function sendWithRetries(
     try {
       await channel.send(payload, signal);
       logger.info('alert.sent', { ...about, attempts: attempt });
-      return;
+      return true;
     } catch (err) {
       last = signal.aborted && !stop.aborted ? `no answer within ${policy.timeoutMs} ms` : err instanceof Error ? err.message : String(err);
       if (err instanceof AlertSendError && !err.retry) {
         logger.warn('alert.send_failed', { ...about, attempts: attempt, error: last, retrying: false });
-        return;
+        return false;
       }
       logger.debug('alert.send_retry', { ...about, attempt, error: last });
     }
   }
   logger.warn('alert.send_failed', { ...about, attempts: policy.attempts, error: stop.aborted ? 'relay stopping' : last, retrying: false });
+  return false;
 }

@@ -28,6 +28,12 @@ export interface RelayConfig {
   adminToken?: string;
   /** Requests a minute one client may make to the admin routes, refused ones included. */
   adminRatePerMinute: number;
+  /** Signs the console's session cookies; unset, a key derived from adminToken does (relay/http/session.ts). */
+  sessionSecret?: string;
+  /** How long a console session lasts from sign-in. */
+  adminSessionMs: number;
+  /** Bearer token of `GET /metrics`; unset, it refuses everything. */
+  metricsToken?: string;
   /** Requests a minute one client (a Propexo sender) may make to the webhook route. */
   webhookRatePerMinute: number;
   /**
@@ -138,6 +144,9 @@ const ENV_SCHEMAS = {
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')),
   ADMIN_TOKEN: secret(16),
   ADMIN_RATE_PER_MINUTE: intString(1, 100_000),
+  SESSION_SECRET: secret(16),
+  ADMIN_SESSION_HOURS: intString(1, 168),
+  METRICS_TOKEN: secret(16),
   WEBHOOK_RATE_PER_MINUTE: intString(1, 100_000),
   PROPEXO_WEBHOOK_SECRET: secret(8),
   TURNSTILE_SECRET: secret(8),
@@ -163,6 +172,7 @@ const DEFAULTS: Partial<Record<EnvKey, string>> = {
   // A guess at the admin token or the webhook secret a second is plenty for an operator and for
   // Propexo, whose failures follow the writes (UPSTREAM_RATE_PER_MINUTE, 120 by default).
   ADMIN_RATE_PER_MINUTE: '60',
+  ADMIN_SESSION_HOURS: '8',
   WEBHOOK_RATE_PER_MINUTE: '300',
   TURNSTILE_VERIFY_URL,
 };
@@ -270,6 +280,9 @@ export function parseConfig(env: Env, options: ParseConfigOptions = {}): RelayCo
     },
     ...optional('adminToken', parsed.ADMIN_TOKEN),
     adminRatePerMinute: parsed.ADMIN_RATE_PER_MINUTE as number,
+    ...optional('sessionSecret', parsed.SESSION_SECRET),
+    adminSessionMs: (parsed.ADMIN_SESSION_HOURS as number) * 3_600_000,
+    ...optional('metricsToken', parsed.METRICS_TOKEN),
     webhookRatePerMinute: parsed.WEBHOOK_RATE_PER_MINUTE as number,
     ...(parsed.TURNSTILE_SECRET === undefined
       ? {}
@@ -315,6 +328,8 @@ export function secretsOf(config: RelayConfig): string[] {
     ...alertSecretsOf(config.alerts),
     config.propexo.token,
     config.adminToken,
+    config.sessionSecret,
+    config.metricsToken,
     config.propexo.webhookSecret,
     config.turnstile?.secret,
     redisPassword,

@@ -118,7 +118,7 @@ export function lookupLimit(deps: RateLimitDeps): MiddlewareHandler<RelayEnv> {
  * A per-client limit a minute on a whole route group (the webhook, the admin routes), counted before
  * anything is checked: a refused signature or token counts, since guessing one is what it stops.
  */
-export function routeLimit(deps: RateLimitDeps, group: 'webhook' | 'admin', perMinute: number): MiddlewareHandler<RelayEnv> {
+export function routeLimit(deps: RateLimitDeps, group: 'webhook' | 'admin' | 'metrics', perMinute: number): MiddlewareHandler<RelayEnv> {
   return async function routeLimit(c, next) {
     const key = `${group}:${clientIpOf(c, deps) ?? 'unknown'}`;
     const decision = await decide(deps.limiter, key, perMinute, 60_000, 'The relay cannot answer right now; please try again shortly.');

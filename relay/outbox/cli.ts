@@ -3,7 +3,7 @@
  * DATA_DIR (the relay may be running or not; its deliverer picks up re-queued leads on its next look).
  *
  *   list [--status failed] [--site oak-grove] [--limit 50]   leads, newest first (contacts masked)
- *   show <lead-id>                                          one lead in full, for acting on it
+ *   show <lead-id>                                          one lead in full with its timeline, for acting on it
  *   retry <lead-id> | retry --all-failed                    dead letters back in the queue
  *   stats                                                   how many leads in each status
  */
@@ -61,7 +61,7 @@ export async function runOutboxCommand(store: LeadStore, argv: string[], out: (t
         out(`no lead ${id ?? ''}`.trim());
         return 1;
       }
-      out(JSON.stringify(lead, null, 2));
+      out(JSON.stringify({ ...lead, history: await store.history(lead.id) }, null, 2));
       return 0;
     }
     case 'retry': {

@@ -248,4 +248,17 @@ describe('alerts', () => {
     expect(sent[3]!.text).toBe('[resolved] The outbox is back under 10 minutes: no queued lead has waited longer.');
     expect(watch.wantsCheckAt()).toBeNull();
   });
+
+  it('counts the messages a channel took, by kind, for /metrics; one it refused is not counted', async () => {
+    const taken = setup();
+    taken.logger.alert('lead.dead_letter', deadLetter('ld_1'));
+    await taken.alerts.settled();
+    expect(taken.alerts.sent()).toEqual({ alert: 1, summary: 0, cleared: 0 });
+    const refused = setup(FAST, async () => {
+      throw new AlertSendError('HTTP 404', false);
+    });
+    refused.logger.alert('lead.dead_letter', deadLetter('ld_2'));
+    await refused.alerts.settled();
+    expect(refused.alerts.sent()).toEqual({ alert: 0, summary: 0, cleared: 0 });
+  });
 });

@@ -193,12 +193,18 @@ describe('npm run outbox', () => {
     expect(out[0]).not.toContain('jane.doe@gmail.com');
     out.length = 0;
     expect(await run('show', id)).toBe(0);
-    expect(JSON.parse(out.pop()!)).toMatchObject({ id, status: 'failed', submission: { email_1: 'jane.doe@gmail.com' } });
+    expect(JSON.parse(out.pop()!)).toMatchObject({
+      id,
+      status: 'failed',
+      submission: { email_1: 'jane.doe@gmail.com' },
+      history: [{ type: 'accepted' }, { type: 'dead_lettered', detail: { reason: 'propexo_rejected', status: 400 } }],
+    });
     expect(await run('list', '--status', 'lost')).toBe(2);
 
     fix();
     expect(await run('retry', '--all-failed')).toBe(0);
     expect(out.pop()).toBe('1 lead(s) queued again');
+    expect((await store.history(id)).at(-1)).toMatchObject({ type: 'retried', detail: { by: 'cli' } });
     await deliver();
     expect((await store.get(id))!.status).toBe('confirmed');
     expect(await run('retry', id)).toBe(1);

@@ -118,7 +118,7 @@ describe('postgres lead store, several instances on one database', () => {
     // What a relay of schema version 1 left behind: no campaign, no sent_ids.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    await client.query(`ALTER TABLE leads DROP COLUMN campaign, DROP COLUMN sent_ids, ${DROP_V3_COLUMNS}`);
+    await client.query(`DROP TABLE lead_events; ALTER TABLE leads DROP COLUMN campaign, DROP COLUMN sent_ids, ${DROP_V3_COLUMNS}`);
     await client.query(`UPDATE lead_store_meta SET value = 1 WHERE name = 'user_version'`);
     const upgraded = await openPostgresLeadStore(url);
     opened.push(upgraded);
@@ -143,12 +143,12 @@ describe('postgres lead store, several instances on one database', () => {
     // What a relay of schema version 2 left behind.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    await client.query(`ALTER TABLE leads ${DROP_V3_COLUMNS}`);
+    await client.query(`DROP TABLE lead_events; ALTER TABLE leads ${DROP_V3_COLUMNS}`);
     await client.query(`UPDATE lead_store_meta SET value = 2 WHERE name = 'user_version'`);
     const upgraded = await openPostgresLeadStore(url);
     opened.push(upgraded);
-    expect(POSTGRES_SCHEMA_VERSION).toBe(3);
-    expect((await client.query(`SELECT value FROM lead_store_meta WHERE name = 'user_version'`)).rows[0].value).toBe(3);
+    expect(POSTGRES_SCHEMA_VERSION).toBe(4);
+    expect((await client.query(`SELECT value FROM lead_store_meta WHERE name = 'user_version'`)).rows[0].value).toBe(4);
     await client.end();
     expect(await upgraded.get(old.id)).toStrictEqual(old);
     expect(await upgraded.findByJobId('job_v2')).toStrictEqual(sent);

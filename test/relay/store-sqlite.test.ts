@@ -22,9 +22,11 @@ import { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION, openSqliteLeadStore } fro
 import { HOUR, MIN, T0, at, fullRecord, lead } from './support/store-fixtures.js';
 
 /** Takes a file back to schema 5: the columns migration 5 -> 6 adds. */
-const DROP_V6_COLUMNS = ['content_hash', 'follows', 'target_lead_id', 'write_kind', 'written_at']
+/** What schema 7 added: each lead's timeline. */
+const DROP_V7_TABLE = 'DROP TABLE lead_events;';
+const DROP_V6_COLUMNS = `${DROP_V7_TABLE} ${['content_hash', 'follows', 'target_lead_id', 'write_kind', 'written_at']
   .map((column) => `ALTER TABLE leads DROP COLUMN ${column};`)
-  .join(' ');
+  .join(' ')}`;
 
 describe('sqlite lead store on a file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lead-store-'));
@@ -59,7 +61,7 @@ describe('sqlite lead store on a file', () => {
     await first.close();
     // What a relay of schema version 1 left behind: no lead_source_id column.
     const v1 = new Database(path);
-    v1.exec('ALTER TABLE leads DROP COLUMN lead_source_id; DROP TABLE outbox_lease');
+    v1.exec(`${DROP_V7_TABLE} ALTER TABLE leads DROP COLUMN lead_source_id; DROP TABLE outbox_lease`);
     v1.pragma('user_version = 1');
     v1.close();
 
@@ -117,8 +119,27 @@ describe('sqlite lead store on a file', () => {
     expect(patched).toStrictEqual({ ...sent, target_lead_id: 'rec_1', write_kind: 'event' });
     await upgraded.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(6);
+    expect(check.pragma('user_version', { simple: true })).toBe(7);
     check.close();
+  });
+
+  it('brings a version 6 file up to date: its leads keep everything and start with an empty timeline', async () => {
+    const path = file();
+    const first = openSqliteLeadStore(path);
+    const old = lead();
+    await first.accept(old, at(T0));
+    await first.close();
+    const v6 = new Database(path);
+    v6.exec(DROP_V7_TABLE);
+    v6.pragma('user_version = 6');
+    v6.close();
+
+    const upgraded = openSqliteLeadStore(path);
+    expect(await upgraded.get(old.id)).toEqual(old);
+    expect(await upgraded.history(old.id)).toEqual([]);
+    expect(await upgraded.appendEvent(old.id, { at: T0 + 1, type: 'revealed', detail: { by: 'token' } })).toBe(true);
+    expect(await upgraded.history(old.id)).toEqual([{ at: T0 + 1, type: 'revealed', detail: { by: 'token' } }]);
+    await upgraded.close();
   });
 
   it('marks the file with its schema version and application id, in WAL mode with foreign keys', async () => {
@@ -127,12 +148,12 @@ describe('sqlite lead store on a file', () => {
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(6);
+      expect(SQLITE_SCHEMA_VERSION).toBe(7);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
-      expect(tables).toEqual(['lead_fingerprints', 'leads', 'outbox_lease']);
+      expect(tables).toEqual(['lead_events', 'lead_fingerprints', 'leads', 'outbox_lease']);
       expect(db.prepare('SELECT COUNT(*) FROM lead_fingerprints').pluck().get()).toBe(2);
       // purgeConfirmed takes the fingerprint rows with the lead.
       expect(await store.purgeConfirmed(T0 + 1)).toBe(1);

@@ -593,19 +593,20 @@ describe('durable object lead store in workerd', () => {
     expect(inputs.filter((input) => /better-sqlite3|relay\/store\/sqlite\.ts|^node:/.test(input))).toEqual([]);
   });
 
-  it("marks its storage in lead_store_meta, has the SQLite file's tables, and purges fingerprints with their lead", async () => {
+  it("marks its storage in lead_store_meta, has the SQLite file's tables, and purges fingerprints and events with their lead", async () => {
     const store = durableStore();
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     expect(await store.call({ method: '$sql', args: ['SELECT name, value FROM lead_store_meta ORDER BY name'] })).toEqual([
       { name: 'application_id', value: LEAD_STORE_APPLICATION_ID },
       { name: 'user_version', value: LEAD_STORE_SCHEMA_VERSION },
     ]);
-    expect(await tables(store)).toEqual(['lead_fingerprints', 'lead_store_meta', 'leads', 'outbox_lease']);
-    const fingerprintRows = async () =>
-      (await store.call({ method: '$sql', args: ['SELECT COUNT(*) AS n FROM lead_fingerprints'] })) as [{ n: number }];
-    expect(await fingerprintRows()).toEqual([{ n: 2 }]);
+    expect(await tables(store)).toEqual(['lead_events', 'lead_fingerprints', 'lead_store_meta', 'leads', 'outbox_lease']);
+    const rows = async (table: string) =>
+      (await store.call({ method: '$sql', args: [`SELECT COUNT(*) AS n FROM ${table}`] })) as [{ n: number }];
+    expect([await rows('lead_fingerprints'), await rows('lead_events')]).toEqual([[{ n: 2 }], [{ n: 1 }]]);
     expect(await store.purgeConfirmed(T0 + 1)).toBe(1);
-    expect(await fingerprintRows()).toEqual([{ n: 0 }]);
+    // Foreign keys are on in Durable Object storage: the lead's rows go with it.
+    expect([await rows('lead_fingerprints'), await rows('lead_events')]).toEqual([[{ n: 0 }], [{ n: 0 }]]);
   });
 
   it('keeps every lead when the store is created again on the same storage', async () => {

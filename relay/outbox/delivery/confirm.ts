@@ -151,12 +151,16 @@ async function writeFailed(ctx: StepContext, lead: LeadRecord, site: SiteConfig,
   // The retried write is a NEW job (spec): it is the one followed from now on. Without a new id,
   // the old one is.
   const job_id = retried.jobId ?? lead.job_id;
-  await writes.save(lead, {
-    job_id,
-    written_at: ctx.clock.now(),
-    write_retries,
-    checks: 0,
-    next_attempt_at: ctx.clock.now() + policy.confirmFirstDelayMs,
-  });
+  await writes.save(
+    lead,
+    {
+      job_id,
+      written_at: ctx.clock.now(),
+      write_retries,
+      checks: 0,
+      next_attempt_at: ctx.clock.now() + policy.confirmFirstDelayMs,
+    },
+    { type: 'write_status', detail: { result: 'FAILURE', retried: write_retries } },
+  );
   ctx.logger.warn('lead.write_retried', { ...logOf(lead), job_id, failed_job_id: lead.job_id, retry: write_retries, errors });
 }

@@ -29,6 +29,7 @@ import { DEFAULT_POLICY, type DeliveryPolicy } from './policy.js';
 import { ConfirmationRounds } from './rounds.js';
 import { UpstreamLine } from './upstream.js';
 import { releaseWaiting } from './site-wait.js';
+import { UpstreamStats, type PropexoState } from './upstream-stats.js';
 
 export interface DelivererDeps {
   store: LeadStore;
@@ -56,8 +57,8 @@ export interface DelivererDeps {
  * changed nothing has the lease looked at, so a lost lease stops the next lead being handed out.
  */
 function fencedStore(store: LeadStore, lease: NonNullable<DelivererDeps['lease']>): LeadStore {
-  const update: LeadStore['update'] = async (id, patch, condition = {}) => {
-    const updated = await store.update(id, patch, { ...condition, ifLease: lease.fence() });
+  const update: LeadStore['update'] = async (id, patch, condition = {}, event) => {
+    const updated = await store.update(id, patch, { ...condition, ifLease: lease.fence() }, event);
     if (updated === null) await lease.verify();
     return updated;
   };
@@ -84,6 +85,8 @@ export interface Deliverer {
   /** The site's problems went away: its leads waiting for the fix go now (site-wait.ts). */
   release(slug: string): Promise<void>;
   readonly budget: UpstreamBudget;
+  /** What this deliverer has seen of Propexo (the console's overview, /metrics). */
+  propexoState(): PropexoState;
 }
 
 /** The loop's state: running or not, and a nap to cut short. */
@@ -183,7 +186,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     idleMs: policy.idleMs,
     allowed: () => lease === undefined || lease.held(),
   });
-  const line = new UpstreamLine(budget, health, () => loop.signal);
+  const stats = new UpstreamStats(clock);
+  const line = new UpstreamLine(budget, health, () => loop.signal, stats);
   const ctx: StepContext = {
     store,
     client,
@@ -233,5 +237,11 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       loop.wake();
     },
     budget,
+    propexoState: () =>
+      stats.snapshot({
+        budget_per_minute: policy.upstreamPerMinute,
+        token_refused: health.tokenRefused,
+        paused_until: health.paused() ? health.pausedUntil : null,
+      }),
   };
 }

@@ -1,11 +1,11 @@
 /**
- * The outcomes a delivery step writes to a lead, each with its log line: confirmed, a dead letter,
- * a transient failure. Every step's decision is written before its next upstream request, so a
+ * The outcomes a delivery step writes to a lead, each with its log line and its timeline event (in
+ * the same store write): confirmed, a dead letter, a transient failure. Every step's decision is written before its next upstream request, so a
  * crash at any point leaves a lead the next run handles without losing it or sending it twice.
  */
 import { type Logger, maskEmail, maskPhone } from '../../lib/log.js';
 import type { UpstreamFailure } from '../../propexo/client.js';
-import type { LeadPatch, LeadRecord, LeadStore } from '../store/types.js';
+import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../store/types.js';
 
 /** The fields every log line about a lead carries. */
 export const logOf = (lead: LeadRecord) => ({ lead_id: lead.id, site: lead.site });
@@ -24,19 +24,26 @@ export class LeadWrites {
     private readonly logger: Logger,
   ) {}
 
-  /** Applies `patch`, stamping updated_at. */
-  save(lead: LeadRecord, patch: LeadPatch): Promise<LeadRecord | null> {
-    return this.store.update(lead.id, { ...patch, updated_at: this.clock.now() });
+  /** Applies `patch`, stamping updated_at; `event` (its time this clock's now) goes on the timeline. */
+  save(lead: LeadRecord, patch: LeadPatch, event?: Omit<LeadEvent, 'at'>): Promise<LeadRecord | null> {
+    const now = this.clock.now();
+    return this.store.update(lead.id, { ...patch, updated_at: now }, {}, event && { ...event, at: now });
   }
 
   async deadLetter(lead: LeadRecord, reason: string, detail?: unknown, patch: LeadPatch = {}): Promise<void> {
-    await this.save(lead, {
-      ...patch,
-      status: 'failed',
-      error: reason,
-      error_detail: detail === undefined ? undefined : JSON.stringify(detail),
-      next_attempt_at: this.clock.now(),
-    });
+    // Propexo's details may quote the prospect: the timeline keeps the reason and status only.
+    const status = (detail as { status?: unknown } | undefined)?.status;
+    await this.save(
+      lead,
+      {
+        ...patch,
+        status: 'failed',
+        error: reason,
+        error_detail: detail === undefined ? undefined : JSON.stringify(detail),
+        next_attempt_at: this.clock.now(),
+      },
+      { type: 'dead_lettered', detail: { reason, ...(typeof status === 'number' ? { status } : {}) } },
+    );
     // An alert: a person must act on it (and it is sent to them, relay/alerts/), with the contact masked.
     this.logger.alert('lead.dead_letter', { ...logOf(lead), reason, attempts: lead.attempts, contact: maskedContact(lead), detail });
   }
@@ -56,7 +63,8 @@ export class LeadWrites {
       error_detail: partial ? JSON.stringify(partial) : undefined,
       updated_at: now,
     };
-    if (!(await this.store.update(lead.id, patch, ifSent ? { ifStatus: 'sent' } : {}))) return false;
+    const event: LeadEvent = { at: now, type: 'confirmed', detail: { how, partial: partial !== undefined, record_id: createdRecordId } };
+    if (!(await this.store.update(lead.id, patch, ifSent ? { ifStatus: 'sent' } : {}, event))) return false;
     const fields = { ...logOf(lead), how, created_record_id: createdRecordId, ms_since_accepted: now - lead.created_at };
     if (partial) this.logger.warn('lead.confirmed_partially', { ...fields, errors: partial });
     else this.logger.info('lead.confirmed', fields);
@@ -68,21 +76,29 @@ export class LeadWrites {
    * no longer in doubt, counters reset, next checked at `checkAt`.
    */
   following(lead: LeadRecord, jobId: string, checkAt: number, patch: LeadPatch = {}): Promise<LeadRecord | null> {
-    return this.save(lead, {
-      ...patch,
-      status: 'sent',
-      job_id: jobId,
-      in_doubt_since: undefined,
-      checks: 0,
-      write_retries: 0,
-      error: undefined,
-      next_attempt_at: checkAt,
-    });
+    return this.save(
+      lead,
+      {
+        ...patch,
+        status: 'sent',
+        job_id: jobId,
+        in_doubt_since: undefined,
+        checks: 0,
+        write_retries: 0,
+        error: undefined,
+        next_attempt_at: checkAt,
+      },
+      { type: 'attempt', detail: { outcome: 'write_job', write: lead.write_kind ?? 'create', job_id: jobId } },
+    );
   }
 
   /** A failure worth trying again: the reason kept as the lead's error, the lead due in `retryInMs`. */
   async transient(lead: LeadRecord, failure: UpstreamFailure, retryInMs: number, patch: LeadPatch = {}): Promise<void> {
-    await this.save(lead, { ...patch, error: `${failure.kind}:${failure.reason}`, next_attempt_at: this.clock.now() + retryInMs });
+    await this.save(
+      lead,
+      { ...patch, error: `${failure.kind}:${failure.reason}`, next_attempt_at: this.clock.now() + retryInMs },
+      { type: 'attempt', detail: { outcome: failure.kind, reason: failure.reason, status: failure.status ?? null } },
+    );
     this.logger.warn(`propexo.${failure.kind}`, { ...logOf(lead), reason: failure.reason, status: failure.status, retry_in_ms: retryInMs });
   }
 }

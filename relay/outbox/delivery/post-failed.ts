@@ -16,7 +16,11 @@ export async function postFailed(ctx: StepContext, lead: LeadRecord, site: SiteC
       return ctx.writes.deadLetter(lead, 'propexo_rejected', { status: failure.status, details: failure.details }, settled);
     case 'unauthorized':
       // Behind the others: if only this lead's integration is refused, the rest still go after the pause.
-      await ctx.writes.save(lead, { ...settled, error: 'unauthorized', next_attempt_at: ctx.clock.now() + ctx.policy.authPauseMs });
+      await ctx.writes.save(
+        lead,
+        { ...settled, error: 'unauthorized', next_attempt_at: ctx.clock.now() + ctx.policy.authPauseMs },
+        { type: 'attempt', detail: { outcome: 'unauthorized', reason: failure.reason, status: failure.status ?? null } },
+      );
       return;
     default:
       return ctx.writes.transient(lead, failure, retryDelay(ctx.policy, lead.attempts, ctx.random), settled);

@@ -5,6 +5,7 @@
 import type { UpstreamFailure, UpstreamRateInfo } from '../../propexo/client.js';
 import type { UpstreamBudget } from './budget.js';
 import type { UpstreamHealth } from './health.js';
+import type { UpstreamStats } from './upstream-stats.js';
 
 /** Any answer of the Propexo client. */
 export type UpstreamAnswer = ({ ok: true } & UpstreamRateInfo) | UpstreamFailure;
@@ -32,6 +33,7 @@ export class UpstreamLine {
     private readonly health: UpstreamHealth,
     /** Aborts a wait for the budget when the deliverer stops. */
     private readonly signal: () => AbortSignal | undefined,
+    private readonly stats?: UpstreamStats,
   ) {}
 
   /**
@@ -58,6 +60,7 @@ export class UpstreamLine {
     const answer = await pending;
     this.budget.observe(answer);
     this.health.observe(answer);
+    this.stats?.record(answer);
     return answer;
   }
 }

@@ -20,18 +20,22 @@ import {
   rowLimit,
   withFollows,
 } from './checks.js';
-import type {
-  AcceptOutcome,
-  AcceptWindows,
-  Backlog,
-  HeldCount,
-  LeadListFilter,
-  LeadPatch,
-  LeadRecord,
-  LeadStatus,
-  LeaseState,
-  LeasedLeadStore,
-  UpdateCondition,
+import { acceptEvents, activityOf, assertLeadEvent, matchesSearch } from './history.js';
+import {
+  MARKED_SPAM,
+  type LeadActivity,
+  type LeadEvent,
+  type AcceptOutcome,
+  type AcceptWindows,
+  type Backlog,
+  type HeldCount,
+  type LeadListFilter,
+  type LeadPatch,
+  type LeadRecord,
+  type LeadStatus,
+  type LeaseState,
+  type LeasedLeadStore,
+  type UpdateCondition,
 } from './types.js';
 
 export interface MemoryLeadStore extends LeasedLeadStore {
@@ -75,6 +79,13 @@ const oldestFirst = (a: Stored, b: Stored): number => a.created_at - b.created_a
 export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promise<void> | void } = {}): MemoryLeadStore {
   const byId = new Map<string, Stored>();
   const leases = new Map<string, LeaseState>();
+  // Each lead's timeline, kept as JSON text so what is read back is a copy, as from SQL.
+  const events = new Map<string, string[]>();
+  const addEvent = (id: string, event: LeadEvent) => {
+    let list = events.get(id);
+    if (!list) events.set(id, (list = []));
+    list.push(JSON.stringify(event));
+  };
   // The ids of each site's leads by idempotency key and by fingerprint (as SQLite's indexes), so an
   // accept looks at the few leads sharing them instead of every lead kept. A lead's site, key,
   // fingerprints and created_at never change (LeadPatch has none of them): only accept adds to these
@@ -146,6 +157,7 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       // A match left here has other words: this lead follows it up.
       const stored = toStored(withFollows(record, match?.id));
       byId.set(stored.id, stored);
+      for (const event of acceptEvents(record)) addEvent(stored.id, event);
       if (stored.idempotency_key != null) indexAdd(keyIndex, stored.site, stored.idempotency_key, stored.id);
       for (const f of stored.fingerprints) indexAdd(fingerprintIndex, stored.site, f, stored.id);
       return { record: toRecord(stored), created: true };
@@ -192,10 +204,11 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       return min;
     },
 
-    async update(id: string, patch: LeadPatch, options: UpdateCondition = {}): Promise<LeadRecord | null> {
+    async update(id: string, patch: LeadPatch, options: UpdateCondition = {}, event?: LeadEvent): Promise<LeadRecord | null> {
       open();
       assertLeadPatch(patch);
       assertCondition(options);
+      if (event !== undefined) assertLeadEvent(event);
       const r = byId.get(id);
       if (!r) return null;
       if (options.ifStatus !== undefined && r.status !== options.ifStatus) return null;
@@ -217,13 +230,36 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
         }
       }
       byId.set(id, next);
+      if (event !== undefined) addEvent(id, event);
       return toRecord(next);
+    },
+
+    async appendEvent(id: string, event: LeadEvent): Promise<boolean> {
+      open();
+      assertLeadEvent(event);
+      if (!byId.has(id)) return false;
+      addEvent(id, event);
+      return true;
+    },
+
+    async history(id: string): Promise<LeadEvent[]> {
+      open();
+      return (events.get(id) ?? []).map((text) => JSON.parse(text) as LeadEvent);
+    },
+
+    async activity(since: number): Promise<LeadActivity[]> {
+      open();
+      return [...byId.values()]
+        .filter((r) => r.created_at >= since || r.status !== 'confirmed')
+        .sort(oldestFirst)
+        .map(activityOf);
     },
 
     async list(filter: LeadListFilter = {}): Promise<LeadRecord[]> {
       open();
       return [...byId.values()]
         .filter((r) => (filter.status === undefined || r.status === filter.status) && (filter.site === undefined || r.site === filter.site))
+        .filter((r) => matchesSearch(r, filter))
         .sort((a, b) => oldestFirst(b, a))
         .slice(0, listLimit(filter))
         .map(toRecord);
@@ -284,8 +320,10 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       open();
       let removed = 0;
       for (const [id, r] of byId) {
-        if (r.status === 'confirmed' && r.confirmed_at !== undefined && r.confirmed_at < before) {
+        const spam = r.status === 'held' && r.error === MARKED_SPAM && r.updated_at < before;
+        if (spam || (r.status === 'confirmed' && r.confirmed_at !== undefined && r.confirmed_at < before)) {
           byId.delete(id);
+          events.delete(id);
           if (r.idempotency_key != null) indexRemove(keyIndex, r.site, r.idempotency_key, id);
           for (const f of r.fingerprints) indexRemove(fingerprintIndex, r.site, f, id);
           removed += 1;

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { LEAD_STORE_APPLICATION_ID } from './schema.js';
 
 /** The schema version of this store's own migrations (Postgres has its own list, not SQLite's). */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 
 const MIGRATIONS: readonly string[] = [
   // 0 -> 1
@@ -71,6 +71,17 @@ const MIGRATIONS: readonly string[] = [
     ADD COLUMN target_lead_id TEXT COLLATE "C",
     ADD COLUMN write_kind TEXT COLLATE "C",
     ADD COLUMN written_at DOUBLE PRECISION;
+  `,
+  // 3 -> 4: each lead's timeline, as SQLite's 6 -> 7: append only, in insertion order (seq), gone with its lead
+  `
+  CREATE TABLE lead_events (
+    seq     BIGSERIAL PRIMARY KEY,
+    lead_id TEXT COLLATE "C" NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    at      DOUBLE PRECISION NOT NULL,
+    type    TEXT COLLATE "C" NOT NULL,
+    detail  TEXT
+  );
+  CREATE INDEX lead_events_lead ON lead_events (lead_id, seq);
   `,
 ];
 

@@ -34,8 +34,9 @@ import {
   rowLimit,
   withFollows,
 } from './checks.js';
+import { acceptEvents, activityOf, assertLeadEvent, detailText, eventOf } from './history.js';
 import { describeDatabaseUrl, migrate } from './postgres-schema.js';
-import type { LeadRecord, LeadStatus, LeaseState, LeasedLeadStore } from './types.js';
+import type { LeadEvent, LeadRecord, LeadStatus, LeaseState, LeasedLeadStore } from './types.js';
 
 const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 const SELECT = COLUMNS.join(', ');
@@ -81,7 +82,15 @@ const SQL = {
   },
   heldSince: `SELECT site, COALESCE(error, '') AS reason, COUNT(*)::double precision AS count FROM leads
      WHERE status = 'held' AND created_at >= $1 GROUP BY site, reason ORDER BY site, reason`,
-  purge: `DELETE FROM leads WHERE status = 'confirmed' AND confirmed_at < $1`,
+  // Fingerprint and event rows go by ON DELETE CASCADE.
+  purge: `DELETE FROM leads WHERE (status = 'confirmed' AND confirmed_at < $1) OR (status = 'held' AND error = 'marked_spam' AND updated_at < $1)`,
+  event: {
+    // Nothing is inserted for a lead that does not exist.
+    insert: `INSERT INTO lead_events (lead_id, at, type, detail) SELECT id, $2::double precision, $3::text, $4::text FROM leads WHERE id = $1`,
+    list: 'SELECT at, type, detail FROM lead_events WHERE lead_id = $1 ORDER BY seq',
+  },
+  activity: `SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads
+     WHERE created_at >= $1 OR status IN ('queued', 'sent', 'held', 'failed') ORDER BY created_at, id`,
   lease: {
     get: 'SELECT owner, expires_at FROM outbox_lease WHERE name = $1',
     insert: 'INSERT INTO outbox_lease (name, owner, expires_at, acquired_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING',
@@ -126,6 +135,7 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
     return row ? toRecord(row) : null;
   };
   const many = async (sql: string, params: readonly Value[]): Promise<LeadRecord[]> => (await query(sql, params)).map(toRecord);
+  const eventParams = (id: string, event: LeadEvent): Value[] => [id, event.at, event.type, detailText(event)];
   const leaseOf = async (name: string): Promise<LeaseState | null> => {
     const row = (await query(SQL.lease.get, [name]))[0];
     return row ? { owner: row.owner as string, expires_at: row.expires_at as number } : null;
@@ -172,6 +182,7 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
         if (record.fingerprints.length > 0) {
           await client.query(SQL.insertFingerprints, [record.fingerprints, record.site, record.id, record.created_at]);
         }
+        for (const event of acceptEvents(record)) await client.query(SQL.event.insert, eventParams(record.id, event));
         const stored = await first(SQL.get, [record.id]);
         await client.query('COMMIT');
         return { record: stored!, created: true };
@@ -213,10 +224,11 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       return ((await query(SQL.nextDueAt))[0]?.m as number | null | undefined) ?? null;
     },
 
-    async update(id, patch, condition = {}) {
+    async update(id, patch, condition = {}, event) {
       open();
       assertLeadPatch(patch);
       assertCondition(condition);
+      if (event !== undefined) assertLeadEvent(event);
       const params: Value[] = [id];
       const sets: string[] = [];
       for (const field of PATCH_FIELD_NAMES) {
@@ -245,12 +257,36 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       }
       // A claim skips a row another transaction is changing: it loses, as it would a moment later.
       const lock = condition.ifAttempts !== undefined ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
-      const sql = `WITH target AS (SELECT id FROM leads WHERE ${where.join(' AND ')} ${lock})
-        UPDATE leads SET ${sets.length ? sets.join(', ') : 'id = leads.id'} FROM target
+      const changed = `UPDATE leads SET ${sets.length ? sets.join(', ') : 'id = leads.id'} FROM target
         WHERE leads.id = target.id${fence.length ? ` AND ${fence.join(' AND ')}` : ''}
         RETURNING ${COLUMNS.map((c) => `leads.${c}`).join(', ')}`;
+      // With an event, its row is written by the same statement, only when the lead changed.
+      let logged = '';
+      if (event !== undefined) {
+        params.push(event.at, event.type, detailText(event));
+        const n = params.length;
+        logged = `, logged AS (INSERT INTO lead_events (lead_id, at, type, detail) SELECT id, $${n - 2}::double precision, $${n - 1}::text, $${n}::text FROM changed)`;
+      }
+      const sql = `WITH target AS (SELECT id FROM leads WHERE ${where.join(' AND ')} ${lock}),
+        changed AS (${changed})${logged} SELECT * FROM changed`;
       const row = (await query(sql, params))[0];
       return row ? toRecord(row) : null;
+    },
+
+    async appendEvent(id, event) {
+      open();
+      assertLeadEvent(event);
+      return ((await pool.query(SQL.event.insert, eventParams(id, event) as unknown[])).rowCount ?? 0) === 1;
+    },
+
+    async history(id) {
+      open();
+      return (await query(SQL.event.list, [id])).map((row) => eventOf(row as { at: number; type: string; detail: string | null }));
+    },
+
+    async activity(since) {
+      open();
+      return (await query(SQL.activity, [since])).map((row) => activityOf(toRecord({ ...row, fingerprints: '[]', submission: '{}' })));
     },
 
     async list(filter = {}) {
@@ -265,6 +301,22 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       if (filter.site !== undefined) {
         params.push(filter.site);
         where.push(`site = $${params.length}`);
+      }
+      if (filter.createdFrom !== undefined) {
+        params.push(filter.createdFrom);
+        where.push(`created_at >= $${params.length}`);
+      }
+      if (filter.createdBefore !== undefined) {
+        params.push(filter.createdBefore);
+        where.push(`created_at < $${params.length}`);
+      }
+      if (filter.email !== undefined) {
+        params.push(filter.email);
+        where.push(`lower(submission::json->>'email_1') = lower($${params.length})`);
+      }
+      if (filter.phone !== undefined) {
+        params.push(filter.phone);
+        where.push(`(submission::json->>'phone_1' = $${params.length} OR submission::json->>'phone_2' = $${params.length})`);
       }
       params.push(limit);
       return many(

@@ -43,7 +43,7 @@ export interface SqlDriver {
 }
 
 /** The schema version this code writes (the user_version mark). */
-export const LEAD_STORE_SCHEMA_VERSION = 6;
+export const LEAD_STORE_SCHEMA_VERSION = 7;
 /** Marks a database as a lead store (the application_id mark): 'RMLF', ResMan lead form. */
 export const LEAD_STORE_APPLICATION_ID = 0x524d4c46;
 
@@ -174,6 +174,17 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE leads ADD COLUMN target_lead_id TEXT;
   ALTER TABLE leads ADD COLUMN write_kind TEXT;
   ALTER TABLE leads ADD COLUMN written_at INTEGER;
+  `,
+  // 6 -> 7: each lead's timeline (history.ts), append only, in insertion order (rowid); it goes
+  // with its lead. type has no CHECK, as write_kind: the store checks it, and a new type needs no rebuild.
+  `
+  CREATE TABLE lead_events (
+    lead_id TEXT NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    at      INTEGER NOT NULL,
+    type    TEXT NOT NULL,
+    detail  TEXT                               -- JSON object of short scalars, or NULL
+  );
+  CREATE INDEX lead_events_lead ON lead_events (lead_id);
   `,
 ];
 

@@ -27,11 +27,14 @@ import {
   withFollows,
   type PatchField,
 } from './checks.js';
+import { acceptEvents, activityOf, assertLeadEvent, detailText, eventOf, isSearch } from './history.js';
 import { migrateLeadStore, type MigrateOptions, type SqlDriver, type SqlValue } from './schema.js';
 import type {
   AcceptOutcome,
   AcceptWindows,
   HeldCount,
+  LeadActivity,
+  LeadEvent,
   LeadListFilter,
   LeadPatch,
   LeadRecord,
@@ -157,6 +160,12 @@ export const LEAD_STORE_SQL = {
     status: `SELECT * FROM leads WHERE status = ? ${NEWEST} LIMIT ?`,
     site: `SELECT * FROM leads WHERE site = ? ${NEWEST} LIMIT ?`,
     both: `SELECT * FROM leads WHERE status = ? AND site = ? ${NEWEST} LIMIT ?`,
+    // The console's search: through leads_created for the range, the contact read from the JSON.
+    search: `SELECT * FROM leads WHERE (? IS NULL OR status = ?) AND (? IS NULL OR site = ?)
+       AND created_at >= ? AND created_at < ?
+       AND (? IS NULL OR lower(json_extract(submission, '$.email_1')) = lower(?))
+       AND (? IS NULL OR json_extract(submission, '$.phone_1') = ? OR json_extract(submission, '$.phone_2') = ?)
+       ${NEWEST} LIMIT ?`,
   },
   // `+site`: two status ranges through an index on status, not every lead of the site (confirmed
   // ones included) through leads_site_created. The queued range is read whole to find those in doubt.
@@ -175,8 +184,17 @@ export const LEAD_STORE_SQL = {
   },
   heldSince: `SELECT site, COALESCE(error, '') AS reason, COUNT(*) AS count FROM leads
      WHERE status = 'held' AND created_at >= ? GROUP BY site, reason ORDER BY site, reason`,
-  // Fingerprint rows go by ON DELETE CASCADE; `changes` counts only the leads.
+  // Fingerprint and event rows go by ON DELETE CASCADE; `changes` counts only the leads.
   purge: `DELETE FROM leads WHERE status = 'confirmed' AND confirmed_at < ?`,
+  purgeSpam: `DELETE FROM leads WHERE status = 'held' AND error = 'marked_spam' AND updated_at < ?`,
+  event: {
+    insert: 'INSERT INTO lead_events (lead_id, at, type, detail) VALUES (?, ?, ?, ?)',
+    list: 'SELECT at, type, detail FROM lead_events WHERE lead_id = ? ORDER BY rowid',
+  },
+  // The window through leads_created, the open leads through each status's range of leads_due.
+  activity: `SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads WHERE created_at >= ?
+     UNION SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads WHERE status IN ('queued', 'sent', 'held', 'failed')
+     ORDER BY created_at, id`,
 } as const;
 const SQL = LEAD_STORE_SQL;
 
@@ -216,10 +234,13 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     driver.run(SQL.insert, toParams(withFollows(record, match?.id)));
     for (const fingerprint of record.fingerprints)
       driver.run(SQL.insertFingerprint, [fingerprint, record.site, record.id, record.created_at]);
+    for (const event of acceptEvents(record)) insertEvent(record.id, event);
     return { record: one(SQL.get, [record.id])!, created: true };
   };
 
-  const update = (id: string, patch: LeadPatch, condition: UpdateCondition): LeadRecord | null => {
+  const insertEvent = (id: string, event: LeadEvent) => driver.run(SQL.event.insert, [id, event.at, event.type, detailText(event)]);
+
+  const update = (id: string, patch: LeadPatch, condition: UpdateCondition, event?: LeadEvent): LeadRecord | null => {
     const params: SqlValue[] = [];
     for (const field of PATCH_FIELD_NAMES) {
       const value = (patch as Record<PatchField, unknown>)[field];
@@ -231,6 +252,7 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     params.push(id, ifStatus, ifStatus, ifAttempts, ifAttempts);
     params.push(ifLease ? 1 : null, ifLease?.name ?? null, ifLease?.owner ?? null, ifLease?.now ?? null);
     if (driver.run(SQL.update, params).changes === 0) return null;
+    if (event !== undefined) insertEvent(id, event);
     // Read back in the same transaction: the record exactly as this update left it.
     return one(SQL.get, [id]);
   };
@@ -271,11 +293,34 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       return driver.get<{ m: number | null }>(SQL.nextDueAt)?.m ?? null;
     },
 
-    async update(id, patch, options = {}) {
+    async update(id, patch, options = {}, event) {
       open();
       assertLeadPatch(patch);
       assertCondition(options);
-      return driver.transaction(() => update(id, patch, options));
+      if (event !== undefined) assertLeadEvent(event);
+      return driver.transaction(() => update(id, patch, options, event));
+    },
+
+    async appendEvent(id, event) {
+      open();
+      assertLeadEvent(event);
+      return driver.transaction(() => {
+        if (!driver.get(SQL.exists, [id])) return false;
+        insertEvent(id, event);
+        return true;
+      });
+    },
+
+    async history(id) {
+      open();
+      return driver.all<{ at: number; type: string; detail: string | null }>(SQL.event.list, [id]).map(eventOf);
+    },
+
+    async activity(since): Promise<LeadActivity[]> {
+      open();
+      return driver
+        .all<LeadRow>(SQL.activity, [since])
+        .map((row) => activityOf(toRecord({ ...row, fingerprints: '[]', submission: '{}' })));
     },
 
     async acquireLease(name, owner, now, ttlMs) {
@@ -306,12 +351,16 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
     async list(filter: LeadListFilter = {}) {
       open();
       const limit = listLimit(filter);
-      const { status, site } = filter;
-      return status !== undefined && site !== undefined
+      const { status = null, site = null } = filter;
+      if (isSearch(filter)) {
+        const { createdFrom = -Number.MAX_VALUE, createdBefore = Number.MAX_VALUE, email = null, phone = null } = filter;
+        return many(SQL.list.search, [status, status, site, site, createdFrom, createdBefore, email, email, phone, phone, phone, limit]);
+      }
+      return status !== null && site !== null
         ? many(SQL.list.both, [status, site, limit])
-        : status !== undefined
+        : status !== null
           ? many(SQL.list.status, [status, limit])
-          : site !== undefined
+          : site !== null
             ? many(SQL.list.site, [site, limit])
             : many(SQL.list.all, [limit]);
     },
@@ -349,7 +398,7 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
 
     async purgeConfirmed(before) {
       open();
-      return driver.run(SQL.purge, [before]).changes;
+      return driver.transaction(() => driver.run(SQL.purge, [before]).changes + driver.run(SQL.purgeSpam, [before]).changes);
     },
 
     async close() {

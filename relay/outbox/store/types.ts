@@ -143,6 +143,51 @@ export interface AcceptOutcome {
   created: boolean;
 }
 
+/**
+ * A lead's timeline, append only: what happened to it and when, kept and purged with the lead.
+ * accepted / held: at accept (held with its reason); attempt: a create or write answered by Propexo
+ * (outcome, HTTP status, short reason); write_status: a write job's result; confirmed: how;
+ * dead_lettered: the reason; retried / released / marked_spam / revealed: an operator's action, with
+ * who (a session id or "token"). Details are short machine values: never the Propexo token, never
+ * a contact detail of the prospect.
+ */
+export const LEAD_EVENT_TYPES = [
+  'accepted',
+  'held',
+  'attempt',
+  'write_status',
+  'confirmed',
+  'dead_lettered',
+  'retried',
+  'released',
+  'marked_spam',
+  'revealed',
+] as const;
+export type LeadEventType = (typeof LEAD_EVENT_TYPES)[number];
+export type LeadEventDetail = Record<string, string | number | boolean | null>;
+
+export interface LeadEvent {
+  /** Epoch ms, the writer's clock. */
+  at: number;
+  type: LeadEventType;
+  detail?: LeadEventDetail;
+}
+
+/** What the console's overview counts, per lead: no submission, nothing personal. */
+export interface LeadActivity {
+  id: string;
+  site: string;
+  status: LeadStatus;
+  created_at: number;
+  confirmed_at?: number;
+  attempts: number;
+  /** error: why it is held or failed ('marked_spam' for a held lead an operator marked). */
+  error?: string;
+}
+
+/** The error of a held lead an operator marked as spam: never sent, purged with the retention. */
+export const MARKED_SPAM = 'marked_spam';
+
 /** What backlog() answers. */
 export interface Backlog {
   oldest: { id: string; site: string; waiting_since: number } | null;
@@ -160,6 +205,12 @@ export interface HeldCount {
 export interface LeadListFilter {
   status?: LeadStatus;
   site?: string;
+  /** Accepted at or after / before (epoch ms): the console's date range. */
+  createdFrom?: number;
+  createdBefore?: number;
+  /** The console's search, exact: email_1 compared in lower case, a 10-digit phone against phone_1 and phone_2. */
+  email?: string;
+  phone?: string;
   /** Default 100, at most 1000. */
   limit?: number;
 }
@@ -170,7 +221,7 @@ export interface LeadStore {
    * (within the key window), or shares a fingerprint (within the dedupe window) and has the same
    * content_hash (or none): then that lead (the oldest such) is returned and nothing is written.
    * A record sharing a fingerprint only with leads of other content is stored with `follows` set to
-   * the oldest of them. A held lead (suspected spam) matches only held records: it never absorbs a
+   * the oldest of them. A stored lead's timeline starts with `accepted` (and `held`, with its reason), in the same step. A held lead (suspected spam) matches only held records: it never absorbs a
    * clean lead of the same person, which is stored and sent with everything it carries. The check and the write are one atomic step, across processes too.
    */
   accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome>;
@@ -188,7 +239,16 @@ export interface LeadStore {
    * the delivery lease; stores without leases refuse it). Returns the updated lead, or null when it
    * does not exist or a condition failed.
    */
-  update(id: string, patch: LeadPatch, options?: UpdateCondition): Promise<LeadRecord | null>;
+  update(id: string, patch: LeadPatch, options?: UpdateCondition, event?: LeadEvent): Promise<LeadRecord | null>;
+  /** Appends to the lead's timeline (an operator's reveal); false when there is no such lead. */
+  appendEvent(id: string, event: LeadEvent): Promise<boolean>;
+  /** The lead's timeline, oldest first (the accept's events first); empty for an unknown lead. */
+  history(id: string): Promise<LeadEvent[]>;
+  /**
+   * The overview's rows: every lead created at or after `since`, and every lead still open (queued,
+   * sent, held, failed) whatever its age. Oldest first.
+   */
+  activity(since: number): Promise<LeadActivity[]>;
   /** Newest first, at most `filter.limit` (1000): for operators; the deliverer asks the two questions below. */
   list(filter?: LeadListFilter): Promise<LeadRecord[]>;
   /**
@@ -207,7 +267,10 @@ export interface LeadStore {
   backlog(before: number): Promise<Backlog>;
   /** The held-burst alert's question: held leads created at or after `since`, counted by site and reason. */
   heldSince(since: number): Promise<HeldCount[]>;
-  /** Deletes confirmed leads confirmed before `before`; returns how many went. */
+  /**
+   * Deletes confirmed leads confirmed before `before`, and held leads marked as spam (MARKED_SPAM)
+   * last updated before it, with their timelines; returns how many went.
+   */
   purgeConfirmed(before: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -170,6 +170,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     getClientIp: overrides.getClientIp ?? clientIpGetter({ trustedHeader: config.trustedIpHeader, socket: socketIp, logger }),
     assets: overrides.assets ?? createFsAssets(config.widgetDir),
     outbox: deliverer,
+    propexoState: async () => deliverer.propexoState(),
+    alertsSent: async () => alerting.alerts.sent(),
     // The form's floor plans and units come through the same client (and so the same fetch).
     formClient: client,
     // node:crypto, synchronous: WebCrypto on Node would queue every hash on libuv's thread pool.

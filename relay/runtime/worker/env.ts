@@ -8,14 +8,20 @@
 import type { DurableObjectNamespace, Fetcher, KVNamespace } from 'cloudflare:workers';
 import type { Readiness } from '../../lib/readiness.js';
 import type { LimitDecision } from '../../limits/types.js';
+import type { PropexoState } from '../../outbox/delivery/upstream-stats.js';
 import type { LeadStore } from '../../outbox/store/types.js';
 import type { SiteChecksReport } from '../../sites/types.js';
 
-/** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, readiness, and the site checks. */
-export type OutboxRpc = Pick<LeadStore, 'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts'> & {
+/** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, readiness, the site checks, and Propexo's state. */
+export type OutboxRpc = Pick<
+  LeadStore,
+  'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts' | 'appendEvent' | 'history' | 'activity'
+> & {
   readiness: Readiness;
   siteChecks(): SiteChecksReport;
   checkSitesNow(): Promise<SiteChecksReport>;
+  /** What the outbox object's deliverer has seen of Propexo (null before its setup ran). */
+  propexoState(): Promise<PropexoState | null>;
 };
 
 /** A limiter object's RPC surface (LimiterObject): one decision for its key. */

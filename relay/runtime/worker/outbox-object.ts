@@ -18,7 +18,7 @@ import { READINESS_CACHE_MS, cachedFor, readinessCheck, type NotReadyReason, typ
 import { realSleep } from '../../outbox/delivery/budget.js';
 import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
 import { createDurableLeadStore } from '../../outbox/store/durable.js';
-import type { AcceptWindows, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
+import type { AcceptWindows, LeadEvent, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { createSiteChecks, type SiteChecks } from '../../sites/monitor.js';
 import { pacedDirectory } from '../../sites/paced.js';
@@ -144,19 +144,32 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   findByJobId(jobId: string) {
     return this.store.findByJobId(jobId);
   }
-  async update(id: string, patch: LeadPatch, options?: { ifStatus?: LeadStatus }) {
-    const updated = await this.store.update(id, patch, options);
+  async update(id: string, patch: LeadPatch, options?: { ifStatus?: LeadStatus }, event?: LeadEvent) {
+    const updated = await this.store.update(id, patch, options, event);
     if (updated) await this.arm();
     return updated;
   }
   list(filter?: LeadListFilter) {
     return this.store.list(filter);
   }
+  appendEvent(id: string, event: LeadEvent) {
+    return this.store.appendEvent(id, event);
+  }
+  history(id: string) {
+    return this.store.history(id);
+  }
+  activity(since: number) {
+    return this.store.activity(since);
+  }
   counts() {
     return this.store.counts();
   }
   readiness() {
     return this.readinessOfObject();
+  }
+  async propexoState() {
+    // The constructor's setup finishes before any call reaches the object; null only should it not have.
+    return this.deliverer ? this.deliverer.propexoState() : null;
   }
   siteChecks() {
     return this.checks.report();
@@ -251,8 +264,11 @@ export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): L
     get: (id) => outbox().get(id),
     findByIdempotencyKey: (site, key, since) => outbox().findByIdempotencyKey(site, key, since),
     findByJobId: (jobId) => outbox().findByJobId(jobId),
-    update: (id, patch, options) => outbox().update(id, patch, options),
+    update: (id, patch, options, event) => outbox().update(id, patch, options, event),
     list: (filter) => outbox().list(filter),
+    appendEvent: (id, event) => outbox().appendEvent(id, event),
+    history: (id) => outbox().history(id),
+    activity: (since) => outbox().activity(since),
     counts: () => outbox().counts(),
     due: workerSide('due'),
     nextDueAt: workerSide('nextDueAt'),

@@ -42,6 +42,9 @@ async function build(env: EdgeEnv): Promise<Built> {
     readiness: remoteReadiness(env.OUTBOX, logger),
     // Checked in the outbox object, where the deliverer that holds a misconfigured site's leads runs.
     siteChecks: remoteSiteChecks(env.OUTBOX),
+    propexoState: () => env.OUTBOX.get(env.OUTBOX.idFromName('outbox')).propexoState(),
+    // This isolate's: where the outbox object runs in another, its alerts are counted there.
+    alertsSent: async () => alerts.sent(),
   });
   return { app: relay, sites, alerts };
 }

@@ -1,0 +1,157 @@
+/**
+ * The console's JSON API under `/admin/api/`, behind the console's guard (admin.ts): a session
+ * cookie, or the admin token as Bearer for scripts. `c.get('actor')` names who acts in the logs and
+ * on the lead's timeline. Contact details are masked everywhere but a reveal's answer; each reveal
+ * is logged (`lead.revealed`) and goes on the lead's timeline.
+ */
+import { Hono } from 'hono';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { hex, webCryptoHashing } from '../lib/hash.js';
+import { requeueDeadLetter } from '../outbox/delivery/requeue.js';
+import { MARKED_SPAM, type LeadRecord } from '../outbox/store/types.js';
+import type { RelayDeps, RelayEnv } from '../types.js';
+import { contactOf, leadsCsv, maskedLead, parseLeadFilter, siteOverview, type LeadFilter } from './console-data.js';
+
+/** The most leads the store lists at once, and so the most an export holds. */
+const MAX_LIST = 1000;
+const WEEK = 7 * 86_400_000;
+
+export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
+  const { store, clock, logger } = deps;
+  const hashing = deps.hashing ?? webCryptoHashing;
+  const api = new Hono<RelayEnv>();
+
+  const filtered = async (filter: LeadFilter): Promise<{ leads: LeadRecord[]; truncated: boolean }> => {
+    // One more than asked, to tell whether there are more (the store gives at most 1000).
+    const listed = await store.list({
+      ...(filter.site ? { site: filter.site } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.from !== undefined ? { createdFrom: filter.from } : {}),
+      ...(filter.to !== undefined ? { createdBefore: filter.to } : {}),
+      ...filter.contact,
+      limit: Math.min(filter.limit + 1, MAX_LIST),
+    });
+    return { leads: listed.slice(0, filter.limit), truncated: listed.length > filter.limit || listed.length === MAX_LIST };
+  };
+  const leadOr404 = async (id: string): Promise<LeadRecord> => {
+    const lead = await store.get(id);
+    if (!lead) throw new ApiError(404, 'not_found', 'No such lead.');
+    return lead;
+  };
+
+  api.get('/overview', async function overview(c) {
+    const now = clock.now();
+    const [rows, counts, propexo] = await Promise.all([store.activity(now - WEEK), store.counts(), deps.propexoState?.() ?? null]);
+    // Configured sites show even without leads; a site only in KV shows once it has one.
+    const sites = deps.config.sites.keys();
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      generated_at: now,
+      counts,
+      sites: siteOverview(rows, sites, now),
+      propexo: propexo && { ...propexo, backlog: counts.queued },
+    });
+  });
+
+  api.get('/leads', async function listLeads(c) {
+    const { leads, truncated } = await filtered(parseLeadFilter((key) => c.req.query(key)));
+    c.header('Cache-Control', 'no-store');
+    return c.json({ leads: leads.map(maskedLead), truncated, contact_details: 'masked' });
+  });
+
+  api.get('/leads.csv', async function exportLeads(c) {
+    const filter = parseLeadFilter((key) => c.req.query(key));
+    const { leads } = await filtered({ ...filter, limit: MAX_LIST });
+    logger.info('leads.exported', { by: c.get('actor'), count: leads.length, site: filter.site ?? null, status: filter.status ?? null });
+    c.header('Cache-Control', 'no-store');
+    c.header('Content-Disposition', 'attachment; filename="leads.csv"');
+    // Masked always: a file travels further than a screen. Reveal a lead to see its details.
+    c.header('X-Contact-Details', 'masked');
+    return c.body(leadsCsv(leads), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+  });
+
+  api.get('/leads/:id', async function oneLead(c) {
+    const lead = await leadOr404(c.req.param('id'));
+    c.header('Cache-Control', 'no-store');
+    return c.json({ lead: maskedLead(lead), history: await store.history(lead.id) });
+  });
+
+  api.post('/leads/:id/reveal', async function reveal(c) {
+    const lead = await leadOr404(c.req.param('id'));
+    const by = c.get('actor');
+    const at = clock.now();
+    await store.appendEvent(lead.id, { at, type: 'revealed', detail: { by } });
+    logger.info('lead.revealed', { lead_id: lead.id, site: lead.site, by, at: new Date(at).toISOString() });
+    c.header('Cache-Control', 'no-store');
+    return c.json({ id: lead.id, contact: contactOf(lead) });
+  });
+
+  api.post('/leads/:id/retry', async function retry(c) {
+    const lead = await leadOr404(c.req.param('id'));
+    if (lead.status !== 'failed') throw new ApiError(409, 'conflict', `Only a failed lead can be retried; this one is ${lead.status}.`);
+    const queued = await requeueDeadLetter(store, lead, clock.now(), c.get('actor'));
+    if (!queued) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
+    logger.info('lead.requeued_by_operator', { lead_id: lead.id, site: lead.site, previous_error: lead.error, by: c.get('actor') });
+    deps.outbox?.wake();
+    return c.json({ id: lead.id, status: queued.status });
+  });
+
+  api.post('/leads/:id/release', async function release(c) {
+    const lead = await leadOr404(c.req.param('id'));
+    if (lead.status !== 'held' || lead.error === MARKED_SPAM) {
+      throw new ApiError(
+        409,
+        'conflict',
+        `Only a held lead not marked as spam can be released; this one is ${lead.error === MARKED_SPAM ? 'marked as spam' : lead.status}.`,
+      );
+    }
+    const queued = await requeueDeadLetter(store, lead, clock.now(), c.get('actor'));
+    if (!queued) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
+    logger.info('lead.released_by_operator', { lead_id: lead.id, site: lead.site, held_for: lead.error, by: c.get('actor') });
+    deps.outbox?.wake();
+    return c.json({ id: lead.id, status: queued.status });
+  });
+
+  api.post('/leads/:id/spam', async function markSpam(c) {
+    const lead = await leadOr404(c.req.param('id'));
+    if (lead.status !== 'held') throw new ApiError(409, 'conflict', `Only a held lead can be marked as spam; this one is ${lead.status}.`);
+    const now = clock.now();
+    const by = c.get('actor');
+    const marked = await store.update(
+      lead.id,
+      { error: MARKED_SPAM, updated_at: now },
+      { ifStatus: 'held' },
+      { at: now, type: 'marked_spam', detail: { by, held_for: lead.error ?? null } },
+    );
+    if (!marked) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
+    logger.info('lead.marked_spam', { lead_id: lead.id, site: lead.site, held_for: lead.error, by });
+    return c.json({ id: lead.id, status: marked.status, error: MARKED_SPAM });
+  });
+
+  /**
+   * Live updates by polling: a version of the outbox (counts by status and the newest lead) as an
+   * ETag; a poll with If-None-Match of an unchanged outbox is a 304 with no body. Polling rather
+   * than server-sent events: on Workers a stream would hold a Worker and the one outbox object open.
+   */
+  api.get('/changes', async function changes(c) {
+    const [counts, newest] = await Promise.all([store.counts(), store.list({ limit: 1 })]);
+    const version = hex(await hashing.sha256(JSON.stringify([counts, newest[0]?.id ?? null, newest[0]?.updated_at ?? null]))).slice(0, 16);
+    const etag = `"${version}"`;
+    c.header('ETag', etag);
+    c.header('Cache-Control', 'no-cache');
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    return c.json({ version, counts });
+  });
+
+  api.all('/overview', methodNotAllowed('GET, HEAD'));
+  api.all('/leads', methodNotAllowed('GET, HEAD'));
+  api.all('/leads.csv', methodNotAllowed('GET, HEAD'));
+  api.all('/changes', methodNotAllowed('GET, HEAD'));
+  api.all('/leads/:id', methodNotAllowed('GET, HEAD'));
+  for (const action of ['reveal', 'retry', 'release', 'spam']) api.all(`/leads/:id/${action}`, methodNotAllowed('POST'));
+  // Here, not at /admin's catch-all, which asks a signed-in console for the Bearer token.
+  api.all('*', () => {
+    throw new ApiError(404, 'not_found', 'No such route.');
+  });
+  return api;
+}
