@@ -10,7 +10,7 @@
  * per case), and the Worker in workerd on its Durable Object outbox (a new workerd per case); the
  * sandbox runs in this process, on loopback, behind all three. The assertions are the same for all.
  * SQLite sends 200 leads per case; PostgreSQL and the Durable Object 60, which keeps the two added
- * stores under about 90 s together on a 2-core machine (`npm test` runs the files one at a time):
+ * stores under about 90 s together on a 2-core machine (`npm test` runs it alone, after the other files: vitest.config.ts):
  * SQLite keeps the long burst, and 60 leads are still five waves of faults, each with creates on
  * both sides of it. Every fault kind runs on every store: none is left out in workerd.
  *
