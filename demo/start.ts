@@ -32,7 +32,11 @@ export async function startDemo(
   env: Env,
   options: { build?: boolean; quiet?: boolean | ((line: string) => void) } = {},
 ): Promise<RunningDemo> {
-  if (options.build !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+  if (options.build !== false) {
+    await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+    // The operator's console at /admin/, a build of its own.
+    await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn', configFile: join(ROOT, 'vite.console.config.ts') });
+  }
   const quietSink = typeof options.quiet === 'function' ? options.quiet : () => {};
   const log = options.quiet ? quietSink : (line: string) => console.log(line);
   const relayEnv: Record<string, string | undefined> = {
