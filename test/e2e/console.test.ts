@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startDemo, type RunningDemo } from '../../demo/start.js';
+import { launchChromium, watchedPage } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
+import { checkedSink, registerSecret } from '../support/hygiene.js';
+
+const ADMIN_TOKEN = 'console_e2e_admin_token_0123456789';
+registerSecret(ADMIN_TOKEN);
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe's WCAG A/AA violations on the page as it is now, by rule id and the elements' selectors. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated over the DevTools protocol, which the page's CSP does not govern (a <script> would be refused).
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> };
+      }
+    ).axe;
+    const { violations } = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] });
+    return violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
+}
+
+// The operator's console on the demo relay (Node, the sandbox behind it): its page and script under
+// the strict CSP, sign-in, the overview. The widget and the console must already be built.
+describe('the console at /admin/', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    demo = await startDemo({ PORT: String(await freePort()), ADMIN_TOKEN }, { build: false, quiet: checkedSink() });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  it('signs in with the token under a strict CSP, shows the overview, and is axe-clean', async () => {
+    const problems: string[] = [];
+    const page = await watchedPage(browser, problems);
+    const failed: string[] = [];
+    page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
+    try {
+      // A phone's width: the console must be usable there.
+      await page.setViewportSize({ width: 390, height: 844 });
+      const response = await page.goto(new URL('/admin/', demo.url).href);
+      const csp = response!.headers()['content-security-policy']!;
+      expect(csp).toBe(
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+      );
+      const token = page.getByLabel('Admin token');
+      await token.waitFor();
+      expect(await axeViolations(page)).toEqual([]);
+
+      await token.fill('not the token');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByRole('alert').innerText()).toContain('not the admin token');
+
+      await token.fill(ADMIN_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('heading', { name: 'Propexo' }).waitFor();
+      await page.getByRole('link', { name: /Oak Grove/ }).waitFor();
+      expect(await axeViolations(page)).toEqual([]);
+
+      // The session is a cookie the page's script never sees.
+      expect(await page.evaluate(() => document.cookie)).toBe('');
+      await page.getByRole('link', { name: 'Leads', exact: true }).click();
+      await page.getByRole('heading', { name: 'Leads', exact: true }).waitFor();
+      await page
+        .getByText(/No lead matches|Accepted/)
+        .first()
+        .waitFor();
+      expect(await axeViolations(page)).toEqual([]);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Admin token').waitFor();
+      // The browser logs each of these as a console error: the probe before sign-in, the wrong token.
+      expect(failed).toEqual(['401 GET /admin/api/changes', '401 POST /admin/session']);
+      expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
