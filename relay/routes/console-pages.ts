@@ -23,7 +23,7 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The page: the element and its script, nothing inline. The noscript form posts the token as a form (303 back here). */
+/** The page: the element and its script, nothing inline (a form signed in without script would land on this same page). */
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -36,7 +36,7 @@ const PAGE = `<!doctype html>
 </head>
 <body>
 <rlf-console></rlf-console>
-<noscript><form method="post" action="/admin/session"><label>Admin token <input name="token" type="password" autocomplete="current-password"></label> <button>Sign in</button></form></noscript>
+<noscript>The console needs JavaScript.</noscript>
 </body>
 </html>
 `;
