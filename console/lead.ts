@@ -79,6 +79,8 @@ export class RlfLead extends LitElement {
   }
 
   async #act(action: Action | 'reveal'): Promise<void> {
+    // The one action that cannot be undone from here: a lead marked as spam is never sent.
+    if (action === 'spam' && !confirm('Mark this lead as spam? It will never be sent, and cannot be released.')) return;
     this.busy = true;
     this.note = '';
     try {

@@ -8,7 +8,7 @@ import { getJson } from './api.js';
 import { when } from './format.js';
 import { Loader } from './load.js';
 import { shared } from './styles.js';
-import { STATUSES, type LeadList } from './types.js';
+import { STATUSES, type LeadList, type SiteChecks } from './types.js';
 
 const FILTER_KEYS = ['site', 'status', 'from', 'to', 'q'] as const;
 
@@ -51,6 +51,27 @@ export class RlfLeads extends LitElement {
     () => `${filterQuery(this.query ?? '')}|${this.version}`,
   );
 
+  // The configured sites, for the filter's choice; loaded once (a free text field without them).
+  #sites = new Loader(
+    this,
+    () => getJson<SiteChecks | null>('sites'),
+    () => 'once',
+  );
+
+  #siteField(chosen: string) {
+    const sites = this.#sites.value?.sites;
+    if (!sites) return html`<label>Site <input name="site" .value=${chosen} autocomplete="off" /></label>`;
+    const known = sites.some((s) => s.site === chosen);
+    return html`<label>
+      Site
+      <select name="site">
+        <option value="" ?selected=${!chosen}>any</option>
+        ${sites.map((s) => html`<option value=${s.site} ?selected=${s.site === chosen}>${s.name ?? s.site}</option>`)}
+        ${chosen && !known ? html`<option value=${chosen} selected>${chosen}</option>` : nothing}
+      </select>
+    </label>`;
+  }
+
   #apply(event: SubmitEvent): void {
     event.preventDefault();
     const data = new FormData(event.currentTarget as HTMLFormElement);
@@ -70,7 +91,7 @@ export class RlfLeads extends LitElement {
     return html`
       <h2>Leads</h2>
       <form class="row" role="search" aria-label="Filter the leads" @submit=${(e: SubmitEvent) => this.#apply(e)}>
-        <label>Site <input name="site" .value=${filter.get('site') ?? ''} autocomplete="off" /></label>
+        ${this.#siteField(filter.get('site') ?? '')}
         <label>
           Status
           <select name="status">

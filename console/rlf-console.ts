@@ -59,6 +59,9 @@ export class RlfConsole extends LitElement {
         padding: 0 1rem 2rem;
         max-width: 80rem;
       }
+      main:focus {
+        outline: none;
+      }
     `,
   ];
   static override properties = {
@@ -86,8 +89,11 @@ export class RlfConsole extends LitElement {
     });
   }
 
+  /** Set by a navigation: the next render moves focus to the page, so a screen reader starts there. */
+  #moved = false;
   #onHash = () => {
     this.route = routeOf(location.hash);
+    this.#moved = true;
   };
   #onVisible = () => {
     if (!document.hidden && this.auth === 'in') void this.#poll();
@@ -135,6 +141,15 @@ export class RlfConsole extends LitElement {
     this.#signedOut();
   }
 
+  protected override updated(): void {
+    const { route } = this;
+    document.title = `${route.page === 'overview' ? 'Overview' : route.page === 'leads' ? 'Leads' : 'Lead'} · Leads console`;
+    if (this.#moved) {
+      this.#moved = false;
+      this.renderRoot.querySelector<HTMLElement>('main')?.focus();
+    }
+  }
+
   override render() {
     if (this.auth === 'unknown') return html`<main><p class="muted" role="status">Loading…</p></main>`;
     if (this.auth === 'out') return html`<main><rlf-sign-in></rlf-sign-in></main>`;
@@ -148,7 +163,7 @@ export class RlfConsole extends LitElement {
         </nav>
         <button type="button" @click=${() => void this.#signOut()}>Sign out</button>
       </header>
-      <main>
+      <main tabindex="-1">
         ${
           route.page === 'overview'
             ? html`<rlf-overview .version=${this.version}></rlf-overview>`

@@ -112,7 +112,7 @@ describe('the console at /admin/', () => {
     }
   });
 
-  it("opens a lead from an alert's link, masked, reveals its contact, and shows the reveal on its timeline", async () => {
+  it("opens a lead from an alert's link, reveals it onto its timeline, filters by site, and shows a new lead without a reload", async () => {
     const id = await postLead('casey.nguyen@gmail.com');
     const problems: string[] = [];
     const page = await watchedPage(browser, problems);
@@ -127,6 +127,16 @@ describe('the console at /admin/', () => {
       await page.getByText('casey.nguyen@gmail.com').waitFor();
       await expect.poll(() => page.locator('rlf-lead ol').innerText()).toContain('revealed');
       expect(await axeViolations(page)).toEqual([]);
+
+      // The list filtered by site, then a new lead shows by itself: the console polls /admin/api/changes.
+      await page.getByRole('link', { name: '← All leads' }).click();
+      await page.getByLabel('Site').selectOption('oak-grove');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/leads?site=oak-grove');
+      await page.getByText('c***@gmail.com').first().waitFor();
+      expect(await page.getByText('m***@gmail.com').count()).toBe(0);
+      await postLead('morgan.lee@gmail.com');
+      await page.getByText('m***@gmail.com').waitFor({ timeout: 12_000 });
       expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
     } finally {
       await page.close();
