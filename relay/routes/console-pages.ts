@@ -56,11 +56,14 @@ function consoleHeaders(c: Context<RelayEnv>) {
  * for the Bearer token, and the first handler to answer ends the chain.
  */
 export function mountConsolePages(app: Hono<RelayEnv>, assets: WidgetAssets | undefined): void {
-  app.get('/admin', (c) => c.redirect('/admin/', 308));
-  app.get('/admin/', (c) => {
+  // At `/admin` too, rather than a redirect: every other answer of the relay is 2xx or a JSON error,
+  // and the page's URLs are absolute, so it works at either.
+  const page = (c: Context<RelayEnv>) => {
     consoleHeaders(c);
     return c.html(PAGE);
-  });
+  };
+  app.get('/admin', page);
+  app.get('/admin/', page);
   app.get('/admin/console.js', async (c) => {
     const asset = await assets?.get('console.js');
     if (!asset) return errorResponse(c, 404, 'not_found', 'The console is not built: npm run build.');
