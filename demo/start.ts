@@ -89,6 +89,7 @@ export function demoBanner(demo: RunningDemo): string {
       ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)`
       : `  Sending to Propexo at  ${config.propexo.baseUrl}`,
     `  Outbox:                ${where.shown}`,
+    `  Console (operator):    ${demo.relay.url}/admin/  (sign in with ADMIN_TOKEN below)`,
     '',
     '  As the operator, in another terminal:',
     `    ${where.env} npm run outbox -- stats`,
