@@ -7,7 +7,7 @@ import { getJson } from './api.js';
 import { ago, duration, when } from './format.js';
 import { Loader } from './load.js';
 import { shared } from './styles.js';
-import type { Figures, Overview, PropexoState, SiteCheck, SiteChecks, SiteRow } from './types.js';
+import { STATUSES, type Figures, type Overview, type PropexoState, type SiteCheck, type SiteChecks, type SiteRow } from './types.js';
 
 const FIGURES: [keyof Figures, string][] = [
   ['accepted', 'Accepted'],
@@ -21,6 +21,11 @@ export class RlfOverview extends LitElement {
   static override styles = [
     shared,
     css`
+      .counts {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1.25rem;
+      }
       .sites {
         display: grid;
         gap: 1rem;
@@ -65,6 +70,13 @@ export class RlfOverview extends LitElement {
       ${
         value
           ? html`
+            <p class="counts">
+              <span class="muted">Every lead in the outbox:</span>
+              ${STATUSES.map(
+                (status) =>
+                  html`<a href="#/leads?status=${status}"><span class="status ${status}">${status}</span> ${value.overview.counts[status] ?? 0}</a>`,
+              )}
+            </p>
             <div class="sites">
               ${value.overview.sites.map((row) =>
                 this.#site(
