@@ -32,6 +32,7 @@ export class RlfLeads extends LitElement {
       }
       .actions {
         display: flex;
+        flex-wrap: wrap;
         gap: 1rem;
         align-items: center;
         margin: 0.5rem 0;

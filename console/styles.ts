@@ -46,6 +46,9 @@ export const shared = css`
     text-align: left;
     white-space: nowrap;
   }
+  th[scope='row'] {
+    white-space: normal;
+  }
   td.num,
   th.num {
     text-align: right;
