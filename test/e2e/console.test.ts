@@ -53,12 +53,12 @@ describe('the console at /admin/', () => {
   });
 
   /** A lead posted as the site's own server would (no phone: no consent asked), its id. */
-  async function postLead(email: string): Promise<string> {
+  async function postLead(email: string, extra: object = {}): Promise<string> {
     const origin = new URL(demo.url).origin;
     const res = await fetch(`${origin}/v1/sites/oak-grove/leads`, {
       method: 'POST',
       headers: { origin, 'content-type': 'application/json' },
-      body: JSON.stringify({ first_name: 'Casey', last_name: 'Nguyen', email_1: email }),
+      body: JSON.stringify({ first_name: 'Casey', last_name: 'Nguyen', email_1: email, ...extra }),
     });
     expect(res.status, await res.clone().text()).toBe(202);
     return ((await res.json()) as { id: string }).id;
@@ -137,6 +137,32 @@ describe('the console at /admin/', () => {
       expect(await page.getByText('m***@gmail.com').count()).toBe(0);
       await postLead('morgan.lee@gmail.com');
       await page.getByText('m***@gmail.com').waitFor({ timeout: 12_000 });
+      expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('releases a held lead, and marks another as spam once the operator confirms', async () => {
+    // The honeypot filled: the relay holds the lead rather than send it.
+    const release = await postLead('held.release@gmail.com', { meta: { trap: 'x' } });
+    const spam = await postLead('held.spam@gmail.com', { meta: { trap: 'y' } });
+    const problems: string[] = [];
+    const page = await watchedPage(browser, problems);
+    try {
+      await page.goto(new URL(`/admin/#/leads/${release}`, demo.url).href);
+      await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Release' }).click();
+      await page.getByText('Done: the lead is queued.').waitFor();
+      await expect.poll(() => page.locator('rlf-lead ol').innerText()).toContain('released');
+
+      await page.evaluate((id) => (location.hash = `#/leads/${id}`), spam);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Mark as spam' }).click();
+      await expect.poll(() => page.locator('rlf-lead ol').innerText()).toContain('marked_spam');
+      // Marked as spam, it can be neither released nor marked again.
+      expect(await page.getByRole('button', { name: 'Release' }).count()).toBe(0);
       expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
     } finally {
       await page.close();
