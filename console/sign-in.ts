@@ -3,7 +3,7 @@
  * the relay checks). The token goes nowhere else: the relay answers with an HttpOnly cookie.
  */
 import { LitElement, css, html } from 'lit';
-import { signIn } from './api.js';
+import { SignedOut, signIn } from './api.js';
 import { reportSignedIn } from './events.js';
 import { shared } from './styles.js';
 
@@ -48,7 +48,8 @@ export class RlfSignIn extends LitElement {
       form.reset();
       reportSignedIn(this);
     } catch (error) {
-      this.problem = (error as Error).message === 'Signed out.' ? 'That is not the admin token.' : (error as Error).message;
+      // A 401 here is a wrong token, not an ended session.
+      this.problem = error instanceof SignedOut ? 'That is not the admin token.' : (error as Error).message;
     } finally {
       this.busy = false;
     }
