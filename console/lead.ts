@@ -120,7 +120,7 @@ export class RlfLead extends LitElement {
         <dt>Name</dt><dd>${contact ? `${contact.first_name ?? ''} ${contact.last_name ?? ''}` : lead.name}</dd>
         <dt>Email</dt><dd>${contact ? String(contact.email_1 ?? '—') : (lead.email ?? '—')}</dd>
         <dt>Phone</dt><dd>${contact ? String(contact.phone_1 ?? '—') : (lead.phone ?? '—')}</dd>
-        ${contact?.notes ? html`<dt>Notes</dt><dd>${String(contact.notes)}</dd>` : nothing}
+        ${contact ? revealedRest(contact) : nothing}
         <dt>Move-in</dt><dd>${lead.target_move_in_date ?? '—'}</dd>
         <dt>Bedrooms</dt><dd>${lead.desired_num_bedrooms ?? '—'}</dd>
         <dt>Campaign</dt><dd>${lead.campaign ?? '—'}</dd>
@@ -137,6 +137,14 @@ export class RlfLead extends LitElement {
       ${history.length === 0 ? html`<p class="muted">No history (stored before the timeline existed).</p>` : html`<ol>${history.map(event)}</ol>`}
     `;
   }
+}
+
+/** The contact's other fields once revealed (second phone, address, notes), in the API's order. */
+const SHOWN = new Set(['first_name', 'last_name', 'email_1', 'phone_1']);
+function revealedRest(contact: Record<string, unknown>) {
+  return Object.entries(contact)
+    .filter(([key, value]) => !SHOWN.has(key) && value !== null && value !== undefined && value !== '')
+    .map(([key, value]) => html`<dt>${key}</dt><dd>${String(value)}</dd>`);
 }
 
 function event(e: TimelineEvent) {

@@ -83,10 +83,8 @@ export class RlfConsole extends LitElement {
     this.route = routeOf(location.hash);
     this.version = '';
     this.addEventListener('rlf-signed-out', () => this.#signedOut());
-    this.addEventListener('rlf-signed-in', () => {
-      this.auth = 'in';
-      void this.#poll();
-    });
+    // The poll's answer sets the session and the version together: the page loads once, not twice.
+    this.addEventListener('rlf-signed-in', () => void this.#poll());
   }
 
   /** Set by a navigation: the next render moves focus to the page, so a screen reader starts there. */
