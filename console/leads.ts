@@ -10,7 +10,10 @@ import { Loader } from './load.js';
 import { shared } from './styles.js';
 import { STATUSES, type LeadList, type SiteChecks } from './types.js';
 
-const FILTER_KEYS = ['site', 'status', 'from', 'to', 'q'] as const;
+// `limit` comes only from "show more" (the form leaves it out, so a new filter starts at 100 again).
+const FILTER_KEYS = ['site', 'status', 'from', 'to', 'q', 'limit'] as const;
+/** The most the API lists at once. */
+const MOST = '1000';
 
 /** Only the filter's own keys, without empty values: what the API and the CSV link are given. */
 export function filterQuery(query: string): string {
@@ -21,6 +24,12 @@ export function filterQuery(query: string): string {
     if (value) kept.set(key, value);
   }
   return kept.toString();
+}
+
+/** A date field; a time from the overview's links (an ISO instant) keeps a text field, as a date field would drop it. */
+function dateField(name: string, label: string, value: string) {
+  const type = value === '' || /^\d{4}-\d{2}-\d{2}$/.test(value) ? 'date' : 'text';
+  return html`<label>${label} <input name=${name} type=${type} .value=${value} /></label>`;
 }
 
 export class RlfLeads extends LitElement {
@@ -100,8 +109,7 @@ export class RlfLeads extends LitElement {
             ${STATUSES.map((s) => html`<option value=${s} ?selected=${filter.get('status') === s}>${s}</option>`)}
           </select>
         </label>
-        <label>From <input name="from" type="date" .value=${filter.get('from') ?? ''} /></label>
-        <label>To <input name="to" type="date" .value=${filter.get('to') ?? ''} /></label>
+        ${dateField('from', 'From', filter.get('from') ?? '')} ${dateField('to', 'To', filter.get('to') ?? '')}
         <label>Email or phone <input name="q" type="search" .value=${filter.get('q') ?? ''} autocomplete="off" /></label>
         <button class="primary">Show</button>
       </form>
@@ -112,6 +120,13 @@ export class RlfLeads extends LitElement {
       ${problem ? html`<p class="problem" role="alert">${problem}</p>` : nothing}
       ${value ? this.#table(value) : html`<p class="muted" role="status">Loading…</p>`}
     `;
+  }
+
+  #more() {
+    const query = new URLSearchParams(filterQuery(this.query ?? ''));
+    if (query.get('limit') === MOST) return html`<p class="muted">More leads match than the ${MOST} shown: narrow the filter.</p>`;
+    query.set('limit', MOST);
+    return html`<p>More leads match. <a href="#/leads?${query.toString()}">Show up to ${MOST}</a></p>`;
   }
 
   #table(list: LeadList) {
@@ -147,7 +162,7 @@ export class RlfLeads extends LitElement {
           </tbody>
         </table>
       </div>
-      ${list.truncated ? html`<p class="muted">More leads match: narrow the filter to see them.</p>` : nothing}
+      ${list.truncated ? this.#more() : nothing}
     `;
   }
 }

@@ -18,6 +18,19 @@ const FIGURES: [Exclude<keyof Figures, 'median_confirm_ms'>, string][] = [
   ['failed', 'Failed'],
 ];
 
+const WEEK = 7 * 86_400_000;
+/** Midnight UTC of `now`'s day, as the API counts "today". */
+const todayFrom = (now: number) => new Date(now).toISOString().slice(0, 10);
+/** The leads a figure counts, as a filter; delivered (sent or confirmed) is two statuses, so no link. */
+const FIGURE_STATUS: Partial<Record<keyof Figures, string>> = { accepted: '', confirmed: 'confirmed', held: 'held', failed: 'failed' };
+
+function figureLink(site: string, key: keyof Figures, count: number, from: string) {
+  const status = FIGURE_STATUS[key];
+  if (count === 0 || status === undefined) return count;
+  const query = new URLSearchParams({ site, ...(status ? { status } : {}), from });
+  return html`<a href="#/leads?${query.toString()}">${count}</a>`;
+}
+
 export class RlfOverview extends LitElement {
   static override styles = [
     shared,
@@ -87,6 +100,7 @@ export class RlfOverview extends LitElement {
                 this.#site(
                   row,
                   value.checks?.sites.find((c) => c.site === row.site),
+                  value.overview.generated_at,
                 ),
               )}
             </div>
@@ -98,7 +112,7 @@ export class RlfOverview extends LitElement {
     `;
   }
 
-  #site(row: SiteRow, check: SiteCheck | undefined) {
+  #site(row: SiteRow, check: SiteCheck | undefined, now: number) {
     return html`
       <section class="site" aria-labelledby="site-${row.site}">
         <h3 id="site-${row.site}"><a href="#/leads?site=${encodeURIComponent(row.site)}">${check?.name ?? row.site}</a></h3>
@@ -126,8 +140,8 @@ export class RlfOverview extends LitElement {
               ${FIGURES.map(
                 ([key, label]) => html`<tr>
                   <th scope="row">${label}</th>
-                  <td class="num">${row.today[key]}</td>
-                  <td class="num">${row.last_7_days[key]}</td>
+                  <td class="num">${figureLink(row.site, key, row.today[key], todayFrom(now))}</td>
+                  <td class="num">${figureLink(row.site, key, row.last_7_days[key], new Date(now - WEEK).toISOString())}</td>
                 </tr>`,
               )}
               <tr>

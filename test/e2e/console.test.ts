@@ -163,6 +163,13 @@ describe('the console at /admin/', () => {
       await expect.poll(() => page.locator('rlf-lead ol').innerText()).toContain('marked_spam');
       // Marked as spam, it can be neither released nor marked again.
       expect(await page.getByRole('button', { name: 'Release' }).count()).toBe(0);
+
+      // The overview's figures link to their leads: today's held at Oak Grove is the one marked as spam.
+      await page.getByRole('link', { name: 'Overview' }).click();
+      const oakGrove = page.getByRole('region', { name: 'Figures of oak-grove' });
+      await oakGrove.getByRole('row', { name: /^Held/ }).getByRole('link').first().click();
+      await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#\/leads\?site=oak-grove&status=held&from=\d{4}-\d{2}-\d{2}$/);
+      await page.getByText('h***@gmail.com').first().waitFor();
       expect(problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
     } finally {
       await page.close();
