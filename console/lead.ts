@@ -73,6 +73,7 @@ export class RlfLead extends LitElement {
   override willUpdate(): void {
     if (this.leadId !== this.#shownId) {
       this.#shownId = this.leadId;
+      this.#detail.clear();
       this.contact = undefined;
       this.note = '';
     }

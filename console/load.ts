@@ -30,6 +30,12 @@ export class Loader<T> implements ReactiveController {
     }
   }
 
+  /** Forgets what was shown (another lead is asked for): the page says "Loading…" until it comes. */
+  clear(): void {
+    this.value = undefined;
+    this.problem = '';
+  }
+
   /** Loads now; an answer to an older call that arrives late is dropped. */
   async reload(): Promise<void> {
     const seq = ++this.#seq;
