@@ -1,7 +1,7 @@
 /**
  * The layering, checked by `npm run lint:deps` (part of `npm test`):
  *
- *   contract  <-  widget
+ *   contract  <-  widget              console (lit only: the operator's pages, a build of their own)
  *   contract  <-  relay core (relay/, but relay/runtime/)  <-  relay/runtime/node, relay/runtime/worker
  *   relay     <-  demo, test, bench            sandbox stands alone (contract/ at most)
  *
@@ -41,6 +41,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^widget/', pathNot: '^widget/build/' },
       to: { pathNot: ['^widget/', '^contract/', '^node_modules/(lit|@lit|lit-html|lit-element)/'] },
+    },
+    {
+      name: 'console-imports-only-lit',
+      comment: "The console's pages import lit and each other: never the widget or the relay (they speak to it over HTTP).",
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { pathNot: ['^console/', '^node_modules/(lit|@lit|lit-html|lit-element)/'] },
+    },
+    {
+      name: 'nothing-imports-console',
+      comment: 'The console is a page the relay serves as files: no other code imports it (tests load it in a browser).',
+      severity: 'error',
+      from: { pathNot: '^console/' },
+      to: { path: '^console/' },
     },
     {
       name: 'widget-build-not-relay',

@@ -32,7 +32,11 @@ export async function startDemo(
   env: Env,
   options: { build?: boolean; quiet?: boolean | ((line: string) => void) } = {},
 ): Promise<RunningDemo> {
-  if (options.build !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+  if (options.build !== false) {
+    await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+    // The operator's console at /admin/, a build of its own.
+    await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn', configFile: join(ROOT, 'vite.console.config.ts') });
+  }
   const quietSink = typeof options.quiet === 'function' ? options.quiet : () => {};
   const log = options.quiet ? quietSink : (line: string) => console.log(line);
   const relayEnv: Record<string, string | undefined> = {
@@ -85,6 +89,7 @@ export function demoBanner(demo: RunningDemo): string {
       ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)`
       : `  Sending to Propexo at  ${config.propexo.baseUrl}`,
     `  Outbox:                ${where.shown}`,
+    `  Console (operator):    ${demo.relay.url}/admin/  (sign in with ADMIN_TOKEN below)`,
     '',
     '  As the operator, in another terminal:',
     `    ${where.env} npm run outbox -- stats`,

@@ -14,6 +14,7 @@ import { createErrorHandler, notFound } from './http/errors.js';
 import { securityHeaders } from './http/headers.js';
 import { requestLog } from './http/request-log.js';
 import { adminRoutes } from './routes/admin.js';
+import { mountConsolePages } from './routes/console-pages.js';
 import { createPropexoClient } from './propexo/client.js';
 import { createPropertyLists } from './propexo/property-lists.js';
 import { formRoutes } from './routes/form.js';
@@ -66,6 +67,7 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.route('/v1/sites/:site', formRoutes({ ...deps, formTokens, lists }));
   app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen, lists }));
   app.route('/v1/propexo/webhooks', webhookRoutes(deps));
+  mountConsolePages(app, deps.consoleAssets);
   app.route('/admin', adminRoutes(deps));
   app.route('/metrics', metricsRoutes(deps));
   return app;

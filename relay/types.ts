@@ -42,6 +42,8 @@ export interface RelayDeps {
   /** The client's address as this runtime sees it (socket, trusted header, CF-Connecting-IP). */
   getClientIp: (c: Context) => string | undefined;
   assets?: WidgetAssets;
+  /** The console's build (dist/console): `console.js`, served at `/admin/console.js`. */
+  consoleAssets?: WidgetAssets;
   /** Told about new work (a lead accepted, a retry, a failed write): the deliverer, where one runs. */
   outbox?: { wake(): void };
   newId?: () => string;

@@ -143,7 +143,14 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
     return c.json({ version, counts });
   });
 
+  // The sites' check as `GET /admin/sites` gives it, for the console's cookie (that route takes the Bearer token only).
+  api.get('/sites', async function sites(c) {
+    c.header('Cache-Control', 'no-store');
+    return c.json(deps.siteChecks ? await deps.siteChecks.report() : null);
+  });
+
   api.all('/overview', methodNotAllowed('GET, HEAD'));
+  api.all('/sites', methodNotAllowed('GET, HEAD'));
   api.all('/leads', methodNotAllowed('GET, HEAD'));
   api.all('/leads.csv', methodNotAllowed('GET, HEAD'));
   api.all('/changes', methodNotAllowed('GET, HEAD'));

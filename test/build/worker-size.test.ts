@@ -16,11 +16,11 @@ describe('worker bundle', () => {
     expect(bundle.gzip).toBeLessThanOrEqual(WORKER_GZIP_GOAL);
   });
 
-  it('holds the relay and what it imports, and nothing of the demo, the sandbox, the widget, tests or benchmarks', () => {
+  it('holds the relay and what it imports, and nothing of the demo, the sandbox, the widget, the console, tests or benchmarks', () => {
     // The metafile really lists the sources: the entry, the app it composes, the contract, hono.
     expect(bundle.inputs).toEqual(expect.arrayContaining(['relay/runtime/worker/worker.ts', 'relay/app.ts', 'contract/errors.ts']));
     expect(bundle.inputs.some((input) => input.startsWith('node_modules/hono/'))).toBe(true);
-    expect(bundle.inputs.filter((input) => /^(demo|sandbox|widget|test|bench)\//.test(input))).toEqual([]);
+    expect(bundle.inputs.filter((input) => /^(demo|sandbox|widget|console|test|bench)\//.test(input))).toEqual([]);
     // Node-only parts of the relay stay out too.
     expect(bundle.inputs.filter((input) => input.startsWith('relay/runtime/node/') || input.includes('better-sqlite3'))).toEqual([]);
     // Alerts are in it (the webhook), e-mail is not: nodemailer and the e-mail keys' parser are Node's.

@@ -17,6 +17,7 @@ describe('npm start banner', () => {
     expect(banner).toContain('Outbox:                /tmp/resman-demo-1/outbox.sqlite');
     expect(banner).toContain('DATA_DIR=/tmp/resman-demo-1 npm run outbox -- stats');
     expect(banner).toContain("Bearer demo_admin_x' 'http://127.0.0.1:8787/admin/leads?limit=10'");
+    expect(banner).toContain('Console (operator):    http://127.0.0.1:8787/admin/');
   });
 
   it('names the PostgreSQL outbox, without its password, when DATABASE_URL is set', () => {

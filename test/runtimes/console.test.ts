@@ -238,6 +238,26 @@ describe.each([
     expect((await call('/admin/api/changes', { headers: withCookie(cookie, { 'if-none-match': etag }) })).status).toBe(200);
   });
 
+  it("serves the console's page and script to anyone under a strict CSP, and the sites' check to the cookie", async () => {
+    const page = await call('/admin/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    // Nothing inline: one module script by URL, no <style>, no style attribute, no inline handler.
+    expect(page.body).toContain('<script type="module" src="/admin/console.js"></script>');
+    expect(page.body).not.toMatch(/<style|style=|<script>|\son\w+=/);
+    const script = await call('/admin/console.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(script.body).toContain('rlf-console');
+    expect((await call('/admin')).body).toBe(page.body);
+
+    expect((await call('/admin/api/sites')).status).toBe(401);
+    const sites = (await call('/admin/api/sites', { headers: withCookie(await signIn()) })).json();
+    expect(sites.sites.map((s: { site: string }) => s.site)).toEqual(['oak-grove']);
+  });
+
   it('serves /metrics in Prometheus text format behind its own token', async () => {
     expect((await call('/metrics')).status).toBe(401);
     expect((await call('/metrics', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(401);

@@ -129,12 +129,13 @@ export async function workerdTarget(vars: Record<string, string>, options: Targe
           });
         }
       },
-      // Static assets as the Worker sees them: the built widget, served by this process.
+      // Static assets as the Worker sees them (build:edge's dist/edge): the built widget, and the
+      // console's build under console/, served by this process.
       serviceBindings: {
         ASSETS: async (request: Request) => {
           const path = new URL(request.url).pathname.slice(1);
-          const body =
-            /^[\w/.-]+$/.test(path) && !path.includes('..') ? await readFile(join(ROOT, 'dist/widget', path)).catch(() => null) : null;
+          const file = path.startsWith('console/') ? join(ROOT, 'dist', path) : join(ROOT, 'dist/widget', path);
+          const body = /^[\w/.-]+$/.test(path) && !path.includes('..') ? await readFile(file).catch(() => null) : null;
           return body
             ? new Response(body, { headers: { 'content-type': contentTypeFor(path) } })
             : new Response('not found', { status: 404 });

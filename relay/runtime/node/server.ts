@@ -169,6 +169,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     siteChecks: { report: async () => siteChecks.report(), checkNow: () => siteChecks.checkNow() },
     getClientIp: overrides.getClientIp ?? clientIpGetter({ trustedHeader: config.trustedIpHeader, socket: socketIp, logger }),
     assets: overrides.assets ?? createFsAssets(config.widgetDir),
+    // The console's build sits beside the widget's (dist/console beside dist/widget).
+    consoleAssets: overrides.consoleAssets ?? createFsAssets(join(config.widgetDir, '..', 'console')),
     outbox: deliverer,
     propexoState: async () => deliverer.propexoState(),
     alertsSent: async () => alerting.alerts.sent(),

@@ -8,10 +8,11 @@ export async function readAsset(assets: Fetcher, path: string): Promise<Uint8Arr
   return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
 }
 
-export function assetsFromFetcher(assets: Fetcher): WidgetAssets {
+/** `prefix`: the folder under the assets directory these files are in (`console/`), none for the widget's. */
+export function assetsFromFetcher(assets: Fetcher, prefix = ''): WidgetAssets {
   return {
     async get(path) {
-      const body = await readAsset(assets, path);
+      const body = await readAsset(assets, `${prefix}${path}`);
       return body ? { body, contentType: contentTypeFor(path) } : null;
     },
   };

@@ -1,5 +1,5 @@
 /**
- * `npm run build:edge`: the widget into dist/edge (the Worker's static assets), then the Worker
+ * `npm run build:edge`: the widget and the console into dist/edge (the Worker's static assets), then the Worker
  * bundled exactly as `wrangler deploy` would (a dry run into dist/worker), and its size printed:
  * raw and gzip, against the 70 KB gzip goal.
  */
@@ -27,12 +27,21 @@ export const WRANGLER_OFFLINE = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 };
 
-/** Builds the widget (unless `widget: false`: it is built already) and copies it into an assets directory. */
+/**
+ * Builds the widget and the console (unless `widget: false`: both are built already) and copies them
+ * into an assets directory: the widget at its root, the console under console/ (the Worker runs first,
+ * so nothing there is served but through its routes).
+ */
 export async function buildEdgeAssets(outDir: string, options: { quiet?: boolean; widget?: boolean } = {}): Promise<void> {
-  if (options.widget !== false) await build({ root: ROOT, logLevel: options.quiet ? 'silent' : 'warn' });
+  if (options.widget !== false) {
+    const logLevel = options.quiet ? 'silent' : 'warn';
+    await build({ root: ROOT, logLevel });
+    await build({ root: ROOT, logLevel, configFile: `${ROOT}/vite.console.config.ts` });
+  }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   cpSync(`${ROOT}/dist/widget`, outDir, { recursive: true });
+  cpSync(`${ROOT}/dist/console`, `${outDir}/console`, { recursive: true });
 }
 
 export interface WorkerBundle {

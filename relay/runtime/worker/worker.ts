@@ -37,6 +37,8 @@ async function build(env: EdgeEnv): Promise<Built> {
     // CF-Connecting-IP, unless the Worker runs locally, where a client could have sent it.
     getClientIp: cloudflareClientIp(logger),
     assets: assetsFromFetcher(env.ASSETS),
+    // The console's build, copied under console/ in the static assets by build:edge.
+    consoleAssets: assetsFromFetcher(env.ASSETS, 'console/'),
     // WebCrypto, native in workerd (node:crypto would need nodejs_compat); the same bytes as Node's.
     hashing: webCryptoHashing,
     readiness: remoteReadiness(env.OUTBOX, logger),

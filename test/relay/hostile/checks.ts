@@ -209,6 +209,10 @@ function mustAnswer(request: Request, h: Hostile): Rule | undefined {
       ? { statuses: [200, 400, 413], why: 'a correctly signed webhook' }
       : { statuses: [401, 413], why: 'a forged webhook' };
   }
+  // The console's page and script hold nothing: anyone may load them (its API asks for a session).
+  if ((pathname === '/admin' || pathname === '/admin/' || pathname === '/admin/console.js') && (method === 'GET' || method === 'HEAD')) {
+    return { statuses: [200, 404], why: "the console's page (404: its script not built)" };
+  }
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
     if (request.headers.get('authorization') !== `Bearer ${ADMIN}`) return { statuses: [401], why: 'admin without the token' };
     return undefined;
