@@ -24,6 +24,8 @@ export interface RunningDemo {
   relay: RunningRelay;
   /** Absent when the demo sends to a real Propexo. */
   sandbox?: RunningSandbox;
+  /** The admin token this run made (none given in ADMIN_TOKEN): printed, to sign in to the console with. */
+  madeAdminToken?: string;
   close(): Promise<void>;
 }
 
@@ -57,7 +59,8 @@ export async function startDemo(
     if (!env.DATA_DIR) relayEnv.DATA_DIR = scratch = await mkdtemp(join(tmpdir(), 'resman-demo-'));
   }
   // The admin API answers only with a token: the demo makes one per run (printed) unless given one.
-  relayEnv.ADMIN_TOKEN ??= `demo_admin_${randomBytes(16).toString('hex')}`;
+  const madeAdminToken = relayEnv.ADMIN_TOKEN ? undefined : `demo_admin_${randomBytes(16).toString('hex')}`;
+  relayEnv.ADMIN_TOKEN ??= madeAdminToken;
   const quiet = options.quiet ? { logger: createLogger({ sink: quietSink }) } : {};
   const pages = fileURLToPath(new URL('./public/', import.meta.url));
   const read = (path: string) => readFile(join(pages, path)).catch(() => null);
@@ -66,6 +69,7 @@ export async function startDemo(
     url: `${relay.url}/`,
     relay,
     sandbox,
+    ...(madeAdminToken ? { madeAdminToken } : {}),
     close: async () => {
       await relay.close();
       await sandbox?.close();
@@ -89,13 +93,17 @@ export function demoBanner(demo: RunningDemo): string {
       ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)`
       : `  Sending to Propexo at  ${config.propexo.baseUrl}`,
     `  Outbox:                ${where.shown}`,
-    `  Console (operator):    ${demo.relay.url}/admin/  (sign in with ADMIN_TOKEN below)`,
+    `  Console (operator):    ${demo.relay.url}/admin/`,
+    // A token the operator chose is theirs to know: only one this run made is printed.
+    `  Admin token:           ${demo.madeAdminToken ?? 'the ADMIN_TOKEN you set'}`,
     '',
     '  As the operator, in another terminal:',
     `    ${where.env} npm run outbox -- stats`,
     `    ${where.env} npm run outbox -- list --status failed`,
-    `    curl -H 'Authorization: Bearer ${config.adminToken ?? '$ADMIN_TOKEN'}' '${demo.relay.url}/admin/leads?limit=10'`,
-    '  (ADMIN_TOKEN was made for this run; set ADMIN_TOKEN yourself to choose it. docs/operator.md has the rest.)',
+    `    curl -H 'Authorization: Bearer ${demo.madeAdminToken ?? '$ADMIN_TOKEN'}' '${demo.relay.url}/admin/leads?limit=10'`,
+    demo.madeAdminToken
+      ? '  (The admin token was made for this run; set ADMIN_TOKEN yourself to choose it. docs/operator.md has the rest.)'
+      : '  (docs/operator.md has the rest.)',
     '',
   ].join('\n');
 }
