@@ -115,6 +115,7 @@ export class RlfLead extends LitElement {
       <dl>
         <dt>Site</dt><dd>${lead.site}</dd>
         <dt>Status</dt><dd><span class="status ${lead.status}">${lead.status}</span> ${lead.error ?? ''}</dd>
+        ${lead.reason ? html`<dt>Why</dt><dd>${lead.reason}${waitsForSite(lead) ? html` <a href="#/">Fix the site, then check the sites now.</a>` : nothing}</dd>` : nothing}
         <dt>Accepted</dt><dd>${when(lead.created_at)}</dd>
         <dt>Confirmed</dt><dd>${when(lead.confirmed_at)}</dd>
         <dt>Attempts</dt><dd>${lead.attempts}</dd>
@@ -139,6 +140,9 @@ export class RlfLead extends LitElement {
     `;
   }
 }
+
+/** A lead queued behind its site's wrong id: it goes by itself once the site passes its check. */
+const waitsForSite = (lead: MaskedLead) => lead.status === 'queued' && lead.error === 'site_misconfigured';
 
 /** The contact's other fields once revealed (second phone, address, notes), in the API's order. */
 const SHOWN = new Set(['first_name', 'last_name', 'email_1', 'phone_1']);

@@ -1,9 +1,11 @@
 /**
  * `<rlf-overview>`: per site, today and the last 7 days, the oldest queued lead and the site's check
- * against Propexo; then Propexo as the deliverer sees it.
+ * against Propexo (with "Check sites now", after a fix in the sites file or in ResMan); then Propexo
+ * as the deliverer sees it.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { getJson } from './api.js';
+import { SignedOut, getJson, postJson } from './api.js';
+import { reportSignedOut } from './events.js';
 import { ago, duration, when } from './format.js';
 import { Loader } from './load.js';
 import { shared } from './styles.js';
@@ -68,8 +70,10 @@ export class RlfOverview extends LitElement {
       }
     `,
   ];
-  static override properties = { version: {} };
+  static override properties = { version: {}, checking: { state: true }, note: { state: true } };
   declare version: string;
+  declare checking: boolean;
+  declare note: string;
 
   #data = new Loader(
     this,
@@ -79,6 +83,23 @@ export class RlfOverview extends LitElement {
     },
     () => this.version,
   );
+
+  /** The relay re-reads its sites and checks each against Propexo now; a fixed site's waiting leads go. */
+  async #checkNow(): Promise<void> {
+    this.checking = true;
+    this.note = 'Checking the sites against Propexo…';
+    try {
+      const report = await postJson<SiteChecks>('sites/check');
+      const wrong = report.sites.filter((s) => s.status === 'misconfigured').length;
+      this.note = `Checked ${report.sites.length} site(s): ${wrong === 0 ? 'none misconfigured' : `${wrong} misconfigured`}.`;
+      await this.#data.reload();
+    } catch (error) {
+      if (error instanceof SignedOut) return reportSignedOut(this);
+      this.note = (error as Error).message;
+    } finally {
+      this.checking = false;
+    }
+  }
 
   override render() {
     const { value, problem } = this.#data;
@@ -95,6 +116,10 @@ export class RlfOverview extends LitElement {
                   html`<a href="#/leads?status=${status}"><span class="status ${status}">${status}</span> ${value.overview.counts[status] ?? 0}</a>`,
               )}
             </p>
+            <div class="row">
+              <button type="button" ?disabled=${this.checking} @click=${() => void this.#checkNow()}>Check sites now</button>
+              <span role="status">${this.note ?? ''}</span>
+            </div>
             <div class="sites">
               ${value.overview.sites.map((row) =>
                 this.#site(
@@ -120,7 +145,7 @@ export class RlfOverview extends LitElement {
           <dt>Check against Propexo</dt>
           <dd>
             <span class="status ${check?.status ?? ''}">${check?.status ?? 'not checked'}</span>
-            ${check?.problems.map((p) => html`<div class="problem">${p.field}: ${p.problem}${p.detail ? ` (${p.detail})` : ''}</div>`)}
+            ${check?.problems.map((p) => html`<div class="problem">${p.field}${p.id ? html` <code>${p.id}</code>` : nothing}: ${p.problem}${p.detail ? ` (${p.detail})` : ''}</div>`)}
             ${check?.error ? html`<div class="muted">${check.error}</div>` : nothing}
           </dd>
           <dt>Oldest queued</dt>

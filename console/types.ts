@@ -47,6 +47,8 @@ export interface MaskedLead {
   confirmed_at: number | null;
   attempts: number;
   error: string | null;
+  /** Why it waits or failed, in words (a site's wrong id, what Propexo or ResMan said), masked. */
+  reason: string | null;
   name: string;
   email: string | null;
   phone: string | null;
@@ -77,7 +79,7 @@ export interface SiteCheck {
   site: string;
   name?: string;
   status: 'unchecked' | 'ok' | 'misconfigured' | 'unknown';
-  problems: { field: string; problem: string; detail?: string }[];
+  problems: { field: string; id?: string; problem: string; detail?: string }[];
   error?: string;
 }
 

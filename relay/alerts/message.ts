@@ -79,7 +79,7 @@ function describe(condition: string, key: string, d: LogFields): Described {
       return {
         severity: 'error',
         title: `Site ${key} is misconfigured`,
-        says: `Site ${key} is misconfigured${problems ? `: ${problems}` : ''}. Its leads cannot be delivered until it is fixed.`,
+        says: `Site ${key} is misconfigured${problems ? `: ${problems}` : ''}. Its leads wait, queued, and go once it is fixed.`,
         cleared: `Site ${key} is configured correctly again.`,
       };
     }

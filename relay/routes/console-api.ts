@@ -148,9 +148,17 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
     c.header('Cache-Control', 'no-store');
     return c.json(deps.siteChecks ? await deps.siteChecks.report() : null);
   });
+  // The console's "Check now" (as `POST /admin/sites/check`): the sites re-read, every one checked, fixed ones' leads released.
+  api.post('/sites/check', async function checkSites(c) {
+    if (!deps.siteChecks) throw new ApiError(404, 'not_found', 'This relay does not check its sites.');
+    const report = await deps.siteChecks.checkNow();
+    logger.info('sites.checked_by_operator', { sites: report.sites.length, by: c.get('actor') });
+    return c.json(report);
+  });
 
   api.all('/overview', methodNotAllowed('GET, HEAD'));
   api.all('/sites', methodNotAllowed('GET, HEAD'));
+  api.all('/sites/check', methodNotAllowed('POST'));
   api.all('/leads', methodNotAllowed('GET, HEAD'));
   api.all('/leads.csv', methodNotAllowed('GET, HEAD'));
   api.all('/changes', methodNotAllowed('GET, HEAD'));

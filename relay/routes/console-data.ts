@@ -3,7 +3,7 @@
  * details masked (the list, one lead, the CSV export), its contact in full (reveal only), the
  * overview's figures per site, and the leads filter read from a query string.
  */
-import { maskEmail, maskPhone } from '../lib/log.js';
+import { maskEmail, maskPhone, maskText } from '../lib/log.js';
 import { LEAD_STATUSES, type LeadActivity, type LeadRecord, type LeadStatus } from '../outbox/store/types.js';
 import { ApiError } from '../http/errors.js';
 
@@ -19,6 +19,7 @@ export function maskedLead(lead: LeadRecord) {
     confirmed_at: lead.confirmed_at ?? null,
     attempts: lead.attempts,
     error: lead.error ?? null,
+    reason: reasonOf(lead),
     name: `${s.first_name} ${s.last_name.slice(0, 1)}.`,
     email: s.email_1 ? maskEmail(s.email_1) : null,
     phone: s.phone_1 ? maskPhone(s.phone_1) : null,
@@ -29,6 +30,41 @@ export function maskedLead(lead: LeadRecord) {
     campaign: lead.campaign ?? null,
     created_record_id: lead.created_record_id ?? null,
   };
+}
+
+/**
+ * Why a lead waits or failed, for the operator, from its `error_detail`: a site's wrong ids, the fields
+ * Propexo refused, ResMan's errors. Contact details that an upstream message may quote are masked.
+ */
+export function reasonOf(lead: Pick<LeadRecord, 'error' | 'error_detail'>): string | null {
+  if (!lead.error || !lead.error_detail) return null;
+  let detail: unknown;
+  try {
+    detail = JSON.parse(lead.error_detail);
+  } catch {
+    return null;
+  }
+  const at = (v: unknown, key: string) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined);
+  const said = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  let text: string | undefined;
+  if (Array.isArray(detail)) {
+    // A site's problems ({field, id, problem}), or a partial success's errors.
+    text = detail
+      .map((p) => (at(p, 'field') ? `${said(at(p, 'field'))} ${said(at(p, 'id'))}: ${said(at(p, 'problem'))}` : said(p)))
+      .join('; ');
+  } else if (Array.isArray(at(detail, 'errors'))) {
+    text = `ResMan: ${(at(detail, 'errors') as unknown[]).map(said).join('; ')}`;
+  } else if (at(detail, 'status') !== undefined) {
+    const details = at(detail, 'details');
+    const issues = at(at(details, 'details'), 'issues') ?? at(at(at(details, 'details'), 'details'), 'issues');
+    const named = Array.isArray(issues)
+      ? issues.map((i) => `${said(at(i, 'path'))} ${said(at(i, 'message'))}`).join('; ')
+      : said(at(details, 'message') ?? '');
+    text = `Propexo answered ${said(at(detail, 'status'))}${named ? `: ${named}` : ''}`;
+  } else if (at(detail, 'error') !== undefined) {
+    text = `last error: ${said(at(detail, 'error'))}`;
+  }
+  return text === undefined ? null : maskText(text.slice(0, 500));
 }
 
 /** The prospect's own details, as given: only ever in a reveal's answer. */

@@ -154,7 +154,7 @@ describe('alerts', () => {
       [
         'alert',
         'oak-grove',
-        '[alert] Site oak-grove is misconfigured: lead_source_id: unknown to Propexo; employee_id: unknown. Its leads cannot be delivered until it is fixed.',
+        '[alert] Site oak-grove is misconfigured: lead_source_id: unknown to Propexo; employee_id: unknown. Its leads wait, queued, and go once it is fixed.',
       ],
       ['cleared', 'oak-grove', '[resolved] Site oak-grove is configured correctly again.'],
     ]);

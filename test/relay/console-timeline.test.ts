@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LeadActivity, LeadRecord } from '../../relay/outbox/store/types.js';
-import { leadsCsv, parseLeadFilter, siteOverview } from '../../relay/routes/console-data.js';
+import { leadsCsv, parseLeadFilter, reasonOf, siteOverview } from '../../relay/routes/console-data.js';
 import { VALID_LEAD, buildRelay, errorOf, postLead, propexoLike } from './fixtures.js';
 
 const ADMIN = 'adm_0123456789abcdef';
@@ -59,6 +59,30 @@ describe('reveal', () => {
   });
 });
 
+describe("a lead's reason, as the console shows it", () => {
+  const of = (error: string, detail: unknown) => reasonOf({ error, error_detail: JSON.stringify(detail) });
+
+  it("names a waiting lead's wrong ids, the fields Propexo refused, and ResMan's errors", () => {
+    expect(of('site_misconfigured', [{ field: 'lead_source_map.google', id: 'src_x', problem: 'refused' }])).toBe(
+      'lead_source_map.google src_x: refused',
+    );
+    const issues = [{ code: 'custom', path: ['phone_1'], message: 'Phone number is not reachable' }];
+    expect(of('propexo_rejected', { status: 400, details: { message: 'invalid request', details: { issues } } })).toBe(
+      'Propexo answered 400: ["phone_1"] Phone number is not reachable',
+    );
+    expect(of('write_failed', { errors: ['Transaction Source could not be found'] })).toBe('ResMan: Transaction Source could not be found');
+    expect(of('not_delivered_in_time', { error: 'site_misconfigured' })).toBe('last error: site_misconfigured');
+  });
+
+  it('masks an email or phone an upstream message quotes, and says nothing without a detail', () => {
+    const quoted = of('write_failed', { errors: ['Prospect jane.doe@gmail.com (512-555-0142) already exists'] });
+    expect(quoted).toBe('ResMan: Prospect j***@gmail.com (******0142) already exists');
+    expect(reasonOf({ error: 'propexo_rejected' })).toBeNull();
+    expect(reasonOf({ error: 'write_failed', error_detail: 'not json' })).toBeNull();
+    expect(reasonOf({ error_detail: '["x"]' })).toBeNull();
+  });
+});
+
 describe('console data', () => {
   const record = (extra: Partial<LeadRecord>): LeadRecord => ({
     id: 'ld_1',
@@ -80,7 +104,7 @@ describe('console data', () => {
     const csv = leadsCsv([record({ error: 'say "hi", then' })]);
     const [header, row] = csv.split('\r\n');
     expect(header).toBe(
-      'id,site,status,created_at,updated_at,confirmed_at,attempts,error,name,email,phone,target_move_in_date,desired_num_bedrooms,floor_plan_id,unit_id,campaign,created_record_id',
+      'id,site,status,created_at,updated_at,confirmed_at,attempts,error,reason,name,email,phone,target_move_in_date,desired_num_bedrooms,floor_plan_id,unit_id,campaign,created_record_id',
     );
     expect(row).toContain(`"'=HYPERLINK(""x"") D."`);
     expect(row).toContain('"say ""hi"", then"');

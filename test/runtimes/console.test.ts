@@ -238,7 +238,7 @@ describe.each([
     expect((await call('/admin/api/changes', { headers: withCookie(cookie, { 'if-none-match': etag }) })).status).toBe(200);
   });
 
-  it("serves the console's page and script to anyone under a strict CSP, and the sites' check to the cookie", async () => {
+  it("serves the console's page and script to anyone under a strict CSP, and the sites' check (and a check now) to the cookie", async () => {
     const page = await call('/admin/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toBe(
@@ -254,8 +254,21 @@ describe.each([
     expect((await call('/admin')).body).toBe(page.body);
 
     expect((await call('/admin/api/sites')).status).toBe(401);
-    const sites = (await call('/admin/api/sites', { headers: withCookie(await signIn()) })).json();
+    const cookie = await signIn();
+    const sites = (await call('/admin/api/sites', { headers: withCookie(cookie) })).json();
     expect(sites.sites.map((s: { site: string }) => s.site)).toEqual(['oak-grove']);
+
+    // "Check sites now": a change, so the cookie needs the console's own origin.
+    expect((await call('/admin/api/sites/check', { method: 'POST' })).status).toBe(401);
+    const elsewhere = await call('/admin/api/sites/check', {
+      method: 'POST',
+      headers: withCookie(cookie, { origin: 'https://evil.example' }),
+    });
+    expect([elsewhere.status, JSON.parse(elsewhere.body).error.code]).toEqual([403, 'origin_not_allowed']);
+    const checked = await call('/admin/api/sites/check', { method: 'POST', headers: withCookie(cookie, { origin: own() }) });
+    expect(checked.status).toBe(200);
+    expect(checked.json().sites).toEqual([expect.objectContaining({ site: 'oak-grove', status: 'ok', problems: [] })]);
+    expect((await call('/admin/api/sites/check', { headers: withCookie(cookie) })).status).toBe(405);
   });
 
   it('serves /metrics in Prometheus text format behind its own token', async () => {

@@ -120,6 +120,8 @@ export interface PropexoDoor {
    * `phone_1`: a rule of Propexo's the relay does not know, about the prospect's data, not the site's ids.
    */
   refuseCreatesOf(lastName: string): void;
+  /** Lets creates with this last name through again. */
+  admitCreatesOf(lastName: string): void;
   close(): Promise<void>;
 }
 
@@ -173,6 +175,9 @@ export async function startPropexoDoor(target: string): Promise<PropexoDoor> {
     },
     refuseCreatesOf(lastName) {
       refusedNames.add(lastName);
+    },
+    admitCreatesOf(lastName) {
+      refusedNames.delete(lastName);
     },
     close: () => closing(server, sockets),
   };

@@ -166,7 +166,8 @@ export async function startRelay(env: Env, overrides: RelayOverrides = {}, optio
     limiter,
     store,
     logger,
-    siteChecks: { report: async () => siteChecks.report(), checkNow: () => siteChecks.checkNow() },
+    // An operator's check re-reads SITES_FILE first, as the Worker re-reads KV: a fixed file is checked now.
+    siteChecks: { report: async () => siteChecks.report(), checkNow: () => sites.reload().then(() => siteChecks.checkNow()) },
     getClientIp: overrides.getClientIp ?? clientIpGetter({ trustedHeader: config.trustedIpHeader, socket: socketIp, logger }),
     assets: overrides.assets ?? createFsAssets(config.widgetDir),
     // The console's build sits beside the widget's (dist/console beside dist/widget).

@@ -1,7 +1,7 @@
 /**
  * `npm run build:edge`: the widget and the console into dist/edge (the Worker's static assets), then the Worker
  * bundled exactly as `wrangler deploy` would (a dry run into dist/worker), and its size printed:
- * raw and gzip, against the 70 KB gzip goal.
+ * raw and gzip, against the 72 KB gzip goal.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
  * console's pages are static assets, outside the bundle. A guard against growth nobody decided on,
  * not a platform limit (Workers take megabytes).
  */
-export const WORKER_GZIP_GOAL = 70 * 1024;
+export const WORKER_GZIP_GOAL = 72 * 1024;
 
 /** wrangler with no network of its own: no metrics, no update check, no fetch of Cloudflare's Request.cf sample. */
 export const WRANGLER_OFFLINE = {
