@@ -12,6 +12,8 @@ import { STATUSES, type LeadList, type SiteChecks } from './types.js';
 
 // `limit` comes only from "show more" (the form leaves it out, so a new filter starts at 100 again).
 const FILTER_KEYS = ['site', 'status', 'from', 'to', 'q', 'limit'] as const;
+/** The list's columns, in order: headers on a wide screen, each cell's label on a phone. */
+const COLUMNS = ['Accepted', 'Site', 'Status', 'Name', 'Email', 'Phone', 'Attempts', 'Error'] as const;
 /** The most the API lists at once. */
 const MOST = '1000';
 
@@ -45,6 +47,43 @@ export class RlfLeads extends LitElement {
         gap: 1rem;
         align-items: center;
         margin: 0.5rem 0;
+      }
+      /*
+       * A phone: each lead a stacked card, labelled field by field, rather than eight columns to
+       * scroll sideways. The explicit roles keep the table's semantics where a display change drops
+       * them (WebKit); the labels are for the eye only (alt text "" for the accessibility tree),
+       * as a screen reader announces the column header already.
+       */
+      @media (max-width: 40rem) {
+        table.leads,
+        table.leads tbody,
+        table.leads tr,
+        table.leads td {
+          display: block;
+        }
+        table.leads thead {
+          position: absolute;
+          width: 1px;
+          height: 1px;
+          overflow: hidden;
+          clip-path: inset(50%);
+        }
+        table.leads tr {
+          border-bottom: 1px solid #d0d7de;
+          padding: 0.5rem 0;
+        }
+        table.leads td {
+          border: 0;
+          padding: 0.125rem 0;
+          text-align: left;
+        }
+        table.leads td::before {
+          content: attr(data-label);
+          content: attr(data-label) / '';
+          display: inline-block;
+          min-width: 6rem;
+          color: #57606a;
+        }
       }
     `,
   ];
@@ -133,32 +172,28 @@ export class RlfLeads extends LitElement {
     if (list.leads.length === 0) return html`<p>No lead matches.</p>`;
     return html`
       <div class="scroll" tabindex="0" role="region" aria-label="The leads">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Accepted</th>
-              <th scope="col">Site</th>
-              <th scope="col">Status</th>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Phone</th>
-              <th scope="col" class="num">Attempts</th>
-              <th scope="col">Error</th>
+        <table class="leads" role="table">
+          <thead role="rowgroup">
+            <tr role="row">
+              ${COLUMNS.map((label) => html`<th scope="col" role="columnheader" class=${label === 'Attempts' ? 'num' : ''}>${label}</th>`)}
             </tr>
           </thead>
-          <tbody>
-            ${list.leads.map(
-              (lead) => html`<tr>
-                <td><a href="#/leads/${encodeURIComponent(lead.id)}">${when(lead.created_at)}</a></td>
-                <td>${lead.site}</td>
-                <td><span class="status ${lead.status}">${lead.status}</span></td>
-                <td>${lead.name}</td>
-                <td>${lead.email ?? '—'}</td>
-                <td>${lead.phone ?? '—'}</td>
-                <td class="num">${lead.attempts}</td>
-                <td>${lead.error ?? ''}</td>
-              </tr>`,
-            )}
+          <tbody role="rowgroup">
+            ${list.leads.map((lead) => {
+              const cells = [
+                html`<a href="#/leads/${encodeURIComponent(lead.id)}">${when(lead.created_at)}</a>`,
+                lead.site,
+                html`<span class="status ${lead.status}">${lead.status}</span>`,
+                lead.name,
+                lead.email ?? '—',
+                lead.phone ?? '—',
+                lead.attempts,
+                lead.error ?? '',
+              ];
+              return html`<tr role="row">
+                ${cells.map((cell, i) => html`<td role="cell" data-label=${COLUMNS[i]!} class=${COLUMNS[i] === 'Attempts' ? 'num' : ''}>${cell}</td>`)}
+              </tr>`;
+            })}
           </tbody>
         </table>
       </div>

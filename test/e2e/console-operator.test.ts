@@ -17,6 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { startPropexoDoor, startWebhookReceiver, type PropexoDoor, type WebhookReceiver } from '../support/alert-doubles.js';
+import { axeViolations } from '../support/axe.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink, registerSecret } from '../support/hygiene.js';
@@ -181,6 +182,11 @@ describe("the operator's console, end to end", () => {
     await page.goto(new URL('/admin/#/leads?site=oak-grove&status=confirmed', demo.url).href);
     await page.getByRole('region', { name: 'The leads' }).waitFor();
     expect(await page.locator('rlf-leads tbody tr').count()).toBe(3);
+    // On the phone's width each lead is a card: nothing to scroll sideways, and still a table to axe.
+    const list = page.getByRole('region', { name: 'The leads' });
+    expect(await list.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+    expect(await page.getByRole('cell', { name: 'j***@gmail.com', exact: true }).count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export as CSV' }).click()]);
     const csv = readFileSync((await download.path())!, 'utf8');
     const [header, ...rows] = csv.trimEnd().split('\r\n');

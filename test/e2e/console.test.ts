@@ -1,33 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
+import { axeViolations } from '../support/axe.js';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { checkedSink, registerSecret } from '../support/hygiene.js';
 
 const ADMIN_TOKEN = 'console_e2e_admin_token_0123456789';
 registerSecret(ADMIN_TOKEN);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe's WCAG A/AA violations on the page as it is now, by rule id and the elements' selectors. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated over the DevTools protocol, which the page's CSP does not govern (a <script> would be refused).
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> };
-      }
-    ).axe;
-    const { violations } = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] });
-    return violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
-}
-
 // The operator's console on the demo relay (Node, the sandbox behind it): its page and script under
 // the strict CSP, sign-in, the overview. The widget and the console must already be built.
 describe('the console at /admin/', () => {
