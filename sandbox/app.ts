@@ -1,8 +1,9 @@
 /**
  * A local stand-in for Propexo's API, built from what Propexo documents (docs/propexo.md):
  * bearer auth, the shared per-minute budget, Create Lead: ResMan with asynchronous write jobs, the
- * writes onto an existing lead (Update Lead, Create Lead Event: lead-writes.ts), write-status /
- * retry-write / write logs (write-jobs.ts), and the lists a form offers choices from (lists.ts). Plus
+ * writes onto an existing lead (Update Lead, Create Lead Event: lead-writes.ts), tour appointments
+ * (book, move, cancel's 405, the list: appointments.ts), write-status / retry-write / write logs
+ * (write-jobs.ts), and the lists a form offers choices from (lists.ts). Plus
  * an unauthenticated `/__sandbox` control surface (faults, received writes, reset) and a page at `/` for humans.
  *
  * The control surface has no auth on purpose: serve this only on loopback (startSandbox does).
@@ -11,6 +12,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
+import { appointmentRoutes } from './appointments.js';
 import { CREATE_LEAD_FIELDS, badRequest, invalidRequest, parseCreateLead, parseJsonBody, type CreateLeadBody } from './create-lead.js';
 import { createDemoData, type SandboxData } from './data.js';
 import {
@@ -29,7 +31,14 @@ import { listRoutes } from './lists.js';
 import { leadsPage, maskEmail, maskPhone } from './page.js';
 import { specLead } from './shapes.js';
 import { FixedWindowRateLimit } from './rate-limit.js';
-import { SandboxStore, type SandboxEvent, type SandboxJob, type SandboxLead, type SandboxUpdate } from './store.js';
+import {
+  SandboxStore,
+  type SandboxAppointment,
+  type SandboxEvent,
+  type SandboxJob,
+  type SandboxLead,
+  type SandboxUpdate,
+} from './store.js';
 import { writeJobRoutes } from './write-jobs.js';
 
 export interface SandboxOptions {
@@ -66,13 +75,18 @@ export interface Sandbox {
   events(): SandboxEvent[];
   /** Every update-lead body accepted, in order, with the lead it updates and its job's current state. */
   updates(): SandboxUpdate[];
+  /** Every tour booking (`action: 'create'`) and move (`'move'`) accepted, in order, with its job's current state and the tour's id. */
+  appointments(): SandboxAppointment[];
   jobs(): SandboxJob[];
   /** Queues a fault for the next `times` matching /v1 requests; throws on an invalid fault. */
   injectFault(fault: Fault): void;
   clearFaults(): void;
-  /** Forgets leads, events, updates, jobs, faults and the rate-limit window; requests held by a delay are hung up. */
+  /**
+   * Forgets leads, events, updates, tour bookings and moves, jobs, faults and the rate-limit window
+   * (the seeded tours stay as they were seeded); requests held by a delay are hung up.
+   */
   reset(): void;
-  /** The demo records; a test may change them (e.g. add a lead source, then retry-write). */
+  /** The demo records, tours seeded from the clock at creation; a test may change them (e.g. add a lead source, then retry-write). */
   data: SandboxData;
 }
 
@@ -89,7 +103,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const now = () => (options.clock ?? Date).now();
   const limit = options.rateLimitPerMinute ?? 150;
   const slowDownMs = options.slowDownMs ?? 2000;
-  const data = createDemoData();
+  const data = createDemoData(now());
   const store = new SandboxStore(data, now, options.writeDelayMs ?? 1500, options.readBackDelayMs ?? 0);
   const faults = new FaultQueue();
   const limiter = new FixedWindowRateLimit(limit, options.slowDownAt ?? 0.8, now);
@@ -170,6 +184,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   });
 
   app.route('/v1', leadWriteRoutes(data, store, options.log));
+  app.route('/v1', appointmentRoutes(data, store, options.log));
   app.route('/v1', writeJobRoutes(store, now));
 
   app.get('/v1/leads/:id', (c) => {
@@ -186,6 +201,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.get('/__sandbox/leads', (c) => c.json(store.leads()));
   app.get('/__sandbox/events', (c) => c.json(store.events()));
   app.get('/__sandbox/updates', (c) => c.json(store.updates()));
+  app.get('/__sandbox/appointments', (c) => c.json(store.appointments()));
   app.get('/__sandbox/jobs', (c) => c.json(store.jobs()));
   app.get('/__sandbox/faults', (c) => c.json(faults.list()));
   app.post('/__sandbox/faults', async (c) => {
@@ -210,7 +226,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return c.json({ ok: true });
   });
   app.get('/', (c) =>
-    c.html(leadsPage(store.leads(), { events: store.events(), updates: store.updates(), lead: (id) => store.heldLead(id) })),
+    c.html(
+      leadsPage(store.leads(), {
+        events: store.events(),
+        updates: store.updates(),
+        appointments: store.appointments(),
+        lead: (id) => store.heldLead(id),
+      }),
+    ),
   );
 
   app.notFound(() => jsonError(404, 'not_found', 'Not found'));
@@ -236,6 +259,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     leads: () => store.leads(),
     events: () => store.events(),
     updates: () => store.updates(),
+    appointments: () => store.appointments(),
     jobs: () => store.jobs(),
     injectFault: (fault) => void faults.add(fault),
     clearFaults: () => faults.clear(),

@@ -51,6 +51,11 @@ export interface PropertyRecord extends BaseRecord {
   website: string;
   /** The spec's `Property.is_active`. */
   is_active: boolean;
+  /**
+   * The property's IANA zone. Never served (the spec's `Property` has no zone; ResMan reads an
+   * appointment's date and time as UTC): the seeded tours are at local office hours.
+   */
+  time_zone: string;
 }
 
 export interface EmployeeRecord extends BaseRecord {
@@ -127,6 +132,18 @@ export interface LeadRecord extends BaseRecord {
   target_move_in_date: string | null;
 }
 
+/** A tour booked in ResMan, as `GET /v1/appointments/` serves it (spec `Event`), in handier types. */
+export interface AppointmentRecord extends BaseRecord {
+  property_id: string;
+  /** ISO 8601, UTC. */
+  appointment_datetime: string;
+  type_raw: string;
+  notes: string | null;
+  associated_lead_ids: string[];
+  /** Kept, never served: the spec's `Event` has no unit. */
+  unit_id: string | null;
+}
+
 export interface SandboxData {
   integrations: IntegrationRecord[];
   properties: PropertyRecord[];
@@ -136,6 +153,8 @@ export interface SandboxData {
   units: UnitRecord[];
   /** Leads already in ResMan before the sandbox started; created leads are kept apart, see store.ts. */
   leads: LeadRecord[];
+  /** Tours ResMan had before the sandbox started (seeded from the clock); booked ones are kept apart, see store.ts. */
+  appointments: AppointmentRecord[];
 }
 
 const { integration_id } = SANDBOX_IDS;
@@ -319,11 +338,69 @@ const existingLead = (
   ...fields,
 });
 
-/** A fresh copy of the demo data: each sandbox gets its own, so a test may change it freely. */
-export function createDemoData(): SandboxData {
+const DAY_MS = 86_400_000;
+
+/** The wall clock in `timeZone` at `t`, read as if it were UTC (so its difference from `t` is the zone's offset). */
+function wallClock(t: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(t);
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'));
+}
+
+/** The instant when it is `hour`:00 in `timeZone`, `days` after that zone's date at `now` (twice round: the offset of that day). */
+function localHour(now: number, days: number, hour: number, timeZone: string): number {
+  const today = new Date(wallClock(now, timeZone));
+  const wanted = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days, hour);
+  let t = wanted;
+  for (let i = 0; i < 2; i++) t = wanted - (wallClock(t, timeZone) - t);
+  return t;
+}
+
+// Oak Grove's tours already booked (by the office, in ResMan's portal): [days from the property's today, local hour, lead].
+const OAK_GROVE_TOURS: [days: number, hour: number, lead: string][] = [
+  [1, 10, 'lead_oakgrove_0001'],
+  [1, 14, 'lead_oakgrove_0002'],
+  [2, 10, 'lead_oakgrove_0002'],
+  [3, 14, 'lead_oakgrove_0001'],
+];
+
+/**
+ * Seeded from the clock, so they are always ahead of it: the coming days at 10:00 and 14:00 Austin
+ * time (true instants: the office booked them in its own zone), read by the last sync a day ago.
+ */
+function seededTours(now: number, property: PropertyRecord): AppointmentRecord[] {
+  const seen = new Date(now - DAY_MS).toISOString();
+  return OAK_GROVE_TOURS.map(([days, hour, lead], i) => ({
+    id: `evt_oakgrove_tour_${String(i + 1).padStart(4, '0')}`,
+    x_id: String(610_001 + i),
+    integration_id,
+    property_id: property.id,
+    created_at: seen,
+    updated_at: seen,
+    appointment_datetime: new Date(localHour(now, days, hour, property.time_zone)).toISOString(),
+    type_raw: 'Appointment',
+    notes: i === 1 ? 'Wants to see a 2-bedroom on the ground floor.' : null,
+    associated_lead_ids: [lead],
+    unit_id: null,
+  }));
+}
+
+/**
+ * A fresh copy of the demo data: each sandbox gets its own, so a test may change it freely. `now`
+ * (the sandbox's clock) places the seeded tours on the coming days.
+ */
+export function createDemoData(now: number = Date.now()): SandboxData {
   const oak = floorPlansAndUnits(OAK_GROVE);
   const vista = floorPlansAndUnits(VISTA_DEL_SOL);
-  return {
+  const data: SandboxData = {
     integrations: [
       { id: integration_id, name: 'Oak Grove Apartments (ResMan)', vendor: 'RESMAN', created_at: SYNCED_AT, updated_at: SYNCED_AT },
     ],
@@ -339,6 +416,7 @@ export function createDemoData(): SandboxData {
         email_1: 'leasing@oakgrove.test',
         website: 'https://oakgrove.test',
         is_active: true,
+        time_zone: 'America/Chicago',
       },
       {
         ...base(SANDBOX_IDS_VISTA.property_id, 'd7b2e940-1c6a-4f35-8e02-5a9c3f71b6d4'),
@@ -351,6 +429,7 @@ export function createDemoData(): SandboxData {
         email_1: 'leasing@vistadelsol.test',
         website: 'https://vistadelsol.test',
         is_active: true,
+        time_zone: 'America/Chicago',
       },
     ],
     employees: [
@@ -432,5 +511,8 @@ export function createDemoData(): SandboxData {
         notes: 'Prefiere que la llamen por la tarde.',
       }),
     ],
+    appointments: [],
   };
+  data.appointments = seededTours(now, data.properties.find((p) => p.id === SANDBOX_IDS.property_id)!);
+  return data;
 }

@@ -1,18 +1,19 @@
 /**
  * `GET /`: the leads the sandbox received, newest first, for a person running the demo, each with the
- * events logged on it and the updates made to it (a returning prospect's inquiry lands there), then
- * the events and updates on leads ResMan had before the sandbox started.
+ * events logged on it, the updates made to it (a returning prospect's inquiry lands there) and the
+ * tours booked or moved for it, then the same on leads ResMan had before the sandbox started.
  * Everything shown came from strangers, so every value is escaped; contact details are masked, and
- * free text (an event's notes and reasons, an update's values) is not shown at all.
+ * free text (an event's or a tour's notes and reasons, an update's values) is not shown at all.
  * No script; its one <style> element needs a CSP that allows it, and the sandbox sets none.
  */
 import type { LeadRecord } from './data.js';
-import type { SandboxEvent, SandboxLead, SandboxUpdate } from './store.js';
+import type { SandboxAppointment, SandboxEvent, SandboxLead, SandboxUpdate } from './store.js';
 
 /** The writes onto existing leads, and a way to name a lead the sandbox did not create. */
 export interface LeadActivity {
   events: SandboxEvent[];
   updates: SandboxUpdate[];
+  appointments: SandboxAppointment[];
   lead(id: string): LeadRecord | undefined;
 }
 
@@ -56,8 +57,17 @@ const status = (r: { write_status: string; errors: string[] }) =>
 
 const time = (iso: string) => `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso)}</time>`;
 
-/** One line per event or update, by the time received. Notes, reasons and updated values are left out. */
-function activityList(events: SandboxEvent[], updates: SandboxUpdate[]): string {
+/** A tour as sent: ResMan reads the date and time as UTC. */
+const tourLine = (a: SandboxAppointment) =>
+  `${a.action === 'create' ? 'Tour booked' : `Tour <code>${escapeHtml(a.event_id)}</code> moved`} for ` +
+  `${escapeHtml(a.body.appointment_date.slice(0, 10))} ${escapeHtml(a.body.appointment_time)} UTC` +
+  (a.body.unit_id ? `, unit <code>${escapeHtml(a.body.unit_id)}</code>` : '') +
+  (a.body.notes ? ` (notes: ${a.body.notes.length} characters)` : '') +
+  `<br>received ${time(a.received_at)}, job <code>${escapeHtml(a.job_id)}</code>: ${status(a)}` +
+  (a.action === 'create' && a.event_id ? `, tour <code>${escapeHtml(a.event_id)}</code>` : '');
+
+/** One line per event, update or tour, by the time received. Notes, reasons and updated values are left out. */
+function activityList(events: SandboxEvent[], updates: SandboxUpdate[], appointments: SandboxAppointment[]): string {
   const items = [
     ...events.map((e) => ({
       at: e.received_at,
@@ -74,6 +84,7 @@ function activityList(events: SandboxEvent[], updates: SandboxUpdate[]): string 
         `Update of ${Object.keys(u.body).map(escapeHtml).join(', ') || 'no field'}` +
         `<br>received ${time(u.received_at)}, job <code>${escapeHtml(u.job_id)}</code>: ${status(u)}`,
     })),
+    ...appointments.map((a) => ({ at: a.received_at, html: tourLine(a) })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   return items.length === 0 ? '-' : `<ul>${items.map((i) => `<li>${i.html}</li>`).join('')}</ul>`;
 }
@@ -81,6 +92,7 @@ function activityList(events: SandboxEvent[], updates: SandboxUpdate[]): string 
 const onLead = (activity: LeadActivity, leadId: string | null) => ({
   events: activity.events.filter((e) => e.body.lead_id === leadId),
   updates: activity.updates.filter((u) => u.lead_id === leadId),
+  appointments: activity.appointments.filter((a) => a.lead_id === leadId),
 });
 
 function row(lead: SandboxLead, activity: LeadActivity): string {
@@ -96,17 +108,21 @@ function row(lead: SandboxLead, activity: LeadActivity): string {
     `<code>${escapeHtml(lead.job_id)}</code>`,
     status(lead),
     lead.created_record_id ? `<code>${escapeHtml(lead.created_record_id)}</code>` : '-',
-    lead.created_record_id ? activityList(mine.events, mine.updates) : '-',
+    lead.created_record_id ? activityList(mine.events, mine.updates, mine.appointments) : '-',
   ];
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
 
-/** Events and updates on leads the sandbox did not create (ResMan had them before), one row per lead. */
+/** Events, updates and tours on leads the sandbox did not create (ResMan had them before), one row per lead. */
 function otherLeadsSection(leads: SandboxLead[], activity: LeadActivity): string {
   const created = new Set(leads.map((l) => l.created_record_id));
-  const ids = [...new Set([...activity.events.map((e) => e.body.lead_id), ...activity.updates.map((u) => u.lead_id)])].filter(
-    (id) => !created.has(id),
-  );
+  const ids = [
+    ...new Set([
+      ...activity.events.map((e) => e.body.lead_id),
+      ...activity.updates.map((u) => u.lead_id),
+      ...activity.appointments.flatMap((a) => (a.lead_id === null ? [] : [a.lead_id])),
+    ]),
+  ].filter((id) => !created.has(id));
   if (ids.length === 0) return '';
   const rows = ids.map((id) => {
     const lead = activity.lead(id);
@@ -115,13 +131,13 @@ function otherLeadsSection(leads: SandboxLead[], activity: LeadActivity): string
       lead ? `${escapeHtml(lead.first_name)} ${escapeHtml(lead.last_name)}` : '-',
       lead ? `${escapeHtml(maskEmail(lead.email_1) ?? '-')}<br>${escapeHtml(maskPhone(lead.phone_1) ?? '-')}` : '-',
       `<code>${escapeHtml(id)}</code>`,
-      activityList(mine.events, mine.updates),
+      activityList(mine.events, mine.updates, mine.appointments),
     ];
     return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   });
   return `<h2>Events and updates on leads ResMan already had</h2>
 <table>
-<thead><tr><th>Name</th><th>Contact</th><th>Lead</th><th>Events and updates</th></tr></thead>
+<thead><tr><th>Name</th><th>Contact</th><th>Lead</th><th>Events, updates and tours</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
@@ -130,13 +146,16 @@ ${rows.join('\n')}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function leadsPage(leads: SandboxLead[], activity: LeadActivity = { events: [], updates: [], lead: () => undefined }): string {
+export function leadsPage(
+  leads: SandboxLead[],
+  activity: LeadActivity = { events: [], updates: [], appointments: [], lead: () => undefined },
+): string {
   const newestFirst = [...leads].reverse();
   const body =
     newestFirst.length === 0
       ? '<p>No leads received yet. Submit the demo form and reload this page.</p>'
       : `<table>
-<thead><tr><th>Received</th><th>Name</th><th>Contact</th><th>Integration / property / employee / lead source</th><th>Job</th><th>Write status</th><th>Created lead</th><th>Events and updates</th></tr></thead>
+<thead><tr><th>Received</th><th>Name</th><th>Contact</th><th>Integration / property / employee / lead source</th><th>Job</th><th>Write status</th><th>Created lead</th><th>Events, updates and tours</th></tr></thead>
 <tbody>
 ${newestFirst.map((lead) => row(lead, activity)).join('\n')}
 </tbody>
@@ -152,7 +171,7 @@ ${newestFirst.map((lead) => row(lead, activity)).join('\n')}
 </head>
 <body>
 <h1>Propexo sandbox: leads received</h1>
-<p>${plural(leads.length, 'lead')}, newest first; ${plural(activity.events.length, 'event')} and ${plural(activity.updates.length, 'update')} on existing leads. This page reloads every 5 seconds. Contact details are masked.</p>
+<p>${plural(leads.length, 'lead')}, newest first; ${plural(activity.events.length, 'event')} and ${plural(activity.updates.length, 'update')} on existing leads; tours booked or moved: ${activity.appointments.length}. This page reloads every 5 seconds. Contact details are masked.</p>
 ${body}
 ${otherLeadsSection(leads, activity)}
 </body>

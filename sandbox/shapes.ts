@@ -4,9 +4,18 @@
  * and `bathrooms`, e.g. `"2.00"`) and a lead's `desired_lease_term_in_months` as a string. The
  * sandbox keeps its own records in handier types and converts them here, on the way out.
  */
-import type { EmployeeRecord, FloorPlanRecord, LeadRecord, LeadSourceRecord, PropertyRecord, UnitRecord } from './data.js';
+import type {
+  AppointmentRecord,
+  EmployeeRecord,
+  FloorPlanRecord,
+  LeadRecord,
+  LeadSourceRecord,
+  PropertyRecord,
+  UnitRecord,
+} from './data.js';
 import {
   EMPLOYEE_DEFAULTS,
+  EVENT_DEFAULTS,
   FLOOR_PLAN_DEFAULTS,
   LEAD_DEFAULTS,
   LEAD_SOURCE_DEFAULTS,
@@ -51,3 +60,10 @@ export const specLeadSource = (r: LeadSourceRecord) =>
   shaped(LEAD_SOURCE_DEFAULTS, r, { x_property_id: r.property_id, last_seen: r.updated_at });
 export const specEmployee = (r: EmployeeRecord) => shaped(EMPLOYEE_DEFAULTS, r, { x_property_id: r.property_id, last_seen: r.updated_at });
 export const specProperty = (r: PropertyRecord) => shaped(PROPERTY_DEFAULTS, r, { last_seen: r.updated_at });
+
+/**
+ * A tour as an `Event`; `x_property_id` is the property's ResMan id. What ResMan's tours carry in
+ * `event_name`, `event_datetime` and `agent_name` is not documented: null (the spec allows it).
+ */
+export const specEvent = (r: AppointmentRecord, xPropertyId: string | null) =>
+  shaped(EVENT_DEFAULTS, r, { x_property_id: xPropertyId, associated_lead_ids: [...r.associated_lead_ids], last_seen: r.updated_at });

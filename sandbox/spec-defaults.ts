@@ -230,3 +230,29 @@ export const PROPERTY_DEFAULTS: Record<string, unknown> = {
   integration_id: null,
   integration_vendor: 'RESMAN',
 };
+
+/** spec `Event`, the items of `GET /v1/appointments/` (`_v1_appointments__get_output`). */
+export const EVENT_DEFAULTS: Record<string, unknown> = {
+  id: null,
+  created_at: null,
+  updated_at: null,
+  last_seen: null,
+  x_id: null,
+  x_property_id: null,
+  x_leasing_agent_id: null,
+  x_type_id: null,
+  x_location_id: null,
+  event_name: null,
+  event_datetime: null,
+  appointment_datetime: null,
+  type_raw: null,
+  notes: null,
+  agent_name: null,
+  reasons_for_event: null,
+  associated_lead_ids: [],
+  associated_applicant_ids: [],
+  associated_resident_ids: [],
+  integration_id: null,
+  integration_vendor: 'RESMAN',
+  property_id: null,
+};

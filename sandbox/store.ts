@@ -1,21 +1,24 @@
 /**
  * What the sandbox remembers between requests: every write it accepted (lead creates, lead updates,
- * lead events), the write job each one started, and what those jobs did in "ResMan": the leads they
- * created, the updates they made to leads, the events they logged.
+ * lead events, tour bookings and moves), the write job each one started, and what those jobs did in
+ * "ResMan": the leads they created, the updates they made to leads, the tours they booked or moved
+ * (kept in appointment-book.ts).
  *
  * Jobs settle lazily against the injected clock: whoever looks at a job after `writeDelayMs` sees
  * it finished, so tests move time with the clock instead of waiting.
  */
+import { AppointmentBook } from './appointment-book.js';
+import type { AppointmentStore, CreateAppointmentBody, MoveAppointmentBody } from './appointments.js';
 import { isKnownLeadSource, type CreateLeadBody } from './create-lead.js';
-import type { LeadRecord, SandboxData } from './data.js';
+import type { AppointmentRecord, LeadRecord, SandboxData } from './data.js';
 import type { LeadEventBody, LeadWriteStore, UpdateLeadBody } from './lead-writes.js';
 
 export type WriteStatus = 'PENDING' | 'SUCCESS' | 'PARTIAL_SUCCESS' | 'FAILURE';
 
 /** The writes the sandbox serves, as a job names them. */
-export type WriteKind = 'create_lead' | 'update_lead' | 'lead_event';
+export type WriteKind = 'create_lead' | 'update_lead' | 'lead_event' | 'create_appointment' | 'update_appointment';
 
-/** A write's `write_category` in `GET /v1/admin/logs/writes/` (spec enum): lead creates and updates are `leads`. */
+/** A write's `write_category` in `GET /v1/admin/logs/writes/` (spec enum): lead creates and updates are `leads`, the rest `events`. */
 export type WriteCategory = 'leads' | 'events';
 
 export const UNKNOWN_LEAD_SOURCE_ERROR = 'Transaction Source could not be found';
@@ -28,7 +31,7 @@ export interface SandboxJob {
   queued_at: string;
   write_status: WriteStatus;
   errors: string[];
-  /** The created lead's id; the event's id; for an update, the updated lead's id. */
+  /** The created lead's id; the event's id (a tour's too); for an update, the updated lead's id; for a move, the tour's. */
   created_record_id: string | null;
   /** 1 for the first run, +1 per retry-write (each retry is a job of its own). */
   attempts: number;
@@ -45,8 +48,13 @@ export interface SandboxWriteLog {
   status: 'SUCCESS' | 'FAILURE';
   integration_id: string;
   job_type: string;
-  /** The body as accepted; for an update, with the `lead_id` of its path. */
-  parameters: CreateLeadBody | LeadEventBody | (UpdateLeadBody & { lead_id: string });
+  /** The body as accepted; for an update or a move, with the id of its path. */
+  parameters:
+    | CreateLeadBody
+    | LeadEventBody
+    | (UpdateLeadBody & { lead_id: string })
+    | CreateAppointmentBody
+    | (MoveAppointmentBody & { event_id: string });
   error: string | null;
   name: string;
   vendor: 'RESMAN';
@@ -80,11 +88,40 @@ export interface SandboxUpdate extends Received {
   body: UpdateLeadBody;
 }
 
-/** A write as queued: the body, and for writes onto a lead, that lead's integration and property. */
+/** A tour booking, with its job's state. */
+export interface SandboxTourBooking extends Received {
+  action: 'create';
+  lead_id: string;
+  /** The new tour's id, once its job succeeded. */
+  event_id: string | null;
+  body: CreateAppointmentBody;
+}
+
+/** A move of a tour, with its job's state. */
+export interface SandboxTourMove extends Received {
+  action: 'move';
+  /** The tour's lead when the move came in. */
+  lead_id: string | null;
+  event_id: string;
+  body: MoveAppointmentBody;
+}
+
+export type SandboxAppointment = SandboxTourBooking | SandboxTourMove;
+
+/** A write as queued: the body, and for writes onto a lead or a tour, its integration and property. */
 type Write =
   | { kind: 'create_lead'; body: CreateLeadBody }
   | { kind: 'update_lead'; leadId: string; integrationId: string; propertyId: string; body: UpdateLeadBody }
-  | { kind: 'lead_event'; integrationId: string; propertyId: string; body: LeadEventBody };
+  | { kind: 'lead_event'; integrationId: string; propertyId: string; body: LeadEventBody }
+  | { kind: 'create_appointment'; integrationId: string; propertyId: string; body: CreateAppointmentBody }
+  | {
+      kind: 'update_appointment';
+      eventId: string;
+      leadId: string | null;
+      integrationId: string;
+      propertyId: string;
+      body: MoveAppointmentBody;
+    };
 
 interface Job {
   id: string;
@@ -113,21 +150,30 @@ interface AppliedUpdate {
   body: UpdateLeadBody;
 }
 
-const CATEGORY: Record<WriteKind, WriteCategory> = { create_lead: 'leads', update_lead: 'leads', lead_event: 'events' };
+const CATEGORY: Record<WriteKind, WriteCategory> = {
+  create_lead: 'leads',
+  update_lead: 'leads',
+  lead_event: 'events',
+  create_appointment: 'events',
+  update_appointment: 'events',
+};
 const LOG_NAME: Record<WriteKind, string> = {
   create_lead: 'resman-create-lead',
   update_lead: 'resman-update-lead',
   lead_event: 'resman-create-lead-event',
+  create_appointment: 'resman-create-appointment',
+  update_appointment: 'resman-update-appointment',
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const opaqueId = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;
 
-export class SandboxStore implements LeadWriteStore {
+export class SandboxStore implements LeadWriteStore, AppointmentStore {
   private accepted: Accepted[] = [];
   private jobsById = new Map<string, Job>();
   private createdLeads: LeadRecord[] = [];
   private appliedUpdates: AppliedUpdate[] = [];
+  private readonly tours: AppointmentBook;
 
   constructor(
     private readonly data: SandboxData,
@@ -138,7 +184,9 @@ export class SandboxStore implements LeadWriteStore {
      * (0: at once, Propexo's immediate read-back; else the next sync). Write-status and write logs are immediate.
      */
     private readonly readBackDelayMs = 0,
-  ) {}
+  ) {
+    this.tours = new AppointmentBook(data);
+  }
 
   /** Keeps an accepted create-lead body and queues its write job. */
   receiveLead(body: CreateLeadBody): SandboxLead {
@@ -152,6 +200,37 @@ export class SandboxStore implements LeadWriteStore {
 
   receiveEvent(lead: LeadRecord, body: LeadEventBody): SandboxEvent {
     return this.toEvent(this.accept({ kind: 'lead_event', integrationId: lead.integration_id, propertyId: lead.property_id, body }));
+  }
+
+  receiveAppointment(lead: LeadRecord, body: CreateAppointmentBody): SandboxAppointment {
+    return this.toAppointment(
+      this.accept({ kind: 'create_appointment', integrationId: lead.integration_id, propertyId: lead.property_id, body }),
+    );
+  }
+
+  receiveMove(tour: AppointmentRecord, body: MoveAppointmentBody): SandboxAppointment {
+    const leadId = tour.associated_lead_ids[0] ?? null;
+    const write: Write = {
+      kind: 'update_appointment',
+      eventId: tour.id,
+      leadId,
+      integrationId: tour.integration_id,
+      propertyId: tour.property_id,
+      body,
+    };
+    return this.toAppointment(this.accept(write));
+  }
+
+  heldAppointment(id: string): AppointmentRecord | undefined {
+    this.settle();
+    return this.tours.held(id);
+  }
+
+  /** The tours a read sees: seeded ones, booked ones and moves once a sync has read them back. */
+  appointmentRecords(): AppointmentRecord[] {
+    this.settle();
+    const now = this.now();
+    return this.tours.records((at) => now - at >= this.readBackDelayMs);
   }
 
   job(jobId: string): SandboxJob | undefined {
@@ -202,7 +281,7 @@ export class SandboxStore implements LeadWriteStore {
         status: j.status as 'SUCCESS' | 'FAILURE',
         integration_id: j.write.kind === 'create_lead' ? j.write.body.integration_id : j.write.integrationId,
         job_type: 'WRITE',
-        parameters: j.write.kind === 'update_lead' ? { lead_id: j.write.leadId, ...j.write.body } : { ...j.write.body },
+        parameters: parametersOf(j.write),
         error: j.errors.length > 0 ? j.errors.join('; ') : null,
         name: LOG_NAME[j.write.kind],
         vendor: 'RESMAN',
@@ -222,6 +301,14 @@ export class SandboxStore implements LeadWriteStore {
   updates(): SandboxUpdate[] {
     this.settle();
     return this.accepted.filter((a) => a.write.kind === 'update_lead').map((a) => this.toUpdate(a));
+  }
+
+  /** Tour bookings and moves, in the order received. */
+  appointments(): SandboxAppointment[] {
+    this.settle();
+    return this.accepted
+      .filter((a) => a.write.kind === 'create_appointment' || a.write.kind === 'update_appointment')
+      .map((a) => this.toAppointment(a));
   }
 
   jobs(): SandboxJob[] {
@@ -247,6 +334,7 @@ export class SandboxStore implements LeadWriteStore {
     this.jobsById.clear();
     this.createdLeads = [];
     this.appliedUpdates = [];
+    this.tours.reset();
   }
 
   private accept(write: Write): Accepted {
@@ -281,7 +369,7 @@ export class SandboxStore implements LeadWriteStore {
       const at = job.queuedAt + this.writeDelayMs;
       const w = job.write;
       // The lead source is looked up when the job runs, so a test can add it and retry-write.
-      const source = w.body.lead_source_id;
+      const source = 'lead_source_id' in w.body ? w.body.lead_source_id : undefined;
       const propertyId = w.kind === 'create_lead' ? w.body.property_id : w.propertyId;
       if (source !== undefined && !isKnownLeadSource(this.data, { lead_source_id: source, property_id: propertyId })) {
         Object.assign(job, { status: 'FAILURE', errors: [UNKNOWN_LEAD_SOURCE_ERROR], settledAt: at });
@@ -295,6 +383,11 @@ export class SandboxStore implements LeadWriteStore {
       } else if (w.kind === 'update_lead') {
         this.appliedUpdates.push({ leadId: w.leadId, at, body: w.body });
         recordId = w.leadId;
+      } else if (w.kind === 'create_appointment') {
+        recordId = this.tours.book(w.body, w.integrationId, w.propertyId, at);
+      } else if (w.kind === 'update_appointment') {
+        this.tours.move(w.eventId, w.body, at);
+        recordId = w.eventId;
       } else {
         recordId = opaqueId('evt');
       }
@@ -325,10 +418,26 @@ export class SandboxStore implements LeadWriteStore {
     return { ...this.received(a), event_id: this.recordIdOf(a), body: { ...(a.write.body as LeadEventBody) } };
   }
 
+  private toAppointment(a: Accepted): SandboxAppointment {
+    const w = a.write;
+    if (w.kind === 'create_appointment') {
+      return { ...this.received(a), action: 'create', lead_id: w.body.lead_id, event_id: this.recordIdOf(a), body: { ...w.body } };
+    }
+    const move = w as Extract<Write, { kind: 'update_appointment' }>;
+    return { ...this.received(a), action: 'move', lead_id: move.leadId, event_id: move.eventId, body: { ...move.body } };
+  }
+
   private toUpdate(a: Accepted): SandboxUpdate {
     const w = a.write as Extract<Write, { kind: 'update_lead' }>;
     return { ...this.received(a), lead_id: w.leadId, body: { ...w.body } };
   }
+}
+
+/** A write log's `parameters`: the body, with the path's id for an update or a move. */
+function parametersOf(w: Write): SandboxWriteLog['parameters'] {
+  if (w.kind === 'update_lead') return { lead_id: w.leadId, ...w.body };
+  if (w.kind === 'update_appointment') return { event_id: w.eventId, ...w.body };
+  return { ...w.body };
 }
 
 function toJob(job: Job): SandboxJob {

@@ -77,7 +77,7 @@ export function writeJobRoutes(store: SandboxStore, now: () => number): Hono {
       return badRequest("write_category must be one of the spec's categories", ['write_category']);
     const integration = q.get('integration_id');
     const since = range === null ? Number.NEGATIVE_INFINITY : now() - TIME_RANGES_MS[range]!;
-    // Lead creates and updates are `leads`, lead events `events`; the sandbox writes nothing of the other categories.
+    // Lead creates and updates are `leads`; lead events, tour bookings and moves `events`; the sandbox writes nothing else.
     const wanted = category === null || category === 'leads' || category === 'events' ? category : undefined;
     const logs = (wanted === undefined ? [] : store.writeLogs(wanted))
       .filter(
