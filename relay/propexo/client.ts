@@ -1,8 +1,9 @@
 /**
  * The upstream client: Create Lead: ResMan (`POST /v1/leads/resman/`), the write job behind it
  * (`write-status`, `retry-write`), the lead search the outbox uses before it ever sends again, the
- * lead listing its confirmation rounds read (`GET /v1/leads/` newest first), and the floor-plan and
- * unit lists the form offers (`/v1/floor-plans/`, `/v1/units/`).
+ * lead listing its confirmation rounds read (`GET /v1/leads/` newest first), the floor-plan and
+ * unit lists the form offers (`/v1/floor-plans/`, `/v1/units/`), and a tour's appointment with the
+ * property's booked ones (`/v1/events/appointments/leads/resman/`, `/v1/appointments/`).
  *
  * It never throws: every outcome is a value the caller must handle, and none of them (nor any log
  * line built from them) contains the token. It sends only the documented fields and never
@@ -40,6 +41,10 @@ export type WriteResult = CreateLeadResult;
 
 /** `POST /v1/events/leads/resman/`: an inquiry recorded on a lead ResMan already has. */
 export type LeadEventBody = z.infer<typeof S.LeadEventResmanBody>;
+/** `POST /v1/events/appointments/leads/resman/`: a tour on a lead ResMan has. */
+export type AppointmentBody = z.infer<typeof S.AppointmentResmanBody>;
+/** An appointment as `GET /v1/appointments/` gives it: when (ISO, null if Propexo has none) and whose. */
+export type Appointment = z.infer<typeof S.Appointment>;
 /** `PUT /v1/leads/resman/{lead_id}`: the fields to change (never `notes`; those go in an event). */
 export type LeadUpdateBody = z.infer<typeof S.UpdateLeadResmanBody>;
 
@@ -143,6 +148,13 @@ export interface PropexoClient {
   createLead(body: ResmanLeadBody): Promise<CreateLeadResult>;
   createLeadEvent(body: LeadEventBody): Promise<WriteResult>;
   updateLead(leadId: string, body: LeadUpdateBody): Promise<WriteResult>;
+  /** Books a tour on a lead: a write job like the others. */
+  createAppointment(body: AppointmentBody): Promise<WriteResult>;
+  /**
+   * `GET /v1/appointments/` of one property, latest appointment first, up to MAX_LIST_PAGES pages:
+   * what the tour calendar subtracts (it needs the coming ones, which come first).
+   */
+  listAppointments(query: PropertyQuery): Promise<ListResult<Appointment>>;
   writeStatus(jobId: string): Promise<WriteStatusResult>;
   retryWrite(jobId: string): Promise<RetryWriteResult>;
   findLeads(query: LeadQuery): Promise<FindLeadsResult>;
@@ -221,6 +233,14 @@ export function createPropexoClient(options: PropexoClientOptions): PropexoClien
 
     updateLead(leadId, body) {
       return queuedWrite('PUT', `/v1/leads/resman/${encodeURIComponent(leadId)}`, { ...body });
+    },
+
+    createAppointment(body) {
+      return queuedWrite('POST', '/v1/events/appointments/leads/resman/', { ...body });
+    },
+
+    listAppointments(query) {
+      return listAll(request, '/v1/appointments/', { ...query, 'order-by': 'appointment_datetime:desc' }, S.Appointment);
     },
 
     async writeStatus(jobId) {

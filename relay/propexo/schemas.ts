@@ -158,6 +158,20 @@ export const LeadEventResmanBody = z.strictObject({
   reasons_for_event: z.optional(z.string()),
 });
 
+/**
+ * `POST /v1/events/appointments/leads/resman/` body (docs: Create Lead Appointment: Resman). The
+ * date and time are in whichever clock the site's tours say ResMan reads (docs/propexo.md).
+ */
+export const AppointmentResmanBody = z.strictObject({
+  integration_id: z.string(),
+  lead_id: z.string(),
+  lead_source_id: z.string(),
+  appointment_date: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  appointment_time: z.string().check(z.regex(/^\d{2}:\d{2}:\d{2}$/)),
+  unit_id: z.optional(z.string()),
+  notes: z.optional(z.string()),
+});
+
 /** The answer of the ResMan writes above: a queued job, read like the create's. */
 export const WriteAnswer = CreateLeadAnswer;
 
@@ -249,6 +263,17 @@ export const Unit = z.object({
   square_feet: numberish(),
 });
 export const UnitsAnswer = listOf(Unit);
+
+/** spec `Event` (the items of `GET /v1/appointments/`): what the tour calendar reads of one. */
+export const Appointment = z.object({
+  id: id(),
+  property_id: text(),
+  appointment_datetime: text(),
+  associated_lead_ids: z.pipe(
+    z.optional(z.nullable(z.array(z.unknown()))),
+    z.transform((ids) => (ids ?? []).filter((v): v is string => typeof v === 'string')),
+  ),
+});
 
 /** spec `LeadSource`: no activity flag (the spec has none; ResMan refuses an inactive source when it writes). */
 export const LeadSource = z.object({ id: id(), integration_id: text(), property_id: text(), name: text() });
