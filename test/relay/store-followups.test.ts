@@ -185,16 +185,23 @@ describe('durable object lead store: schema 5 to 6', () => {
     const store = durableStore();
     const old = lead({ campaign: 'google' });
     await store.accept(old, at(T0));
-    // What a relay of schema version 5 left behind (schema 7's timeline too).
-    await store.call({ method: '$sql', args: ['DROP TABLE lead_events'] });
+    // What a relay of schema version 5 left behind (schema 7's timeline and schema 8's tours too).
+    for (const sql of [
+      'DROP INDEX leads_tour_of',
+      'DROP INDEX leads_tours',
+      'ALTER TABLE leads DROP COLUMN tour_start',
+      'DROP TABLE lead_events',
+    ]) {
+      await store.call({ method: '$sql', args: [sql] });
+    }
     for (const column of ['content_hash', 'follows', 'target_lead_id', 'write_kind', 'written_at']) {
       await store.call({ method: '$sql', args: [`ALTER TABLE leads DROP COLUMN ${column}`] });
     }
     await store.call({ method: '$sql', args: [`UPDATE lead_store_meta SET value = 5 WHERE name = 'user_version'`] });
     await store.call({ method: '$reopen', args: [] });
-    expect(LEAD_STORE_SCHEMA_VERSION).toBe(7);
+    expect(LEAD_STORE_SCHEMA_VERSION).toBe(8);
     expect(await store.call({ method: '$sql', args: [`SELECT value FROM lead_store_meta WHERE name = 'user_version'`] })).toEqual([
-      { value: 7 },
+      { value: 8 },
     ]);
     expect(await store.get(old.id)).toStrictEqual(old);
     const written = await store.update(old.id, { target_lead_id: 'rec_1', write_kind: 'update' });

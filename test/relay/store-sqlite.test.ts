@@ -23,7 +23,9 @@ import { HOUR, MIN, T0, at, fullRecord, lead } from './support/store-fixtures.js
 
 /** Takes a file back to schema 5: the columns migration 5 -> 6 adds. */
 /** What schema 7 added: each lead's timeline. */
-const DROP_V7_TABLE = 'DROP TABLE lead_events;';
+// What schema 8 added (tours); each older schema below is made by dropping what came after it.
+const DROP_V8 = 'DROP INDEX leads_tour_of; DROP INDEX leads_tours; ALTER TABLE leads DROP COLUMN tour_start;';
+const DROP_V7_TABLE = `${DROP_V8} DROP TABLE lead_events;`;
 const DROP_V6_COLUMNS = `${DROP_V7_TABLE} ${['content_hash', 'follows', 'target_lead_id', 'write_kind', 'written_at']
   .map((column) => `ALTER TABLE leads DROP COLUMN ${column};`)
   .join(' ')}`;
@@ -119,7 +121,7 @@ describe('sqlite lead store on a file', () => {
     expect(patched).toStrictEqual({ ...sent, target_lead_id: 'rec_1', write_kind: 'event' });
     await upgraded.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(7);
+    expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     check.close();
   });
 
@@ -142,13 +144,33 @@ describe('sqlite lead store on a file', () => {
     await upgraded.close();
   });
 
+  it('brings a version 7 file up to date: its leads keep everything, and it takes tours', async () => {
+    const path = file();
+    const first = openSqliteLeadStore(path);
+    const old = lead();
+    await first.accept(old, at(T0));
+    await first.close();
+    const v7 = new Database(path);
+    v7.exec(DROP_V8);
+    v7.pragma('user_version = 7');
+    v7.close();
+
+    const upgraded = openSqliteLeadStore(path);
+    expect(await upgraded.get(old.id)).toStrictEqual(old);
+    const withTour = lead({ fingerprints: ['fp-v7-tour'] });
+    const tour = lead({ fingerprints: [], tour_start: T0 + HOUR });
+    expect((await upgraded.accept(withTour, at(T0), { record: tour, capacity: 1 })).tour).toStrictEqual({ ...tour, follows: withTour.id });
+    expect(await upgraded.tourBookings(withTour.site, T0, T0 + 2 * HOUR)).toEqual([{ start: T0 + HOUR, count: 1 }]);
+    await upgraded.close();
+  });
+
   it('marks the file with its schema version and application id, in WAL mode with foreign keys', async () => {
     const path = file();
     const store = openSqliteLeadStore(path);
     await store.accept(lead({ status: 'confirmed', confirmed_at: T0, fingerprints: ['a', 'b'] }), at(T0));
     const db = new Database(path);
     try {
-      expect(SQLITE_SCHEMA_VERSION).toBe(7);
+      expect(SQLITE_SCHEMA_VERSION).toBe(8);
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
       expect(db.pragma('application_id', { simple: true })).toBe(SQLITE_APPLICATION_ID);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

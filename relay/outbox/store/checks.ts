@@ -12,6 +12,7 @@ import {
   type LeadPatch,
   type LeadRecord,
   type LeadStatus,
+  type TourAccept,
   type UpdateCondition,
 } from './types.js';
 
@@ -42,7 +43,7 @@ export type PatchField = keyof typeof PATCH_FIELDS;
 export const PATCH_FIELD_NAMES = Object.keys(PATCH_FIELDS) as PatchField[];
 
 /** Optional fields set once, when the lead is accepted (`follows` by the store, whatever the record says). */
-export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id', 'campaign', 'content_hash', 'follows'] as const;
+export const INSERT_ONLY_FIELDS = ['idempotency_key', 'lead_source_id', 'campaign', 'content_hash', 'follows', 'tour_start'] as const;
 /** The optional fields of a record: stored as NULL, returned absent. */
 export const OPTIONAL_FIELDS = [...INSERT_ONLY_FIELDS, ...PATCH_FIELD_NAMES.filter((f) => PATCH_FIELDS[f].optional)] as const;
 
@@ -73,7 +74,9 @@ export function assertLeadRecord(record: LeadRecord): void {
   for (const field of ['id', 'site'] as const) {
     if (typeof record[field] !== 'string' || record[field] === '') throw new TypeError(`lead store: invalid ${field}`);
   }
-  for (const field of INSERT_ONLY_FIELDS) if (record[field] != null) checkValue(field, 'string', record[field]);
+  for (const field of INSERT_ONLY_FIELDS) {
+    if (record[field] != null) checkValue(field, field === 'tour_start' ? 'number' : 'string', record[field]);
+  }
   if (!Array.isArray(record.fingerprints) || !record.fingerprints.every((f) => typeof f === 'string')) {
     throw new TypeError('lead store: invalid fingerprints');
   }
@@ -93,6 +96,19 @@ export function assertLeadRecord(record: LeadRecord): void {
  */
 export const isReplayOf = (record: LeadRecord, match: Pick<LeadRecord, 'content_hash'>): boolean =>
   record.content_hash == null || match.content_hash == null || match.content_hash === record.content_hash;
+
+/**
+ * Refuses a tour that cannot go with `lead`: its record must be a tour (`tour_start`) of the same
+ * site, with no key or fingerprints of its own (the lead has them), and a whole capacity of 1 or more.
+ */
+export function assertTour(lead: LeadRecord, tour: TourAccept): void {
+  assertLeadRecord(tour.record);
+  const r = tour.record;
+  if (r.tour_start == null) throw new TypeError('lead store: invalid tour_start');
+  if (r.site !== lead.site || r.id === lead.id) throw new TypeError('lead store: invalid tour');
+  if (r.idempotency_key != null || r.fingerprints.length > 0) throw new TypeError('lead store: invalid tour');
+  if (!Number.isInteger(tour.capacity) || tour.capacity < 1) throw new TypeError('lead store: invalid capacity');
+}
 
 /** `record` as accept stores it: with the `follows` accept decided, never one the caller set. */
 export function withFollows(record: LeadRecord, follows: string | undefined): LeadRecord {

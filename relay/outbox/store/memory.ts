@@ -13,6 +13,7 @@ import {
   assertLeadPatch,
   assertLeadRecord,
   assertLeaseArgs,
+  assertTour,
   assertWindows,
   emptyCounts,
   isReplayOf,
@@ -35,6 +36,8 @@ import {
   type LeadStatus,
   type LeaseState,
   type LeasedLeadStore,
+  type TourAccept,
+  type TourBooking,
   type UpdateCondition,
 } from './types.js';
 
@@ -57,7 +60,7 @@ function toStored(record: LeadRecord): Stored {
     fingerprints: [...record.fingerprints],
     created_at: record.created_at,
   } as Stored;
-  for (const field of INSERT_ONLY_FIELDS) if (record[field] != null) stored[field] = record[field];
+  for (const field of INSERT_ONLY_FIELDS) if (record[field] != null) (stored as unknown as Record<string, unknown>)[field] = record[field];
   for (const field of PATCH_FIELD_NAMES) {
     const value = record[field];
     if (value == null) continue;
@@ -119,6 +122,19 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
     return best;
   };
 
+  // Tours are few (one per booking): a scan, where SQL has the index leads_tours.
+  /** The tour stored with lead `id`, if any. */
+  const tourOf = (id: string): Stored | undefined => {
+    for (const r of byId.values()) if (r.follows === id && r.tour_start !== undefined) return r;
+    return undefined;
+  };
+  /** Tours of `site` at `start` that take a place: every one not held. */
+  const placesTaken = (site: string, start: number): number => {
+    let n = 0;
+    for (const r of byId.values()) if (r.site === site && r.tour_start === start && r.status !== 'held') n++;
+    return n;
+  };
+
   // Like the SQLite store after close(): every method refuses.
   const open = () => {
     if (closed) throw new Error('lead store is closed');
@@ -141,26 +157,48 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
   return {
     all: () => [...byId.values()].sort(oldestFirst).map(toRecord),
 
-    async accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome> {
+    async accept(record: LeadRecord, windows: AcceptWindows, tour?: TourAccept): Promise<AcceptOutcome> {
       open();
       assertLeadRecord(record);
       assertWindows(windows);
+      if (tour) assertTour(record, tour);
       // Nothing awaits between the checks and the write: one step for every caller in this process.
       // Windows include their start: a lead created at or after `since` (= now - window) matches.
+      const replay = (match: Stored): AcceptOutcome => {
+        const booked = tourOf(match.id);
+        return { record: toRecord(match), created: false, ...(booked ? { tour: toRecord(booked) } : {}) };
+      };
       if (record.idempotency_key != null) {
         const match = byKey(record.site, record.idempotency_key, windows.now - windows.keyWindowMs);
-        if (match) return { record: toRecord(match), created: false };
+        if (match) return replay(match);
       }
       const match = record.fingerprints.length > 0 ? byFingerprint(record, windows.now - windows.dedupeWindowMs) : undefined;
-      if (match && isReplayOf(record, match)) return { record: toRecord(match), created: false };
-      if (byId.has(record.id)) throw new Error('lead store: a lead with this id already exists');
+      if (match && isReplayOf(record, match)) return replay(match);
+      if (byId.has(record.id) || (tour && byId.has(tour.record.id))) throw new Error('lead store: a lead with this id already exists');
+      if (tour && tour.record.status !== 'held' && placesTaken(record.site, tour.record.tour_start!) >= tour.capacity) {
+        return { record, created: false, slot_taken: true };
+      }
       // A match left here has other words: this lead follows it up.
       const stored = toStored(withFollows(record, match?.id));
       byId.set(stored.id, stored);
       for (const event of acceptEvents(record)) addEvent(stored.id, event);
       if (stored.idempotency_key != null) indexAdd(keyIndex, stored.site, stored.idempotency_key, stored.id);
       for (const f of stored.fingerprints) indexAdd(fingerprintIndex, stored.site, f, stored.id);
-      return { record: toRecord(stored), created: true };
+      if (!tour) return { record: toRecord(stored), created: true };
+      const booked = toStored(withFollows(tour.record, stored.id));
+      byId.set(booked.id, booked);
+      for (const event of acceptEvents(tour.record)) addEvent(booked.id, event);
+      return { record: toRecord(stored), created: true, tour: toRecord(booked) };
+    },
+
+    async tourBookings(site: string, from: number, to: number): Promise<TourBooking[]> {
+      open();
+      const counts = new Map<number, number>();
+      for (const r of byId.values()) {
+        if (r.site !== site || r.tour_start === undefined || r.status === 'held') continue;
+        if (r.tour_start >= from && r.tour_start < to) counts.set(r.tour_start, (counts.get(r.tour_start) ?? 0) + 1);
+      }
+      return [...counts].map(([start, count]) => ({ start, count })).sort((a, b) => a.start - b.start);
     },
 
     async get(id: string): Promise<LeadRecord | null> {

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { LEAD_STORE_APPLICATION_ID } from './schema.js';
 
 /** The schema version of this store's own migrations (Postgres has its own list, not SQLite's). */
-export const POSTGRES_SCHEMA_VERSION = 4;
+export const POSTGRES_SCHEMA_VERSION = 5;
 
 const MIGRATIONS: readonly string[] = [
   // 0 -> 1
@@ -82,6 +82,12 @@ const MIGRATIONS: readonly string[] = [
     detail  TEXT
   );
   CREATE INDEX lead_events_lead ON lead_events (lead_id, seq);
+  `,
+  // 4 -> 5: tours, as SQLite's 7 -> 8: a tour's start, its slot's places counted by (site, start)
+  `
+  ALTER TABLE leads ADD COLUMN tour_start DOUBLE PRECISION;
+  CREATE INDEX leads_tours ON leads (site, tour_start) WHERE tour_start IS NOT NULL;
+  CREATE INDEX leads_tour_of ON leads (follows) WHERE tour_start IS NOT NULL;
   `,
 ];
 

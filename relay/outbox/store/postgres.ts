@@ -27,6 +27,7 @@ import {
   assertLeadPatch,
   assertLeadRecord,
   assertLeaseArgs,
+  assertTour,
   assertWindows,
   emptyCounts,
   isReplayOf,
@@ -36,7 +37,7 @@ import {
 } from './checks.js';
 import { acceptEvents, activityOf, assertLeadEvent, detailText, eventOf } from './history.js';
 import { describeDatabaseUrl, migrate } from './postgres-schema.js';
-import type { LeadEvent, LeadRecord, LeadStatus, LeaseState, LeasedLeadStore } from './types.js';
+import type { AcceptOutcome, LeadEvent, LeadRecord, LeadStatus, LeaseState, LeasedLeadStore, TourBooking } from './types.js';
 
 const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 const SELECT = COLUMNS.join(', ');
@@ -68,6 +69,13 @@ const SQL = {
        SELECT lead_id FROM lead_fingerprints WHERE site = $1 AND fingerprint = ANY($2::text[]) AND created_at >= $3
      ) AND ($5::text = 'held' OR status <> 'held') ORDER BY CASE WHEN $4::text IS NULL OR content_hash IS NULL OR content_hash = $4::text THEN 0 ELSE 1 END, created_at, id LIMIT 1`,
   exists: 'SELECT 1 FROM leads WHERE id = $1',
+  // As sql.ts's: a slot's places taken, the tour stored with a lead, a site's slots in a range.
+  tours: {
+    taken: `SELECT COUNT(*)::double precision AS n FROM leads WHERE site = $1 AND tour_start = $2 AND status <> 'held'`,
+    of: `SELECT ${SELECT} FROM leads WHERE follows = $1 AND tour_start IS NOT NULL ORDER BY created_at, id LIMIT 1`,
+    booked: `SELECT tour_start AS start, COUNT(*)::double precision AS count FROM leads
+       WHERE site = $1 AND tour_start >= $2 AND tour_start < $3 AND status <> 'held' GROUP BY tour_start ORDER BY tour_start`,
+  },
   insert: `INSERT INTO leads (${SELECT}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
   insertFingerprints: `INSERT INTO lead_fingerprints (fingerprint, site, lead_id, created_at)
      SELECT DISTINCT f, $2, $3, $4::double precision FROM unnest($1::text[]) AS f ON CONFLICT DO NOTHING`,
@@ -142,18 +150,23 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
   };
 
   return {
-    async accept(record, windows) {
+    async accept(record, windows, tour) {
       open();
       assertLeadRecord(record);
       assertWindows(windows);
+      if (tour) assertTour(record, tour);
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        // Every instance's accepts for this site, one at a time: the check and the insert are one step.
+        // Every instance's accepts for this site, one at a time: the checks (the slot's places too) and the inserts are one step.
         await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('resman-lead-form:accept:' || $1, 0))`, [record.site]);
         const first = async (sql: string, params: readonly Value[]) => {
           const row = (await client.query(sql, params as unknown[])).rows[0] as Row | undefined;
           return row ? toRecord(row) : null;
+        };
+        const done = async (outcome: AcceptOutcome) => {
+          await client.query('COMMIT');
+          return outcome;
         };
         let replay: LeadRecord | null = null;
         let follows: string | undefined;
@@ -174,18 +187,26 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
           else follows = match?.id;
         }
         if (replay) {
-          await client.query('COMMIT');
-          return { record: replay, created: false };
+          const booked = await first(SQL.tours.of, [replay.id]);
+          return await done({ record: replay, created: false, ...(booked ? { tour: booked } : {}) });
         }
-        if ((await client.query(SQL.exists, [record.id])).rowCount) throw new Error('lead store: a lead with this id already exists');
-        await client.query(SQL.insert, toParams(withFollows(record, follows)));
-        if (record.fingerprints.length > 0) {
-          await client.query(SQL.insertFingerprints, [record.fingerprints, record.site, record.id, record.created_at]);
+        for (const id of tour ? [record.id, tour.record.id] : [record.id]) {
+          if ((await client.query(SQL.exists, [id])).rowCount) throw new Error('lead store: a lead with this id already exists');
         }
-        for (const event of acceptEvents(record)) await client.query(SQL.event.insert, eventParams(record.id, event));
-        const stored = await first(SQL.get, [record.id]);
-        await client.query('COMMIT');
-        return { record: stored!, created: true };
+        if (tour && tour.record.status !== 'held') {
+          const taken = Number((await client.query(SQL.tours.taken, [record.site, tour.record.tour_start!])).rows[0].n);
+          if (taken >= tour.capacity) return await done({ record, created: false, slot_taken: true });
+        }
+        const insert = async (r: LeadRecord) => {
+          await client.query(SQL.insert, toParams(r));
+          if (r.fingerprints.length > 0) await client.query(SQL.insertFingerprints, [r.fingerprints, r.site, r.id, r.created_at]);
+          for (const event of acceptEvents(r)) await client.query(SQL.event.insert, eventParams(r.id, event));
+        };
+        await insert(withFollows(record, follows));
+        if (tour) await insert(withFollows(tour.record, record.id));
+        const stored = (await first(SQL.get, [record.id]))!;
+        const booked = tour ? ((await first(SQL.get, [tour.record.id])) ?? undefined) : undefined;
+        return await done({ record: stored, created: true, ...(booked ? { tour: booked } : {}) });
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         if ((error as { code?: string }).code === '23505' && /leads_pkey/.test(String((error as { constraint?: string }).constraint))) {
@@ -195,6 +216,11 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       } finally {
         client.release();
       }
+    },
+
+    async tourBookings(site, from, to): Promise<TourBooking[]> {
+      open();
+      return (await query(SQL.tours.booked, [site, from, to])).map((row) => ({ start: Number(row.start), count: Number(row.count) }));
     },
 
     async get(id) {

@@ -43,7 +43,7 @@ export interface SqlDriver {
 }
 
 /** The schema version this code writes (the user_version mark). */
-export const LEAD_STORE_SCHEMA_VERSION = 7;
+export const LEAD_STORE_SCHEMA_VERSION = 8;
 /** Marks a database as a lead store (the application_id mark): 'RMLF', ResMan lead form. */
 export const LEAD_STORE_APPLICATION_ID = 0x524d4c46;
 
@@ -185,6 +185,13 @@ const MIGRATIONS: readonly string[] = [
     detail  TEXT                               -- JSON object of short scalars, or NULL
   );
   CREATE INDEX lead_events_lead ON lead_events (lead_id);
+  `,
+  // 7 -> 8: tours. A tour's record has its start (set at accept, never changed): its slot's places
+  // are counted by (site, start), and a replay finds the tour stored with its lead.
+  `
+  ALTER TABLE leads ADD COLUMN tour_start INTEGER;
+  CREATE INDEX leads_tours ON leads (site, tour_start) WHERE tour_start IS NOT NULL;
+  CREATE INDEX leads_tour_of ON leads (follows) WHERE tour_start IS NOT NULL;
   `,
 ];
 

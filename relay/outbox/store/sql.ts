@@ -19,6 +19,7 @@ import {
   assertLeadPatch,
   assertLeadRecord,
   assertLeaseArgs,
+  assertTour,
   assertWindows,
   emptyCounts,
   isReplayOf,
@@ -41,6 +42,8 @@ import type {
   LeadStatus,
   LeaseState,
   LeasedLeadStore,
+  TourAccept,
+  TourBooking,
   UpdateCondition,
   WriteKind,
 } from './types.js';
@@ -88,6 +91,7 @@ interface LeadRow {
   target_lead_id: string | null;
   write_kind: WriteKind | null;
   written_at: number | null;
+  tour_start: number | null;
 }
 
 const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
@@ -129,6 +133,14 @@ export const LEAD_STORE_SQL = {
        SELECT f.lead_id FROM lead_fingerprints f
        WHERE f.site = ? AND f.fingerprint IN (SELECT value FROM json_each(?)) AND f.created_at >= ?
      ) AND (? = 'held' OR l.status <> 'held') ORDER BY CASE WHEN ? IS NULL OR l.content_hash IS NULL OR l.content_hash = ? THEN 0 ELSE 1 END, l.created_at, l.id LIMIT 1`,
+  // A slot's places taken (index leads_tours), the tour a lead was stored with (leads_tour_of), and
+  // the places of a site's slots in a range.
+  tours: {
+    taken: `SELECT COUNT(*) AS n FROM leads WHERE site = ? AND tour_start = ? AND status <> 'held'`,
+    of: 'SELECT * FROM leads WHERE follows = ? AND tour_start IS NOT NULL ORDER BY created_at, id LIMIT 1',
+    booked: `SELECT tour_start AS start, COUNT(*) AS count FROM leads
+       WHERE site = ? AND tour_start >= ? AND tour_start < ? AND status <> 'held' GROUP BY tour_start ORDER BY tour_start`,
+  },
   insert: `INSERT INTO leads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   insertFingerprint: 'INSERT OR IGNORE INTO lead_fingerprints (fingerprint, site, lead_id, created_at) VALUES (?, ?, ?, ?)',
   // One statement for every patch: per column a flag, 1 when the patch has that key (its value,
@@ -216,10 +228,14 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
   };
   const many = (sql: string, params: readonly SqlValue[]): LeadRecord[] => driver.all<LeadRow>(sql, params).map(toRecord);
 
-  const accept = (record: LeadRecord, windows: AcceptWindows): AcceptOutcome => {
+  const accept = (record: LeadRecord, windows: AcceptWindows, tour?: TourAccept): AcceptOutcome => {
+    const replay = (match: LeadRecord): AcceptOutcome => {
+      const booked = one(SQL.tours.of, [match.id]);
+      return { record: match, created: false, ...(booked ? { tour: booked } : {}) };
+    };
     if (record.idempotency_key != null) {
       const match = one(SQL.byKey, [record.site, record.idempotency_key, windows.now - windows.keyWindowMs]);
-      if (match) return { record: match, created: false };
+      if (match) return replay(match);
     }
     const hash = record.content_hash ?? null;
     const since = windows.now - windows.dedupeWindowMs;
@@ -227,15 +243,27 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       record.fingerprints.length > 0
         ? one(SQL.byFingerprint, [record.site, JSON.stringify(record.fingerprints), since, record.status, hash, hash])
         : null;
-    if (match && isReplayOf(record, match)) return { record: match, created: false };
+    if (match && isReplayOf(record, match)) return replay(match);
     // Looked for rather than caught: the drivers report a constraint failure differently.
-    if (driver.get(SQL.exists, [record.id])) throw new Error('lead store: a lead with this id already exists');
+    if (driver.get(SQL.exists, [record.id]) || (tour && driver.get(SQL.exists, [tour.record.id]))) {
+      throw new Error('lead store: a lead with this id already exists');
+    }
+    if (tour && tour.record.status !== 'held') {
+      const taken = driver.get<{ n: number }>(SQL.tours.taken, [record.site, tour.record.tour_start!])!.n;
+      if (taken >= tour.capacity) return { record, created: false, slot_taken: true };
+    }
     // A match left here has other words: this lead follows it up.
-    driver.run(SQL.insert, toParams(withFollows(record, match?.id)));
+    insertLead(withFollows(record, match?.id));
+    if (!tour) return { record: one(SQL.get, [record.id])!, created: true };
+    insertLead(withFollows(tour.record, record.id));
+    return { record: one(SQL.get, [record.id])!, created: true, tour: one(SQL.get, [tour.record.id])! };
+  };
+
+  const insertLead = (record: LeadRecord) => {
+    driver.run(SQL.insert, toParams(record));
     for (const fingerprint of record.fingerprints)
       driver.run(SQL.insertFingerprint, [fingerprint, record.site, record.id, record.created_at]);
     for (const event of acceptEvents(record)) insertEvent(record.id, event);
-    return { record: one(SQL.get, [record.id])!, created: true };
   };
 
   const insertEvent = (id: string, event: LeadEvent) => driver.run(SQL.event.insert, [id, event.at, event.type, detailText(event)]);
@@ -260,12 +288,18 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
   return {
     // The transaction holds the write lock before the look-ups, so the check and the insert are one
     // step for every writer; others wait rather than interleave.
-    async accept(record, windows) {
+    async accept(record, windows, tour) {
       open();
       assertLeadRecord(record);
       assertWindows(windows);
-      const step = () => accept(record, windows);
+      if (tour) assertTour(record, tour);
+      const step = () => accept(record, windows, tour);
       return options.runAccept ? options.runAccept(step) : driver.transaction(step);
+    },
+
+    async tourBookings(site, from, to) {
+      open();
+      return driver.all<TourBooking>(SQL.tours.booked, [site, from, to]);
     },
 
     async get(id) {

@@ -99,13 +99,19 @@ export interface LeadRecord {
    * compared at the next create, so a send after a configuration fix says which ids changed.
    */
   sent_ids?: string;
+  /**
+   * A tour's record only (issue 15's booking): when the tour starts (epoch ms). Set at accept, never
+   * changed. The record `follows` its lead and is written onto that lead's guest card as an
+   * appointment once the lead has one; while not held it takes a place in its slot.
+   */
+  tour_start?: number;
 }
 
 /** Fields an update may change; a key present with `undefined` clears an optional field. */
 /** A lead as it is accepted: due now, with nothing tried yet (queued unless `status` says held). */
 export function newLeadRecord(
   lead: Pick<LeadRecord, 'id' | 'site' | 'fingerprints' | 'submission'> &
-    Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id' | 'campaign' | 'content_hash'>>,
+    Partial<Pick<LeadRecord, 'status' | 'error' | 'idempotency_key' | 'lead_source_id' | 'campaign' | 'content_hash' | 'tour_start'>>,
   now: number,
 ): LeadRecord {
   return {
@@ -124,7 +130,16 @@ export function newLeadRecord(
 export type LeadPatch = Partial<
   Omit<
     LeadRecord,
-    'id' | 'site' | 'created_at' | 'fingerprints' | 'idempotency_key' | 'lead_source_id' | 'campaign' | 'content_hash' | 'follows'
+    | 'id'
+    | 'site'
+    | 'created_at'
+    | 'fingerprints'
+    | 'idempotency_key'
+    | 'lead_source_id'
+    | 'campaign'
+    | 'content_hash'
+    | 'follows'
+    | 'tour_start'
   >
 >;
 
@@ -139,8 +154,24 @@ export interface AcceptWindows {
 export interface AcceptOutcome {
   /** The stored lead (with `follows` set when it repeats an earlier one), or the earlier lead replayed. */
   record: LeadRecord;
-  /** false: an existing lead matched by key or content was returned and nothing was stored. */
+  /** false: an existing lead matched by key or content was returned, or the slot was full; nothing was stored. */
   created: boolean;
+  /** The lead's tour record: the one stored with it, or, for a replay, the one the earlier lead was stored with. */
+  tour?: LeadRecord;
+  /** The tour's slot had no place left: neither the lead nor its tour was stored. */
+  slot_taken?: true;
+}
+
+/** A tour booked with a lead: its record (`tour_start` set, no fingerprints or key) and how many tours its slot takes. */
+export interface TourAccept {
+  record: LeadRecord;
+  capacity: number;
+}
+
+/** How many tours (not held) start at each instant of a site, from tourBookings. */
+export interface TourBooking {
+  start: number;
+  count: number;
 }
 
 /**
@@ -223,8 +254,19 @@ export interface LeadStore {
    * A record sharing a fingerprint only with leads of other content is stored with `follows` set to
    * the oldest of them. A stored lead's timeline starts with `accepted` (and `held`, with its reason), in the same step. A held lead (suspected spam) matches only held records: it never absorbs a
    * clean lead of the same person, which is stored and sent with everything it carries. The check and the write are one atomic step, across processes too.
+   *
+   * With `tour`, a new lead is stored together with its tour record (whose `follows` the store sets
+   * to the lead's id), in the same step, and only while fewer than `tour.capacity` tours of the site
+   * that are not held start at its `tour_start`; otherwise nothing is stored and the outcome says
+   * `slot_taken`. A held lead's tour is stored held: it takes no place. A replay is answered first,
+   * with the tour its lead was stored with, whatever the slot holds now.
    */
-  accept(record: LeadRecord, windows: AcceptWindows): Promise<AcceptOutcome>;
+  accept(record: LeadRecord, windows: AcceptWindows, tour?: TourAccept): Promise<AcceptOutcome>;
+  /**
+   * The places taken in a site's tour slots starting in [from, to): tour records not held, counted
+   * per start, earliest first. What accept's capacity check counts, for the slots a prospect is offered.
+   */
+  tourBookings(site: string, from: number, to: number): Promise<TourBooking[]>;
   get(id: string): Promise<LeadRecord | null>;
   /** The lead of this site holding this idempotency key, if it was created at or after `since`. */
   findByIdempotencyKey(site: string, key: string, since: number): Promise<LeadRecord | null>;

@@ -15,7 +15,17 @@ import type { SiteChecksReport } from '../../sites/types.js';
 /** The outbox object's RPC surface (OutboxObject): the store calls the Worker's routes make, readiness, the site checks, and Propexo's state. */
 export type OutboxRpc = Pick<
   LeadStore,
-  'accept' | 'get' | 'findByIdempotencyKey' | 'findByJobId' | 'update' | 'list' | 'counts' | 'appendEvent' | 'history' | 'activity'
+  | 'accept'
+  | 'get'
+  | 'findByIdempotencyKey'
+  | 'findByJobId'
+  | 'update'
+  | 'list'
+  | 'counts'
+  | 'appendEvent'
+  | 'history'
+  | 'activity'
+  | 'tourBookings'
 > & {
   readiness: Readiness;
   siteChecks(): SiteChecksReport;

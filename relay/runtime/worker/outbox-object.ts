@@ -18,7 +18,16 @@ import { READINESS_CACHE_MS, cachedFor, readinessCheck, type NotReadyReason, typ
 import { realSleep } from '../../outbox/delivery/budget.js';
 import { createDeliverer, type Deliverer } from '../../outbox/delivery/deliverer.js';
 import { createDurableLeadStore } from '../../outbox/store/durable.js';
-import type { AcceptWindows, LeadEvent, LeadListFilter, LeadPatch, LeadRecord, LeadStatus, LeadStore } from '../../outbox/store/types.js';
+import type {
+  AcceptWindows,
+  LeadEvent,
+  LeadListFilter,
+  LeadPatch,
+  LeadRecord,
+  LeadStatus,
+  LeadStore,
+  TourAccept,
+} from '../../outbox/store/types.js';
 import { createPropexoClient } from '../../propexo/client.js';
 import { createSiteChecks, type SiteChecks } from '../../sites/monitor.js';
 import { pacedDirectory } from '../../sites/paced.js';
@@ -128,8 +137,8 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   }
 
   // The store, over RPC, for the Worker's routes.
-  async accept(record: LeadRecord, windows: AcceptWindows) {
-    const outcome = await this.store.accept(record, windows);
+  async accept(record: LeadRecord, windows: AcceptWindows, tour?: TourAccept) {
+    const outcome = await this.store.accept(record, windows, tour);
     if (outcome.created) await this.arm();
     // A held lead is never due, but a burst of them is for the watch to see within a look.
     if (outcome.created && outcome.record.status === 'held') await this.armBy(Date.now() + this.checkEveryMs);
@@ -137,6 +146,9 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   }
   get(id: string) {
     return this.store.get(id);
+  }
+  tourBookings(site: string, from: number, to: number) {
+    return this.store.tourBookings(site, from, to);
   }
   findByIdempotencyKey(site: string, key: string, since: number) {
     return this.store.findByIdempotencyKey(site, key, since);
@@ -260,7 +272,8 @@ export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): L
   const outbox = () => namespace.get(namespace.idFromName('outbox'));
   const workerSide = (name: string) => () => Promise.reject(new Error(`${name} runs inside the outbox object`));
   return {
-    accept: (record, windows) => outbox().accept(record, windows),
+    accept: (record, windows, tour) => outbox().accept(record, windows, tour),
+    tourBookings: (site, from, to) => outbox().tourBookings(site, from, to),
     get: (id) => outbox().get(id),
     findByIdempotencyKey: (site, key, since) => outbox().findByIdempotencyKey(site, key, since),
     findByJobId: (jobId) => outbox().findByJobId(jobId),

@@ -102,6 +102,7 @@ export const LEAD_STORE_METHODS = [
   'appendEvent',
   'history',
   'activity',
+  'tourBookings',
   'list',
   'counts',
   'purgeConfirmed',

@@ -1,0 +1,163 @@
+/**
+ * Tours in the lead store, on all four stores (support/store-harness.ts): a lead accepted with its
+ * tour stores both in one step, the tour following the lead; a slot takes `capacity` tours that are
+ * not held, and the next booking stores nothing and says slot_taken; a replay is answered with its
+ * tour whatever the slot holds now; tourBookings counts the places taken. Then the race the issue
+ * names: prospects booking the last place at once, through two stores on one SQLite file and two
+ * PostgreSQL pools, as two relay instances would: exactly one booking.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgresLeadStore } from '../../relay/outbox/store/postgres.js';
+import { openSqliteLeadStore } from '../../relay/outbox/store/sqlite.js';
+import type { LeadRecord, LeadStore, TourAccept } from '../../relay/outbox/store/types.js';
+import { startPostgres, type TestPostgres } from './support/postgres.js';
+import { T0, at, lead } from './support/store-fixtures.js';
+import { STORE_HARNESSES, stopStoreServers } from './support/store-harness.js';
+
+afterAll(stopStoreServers);
+
+const SLOT = Date.UTC(2027, 2, 15, 15, 0);
+const HALF_HOUR = 30 * 60_000;
+
+/** A lead and its tour at `start`, as the route builds them: the tour has no key or fingerprints of its own. */
+function booking(start = SLOT, capacity = 1, extra: Partial<LeadRecord> = {}): { record: LeadRecord; tour: TourAccept } {
+  const record = lead(extra);
+  const tourRecord = lead({ ...extra, idempotency_key: undefined, fingerprints: [], tour_start: start });
+  delete tourRecord.idempotency_key;
+  return { record, tour: { record: tourRecord, capacity } };
+}
+
+describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
+  let store: LeadStore;
+  beforeAll(async () => {
+    await harness.setup?.();
+  });
+  beforeEach(async () => {
+    store = await harness.open();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('stores a lead with its tour in one step: the tour follows the lead, keeps its start, and has a timeline', async () => {
+    const { record, tour } = booking();
+    const outcome = await store.accept(record, at(T0), tour);
+    expect(outcome.created).toBe(true);
+    expect(outcome.record).toStrictEqual(record);
+    expect(outcome.tour).toStrictEqual({ ...tour.record, follows: record.id });
+    expect(await store.get(tour.record.id)).toStrictEqual(outcome.tour);
+    expect((await store.history(tour.record.id)).map((e) => e.type)).toEqual(['accepted']);
+    // tour_start is set once: no patch changes it.
+    await store.update(tour.record.id, { tour_start: SLOT + HALF_HOUR } as never);
+    expect((await store.get(tour.record.id))?.tour_start).toBe(SLOT);
+  });
+
+  it('takes `capacity` tours in a slot; the next stores nothing and says slot_taken; other slots and sites are apart', async () => {
+    for (let i = 0; i < 2; i++) expect((await store.accept(...args(booking(SLOT, 2)))).created).toBe(true);
+    const third = booking(SLOT, 2);
+    expect(await store.accept(third.record, at(T0), third.tour)).toStrictEqual({ record: third.record, created: false, slot_taken: true });
+    expect(await store.get(third.record.id)).toBeNull();
+    expect(await store.get(third.tour.record.id)).toBeNull();
+    // The next slot, and the same slot at another site, have their own places.
+    expect((await store.accept(...args(booking(SLOT + HALF_HOUR, 2)))).created).toBe(true);
+    expect((await store.accept(...args(booking(SLOT, 1, { site: 'pine-ridge' })))).created).toBe(true);
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 2 * HALF_HOUR)).toEqual([
+      { start: SLOT, count: 2 },
+      { start: SLOT + HALF_HOUR, count: 1 },
+    ]);
+    // The range is [from, to).
+    expect(await store.tourBookings('oak-grove', SLOT + 1, SLOT + HALF_HOUR)).toEqual([]);
+    expect(await store.tourBookings('pine-ridge', 0, Number.MAX_SAFE_INTEGER)).toEqual([{ start: SLOT, count: 1 }]);
+  });
+
+  it("holds a held lead's tour apart: stored held even in a full slot, taking no place", async () => {
+    expect((await store.accept(...args(booking(SLOT, 1)))).created).toBe(true);
+    const held = booking(SLOT, 1, { status: 'held', error: 'spam:honeypot' });
+    const outcome = await store.accept(held.record, at(T0), {
+      ...held.tour,
+      record: { ...held.tour.record, status: 'held', error: 'spam:honeypot' },
+    });
+    expect(outcome.created).toBe(true);
+    expect(outcome.tour?.status).toBe('held');
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1 }]);
+  });
+
+  it('answers a replay with its lead and tour, whatever the slot holds now', async () => {
+    const first = booking(SLOT, 1, { idempotency_key: 'key-tour-1' });
+    const stored = await store.accept(first.record, at(T0), first.tour);
+    // The same request again (the browser's retry): the slot is full, by this very booking.
+    const again = booking(SLOT, 1, { idempotency_key: 'key-tour-1' });
+    const replay = await store.accept(again.record, at(T0 + 1_000), again.tour);
+    expect(replay).toStrictEqual({ record: stored.record, created: false, tour: stored.tour });
+    // A replay by content (no key) likewise.
+    const byContent = booking(SLOT + HALF_HOUR, 1, { fingerprints: ['fp-content'], content_hash: 'same' });
+    const storedByContent = await store.accept(byContent.record, at(T0), byContent.tour);
+    const repeat = booking(SLOT + HALF_HOUR, 1, { fingerprints: ['fp-content'], content_hash: 'same' });
+    expect(await store.accept(repeat.record, at(T0 + 1_000), repeat.tour)).toStrictEqual({
+      record: storedByContent.record,
+      created: false,
+      tour: storedByContent.tour,
+    });
+  });
+
+  it('refuses a tour that cannot go with its lead, storing nothing', async () => {
+    const { record, tour } = booking();
+    const refusals: [string, TourAccept][] = [
+      ['no start', { ...tour, record: { ...tour.record, tour_start: undefined } }],
+      ['another site', { ...tour, record: { ...tour.record, site: 'pine-ridge' } }],
+      ['fingerprints', { ...tour, record: { ...tour.record, fingerprints: ['fp-x'] } }],
+      ['a capacity of 0', { ...tour, capacity: 0 }],
+    ];
+    for (const [, bad] of refusals) await expect(store.accept(record, at(T0), bad)).rejects.toThrow(/^lead store: invalid/);
+    expect(await store.get(record.id)).toBeNull();
+  });
+});
+
+function args({ record, tour }: { record: LeadRecord; tour: TourAccept }): [LeadRecord, ReturnType<typeof at>, TourAccept] {
+  return [record, at(T0), tour];
+}
+
+/** Ten prospects at once for the last place, over `stores` in turn: how many were booked. */
+async function race(stores: LeadStore[]): Promise<number> {
+  const bookings = Array.from({ length: 10 }, () => booking(SLOT, 1));
+  const outcomes = await Promise.all(bookings.map((b, i) => stores[i % stores.length]!.accept(b.record, at(T0), b.tour)));
+  const booked = outcomes.filter((o) => o.created).length;
+  expect(outcomes.filter((o) => o.slot_taken).length).toBe(10 - booked);
+  expect(await stores[0]!.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: booked }]);
+  return booked;
+}
+
+describe('the last place, raced by two relay instances', () => {
+  let postgres: TestPostgres;
+  const scratch = mkdtempSync(join(tmpdir(), 'store-tours-'));
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  afterAll(async () => {
+    await postgres?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('SQLite: two stores on one file book it once', async () => {
+    const file = join(scratch, 'outbox.sqlite');
+    const stores = [openSqliteLeadStore(file), openSqliteLeadStore(file)];
+    try {
+      expect(await race(stores)).toBe(1);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
+  it('PostgreSQL: two pools on one database book it once', async () => {
+    const url = await postgres.createDatabase();
+    const stores = [await openPostgresLeadStore(url, { poolSize: 5 }), await openPostgresLeadStore(url, { poolSize: 5 })];
+    try {
+      expect(await race(stores)).toBe(1);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+});
