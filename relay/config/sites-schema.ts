@@ -25,6 +25,8 @@ const DESCRIPTIONS: Record<string, string> = {
   returning: '"event" (default): an inquiry from a prospect ResMan has goes onto their lead; "new_lead": always a new lead.',
   form_token: '"required" (default) or "optional" (a site that also posts leads from its own servers).',
   turnstile: 'Cloudflare Turnstile: { site_key }. Needs TURNSTILE_SECRET on the relay.',
+  tours:
+    "Tours prospects can book: hours per weekday in the property's wall time, slot_minutes, min_notice_minutes, days_ahead, closed_dates, per_slot, appointment_clock, address. Absent: no tours.",
 };
 
 /**
