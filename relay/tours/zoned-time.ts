@@ -129,9 +129,22 @@ export function zonedWallTimeToInstant(date: LocalDate, time: string, timeZone: 
   return high;
 }
 
+/**
+ * What instantInZone says, from an offset already known to hold at `ms` (the rest of a day whose
+ * offset does not change): arithmetic instead of Intl, many times cheaper.
+ */
+export function instantAtOffset(ms: number, offsetMinutes: number, abbreviation: string): ZonedParts {
+  const wall = new Date(ms + offsetMinutes * MINUTE).toISOString();
+  return { date: wall.slice(0, 10), time: wall.slice(11, 16), second: Number(wall.slice(17, 19)), offsetMinutes, abbreviation };
+}
+
 /** `2027-03-15T09:00:00-05:00`: the instant written with its offset in the zone. */
 export function isoInZone(ms: number, timeZone: string): string {
-  const { date, time, second, offsetMinutes } = instantInZone(ms, timeZone);
+  return isoOf(instantInZone(ms, timeZone));
+}
+
+/** `2027-03-15T09:00:00-05:00` from an instant's parts in its zone. */
+export function isoOf({ date, time, second, offsetMinutes }: ZonedParts): string {
   return `${date}T${time}:${pad(second)}${formatOffset(offsetMinutes)}`;
 }
 
