@@ -4,7 +4,8 @@
  * typed. `npm run sites -- schema` writes it; a test fails when the committed copy is stale.
  *
  * What JSON Schema cannot say is left to the relay: origins are normalised and `{PORT}` replaced,
- * names and ids are trimmed, `form.required` must name fields of `form.fields`.
+ * names and ids are trimmed, `form.required` must name fields of `form.fields`, a tour's intervals
+ * must close after they open and not overlap.
  */
 import * as z from 'zod/mini';
 import { SITE_SLUG, TEXT_KEY, MAX_TEXT_LENGTH, siteSchema } from './sites.js';
@@ -49,6 +50,9 @@ export function sitesJsonSchema(): JsonObject {
   for (const [key, description] of Object.entries(DESCRIPTIONS)) properties[key] = { ...properties[key], description };
   const form = properties.form as { properties: Record<string, JsonObject> };
   form.properties.texts = TEXTS;
+  // A tour interval is an array of two times (not z.tuple, which would add 1.7 KB minified to the Worker): say so here.
+  const hours = (properties.tours as { properties: { hours: { properties: Record<string, { items: JsonObject }> } } }).properties.hours;
+  for (const day of Object.values(hours.properties)) day.items = { ...day.items, minItems: 2, maxItems: 2 };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'resman-lead-form sites',
