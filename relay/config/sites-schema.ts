@@ -4,7 +4,8 @@
  * typed. `npm run sites -- schema` writes it; a test fails when the committed copy is stale.
  *
  * What JSON Schema cannot say is left to the relay: origins are normalised and `{PORT}` replaced,
- * names and ids are trimmed, `form.required` must name fields of `form.fields`.
+ * names and ids are trimmed, `form.required` must name fields of `form.fields`, a tour's intervals
+ * must close after they open and not overlap.
  */
 import * as z from 'zod/mini';
 import { SITE_SLUG, TEXT_KEY, MAX_TEXT_LENGTH, siteSchema } from './sites.js';
@@ -25,6 +26,8 @@ const DESCRIPTIONS: Record<string, string> = {
   returning: '"event" (default): an inquiry from a prospect ResMan has goes onto their lead; "new_lead": always a new lead.',
   form_token: '"required" (default) or "optional" (a site that also posts leads from its own servers).',
   turnstile: 'Cloudflare Turnstile: { site_key }. Needs TURNSTILE_SECRET on the relay.',
+  tours:
+    "Tours prospects can book: hours per weekday in the property's wall time, slot_minutes, min_notice_minutes, days_ahead, closed_dates, per_slot, appointment_clock, address. Absent: no tours.",
 };
 
 /**
@@ -47,6 +50,9 @@ export function sitesJsonSchema(): JsonObject {
   for (const [key, description] of Object.entries(DESCRIPTIONS)) properties[key] = { ...properties[key], description };
   const form = properties.form as { properties: Record<string, JsonObject> };
   form.properties.texts = TEXTS;
+  // A tour interval is an array of two times (not z.tuple, which would add 1.7 KB minified to the Worker): say so here.
+  const hours = (properties.tours as { properties: { hours: { properties: Record<string, { items: JsonObject }> } } }).properties.hours;
+  for (const day of Object.values(hours.properties)) day.items = { ...day.items, minItems: 2, maxItems: 2 };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'resman-lead-form sites',

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { DEFAULT_FIELDS, FIELD_NAMES, REQUIRED_FIELDS, type FieldName } from '../../contract/fields.js';
 import type { ConsentSettings } from '../../contract/form.js';
 import { META_WORD } from '../../contract/meta.js';
+import { tourSettingsSchema, withTourDefaults, type TourSettings } from '../tours/settings.js';
 import { ConfigError } from './config-error.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from './time-zone.js';
 
@@ -49,6 +50,8 @@ export interface SiteConfig {
    * is still checked and single use.
    */
   form_token: FormTokenMode;
+  /** Tours the prospect can book (relay/tours/), its defaults filled in; absent, the site offers none. */
+  tours?: TourSettings;
 }
 
 export const FORM_TOKEN_MODES = ['required', 'optional'] as const;
@@ -149,6 +152,7 @@ export function siteSchema(port: number) {
         site_key: z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a Turnstile site key like 0x4AAAAAAA…')),
       }),
     ),
+    tours: z.optional(tourSettingsSchema()),
   });
 }
 
@@ -301,6 +305,7 @@ export function parseSites(json: string, port: number, key = 'SITES_JSON'): Map<
       ...(site.turnstile === undefined ? {} : { turnstile: { site_key: site.turnstile.site_key } }),
       returning: site.returning ?? 'event',
       form_token: site.form_token ?? 'required',
+      ...(site.tours === undefined ? {} : { tours: withTourDefaults(site.tours) }),
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);
