@@ -6,8 +6,8 @@
  *
  * The app stores leads and answers; it never sends a lead to Propexo itself. The deliverer
  * (outbox/delivery/) sends stored leads behind the requests, and `outbox.wake()` tells it there is
- * new work. The one upstream read it makes is the form's floor-plan and unit lists (routes/form.ts),
- * cached for 12 hours per site.
+ * new work. The upstream reads it makes are the form's floor-plan and unit lists (routes/form.ts),
+ * cached for 12 hours per site, and a property's booked tours (routes/tours.ts), for a minute.
  */
 import { Hono } from 'hono';
 import { createErrorHandler, notFound } from './http/errors.js';
@@ -18,6 +18,8 @@ import { mountConsolePages } from './routes/console-pages.js';
 import { createPropexoClient } from './propexo/client.js';
 import { createPropertyLists } from './propexo/property-lists.js';
 import { formRoutes } from './routes/form.js';
+import { tourRoutes } from './routes/tours.js';
+import { createBookedTours } from './tours/booked.js';
 import { healthRoutes, readinessRoutes } from './routes/health.js';
 import { leadRoutes } from './routes/leads.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -53,18 +55,19 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.route('/readyz', readinessRoutes(deps.readiness ?? (async () => [])));
   app.route('/', widgetRoutes(deps.assets));
   // One copy of each property's lists for the form and for checking a lead's plan and unit.
-  const lists = createPropertyLists(
+  const reads =
     deps.formClient ??
-      createPropexoClient({
-        baseUrl: deps.config.propexo.baseUrl,
-        token: deps.config.propexo.token,
-        // Looked up per call, and called unbound as Workers require.
-        fetch: (input, init) => fetch(input, init),
-        timeoutMs: deps.config.upstreamTimeoutMs,
-      }),
-    { clock: deps.clock, logger: deps.logger },
-  );
+    createPropexoClient({
+      baseUrl: deps.config.propexo.baseUrl,
+      token: deps.config.propexo.token,
+      // Looked up per call, and called unbound as Workers require.
+      fetch: (input, init) => fetch(input, init),
+      timeoutMs: deps.config.upstreamTimeoutMs,
+    });
+  const lists = createPropertyLists(reads, { clock: deps.clock, logger: deps.logger });
   app.route('/v1/sites/:site', formRoutes({ ...deps, formTokens, lists }));
+  // The tour slots, less the appointments Propexo lists (one copy a minute per property).
+  app.route('/v1/sites/:site', tourRoutes({ ...deps, booked: createBookedTours(reads, { clock: deps.clock, logger: deps.logger }) }));
   app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen, lists }));
   app.route('/v1/propexo/webhooks', webhookRoutes(deps));
   mountConsolePages(app, deps.consoleAssets);

@@ -176,8 +176,8 @@ export interface PropexoClient {
   writeLogs(query: WriteLogQuery, offset: number): Promise<WriteLogsResult>;
 }
 
-/** The lists the form's routes read (floor plans, units): a client, or a double in tests. */
-export type PropexoListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits'>;
+/** The lists the form's and the tours' routes read (floor plans, units, appointments): a client, or a double in tests. */
+export type PropexoListClient = Pick<PropexoClient, 'listFloorPlans' | 'listUnits' | 'listAppointments'>;
 
 export type PropexoClientOptions = PropexoHttpOptions;
 

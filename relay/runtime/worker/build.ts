@@ -1,7 +1,7 @@
 /**
  * `npm run build:edge`: the widget and the console into dist/edge (the Worker's static assets), then the Worker
  * bundled exactly as `wrangler deploy` would (a dry run into dist/worker), and its size printed:
- * raw and gzip, against the 72 KB gzip goal.
+ * raw and gzip, against the 80 KB gzip goal.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,11 +14,14 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /**
  * 60 KB (issue 6) until the Worker took on the operator's work of issue 14, which runs on both
  * runtimes: the sites checked against Propexo (59.1 -> 63.0 KB gzip), alerts (+4.5 KB, won back by
- * dropping keep_names) and the console's API, lead history and metrics (63.1 -> 68.9 KB). The
- * console's pages are static assets, outside the bundle. A guard against growth nobody decided on,
- * not a platform limit (Workers take megabytes).
+ * dropping keep_names) and the console's API, lead history and metrics (63.1 -> 68.9 KB); its
+ * pages' routes, a lead's reason in words and "Check sites now" (70.0 KB, goal 72 KB). Then issue
+ * 15's tours, which the Worker serves too: their settings (+1.1 KB), the slot engine and the slots
+ * route (+1.9 KB, 73.5 KB): 80 KB, with room for their delivery. The console's pages are static
+ * assets, outside the bundle. A guard against growth nobody decided on, not a platform limit
+ * (Workers take megabytes).
  */
-export const WORKER_GZIP_GOAL = 72 * 1024;
+export const WORKER_GZIP_GOAL = 80 * 1024;
 
 /** wrangler with no network of its own: no metrics, no update check, no fetch of Cloudflare's Request.cf sample. */
 export const WRANGLER_OFFLINE = {

@@ -1,0 +1,87 @@
+/**
+ * `GET /v1/sites/:site/tours?from=YYYY-MM-DD&days=N`: the tour slots a prospect can book, per
+ * property-local date, from the site's `tours` hours (relay/tours/slots.ts), less what is taken: the
+ * relay's own bookings, counted from its store as the booking itself counts them, and the
+ * appointments Propexo lists for the property (relay/tours/booked.ts). The same origin rule and
+ * lookup limit as the form's routes. `from` defaults to the property's today and `days` to the whole
+ * window (`days_ahead`); both are clamped into the window, and the answer says which dates it covers.
+ *
+ * `{ site, time_zone, slot_minutes, address, days: [{ date, weekday, slots: [{ start, label }] }] }`:
+ * `start` is an instant with the property's offset, the value a booking sends back; `label` is its
+ * wall time in English (the widget formats `start` in its own language and the property's zone).
+ */
+import { Hono } from 'hono';
+import type { FieldIssue } from '../../contract/errors.js';
+import { ApiError, methodNotAllowed } from '../http/errors.js';
+import { originGuard, siteResolver } from '../http/guards.js';
+import { allowedOriginCors } from '../http/headers.js';
+import { lookupLimit } from '../http/rate-limit.js';
+import { waitUntilOf } from '../http/wait-until.js';
+import type { BookedTours } from '../tours/booked.js';
+import { openSlots } from '../tours/slots.js';
+import { isLocalDate } from '../tours/zoned-time.js';
+import type { RelayDeps, RelayEnv } from '../types.js';
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+export interface TourRouteDeps extends Pick<RelayDeps, 'config' | 'sites' | 'clock' | 'limiter' | 'logger' | 'getClientIp' | 'store'> {
+  booked: BookedTours;
+}
+
+/** Mounted at `/v1/sites/:site`: its `/tours`. */
+export function tourRoutes(deps: TourRouteDeps): Hono<RelayEnv> {
+  const { clock, store } = deps;
+  const tours = new Hono<RelayEnv>();
+  tours.use(
+    '/tours',
+    siteResolver(deps.sites ?? deps.config.sites),
+    originGuard(),
+    allowedOriginCors({ allowMethods: ['GET'], maxAge: 600 }),
+  );
+
+  tours.get('/tours', lookupLimit(deps), async function tourSlots(c) {
+    const site = c.get('site');
+    const settings = site.tours;
+    if (!settings) throw new ApiError(404, 'not_found', 'This site does not offer tours.');
+    const from = c.req.query('from');
+    const daysText = c.req.query('days');
+    const issues: FieldIssue[] = [];
+    if (from !== undefined && !isLocalDate(from)) issues.push({ field: 'from', code: 'invalid_date' });
+    if (daysText !== undefined && !/^\d{1,3}$/.test(daysText)) issues.push({ field: 'days', code: 'not_integer' });
+    else if (daysText !== undefined && (Number(daysText) < 1 || Number(daysText) > settings.days_ahead)) {
+      issues.push({ field: 'days', code: 'out_of_range' });
+    }
+    if (issues.length > 0) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
+
+    const now = clock.now();
+    // Every booking that could fall in the window: from now to a day past its last date.
+    const [relay, upstream] = await Promise.all([
+      store.tourBookings(site.slug, now, now + (settings.days_ahead + 1) * DAY),
+      deps.booked.starts(site, waitUntilOf(c)),
+    ]);
+    const relayTaken = new Map(relay.map((b) => [b.start, b.count]));
+    const span = settings.slot_minutes * MINUTE;
+    // A tour Propexo lists takes a place in the slot it falls in, on the grid or not.
+    const listedIn = (start: number) => (upstream ?? []).filter((t) => t >= start && t < start + span).length;
+    const days = openSlots({
+      settings,
+      timeZone: site.time_zone,
+      now,
+      ...(from === undefined ? {} : { from }),
+      ...(daysText === undefined ? {} : { days: Number(daysText) }),
+      taken: (start) => (relayTaken.get(start) ?? 0) + listedIn(start),
+    });
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      site: site.slug,
+      time_zone: site.time_zone,
+      slot_minutes: settings.slot_minutes,
+      address: settings.address ?? null,
+      days: days.map((d) => ({ date: d.date, weekday: d.weekday, slots: d.slots.map((s) => ({ start: s.start, label: s.label })) })),
+    });
+  });
+
+  tours.all('/tours', methodNotAllowed('GET, HEAD, OPTIONS'));
+  return tours;
+}
