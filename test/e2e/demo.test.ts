@@ -72,6 +72,21 @@ describe('demo page, end to end', () => {
     expect(problems).toEqual([]);
   });
 
+  it("offers Oak Grove's tours, without the hours the office already booked in ResMan", async () => {
+    const origin = new URL(demo.url).origin;
+    const answer = (await (await fetch(`${origin}/v1/sites/oak-grove/tours`, { headers: { origin } })).json()) as {
+      address: string;
+      days: { date: string; slots: { start: string; label: string }[] }[];
+    };
+    expect(answer.address).toBe('7400 Oak Grove Parkway, Austin, TX 78748');
+    expect(answer.days).toHaveLength(14);
+    // The sandbox's tours tomorrow at 10:00 and 14:00 (Austin time) are not offered; 14:30, open every day, is.
+    const labels = answer.days[1]!.slots.map((s) => s.label);
+    expect(labels).toContain('2:30 PM');
+    expect(labels).not.toContain('10:00 AM');
+    expect(labels).not.toContain('2:00 PM');
+  });
+
   it('sends what a person types, and the sandbox receives exactly the Propexo body', async () => {
     const page = await playwrightPage(browser);
     try {
