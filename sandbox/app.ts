@@ -31,14 +31,8 @@ import { listRoutes } from './lists.js';
 import { leadsPage, maskEmail, maskPhone } from './page.js';
 import { specLead } from './shapes.js';
 import { FixedWindowRateLimit } from './rate-limit.js';
-import {
-  SandboxStore,
-  type SandboxAppointment,
-  type SandboxEvent,
-  type SandboxJob,
-  type SandboxLead,
-  type SandboxUpdate,
-} from './store.js';
+import type { SandboxAppointment, SandboxEvent, SandboxJob, SandboxLead, SandboxUpdate } from './received.js';
+import { SandboxStore } from './store.js';
 import { writeJobRoutes } from './write-jobs.js';
 
 export interface SandboxOptions {

@@ -28,4 +28,4 @@ export {
   type WriteCategory,
   type WriteKind,
   type WriteStatus,
-} from './store.js';
+} from './received.js';

@@ -7,7 +7,7 @@
  * No script; its one <style> element needs a CSP that allows it, and the sandbox sets none.
  */
 import type { LeadRecord } from './data.js';
-import type { SandboxAppointment, SandboxEvent, SandboxLead, SandboxUpdate } from './store.js';
+import type { SandboxAppointment, SandboxEvent, SandboxLead, SandboxUpdate } from './received.js';
 
 /** The writes onto existing leads, and a way to name a lead the sandbox did not create. */
 export interface LeadActivity {
