@@ -2,7 +2,8 @@
  * `GET /v1/sites/:site/tours?from=YYYY-MM-DD&days=N`: the tour slots a prospect can book, per
  * property-local date, from the site's `tours` hours (relay/tours/slots.ts), less what is taken: the
  * relay's own bookings, counted from its store as the booking itself counts them, and the
- * appointments Propexo lists for the property (relay/tours/booked.ts). The same origin rule and
+ * appointments Propexo lists for the property (relay/tours/booked.ts) but for those that are the
+ * relay's own tours already delivered. The same origin rule and
  * lookup limit as the form's routes. `from` defaults to the property's today and `days` to the whole
  * window (`days_ahead`); both are clamped into the window, and the answer says which dates it covers.
  *
@@ -56,14 +57,17 @@ export function tourRoutes(deps: TourRouteDeps): Hono<RelayEnv> {
 
     const now = clock.now();
     // Every booking that could fall in the window: from now to a day past its last date.
-    const [relay, upstream] = await Promise.all([
+    const [relay, listed] = await Promise.all([
       store.tourBookings(site.slug, now, now + (settings.days_ahead + 1) * DAY),
-      deps.booked.starts(site, waitUntilOf(c)),
+      deps.booked.listed(site, waitUntilOf(c)),
     ]);
     const relayTaken = new Map(relay.map((b) => [b.start, b.count]));
+    // Propexo lists the relay's delivered tours too: those are counted once, from the store.
+    const ours = new Set(relay.flatMap((b) => b.appointment_ids));
+    const others = (listed ?? []).filter((t) => !ours.has(t.id)).map((t) => t.start);
     const span = settings.slot_minutes * MINUTE;
     // A tour Propexo lists takes a place in the slot it falls in, on the grid or not.
-    const listedIn = (start: number) => (upstream ?? []).filter((t) => t >= start && t < start + span).length;
+    const listedIn = (start: number) => others.filter((t) => t >= start && t < start + span).length;
     const days = openSlots({
       settings,
       timeZone: site.time_zone,

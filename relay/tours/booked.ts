@@ -15,12 +15,15 @@ import { zonedWallTimeToInstant } from './zoned-time.js';
 /** Propexo's appointments change with every booking: a copy serves a minute. */
 export const BOOKED_TOURS_TTL_MS = 60_000;
 
+/** An appointment Propexo lists: its id, and when it starts (epoch ms) in the site's appointment clock. */
+export interface ListedTour {
+  id: string;
+  start: number;
+}
+
 export interface BookedTours {
-  /**
-   * When the property's listed appointments start (epoch ms), read in the site's appointment clock;
-   * null when there has never been a copy (Propexo unreachable since the start).
-   */
-  starts(site: SiteConfig, waitUntil?: (work: Promise<unknown>) => void): Promise<number[] | null>;
+  /** The property's listed appointments; null when there has never been a copy (Propexo unreachable since the start). */
+  listed(site: SiteConfig, waitUntil?: (work: Promise<unknown>) => void): Promise<ListedTour[] | null>;
 }
 
 /**
@@ -42,7 +45,7 @@ export function createBookedTours(
 ): BookedTours {
   const cache = createFormCache({ ...options, ttlMs: BOOKED_TOURS_TTL_MS, retryMs: 30_000 });
   return {
-    async starts(site, waitUntil) {
+    async listed(site, waitUntil) {
       const tours = site.tours;
       if (!tours) return [];
       const key = `appointments:${JSON.stringify([site.integration_id, site.property_id])}`;
@@ -52,14 +55,14 @@ export function createBookedTours(
           const res = await client.listAppointments({ integration_id: site.integration_id, property_id: site.property_id });
           if (!res.ok) return { ok: false, log: { site: site.slug, list: 'appointments', kind: res.kind, reason: res.reason } };
           if (!res.complete) options.logger.warn('tours.appointments_truncated', { site: site.slug, kept: res.items.length });
-          return { ok: true, value: res.items.flatMap((a) => (a.appointment_datetime ? [a.appointment_datetime] : [])) };
+          return { ok: true, value: res.items.flatMap((a) => (a.appointment_datetime ? [{ id: a.id, at: a.appointment_datetime }] : [])) };
         },
         waitUntil,
       );
       if (!read) return null;
-      return read.value.flatMap((iso) => {
-        const ms = appointmentInstant(iso, tours.appointment_clock, site.time_zone);
-        return ms === null ? [] : [ms];
+      return read.value.flatMap(({ id, at }) => {
+        const start = appointmentInstant(at, tours.appointment_clock, site.time_zone);
+        return start === null ? [] : [{ id, start }];
       });
     },
   };

@@ -160,7 +160,7 @@ describe('sqlite lead store on a file', () => {
     const withTour = lead({ fingerprints: ['fp-v7-tour'] });
     const tour = lead({ fingerprints: [], tour_start: T0 + HOUR });
     expect((await upgraded.accept(withTour, at(T0), { record: tour, capacity: 1 })).tour).toStrictEqual({ ...tour, follows: withTour.id });
-    expect(await upgraded.tourBookings(withTour.site, T0, T0 + 2 * HOUR)).toEqual([{ start: T0 + HOUR, count: 1 }]);
+    expect(await upgraded.tourBookings(withTour.site, T0, T0 + 2 * HOUR)).toEqual([{ start: T0 + HOUR, count: 1, appointment_ids: [] }]);
     await upgraded.close();
   });
 

@@ -65,12 +65,22 @@ describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
     expect((await store.accept(...args(booking(SLOT + HALF_HOUR, 2)))).created).toBe(true);
     expect((await store.accept(...args(booking(SLOT, 1, { site: 'pine-ridge' })))).created).toBe(true);
     expect(await store.tourBookings('oak-grove', SLOT, SLOT + 2 * HALF_HOUR)).toEqual([
-      { start: SLOT, count: 2 },
-      { start: SLOT + HALF_HOUR, count: 1 },
+      { start: SLOT, count: 2, appointment_ids: [] },
+      { start: SLOT + HALF_HOUR, count: 1, appointment_ids: [] },
     ]);
     // The range is [from, to).
     expect(await store.tourBookings('oak-grove', SLOT + 1, SLOT + HALF_HOUR)).toEqual([]);
-    expect(await store.tourBookings('pine-ridge', 0, Number.MAX_SAFE_INTEGER)).toEqual([{ start: SLOT, count: 1 }]);
+    expect(await store.tourBookings('pine-ridge', 0, Number.MAX_SAFE_INTEGER)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
+  });
+
+  it("names the appointments its tours already are in Propexo, so Propexo's listing of them is not counted again", async () => {
+    const first = booking(SLOT, 3);
+    const second = booking(SLOT, 3);
+    const third = booking(SLOT, 3);
+    for (const b of [first, second, third]) await store.accept(...args(b));
+    await store.update(second.tour.record.id, { status: 'confirmed', created_record_id: 'evt_b', confirmed_at: T0 });
+    await store.update(first.tour.record.id, { status: 'confirmed', created_record_id: 'evt_a', confirmed_at: T0 });
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 3, appointment_ids: ['evt_a', 'evt_b'] }]);
   });
 
   it("holds a held lead's tour apart: stored held even in a full slot, taking no place", async () => {
@@ -82,7 +92,7 @@ describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
     });
     expect(outcome.created).toBe(true);
     expect(outcome.tour?.status).toBe('held');
-    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1 }]);
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
   });
 
   it('answers a replay with its lead and tour, whatever the slot holds now', async () => {
@@ -126,7 +136,7 @@ async function race(stores: LeadStore[]): Promise<number> {
   const outcomes = await Promise.all(bookings.map((b, i) => stores[i % stores.length]!.accept(b.record, at(T0), b.tour)));
   const booked = outcomes.filter((o) => o.created).length;
   expect(outcomes.filter((o) => o.slot_taken).length).toBe(10 - booked);
-  expect(await stores[0]!.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: booked }]);
+  expect(await stores[0]!.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: booked, appointment_ids: [] }]);
   return booked;
 }
 

@@ -64,7 +64,7 @@ function relayFor(sandboxUrl: string, tours: object) {
     );
     return store.accept(lead, { now, keyWindowMs: 86_400_000, dedupeWindowMs: 600_000 }, { record: tour, capacity });
   };
-  return { slots, book };
+  return { slots, book, store };
 }
 
 describe('the tour slots route', () => {
@@ -101,6 +101,22 @@ describe('the tour slots route', () => {
     expect((await slots())(date)).not.toContain(at(date, '09:30'));
     // The sandbox's seeded tour tomorrow at 10:00 takes one of 10:00's two places: still open.
     expect((await slots())(addDays(today(), 1))).toContain(at(addDays(today(), 1), '10:00'));
+  });
+
+  it("counts a delivered tour once: Propexo's listing of it is the relay's own booking", async () => {
+    const { slots, book, store } = relayFor(sandbox.url, { hours: HOURS, days_ahead: 3, per_slot: 2 });
+    const tomorrow = addDays(today(), 1);
+    const ten = at(tomorrow, '10:00');
+    // The seeded tour at 10:00 and one booking of the relay's: both places taken.
+    const booked = await book(ten, 2);
+    expect((await slots())(tomorrow)).not.toContain(ten);
+    // The relay's tour turns out to be that very appointment (its delivery confirmed it): one place left.
+    const client = createPropexoClient({ baseUrl: sandbox.url, token: TOKEN, fetch: globalThis.fetch, timeoutMs: 500 });
+    const listed = await client.listAppointments({ integration_id: SANDBOX_IDS.integration_id, property_id: SANDBOX_IDS.property_id });
+    if (!listed.ok) throw new Error(listed.kind);
+    const seeded = listed.items.find((a) => Date.parse(a.appointment_datetime!) === Date.parse(ten))!;
+    await store.update(booked.tour!.id, { status: 'confirmed', created_record_id: seeded.id, confirmed_at: Date.now() });
+    expect((await slots())(tomorrow)).toContain(ten);
   });
 
   it('answers with its own bookings alone while Propexo cannot list its tours', async () => {

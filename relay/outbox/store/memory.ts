@@ -193,12 +193,15 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
 
     async tourBookings(site: string, from: number, to: number): Promise<TourBooking[]> {
       open();
-      const counts = new Map<number, number>();
+      const byStart = new Map<number, TourBooking>();
       for (const r of byId.values()) {
-        if (r.site !== site || r.tour_start === undefined || r.status === 'held') continue;
-        if (r.tour_start >= from && r.tour_start < to) counts.set(r.tour_start, (counts.get(r.tour_start) ?? 0) + 1);
+        if (r.site !== site || r.tour_start === undefined || r.status === 'held' || r.tour_start < from || r.tour_start >= to) continue;
+        let booking = byStart.get(r.tour_start);
+        if (!booking) byStart.set(r.tour_start, (booking = { start: r.tour_start, count: 0, appointment_ids: [] }));
+        booking.count += 1;
+        if (r.created_record_id !== undefined) booking.appointment_ids.push(r.created_record_id);
       }
-      return [...counts].map(([start, count]) => ({ start, count })).sort((a, b) => a.start - b.start);
+      return [...byStart.values()].map((b) => ({ ...b, appointment_ids: b.appointment_ids.sort(cmp) })).sort((a, b) => a.start - b.start);
     },
 
     async get(id: string): Promise<LeadRecord | null> {

@@ -73,8 +73,9 @@ const SQL = {
   tours: {
     taken: `SELECT COUNT(*)::double precision AS n FROM leads WHERE site = $1 AND tour_start = $2 AND status <> 'held'`,
     of: `SELECT ${SELECT} FROM leads WHERE follows = $1 AND tour_start IS NOT NULL ORDER BY created_at, id LIMIT 1`,
-    booked: `SELECT tour_start AS start, COUNT(*)::double precision AS count FROM leads
-       WHERE site = $1 AND tour_start >= $2 AND tour_start < $3 AND status <> 'held' GROUP BY tour_start ORDER BY tour_start`,
+    booked: `SELECT tour_start AS start, COUNT(*)::double precision AS count,
+         COALESCE(array_agg(created_record_id ORDER BY created_record_id) FILTER (WHERE created_record_id IS NOT NULL), '{}') AS ids
+       FROM leads WHERE site = $1 AND tour_start >= $2 AND tour_start < $3 AND status <> 'held' GROUP BY tour_start ORDER BY tour_start`,
   },
   insert: `INSERT INTO leads (${SELECT}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
   insertFingerprints: `INSERT INTO lead_fingerprints (fingerprint, site, lead_id, created_at)
@@ -220,7 +221,11 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
 
     async tourBookings(site, from, to): Promise<TourBooking[]> {
       open();
-      return (await query(SQL.tours.booked, [site, from, to])).map((row) => ({ start: Number(row.start), count: Number(row.count) }));
+      return (await query(SQL.tours.booked, [site, from, to])).map((row) => ({
+        start: Number(row.start),
+        count: Number(row.count),
+        appointment_ids: row.ids as string[],
+      }));
     },
 
     async get(id) {

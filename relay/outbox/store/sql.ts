@@ -43,7 +43,6 @@ import type {
   LeaseState,
   LeasedLeadStore,
   TourAccept,
-  TourBooking,
   UpdateCondition,
   WriteKind,
 } from './types.js';
@@ -112,6 +111,8 @@ function toRecord(row: LeadRow): LeadRecord {
 }
 
 const NEWEST = 'ORDER BY created_at DESC, id DESC';
+/** Bytewise, as the memory store and PostgreSQL's C collation order text. */
+const byBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every statement the store runs; the same text on every driver. Exported for the query-plan tests. */
 export const LEAD_STORE_SQL = {
@@ -138,8 +139,9 @@ export const LEAD_STORE_SQL = {
   tours: {
     taken: `SELECT COUNT(*) AS n FROM leads WHERE site = ? AND tour_start = ? AND status <> 'held'`,
     of: 'SELECT * FROM leads WHERE follows = ? AND tour_start IS NOT NULL ORDER BY created_at, id LIMIT 1',
-    booked: `SELECT tour_start AS start, COUNT(*) AS count FROM leads
-       WHERE site = ? AND tour_start >= ? AND tour_start < ? AND status <> 'held' GROUP BY tour_start ORDER BY tour_start`,
+    // The ids as a JSON array, NULLs left out.
+    booked: `SELECT tour_start AS start, COUNT(*) AS count, json_group_array(created_record_id) FILTER (WHERE created_record_id IS NOT NULL) AS ids
+       FROM leads WHERE site = ? AND tour_start >= ? AND tour_start < ? AND status <> 'held' GROUP BY tour_start ORDER BY tour_start`,
   },
   insert: `INSERT INTO leads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   insertFingerprint: 'INSERT OR IGNORE INTO lead_fingerprints (fingerprint, site, lead_id, created_at) VALUES (?, ?, ?, ?)',
@@ -299,7 +301,9 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
 
     async tourBookings(site, from, to) {
       open();
-      return driver.all<TourBooking>(SQL.tours.booked, [site, from, to]);
+      return driver
+        .all<{ start: number; count: number; ids: string }>(SQL.tours.booked, [site, from, to])
+        .map(({ start, count, ids }) => ({ start, count, appointment_ids: (JSON.parse(ids) as string[]).sort(byBytes) }));
     },
 
     async get(id) {

@@ -172,6 +172,11 @@ export interface TourAccept {
 export interface TourBooking {
   start: number;
   count: number;
+  /**
+   * Propexo's ids of the appointments those tours already are (their `created_record_id`), sorted:
+   * Propexo lists them too, and a tour must take its place once.
+   */
+  appointment_ids: string[];
 }
 
 /**
