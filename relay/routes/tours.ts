@@ -13,6 +13,7 @@
  */
 import { Hono } from 'hono';
 import type { FieldIssue } from '../../contract/errors.js';
+import { isCalendarDate } from '../../contract/submission.js';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
 import { allowedOriginCors } from '../http/headers.js';
@@ -20,7 +21,6 @@ import { lookupLimit } from '../http/rate-limit.js';
 import { waitUntilOf } from '../http/wait-until.js';
 import type { BookedTours } from '../tours/booked.js';
 import { openSlots } from '../tours/slots.js';
-import { isLocalDate } from '../tours/zoned-time.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 
 const DAY = 86_400_000;
@@ -48,7 +48,7 @@ export function tourRoutes(deps: TourRouteDeps): Hono<RelayEnv> {
     const from = c.req.query('from');
     const daysText = c.req.query('days');
     const issues: FieldIssue[] = [];
-    if (from !== undefined && !isLocalDate(from)) issues.push({ field: 'from', code: 'invalid_date' });
+    if (from !== undefined && !isCalendarDate(from)) issues.push({ field: 'from', code: 'invalid_date' });
     if (daysText !== undefined && !/^\d{1,3}$/.test(daysText)) issues.push({ field: 'days', code: 'not_integer' });
     else if (daysText !== undefined && (Number(daysText) < 1 || Number(daysText) > settings.days_ahead)) {
       issues.push({ field: 'days', code: 'out_of_range' });

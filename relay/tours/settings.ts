@@ -4,7 +4,8 @@
  * ResMan, so the relay keeps each property's tour calendar from these.
  */
 import * as z from 'zod/mini';
-import { isLocalDate, wallMinutes } from './zoned-time.js';
+import { isCalendarDate } from '../../contract/submission.js';
+import { wallMinutes } from './zoned-time.js';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -125,7 +126,10 @@ export function tourSettingsSchema() {
     days_ahead: bounded('days_ahead'),
     closed_dates: z.optional(
       z
-        .array(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: DATE_MESSAGE, abort: true }), z.refine(isLocalDate, DATE_MESSAGE)))
+        // The pattern also reaches sites.schema.json, for editors; the refine refuses 2027-02-30.
+        .array(
+          z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: DATE_MESSAGE, abort: true }), z.refine(isCalendarDate, DATE_MESSAGE)),
+        )
         .check(z.maxLength(TOUR_LIMITS.closed_dates, `must list at most ${TOUR_LIMITS.closed_dates} dates`)),
     ),
     per_slot: bounded('per_slot'),

@@ -8,6 +8,7 @@
  * minutes between them. So on a DST day no instant appears twice, none is an hour off, and the
  * number of slots is the real time open divided by `slot_minutes`.
  */
+import { isCalendarDate } from '../../contract/submission.js';
 import { propertyToday } from '../config/time-zone.js';
 import { WEEKDAYS, type TourSettings, type Weekday } from './settings.js';
 import {
@@ -17,7 +18,6 @@ import {
   dayOfWeek,
   instantAtOffset,
   instantInZone,
-  isLocalDate,
   isoOf,
   type LocalDate,
   type ZonedParts,
@@ -136,7 +136,7 @@ function slotOf(ms: number, parts: ZonedParts, date: LocalDate, twice: boolean):
 export function openSlots(query: OpenSlotsQuery): TourDay[] {
   const { settings, timeZone, now, taken } = query;
   const window = bookingWindow(settings, timeZone, now);
-  let from = query.from !== undefined && isLocalDate(query.from) ? query.from : window.first;
+  let from = query.from !== undefined && isCalendarDate(query.from) ? query.from : window.first;
   if (from < window.first) from = window.first;
   if (from > window.last) from = window.last;
   const left = daysBetween(from, window.last) + 1;

@@ -7,6 +7,8 @@
  * fall-back overlap: 01:30 on 2027-11-07) is the earlier instant unless the caller asks for the later.
  */
 
+import { isCalendarDate } from '../../contract/submission.js';
+
 /** A property-local date, YYYY-MM-DD. */
 export type LocalDate = string;
 
@@ -25,7 +27,6 @@ export interface ZonedParts {
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const WALL_TIME = /^(\d{2}):(\d{2})$/;
 
 /** One formatter per zone: building one costs far more than using it. */
@@ -67,14 +68,6 @@ export function instantInZone(ms: number, timeZone: string): ZonedParts {
   };
 }
 
-/** True for a real calendar date written YYYY-MM-DD (2027-02-30 is not). */
-export function isLocalDate(value: string): boolean {
-  const match = LOCAL_DATE.exec(value);
-  if (!match) return false;
-  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return new Date(ms).toISOString().slice(0, 10) === value;
-}
-
 /** `date` plus `days` calendar days (negative goes back). */
 export function addDays(date: LocalDate, days: number): LocalDate {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
@@ -105,7 +98,7 @@ const offsetAt = (ms: number, timeZone: string) => instantInZone(ms, timeZone).o
  * earlier instant, or the later with `overlap: 'later'` (a close, so the real time open is covered).
  */
 export function zonedWallTimeToInstant(date: LocalDate, time: string, timeZone: string, overlap: 'earlier' | 'later' = 'earlier'): number {
-  if (!isLocalDate(date)) throw new RangeError(`not a date YYYY-MM-DD: ${date}`);
+  if (!isCalendarDate(date)) throw new RangeError(`not a date YYYY-MM-DD: ${date}`);
   const minutes = wallMinutes(time);
   if (minutes > 24 * 60) throw new RangeError(`not a wall time HH:MM: ${time}`);
   // 24:00 ends the day: the start of the next date, whatever `overlap` says.
