@@ -11,28 +11,18 @@
  */
 import { Hono } from 'hono';
 import * as z from 'zod/mini';
-import { invalidRequest, parseJsonBody, type InvalidRequestBody, type Issue } from './create-lead.js';
+import { invalidRequest, isCalendarDate, parseJsonBody, type InvalidRequestBody, type Issue } from './create-lead.js';
 import type { AppointmentRecord, LeadRecord, SandboxData } from './data.js';
 import { byField, listPage, type Filter } from './lists.js';
 import { specEvent } from './shapes.js';
 
-// YYYY-MM-DD, a real calendar day.
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = z.iso.datetime({ offset: true, local: true });
-
-function isRealDay(value: string): boolean {
-  const m = DATE_ONLY.exec(value.slice(0, 10));
-  if (!m) return false;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
 
 /**
  * The spec types `appointment_date` as a date-time or `^\d{4}-\d{2}-\d{2}$`, and the ResMan page's own
  * example sends `2024-07-20T14:00:00Z`: both are taken; a date-time counts by its date part.
  */
-const isAppointmentDate = (v: string) => isRealDay(v) && (v.length === 10 || DATE_TIME.safeParse(v).success);
+const isAppointmentDate = (v: string) => isCalendarDate(v) && (v.length === 10 || DATE_TIME.safeParse(v).success);
 const appointmentDate = () =>
   z.string().check(z.refine(isAppointmentDate, 'Invalid date: expected YYYY-MM-DD (or an ISO 8601 date-time, whose date part is used)'));
 // The spec's pattern, anchored: 24-hour HH:MM:SS.

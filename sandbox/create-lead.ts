@@ -44,7 +44,8 @@ export function parseJsonBody(text: string): { ok: true; raw: unknown } | { ok: 
 // YYYY-MM-DD, optionally followed by a time part, which Propexo drops.
 const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/;
 
-function isCalendarDate(value: string): boolean {
+/** A real calendar day written YYYY-MM-DD, with or without a time part after it. */
+export function isCalendarDate(value: string): boolean {
   const m = DATE_PREFIX.exec(value);
   if (!m) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
