@@ -165,7 +165,7 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       // Nothing awaits between the checks and the write: one step for every caller in this process.
       // Windows include their start: a lead created at or after `since` (= now - window) matches.
       const replay = (match: Stored): AcceptOutcome => {
-        const booked = tourOf(match.id);
+        const booked = tour ? tourOf(match.id) : undefined;
         return { record: toRecord(match), created: false, ...(booked ? { tour: toRecord(booked) } : {}) };
       };
       if (record.idempotency_key != null) {

@@ -188,7 +188,7 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
           else follows = match?.id;
         }
         if (replay) {
-          const booked = await first(SQL.tours.of, [replay.id]);
+          const booked = tour ? await first(SQL.tours.of, [replay.id]) : null;
           return await done({ record: replay, created: false, ...(booked ? { tour: booked } : {}) });
         }
         for (const id of tour ? [record.id, tour.record.id] : [record.id]) {

@@ -232,7 +232,7 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
 
   const accept = (record: LeadRecord, windows: AcceptWindows, tour?: TourAccept): AcceptOutcome => {
     const replay = (match: LeadRecord): AcceptOutcome => {
-      const booked = one(SQL.tours.of, [match.id]);
+      const booked = tour ? one(SQL.tours.of, [match.id]) : null;
       return { record: match, created: false, ...(booked ? { tour: booked } : {}) };
     };
     if (record.idempotency_key != null) {

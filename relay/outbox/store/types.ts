@@ -156,7 +156,7 @@ export interface AcceptOutcome {
   record: LeadRecord;
   /** false: an existing lead matched by key or content was returned, or the slot was full; nothing was stored. */
   created: boolean;
-  /** The lead's tour record: the one stored with it, or, for a replay, the one the earlier lead was stored with. */
+  /** The lead's tour record: the one stored with it, or, for a replay with `tour`, the one the earlier lead was stored with. */
   tour?: LeadRecord;
   /** The tour's slot had no place left: neither the lead nor its tour was stored. */
   slot_taken?: true;
@@ -264,7 +264,8 @@ export interface LeadStore {
    * to the lead's id), in the same step, and only while fewer than `tour.capacity` tours of the site
    * that are not held start at its `tour_start`; otherwise nothing is stored and the outcome says
    * `slot_taken`. A held lead's tour is stored held: it takes no place. A replay is answered first,
-   * with the tour its lead was stored with, whatever the slot holds now.
+   * with (when `tour` is given: a booking's retry) the tour its lead was stored with, whatever the
+   * slot holds now; a replay without `tour` costs no look for one.
    */
   accept(record: LeadRecord, windows: AcceptWindows, tour?: TourAccept): Promise<AcceptOutcome>;
   /**
