@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'not_found', // no such route
   'method_not_allowed',
   'conflict', // the resource is not in a state that allows this (e.g. retrying a lead that is not failed)
+  'slot_taken', // the tour's slot filled meanwhile: nothing was stored; the answer carries the slots open now
   'unavailable', // the relay cannot store the lead right now; retry later with the same Idempotency-Key
   'internal_error',
   'network_error', // widget only: the relay could not be reached
