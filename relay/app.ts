@@ -66,9 +66,11 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
     });
   const lists = createPropertyLists(reads, { clock: deps.clock, logger: deps.logger });
   app.route('/v1/sites/:site', formRoutes({ ...deps, formTokens, lists }));
-  // The tour slots, less the appointments Propexo lists (one copy a minute per property).
-  app.route('/v1/sites/:site', tourRoutes({ ...deps, booked: createBookedTours(reads, { clock: deps.clock, logger: deps.logger }) }));
-  app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen, lists }));
+  // The tour slots, less the appointments Propexo lists (one copy a minute per property, shared by
+  // the slots answer and the bookings).
+  const booked = createBookedTours(reads, { clock: deps.clock, logger: deps.logger });
+  app.route('/v1/sites/:site', tourRoutes({ ...deps, booked }));
+  app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen, lists, booked }));
   app.route('/v1/propexo/webhooks', webhookRoutes(deps));
   mountConsolePages(app, deps.consoleAssets);
   app.route('/admin', adminRoutes(deps));

@@ -152,9 +152,10 @@ export interface PropexoClient {
   createAppointment(body: AppointmentBody): Promise<WriteResult>;
   /**
    * `GET /v1/appointments/` of one property, latest appointment first, up to MAX_LIST_PAGES pages:
-   * what the tour calendar subtracts (it needs the coming ones, which come first).
+   * what the tour calendar subtracts (it needs the coming ones, which come first). With `lead_id`,
+   * that lead's only: where a tour in doubt looks for itself.
    */
-  listAppointments(query: PropertyQuery): Promise<ListResult<Appointment>>;
+  listAppointments(query: PropertyQuery & { lead_id?: string }): Promise<ListResult<Appointment>>;
   writeStatus(jobId: string): Promise<WriteStatusResult>;
   retryWrite(jobId: string): Promise<RetryWriteResult>;
   findLeads(query: LeadQuery): Promise<FindLeadsResult>;

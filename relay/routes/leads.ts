@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { parseMeta } from '../../contract/meta.js';
 import { isRecord, parseSubmission } from '../../contract/submission.js';
+import type { SlotTakenBody, TourReceipt, ToursAnswer } from '../../contract/tours.js';
 import { limitBody, requireJson } from '../http/body.js';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { originGuard, siteResolver } from '../http/guards.js';
@@ -18,6 +19,9 @@ import { withContext } from '../outbox/lead-context.js';
 import { newLeadRecord, type LeadRecord } from '../outbox/store/types.js';
 import { unknownChoices, type PropertyLists } from '../propexo/property-lists.js';
 import type { SpamScreen } from '../spam/screen.js';
+import type { BookedTours } from '../tours/booked.js';
+import { checkBooking, freshTours, parseTourRequest } from '../tours/booking.js';
+import { isoInZone } from '../tours/zoned-time.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 
 /** Largest lead body accepted; a full submission with 2000 characters of notes is far below it. */
@@ -30,7 +34,7 @@ export const DEDUPE_WINDOW_MS = 10 * 60 * 1000;
 
 const defaultNewId = () => `ld_${crypto.randomUUID().replaceAll('-', '')}`;
 
-export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: PropertyLists }): Hono<RelayEnv> {
+export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: PropertyLists; booked: BookedTours }): Hono<RelayEnv> {
   const { config, clock, store, logger, getClientIp } = deps;
   const newId = deps.newId ?? defaultNewId;
   const lookups = lookupLimit(deps);
@@ -85,19 +89,35 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
     clientLimit(deps),
     async function acceptLead(c) {
       const site = c.get('site');
-      // The prospect's fields, and beside them `meta` (attribution, consent), which Propexo never sees.
-      const { meta: rawMeta, ...fields } = await readJsonObject(c);
+      // The prospect's fields, and beside them `meta` (attribution, consent), which Propexo never
+      // sees, and a booking's `tour`.
+      const { meta: rawMeta, tour: rawTour, ...fields } = await readJsonObject(c);
       const now = clock.now();
       // A move-in date counts from the property's today, in its time zone.
       const parsed = parseSubmission(fields, propertyToday(site.time_zone, now));
       const meta = rawMeta === undefined ? ({ ok: true, value: {} } as const) : parseMeta(rawMeta);
-      const issues = [...(parsed.ok ? [] : parsed.fields), ...(meta.ok ? [] : meta.fields)];
+      const tourRequest = rawTour === undefined ? undefined : parseTourRequest(rawTour, site);
+      const issues = [
+        ...(parsed.ok ? [] : parsed.fields),
+        ...(meta.ok ? [] : meta.fields),
+        ...(tourRequest?.ok === false ? tourRequest.fields : []),
+      ];
       const lead = parsed.ok && meta.ok ? withContext(parsed.value, meta.value, site, now) : undefined;
       if (lead && !lead.ok) issues.push(...lead.fields);
-      if (!lead?.ok) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
+      if (!lead?.ok || tourRequest?.ok === false)
+        throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
       // A plan or unit of another property, or none at all, is not passed on to ResMan.
       const choices = await unknownChoices(deps.lists, site, lead.submission, waitUntilOf(c));
       if (choices.length > 0) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: choices });
+      const tours = tourRequest && site.tours ? { ...site, tours: site.tours } : undefined;
+      const booking =
+        tours && tourRequest?.ok
+          ? await unavailableOnFailure(checkBooking(deps, tours, tourRequest.value, now, waitUntilOf(c)))
+          : undefined;
+      if (booking && !booking.ok) {
+        if ('fields' in booking) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: booking.fields });
+        return slotTaken(c, booking.tours);
+      }
 
       const key = c.req.header('idempotency-key');
       const spam = await deps.spamScreen({
@@ -109,7 +129,11 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
       });
       // Only a valid lead counts against the site's quota; past it, the lead is held, not refused.
       const held = spam ?? ((await siteQuotaAdmits(deps.limiter, site)) ? undefined : 'over_site_limit');
-      const { record, created } = await unavailableOnFailure(
+      // Suspected spam, or a lead past the site's quota, is kept apart: held, never sent unless an
+      // operator releases it; so is its tour, which then takes no place.
+      const status = held ? ('held' as const) : ('queued' as const);
+      const tourStart = booking?.ok ? booking.start : undefined;
+      const outcome = await unavailableOnFailure(
         store.accept(
           newLeadRecord(
             {
@@ -118,29 +142,63 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
               ...(key === undefined ? {} : { idempotency_key: key }),
               ...(lead.campaign === undefined ? {} : { campaign: lead.campaign }),
               fingerprints: await fingerprints(site.slug, lead.submission, deps.hashing),
-              // The prospect's own words, before the relay's dated lines: a replay hashes the same.
-              content_hash: await contentHash(parsed.ok ? parsed.value : lead.submission, lead.campaign, deps.hashing),
-              // Suspected spam, or a lead past the site's quota, is kept apart: held, never sent
-              // unless an operator releases it.
-              status: held ? 'held' : 'queued',
+              // The prospect's own words, before the relay's dated lines, and the tour asked for: a replay hashes the same.
+              content_hash: await contentHash(parsed.ok ? parsed.value : lead.submission, lead.campaign, deps.hashing, tourStart),
+              status,
               ...(held ? { error: held } : {}),
               submission: lead.submission,
             },
             now,
           ),
           { now, keyWindowMs: KEY_WINDOW_MS, dedupeWindowMs: DEDUPE_WINDOW_MS },
+          booking?.ok
+            ? {
+                // The tour's record: the lead's words (the notes and contact the office reads), its
+                // campaign (the lead source), no fingerprint or key of its own.
+                record: newLeadRecord(
+                  {
+                    id: newId(),
+                    site: site.slug,
+                    fingerprints: [],
+                    submission: lead.submission,
+                    ...(lead.campaign === undefined ? {} : { campaign: lead.campaign }),
+                    status,
+                    ...(held ? { error: held } : {}),
+                    tour_start: booking.start,
+                  },
+                  now,
+                ),
+                capacity: booking.capacity,
+              }
+            : undefined,
         ),
       );
+      const { record, created } = outcome;
+      if (outcome.slot_taken) {
+        logger.info('tour.slot_taken', { site: site.slug, tour_start: new Date(tourStart!).toISOString() });
+        return slotTaken(c, await unavailableOnFailure(freshTours(deps, tours!, clock.now(), waitUntilOf(c))));
+      }
+      const tourOf = outcome.tour ? { tour_id: outcome.tour.id, tour_start: new Date(outcome.tour.tour_start!).toISOString() } : {};
       if (created && held) {
-        logger.warn('lead.held', { lead_id: record.id, site: site.slug, reason: held });
+        logger.warn('lead.held', { lead_id: record.id, site: site.slug, reason: held, ...tourOf });
       } else if (created) {
-        logger.info('lead.accepted', { lead_id: record.id, site: site.slug, ...(record.follows ? { follows: record.follows } : {}) });
+        logger.info('lead.accepted', {
+          lead_id: record.id,
+          site: site.slug,
+          ...(record.follows ? { follows: record.follows } : {}),
+          ...tourOf,
+        });
         await deps.outbox?.wake();
       } else {
-        logger.info('lead.replayed', { lead_id: record.id, site: site.slug, by: 'content' });
+        logger.info('lead.replayed', { lead_id: record.id, site: site.slug, by: 'content', ...tourOf });
       }
       // A held lead is answered like any other: a bot learns nothing from the answer.
-      return receipt(c, record, 202);
+      return receipt(
+        c,
+        record,
+        202,
+        outcome.tour && tours ? tourReceipt(outcome.tour, tours.tours.slot_minutes, site.time_zone) : undefined,
+      );
     },
   );
 
@@ -160,12 +218,33 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
  * and, once known, what it became in ResMan: a `new_lead`, or an inquiry on the prospect's
  * `existing_lead` (a returning prospect, or a repeat with new words).
  */
-function receipt(c: Context<RelayEnv>, lead: LeadRecord, status: 200 | 202) {
+function receipt(c: Context<RelayEnv>, lead: LeadRecord, status: 200 | 202, tour?: TourReceipt) {
   const recordedAs = lead.target_lead_id !== undefined ? 'existing_lead' : lead.status === 'confirmed' ? 'new_lead' : undefined;
   return c.json(
-    { id: lead.id, status: lead.status === 'held' ? 'queued' : lead.status, ...(recordedAs ? { recorded_as: recordedAs } : {}) },
+    {
+      id: lead.id,
+      status: lead.status === 'held' ? 'queued' : lead.status,
+      ...(recordedAs ? { recorded_as: recordedAs } : {}),
+      ...(tour ? { tour } : {}),
+    },
     status,
   );
+}
+
+/** The tour a booking holds, with the property's offset, as the slots answer gives a start. */
+function tourReceipt(tour: LeadRecord, slotMinutes: number, timeZone: string): TourReceipt {
+  const start = tour.tour_start!;
+  return { start: isoInZone(start, timeZone), end: isoInZone(start + slotMinutes * 60_000, timeZone) };
+}
+
+/** `409 slot_taken`: the envelope, and the slots open now; nothing was stored, so a new key is fine. */
+function slotTaken(c: Context<RelayEnv>, tours: ToursAnswer) {
+  c.header('Cache-Control', 'no-store');
+  const body: SlotTakenBody = {
+    error: { code: 'slot_taken', message: 'That tour time was just taken; please pick another.', fields: [] },
+    tours,
+  };
+  return c.json(body, 409);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -20,11 +20,8 @@ import { allowedOriginCors } from '../http/headers.js';
 import { lookupLimit } from '../http/rate-limit.js';
 import { waitUntilOf } from '../http/wait-until.js';
 import type { BookedTours } from '../tours/booked.js';
-import { openSlots } from '../tours/slots.js';
+import { slotsTaken, toursAnswer } from '../tours/availability.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
-
-const DAY = 86_400_000;
-const MINUTE = 60_000;
 
 export interface TourRouteDeps extends Pick<RelayDeps, 'config' | 'sites' | 'clock' | 'limiter' | 'logger' | 'getClientIp' | 'store'> {
   booked: BookedTours;
@@ -32,7 +29,7 @@ export interface TourRouteDeps extends Pick<RelayDeps, 'config' | 'sites' | 'clo
 
 /** Mounted at `/v1/sites/:site`: its `/tours`. */
 export function tourRoutes(deps: TourRouteDeps): Hono<RelayEnv> {
-  const { clock, store } = deps;
+  const { clock } = deps;
   const tours = new Hono<RelayEnv>();
   tours.use(
     '/tours',
@@ -56,34 +53,14 @@ export function tourRoutes(deps: TourRouteDeps): Hono<RelayEnv> {
     if (issues.length > 0) throw new ApiError(400, 'invalid_fields', 'Some fields need attention.', { fields: issues });
 
     const now = clock.now();
-    // Every booking that could fall in the window: from now to a day past its last date.
-    const [relay, listed] = await Promise.all([
-      store.tourBookings(site.slug, now, now + (settings.days_ahead + 1) * DAY),
-      deps.booked.listed(site, waitUntilOf(c)),
-    ]);
-    const relayTaken = new Map(relay.map((b) => [b.start, b.count]));
-    // Propexo lists the relay's delivered tours too: those are counted once, from the store.
-    const ours = new Set(relay.flatMap((b) => b.appointment_ids));
-    const others = (listed ?? []).filter((t) => !ours.has(t.id)).map((t) => t.start);
-    const span = settings.slot_minutes * MINUTE;
-    // A tour Propexo lists takes a place in the slot it falls in, on the grid or not.
-    const listedIn = (start: number) => others.filter((t) => t >= start && t < start + span).length;
-    const days = openSlots({
-      settings,
-      timeZone: site.time_zone,
-      now,
-      ...(from === undefined ? {} : { from }),
-      ...(daysText === undefined ? {} : { days: Number(daysText) }),
-      taken: (start) => (relayTaken.get(start) ?? 0) + listedIn(start),
-    });
+    const taken = await slotsTaken(deps, { ...site, tours: settings }, now, waitUntilOf(c));
     c.header('Cache-Control', 'no-store');
-    return c.json({
-      site: site.slug,
-      time_zone: site.time_zone,
-      slot_minutes: settings.slot_minutes,
-      address: settings.address ?? null,
-      days: days.map((d) => ({ date: d.date, weekday: d.weekday, slots: d.slots.map((s) => ({ start: s.start, label: s.label })) })),
-    });
+    return c.json(
+      toursAnswer({ ...site, tours: settings }, now, taken, {
+        ...(from === undefined ? {} : { from }),
+        ...(daysText === undefined ? {} : { days: Number(daysText) }),
+      }),
+    );
   });
 
   tours.all('/tours', methodNotAllowed('GET, HEAD, OPTIONS'));

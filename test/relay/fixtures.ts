@@ -217,6 +217,8 @@ export interface BuildOptions {
   /** An outbox to reuse: another relay (another configuration, say) on the same leads. */
   store?: MemoryLeadStore;
   readiness?: RelayDeps['readiness'];
+  /** The form's and the tours' reads (floor plans, units, appointments) go through `handler` too. */
+  listsUpstream?: boolean;
 }
 
 export function buildRelay(options: BuildOptions = {}) {
@@ -257,6 +259,7 @@ export function buildRelay(options: BuildOptions = {}) {
     ...(options.assets ? { assets: options.assets } : {}),
     ...(options.readiness ? { readiness: options.readiness } : {}),
     outbox: deliverer,
+    ...(options.listsUpstream ? { formClient: client } : {}),
     newId: () => `ld_test${++n}`,
   });
   const logs = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);

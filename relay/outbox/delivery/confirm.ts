@@ -23,7 +23,7 @@ export async function confirm(ctx: StepContext, lead: LeadRecord, site: SiteConf
     case 'PARTIAL_SUCCESS': {
       const partial = status.writeStatus === 'PARTIAL_SUCCESS' ? status.errors : undefined;
       // An event or update onto an existing lead: its created_record_id is the event's, not a lead.
-      if (lead.target_lead_id !== undefined) return writtenOntoLead(ctx, lead, partial);
+      if (lead.target_lead_id !== undefined) return writtenOntoLead(ctx, lead, partial, status.createdRecordId);
       const recordId = await recordOf(ctx, lead, status.createdRecordId);
       if (recordId === undefined) return checkLater(ctx, lead);
       return void (await writes.confirmed(lead, recordId, 'write_status', partial, true));
@@ -89,7 +89,8 @@ const writtenAt = (lead: LeadRecord) => lead.written_at ?? lead.created_at;
 async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
   const { writes, policy, clock } = ctx;
   const checks = lead.checks + 1;
-  const category = lead.write_kind === 'event' ? 'events' : 'leads';
+  // Events and appointments are both `events` in the write logs; creates and updates `leads`.
+  const category = lead.write_kind === 'event' || lead.write_kind === 'appointment' ? 'events' : 'leads';
   let logged: Awaited<ReturnType<typeof findJobInWriteLogs>> | 'refused' = await findJobInWriteLogs(
     ctx,
     lead.job_id!,

@@ -29,12 +29,19 @@ export const fold = (s: string) =>
     .trim();
 
 /**
- * A hash of what the prospect said (their fields before the relay's lines, and the campaign): two
- * leads of one person with the same hash are one inquiry sent twice; with another, a new inquiry.
+ * A hash of what the prospect said (their fields before the relay's lines, the campaign, and the
+ * tour asked for): two leads of one person with the same hash are one inquiry sent twice; with
+ * another, a new inquiry. A lead without a tour hashes as it did before tours.
  */
-export async function contentHash(lead: Submission, campaign: string | undefined, hashing: Hashing = webCryptoHashing): Promise<string> {
+export async function contentHash(
+  lead: Submission,
+  campaign: string | undefined,
+  hashing: Hashing = webCryptoHashing,
+  tourStart?: number,
+): Promise<string> {
   const fields = Object.entries(lead)
     .filter(([, value]) => value !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1));
-  return hex(await hashing.sha256(JSON.stringify([fields, campaign ?? null])));
+  const said = tourStart === undefined ? [fields, campaign ?? null] : [fields, campaign ?? null, tourStart];
+  return hex(await hashing.sha256(JSON.stringify(said)));
 }

@@ -61,8 +61,19 @@ export async function sendOntoLead(ctx: StepContext, lead: LeadRecord, site: Sit
 /**
  * A write onto the lead finished (write-status SUCCESS): after the event, the update when the
  * prospect gave anything new; after the update, the lead is confirmed, its record the existing lead.
+ * A tour's appointment is confirmed with its own record, the appointment (`createdRecordId`, when
+ * the finished write says it): the tour calendar knows the tour in Propexo's listing by it.
  */
-export async function writtenOntoLead(ctx: StepContext, lead: LeadRecord, partial?: string[]): Promise<void> {
+export async function writtenOntoLead(
+  ctx: StepContext,
+  lead: LeadRecord,
+  partial?: string[],
+  createdRecordId?: string | null,
+): Promise<void> {
+  if (lead.write_kind === 'appointment') {
+    await ctx.writes.confirmed(lead, createdRecordId ?? null, 'appointment', partial, true);
+    return;
+  }
   const target = lead.target_lead_id!;
   if (lead.write_kind !== 'update' && (await updateBody(ctx, lead)) !== null) {
     await ctx.writes.save(lead, {

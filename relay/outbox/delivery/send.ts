@@ -15,8 +15,11 @@ import { postFailed } from './post-failed.js';
 import { existingLead } from './returning.js';
 import { findInWriteLogs, searchInPropexo } from './search.js';
 import { changedIds, siteIds } from './site-ids.js';
+import { sendTour } from './tour.js';
 
 export async function send(ctx: StepContext, lead: LeadRecord, site: SiteConfig): Promise<void> {
+  // A booked tour goes onto its lead's guest card as an appointment, never as a lead or an inquiry.
+  if (lead.tour_start !== undefined) return sendTour(ctx, lead, site);
   if (lead.target_lead_id !== undefined) return sendOntoLead(ctx, lead, site);
   if (lead.in_doubt_since !== undefined && !(await mayResend(ctx, lead, site, lead.in_doubt_since))) return;
   if (site.returning === 'event') {

@@ -17,8 +17,11 @@ import type { Submission } from '../../../contract/submission.js';
  * held: suspected spam (the reason in `error`), answered like any lead, kept apart and never sent
  *   unless an operator releases it.
  */
-/** The writes onto an existing lead: the inquiry as a lead event, then the fields newly given. */
-export const WRITE_KINDS = ['event', 'update'] as const;
+/**
+ * The writes onto an existing lead: the inquiry as a lead event, then the fields newly given; and a
+ * booked tour's appointment (a record with `tour_start`).
+ */
+export const WRITE_KINDS = ['event', 'update', 'appointment'] as const;
 export type WriteKind = (typeof WRITE_KINDS)[number];
 
 export const LEAD_STATUSES = ['queued', 'sent', 'confirmed', 'failed', 'held'] as const;
