@@ -202,7 +202,7 @@ describe('booking a tour', () => {
   });
 
   it("a held lead's tour takes no place and is never sent", async () => {
-    const { relay, starts, book, bookings } = relayWithSandbox();
+    const { relay, starts, bookings } = relayWithSandbox();
     const start = (await starts())[0]!;
     const res = await postLead(relay.app, { ...JANE, tour: { start }, meta: { trap: 'i am a bot' } });
     expect(res.status).toBe(202);

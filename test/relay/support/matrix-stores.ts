@@ -21,6 +21,8 @@ import { POLICY } from './fault-cases.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 
 export const SITE = 'fault-matrix';
+const ALL_DAY = [['00:00', '24:00']];
+const MATRIX_TOUR_HOURS = { sun: ALL_DAY, mon: ALL_DAY, tue: ALL_DAY, wed: ALL_DAY, thu: ALL_DAY, fri: ALL_DAY, sat: ALL_DAY };
 export const ORIGIN = 'https://www.faultmatrix.example';
 const ADMIN_TOKEN = 'adm_fault_matrix_0123456789';
 registerSecret(ADMIN_TOKEN);
@@ -61,7 +63,15 @@ function vars(sandboxUrl: string, upstreamTimeoutMs: number): Record<string, str
     PROPEXO_API_TOKEN: TOKEN,
     PROPEXO_BASE_URL: sandboxUrl,
     SITES_JSON: JSON.stringify({
-      [SITE]: { name: 'Fault Matrix Flats', ...SANDBOX_IDS, allowed_origins: [ORIGIN], limits: ROOMY_LIMITS, form_token: 'optional' },
+      [SITE]: {
+        name: 'Fault Matrix Flats',
+        ...SANDBOX_IDS,
+        allowed_origins: [ORIGIN],
+        limits: ROOMY_LIMITS,
+        form_token: 'optional',
+        // For the appointments' matrix (tour-fault-matrix.test.ts): a slot every half hour, day and night.
+        tours: { hours: MATRIX_TOUR_HOURS, min_notice_minutes: 0 },
+      },
     }),
     ADMIN_TOKEN,
     // The cases poll the admin API every 50 ms: past the default 60 a minute, a slow case's polls got 429.
