@@ -9,6 +9,8 @@ import { propertyToday } from '../../relay/config/time-zone.js';
 import { addDays, isoInZone, zonedWallTimeToInstant } from '../../relay/tours/zoned-time.js';
 import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../sandbox/index.js';
 import { checkedSink, registerSecret } from '../support/hygiene.js';
+import type { SandboxTourBooking } from '../../sandbox/index.js';
+import { ROOMY_LIMITS } from '../relay/fixtures.js';
 import { ORIGIN, nodeTarget, relayVars, workerdTarget, type RelayTarget } from './targets.js';
 
 const TOKEN = 'ptx_tours_suite_token_0123';
@@ -21,6 +23,8 @@ const SITES = {
     ...SANDBOX_IDS,
     time_zone: ZONE,
     allowed_origins: [ORIGIN],
+    form_token: 'optional',
+    limits: ROOMY_LIMITS,
     tours: {
       hours: {
         sun: NINE_TO_FIVE,
@@ -111,5 +115,35 @@ describe.each([
       { field: 'days', code: 'out_of_range', message: expect.any(String) },
     ]);
     expect((await fetch(`${relay.url}/v1/sites/oak-grove/tours`, { method: 'POST', headers: { origin: ORIGIN } })).status).toBe(405);
+  });
+
+  it('ten prospects racing for one slot: one booking, nine 409 slot_taken with fresh slots; one appointment lands', async () => {
+    const today = propertyToday(ZONE, Date.now());
+    const start = at(addDays(today, 2), '15:30');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        fetch(`${relay.url}/v1/sites/oak-grove/leads`, {
+          method: 'POST',
+          headers: { origin: ORIGIN, 'content-type': 'application/json' },
+          body: JSON.stringify({ first_name: 'Racer', last_name: `Number${i}`, email_1: `racer.${i}@gmail.com`, tour: { start } }),
+        }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> })),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+    const winner = answers.find((a) => a.status === 202)!.body as { id: string; tour: { start: string } };
+    expect(winner.tour.start).toBe(start);
+    for (const lost of answers.filter((a) => a.status === 409)) {
+      const body = lost.body as { error: { code: string }; tours: Answer };
+      expect(body.error.code).toBe('slot_taken');
+      expect(body.tours.days.flatMap((d) => d.slots.map((s) => s.start))).not.toContain(start);
+    }
+    const won = answers.findIndex((a) => a.status === 202);
+    await expect
+      .poll(() => sandbox.appointments().filter((a): a is SandboxTourBooking => a.action === 'create' && a.write_status === 'SUCCESS'))
+      .toHaveLength(1);
+    const lead = sandbox.leads().find((l) => l.body.email_1 === `racer.${won}@gmail.com`)!;
+    const [appointment] = sandbox.appointments() as SandboxTourBooking[];
+    expect(appointment!.lead_id).toBe(lead.created_record_id);
+    expect(sandbox.leads()).toHaveLength(1);
   });
 });
