@@ -126,7 +126,14 @@ export class RlfLead extends LitElement {
         <dt>Move-in</dt><dd>${lead.target_move_in_date ?? '—'}</dd>
         <dt>Bedrooms</dt><dd>${lead.desired_num_bedrooms ?? '—'}</dd>
         <dt>Campaign</dt><dd>${lead.campaign ?? '—'}</dd>
-        <dt>ResMan record</dt><dd>${lead.created_record_id ?? '—'}</dd>
+        ${
+          lead.tour_start
+            ? html`<dt>Tour</dt><dd>${when(Date.parse(lead.tour_start))}${
+                lead.tour_of ? html`, on the guest card of <a href="#/leads/${encodeURIComponent(lead.tour_of)}">its lead</a>` : nothing
+              }</dd>`
+            : nothing
+        }
+        <dt>${lead.tour_start ? 'ResMan appointment' : 'ResMan record'}</dt><dd>${lead.created_record_id ?? '—'}</dd>
       </dl>
       <div class="row">
         ${contact ? nothing : html`<button type="button" ?disabled=${this.busy} @click=${() => void this.#act('reveal')}>Reveal contact</button>`}

@@ -184,7 +184,7 @@ export class RlfLeads extends LitElement {
                 html`<a href="#/leads/${encodeURIComponent(lead.id)}">${when(lead.created_at)}</a>`,
                 lead.site,
                 html`<span class="status ${lead.status}">${lead.status}</span>`,
-                lead.name,
+                lead.tour_start ? html`${lead.name} <span class="tour">Tour ${when(Date.parse(lead.tour_start))}</span>` : lead.name,
                 lead.email ?? '—',
                 lead.phone ?? '—',
                 lead.attempts,

@@ -119,4 +119,11 @@ export const shared = css`
     background: #dafbe1;
     color: #116329;
   }
+  .tour {
+    display: inline-block;
+    padding: 0 0.4rem;
+    border-radius: 4px;
+    background: #ddf4ff;
+    color: #0a3069;
+  }
 `;

@@ -55,7 +55,11 @@ export interface MaskedLead {
   target_move_in_date: string | null;
   desired_num_bedrooms: number | null;
   campaign: string | null;
+  /** A lead's ResMan record; for a tour, its appointment's. */
   created_record_id: string | null;
+  /** A booked tour's record: when it starts (ISO), and the lead it goes onto. */
+  tour_start: string | null;
+  tour_of: string | null;
 }
 
 export interface LeadList {

@@ -29,6 +29,9 @@ export function maskedLead(lead: LeadRecord) {
     unit_id: s.unit_id ?? null,
     campaign: lead.campaign ?? null,
     created_record_id: lead.created_record_id ?? null,
+    // A booked tour's record: when it starts, and the lead whose guest card it goes onto.
+    tour_start: lead.tour_start === undefined ? null : new Date(lead.tour_start).toISOString(),
+    tour_of: lead.tour_start === undefined ? null : (lead.follows ?? null),
   };
 }
 

@@ -104,7 +104,7 @@ describe('console data', () => {
     const csv = leadsCsv([record({ error: 'say "hi", then' })]);
     const [header, row] = csv.split('\r\n');
     expect(header).toBe(
-      'id,site,status,created_at,updated_at,confirmed_at,attempts,error,reason,name,email,phone,target_move_in_date,desired_num_bedrooms,floor_plan_id,unit_id,campaign,created_record_id',
+      'id,site,status,created_at,updated_at,confirmed_at,attempts,error,reason,name,email,phone,target_move_in_date,desired_num_bedrooms,floor_plan_id,unit_id,campaign,created_record_id,tour_start,tour_of',
     );
     expect(row).toContain(`"'=HYPERLINK(""x"") D."`);
     expect(row).toContain('"say ""hi"", then"');
