@@ -14,12 +14,12 @@ describe('lazy chunks, as built', () => {
     expect(existsSync(`${dir}/widget.js`), 'dist/widget/widget.js: run npm run build').toBe(true);
   });
 
-  it('are the send chunk, Spanish, the consent box, and the floor-plan and Turnstile controllers', () => {
+  it('are the send chunk, Spanish, the consent box, the floor-plan and Turnstile controllers, and tour mode', () => {
     expect(
       chunks()
         .map((f) => f.replace(/-[\w-]{8}\.js$/, ''))
         .sort(),
-    ).toEqual(['consent', 'es', 'floor-plans', 'send-lead', 'turnstile']);
+    ).toEqual(['consent', 'es', 'floor-plans', 'send-lead', 'tours', 'turnstile']);
   });
 
   it('are each named twice in widget.js: in the bundler import(), and as the URL a retry asks for', () => {

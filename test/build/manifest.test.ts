@@ -81,6 +81,7 @@ describe('custom-elements.json', () => {
       ['field', 'relay', false],
       ['field', 'fields', false],
       ['field', 'datalayer', false],
+      ['field', 'mode', false],
       ['field', 'choices', false],
       ['field', 'lang', false],
     ]);
@@ -99,7 +100,7 @@ describe('custom-elements.json', () => {
 
   it('lists exactly the public attributes, each described', () => {
     const attributes = element().attributes ?? [];
-    expect(names(attributes)).toEqual(['site', 'relay', 'fields', 'lang', 'datalayer']);
+    expect(names(attributes)).toEqual(['site', 'relay', 'fields', 'lang', 'datalayer', 'mode']);
     for (const a of attributes) expect(a.description, a.name).toBeTruthy();
   });
 

@@ -24,18 +24,26 @@ describe('widget size budget (English)', () => {
     expect(sizes.files.some((f) => /^widget\/es-/.test(f.file))).toBe(true); // Spanish is a chunk of its own
   });
 
+  it(`loads tour mode in a chunk of at most ${BUDGET_BROTLI.tours} bytes brotli`, () => {
+    const sizes = widgetSizes(dir);
+    expect(sizes.tours, 'the tour chunk').toBeDefined();
+    expect(sizes.tours!.brotli).toBeLessThanOrEqual(BUDGET_BROTLI.tours);
+  });
+
   it('keeps Spanish and the optional features out of what every English visitor loads', () => {
     const sizes = widgetSizes(dir);
     const chunk = (name: string) => sizes.files.find((f) => new RegExp(`^widget/${name}-[\\w-]+\\.js$`).test(f.file))?.file;
     const english = [readFileSync(`${dir}/widget.js`, 'utf8'), readFileSync(`${dir}/${chunk('send-lead')}`, 'utf8')].join('\n');
-    for (const optional of ['es', 'floor-plans', 'turnstile', 'consent']) {
+    for (const optional of ['es', 'floor-plans', 'turnstile', 'consent', 'tours']) {
       const file = chunk(optional);
       expect(file, `${optional} chunk`).toBeDefined();
       // Reached only through import(), never a static import of the entry or of the send chunk.
       expect(english).not.toMatch(new RegExp(`import[^()]*from\\s*["'][./\\w-]*${file!.slice('widget/'.length)}["']`));
     }
-    // Spanish words, Turnstile's script, the floor-plan wording and the consent box are not in the English files.
-    for (const word of ['Apellido', 'challenges.cloudflare.com', 'sq ft', 'consent-error']) expect(english, word).not.toContain(word);
+    // Spanish words, Turnstile's script, the floor-plan wording, the consent box and tour mode's words
+    // and calendar file are not in the English files.
+    for (const word of ['Apellido', 'challenges.cloudflare.com', 'sq ft', 'consent-error', 'Add to calendar', 'BEGIN:VCALENDAR'])
+      expect(english, word).not.toContain(word);
     expect(readFileSync(`${dir}/${chunk('es')}`, 'utf8')).toContain('Apellido');
   });
 });

@@ -48,9 +48,12 @@ export async function release(): Promise<void> {
 }
 
 /** A form on the stub relay, once it has rendered with the site's settings (GET /form). */
-export async function form(site = 'accept', attrs: { fields?: string; lang?: string; datalayer?: boolean } = {}): Promise<ResmanLeadForm> {
+export async function form(
+  site = 'accept',
+  attrs: { fields?: string; lang?: string; datalayer?: boolean; mode?: string } = {},
+): Promise<ResmanLeadForm> {
   const el = await fixture<ResmanLeadForm>(
-    html`<resman-lead-form site=${site} relay=${STUB} fields=${attrs.fields ?? ''} lang=${attrs.lang ?? 'en'} ?datalayer=${attrs.datalayer}></resman-lead-form>`,
+    html`<resman-lead-form site=${site} relay=${STUB} fields=${attrs.fields ?? ''} lang=${attrs.lang ?? 'en'} ?datalayer=${attrs.datalayer} mode=${attrs.mode ?? ''}></resman-lead-form>`,
   );
   await rendered(el);
   return el;

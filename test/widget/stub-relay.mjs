@@ -14,6 +14,11 @@
 //   spanish (site language and texts), ahead (the property's today is the browser's tomorrow),
 //   strict (phone required), turnstile (a Turnstile site key), noform (503), lateform (503 the first
 //   time, then the defaults).
+// Tours (GET /v1/sites/:site/tours): tours and tours-taken answer TOURS (America/Chicago, a day without
+//   times between two with), tours-flaky 503 the first time then TOURS, tours-none the days without
+//   any time; any other site 404. A lead with a tour to tours-taken is refused the first time
+//   (409 slot_taken with TAKEN_TOURS, 2:30 PM gone), then accepted; every accepted tour's receipt
+//   carries it, ending 30 minutes later.
 const envelope = (code, message, fields = []) => ({ error: { code, message, fields } });
 
 const PLANS = [
@@ -34,6 +39,39 @@ const UNITS = {
     { id: 'un_311', number: '311', bedrooms: 2, bathrooms: 2, rent_cents: 195000, square_feet: null },
   ],
 };
+
+/** Three property-local dates in spring 2027, in Central Daylight Time (-05:00). */
+export const TOURS = {
+  site: 'tours',
+  time_zone: 'America/Chicago',
+  slot_minutes: 30,
+  address: '4100 Oak Grove Blvd, Austin, TX 78745',
+  days: [
+    {
+      date: '2027-03-15',
+      weekday: 'mon',
+      slots: [
+        { start: '2027-03-15T09:00:00-05:00', label: '9:00 AM' },
+        { start: '2027-03-15T14:30:00-05:00', label: '2:30 PM' },
+        { start: '2027-03-15T16:00:00-05:00', label: '4:00 PM' },
+      ],
+    },
+    { date: '2027-03-16', weekday: 'tue', slots: [] },
+    { date: '2027-03-17', weekday: 'wed', slots: [{ start: '2027-03-17T10:00:00-05:00', label: '10:00 AM' }] },
+  ],
+};
+/** The slots open once 2:30 PM on March 15 was taken. */
+const TAKEN_TOURS = {
+  ...TOURS,
+  days: TOURS.days.map((d) => ({ ...d, slots: d.slots.filter((s) => s.start !== '2027-03-15T14:30:00-05:00') })),
+};
+
+function toursFor(site, state) {
+  if (site === 'tours-flaky' && state.toursAsked++ === 0) return [503, envelope('unavailable', 'Try again later.')];
+  if (site === 'tours-none') return [200, { ...TOURS, site, days: TOURS.days.map((d) => ({ ...d, slots: [] })) }];
+  if (site.startsWith('tours') && site !== 'tours-off') return [200, { ...TOURS, site }];
+  return [404, envelope('not_found', 'This site does not offer tours.')];
+}
 
 /** The date `days` from now in this machine's calendar, which is the test browser's too, as YYYY-MM-DD. */
 export function localDate(days = 0) {
@@ -98,7 +136,16 @@ export function stubRelay() {
   const browsers = new Map();
   return async function stubRelayMiddleware(ctx, next) {
     const agent = ctx.get('user-agent');
-    if (!browsers.has(agent)) browsers.set(agent, { requests: [], seenKeys: new Set(), lateformAsked: 0, changedAsked: 0, held: [] });
+    if (!browsers.has(agent))
+      browsers.set(agent, {
+        requests: [],
+        seenKeys: new Set(),
+        lateformAsked: 0,
+        changedAsked: 0,
+        held: [],
+        toursAsked: 0,
+        slotTaken: false,
+      });
     const state = browsers.get(agent);
     const { requests, seenKeys } = state;
     const reply = (status, body) => {
@@ -115,17 +162,20 @@ export function stubRelay() {
       if (ctx.method === 'DELETE') {
         requests.length = 0;
         state.changedAsked = 0;
+        state.toursAsked = 0;
+        state.slotTaken = false;
       }
       ctx.type = 'json';
       ctx.body = JSON.stringify(requests);
       return;
     }
-    const lookup = /^(?:\/stub-relay)?\/v1\/sites\/([^/]+)\/(form|units)$/.exec(ctx.path);
+    const lookup = /^(?:\/stub-relay)?\/v1\/sites\/([^/]+)\/(form|units|tours)$/.exec(ctx.path);
     if (lookup && ctx.method === 'GET') {
       const site = decodeURIComponent(lookup[1]);
       requests.push({ site, path: ctx.path, method: 'GET', query: ctx.querystring });
       if (site === 'noform' || (site === 'lateform' && state.lateformAsked++ === 0))
         return reply(503, envelope('unavailable', 'Try again later.'));
+      if (lookup[2] === 'tours') return reply(...toursFor(site, state));
       if (lookup[2] === 'units') {
         const plan = ctx.query.floor_plan_id;
         if (plan === 'fp_studio') return reply(503, envelope('unavailable', 'Try again later.'));
@@ -144,6 +194,13 @@ export function stubRelay() {
     const body = JSON.parse(raw);
     requests.push({ site, path: ctx.path, method: 'POST', key, contentType: ctx.get('content-type'), body });
     const receipt = { id: `ld_stub_${requests.filter((r) => r.method === 'POST').length}`, status: 'sent' };
+    if (body.tour) {
+      if (site === 'tours-taken' && !state.slotTaken) {
+        state.slotTaken = true;
+        return reply(409, { ...envelope('slot_taken', 'That time was just taken.'), tours: { ...TAKEN_TOURS, site } });
+      }
+      receipt.tour = { start: body.tour.start, end: new Date(Date.parse(body.tour.start) + 30 * 60_000).toISOString() };
+    }
     if (site === 'flaky') {
       const first = !seenKeys.has(key);
       seenKeys.add(key);

@@ -39,3 +39,5 @@ export const turnstileChunk = lazyChunk(() => import('./controllers/turnstile.js
 export const consentChunk = lazyChunk(() => import('./consent.js'), chunkUrl('./consent.js'));
 /** Spanish, whole: for a form in Spanish. */
 export const spanishChunk = lazyChunk(() => import('./i18n/es.js'), chunkUrl('./i18n/es.js'));
+/** Tour mode: the slots, the time picker and the confirmation's calendar file; for a form with `mode="tour"`. */
+export const toursChunk = lazyChunk(() => import('./tours/tours.js'), chunkUrl('./tours/tours.js'));

@@ -4,9 +4,10 @@ import type { FloorPlansController } from './controllers/floor-plans.js';
 import { SettingsController } from './controllers/settings.js';
 import { SubmitController } from './controllers/submit.js';
 import type { TurnstileController } from './controllers/turnstile.js';
+import type { TourController } from './tours/tours.js';
 import { emit } from './emit.js';
 import { ResmanLeadViewEvent } from './events.js';
-import { plansChunk, turnstileChunk } from './lazy.js';
+import { plansChunk, toursChunk, turnstileChunk } from './lazy.js';
 import { captureAttribution } from './session.js';
 import { styles } from './styles.js';
 
@@ -33,6 +34,9 @@ captureAttribution();
  *   nor phone_1 is listed.
  * @attr lang - `en` or `es`; defaults to the page's `<html lang>`, then the site's language.
  * @attr datalayer - Also push each event (no personal data) to `window.dataLayer` for Google Tag Manager.
+ * @attr mode - `tour` books a tour: a day and a time from the site's open slots (in the property's
+ *   time zone), then the names, email and phone (unless `fields` says otherwise), and a confirmation
+ *   with a calendar file. A site without tours gets the contact form, and `mode` becomes ''.
  *
  * @slot success - Replaces the default thank-you shown after the lead is accepted (which greets the
  *   prospect by first name, sums up what they asked about and says how the office will reply).
@@ -78,6 +82,7 @@ export class ResmanLeadForm extends LitElement {
     fields: { type: String },
     lang: { type: String, reflect: true },
     datalayer: { type: Boolean },
+    mode: { type: String },
     choices: { attribute: false },
   };
 
@@ -91,6 +96,7 @@ export class ResmanLeadForm extends LitElement {
   declare relay: string | undefined;
   declare fields: string | undefined;
   declare datalayer: boolean;
+  declare mode: string | undefined;
   /**
    * Options of data-driven selects (floor_plan_id, unit_id); a field without options is not shown.
    * A site's floor plans and units from the relay take the place of these.
@@ -109,6 +115,7 @@ export class ResmanLeadForm extends LitElement {
   /** Optional features: each controller is a chunk of its own, added once the site's settings ask for it. */
   #plans: FloorPlansController | undefined;
   #turnstile: TurnstileController | undefined;
+  #tour: TourController | undefined;
   #viewed = false;
 
   constructor() {
@@ -121,7 +128,7 @@ export class ResmanLeadForm extends LitElement {
   /** The fields listed, in order, with what the contract needs always present. */
   get #listedFields(): FieldName[] {
     const asked = (this.fields ?? '').split(/[\s,]+/).filter(isFieldName);
-    const list = asked.length > 0 ? asked : (this.#settings.value?.fields ?? DEFAULT_FIELDS);
+    const list = asked.length > 0 ? asked : (this.#tour?.fields ?? this.#settings.value?.fields ?? DEFAULT_FIELDS);
     const missing = REQUIRED_FIELDS.filter((f) => !list.includes(f));
     if (!list.includes('email_1') && !list.includes('phone_1')) missing.push('email_1');
     return [...new Set([...missing, ...list])];
@@ -154,7 +161,7 @@ export class ResmanLeadForm extends LitElement {
    * `:state(ready)`); the view event, once; the controllers of the features the site's settings ask for.
    */
   override updated(): void {
-    const ready = this.#settings.stage === 'shown';
+    const ready = this.#shown;
     const on: Record<string, boolean> = { ready, [this.#submission.status]: true };
     for (const state of ['ready', 'submitting', 'success', 'error']) this.#internals.states?.[on[state] ? 'add' : 'delete'](state);
     if (ready && !this.#viewed) {
@@ -170,6 +177,17 @@ export class ResmanLeadForm extends LitElement {
     if (site?.turnstile_site_key && !this.#turnstile)
       turnstileChunk().then((m) => (this.#turnstile ??= new m.TurnstileController(this, this.#settings)), noop);
     if (site?.consent && !this.#settings.consentBox) void this.#settings.consent();
+    // Tour mode without its chunk is the contact form.
+    if (this.mode === 'tour' && !this.#tour)
+      toursChunk().then(
+        (m) => (this.#tour ??= new m.TourController(this, this.#settings, this.#submission)),
+        () => (this.mode = ''),
+      );
+  }
+
+  /** The settings are in and, in tour mode, the slots (or what became of them). */
+  get #shown(): boolean {
+    return this.#settings.stage === 'shown' && (this.#tour?.settled ?? this.mode !== 'tour');
   }
 
   override render(): TemplateResult | typeof nothing {
@@ -184,10 +202,10 @@ export class ResmanLeadForm extends LitElement {
     const failed = status === 'error';
     const { value, required, consentBox } = this.#settings;
     // Until the settings are in, the form takes its place on the page but is neither seen nor usable.
-    return html`<form part="form" class=${stage === 'shown' ? '' : 'pending'} novalidate>
+    return html`<form part="form" class=${this.#shown ? '' : 'pending'} novalidate>
       <p class="note">${t.requiredNote} ${required.includes('email_1') || required.includes('phone_1') ? '' : t.contactNote}</p>
       <div class="grid">
-        ${this.#listedFields.map((name) => this.#renderField(name))}
+        ${this.#tour?.render()} ${this.#listedFields.map((name) => this.#renderField(name))}
         ${value?.consent && consentBox?.(this.#settings, this, errors.get('consent'), t)}
       </div>
       <div class="sr-only" aria-hidden="true"><label>${t.trap} <input name="website" tabindex="-1" autocomplete="off" /></label></div>

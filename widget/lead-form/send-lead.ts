@@ -55,6 +55,17 @@ export interface SubmitView {
   thanks?: TemplateResult;
 }
 
+/** Tour mode's part in a send (tours/tours.ts), there once its chunk is in. */
+export interface TourPart {
+  /** The `start` of the slot chosen, or undefined. */
+  readonly chosen: string | undefined;
+  /**
+   * Every send's answer (undefined when none came): a receipt gives the confirmation to show (its
+   * `tour` is the one booked, the first one on a replay); a 409 `slot_taken` brings the slots open now.
+   */
+  answered(body: unknown): TemplateResult | undefined;
+}
+
 /** The SubmitController this chunk works through (controllers/submit.ts). */
 export interface Submission extends SubmitView {
   readonly host: HTMLElement & { readonly site: string; readonly datalayer: boolean; readonly renderRoot: ParentNode };
@@ -78,6 +89,8 @@ export interface Submission extends SubmitView {
   attempted: boolean;
   relayErrors: Map<string, FieldErrorCode>;
   show(view: Partial<SubmitView>, focus?: string): Promise<void>;
+  /** Set by the tour chunk in tour mode. */
+  tour?: TourPart | undefined;
 }
 
 /**
@@ -85,7 +98,8 @@ export interface Submission extends SubmitView {
  * "Email or phone" is said once, under the first of the two; not at all where the site requires one
  * of them, whose own "required" is the truth.
  */
-function check(form: HTMLFormElement, { settings, shownFields }: Submission): ParseResult {
+function check(form: HTMLFormElement, s: Submission): ParseResult {
+  const { settings, shownFields } = s;
   const fields = shownFields();
   // Blank answers are left out of what is read: a required one missing here was left blank.
   const answers = readSubmission(form, fields);
@@ -96,6 +110,7 @@ function check(form: HTMLFormElement, { settings, shownFields }: Submission): Pa
   for (const name of fields)
     if (settings.required.includes(name) && answers[name] === undefined && !issues.some((i) => i.field === name))
       issues.push({ field: name, code: 'required' });
+  if (s.tour && !s.tour.chosen) issues.push({ field: 'tour.start', code: 'required' });
   // The consent box as shown: only one the site requires must be ticked.
   const box = consentBoxOf(form);
   if (box?.required && !box.checked) issues.push({ field: 'consent', code: 'required' });
@@ -128,7 +143,8 @@ function judge(s: Submission): void {
   const result = check(form, s);
   const visible = (f: FieldIssue) => s.attempted || s.touched.has(f.field);
   const found = result.ok ? [] : result.fields.filter(visible).map((f) => [f.field, f.code] as const);
-  void s.show({ errors: new Map([...s.relayErrors, ...found]) });
+  // The relay's word wins until its field is edited: a tour's "just taken" over "choose a time".
+  void s.show({ errors: new Map([...found, ...s.relayErrors]) });
 }
 
 /** Judges the fill and sends it; a retry re-reads the same answers and reuses the same Idempotency-Key. */
@@ -150,7 +166,10 @@ async function submit(s: Submission): Promise<void> {
     consent: box ? { given: box.checked, version: settings.value!.consent!.version } : undefined,
     turnstile: await s.turnstile(),
   };
-  const sent = await sendLead(settings.url('leads'), { ...result.value, meta }, (s.key ??= newIdempotencyKey()));
+  // A retry sends the same tour under the same key: the relay answers a replay with the tour first booked.
+  const tour = s.tour?.chosen && { start: s.tour.chosen };
+  const sent = await sendLead(settings.url('leads'), { ...result.value, meta, tour }, (s.key ??= newIdempotencyKey()));
+  const booked = s.tour?.answered(sent.body);
   const t = settings.strings as Dictionary;
   // The page's region: the widget speaks to US properties, in English or Spanish.
   const locale = `${settings.language}-US`;
@@ -158,12 +177,17 @@ async function submit(s: Submission): Promise<void> {
     s.key = undefined;
     session(s.draftKey, null);
     emit(host, new ResmanLeadSuccessEvent(host.site, sent.id, sent.status));
-    return s.show({ status: 'success', thanks: thanks(form, result.value, t, locale) }, '.status');
+    return s.show({ status: 'success', thanks: thanks(form, result.value, t, locale, booked) }, '.status');
   }
   const { code, fields } = sent.error;
   emit(host, new ResmanLeadErrorEvent(host.site, code, fields), { resman_code: code });
-  const shown = fields.filter((f) => (s.shownFields() as string[]).includes(f.field) || f.field === 'consent');
-  if (code === 'invalid_fields' && shown.length > 0) {
+  // A slot taken meanwhile is the time picker's error (the tour chunk has shown the slots open now, with a new key).
+  const shown =
+    code === 'slot_taken'
+      ? [{ field: 'tour.start', code: 'invalid_choice' as const }]
+      : fields.filter((f) => [...s.shownFields(), 'consent', 'tour.start'].includes(f.field));
+  // Only invalid_fields and slot_taken name fields.
+  if (shown.length > 0) {
     s.relayErrors = new Map(shown.map((f) => [f.field, f.code]));
     void s.show({ status: 'idle' });
     return showErrors(s, shown);
@@ -186,7 +210,10 @@ async function showErrors(s: Submission, fields: readonly FieldIssue[]): Promise
   void s.show({ announcement: (s.settings.strings as Dictionary).fixFields(fields.length) });
 }
 
-type SendResult = { ok: true; id: string; status: string } | { ok: false; error: ErrorBody; retryAfter?: string | null };
+/** `body`: the answer's JSON, for tour mode's part (a receipt's tour, a 409's fresh slots). */
+type SendResult = ({ ok: true; id: string; status: string } | { ok: false; error: ErrorBody; retryAfter?: string | null }) & {
+  body?: unknown;
+};
 
 /**
  * How long a 429's Retry-After asks to wait, in minutes rounded up ("in 2 minutes" for 113 s): a
@@ -213,12 +240,12 @@ async function sendLead(url: string, body: unknown, idempotencyKey: string): Pro
   const json: unknown = await response.json().catch(() => undefined);
   if (response.ok) {
     const receipt = json as { id?: unknown; status?: unknown } | undefined;
-    if (typeof receipt?.id === 'string') return { ok: true, id: receipt.id, status: String(receipt.status) };
+    if (typeof receipt?.id === 'string') return { ok: true, id: receipt.id, status: String(receipt.status), body: json };
     return fail('internal_error');
   }
   // Readable across origins: the relay's CORS exposes it.
   const retryAfter = response.headers.get('Retry-After');
-  if (isErrorEnvelope(json)) return { ok: false, error: json.error, retryAfter };
+  if (isErrorEnvelope(json)) return { ok: false, error: json.error, retryAfter, body: json };
   return fail(response.status === 429 ? 'rate_limited' : response.status >= 500 ? 'unavailable' : 'internal_error', retryAfter);
 }
 

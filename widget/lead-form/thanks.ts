@@ -22,7 +22,8 @@ const ASKED: readonly FieldName[] = [
 ];
 
 /** `locale` is the page's region (en-US, es-US), so dates and dollars read as the page writes them. */
-export function thanks(form: HTMLFormElement, lead: Lead, t: Dictionary, locale: string): TemplateResult {
+/** `more`: tour mode's confirmation, after the rest. */
+export function thanks(form: HTMLFormElement, lead: Lead, t: Dictionary, locale: string, more?: TemplateResult): TemplateResult {
   const shown = (name: FieldName): string =>
     name === 'target_move_in_date'
       ? new Date(lead[name]!).toLocaleDateString(locale, { dateStyle: 'long', timeZone: 'UTC' })
@@ -37,5 +38,5 @@ export function thanks(form: HTMLFormElement, lead: Lead, t: Dictionary, locale:
   // The title in the host's own size and bold, the rest a step smaller (p, ul): no style of its own.
   return html`<strong>${t.successTitle.replace('{name}', lead.first_name)}</strong>
     <p>${t.successBody.replace('{reply}', reply)}</p>
-    ${asked.length ? html`<ul>${asked.map((name) => html`<li>${t.labels[name]}: ${shown(name)}</li>`)}</ul>` : ''}`;
+    ${asked.length ? html`<ul>${asked.map((name) => html`<li>${t.labels[name]}: ${shown(name)}</li>`)}</ul>` : ''}${more}`;
 }

@@ -57,8 +57,36 @@ export interface PlanStrings {
   noUnits: string;
 }
 
+/** Tour mode's words (`mode="tour"`): English loads with the tour chunk, Spanish with the rest of Spanish. */
+export interface TourStrings {
+  /** The day picker's label. */
+  tourDay: string;
+  /** A day the property offers no time on, after its name: "Tuesday, March 16 (no times)". */
+  tourDayFull: string;
+  /** The times' legend; `{day}` is the day chosen. */
+  tourTimes: string;
+  /** Under the day picker; `{zone}` is the property's time zone as Intl names it ("Central Time"). */
+  tourZone: string;
+  /** No time is open on any day offered. */
+  tourNone: string;
+  /** The slots could not be loaded (the relay is down, the network lost): with a button to try again. */
+  tourLoadFailed: string;
+  /** No time chosen. */
+  tourRequired: string;
+  /** The relay answered `slot_taken` (or refused the time): the slots open now are shown. */
+  tourTaken: string;
+  /** The confirmation's title; `{when}` is the day, time and zone. */
+  tourBooked: string;
+  /** ResMan cannot cancel a tour through Propexo: changes go through the office. */
+  tourOffice: string;
+  /** The link to the .ics file. */
+  tourCalendar: string;
+  /** The calendar event's title, before the property's address. */
+  tourSummary: string;
+}
+
 /** Every user-visible string of the form in one language. */
-export type Dictionary = Strings & Messages & PlanStrings;
+export type Dictionary = Strings & Messages & PlanStrings & TourStrings;
 
 /**
  * A dictionary with a site's wording over it. Keys name a string (`submit`) or one entry of a
