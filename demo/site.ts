@@ -1,5 +1,6 @@
 /**
- * The demo communities' websites: Oak Grove at `/` and Vista del Sol at `/vista/` (demo/public),
+ * The demo communities' websites: Oak Grove at `/` (its tour page at `/tour`) and Vista del Sol at
+ * `/vista/` (demo/public),
  * served under a strict Content-Security-Policy (no 'unsafe-inline', no 'unsafe-eval'), in front of
  * the relay, which serves /widget.js and the lead API on the same origin, as a relay would on its
  * own domain. Runtime-neutral: Node reads the pages from disk, the Worker from its static assets.
@@ -41,6 +42,7 @@ export function demoSite(relay: { fetch: Fetch }, read: PageReader): Hono {
     return new Response(new Uint8Array(body), { headers: { 'Content-Type': type, 'Cache-Control': 'no-cache' } });
   };
   site.get('/', page, () => serve('index.html'));
+  site.get('/tour', page, () => serve('tour.html'));
   site.get('/site.css', page, () => serve('site.css'));
   site.get('/images/:file', page, (c) => serve(`images/${c.req.param('file')}`));
   // The second community, in a folder of its own: its page, its stylesheet, and the shared images.

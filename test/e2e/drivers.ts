@@ -3,6 +3,7 @@
  * browser, over playwright-core (Chromium), puppeteer-core (Firefox, WebDriver BiDi) and webdriverio
  * (WebKitGTK, WebDriver classic). Selectors name a control inside the form's shadow root.
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser as PlaywrightBrowser } from 'playwright-core';
 import type { Browser as PuppeteerBrowser, Page as PuppeteerPage } from 'puppeteer-core';
 import { watchedPage } from '../support/browser.js';
@@ -20,6 +21,8 @@ export interface DemoPage {
    * before the page's own scripts: there they are collected from the moment goto() returns.
    */
   problems(): Promise<string[]>;
+  /** Clicks a download link and resolves with the file's text (playwright only: the others cannot see downloads). */
+  download?(selector: string): Promise<{ name: string; text: string }>;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,10 @@ export async function playwrightPage(browser: PlaywrightBrowser): Promise<DemoPa
     type: (selector, text) => control(selector).pressSequentially(text),
     click: (selector) => control(selector).click(),
     problems: async () => seen,
+    download: async (selector) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), control(selector).click()]);
+      return { name: file.suggestedFilename(), text: await readFile((await file.path())!, 'utf8') };
+    },
     close: () => page.close(),
   };
 }

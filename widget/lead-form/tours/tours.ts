@@ -211,7 +211,9 @@ export class TourController implements ReactiveController, TourPart {
       description: `${when}\n${t.tourOffice}`,
       now: new Date(),
     });
-    const href = URL.createObjectURL(new Blob([calendar], { type: 'text/calendar' }));
+    // A data: URL, not a Blob's: nothing to revoke, and a page's connect-src never stands in the way
+    // of reading it (a download is a navigation, which no CSP directive governs).
+    const href = `data:text/calendar;charset=utf-8,${encodeURIComponent(calendar)}`;
     return html`<p><strong>${when}</strong></p>
       ${address ? html`<p>${address}</p>` : nothing}
       <p>${t.tourOffice}</p>
