@@ -7,17 +7,32 @@
  *   retry <lead-id> | retry --all-failed                    dead letters back in the queue
  *   stats                                                   how many leads in each status
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { requeueDeadLetter } from './delivery/requeue.js';
-import { maskEmail, maskPhone } from '../lib/log.js';
+import { parseSites } from '../config/sites.js';
+import { type HeldTours, configuredTourCapacity, heldLeadOfTour, releaseHeld, requeueDeadLetter } from './delivery/requeue.js';
+import { createLogger, maskEmail, maskPhone } from '../lib/log.js';
 import { openPostgresLeadStore } from './store/postgres.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from './store/sqlite.js';
 import { LEAD_STATUSES, type LeadRecord, type LeadStatus, type LeadStore } from './store/types.js';
 
 const USAGE = `usage: npm run outbox -- list [--status S] [--site SLUG] [--limit N] | show ID | retry ID | retry --all-failed | stats
-  DATA_DIR (default ./data) holds ${OUTBOX_FILE}; with DATABASE_URL set, the PostgreSQL outbox is used instead`;
+  DATA_DIR (default ./data) holds ${OUTBOX_FILE}; with DATABASE_URL set, the PostgreSQL outbox is used instead
+  retry of a held lead releases it and its tour, into a slot of the site's tours.per_slot (SITES_FILE or SITES_JSON; else 1)`;
+
+/**
+ * The sites' tour settings for a release, from the relay's own SITES_FILE or SITES_JSON when set;
+ * read at the first release, so a command that releases nothing never needs them.
+ */
+function cliHeldTours(env: NodeJS.ProcessEnv): HeldTours {
+  let capacity: HeldTours['capacity'] | undefined;
+  const sites = () => {
+    const json = env.SITES_FILE ? readFileSync(env.SITES_FILE, 'utf8') : env.SITES_JSON;
+    return json === undefined ? new Map() : parseSites(json, Number(env.PORT ?? 8787), env.SITES_FILE ? 'SITES_FILE' : 'SITES_JSON');
+  };
+  return { capacity: (tour) => (capacity ??= configuredTourCapacity(sites()))(tour), logger: createLogger() };
+}
 
 function line(lead: LeadRecord): string {
   const s = lead.submission;
@@ -33,7 +48,13 @@ function line(lead: LeadRecord): string {
   ].join('  ');
 }
 
-export async function runOutboxCommand(store: LeadStore, argv: string[], out: (text: string) => void, now = Date.now()): Promise<number> {
+export async function runOutboxCommand(
+  store: LeadStore,
+  argv: string[],
+  out: (text: string) => void,
+  now = Date.now(),
+  tours: HeldTours = { capacity: configuredTourCapacity(new Map()), logger: createLogger() },
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -72,8 +93,22 @@ export async function runOutboxCommand(store: LeadStore, argv: string[], out: (t
       }
       let requeued = 0;
       for (const lead of targets) {
-        if (lead && (await requeueDeadLetter(store, lead, now))) requeued++;
-        else if (lead) out(`${lead.id} is ${lead.status}, not failed or held: left alone`);
+        if (!lead) continue;
+        const heldLead = await heldLeadOfTour(store, lead);
+        if (heldLead) {
+          out(`${lead.id} is the tour of held lead ${heldLead.id}: release or mark its lead`);
+          continue;
+        }
+        if (lead.status === 'held') {
+          const released = await releaseHeld(store, lead, now, 'cli', tours);
+          if (released) requeued++;
+          if (released?.tour === 'slot_taken') out(`${lead.id}: its tour's slot is taken, the tour is a dead letter: call the prospect`);
+          if (released) continue;
+        } else if (await requeueDeadLetter(store, lead, now, 'cli', tours)) {
+          requeued++;
+          continue;
+        }
+        out(`${lead.id} is ${lead.status}, not failed or held: left alone`);
       }
       out(`${requeued} lead(s) queued again`);
       return requeued === targets.length ? 0 : 1;
@@ -97,10 +132,12 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '
     process.exit(1);
   }
   const store = databaseUrl ? await openPostgresLeadStore(databaseUrl) : openSqliteLeadStore(file);
-  const code = await runOutboxCommand(store, process.argv.slice(2), (t) => console.log(t)).catch((err: Error) => {
-    console.error(err.message);
-    return 2;
-  });
+  const code = await runOutboxCommand(store, process.argv.slice(2), (t) => console.log(t), Date.now(), cliHeldTours(process.env)).catch(
+    (err: Error) => {
+      console.error(err.message);
+      return 2;
+    },
+  );
   await store.close();
   process.exit(code);
 }

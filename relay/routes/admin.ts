@@ -19,10 +19,10 @@ import { limitBody } from '../http/body.js';
 import { routeLimit } from '../http/rate-limit.js';
 import { createSessions, sameOrigin, sessionCookie, sessionCookieValue, type Sessions } from '../http/session.js';
 import { webCryptoHashing } from '../lib/hash.js';
-import { requeueDeadLetter } from '../outbox/delivery/requeue.js';
+import { releaseHeld, requeueDeadLetter } from '../outbox/delivery/requeue.js';
 import { LEAD_STATUSES, type LeadStatus } from '../outbox/store/types.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
-import { consoleApiRoutes } from './console-api.js';
+import { consoleApiRoutes, heldToursOf, refuseTourOfHeldLead } from './console-api.js';
 
 const unauthorized = (c: Context, message = 'A valid admin token is required.') => {
   c.header('WWW-Authenticate', 'Bearer realm="resman-lead-form admin"');
@@ -74,6 +74,7 @@ async function signInToken(c: Context): Promise<string | undefined> {
 
 export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
   const { store, clock, logger, config } = deps;
+  const heldTours = heldToursOf(deps);
   const admin = new Hono<RelayEnv>();
   const sessions =
     config.adminToken === undefined
@@ -140,11 +141,15 @@ export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
     const id = c.req.param('id');
     const lead = await store.get(id);
     if (!lead) throw new ApiError(404, 'not_found', 'No such lead.');
-    const queued = await requeueDeadLetter(store, lead, clock.now(), 'token');
+    await refuseTourOfHeldLead(store, lead);
+    // A held lead is released with its tour (console-api.ts's release); the answer says what became of a tour.
+    const released = lead.status === 'held' ? await releaseHeld(store, lead, clock.now(), 'token', heldTours) : null;
+    const queued =
+      lead.status === 'held' ? (released?.lead ?? null) : await requeueDeadLetter(store, lead, clock.now(), 'token', heldTours);
     if (!queued) throw new ApiError(409, 'conflict', `Only a failed or held lead can be retried; this one is ${lead.status}.`);
-    logger.info('lead.requeued_by_operator', { lead_id: id, site: lead.site, previous_error: lead.error });
+    logger.info('lead.requeued_by_operator', { lead_id: id, site: lead.site, previous_error: lead.error, tour: released?.tour ?? null });
     deps.outbox?.wake();
-    return c.json({ id, status: queued.status });
+    return c.json({ id, status: queued.status, ...(released?.tour ? { tour: released.tour } : {}) });
   });
 
   const { siteChecks } = deps;

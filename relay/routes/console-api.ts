@@ -7,8 +7,8 @@
 import { Hono } from 'hono';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { hex, webCryptoHashing } from '../lib/hash.js';
-import { requeueDeadLetter } from '../outbox/delivery/requeue.js';
-import { MARKED_SPAM, type LeadRecord } from '../outbox/store/types.js';
+import { type HeldTours, configuredTourCapacity, heldLeadOfTour, releaseHeld, requeueDeadLetter } from '../outbox/delivery/requeue.js';
+import { MARKED_SPAM, type LeadRecord, type LeadStore } from '../outbox/store/types.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 import { contactOf, leadsCsv, maskedLead, parseLeadFilter, siteOverview, type LeadFilter } from './console-data.js';
 
@@ -16,9 +16,25 @@ import { contactOf, leadsCsv, maskedLead, parseLeadFilter, siteOverview, type Le
 const MAX_LIST = 1000;
 const WEEK = 7 * 86_400_000;
 
+/**
+ * What an operator's release does with a held tour: the slot takes the site's `tours.per_slot` for
+ * now. Once the routes have Propexo's listing of the property's tours, `capacity` becomes per_slot
+ * less the tours Propexo lists in that slot (as the slots route counts them).
+ */
+export function heldToursOf(deps: Pick<RelayDeps, 'sites' | 'config' | 'logger'>): HeldTours {
+  return { capacity: configuredTourCapacity(deps.sites ?? deps.config.sites), logger: deps.logger };
+}
+
+/** A tour record goes with its lead: while that lead is held, an operator acts on the lead, never on the tour alone. */
+export async function refuseTourOfHeldLead(store: LeadStore, record: LeadRecord): Promise<void> {
+  const lead = await heldLeadOfTour(store, record);
+  if (lead) throw new ApiError(409, 'conflict', `This is the tour of held lead ${lead.id}: release or mark its lead.`);
+}
+
 export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
   const { store, clock, logger } = deps;
   const hashing = deps.hashing ?? webCryptoHashing;
+  const heldTours = heldToursOf(deps);
   const api = new Hono<RelayEnv>();
 
   const filtered = async (filter: LeadFilter): Promise<{ leads: LeadRecord[]; truncated: boolean }> => {
@@ -89,7 +105,8 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
   api.post('/leads/:id/retry', async function retry(c) {
     const lead = await leadOr404(c.req.param('id'));
     if (lead.status !== 'failed') throw new ApiError(409, 'conflict', `Only a failed lead can be retried; this one is ${lead.status}.`);
-    const queued = await requeueDeadLetter(store, lead, clock.now(), c.get('actor'));
+    await refuseTourOfHeldLead(store, lead);
+    const queued = await requeueDeadLetter(store, lead, clock.now(), c.get('actor'), heldTours);
     if (!queued) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
     logger.info('lead.requeued_by_operator', { lead_id: lead.id, site: lead.site, previous_error: lead.error, by: c.get('actor') });
     deps.outbox?.wake();
@@ -105,27 +122,41 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
         `Only a held lead not marked as spam can be released; this one is ${lead.error === MARKED_SPAM ? 'marked as spam' : lead.status}.`,
       );
     }
-    const queued = await requeueDeadLetter(store, lead, clock.now(), c.get('actor'));
-    if (!queued) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
-    logger.info('lead.released_by_operator', { lead_id: lead.id, site: lead.site, held_for: lead.error, by: c.get('actor') });
+    await refuseTourOfHeldLead(store, lead);
+    // Its tour too, while the tour's slot has a place; else the tour is a dead letter for the office.
+    const released = await releaseHeld(store, lead, clock.now(), c.get('actor'), heldTours);
+    if (!released) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
+    logger.info('lead.released_by_operator', {
+      lead_id: lead.id,
+      site: lead.site,
+      held_for: lead.error,
+      tour: released.tour,
+      by: c.get('actor'),
+    });
     deps.outbox?.wake();
-    return c.json({ id: lead.id, status: queued.status });
+    return c.json({ id: lead.id, status: released.lead.status, tour: released.tour });
   });
 
   api.post('/leads/:id/spam', async function markSpam(c) {
     const lead = await leadOr404(c.req.param('id'));
     if (lead.status !== 'held') throw new ApiError(409, 'conflict', `Only a held lead can be marked as spam; this one is ${lead.status}.`);
+    await refuseTourOfHeldLead(store, lead);
     const now = clock.now();
     const by = c.get('actor');
-    const marked = await store.update(
-      lead.id,
-      { error: MARKED_SPAM, updated_at: now },
-      { ifStatus: 'held' },
-      { at: now, type: 'marked_spam', detail: { by, held_for: lead.error ?? null } },
-    );
+    const mark = (record: LeadRecord) =>
+      store.update(
+        record.id,
+        { error: MARKED_SPAM, updated_at: now },
+        { ifStatus: 'held' },
+        { at: now, type: 'marked_spam', detail: { by, held_for: record.error ?? null } },
+      );
+    const marked = await mark(lead);
     if (!marked) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
-    logger.info('lead.marked_spam', { lead_id: lead.id, site: lead.site, held_for: lead.error, by });
-    return c.json({ id: lead.id, status: marked.status, error: MARKED_SPAM });
+    // Its held tour likewise, so the two are purged together.
+    const tour = lead.tour_start === undefined ? await store.tourOf(lead.id) : null;
+    const tourMarked = tour?.status === 'held' && (await mark(tour)) !== null;
+    logger.info('lead.marked_spam', { lead_id: lead.id, site: lead.site, held_for: lead.error, tour: tourMarked, by });
+    return c.json({ id: lead.id, status: marked.status, error: MARKED_SPAM, tour: tourMarked ? MARKED_SPAM : null });
   });
 
   /**

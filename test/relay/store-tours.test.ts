@@ -113,6 +113,69 @@ describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
     });
   });
 
+  it('finds the tour stored with a lead: none for a lead without one, for the tour itself, or for an unknown id', async () => {
+    const { record, tour } = booking();
+    const { tour: stored } = await store.accept(record, at(T0), tour);
+    expect(await store.tourOf(record.id)).toStrictEqual(stored);
+    const alone = lead();
+    await store.accept(alone, at(T0));
+    expect(await store.tourOf(alone.id)).toBeNull();
+    expect(await store.tourOf(tour.record.id)).toBeNull();
+    expect(await store.tourOf('ld_unknown')).toBeNull();
+  });
+
+  it('releases a held tour into its slot while a place is left: queued, the patch and the event written', async () => {
+    const held = await heldBooking(store, SLOT);
+    const released = await store.releaseTour(held.id, 2, RELEASE_PATCH, RELEASE_EVENT);
+    // The patch cleared the held reason: the record has no error key at all, as stored.
+    const { error: _reason, ...rest } = held;
+    const { error: _cleared, ...set } = RELEASE_PATCH;
+    const expected = { ...rest, ...set, status: 'queued' };
+    expect(released).toStrictEqual({ released: expected });
+    expect(await store.get(held.id)).toStrictEqual(expected);
+    expect((await store.history(held.id)).map((e) => e.type)).toEqual(['accepted', 'held', 'released']);
+    expect((await store.history(held.id))[2]).toEqual(RELEASE_EVENT);
+    // It takes its place now, as any tour not held.
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
+  });
+
+  it('changes nothing when the slot is full: {full: true}, the tour still held, no event', async () => {
+    await store.accept(...args(booking(SLOT, 2)));
+    await store.accept(...args(booking(SLOT, 2)));
+    const held = await heldBooking(store, SLOT);
+    expect(await store.releaseTour(held.id, 2, RELEASE_PATCH, RELEASE_EVENT)).toStrictEqual({ full: true });
+    // A capacity of 0 or less (per_slot less what Propexo lists) is a full slot too.
+    expect(await store.releaseTour(held.id, 0, RELEASE_PATCH, RELEASE_EVENT)).toStrictEqual({ full: true });
+    expect(await store.releaseTour(held.id, -1, RELEASE_PATCH, RELEASE_EVENT)).toStrictEqual({ full: true });
+    expect(await store.get(held.id)).toStrictEqual(held);
+    expect((await store.history(held.id)).map((e) => e.type)).toEqual(['accepted', 'held']);
+    // Other slots and sites do not count.
+    const elsewhere = await heldBooking(store, SLOT + HALF_HOUR);
+    expect(await store.releaseTour(elsewhere.id, 1, RELEASE_PATCH, RELEASE_EVENT)).toHaveProperty('released');
+  });
+
+  it('answers null for a tour not held, a held lead that is no tour, and an unknown id; refuses a capacity not whole', async () => {
+    const { tour } = booking();
+    await store.accept(...args({ record: booking().record, tour }));
+    expect(await store.releaseTour(tour.record.id, 5, RELEASE_PATCH, RELEASE_EVENT)).toBeNull();
+    const heldLead = lead({ status: 'held', error: 'spam:honeypot' });
+    await store.accept(heldLead, at(T0));
+    expect(await store.releaseTour(heldLead.id, 5, RELEASE_PATCH, RELEASE_EVENT)).toBeNull();
+    expect(await store.get(heldLead.id)).toMatchObject({ status: 'held' });
+    expect(await store.releaseTour('ld_unknown', 5, RELEASE_PATCH, RELEASE_EVENT)).toBeNull();
+    const held = await heldBooking(store, SLOT + HALF_HOUR);
+    await expect(store.releaseTour(held.id, 1.5, RELEASE_PATCH, RELEASE_EVENT)).rejects.toThrow(/^lead store: invalid capacity/);
+    expect(await store.get(held.id)).toStrictEqual(held);
+  });
+
+  it('gives the last place to one of two releases at once', async () => {
+    const [a, b] = [await heldBooking(store, SLOT), await heldBooking(store, SLOT)];
+    const outcomes = await Promise.all([a, b].map((t) => store.releaseTour(t.id, 1, RELEASE_PATCH, RELEASE_EVENT)));
+    expect(outcomes.filter((o) => o && 'released' in o)).toHaveLength(1);
+    expect(outcomes.filter((o) => o && 'full' in o)).toHaveLength(1);
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
+  });
+
   it('refuses a tour that cannot go with its lead, storing nothing', async () => {
     const { record, tour } = booking();
     const refusals: [string, TourAccept][] = [
@@ -126,6 +189,17 @@ describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
   });
 });
 
+const RELEASE_PATCH = { age_from: T0 + 5_000, next_attempt_at: T0 + 5_000, updated_at: T0 + 5_000, error: undefined, checks: 0 };
+const RELEASE_EVENT = { at: T0 + 5_000, type: 'released' as const, detail: { by: 'token', previous_error: 'spam:honeypot' } };
+
+/** A held lead booked with its tour at `start` (held too, so it takes no place): the tour record as stored. */
+async function heldBooking(store: LeadStore, start: number): Promise<LeadRecord> {
+  const spam = { status: 'held' as const, error: 'spam:honeypot' };
+  const { record, tour } = booking(start, 1, spam);
+  const outcome = await store.accept(record, at(T0), { ...tour, record: { ...tour.record, ...spam } });
+  return outcome.tour!;
+}
+
 function args({ record, tour }: { record: LeadRecord; tour: TourAccept }): [LeadRecord, ReturnType<typeof at>, TourAccept] {
   return [record, at(T0), tour];
 }
@@ -138,6 +212,19 @@ async function race(stores: LeadStore[]): Promise<number> {
   expect(outcomes.filter((o) => o.slot_taken).length).toBe(10 - booked);
   expect(await stores[0]!.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: booked, appointment_ids: [] }]);
   return booked;
+}
+
+/** Two operators releasing held tours and four prospects booking, all at once, for the last place: how many got it. */
+async function releaseRace(stores: LeadStore[]): Promise<number> {
+  const held = [await heldBooking(stores[0]!, SLOT), await heldBooking(stores[1]!, SLOT)];
+  const bookings = Array.from({ length: 4 }, () => booking(SLOT, 1));
+  const [released, booked] = await Promise.all([
+    Promise.all(held.map((t, i) => stores[i % 2]!.releaseTour(t.id, 1, RELEASE_PATCH, RELEASE_EVENT))),
+    Promise.all(bookings.map((b, i) => stores[i % 2]!.accept(b.record, at(T0), b.tour))),
+  ]);
+  const taken = released.filter((o) => o && 'released' in o).length + booked.filter((o) => o.created).length;
+  expect(await stores[0]!.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: taken, appointment_ids: [] }]);
+  return taken;
 }
 
 describe('the last place, raced by two relay instances', () => {
@@ -161,11 +248,31 @@ describe('the last place, raced by two relay instances', () => {
     }
   });
 
+  it('SQLite: two stores on one file release two held tours into it once, while bookings race for it too', async () => {
+    const file = join(scratch, 'outbox-release.sqlite');
+    const stores = [openSqliteLeadStore(file), openSqliteLeadStore(file)];
+    try {
+      expect(await releaseRace(stores)).toBe(1);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
   it('PostgreSQL: two pools on one database book it once', async () => {
     const url = await postgres.createDatabase();
     const stores = [await openPostgresLeadStore(url, { poolSize: 5 }), await openPostgresLeadStore(url, { poolSize: 5 })];
     try {
       expect(await race(stores)).toBe(1);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
+  it('PostgreSQL: two pools release two held tours into it once, while bookings race for it too', async () => {
+    const url = await postgres.createDatabase();
+    const stores = [await openPostgresLeadStore(url, { poolSize: 5 }), await openPostgresLeadStore(url, { poolSize: 5 })];
+    try {
+      expect(await releaseRace(stores)).toBe(1);
     } finally {
       for (const s of stores) await s.close();
     }

@@ -201,7 +201,7 @@ describe.each([
       .leads.map((l: { id: string }) => l.id);
     expect(held2).toEqual(expect.arrayContaining([held, spam]));
 
-    expect((await action(spam, 'spam')).json()).toEqual({ id: spam, status: 'held', error: 'marked_spam' });
+    expect((await action(spam, 'spam')).json()).toEqual({ id: spam, status: 'held', error: 'marked_spam', tour: null });
     expect((await action(spam, 'release')).json().error.code).toBe('conflict');
     expect((await action(held, 'release')).json()).toMatchObject({ id: held, status: 'queued' });
     await expect

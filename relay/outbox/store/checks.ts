@@ -110,6 +110,11 @@ export function assertTour(lead: LeadRecord, tour: TourAccept): void {
   if (!Number.isInteger(tour.capacity) || tour.capacity < 1) throw new TypeError('lead store: invalid capacity');
 }
 
+/** releaseTour's capacity: a whole number, where 0 or less is a full slot (per_slot less what Propexo lists may be). */
+export function assertReleaseCapacity(capacity: number): void {
+  if (!Number.isInteger(capacity)) throw new TypeError('lead store: invalid capacity');
+}
+
 /** `record` as accept stores it: with the `follows` accept decided, never one the caller set. */
 export function withFollows(record: LeadRecord, follows: string | undefined): LeadRecord {
   const { follows: _given, ...rest } = record;

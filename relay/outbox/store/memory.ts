@@ -13,6 +13,7 @@ import {
   assertLeadPatch,
   assertLeadRecord,
   assertLeaseArgs,
+  assertReleaseCapacity,
   assertTour,
   assertWindows,
   emptyCounts,
@@ -38,6 +39,7 @@ import {
   type LeasedLeadStore,
   type TourAccept,
   type TourBooking,
+  type TourRelease,
   type UpdateCondition,
 } from './types.js';
 
@@ -154,6 +156,33 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
     return matches.find((r) => isReplayOf(record, r)) ?? matches[0];
   };
 
+  /** update's compare-and-set, synchronous: the caller has checked its arguments. */
+  const applyUpdate = (id: string, patch: LeadPatch, options: UpdateCondition, event?: LeadEvent): LeadRecord | null => {
+    const r = byId.get(id);
+    if (!r) return null;
+    if (options.ifStatus !== undefined && r.status !== options.ifStatus) return null;
+    if (options.ifAttempts !== undefined && r.attempts !== options.ifAttempts) return null;
+    if (options.ifLease !== undefined) {
+      const lease = leases.get(options.ifLease.name);
+      if (!lease || lease.owner !== options.ifLease.owner || lease.expires_at <= options.ifLease.now) return null;
+    }
+    const next: Stored = { ...r };
+    const target = next as unknown as Record<string, unknown>;
+    for (const field of PATCH_FIELD_NAMES) {
+      if (!(field in patch)) continue;
+      const value = patch[field];
+      // undefined (or null) clears an optional field; on a required one it changes nothing.
+      if (value == null) {
+        if (PATCH_FIELDS[field].optional) delete target[field];
+      } else {
+        target[field] = field === 'submission' ? JSON.stringify(value) : value;
+      }
+    }
+    byId.set(id, next);
+    if (event !== undefined) addEvent(id, event);
+    return toRecord(next);
+  };
+
   return {
     all: () => [...byId.values()].sort(oldestFirst).map(toRecord),
 
@@ -204,6 +233,26 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       return [...byStart.values()].map((b) => ({ ...b, appointment_ids: b.appointment_ids.sort(cmp) })).sort((a, b) => a.start - b.start);
     },
 
+    async tourOf(leadId: string): Promise<LeadRecord | null> {
+      open();
+      const r = tourOf(leadId);
+      return r ? toRecord(r) : null;
+    },
+
+    async releaseTour(tourId: string, capacity: number, patch: LeadPatch, event: LeadEvent): Promise<TourRelease | null> {
+      open();
+      assertReleaseCapacity(capacity);
+      assertLeadPatch(patch);
+      assertLeadEvent(event);
+      // Synchronous from the look to the write, as accept: one step for every caller in this process.
+      const r = byId.get(tourId);
+      if (r?.status !== 'held' || r.tour_start === undefined) return null;
+      // Held, it is not among the places counted.
+      if (placesTaken(r.site, r.tour_start) >= capacity) return { full: true };
+      const released = applyUpdate(tourId, { ...patch, status: 'queued' }, { ifStatus: 'held' }, event);
+      return released ? { released } : null;
+    },
+
     async get(id: string): Promise<LeadRecord | null> {
       open();
       const r = byId.get(id);
@@ -250,29 +299,7 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       assertLeadPatch(patch);
       assertCondition(options);
       if (event !== undefined) assertLeadEvent(event);
-      const r = byId.get(id);
-      if (!r) return null;
-      if (options.ifStatus !== undefined && r.status !== options.ifStatus) return null;
-      if (options.ifAttempts !== undefined && r.attempts !== options.ifAttempts) return null;
-      if (options.ifLease !== undefined) {
-        const lease = leases.get(options.ifLease.name);
-        if (!lease || lease.owner !== options.ifLease.owner || lease.expires_at <= options.ifLease.now) return null;
-      }
-      const next: Stored = { ...r };
-      const target = next as unknown as Record<string, unknown>;
-      for (const field of PATCH_FIELD_NAMES) {
-        if (!(field in patch)) continue;
-        const value = patch[field];
-        // undefined (or null) clears an optional field; on a required one it changes nothing.
-        if (value == null) {
-          if (PATCH_FIELDS[field].optional) delete target[field];
-        } else {
-          target[field] = field === 'submission' ? JSON.stringify(value) : value;
-        }
-      }
-      byId.set(id, next);
-      if (event !== undefined) addEvent(id, event);
-      return toRecord(next);
+      return applyUpdate(id, patch, options, event);
     },
 
     async appendEvent(id: string, event: LeadEvent): Promise<boolean> {

@@ -27,6 +27,7 @@ import {
   assertLeadPatch,
   assertLeadRecord,
   assertLeaseArgs,
+  assertReleaseCapacity,
   assertTour,
   assertWindows,
   emptyCounts,
@@ -37,7 +38,18 @@ import {
 } from './checks.js';
 import { acceptEvents, activityOf, assertLeadEvent, detailText, eventOf } from './history.js';
 import { describeDatabaseUrl, migrate } from './postgres-schema.js';
-import type { AcceptOutcome, LeadEvent, LeadRecord, LeadStatus, LeaseState, LeasedLeadStore, TourBooking } from './types.js';
+import type {
+  AcceptOutcome,
+  LeadEvent,
+  LeadPatch,
+  LeadRecord,
+  LeadStatus,
+  LeaseState,
+  LeasedLeadStore,
+  TourBooking,
+  TourRelease,
+  UpdateCondition,
+} from './types.js';
 
 const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 const SELECT = COLUMNS.join(', ');
@@ -69,6 +81,9 @@ const SQL = {
        SELECT lead_id FROM lead_fingerprints WHERE site = $1 AND fingerprint = ANY($2::text[]) AND created_at >= $3
      ) AND ($5::text = 'held' OR status <> 'held') ORDER BY CASE WHEN $4::text IS NULL OR content_hash IS NULL OR content_hash = $4::text THEN 0 ELSE 1 END, created_at, id LIMIT 1`,
   exists: 'SELECT 1 FROM leads WHERE id = $1',
+  siteOf: 'SELECT site FROM leads WHERE id = $1',
+  // A site's accepts and tour releases, one at a time across every instance (until the transaction ends).
+  lockSite: `SELECT pg_advisory_xact_lock(hashtextextended('resman-lead-form:accept:' || $1, 0))`,
   // As sql.ts's: a slot's places taken, the tour stored with a lead, a site's slots in a range.
   tours: {
     taken: `SELECT COUNT(*)::double precision AS n FROM leads WHERE site = $1 AND tour_start = $2 AND status <> 'held'`,
@@ -108,6 +123,54 @@ const SQL = {
     release: 'DELETE FROM outbox_lease WHERE name = $1 AND owner = $2',
   },
 } as const;
+
+/**
+ * update()'s one statement and its parameters: a compare-and-set on the conditions given, the
+ * event's row written by the same statement only when the lead changed.
+ */
+function updateStatement(id: string, patch: LeadPatch, condition: UpdateCondition, event?: LeadEvent): [string, Value[]] {
+  const params: Value[] = [id];
+  const sets: string[] = [];
+  for (const field of PATCH_FIELD_NAMES) {
+    if (!(field in patch)) continue;
+    const value = (patch as Record<string, unknown>)[field];
+    // undefined (or null) clears an optional field; on a required one it changes nothing.
+    if (value == null && !(OPTIONAL_FIELDS as readonly string[]).includes(field)) continue;
+    params.push(value == null ? null : field === 'submission' ? JSON.stringify(value) : (value as string | number));
+    sets.push(`${field} = $${params.length}`);
+  }
+  const where = ['id = $1'];
+  if (condition.ifStatus !== undefined) {
+    params.push(condition.ifStatus);
+    where.push(`status = $${params.length}`);
+  }
+  if (condition.ifAttempts !== undefined) {
+    params.push(condition.ifAttempts);
+    where.push(`attempts = $${params.length}`);
+  }
+  const fence: string[] = [];
+  if (condition.ifLease !== undefined) {
+    const { name, owner, now } = condition.ifLease;
+    params.push(name, owner, now);
+    const n = params.length;
+    fence.push(`EXISTS (SELECT 1 FROM outbox_lease WHERE name = $${n - 2} AND owner = $${n - 1} AND expires_at > $${n})`);
+  }
+  // A claim skips a row another transaction is changing: it loses, as it would a moment later.
+  const lock = condition.ifAttempts !== undefined ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
+  const changed = `UPDATE leads SET ${sets.length ? sets.join(', ') : 'id = leads.id'} FROM target
+    WHERE leads.id = target.id${fence.length ? ` AND ${fence.join(' AND ')}` : ''}
+    RETURNING ${COLUMNS.map((c) => `leads.${c}`).join(', ')}`;
+  // With an event, its row is written by the same statement, only when the lead changed.
+  let logged = '';
+  if (event !== undefined) {
+    params.push(event.at, event.type, detailText(event));
+    const n = params.length;
+    logged = `, logged AS (INSERT INTO lead_events (lead_id, at, type, detail) SELECT id, $${n - 2}::double precision, $${n - 1}::text, $${n}::text FROM changed)`;
+  }
+  const sql = `WITH target AS (SELECT id FROM leads WHERE ${where.join(' AND ')} ${lock}),
+    changed AS (${changed})${logged} SELECT * FROM changed`;
+  return [sql, params];
+}
 
 export interface PostgresLeadStoreOptions {
   /** Connections in this process's pool. Default 10. */
@@ -160,7 +223,7 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       try {
         await client.query('BEGIN');
         // Every instance's accepts for this site, one at a time: the checks (the slot's places too) and the inserts are one step.
-        await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('resman-lead-form:accept:' || $1, 0))`, [record.site]);
+        await client.query(SQL.lockSite, [record.site]);
         const first = async (sql: string, params: readonly Value[]) => {
           const row = (await client.query(sql, params as unknown[])).rows[0] as Row | undefined;
           return row ? toRecord(row) : null;
@@ -228,6 +291,44 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       }));
     },
 
+    async tourOf(leadId) {
+      open();
+      return one(SQL.tours.of, [leadId]);
+    },
+
+    async releaseTour(tourId, capacity, patch, event) {
+      open();
+      assertReleaseCapacity(capacity);
+      assertLeadPatch(patch);
+      assertLeadEvent(event);
+      // A tour's site never changes: read it first, to take the lock accept takes for that site.
+      const site = (await query(SQL.siteOf, [tourId]))[0]?.site as string | undefined;
+      if (site === undefined) return null;
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // Under the site's lock, the count and the release are one step against every accept and release of the site.
+        await client.query(SQL.lockSite, [site]);
+        const result = await (async (): Promise<TourRelease | null> => {
+          const row = (await client.query(SQL.get, [tourId])).rows[0] as Row | undefined;
+          const tour = row ? toRecord(row) : null;
+          if (tour?.status !== 'held' || tour.tour_start === undefined) return null;
+          const taken = Number((await client.query(SQL.tours.taken, [site, tour.tour_start])).rows[0].n);
+          if (taken >= capacity) return { full: true };
+          const changed = (await client.query(...updateStatement(tourId, { ...patch, status: 'queued' }, { ifStatus: 'held' }, event)))
+            .rows[0];
+          return changed ? { released: toRecord(changed as Row) } : null;
+        })();
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
     async get(id) {
       open();
       return one(SQL.get, [id]);
@@ -260,47 +361,7 @@ export async function openPostgresLeadStore(url: string, options: PostgresLeadSt
       assertLeadPatch(patch);
       assertCondition(condition);
       if (event !== undefined) assertLeadEvent(event);
-      const params: Value[] = [id];
-      const sets: string[] = [];
-      for (const field of PATCH_FIELD_NAMES) {
-        if (!(field in patch)) continue;
-        const value = (patch as Record<string, unknown>)[field];
-        // undefined (or null) clears an optional field; on a required one it changes nothing.
-        if (value == null && !(OPTIONAL_FIELDS as readonly string[]).includes(field)) continue;
-        params.push(value == null ? null : field === 'submission' ? JSON.stringify(value) : (value as string | number));
-        sets.push(`${field} = $${params.length}`);
-      }
-      const where = ['id = $1'];
-      if (condition.ifStatus !== undefined) {
-        params.push(condition.ifStatus);
-        where.push(`status = $${params.length}`);
-      }
-      if (condition.ifAttempts !== undefined) {
-        params.push(condition.ifAttempts);
-        where.push(`attempts = $${params.length}`);
-      }
-      const fence: string[] = [];
-      if (condition.ifLease !== undefined) {
-        const { name, owner, now } = condition.ifLease;
-        params.push(name, owner, now);
-        const n = params.length;
-        fence.push(`EXISTS (SELECT 1 FROM outbox_lease WHERE name = $${n - 2} AND owner = $${n - 1} AND expires_at > $${n})`);
-      }
-      // A claim skips a row another transaction is changing: it loses, as it would a moment later.
-      const lock = condition.ifAttempts !== undefined ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
-      const changed = `UPDATE leads SET ${sets.length ? sets.join(', ') : 'id = leads.id'} FROM target
-        WHERE leads.id = target.id${fence.length ? ` AND ${fence.join(' AND ')}` : ''}
-        RETURNING ${COLUMNS.map((c) => `leads.${c}`).join(', ')}`;
-      // With an event, its row is written by the same statement, only when the lead changed.
-      let logged = '';
-      if (event !== undefined) {
-        params.push(event.at, event.type, detailText(event));
-        const n = params.length;
-        logged = `, logged AS (INSERT INTO lead_events (lead_id, at, type, detail) SELECT id, $${n - 2}::double precision, $${n - 1}::text, $${n}::text FROM changed)`;
-      }
-      const sql = `WITH target AS (SELECT id FROM leads WHERE ${where.join(' AND ')} ${lock}),
-        changed AS (${changed})${logged} SELECT * FROM changed`;
-      const row = (await query(sql, params))[0];
+      const row = (await query(...updateStatement(id, patch, condition, event)))[0];
       return row ? toRecord(row) : null;
     },
 

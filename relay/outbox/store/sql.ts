@@ -19,6 +19,7 @@ import {
   assertLeadPatch,
   assertLeadRecord,
   assertLeaseArgs,
+  assertReleaseCapacity,
   assertTour,
   assertWindows,
   emptyCounts,
@@ -43,6 +44,7 @@ import type {
   LeaseState,
   LeasedLeadStore,
   TourAccept,
+  TourRelease,
   UpdateCondition,
   WriteKind,
 } from './types.js';
@@ -304,6 +306,29 @@ export function createSqlLeadStore(driver: SqlDriver, options: SqlLeadStoreOptio
       return driver
         .all<{ start: number; count: number; ids: string }>(SQL.tours.booked, [site, from, to])
         .map(({ start, count, ids }) => ({ start, count, appointment_ids: (JSON.parse(ids) as string[]).sort(byBytes) }));
+    },
+
+    async tourOf(leadId) {
+      open();
+      return one(SQL.tours.of, [leadId]);
+    },
+
+    // One transaction, as accept's: BEGIN IMMEDIATE holds the file's write lock from the look to the
+    // write (on Node; the Durable Object runs one call at a time), so a release and an accept, or two
+    // releases, never both take a slot's last place.
+    async releaseTour(tourId, capacity, patch, event) {
+      open();
+      assertReleaseCapacity(capacity);
+      assertLeadPatch(patch);
+      assertLeadEvent(event);
+      return driver.transaction((): TourRelease | null => {
+        const tour = one(SQL.get, [tourId]);
+        if (tour?.status !== 'held' || tour.tour_start === undefined) return null;
+        // Held, it is not among the places counted.
+        if (driver.get<{ n: number }>(SQL.tours.taken, [tour.site, tour.tour_start])!.n >= capacity) return { full: true };
+        const released = update(tourId, { ...patch, status: 'queued' }, { ifStatus: 'held' }, event);
+        return released ? { released } : null;
+      });
     },
 
     async get(id) {

@@ -183,6 +183,12 @@ export interface TourBooking {
 }
 
 /**
+ * What releaseTour did: the held tour moved to queued (`released`, as now stored), or its slot had no
+ * place left (`full`: nothing changed; the tour is still held).
+ */
+export type TourRelease = { released: LeadRecord } | { full: true };
+
+/**
  * A lead's timeline, append only: what happened to it and when, kept and purged with the lead.
  * accepted / held: at accept (held with its reason); attempt: a create or write answered by Propexo
  * (outcome, HTTP status, short reason); write_status: a write job's result; confirmed: how;
@@ -276,6 +282,16 @@ export interface LeadStore {
    * per start, earliest first. What accept's capacity check counts, for the slots a prospect is offered.
    */
   tourBookings(site: string, from: number, to: number): Promise<TourBooking[]>;
+  /** The tour record stored with lead `leadId` (the one that follows it with a tour_start; there is at most one), or null. */
+  tourOf(leadId: string): Promise<LeadRecord | null>;
+  /**
+   * An operator's release of a held tour record: applies `patch` with status queued and appends
+   * `event`, only while fewer than `capacity` other tours of its site that are not held start at its
+   * tour_start (what accept counts), as one atomic step like accept's, across processes too. Null
+   * when there is no such record, it is no tour, or it is not held; `{ full: true }` (nothing
+   * changed) when the slot has no place left. A capacity of 0 or less is a full slot.
+   */
+  releaseTour(tourId: string, capacity: number, patch: LeadPatch, event: LeadEvent): Promise<TourRelease | null>;
   get(id: string): Promise<LeadRecord | null>;
   /** The lead of this site holding this idempotency key, if it was created at or after `since`. */
   findByIdempotencyKey(site: string, key: string, since: number): Promise<LeadRecord | null>;

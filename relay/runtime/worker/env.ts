@@ -26,6 +26,8 @@ export type OutboxRpc = Pick<
   | 'history'
   | 'activity'
   | 'tourBookings'
+  | 'tourOf'
+  | 'releaseTour'
 > & {
   readiness: Readiness;
   siteChecks(): SiteChecksReport;

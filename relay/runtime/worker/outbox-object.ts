@@ -150,6 +150,15 @@ export class OutboxObject extends DurableObject<EdgeEnv> implements OutboxRpc {
   tourBookings(site: string, from: number, to: number) {
     return this.store.tourBookings(site, from, to);
   }
+  tourOf(leadId: string) {
+    return this.store.tourOf(leadId);
+  }
+  async releaseTour(tourId: string, capacity: number, patch: LeadPatch, event: LeadEvent) {
+    const outcome = await this.store.releaseTour(tourId, capacity, patch, event);
+    // Queued now: due at once.
+    if (outcome && 'released' in outcome) await this.arm();
+    return outcome;
+  }
   findByIdempotencyKey(site: string, key: string, since: number) {
     return this.store.findByIdempotencyKey(site, key, since);
   }
@@ -274,6 +283,8 @@ export function remoteLeadStore(namespace: DurableObjectNamespace<OutboxRpc>): L
   return {
     accept: (record, windows, tour) => outbox().accept(record, windows, tour),
     tourBookings: (site, from, to) => outbox().tourBookings(site, from, to),
+    tourOf: (leadId) => outbox().tourOf(leadId),
+    releaseTour: (tourId, capacity, patch, event) => outbox().releaseTour(tourId, capacity, patch, event),
     get: (id) => outbox().get(id),
     findByIdempotencyKey: (site, key, since) => outbox().findByIdempotencyKey(site, key, since),
     findByJobId: (jobId) => outbox().findByJobId(jobId),

@@ -103,6 +103,8 @@ export const LEAD_STORE_METHODS = [
   'history',
   'activity',
   'tourBookings',
+  'tourOf',
+  'releaseTour',
   'list',
   'counts',
   'purgeConfirmed',
