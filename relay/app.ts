@@ -73,7 +73,7 @@ export function createRelay(deps: RelayDeps): Hono<RelayEnv> {
   app.route('/v1/sites/:site/leads', leadRoutes({ ...deps, spamScreen, lists, booked }));
   app.route('/v1/propexo/webhooks', webhookRoutes(deps));
   mountConsolePages(app, deps.consoleAssets);
-  app.route('/admin', adminRoutes(deps));
+  app.route('/admin', adminRoutes(deps, booked));
   app.route('/metrics', metricsRoutes(deps));
   return app;
 }

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSites } from '../config/sites.js';
-import { type HeldTours, configuredTourCapacity, heldLeadOfTour, releaseHeld, requeueDeadLetter } from './delivery/requeue.js';
+import { type HeldTours, configuredTourCapacity, releaseHeld, requeueDeadLetter, tourStaysPut } from './delivery/requeue.js';
 import { createLogger, maskEmail, maskPhone } from '../lib/log.js';
 import { openPostgresLeadStore } from './store/postgres.js';
 import { OUTBOX_FILE, openSqliteLeadStore } from './store/sqlite.js';
@@ -94,9 +94,9 @@ export async function runOutboxCommand(
       let requeued = 0;
       for (const lead of targets) {
         if (!lead) continue;
-        const heldLead = await heldLeadOfTour(store, lead);
-        if (heldLead) {
-          out(`${lead.id} is the tour of held lead ${heldLead.id}: release or mark its lead`);
+        const why = await tourStaysPut(store, lead);
+        if (why) {
+          out(`${lead.id}: ${why}`);
           continue;
         }
         if (lead.status === 'held') {

@@ -22,7 +22,8 @@ import { webCryptoHashing } from '../lib/hash.js';
 import { releaseHeld, requeueDeadLetter } from '../outbox/delivery/requeue.js';
 import { LEAD_STATUSES, type LeadStatus } from '../outbox/store/types.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
-import { consoleApiRoutes, heldToursOf, refuseTourOfHeldLead } from './console-api.js';
+import type { BookedTours } from '../tours/booked.js';
+import { consoleApiRoutes, heldToursOf, refuseTourAlone } from './console-api.js';
 
 const unauthorized = (c: Context, message = 'A valid admin token is required.') => {
   c.header('WWW-Authenticate', 'Bearer realm="resman-lead-form admin"');
@@ -72,9 +73,10 @@ async function signInToken(c: Context): Promise<string | undefined> {
   }
 }
 
-export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
+/** `booked`: Propexo's listing of each property's tours, which a released tour's slot counts. */
+export function adminRoutes(deps: RelayDeps, booked?: BookedTours): Hono<RelayEnv> {
   const { store, clock, logger, config } = deps;
-  const heldTours = heldToursOf(deps);
+  const heldTours = heldToursOf(deps, booked);
   const admin = new Hono<RelayEnv>();
   const sessions =
     config.adminToken === undefined
@@ -115,7 +117,7 @@ export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
   admin.all('/session', methodNotAllowed('POST, DELETE'));
 
   admin.use('/api/*', consoleAuth(deps, sessions));
-  admin.route('/api', consoleApiRoutes(deps));
+  admin.route('/api', consoleApiRoutes(deps, booked));
 
   admin.use('/leads', adminAuth(config.adminToken));
   admin.use('/leads/*', adminAuth(config.adminToken));
@@ -141,7 +143,7 @@ export function adminRoutes(deps: RelayDeps): Hono<RelayEnv> {
     const id = c.req.param('id');
     const lead = await store.get(id);
     if (!lead) throw new ApiError(404, 'not_found', 'No such lead.');
-    await refuseTourOfHeldLead(store, lead);
+    await refuseTourAlone(store, lead);
     // A held lead is released with its tour (console-api.ts's release); the answer says what became of a tour.
     const released = lead.status === 'held' ? await releaseHeld(store, lead, clock.now(), 'token', heldTours) : null;
     const queued =

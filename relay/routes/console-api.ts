@@ -7,8 +7,10 @@
 import { Hono } from 'hono';
 import { ApiError, methodNotAllowed } from '../http/errors.js';
 import { hex, webCryptoHashing } from '../lib/hash.js';
-import { type HeldTours, configuredTourCapacity, heldLeadOfTour, releaseHeld, requeueDeadLetter } from '../outbox/delivery/requeue.js';
+import { type HeldTours, configuredTourCapacity, releaseHeld, requeueDeadLetter, tourStaysPut } from '../outbox/delivery/requeue.js';
 import { MARKED_SPAM, type LeadRecord, type LeadStore } from '../outbox/store/types.js';
+import type { BookedTours } from '../tours/booked.js';
+import { slotsTaken } from '../tours/availability.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 import { contactOf, leadsCsv, maskedLead, parseLeadFilter, siteOverview, type LeadFilter } from './console-data.js';
 
@@ -17,24 +19,35 @@ const MAX_LIST = 1000;
 const WEEK = 7 * 86_400_000;
 
 /**
- * What an operator's release does with a held tour: the slot takes the site's `tours.per_slot` for
- * now. Once the routes have Propexo's listing of the property's tours, `capacity` becomes per_slot
- * less the tours Propexo lists in that slot (as the slots route counts them).
+ * What an operator's release does with a held tour: the slot takes the site's `tours.per_slot` less
+ * the tours Propexo lists in it, as a booking counts them (relay/tours/booking.ts); without Propexo's
+ * listing (`booked` absent), per_slot alone.
  */
-export function heldToursOf(deps: Pick<RelayDeps, 'sites' | 'config' | 'logger'>): HeldTours {
-  return { capacity: configuredTourCapacity(deps.sites ?? deps.config.sites), logger: deps.logger };
+export function heldToursOf(deps: Pick<RelayDeps, 'sites' | 'config' | 'logger' | 'store' | 'clock'>, booked?: BookedTours): HeldTours {
+  const sites = deps.sites ?? deps.config.sites;
+  const configured = configuredTourCapacity(sites);
+  if (!booked) return { capacity: configured, logger: deps.logger };
+  return {
+    capacity: async (tour) => {
+      const site = sites.get(tour.site);
+      if (!site?.tours || tour.tour_start === undefined) return configured(tour);
+      const taken = await slotsTaken({ store: deps.store, booked }, { ...site, tours: site.tours }, deps.clock.now());
+      return Math.max(0, site.tours.per_slot - taken.listed(tour.tour_start));
+    },
+    logger: deps.logger,
+  };
 }
 
-/** A tour record goes with its lead: while that lead is held, an operator acts on the lead, never on the tour alone. */
-export async function refuseTourOfHeldLead(store: LeadStore, record: LeadRecord): Promise<void> {
-  const lead = await heldLeadOfTour(store, record);
-  if (lead) throw new ApiError(409, 'conflict', `This is the tour of held lead ${lead.id}: release or mark its lead.`);
+/** A tour record an operator may not act on alone (requeue.ts, tourStaysPut): 409 with the reason. */
+export async function refuseTourAlone(store: LeadStore, record: LeadRecord): Promise<void> {
+  const why = await tourStaysPut(store, record);
+  if (why) throw new ApiError(409, 'conflict', why);
 }
 
-export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
+export function consoleApiRoutes(deps: RelayDeps, booked?: BookedTours): Hono<RelayEnv> {
   const { store, clock, logger } = deps;
   const hashing = deps.hashing ?? webCryptoHashing;
-  const heldTours = heldToursOf(deps);
+  const heldTours = heldToursOf(deps, booked);
   const api = new Hono<RelayEnv>();
 
   const filtered = async (filter: LeadFilter): Promise<{ leads: LeadRecord[]; truncated: boolean }> => {
@@ -105,7 +118,7 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
   api.post('/leads/:id/retry', async function retry(c) {
     const lead = await leadOr404(c.req.param('id'));
     if (lead.status !== 'failed') throw new ApiError(409, 'conflict', `Only a failed lead can be retried; this one is ${lead.status}.`);
-    await refuseTourOfHeldLead(store, lead);
+    await refuseTourAlone(store, lead);
     const queued = await requeueDeadLetter(store, lead, clock.now(), c.get('actor'), heldTours);
     if (!queued) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
     logger.info('lead.requeued_by_operator', { lead_id: lead.id, site: lead.site, previous_error: lead.error, by: c.get('actor') });
@@ -122,7 +135,7 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
         `Only a held lead not marked as spam can be released; this one is ${lead.error === MARKED_SPAM ? 'marked as spam' : lead.status}.`,
       );
     }
-    await refuseTourOfHeldLead(store, lead);
+    await refuseTourAlone(store, lead);
     // Its tour too, while the tour's slot has a place; else the tour is a dead letter for the office.
     const released = await releaseHeld(store, lead, clock.now(), c.get('actor'), heldTours);
     if (!released) throw new ApiError(409, 'conflict', 'The lead changed meanwhile; look again.');
@@ -140,7 +153,7 @@ export function consoleApiRoutes(deps: RelayDeps): Hono<RelayEnv> {
   api.post('/leads/:id/spam', async function markSpam(c) {
     const lead = await leadOr404(c.req.param('id'));
     if (lead.status !== 'held') throw new ApiError(409, 'conflict', `Only a held lead can be marked as spam; this one is ${lead.status}.`);
-    await refuseTourOfHeldLead(store, lead);
+    await refuseTourAlone(store, lead);
     const now = clock.now();
     const by = c.get('actor');
     const mark = (record: LeadRecord) =>

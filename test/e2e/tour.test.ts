@@ -37,7 +37,9 @@ const pickSecondDay = (page: DemoPage) =>
 
 const chosenStart = (page: DemoPage) =>
   page.evaluate(
-    () => document.querySelector('resman-lead-form')!.shadowRoot!.querySelector<HTMLInputElement>('input[name="tour.start"]:checked')?.value ?? null,
+    () =>
+      document.querySelector('resman-lead-form')!.shadowRoot!.querySelector<HTMLInputElement>('input[name="tour.start"]:checked')?.value ??
+      null,
     null,
   );
 
@@ -48,7 +50,11 @@ const calendarFile = (page: DemoPage) =>
     return { download: link.download, text: decodeURIComponent(link.href.slice(link.href.indexOf(',') + 1)) };
   }, null);
 
-const utcStamp = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const utcStamp = (iso: string) =>
+  new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 async function bookThroughDemo(page: DemoPage, demo: RunningDemo, first: string): Promise<string> {
   await page.goto(new URL('/tour', demo.url).href);
@@ -64,8 +70,8 @@ async function bookThroughDemo(page: DemoPage, demo: RunningDemo, first: string)
     page,
     'that day’s times',
     (date) =>
-      [...document.querySelector('resman-lead-form')!.shadowRoot!.querySelectorAll<HTMLInputElement>('input[name="tour.start"]')].every((r) =>
-        r.value.startsWith(date),
+      [...document.querySelector('resman-lead-form')!.shadowRoot!.querySelectorAll<HTMLInputElement>('input[name="tour.start"]')].every(
+        (r) => r.value.startsWith(date),
       ),
     date,
   );
@@ -108,7 +114,9 @@ async function expectBooked(page: DemoPage, demo: RunningDemo, first: string, st
   await expect.poll(() => leads().filter((l) => l.created_record_id !== null).length, { timeout: 20_000 }).toBe(1);
   const card = leads()[0]!.created_record_id!;
   const onCard = () =>
-    sandbox.appointments().filter((a): a is SandboxTourBooking => a.action === 'create' && a.lead_id === card && a.write_status === 'SUCCESS');
+    sandbox
+      .appointments()
+      .filter((a): a is SandboxTourBooking => a.action === 'create' && a.lead_id === card && a.write_status === 'SUCCESS');
   await expect.poll(() => onCard().length, { timeout: 20_000 }).toBe(1);
   const utc = new Date(start).toISOString();
   const [appointment] = onCard();

@@ -17,7 +17,8 @@ const HOURS = { mon: [['09:00', '17:00']] };
 
 function relayWithTours(perSlot: number) {
   const sites = { ...SITES, 'oak-grove': { ...SITES['oak-grove'], tours: { hours: HOURS, per_slot: perSlot } } };
-  return buildRelay({ env: { ADMIN_TOKEN: ADMIN, SITES_JSON: JSON.stringify(sites) } });
+  // The property's tour listing goes to the fake upstream too: it lists none, so per_slot alone counts.
+  return buildRelay({ env: { ADMIN_TOKEN: ADMIN, SITES_JSON: JSON.stringify(sites) }, listsUpstream: true });
 }
 type Relay = ReturnType<typeof relayWithTours>;
 
@@ -64,6 +65,14 @@ describe("the console's release of a held lead with a tour", () => {
     const history = await relay.store.history(tour.id);
     expect(history.map((e) => e.type)).toEqual(['accepted', 'held', 'dead_lettered']);
     expect(history[2]?.detail).toEqual({ reason: 'slot_taken_at_release' });
+    // Sending it again would overbook the slot: the office books another time instead.
+    const retry = await act(relay, tour.id, 'retry');
+    expect(retry.status).toBe(409);
+    expect(await errorOf(retry)).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/cannot be kept \(slot_taken_at_release\)/),
+    });
+    expect(await relay.store.get(tour.id)).toMatchObject({ status: 'failed' });
     expect(relay.logs().find((l) => l.event === 'lead.dead_letter')).toMatchObject({
       alert: true,
       lead_id: tour.id,
@@ -104,10 +113,11 @@ describe('the tour of a held lead, on its own', () => {
   });
 
   it('may be retried as any dead letter once its lead is no longer held', async () => {
-    const relay = relayWithTours(1);
-    await book(relay, false);
+    const relay = relayWithTours(2);
     const { lead, tour } = await book(relay, true);
     await act(relay, lead.id, 'release');
+    // Its appointment refused (say, the guest card merged in ResMan meanwhile): a dead letter like any.
+    await relay.store.update(tour.id, { status: 'failed', error: 'propexo_rejected' });
     const res = await act(relay, tour.id, 'retry');
     expect(await res.json()).toEqual({ id: tour.id, status: 'queued' });
   });
@@ -146,7 +156,7 @@ describe('the same release through /admin and the CLI', () => {
     const alerts: unknown[] = [];
     const tours = { capacity: configuredTourCapacity(relay.config.sites), logger: { alert: (...line: unknown[]) => alerts.push(line) } };
     expect(await runOutboxCommand(relay.store, ['retry', tour.id], (t) => out.push(t), relay.clock.now(), tours)).toBe(1);
-    expect(out[0]).toBe(`${tour.id} is the tour of held lead ${lead.id}: release or mark its lead`);
+    expect(out[0]).toBe(`${tour.id}: This is the tour of held lead ${lead.id}: release or mark its lead.`);
     expect(await runOutboxCommand(relay.store, ['retry', lead.id], (t) => out.push(t), relay.clock.now(), tours)).toBe(0);
     expect(out.slice(1)).toEqual([
       '0 lead(s) queued again',

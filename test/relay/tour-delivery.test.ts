@@ -17,6 +17,7 @@ const ZONE = 'America/Chicago';
 const OPEN = [['09:00', '18:00']];
 const HOURS = { sun: OPEN, mon: OPEN, tue: OPEN, wed: OPEN, thu: OPEN, fri: OPEN, sat: OPEN };
 const APPOINTMENT_PATH = '/v1/events/appointments/leads/resman';
+const ADMIN_TOKEN = 'adm_tour_delivery_0123456789';
 
 interface Options {
   clock?: 'utc' | 'property';
@@ -38,7 +39,7 @@ function relayWithSandbox(options: Options = {}) {
   };
   const relay = buildRelay({
     policy: { inDoubtGraceMs: 5 * MINUTE, backoffMaxMs: 10 * MINUTE },
-    env: { SITES_JSON: JSON.stringify(sites), PROPEXO_BASE_URL: 'http://sandbox.test', UPSTREAM_TIMEOUT_MS: '1000' },
+    env: { SITES_JSON: JSON.stringify(sites), PROPEXO_BASE_URL: 'http://sandbox.test', UPSTREAM_TIMEOUT_MS: '1000', ADMIN_TOKEN },
     handler: (call, init) => sandbox!.app.request(new URL(call.url).pathname + new URL(call.url).search, init),
     ip: () => `203.0.113.${Math.floor(Math.random() * 250)}`,
     listsUpstream: true,
@@ -210,6 +211,26 @@ describe('booking a tour', () => {
     expect(bookings()).toHaveLength(0);
     expect(await starts()).toContain(start);
     expect((await relay.store.counts()).held).toBe(2);
+  });
+
+  it("an operator's release counts Propexo's own tour in the slot: of two held bookings in a slot of two, one is kept", async () => {
+    const { relay, slots, bookings } = relayWithSandbox({ perSlot: 2 });
+    // Tomorrow at 10:00 in Austin the office has a tour in ResMan (the sandbox's): one place left.
+    const tomorrow = (await slots()).days[1]!;
+    const ten = tomorrow.slots.find((s) => s.label === '10:00 AM')!.start;
+    const held = async (i: number) => {
+      const res = await postLead(relay.app, { ...person(i), tour: { start: ten }, meta: { trap: 'filled' } });
+      return ((await res.json()) as { id: string }).id;
+    };
+    const [a, b] = [await held(1), await held(2)];
+    const release = async (id: string) =>
+      (
+        await relay.app.request(`/admin/api/leads/${id}/release`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      ).json();
+    expect(await release(a)).toMatchObject({ status: 'queued', tour: 'released' });
+    expect(await release(b)).toMatchObject({ status: 'queued', tour: 'slot_taken' });
+    await relay.deliver();
+    expect(bookings()).toHaveLength(1);
   });
 
   it('a tour whose time comes before it could be sent becomes a dead letter for the office', async () => {

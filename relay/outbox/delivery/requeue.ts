@@ -155,6 +155,22 @@ async function releaseTourOf(
 }
 
 /**
+ * Why an operator may not act on this tour record alone, in words for them; null when they may (or
+ * it is no tour). A tour of a held lead goes with its lead (its release or spam carries the tour).
+ * A tour whose slot was full at its lead's release, or whose time passed unsent, cannot be kept by
+ * sending it again: the office books the prospect another time.
+ */
+export async function tourStaysPut(store: LeadStore, record: LeadRecord): Promise<string | null> {
+  const lead = await heldLeadOfTour(store, record);
+  if (lead) return `This is the tour of held lead ${lead.id}: release or mark its lead.`;
+  if (record.tour_start !== undefined && record.status === 'failed' && UNKEPT_TOURS.has(record.error ?? ''))
+    return `This tour cannot be kept (${record.error}): call the prospect and book another time in ResMan.`;
+  return null;
+}
+
+const UNKEPT_TOURS = new Set([SLOT_TAKEN_AT_RELEASE, 'tour_time_passed']);
+
+/**
  * The held lead a tour record follows, when there is one: an operator acts on that lead (its
  * release or spam carries the tour), never on its tour alone.
  */
