@@ -95,6 +95,20 @@ describe('booking a tour', () => {
     expect(relay.logs().filter((l) => l.event === 'tour.sent')).toHaveLength(1);
   });
 
+  it('a tour waiting for its slow lead goes the moment the lead is confirmed, not at its next backoff', async () => {
+    const { relay, sandbox, starts, book, bookings } = relayWithSandbox();
+    // Propexo fails the lead's create for a while: the tour, waiting for the guest card, backs off further each look.
+    sandbox.injectFault({ kind: '503', times: 6, path: '/v1/leads/resman', method: 'POST' });
+    expect((await book(JANE, (await starts())[0]!)).status).toBe(202);
+    await relay.deliver(60 * MINUTE);
+    expect(bookings()).toHaveLength(1);
+    const at = (event: string) => Date.parse(String(relay.logs().find((l) => l.event === event)!.time));
+    const waited = relay.logs().filter((l) => l.event === 'lead.waiting_for_first_inquiry').length;
+    expect(waited).toBeGreaterThan(0);
+    // The tour's backoff had grown past a minute (policy backoffMaxMs 10 min); it went within seconds of the lead.
+    expect(at('tour.sent') - at('lead.confirmed')).toBeLessThan(5_000);
+  });
+
   it('in the property clock, the appointment carries the wall time of the property', async () => {
     const { relay, starts, book, bookings } = relayWithSandbox({ clock: 'property' });
     const start = (await starts())[0]!;

@@ -68,7 +68,15 @@ export class LeadWrites {
     const fields = { ...logOf(lead), how, created_record_id: createdRecordId, ms_since_accepted: now - lead.created_at };
     if (partial) this.logger.warn('lead.confirmed_partially', { ...fields, errors: partial });
     else this.logger.info('lead.confirmed', fields);
+    if (lead.tour_start === undefined) await this.wakeTourOf(lead, now);
     return true;
+  }
+
+  /** A tour waiting for this lead's guest card goes now rather than at its next backoff. */
+  private async wakeTourOf(lead: LeadRecord, now: number): Promise<void> {
+    const tour = await this.store.tourOf(lead.id);
+    if (tour?.status !== 'queued' || tour.next_attempt_at <= now) return;
+    await this.store.update(tour.id, { next_attempt_at: now }, { ifStatus: 'queued', ifAttempts: tour.attempts });
   }
 
   /**
