@@ -21,7 +21,9 @@ import { unknownChoices, type PropertyLists } from '../propexo/property-lists.js
 import type { SpamScreen } from '../spam/screen.js';
 import type { BookedTours } from '../tours/booked.js';
 import { checkBooking, freshTours, parseTourRequest } from '../tours/booking.js';
+import { TOUR_DEFAULTS } from '../tours/settings.js';
 import { isoInZone } from '../tours/zoned-time.js';
+import type { SiteConfig } from '../config/sites.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
 
 /** Largest lead body accepted; a full submission with 2000 characters of notes is far below it. */
@@ -84,7 +86,9 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
       const first = await unavailableOnFailure(store.findByIdempotencyKey(c.get('site').slug, key, clock.now() - KEY_WINDOW_MS));
       if (!first) return next();
       logger.info('lead.replayed', { lead_id: first.id, site: first.site, by: 'idempotency_key' });
-      return receipt(c, first, 202);
+      // A booking's retry gets its tour back, as the first answer had it.
+      const tour = await unavailableOnFailure(store.tourOf(first.id));
+      return receipt(c, first, 202, tour ? tourReceipt(tour, c.get('site')) : undefined);
     },
     clientLimit(deps),
     async function acceptLead(c) {
@@ -193,12 +197,7 @@ export function leadRoutes(deps: RelayDeps & { spamScreen: SpamScreen; lists: Pr
         logger.info('lead.replayed', { lead_id: record.id, site: site.slug, by: 'content', ...tourOf });
       }
       // A held lead is answered like any other: a bot learns nothing from the answer.
-      return receipt(
-        c,
-        record,
-        202,
-        outcome.tour && tours ? tourReceipt(outcome.tour, tours.tours.slot_minutes, site.time_zone) : undefined,
-      );
+      return receipt(c, record, 202, outcome.tour ? tourReceipt(outcome.tour, site) : undefined);
     },
   );
 
@@ -232,9 +231,10 @@ function receipt(c: Context<RelayEnv>, lead: LeadRecord, status: 200 | 202, tour
 }
 
 /** The tour a booking holds, with the property's offset, as the slots answer gives a start. */
-function tourReceipt(tour: LeadRecord, slotMinutes: number, timeZone: string): TourReceipt {
+function tourReceipt(tour: LeadRecord, site: SiteConfig): TourReceipt {
   const start = tour.tour_start!;
-  return { start: isoInZone(start, timeZone), end: isoInZone(start + slotMinutes * 60_000, timeZone) };
+  const minutes = site.tours?.slot_minutes ?? TOUR_DEFAULTS.slot_minutes;
+  return { start: isoInZone(start, site.time_zone), end: isoInZone(start + minutes * 60_000, site.time_zone) };
 }
 
 /** `409 slot_taken`: the envelope, and the slots open now; nothing was stored, so a new key is fine. */

@@ -176,13 +176,21 @@ describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
     expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
   });
 
+  it("takes a capacity of 0 (Propexo's own appointments fill the slot) as a full slot, storing nothing", async () => {
+    const { record, tour } = booking();
+    expect(await store.accept(record, at(T0), { ...tour, capacity: 0 })).toMatchObject({ created: false, slot_taken: true });
+    expect(await store.get(record.id)).toBeNull();
+    expect(await store.get(tour.record.id)).toBeNull();
+  });
+
   it('refuses a tour that cannot go with its lead, storing nothing', async () => {
     const { record, tour } = booking();
     const refusals: [string, TourAccept][] = [
       ['no start', { ...tour, record: { ...tour.record, tour_start: undefined } }],
       ['another site', { ...tour, record: { ...tour.record, site: 'pine-ridge' } }],
       ['fingerprints', { ...tour, record: { ...tour.record, fingerprints: ['fp-x'] } }],
-      ['a capacity of 0', { ...tour, capacity: 0 }],
+      ['a capacity of 1.5', { ...tour, capacity: 1.5 }],
+      ['a capacity below 0', { ...tour, capacity: -1 }],
     ];
     for (const [, bad] of refusals) await expect(store.accept(record, at(T0), bad)).rejects.toThrow(/^lead store: invalid/);
     expect(await store.get(record.id)).toBeNull();

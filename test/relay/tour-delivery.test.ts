@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { SlotTakenBody, ToursAnswer } from '../../contract/tours.js';
 import type { SandboxTourBooking } from '../../sandbox/index.js';
 import { SANDBOX_IDS, createSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+import { isoInZone, zonedWallTimeToInstant } from '../../relay/tours/zoned-time.js';
 import { checkedSink } from '../support/hygiene.js';
 import { ORIGIN, TOKEN, buildRelay, postLead } from './fixtures.js';
 
@@ -23,6 +24,8 @@ interface Options {
   clock?: 'utc' | 'property';
   perSlot?: number;
   sandbox?: Partial<SandboxOptions>;
+  /** Changes what the sandbox answered, before the relay reads it. */
+  answer?: (path: string, res: Response) => Response | Promise<Response>;
 }
 
 function relayWithSandbox(options: Options = {}) {
@@ -40,7 +43,11 @@ function relayWithSandbox(options: Options = {}) {
   const relay = buildRelay({
     policy: { inDoubtGraceMs: 5 * MINUTE, backoffMaxMs: 10 * MINUTE },
     env: { SITES_JSON: JSON.stringify(sites), PROPEXO_BASE_URL: 'http://sandbox.test', UPSTREAM_TIMEOUT_MS: '1000', ADMIN_TOKEN },
-    handler: (call, init) => sandbox!.app.request(new URL(call.url).pathname + new URL(call.url).search, init),
+    handler: async (call, init) => {
+      const path = new URL(call.url).pathname + new URL(call.url).search;
+      const res = await sandbox!.app.request(path, init);
+      return options.answer ? options.answer(path, res) : res;
+    },
     ip: () => `203.0.113.${Math.floor(Math.random() * 250)}`,
     listsUpstream: true,
   });
@@ -153,7 +160,7 @@ describe('booking a tour', () => {
     const first = (await (await book(JANE, start, 'same-booking-01')).json()) as { id: string };
     const byKey = await book(JANE, start, 'same-booking-01');
     expect(byKey.status).toBe(202);
-    expect(((await byKey.json()) as { id: string }).id).toBe(first.id);
+    expect(await byKey.json()).toMatchObject({ id: first.id, tour: { start } });
     const byWords = await book(JANE, start);
     expect(byWords.status).toBe(202);
     expect(await byWords.json()).toMatchObject({ id: first.id, tour: { start } });
@@ -196,6 +203,30 @@ describe('booking a tour', () => {
     expect(records.map((r) => r.status)).toEqual(['confirmed', 'confirmed']);
   });
 
+  it("never onto a stranger's card: a create whose write-status names another person's lead", async () => {
+    let sandboxRef: Sandbox | undefined;
+    let strangers = '';
+    const isJanes = (id: string | null) => sandboxRef!.leads().some((l) => l.created_record_id === id && l.body.email_1 === JANE.email_1);
+    // Propexo's write-status for Jane's create names Bob's lead ("could be related to a different model").
+    const answer = async (path: string, res: Response) => {
+      if (!path.startsWith('/v1/admin/write-status/') || !strangers) return res;
+      const body = (await res.json()) as { created_record_id: string | null };
+      if (isJanes(body.created_record_id)) body.created_record_id = strangers;
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const { relay, sandbox, starts, book, bookings } = relayWithSandbox({ answer });
+    sandboxRef = sandbox;
+    expect((await postLead(relay.app, { first_name: 'Bob', last_name: 'Stranger', email_1: 'bob.stranger@gmail.com' })).status).toBe(202);
+    await relay.deliver();
+    strangers = sandbox.leads()[0]!.created_record_id!;
+    expect((await book(JANE, (await starts())[0]!)).status).toBe(202);
+    await relay.deliver(60 * MINUTE);
+    const janes = sandbox.leads().find((l) => l.body.email_1 === JANE.email_1)!.created_record_id!;
+    // The relay refused Bob's id for Jane's lead, and found her card by her email instead.
+    expect(relay.logs().filter((l) => l.event === 'lead.created_record_not_this_lead')).toHaveLength(1);
+    expect(bookings().map((b) => b.lead_id)).toEqual([janes]);
+  });
+
   it('an appointment POST that landed but whose answer was lost is found in the write logs, never sent twice', async () => {
     const { relay, sandbox, starts, book, bookings } = relayWithSandbox();
     sandbox.injectFault({ kind: 'reset_after_receive', times: 1, path: APPOINTMENT_PATH, method: 'POST' });
@@ -205,6 +236,57 @@ describe('booking a tour', () => {
     expect(relay.logs().filter((l) => l.event === 'lead.found_in_write_logs' && l.write_kind === 'appointment')).toHaveLength(1);
     const tour = (await relay.store.list({})).find((r) => r.tour_start !== undefined)!;
     expect(tour).toMatchObject({ status: 'confirmed', created_record_id: bookings()[0]!.event_id });
+  });
+
+  it("an in-doubt tour never takes an earlier failed job of the same tour (ResMan refused it before the site's fix) for its own", async () => {
+    let old: Record<string, unknown> | undefined;
+    const answer = async (path: string, res: Response) => {
+      if (!path.startsWith('/v1/admin/logs/writes/') || !old || !path.includes('write_category=events')) return res;
+      const body = (await res.json()) as { results: { logs: unknown[] } };
+      body.results.logs.push(old);
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const { relay, sandbox, starts, book, bookings } = relayWithSandbox({ answer });
+    const start = (await starts())[0]!;
+    expect((await postLead(relay.app, JANE)).status).toBe(202);
+    await relay.deliver();
+    const card = sandbox.leads()[0]!.created_record_id!;
+    const utc = new Date(Date.parse(start)).toISOString();
+    // The log's record of this very tour, refused ten minutes ago (its lead source, since fixed).
+    old = {
+      id: 'wl_old',
+      created_at: new Date(relay.clock.now() - 10 * MINUTE).toISOString(),
+      job_id: 'job_refused_before_fix',
+      job_log_id: 'jl_old',
+      status: 'FAILURE',
+      integration_id: SANDBOX_IDS.integration_id,
+      job_type: 'resman-create-appointment',
+      parameters: { lead_id: card, appointment_date: utc.slice(0, 10), appointment_time: utc.slice(11, 19) },
+      error: 'Transaction Source could not be found',
+      name: 'resman-create-appointment',
+    };
+    // This POST never reaches ResMan: the tour is in doubt, and must not follow the old job.
+    sandbox.injectFault({ kind: 'reset', times: 1, path: APPOINTMENT_PATH, method: 'POST' });
+    expect((await book(JANE, start)).status).toBe(202);
+    await relay.deliver(60 * MINUTE);
+    expect(bookings()).toHaveLength(1);
+    const tour = (await relay.store.list({})).find((r) => r.tour_start !== undefined)!;
+    expect(tour).toMatchObject({ status: 'confirmed', created_record_id: bookings()[0]!.event_id });
+    expect(relay.logs().filter((l) => l.event === 'lead.found_in_write_logs')).toEqual([]);
+  });
+
+  it('with write logs refused, a tour in doubt that Propexo does not list yet is a dead letter for a person, never sent twice', async () => {
+    const refused = async (path: string, res: Response) =>
+      path.startsWith('/v1/admin/logs/writes/')
+        ? new Response(JSON.stringify({ error: 'Bad Request', message: 'write logs are not enabled for this token' }), { status: 400 })
+        : res;
+    const { relay, sandbox, starts, book, bookings } = relayWithSandbox({ answer: refused, sandbox: { readBackDelayMs: 3 * 60 * MINUTE } });
+    sandbox.injectFault({ kind: 'reset_after_receive', times: 1, path: APPOINTMENT_PATH, method: 'POST' });
+    expect((await book(JANE, (await starts())[0]!)).status).toBe(202);
+    await relay.deliver(60 * MINUTE);
+    expect(bookings()).toHaveLength(1);
+    const tour = (await relay.store.list({})).find((r) => r.tour_start !== undefined)!;
+    expect(tour).toMatchObject({ status: 'failed', error: 'in_doubt_unresolved' });
   });
 
   it('an appointment POST Propexo never handled is looked for, then sent again once', async () => {
@@ -245,6 +327,26 @@ describe('booking a tour', () => {
     expect(await release(b)).toMatchObject({ status: 'queued', tour: 'slot_taken' });
     await relay.deliver();
     expect(bookings()).toHaveLength(1);
+  });
+
+  it('a tour waits out its dead-lettered lead: once an operator retries the lead days later, the tour goes too', async () => {
+    const { relay, sandbox, starts, book, bookings } = relayWithSandbox();
+    const later = (await starts()).at(-1)!; // thirteen days ahead
+    sandbox.injectFault({ kind: '503', times: 100_000, path: '/v1/leads/resman', method: 'POST' });
+    const { id } = (await (await book(JANE, later)).json()) as { id: string };
+    await relay.deliver(4 * DAY);
+    expect(await relay.store.get(id)).toMatchObject({ status: 'failed', error: 'not_delivered_in_time' });
+    const tour = (await relay.store.list({})).find((r) => r.tour_start !== undefined)!;
+    expect(tour).toMatchObject({ status: 'queued', error: 'waiting_for_lead_failed' });
+    sandbox.clearFaults();
+    const retry = await relay.app.request(`/admin/api/leads/${id}/retry`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(retry.status).toBe(200);
+    await relay.deliver(60 * MINUTE);
+    expect(bookings()).toHaveLength(1);
+    expect(await relay.store.get(tour.id)).toMatchObject({ status: 'confirmed' });
   });
 
   it('a tour whose time comes before it could be sent becomes a dead letter for the office', async () => {

@@ -126,7 +126,17 @@ async function jobUnknown(ctx: StepContext, lead: LeadRecord, site: SiteConfig):
  */
 async function ontoLeadJobUnknown(ctx: StepContext, lead: LeadRecord, logged: null | 'incomplete' | 'refused'): Promise<void> {
   if (logged === 'incomplete' || ctx.clock.now() - writtenAt(lead) < ctx.policy.inDoubtGraceMs) return checkLater(ctx, lead);
-  await ctx.writes.save(lead, { status: 'queued', job_id: undefined, checks: 0, write_retries: 0, next_attempt_at: ctx.clock.now() });
+  // A tour goes back in doubt: its send looks for it once more (tour.ts), a second appointment being
+  // a double booking, not a second note on the card.
+  const doubt = lead.write_kind === 'appointment' ? { in_doubt_since: writtenAt(lead) } : {};
+  await ctx.writes.save(lead, {
+    ...doubt,
+    status: 'queued',
+    job_id: undefined,
+    checks: 0,
+    write_retries: 0,
+    next_attempt_at: ctx.clock.now(),
+  });
   ctx.logger.warn('lead.write_not_found_resending', { ...logOf(lead), job_id: lead.job_id, write_kind: lead.write_kind });
 }
 

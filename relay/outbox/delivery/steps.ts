@@ -21,7 +21,10 @@ export async function takeStep(
   lead: LeadRecord,
   backlog: boolean,
 ): Promise<void> {
-  if (ctx.clock.now() - lead.age_from > ctx.policy.maxAgeMs) {
+  // A tour still waiting for its lead's guest card has its own deadline, its start (tour.ts): a lead
+  // an operator retries days on still brings its tour along.
+  const waitingTour = lead.tour_start !== undefined && lead.target_lead_id === undefined;
+  if (!waitingTour && ctx.clock.now() - lead.age_from > ctx.policy.maxAgeMs) {
     const reason = lead.status === 'sent' ? 'write_not_confirmed_in_time' : 'not_delivered_in_time';
     return ctx.writes.deadLetter(lead, reason, { error: lead.error });
   }

@@ -21,6 +21,7 @@ import type { StepContext } from './context.js';
 import { logOf } from './lead-writes.js';
 import { retryDelay } from './policy.js';
 import { postFailed } from './post-failed.js';
+import { samePerson } from './matching.js';
 import { existingLead } from './returning.js';
 import { readWriteLogs, type OwnWrite } from './search.js';
 import { siteIds } from './site-ids.js';
@@ -37,7 +38,8 @@ export async function sendTour(ctx: StepContext, tour: LeadRecord, site: SiteCon
     // The decision is written before the POST: a crash after it resumes with the same card.
     const decided = await ctx.store.update(
       tour.id,
-      { target_lead_id: card, write_kind: 'appointment', updated_at: ctx.clock.now() },
+      // The age limit counts from here: the wait for the lead was bounded by the tour's start.
+      { target_lead_id: card, write_kind: 'appointment', age_from: ctx.clock.now(), updated_at: ctx.clock.now() },
       { ifStatus: 'queued', ifAttempts: tour.attempts },
     );
     if (!decided) return;
@@ -94,17 +96,24 @@ async function guestCardOf(ctx: StepContext, tour: LeadRecord, site: SiteConfig)
 }
 
 /**
- * A lead confirmed without its record id (Propexo could not read the new lead back to prove it is
- * this prospect: without read-back it shows only after the next sync, hours on): the id its create's
- * write-status gives. Propexo documents it as the created record's, and ResMan has the lead at once;
- * were it not a lead, ResMan refuses the appointment (a dead letter), it never lands elsewhere.
+ * A lead confirmed without its record id: the id its create's write-status gives, unless Propexo
+ * shows that record as someone else (confirm.ts refused it for that: the tour must not land on a
+ * stranger's card). Propexo documents it as the created record's; when the record cannot be read
+ * yet (without read-back it shows only after the next sync, hours on) it is taken, ResMan having the
+ * lead at once; were it not a lead, ResMan refuses the appointment (a dead letter).
  */
 async function recordOfCreateJob(ctx: StepContext, lead: LeadRecord): Promise<string | null> {
   if (lead.status !== 'confirmed' || lead.target_lead_id !== undefined || lead.created_record_id !== undefined || lead.job_id === undefined)
     return null;
   const status = (await ctx.line.request(() => ctx.client.writeStatus(lead.job_id!)))!;
-  if (!status.ok || (status.writeStatus !== 'SUCCESS' && status.writeStatus !== 'PARTIAL_SUCCESS')) return null;
-  return status.createdRecordId;
+  if (!status.ok || (status.writeStatus !== 'SUCCESS' && status.writeStatus !== 'PARTIAL_SUCCESS') || !status.createdRecordId) return null;
+  const id = status.createdRecordId;
+  const read = (await ctx.line.request(() => ctx.client.getLead(id)))!;
+  // Propexo down for a moment: asked again at the tour's next look; a read it refuses or garbles
+  // cannot tell, as when the record is not readable yet.
+  if (!read.ok) return read.kind === 'rejected' || read.reason === 'unreadable_body' ? id : null;
+  if (read.lead !== null && !samePerson(lead, read.lead)) return null;
+  return id;
 }
 
 function appointmentBody(tour: LeadRecord, site: SiteConfig): AppointmentBody {
@@ -126,8 +135,8 @@ function appointmentBody(tour: LeadRecord, site: SiteConfig): AppointmentBody {
  * A tour whose POST may have landed: its job looked for in the `events` write logs (this lead, this
  * date and time); found, the tour follows it. Then, once the grace period is over, among the lead's
  * appointments in Propexo (they show after a sync): found, the tour is confirmed with its id. Sent
- * again (true) only past the grace period with neither showing it and a complete log; a log that
- * cannot be read (refused) leaves the appointments alone to say.
+ * again (true) only past the grace period with neither showing it and a complete log; with the logs
+ * refused, a dead letter for a person to check (`in_doubt_unresolved`), never a blind second tour.
  */
 async function mayResend(
   ctx: StepContext,
@@ -175,22 +184,50 @@ async function mayResend(
     await ctx.writes.confirmed(tour, mine.id, 'found_after_doubt');
     return false;
   }
+  // Write logs refused (a token without the admin scope): the listing shows an appointment only
+  // after a sync, so its silence proves nothing; a second tour on the card is worse than asking.
+  if (logged !== null) {
+    await ctx.writes.deadLetter(tour, 'in_doubt_unresolved', {
+      hint: "Propexo's write logs could not be read: look for this tour on the lead in ResMan, then discard or retry",
+    });
+    return false;
+  }
+  // Its time has come meanwhile: a second try would book the past.
+  if (ctx.clock.now() >= tour.tour_start!) {
+    await ctx.writes.deadLetter(tour, 'tour_time_passed', { tour_start: new Date(tour.tour_start!).toISOString(), in_doubt: true });
+    return false;
+  }
   ctx.logger.warn('lead.resending_appointment', {
     ...logOf(tour),
     ...(inDoubtSince > 0 ? { in_doubt_ms: ctx.clock.now() - inDoubtSince } : { after: 'operator_retry' }),
-    write_logs: logged === null ? 'complete' : 'refused',
+    write_logs: 'complete',
   });
   return true;
 }
 
-/** The tour's job in the site's `events` write logs: same lead, date and time, held by no other record of the relay. */
+/**
+ * The tour's job in the site's `events` write logs: same lead, date and time, finished since its
+ * POST (less the clock skew), held by no other record of the relay; the earliest such. Only a
+ * SUCCESS counts: a failed job made no appointment (and an earlier one, refused before the site was
+ * fixed, must not be taken for this POST), so without a SUCCESS the tour may be sent again.
+ */
 async function findInEventLogs(ctx: StepContext, tour: LeadRecord, site: SiteConfig, body: AppointmentBody, inDoubtSince: number) {
-  const read = await readWriteLogs(ctx, site, inDoubtSince - ctx.policy.clockSkewMs, 'events');
+  const since = inDoubtSince - ctx.policy.clockSkewMs;
+  const read = await readWriteLogs(ctx, site, since, 'events');
   if (!('logs' in read)) return read;
-  for (const log of read.logs) {
-    const p = log.parameters as Partial<AppointmentBody> | null;
-    if (p?.lead_id !== body.lead_id || p?.appointment_date !== body.appointment_date || p?.appointment_time !== body.appointment_time)
-      continue;
+  const mine = read.logs
+    .filter((log) => {
+      const p = log.parameters as Partial<AppointmentBody> | null;
+      return (
+        log.status === 'SUCCESS' &&
+        Date.parse(log.created_at) >= since &&
+        p?.lead_id === body.lead_id &&
+        p?.appointment_date === body.appointment_date &&
+        p?.appointment_time === body.appointment_time
+      );
+    })
+    .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  for (const log of mine) {
     const holder = await ctx.store.findByJobId(log.job_id);
     if (holder === null || holder.id === tour.id) return { job_id: log.job_id, status: log.status } satisfies OwnWrite;
   }

@@ -99,7 +99,8 @@ export const isReplayOf = (record: LeadRecord, match: Pick<LeadRecord, 'content_
 
 /**
  * Refuses a tour that cannot go with `lead`: its record must be a tour (`tour_start`) of the same
- * site, with no key or fingerprints of its own (the lead has them), and a whole capacity of 1 or more.
+ * site, with no key or fingerprints of its own (the lead has them), and a whole capacity: 0 is a slot
+ * Propexo's own appointments fill (the booking is refused as full, after a replay is answered).
  */
 export function assertTour(lead: LeadRecord, tour: TourAccept): void {
   assertLeadRecord(tour.record);
@@ -107,7 +108,7 @@ export function assertTour(lead: LeadRecord, tour: TourAccept): void {
   if (r.tour_start == null) throw new TypeError('lead store: invalid tour_start');
   if (r.site !== lead.site || r.id === lead.id) throw new TypeError('lead store: invalid tour');
   if (r.idempotency_key != null || r.fingerprints.length > 0) throw new TypeError('lead store: invalid tour');
-  if (!Number.isInteger(tour.capacity) || tour.capacity < 1) throw new TypeError('lead store: invalid capacity');
+  if (!Number.isInteger(tour.capacity) || tour.capacity < 0) throw new TypeError('lead store: invalid capacity');
 }
 
 /** releaseTour's capacity: a whole number, where 0 or less is a full slot (per_slot less what Propexo lists may be). */
