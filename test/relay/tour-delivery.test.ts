@@ -146,6 +146,17 @@ describe('booking a tour', () => {
     expect(bookings()).toHaveLength(2);
   });
 
+  it('a slot the office filled in ResMan since the page loaded is 409 slot_taken, never 503', async () => {
+    const { relay, slots, book } = relayWithSandbox();
+    // The sandbox's office tour tomorrow at 10:00 in Austin: the slots leave it out, an old page may still offer it.
+    const tomorrow = (await slots()).days[1]!.date;
+    const ten = isoInZone(zonedWallTimeToInstant(tomorrow, '10:00', ZONE), ZONE);
+    const res = await book(JANE, ten);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as SlotTakenBody).error.code).toBe('slot_taken');
+    expect((await relay.store.counts()).queued).toBe(0);
+  });
+
   it("a slot of two takes two bookings, and Propexo's own tours in it count", async () => {
     const { starts, book } = relayWithSandbox({ perSlot: 2 });
     const start = (await starts())[2]!;
