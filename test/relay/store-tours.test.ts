@@ -176,6 +176,17 @@ describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
     expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
   });
 
+  it('a tour whose slot could not keep it at its release (slot_taken_at_release) takes no place; any other dead letter does', async () => {
+    const first = booking();
+    const { tour } = await store.accept(first.record, at(T0), first.tour);
+    await store.update(tour!.id, { status: 'failed', error: 'slot_taken_at_release', updated_at: T0 + 1 });
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([]);
+    const second = booking(SLOT, 1, { fingerprints: ['fp-second'] });
+    expect(await store.accept(second.record, at(T0 + 2), second.tour)).toMatchObject({ created: true });
+    await store.update(second.tour.record.id, { status: 'failed', error: 'propexo_rejected', updated_at: T0 + 3 });
+    expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
+  });
+
   it("takes a capacity of 0 (Propexo's own appointments fill the slot) as a full slot, storing nothing", async () => {
     const { record, tour } = booking();
     expect(await store.accept(record, at(T0), { ...tour, capacity: 0 })).toMatchObject({ created: false, slot_taken: true });

@@ -1,7 +1,7 @@
 import type { SiteLookup } from '../../config/sites.js';
 import type { Logger } from '../../lib/log.js';
 import { TOUR_DEFAULTS } from '../../tours/settings.js';
-import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../store/types.js';
+import { SLOT_TAKEN_AT_RELEASE, type LeadEvent, type LeadPatch, type LeadRecord, type LeadStore } from '../store/types.js';
 import { logOf, maskedContact } from './lead-writes.js';
 
 /**
@@ -67,9 +67,6 @@ const operatorEvent = (type: 'retried' | 'released', lead: LeadRecord, now: numb
   type,
   detail: { by, previous_error: lead.error ?? null },
 });
-
-/** Why a held tour became a dead letter at its release: its slot filled while it was held. */
-export const SLOT_TAKEN_AT_RELEASE = 'slot_taken_at_release';
 
 /** What became of a released lead's tour: released with it, a dead letter for a slot taken meanwhile, or none held. */
 export type TourAtRelease = 'released' | 'slot_taken' | null;

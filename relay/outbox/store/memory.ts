@@ -25,6 +25,7 @@ import {
 import { acceptEvents, activityOf, assertLeadEvent, matchesSearch } from './history.js';
 import {
   MARKED_SPAM,
+  takesPlace,
   type LeadActivity,
   type LeadEvent,
   type AcceptOutcome,
@@ -133,7 +134,7 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
   /** Tours of `site` at `start` that take a place: every one not held. */
   const placesTaken = (site: string, start: number): number => {
     let n = 0;
-    for (const r of byId.values()) if (r.site === site && r.tour_start === start && r.status !== 'held') n++;
+    for (const r of byId.values()) if (r.site === site && r.tour_start === start && takesPlace(r)) n++;
     return n;
   };
 
@@ -224,7 +225,7 @@ export function createMemoryLeadStore(options: { beforeLeaseWrite?: () => Promis
       open();
       const byStart = new Map<number, TourBooking>();
       for (const r of byId.values()) {
-        if (r.site !== site || r.tour_start === undefined || r.status === 'held' || r.tour_start < from || r.tour_start >= to) continue;
+        if (r.site !== site || r.tour_start === undefined || !takesPlace(r) || r.tour_start < from || r.tour_start >= to) continue;
         let booking = byStart.get(r.tour_start);
         if (!booking) byStart.set(r.tour_start, (booking = { start: r.tour_start, count: 0, appointment_ids: [] }));
         booking.count += 1;

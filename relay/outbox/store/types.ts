@@ -230,6 +230,16 @@ export interface LeadActivity {
   error?: string;
 }
 
+/**
+ * The error of a held tour whose slot was full when an operator released its lead: a dead letter
+ * that takes no place (it will not happen; the office books another time).
+ */
+export const SLOT_TAKEN_AT_RELEASE = 'slot_taken_at_release';
+
+/** Whether a tour record takes a place in its slot: not held, and not one its slot could not keep. */
+export const takesPlace = (r: Pick<LeadRecord, 'status' | 'error'>): boolean =>
+  r.status !== 'held' && !(r.status === 'failed' && r.error === SLOT_TAKEN_AT_RELEASE);
+
 /** The error of a held lead an operator marked as spam: never sent, purged with the retention. */
 export const MARKED_SPAM = 'marked_spam';
 
