@@ -37,7 +37,7 @@ export interface TourRequest {
 
 /**
  * A booking's `409 slot_taken`: the usual error envelope, and beside it the slots open now (the
- * same answer as `GET …/tours` for the booked date onward), so the prospect picks again at once.
+ * same answer as `GET …/tours` for the whole window), so the prospect picks again at once.
  */
 export interface SlotTakenBody {
   error: { code: 'slot_taken'; message: string; fields: [] };

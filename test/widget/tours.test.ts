@@ -112,7 +112,8 @@ describe('<resman-lead-form mode="tour">', () => {
       await submit(el);
       await until(() => text($(el, '#tour-error')).includes(words), `${lang}: the time's error`);
       for (const radio of radios(el)) expect(radio.getAttribute('aria-invalid')).to.equal('true');
-      expect(radios(el)[0]!.getAttribute('aria-describedby')).to.equal('tour-error');
+      // Each time is read with its zone and, once there is one, its error.
+      expect(radios(el)[0]!.getAttribute('aria-describedby')).to.equal('tour-zone tour-error');
       expect(focused(), 'focus on the first time').to.equal(radios(el)[0]);
     }
     expect(await requests()).to.have.length(0);
@@ -199,6 +200,13 @@ describe('<resman-lead-form mode="tour">', () => {
   it('says when the slots could not be loaded, and loads them again on "Try again"', async () => {
     const el = await tourForm('tours-flaky');
     expect(text($(el, '[role=alert]'))).to.equal('We could not load the tour times.');
+    await expect(el).to.be.accessible();
+    // Sent meanwhile: the time is missing, and focus goes where it is fixed, described by why.
+    await fillValid(el);
+    await submit(el);
+    await until(() => focused() === $(el, 'button[part=retry]'), 'focus on "Try again"');
+    expect($(el, 'button[part=retry]').getAttribute('aria-invalid')).to.equal('true');
+    expect($(el, 'button[part=retry]').getAttribute('aria-describedby')).to.equal('tour-error');
     await expect(el).to.be.accessible();
     $<HTMLButtonElement>(el, 'button[part=retry]').click();
     await until(() => radios(el).length === 3, 'the times');

@@ -258,16 +258,18 @@ export class TourController implements ReactiveController, TourPart {
   render(): TemplateResult | typeof nothing {
     const t = this.#strings;
     const answer = this.#answer;
+    const error = this.#submission.errors.get('tour.start');
+    const invalid = error ? 'true' : 'false';
+    // Sent without times to choose from: the time is missing, and "Try again" is where it is fixed,
+    // so that is where focus goes (the first control marked invalid), described by why.
     if (this.#failed)
       return html`<div class="field wide" part="field">
-        <p class="error" part="error" role="alert">${t.tourLoadFailed}</p>
-        <button type="button" part="retry" @click=${() => this.#load()}>${t.retry}</button>
+        <p class="error" part="error" id="tour-error" role="alert">${t.tourLoadFailed}</p>
+        <button type="button" part="retry" aria-invalid=${invalid} aria-describedby="tour-error" @click=${() => this.#load()}>${t.retry}</button>
       </div>`;
     if (!answer) return nothing;
     if (this.#host.mode !== 'tour') return html`<p class="note wide">${t.tourNone}</p>`;
     const day = answer.days.find((d) => d.date === this.#day)!;
-    const error = this.#submission.errors.get('tour.start');
-    const invalid = error ? 'true' : 'false';
     const times = this.#times(day);
     return html`<div class="field wide" part="field">
         <label part="label" for="tour-day">${t.tourDay}</label>
@@ -279,7 +281,7 @@ export class TourController implements ReactiveController, TourPart {
       <fieldset class="field wide" part="field">
         <legend part="label">${t.tourTimes.replace('{day}', this.#dayName(day))} <span class="mark" aria-hidden="true">*</span></legend>
         <div class="slots">
-          ${day.slots.map((s, i) => html`<label class="slot"><input type="radio" name="tour.start" value=${s.start} required aria-invalid=${invalid} aria-describedby="tour-error" />${times[i]}</label>`)}
+          ${day.slots.map((s, i) => html`<label class="slot"><input type="radio" name="tour.start" value=${s.start} required aria-invalid=${invalid} aria-describedby="tour-zone tour-error" />${times[i]}</label>`)}
         </div>
         <p class="error" part="error" id="tour-error">${error ? (error === 'required' ? t.tourRequired : t.tourTaken) : ''}</p>
       </fieldset>`;
