@@ -11,7 +11,6 @@ import { defineConfig } from 'vitest/config';
 const ALONE = [
   'test/e2e/**/*.test.ts',
   'test/relay/fault-matrix.test.ts',
-  'test/relay/tour-fault-matrix.test.ts',
   'test/relay/crash.test.ts',
   'test/relay/limits-concurrency.test.ts',
   'test/relay/flood.test.ts',

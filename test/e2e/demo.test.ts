@@ -1,12 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/start.js';
-import { launchChromium, launchFirefox, launchWebKit, watchedPage } from '../support/browser.js';
+import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { isoDateAhead, longDateEn } from '../support/dates.js';
 import { checkedSink } from '../support/hygiene.js';
-import { type DemoPage, playwrightPage, puppeteerPage, webdriverPage } from './drivers.js';
+import { type EngineSession, firefoxSession, playwrightPage, webkitSession } from './drivers.js';
 import { expectDelivered, type Prospect, sendThroughDemo } from './journey.js';
+import { bookThroughDemo, expectBooked } from './tour-journey.js';
 import { demoSiteConfig, formReady, noteLines, waitOutMinimumFill } from './pace.js';
 
 const config = demoSiteConfig('oak-grove');
@@ -14,8 +15,9 @@ const JORDAN: Prospect = { first_name: 'Jordan', last_name: 'Rivera', email_1: '
 
 // The whole path as a prospect meets it: the demo page in Chromium, the widget from the relay,
 // the relay in front of the embedded sandbox, all on loopback. The widget must already be built.
-// Each test opens a page of its own, so any one runs alone. The prospect's journey (journey.ts) runs
-// in Firefox and WebKitGTK too, at the end of this file.
+// Each test opens a page of its own, so any one runs alone. The prospect's journey (journey.ts) and
+// booking a tour (tour-journey.ts: issue 15's end to end) run in Firefox and WebKitGTK too, at the
+// end of this file.
 describe('demo page, end to end', () => {
   let demo: RunningDemo;
   let browser: Browser;
@@ -93,6 +95,16 @@ describe('demo page, end to end', () => {
       await sendThroughDemo(page, demo, JORDAN);
       await expectDelivered(demo, JORDAN);
       expect(await page.problems()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('books a tour on /tour: the lead, then one appointment on it; the .ics, downloaded under the CSP, starts at the time chosen', async () => {
+    const page = await playwrightPage(browser);
+    try {
+      const start = await bookThroughDemo(page, demo, 'Emerson');
+      await expectBooked(page, demo, 'Emerson', start);
     } finally {
       await page.close();
     }
@@ -179,13 +191,14 @@ describe('demo page, end to end', () => {
   });
 });
 
-// The same journey in the other engines most prospects' phones run: Safari's (WebKitGTK here) and Firefox's.
+// The same journeys (the contact form's, and booking a tour) in the other engines most prospects'
+// phones run: Safari's (WebKitGTK here) and Firefox's.
 describe.each([
-  ['Firefox (WebDriver BiDi)', firefoxSession, { ...JORDAN, first_name: 'Avery', email_1: 'avery.rivera@gmail.com' }],
-  ['WebKitGTK (WebDriver)', webkitSession, { ...JORDAN, first_name: 'Riley', email_1: 'riley.rivera@gmail.com' }],
-] as const)('demo page, end to end, in %s', (_engine, start, who) => {
+  ['Firefox (WebDriver BiDi)', firefoxSession, { ...JORDAN, first_name: 'Avery', email_1: 'avery.rivera@gmail.com' }, 'Morgan'],
+  ['WebKitGTK (WebDriver)', webkitSession, { ...JORDAN, first_name: 'Riley', email_1: 'riley.rivera@gmail.com' }, 'Quinn'],
+] as const)('demo page, end to end, in %s', (_engine, start, who, touring) => {
   let demo: RunningDemo;
-  let session: { page: DemoPage; close: () => Promise<void> } | undefined;
+  let session: EngineSession | undefined;
 
   beforeAll(async () => {
     [demo, session] = await Promise.all([startDemo({ PORT: String(await freePort()) }, { build: false, quiet: checkedSink() }), start()]);
@@ -201,14 +214,9 @@ describe.each([
     await expectDelivered(demo, who);
     expect(await session!.page.problems()).toEqual([]);
   });
+
+  it('books a tour on /tour: the lead, then one appointment on it; the .ics starts at the time chosen', async () => {
+    const chosen = await bookThroughDemo(session!.page, demo, touring);
+    await expectBooked(session!.page, demo, touring, chosen);
+  });
 });
-
-async function firefoxSession() {
-  const browser = await launchFirefox();
-  return { page: await puppeteerPage(browser), close: () => browser.close() };
-}
-
-async function webkitSession() {
-  const { browser, close } = await launchWebKit();
-  return { page: webdriverPage(browser), close };
-}

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser as PlaywrightBrowser } from 'playwright-core';
 import type { Browser as PuppeteerBrowser, Page as PuppeteerPage } from 'puppeteer-core';
-import { watchedPage } from '../support/browser.js';
+import { launchChromium, launchFirefox, launchWebKit, watchedPage } from '../support/browser.js';
 
 export interface DemoPage {
   goto(url: string): Promise<void>;
@@ -92,4 +92,25 @@ export function webdriverPage(browser: WebdriverIO.Browser): DemoPage {
     problems: () => browser.execute(() => (window as unknown as { problems: string[] }).problems),
     close: () => browser.url('about:blank').then(() => undefined),
   };
+}
+
+/** One page in a browser of its own, and how to end both: a journey's session in each engine. */
+export interface EngineSession {
+  page: DemoPage;
+  close: () => Promise<void>;
+}
+
+export async function chromiumSession(): Promise<EngineSession> {
+  const browser = await launchChromium();
+  return { page: await playwrightPage(browser), close: () => browser.close() };
+}
+
+export async function firefoxSession(): Promise<EngineSession> {
+  const browser = await launchFirefox();
+  return { page: await puppeteerPage(browser), close: () => browser.close() };
+}
+
+export async function webkitSession(): Promise<EngineSession> {
+  const { browser, close } = await launchWebKit();
+  return { page: webdriverPage(browser), close };
 }

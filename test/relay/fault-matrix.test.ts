@@ -27,15 +27,12 @@
  * fault at least.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../sandbox/index.js';
-import { checkedSink } from '../support/hygiene.js';
-import { TOKEN } from './fixtures.js';
+import type { RunningSandbox } from '../../sandbox/index.js';
 import {
   ANSWER_TIMEOUT_MS,
   CASES,
   CASE_DEADLINE_MS,
   CREATE_PATH,
-  READ_BACK,
   READ_BACK_MODES,
   UPSTREAM_TIMEOUT_MS,
   contactOf,
@@ -45,28 +42,15 @@ import {
   type FaultCase,
   type ReadBack,
 } from './support/fault-cases.js';
-import { ORIGIN, SITE, STORES, type MatrixRelay, type MatrixStore } from './support/matrix-stores.js';
+import { ORIGIN, SITE, STORES, startMatrixSandboxes, type MatrixRelay, type MatrixStore } from './support/matrix-stores.js';
 
-const sandboxes = {} as Record<ReadBack, RunningSandbox>;
+let sandboxes = {} as Record<ReadBack, RunningSandbox>;
 /** Called each time the sandbox has received a lead (its log line): the fault waves are queued from here. */
 let onLeadReceived = () => {};
 let relay: MatrixRelay | undefined;
 
 beforeAll(async () => {
-  for (const mode of READ_BACK_MODES) {
-    const sink = checkedSink();
-    sandboxes[mode] = await startSandbox({
-      token: TOKEN,
-      writeDelayMs: 10,
-      readBackDelayMs: READ_BACK[mode],
-      slowDownMs: 0,
-      rateLimitPerMinute: 1_000_000,
-      log: (line) => {
-        sink(line, 'info');
-        onLeadReceived();
-      },
-    });
-  }
+  sandboxes = await startMatrixSandboxes(() => onLeadReceived());
 });
 afterAll(async () => {
   await Promise.all(Object.values(sandboxes).map((s) => s.close()));

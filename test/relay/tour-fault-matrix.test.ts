@@ -14,14 +14,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ToursAnswer } from '../../contract/tours.js';
-import { startSandbox, type RunningSandbox, type SandboxTourBooking } from '../../sandbox/index.js';
-import { checkedSink } from '../support/hygiene.js';
-import { TOKEN } from './fixtures.js';
+import type { RunningSandbox, SandboxTourBooking } from '../../sandbox/index.js';
 import {
   ANSWER_TIMEOUT_MS,
   CASES,
   CASE_DEADLINE_MS,
-  READ_BACK,
   UPSTREAM_TIMEOUT_MS,
   contactOf,
   lead,
@@ -36,6 +33,7 @@ import {
   durableObjectStore,
   postgresStore,
   sqliteStore,
+  startMatrixSandboxes,
   type MatrixRelay,
   type MatrixStore,
 } from './support/matrix-stores.js';
@@ -51,25 +49,12 @@ const PLAN: { store: MatrixStore; bookings: number; mode: ReadBack; cases: Fault
   { store: durableObjectStore, bookings: 16, mode: 'delayed', cases: some },
 ];
 
-const sandboxes = {} as Record<ReadBack, RunningSandbox>;
+let sandboxes = {} as Record<ReadBack, RunningSandbox>;
 let onReceived = () => {};
 let relay: MatrixRelay | undefined;
 
 beforeAll(async () => {
-  for (const mode of ['immediate', 'delayed'] as const) {
-    const sink = checkedSink();
-    sandboxes[mode] = await startSandbox({
-      token: TOKEN,
-      writeDelayMs: 10,
-      readBackDelayMs: READ_BACK[mode],
-      slowDownMs: 0,
-      rateLimitPerMinute: 1_000_000,
-      log: (line) => {
-        sink(line, 'info');
-        onReceived();
-      },
-    });
-  }
+  sandboxes = await startMatrixSandboxes(() => onReceived());
 });
 afterAll(async () => {
   await Promise.all(Object.values(sandboxes).map((s) => s.close()));

@@ -1,18 +1,15 @@
 /**
- * Issue 15's Done-when, end to end, in the three engines the widget is tested in (Chromium,
- * Firefox ESR, WebKitGTK): on the demo's tour page a prospect picks a day and a time, gives their
- * name and contact, and sends; the sandbox receives the lead, then one appointment on that lead
- * with the date and time in UTC (Oak Grove's appointment clock) and the local time in its notes; the
- * confirmation offers the calendar file, whose DTSTART is the instant chosen. No console error and
- * no CSP violation under the demo's strict policy. The widget must already be built.
+ * Issue 15's Done-when, written once and run in Chromium, Firefox ESR and WebKitGTK (demo.test.ts):
+ * on the demo's tour page a prospect picks a day and a time, gives their name and contact, and
+ * sends; the sandbox receives the lead, then one appointment on that lead with the date and time in
+ * UTC (Oak Grove's appointment clock) and the local time in its notes; the confirmation offers the
+ * calendar file, whose DTSTART is the instant chosen. No console error and no CSP violation under
+ * the demo's strict policy.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../../demo/start.js';
+import { expect } from 'vitest';
+import type { RunningDemo } from '../../demo/start.js';
 import type { SandboxTourBooking } from '../../sandbox/index.js';
-import { launchChromium, launchFirefox, launchWebKit } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
-import { checkedSink } from '../support/hygiene.js';
-import { type DemoPage, playwrightPage, puppeteerPage, webdriverPage } from './drivers.js';
+import type { DemoPage } from './drivers.js';
 import { HUMAN_FILL_MS } from './pace.js';
 
 /** Runs `fn` in the page until it returns true (10 s at most). */
@@ -56,7 +53,8 @@ const utcStamp = (iso: string) =>
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 
-async function bookThroughDemo(page: DemoPage, demo: RunningDemo, first: string): Promise<string> {
+/** Opens the demo's tour page as `first`, picks the second day with times and its third time, sends; resolves with the start chosen. */
+export async function bookThroughDemo(page: DemoPage, demo: RunningDemo, first: string): Promise<string> {
   await page.goto(new URL('/tour', demo.url).href);
   await until(
     page,
@@ -94,7 +92,8 @@ async function bookThroughDemo(page: DemoPage, demo: RunningDemo, first: string)
   return start;
 }
 
-async function expectBooked(page: DemoPage, demo: RunningDemo, first: string, start: string): Promise<void> {
+/** What `first` booked, seen from both ends: the calendar file and the page, then the sandbox's lead and its one appointment. */
+export async function expectBooked(page: DemoPage, demo: RunningDemo, first: string, start: string): Promise<void> {
   // The calendar file: RFC 5545, its DTSTART the instant chosen, in UTC.
   const file = await calendarFile(page);
   expect(file.download).toBe('tour.ics');
@@ -124,42 +123,4 @@ async function expectBooked(page: DemoPage, demo: RunningDemo, first: string, st
   expect(appointment!.body.notes).toMatch(/^Tour: .* (CDT|CST) \(America\/Chicago\), 30 min/);
   expect(sandbox.appointments().filter((a) => a.lead_id === card)).toHaveLength(1);
   expect(await page.problems()).toEqual([]);
-}
-
-describe.each([
-  ['Chromium', chromiumSession, 'Casey'],
-  ['Firefox (WebDriver BiDi)', firefoxSession, 'Morgan'],
-  ['WebKitGTK (WebDriver)', webkitSession, 'Quinn'],
-] as const)('booking a tour on the demo, in %s', (_engine, start, first) => {
-  let demo: RunningDemo;
-  let session: { page: DemoPage; close: () => Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    [demo, session] = await Promise.all([startDemo({ PORT: String(await freePort()) }, { build: false, quiet: checkedSink() }), start()]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await session?.close();
-    await demo?.close();
-  });
-
-  it('picks a day and a time, sends; the sandbox gets the lead, then one appointment on it; the .ics starts at that instant', async () => {
-    const chosen = await bookThroughDemo(session!.page, demo, first);
-    await expectBooked(session!.page, demo, first, chosen);
-  }, 60_000);
-});
-
-async function chromiumSession() {
-  const browser = await launchChromium();
-  return { page: await playwrightPage(browser), close: () => browser.close() };
-}
-
-async function firefoxSession() {
-  const browser = await launchFirefox();
-  return { page: await puppeteerPage(browser), close: () => browser.close() };
-}
-
-async function webkitSession() {
-  const { browser, close } = await launchWebKit();
-  return { page: webdriverPage(browser), close };
 }
