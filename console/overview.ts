@@ -18,6 +18,7 @@ const FIGURES: [Exclude<keyof Figures, 'median_confirm_ms'>, string][] = [
   ['confirmed', 'Confirmed'],
   ['held', 'Held'],
   ['failed', 'Failed'],
+  ['tours', 'Tours booked'],
 ];
 
 const WEEK = 7 * 86_400_000;
@@ -26,7 +27,7 @@ const todayFrom = (now: number) => new Date(now).toISOString().slice(0, 10);
 /** The leads a figure counts, as a filter; delivered (sent or confirmed) is two statuses, so no link. */
 const FIGURE_STATUS: Partial<Record<keyof Figures, string>> = { accepted: '', confirmed: 'confirmed', held: 'held', failed: 'failed' };
 
-function figureLink(site: string, key: keyof Figures, count: number, from: string) {
+function figureLink(site: string, key: keyof Figures, count = 0, from: string) {
   const status = FIGURE_STATUS[key];
   if (count === 0 || status === undefined) return count;
   const query = new URLSearchParams({ site, ...(status ? { status } : {}), from });

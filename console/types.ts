@@ -12,6 +12,8 @@ export interface Figures {
   held: number;
   failed: number;
   median_confirm_ms: number | null;
+  /** Tours booked (not held); absent from an older relay. */
+  tours?: number;
 }
 
 export interface SiteRow {

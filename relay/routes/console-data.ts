@@ -141,9 +141,12 @@ export interface Figures {
   failed: number;
   /** Median ms from accept to confirmed of the leads confirmed in the span; null when none. */
   median_confirm_ms: number | null;
+  /** Tours booked in the span (not held): each is a record beside its lead, which the figures above count. */
+  tours: number;
 }
 
-function figures(rows: LeadActivity[]): Figures {
+function figures(all: LeadActivity[]): Figures {
+  const rows = all.filter((r) => !r.tour);
   const confirmMs = rows
     .filter((r) => r.confirmed_at !== undefined)
     .map((r) => r.confirmed_at! - r.created_at)
@@ -156,6 +159,7 @@ function figures(rows: LeadActivity[]): Figures {
     held: rows.filter((r) => r.status === 'held').length,
     failed: rows.filter((r) => r.status === 'failed').length,
     median_confirm_ms: confirmMs.length === 0 ? null : confirmMs.length % 2 ? confirmMs[mid]! : (confirmMs[mid - 1]! + confirmMs[mid]!) / 2,
+    tours: all.filter((r) => r.tour && r.status !== 'held').length,
   };
 }
 

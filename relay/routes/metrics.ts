@@ -58,7 +58,18 @@ export function metricsRoutes(deps: RelayDeps): Hono<RelayEnv> {
       sites.flatMap((site) =>
         LEAD_STATUSES.map((status): [Record<string, string>, number] => [
           { site, status },
-          rows.filter((r) => r.site === site && r.status === status).length,
+          rows.filter((r) => !r.tour && r.site === site && r.status === status).length,
+        ]),
+      ),
+    );
+    out.metric(
+      'resman_tours',
+      'gauge',
+      'Booked tours by site and status (each a record beside its lead, delivered as an appointment): every open one, and those booked in the last 7 days.',
+      sites.flatMap((site) =>
+        LEAD_STATUSES.map((status): [Record<string, string>, number] => [
+          { site, status },
+          rows.filter((r) => r.tour && r.site === site && r.status === status).length,
         ]),
       ),
     );

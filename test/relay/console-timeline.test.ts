@@ -130,7 +130,7 @@ describe('console data', () => {
     });
   });
 
-  it('counts today and the week per site, with the median time to confirm', () => {
+  it('counts today and the week per site, with the median time to confirm; a tour is counted as a tour, not a lead', () => {
     const now = Date.parse('2026-03-10T15:00:00Z');
     const today = Date.parse('2026-03-10T01:00:00Z');
     const rows: LeadActivity[] = [
@@ -138,12 +138,15 @@ describe('console data', () => {
       { id: 'b', site: 'oak-grove', status: 'confirmed', created_at: today, confirmed_at: today + 3000, attempts: 1 },
       { id: 'c', site: 'oak-grove', status: 'queued', created_at: now - 3 * 86_400_000, attempts: 0 },
       { id: 'd', site: 'oak-grove', status: 'held', created_at: now - 1000, attempts: 0, error: 'spam:honeypot' },
+      // Lead b's tour, confirmed too; and the tour of held lead d, which is no booking.
+      { id: 'b-tour', site: 'oak-grove', status: 'confirmed', created_at: today, confirmed_at: today + 9000, attempts: 1, tour: true },
+      { id: 'd-tour', site: 'oak-grove', status: 'held', created_at: now - 1000, attempts: 0, error: 'spam:honeypot', tour: true },
     ];
     const [oak, vista] = siteOverview(rows, ['vista'], now);
     expect(oak).toEqual({
       site: 'oak-grove',
-      today: { accepted: 3, delivered: 2, confirmed: 2, held: 1, failed: 0, median_confirm_ms: 2000 },
-      last_7_days: { accepted: 4, delivered: 2, confirmed: 2, held: 1, failed: 0, median_confirm_ms: 2000 },
+      today: { accepted: 3, delivered: 2, confirmed: 2, held: 1, failed: 0, median_confirm_ms: 2000, tours: 1 },
+      last_7_days: { accepted: 4, delivered: 2, confirmed: 2, held: 1, failed: 0, median_confirm_ms: 2000, tours: 1 },
       oldest_queued_at: now - 3 * 86_400_000,
     });
     expect(vista!.today.accepted).toBe(0);

@@ -176,6 +176,14 @@ describe.each(STORE_HARNESSES)('%s lead store: tours', (_name, harness) => {
     expect(await store.tourBookings('oak-grove', SLOT, SLOT + 1)).toEqual([{ start: SLOT, count: 1, appointment_ids: [] }]);
   });
 
+  it("marks a tour's row of the overview's activity as a tour, and not its lead's", async () => {
+    const { record, tour } = booking();
+    await store.accept(record, at(T0), tour);
+    const rows = await store.activity(T0 - 1);
+    expect(rows.find((r) => r.id === record.id)?.tour).toBeUndefined();
+    expect(rows.find((r) => r.id === tour.record.id)?.tour).toBe(true);
+  });
+
   it('a tour whose slot could not keep it at its release (slot_taken_at_release) takes no place; any other dead letter does', async () => {
     const first = booking();
     const { tour } = await store.accept(first.record, at(T0), first.tour);

@@ -278,6 +278,7 @@ describe.each([
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(answer.body).toMatch(/^# HELP resman_leads /);
+    expect(answer.body).toMatch(/^# HELP resman_tours /m);
     expect(answer.body).toMatch(/^resman_leads\{site="oak-grove",status="confirmed"\} [1-9]\d*$/m);
     expect(answer.body).toMatch(/^resman_oldest_queued_seconds\{site="oak-grove"\} [\d.]+$/m);
     expect(answer.body).toMatch(/^resman_propexo_requests_total\{outcome="ok"\} [1-9]\d*$/m);

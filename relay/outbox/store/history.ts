@@ -42,7 +42,9 @@ export function eventOf(row: { at: number; type: string; detail: string | null }
   return event;
 }
 
-export function activityOf(record: Pick<LeadRecord, keyof LeadActivity>): LeadActivity {
+export function activityOf(
+  record: Pick<LeadRecord, 'id' | 'site' | 'status' | 'created_at' | 'confirmed_at' | 'attempts' | 'error' | 'tour_start'>,
+): LeadActivity {
   const row: LeadActivity = {
     id: record.id,
     site: record.site,
@@ -52,6 +54,7 @@ export function activityOf(record: Pick<LeadRecord, keyof LeadActivity>): LeadAc
   };
   if (record.confirmed_at != null) row.confirmed_at = record.confirmed_at;
   if (record.error != null) row.error = record.error;
+  if (record.tour_start != null) row.tour = true;
   return row;
 }
 

@@ -113,7 +113,7 @@ const SQL = {
     insert: `INSERT INTO lead_events (lead_id, at, type, detail) SELECT id, $2::double precision, $3::text, $4::text FROM leads WHERE id = $1`,
     list: 'SELECT at, type, detail FROM lead_events WHERE lead_id = $1 ORDER BY seq',
   },
-  activity: `SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads
+  activity: `SELECT id, site, status, created_at, confirmed_at, attempts, error, tour_start FROM leads
      WHERE created_at >= $1 OR status IN ('queued', 'sent', 'held', 'failed') ORDER BY created_at, id`,
   lease: {
     get: 'SELECT owner, expires_at FROM outbox_lease WHERE name = $1',

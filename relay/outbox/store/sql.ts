@@ -208,8 +208,8 @@ export const LEAD_STORE_SQL = {
     list: 'SELECT at, type, detail FROM lead_events WHERE lead_id = ? ORDER BY rowid',
   },
   // The window through leads_created, the open leads through each status's range of leads_due.
-  activity: `SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads WHERE created_at >= ?
-     UNION SELECT id, site, status, created_at, confirmed_at, attempts, error FROM leads WHERE status IN ('queued', 'sent', 'held', 'failed')
+  activity: `SELECT id, site, status, created_at, confirmed_at, attempts, error, tour_start FROM leads WHERE created_at >= ?
+     UNION SELECT id, site, status, created_at, confirmed_at, attempts, error, tour_start FROM leads WHERE status IN ('queued', 'sent', 'held', 'failed')
      ORDER BY created_at, id`,
 } as const;
 const SQL = LEAD_STORE_SQL;

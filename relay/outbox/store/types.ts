@@ -228,6 +228,8 @@ export interface LeadActivity {
   attempts: number;
   /** error: why it is held or failed ('marked_spam' for a held lead an operator marked). */
   error?: string;
+  /** A booked tour's record (its lead is a row of its own): counted as a tour, never as a lead. */
+  tour?: true;
 }
 
 /**
