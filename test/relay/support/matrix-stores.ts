@@ -163,8 +163,6 @@ export const durableObjectStore: MatrixStore = {
   },
 };
 
-export const STORES: MatrixStore[] = [sqliteStore, postgresStore, durableObjectStore];
-
 /**
  * The matrices' Propexo: a sandbox with immediate read-back and one without, on loopback, fast
  * writes and no rate limit; `received` runs at each of their log lines (a write received: the
