@@ -4,12 +4,11 @@ import { defineConfig } from 'vitest/config';
 // that drive Debian's browsers through the demo. Widget tests run in web-test-runner instead.
 
 /**
- * Files that measure the relay under load or drive browsers and processes of their own: bursts,
- * floods, kill -9, fault waves, first visits typed at a person's pace. They run one at a time, after
- * the rest, so that another file's CPU never decides whether a burst meets its deadline.
+ * Files that measure the relay under load or drive processes of their own: bursts, floods, kill -9,
+ * fault waves. They run one at a time, after the rest, so that another file's CPU never decides
+ * whether a burst meets its deadline.
  */
 const ALONE = [
-  'test/e2e/**/*.test.ts',
   'test/relay/fault-matrix.test.ts',
   'test/relay/crash.test.ts',
   'test/relay/limits-concurrency.test.ts',
@@ -22,6 +21,13 @@ const ALONE = [
   'test/relay/shared-outbox.test.ts',
   'test/relay/disconnects.test.ts',
 ];
+
+/**
+ * The end-to-end files: Debian's browsers through the demo, first visits typed at a person's pace.
+ * Last, two at a time: they wait on people's timings (the fill time, a relay's delivery), which a
+ * second browser does not move, and nothing of theirs races a deadline.
+ */
+const BROWSERS = ['test/e2e/**/*.test.ts'];
 
 const shared = {
   // Fails any test whose relay or sandbox logged a secret, a full email or a full phone number.
@@ -42,7 +48,7 @@ export default defineConfig({
           ...shared,
           name: 'together',
           include: ['test/build/**/*.test.ts', 'test/runtimes/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/relay/**/*.test.ts'],
-          exclude: ALONE,
+          exclude: [...ALONE, ...BROWSERS],
           // Two files at once even on two cores (vitest's default there is one): most of their time is
           // spent waiting on loopback, SQLite, PostgreSQL and workerd. On this 2-core machine the whole
           // run went from 524 s, one file at a time, to 393 s.
@@ -51,6 +57,7 @@ export default defineConfig({
         },
       },
       { test: { ...shared, name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { test: { ...shared, name: 'browsers', include: BROWSERS, maxWorkers: 2, sequence: { groupOrder: 2 } } },
     ],
   },
 });
