@@ -88,6 +88,7 @@ export function demoBanner(demo: RunningDemo): string {
   return [
     '',
     `  Oak Grove demo:        ${demo.url}`,
+    `  Oak Grove tours:       ${demo.url}tour`,
     `  Vista del Sol (es):    ${demo.url}vista/`,
     demo.sandbox
       ? `  Sandbox (Propexo):     ${demo.sandbox.url}/  (the leads it received)`
