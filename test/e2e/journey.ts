@@ -23,7 +23,7 @@ export interface Prospect {
 }
 
 /** Runs `fn` in the page, with the form's shadow root, until it returns true (10 s at most). */
-async function until<A>(page: DemoPage, what: string, fn: (arg: A) => boolean, arg: A): Promise<void> {
+export async function until<A>(page: DemoPage, what: string, fn: (arg: A) => boolean, arg: A): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!(await page.evaluate(fn, arg))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

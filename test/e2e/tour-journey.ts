@@ -10,16 +10,8 @@ import { expect } from 'vitest';
 import type { RunningDemo } from '../../demo/start.js';
 import type { SandboxTourBooking } from '../../sandbox/index.js';
 import type { DemoPage } from './drivers.js';
+import { until } from './journey.js';
 import { HUMAN_FILL_MS } from './pace.js';
-
-/** Runs `fn` in the page until it returns true (10 s at most). */
-async function until<A>(page: DemoPage, what: string, fn: (arg: A) => boolean, arg: A): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await page.evaluate(fn, arg))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Picks the second day that has times, as a person does with the day list; returns its date. */
 const pickSecondDay = (page: DemoPage) =>

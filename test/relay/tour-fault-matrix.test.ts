@@ -21,6 +21,7 @@ import {
   CASE_DEADLINE_MS,
   UPSTREAM_TIMEOUT_MS,
   contactOf,
+  faultWaves,
   lead,
   pool,
   wavesFor,
@@ -65,19 +66,8 @@ async function runCase(store: MatrixStore, bookings: number, mode: ReadBack, fc:
   const waves = wavesFor(bookings);
   const tag = `tour${fc.kind.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
   const booked = () => sandbox.appointments().filter((a): a is SandboxTourBooking => a.action === 'create');
-  let queued = 0;
-  onReceived = () => {
-    while (queued < waves.at.length && booked().length >= waves.at[queued]!) {
-      sandbox.injectFault({
-        kind: fc.kind,
-        times: waves.size,
-        path: APPOINTMENT_PATH,
-        method: 'POST',
-        ...(fc.ms === undefined ? {} : { ms: fc.ms }),
-      });
-      queued += 1;
-    }
-  };
+  const faults = faultWaves(sandbox, fc, waves, APPOINTMENT_PATH, () => booked().length);
+  onReceived = faults.check;
   onReceived();
   relay = await store.start(sandbox.url, fc.holds ? UPSTREAM_TIMEOUT_MS : ANSWER_TIMEOUT_MS);
   const r = relay;
@@ -138,7 +128,7 @@ async function runCase(store: MatrixStore, bookings: number, mode: ReadBack, fc:
   expect(tours.filter((t) => t.created_record_id !== undefined && !eventIds.has(t.created_record_id))).toEqual([]);
 
   // The faults fired, and the relay took the path each calls for.
-  expect(queued).toBe(waves.at.length);
+  expect(faults.queued()).toBe(waves.at.length);
   expect(await (await sandbox.app.request('/__sandbox/faults')).json()).toEqual([]);
   const logs = r.logs();
   expect(logs.filter((l) => l.event === fc.event && fc.reason.test(l.reason ?? '')).length).toBeGreaterThanOrEqual(waves.total);

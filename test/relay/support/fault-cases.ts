@@ -4,7 +4,7 @@
  * a case sends; and the waves in which a case's faults are queued.
  */
 import type { DeliveryPolicy } from '../../../relay/outbox/delivery/policy.js';
-import type { FaultKind } from '../../../sandbox/index.js';
+import type { FaultKind, RunningSandbox } from '../../../sandbox/index.js';
 import { REALTIME_POLICY } from '../fixtures.js';
 
 /** The relay's per-request timeout where the fault is a hold: `slow` and `timeout_after_receive` hold the answer longer. */
@@ -129,4 +129,22 @@ export async function pool<T, R>(items: T[], limit: number, work: (item: T, inde
     }),
   );
   return out;
+}
+
+/**
+ * A case's fault waves on `path`, queued as `received()` (what the sandbox has received of the
+ * writes faulted) passes each wave's mark: call `check` from the sandbox's log callback, and once
+ * before the burst (its first writes fail). `queued()`: how many waves went in.
+ */
+export function faultWaves(sandbox: RunningSandbox, fc: FaultCase, waves: Waves, path: string, received: () => number) {
+  let queued = 0;
+  return {
+    check(): void {
+      while (queued < waves.at.length && received() >= waves.at[queued]!) {
+        sandbox.injectFault({ kind: fc.kind, times: waves.size, path, method: 'POST', ...(fc.ms === undefined ? {} : { ms: fc.ms }) });
+        queued += 1;
+      }
+    },
+    queued: () => queued,
+  };
 }

@@ -9,6 +9,7 @@ import {
   READ_BACK_MODES,
   UPSTREAM_TIMEOUT_MS,
   contactOf,
+  faultWaves,
   lead,
   pool,
   wavesFor,
@@ -40,20 +41,8 @@ export function faultMatrix(stores: MatrixStore[]): void {
     const waves = wavesFor(LEADS);
     const tag = fc.kind.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'x';
     // Waves of faults on the create path, queued as the sandbox's received count passes each mark.
-    let queued = 0;
-    const inject = () => {
-      sandbox.injectFault({
-        kind: fc.kind,
-        times: waves.size,
-        path: CREATE_PATH,
-        method: 'POST',
-        ...(fc.ms === undefined ? {} : { ms: fc.ms }),
-      });
-      queued += 1;
-    };
-    onLeadReceived = () => {
-      while (queued < waves.at.length && sandbox.leads().length >= waves.at[queued]!) inject();
-    };
+    const faults = faultWaves(sandbox, fc, waves, CREATE_PATH, () => sandbox.leads().length);
+    onLeadReceived = faults.check;
     onLeadReceived(); // the first creates of the burst fail
     relay = await store.start(sandbox.url, fc.holds ? UPSTREAM_TIMEOUT_MS : ANSWER_TIMEOUT_MS);
     const r = relay;
@@ -116,7 +105,7 @@ export function faultMatrix(stores: MatrixStore[]): void {
     expect(mismatched, 'leads whose created_record_id differs from the sandbox').toEqual([]);
 
     // The faults fired: every wave was queued and used up, and the relay saw each failure.
-    expect(queued).toBe(waves.at.length);
+    expect(faults.queued()).toBe(waves.at.length);
     expect(await (await sandbox.app.request('/__sandbox/faults')).json()).toEqual([]);
     const logs = r.logs();
     const seen = logs.filter((l) => l.event === fc.event && fc.reason.test(l.reason ?? ''));
