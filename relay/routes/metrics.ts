@@ -51,27 +51,25 @@ export function metricsRoutes(deps: RelayDeps): Hono<RelayEnv> {
     ]);
     const sites = [...new Set([...config.sites.keys(), ...rows.map((r) => r.site)])].sort();
     const out = new Exposition();
+    // Per site and status: the rows that are leads, or the rows that are booked tours.
+    const bySiteAndStatus = (tours: boolean) =>
+      sites.flatMap((site) =>
+        LEAD_STATUSES.map((status): [Record<string, string>, number] => [
+          { site, status },
+          rows.filter((r) => !!r.tour === tours && r.site === site && r.status === status).length,
+        ]),
+      );
     out.metric(
       'resman_leads',
       'gauge',
       'Leads by site and status: every open lead (queued, sent, held, failed), and those accepted in the last 7 days.',
-      sites.flatMap((site) =>
-        LEAD_STATUSES.map((status): [Record<string, string>, number] => [
-          { site, status },
-          rows.filter((r) => !r.tour && r.site === site && r.status === status).length,
-        ]),
-      ),
+      bySiteAndStatus(false),
     );
     out.metric(
       'resman_tours',
       'gauge',
       'Booked tours by site and status (each a record beside its lead, delivered as an appointment): every open one, and those booked in the last 7 days.',
-      sites.flatMap((site) =>
-        LEAD_STATUSES.map((status): [Record<string, string>, number] => [
-          { site, status },
-          rows.filter((r) => r.tour && r.site === site && r.status === status).length,
-        ]),
-      ),
+      bySiteAndStatus(true),
     );
     out.metric(
       'resman_oldest_queued_seconds',

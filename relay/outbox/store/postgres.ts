@@ -50,6 +50,7 @@ import type {
   TourRelease,
   UpdateCondition,
 } from './types.js';
+import { TAKES_PLACE_SQL } from './types.js';
 
 const COLUMNS = ['id', 'site', ...INSERT_ONLY_FIELDS, 'fingerprints', 'created_at', ...PATCH_FIELD_NAMES] as const;
 const SELECT = COLUMNS.join(', ');
@@ -86,11 +87,11 @@ const SQL = {
   lockSite: `SELECT pg_advisory_xact_lock(hashtextextended('resman-lead-form:accept:' || $1, 0))`,
   // As sql.ts's: a slot's places taken, the tour stored with a lead, a site's slots in a range.
   tours: {
-    taken: `SELECT COUNT(*)::double precision AS n FROM leads WHERE site = $1 AND tour_start = $2 AND status <> 'held' AND (status <> 'failed' OR error IS NULL OR error <> 'slot_taken_at_release')`,
+    taken: `SELECT COUNT(*)::double precision AS n FROM leads WHERE site = $1 AND tour_start = $2 AND ${TAKES_PLACE_SQL}`,
     of: `SELECT ${SELECT} FROM leads WHERE follows = $1 AND tour_start IS NOT NULL ORDER BY created_at, id LIMIT 1`,
     booked: `SELECT tour_start AS start, COUNT(*)::double precision AS count,
          COALESCE(array_agg(created_record_id ORDER BY created_record_id) FILTER (WHERE created_record_id IS NOT NULL), '{}') AS ids
-       FROM leads WHERE site = $1 AND tour_start >= $2 AND tour_start < $3 AND status <> 'held' AND (status <> 'failed' OR error IS NULL OR error <> 'slot_taken_at_release') GROUP BY tour_start ORDER BY tour_start`,
+       FROM leads WHERE site = $1 AND tour_start >= $2 AND tour_start < $3 AND ${TAKES_PLACE_SQL} GROUP BY tour_start ORDER BY tour_start`,
   },
   insert: `INSERT INTO leads (${SELECT}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
   insertFingerprints: `INSERT INTO lead_fingerprints (fingerprint, site, lead_id, created_at)

@@ -48,6 +48,7 @@ import type {
   UpdateCondition,
   WriteKind,
 } from './types.js';
+import { TAKES_PLACE_SQL } from './types.js';
 
 export interface SqlLeadStoreOptions extends MigrateOptions {
   /**
@@ -139,11 +140,11 @@ export const LEAD_STORE_SQL = {
   // A slot's places taken (index leads_tours), the tour a lead was stored with (leads_tour_of), and
   // the places of a site's slots in a range.
   tours: {
-    taken: `SELECT COUNT(*) AS n FROM leads WHERE site = ? AND tour_start = ? AND status <> 'held' AND (status <> 'failed' OR error IS NULL OR error <> 'slot_taken_at_release')`,
+    taken: `SELECT COUNT(*) AS n FROM leads WHERE site = ? AND tour_start = ? AND ${TAKES_PLACE_SQL}`,
     of: 'SELECT * FROM leads WHERE follows = ? AND tour_start IS NOT NULL ORDER BY created_at, id LIMIT 1',
     // The ids as a JSON array, NULLs left out.
     booked: `SELECT tour_start AS start, COUNT(*) AS count, json_group_array(created_record_id) FILTER (WHERE created_record_id IS NOT NULL) AS ids
-       FROM leads WHERE site = ? AND tour_start >= ? AND tour_start < ? AND status <> 'held' AND (status <> 'failed' OR error IS NULL OR error <> 'slot_taken_at_release') GROUP BY tour_start ORDER BY tour_start`,
+       FROM leads WHERE site = ? AND tour_start >= ? AND tour_start < ? AND ${TAKES_PLACE_SQL} GROUP BY tour_start ORDER BY tour_start`,
   },
   insert: `INSERT INTO leads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   insertFingerprint: 'INSERT OR IGNORE INTO lead_fingerprints (fingerprint, site, lead_id, created_at) VALUES (?, ?, ?, ?)',

@@ -242,6 +242,9 @@ export const SLOT_TAKEN_AT_RELEASE = 'slot_taken_at_release';
 export const takesPlace = (r: Pick<LeadRecord, 'status' | 'error'>): boolean =>
   r.status !== 'held' && !(r.status === 'failed' && r.error === SLOT_TAKEN_AT_RELEASE);
 
+/** takesPlace as a condition of SQL (SQLite and PostgreSQL alike). */
+export const TAKES_PLACE_SQL = `status <> 'held' AND (status <> 'failed' OR error IS NULL OR error <> '${SLOT_TAKEN_AT_RELEASE}')`;
+
 /** The error of a held lead an operator marked as spam: never sent, purged with the retention. */
 export const MARKED_SPAM = 'marked_spam';
 
