@@ -17,6 +17,6 @@ const steps = process.env.RESMAN_TEST_STEPS
     ];
 
 const only = process.argv.slice(2);
-const results = runSteps(steps.filter(([name]) => only.length === 0 || only.some((word) => name.includes(word))));
+const results = await runSteps(steps.filter(([name]) => only.length === 0 || only.some((word) => name.includes(word))));
 console.log(`\n${summary(results)}`);
 process.exit(results.every((r) => r.ok) ? 0 : 1);

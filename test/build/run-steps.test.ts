@@ -4,8 +4,8 @@ import { runSteps, summary } from '../support/run-steps.mjs';
 
 // `npm test` chains its suites through runSteps: a failing suite must not stop the ones after it.
 describe('npm test runs every step', () => {
-  it('runs the steps after a failed one and reports each', () => {
-    const results = runSteps(
+  it('runs the steps after a failed one and reports each', async () => {
+    const results = await runSteps(
       [
         ['first', 'node -e "process.exit(0)"'],
         ['broken', 'node -e "process.exit(3)"'],
@@ -20,6 +20,27 @@ describe('npm test runs every step', () => {
     ]);
     expect(summary(results).split('\n').at(-1)).toBe('steps: 2 passed, 1 failed');
     expect(summary(results)).toContain('FAIL  broken');
+  });
+
+  it('names the failed tests under a failed step, as the tools printed them, so the tail of a CI log says which', async () => {
+    // What vitest prints for a failed test (colours and all), and a passing line that must not be listed.
+    const printed = [
+      '\\x1b[31m FAIL \\x1b[39m  together  test/relay/a.test.ts > books > races',
+      ' ✓ test/relay/b.test.ts > fine',
+      '   × races 216ms',
+    ].join('\\n');
+    const results = await runSteps(
+      [
+        ['passing', `node -e "console.log(' FAIL  not listed: the step passed')"`],
+        ['vitest', `node -e "console.log('${printed}'); process.exit(1)"`],
+      ],
+      { log: () => {}, stdio: 'ignore' },
+    );
+    expect(results[1]!.failures).toEqual(['FAIL   together  test/relay/a.test.ts > books > races', '× races 216ms']);
+    const lines = summary(results).split('\n');
+    expect(lines.indexOf('  FAIL  vitest (0 s)')).toBeGreaterThan(0);
+    expect(lines).toContain('          FAIL   together  test/relay/a.test.ts > books > races');
+    expect(summary(results)).not.toContain('not listed');
   });
 
   it('npm test itself exits non-zero when a step failed, after running the rest', () => {
