@@ -21,7 +21,7 @@ import { unknownChoices, type PropertyLists } from '../propexo/property-lists.js
 import type { SpamScreen } from '../spam/screen.js';
 import type { BookedTours } from '../tours/booked.js';
 import { checkBooking, freshTours, parseTourRequest } from '../tours/booking.js';
-import { TOUR_DEFAULTS } from '../tours/settings.js';
+import { tourTerms } from '../tours/settings.js';
 import { isoInZone } from '../tours/zoned-time.js';
 import type { SiteConfig } from '../config/sites.js';
 import type { RelayDeps, RelayEnv } from '../types.js';
@@ -233,7 +233,7 @@ function receipt(c: Context<RelayEnv>, lead: LeadRecord, status: 200 | 202, tour
 /** The tour a booking holds, with the property's offset, as the slots answer gives a start. */
 function tourReceipt(tour: LeadRecord, site: SiteConfig): TourReceipt {
   const start = tour.tour_start!;
-  const minutes = site.tours?.slot_minutes ?? TOUR_DEFAULTS.slot_minutes;
+  const minutes = tourTerms(site.tours).slot_minutes;
   return { start: isoInZone(start, site.time_zone), end: isoInZone(start + minutes * 60_000, site.time_zone) };
 }
 

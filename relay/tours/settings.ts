@@ -46,6 +46,14 @@ export const TOUR_DEFAULTS = {
   appointment_clock: 'utc',
 } as const satisfies Partial<TourSettings>;
 
+/**
+ * The terms a booked tour goes by: its site's, or the defaults once the site no longer offers tours
+ * (a tour booked before that still goes, and still takes its length and clock from somewhere).
+ */
+export function tourTerms(tours: TourSettings | undefined): Pick<TourSettings, 'slot_minutes' | 'per_slot' | 'appointment_clock'> {
+  return tours ?? TOUR_DEFAULTS;
+}
+
 export const TOUR_LIMITS = {
   slot_minutes: [10, 240],
   min_notice_minutes: [0, 10_080],

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { SlotTakenBody, ToursAnswer } from '../../contract/tours.js';
 import type { SandboxTourBooking } from '../../sandbox/index.js';
 import { SANDBOX_IDS, createSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+import type { SiteConfig } from '../../relay/config/sites.js';
 import { isoInZone, zonedWallTimeToInstant } from '../../relay/tours/zoned-time.js';
 import { checkedSink } from '../support/hygiene.js';
 import { ORIGIN, TOKEN, buildRelay, postLead } from './fixtures.js';
@@ -123,6 +124,21 @@ describe('booking a tour', () => {
     await relay.deliver();
     // `2027-03-15T09:00:00-05:00`: the date and wall time as written, whatever the offset.
     expect(bookings()[0]!.body).toMatchObject({ appointment_date: start.slice(0, 10), appointment_time: start.slice(11, 19) });
+  });
+
+  it('a tour booked before its site stopped offering tours still goes, in the default clock (UTC)', async () => {
+    const { relay, starts, book, bookings } = relayWithSandbox({ clock: 'property' });
+    const start = (await starts())[0]!;
+    expect((await book(JANE, start)).status).toBe(202);
+    // The operator takes `tours` out of the site's settings before the relay sends the appointment.
+    const sites = relay.config.sites as Map<string, SiteConfig>;
+    const { tours: _dropped, ...withoutTours } = sites.get('oak-grove')!;
+    sites.set('oak-grove', withoutTours);
+    await relay.deliver();
+    expect(bookings()).toHaveLength(1);
+    const utc = new Date(start).toISOString();
+    expect(bookings()[0]!.body).toMatchObject({ appointment_date: utc.slice(0, 10), appointment_time: utc.slice(11, 19) });
+    expect(String(bookings()[0]!.body.notes)).toContain('30 min');
   });
 
   it('two prospects race for the last place: one booking; the other gets 409 slot_taken with the slots open now', async () => {

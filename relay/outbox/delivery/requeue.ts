@@ -1,6 +1,6 @@
 import type { SiteLookup } from '../../config/sites.js';
 import type { Logger } from '../../lib/log.js';
-import { TOUR_DEFAULTS } from '../../tours/settings.js';
+import { tourTerms } from '../../tours/settings.js';
 import { SLOT_TAKEN_AT_RELEASE, type LeadEvent, type LeadPatch, type LeadRecord, type LeadStore } from '../store/types.js';
 import { logOf, maskedContact } from './lead-writes.js';
 
@@ -85,7 +85,7 @@ export interface HeldTours {
 
 /** The site's `tours.per_slot` from its configuration (the default for a site that no longer offers tours). */
 export function configuredTourCapacity(sites: SiteLookup): HeldTours['capacity'] {
-  return async (tour) => sites.get(tour.site)?.tours?.per_slot ?? TOUR_DEFAULTS.per_slot;
+  return async (tour) => tourTerms(sites.get(tour.site)?.tours).per_slot;
 }
 
 /**

@@ -13,7 +13,7 @@
 import type { SiteConfig } from '../../config/sites.js';
 import type { AppointmentBody } from '../../propexo/client.js';
 import { appointmentFields, tourNote } from '../../tours/appointment-time.js';
-import { TOUR_DEFAULTS } from '../../tours/settings.js';
+import { tourTerms } from '../../tours/settings.js';
 import { appointmentInstant } from '../../tours/booked.js';
 import { relayLine } from '../relay-lines.js';
 import type { LeadRecord } from '../store/types.js';
@@ -117,8 +117,7 @@ async function recordOfCreateJob(ctx: StepContext, lead: LeadRecord): Promise<st
 }
 
 function appointmentBody(tour: LeadRecord, site: SiteConfig): AppointmentBody {
-  const clock = site.tours?.appointment_clock ?? TOUR_DEFAULTS.appointment_clock;
-  const minutes = site.tours?.slot_minutes ?? TOUR_DEFAULTS.slot_minutes;
+  const { appointment_clock: clock, slot_minutes: minutes } = tourTerms(site.tours);
   const start = tour.tour_start!;
   const notes = [tourNote(start, site.time_zone, minutes), relayLine(`Booked through ${site.name}'s website`)].join('\n\n');
   return {
@@ -173,7 +172,7 @@ async function mayResend(
     await ctx.writes.transient(tour, listed, retryIn, { checks });
     return false;
   }
-  const clock = site.tours?.appointment_clock ?? TOUR_DEFAULTS.appointment_clock;
+  const clock = tourTerms(site.tours).appointment_clock;
   const mine = listed.items.find(
     (a) =>
       a.associated_lead_ids.includes(body.lead_id) &&
