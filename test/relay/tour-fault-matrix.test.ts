@@ -24,6 +24,7 @@ import {
   faultWaves,
   lead,
   pool,
+  startReadBackSandboxes,
   wavesFor,
   type FaultCase,
   type ReadBack,
@@ -34,7 +35,6 @@ import {
   durableObjectStore,
   postgresStore,
   sqliteStore,
-  startMatrixSandboxes,
   type MatrixRelay,
   type MatrixStore,
 } from './support/matrix-stores.js';
@@ -55,7 +55,7 @@ let onReceived = () => {};
 let relay: MatrixRelay | undefined;
 
 beforeAll(async () => {
-  sandboxes = await startMatrixSandboxes(() => onReceived());
+  sandboxes = await startReadBackSandboxes(() => onReceived());
 });
 afterAll(async () => {
   await Promise.all(Object.values(sandboxes).map((s) => s.close()));

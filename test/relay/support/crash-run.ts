@@ -22,11 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { DeliveryPolicy } from '../../../relay/outbox/delivery/policy.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../../sandbox/index.js';
+import { SANDBOX_IDS, type RunningSandbox } from '../../../sandbox/index.js';
 import { freePort } from '../../support/free-port.js';
-import { checkedSink, checkText } from '../../support/hygiene.js';
+import { checkText } from '../../support/hygiene.js';
 import { REALTIME_POLICY, ROOMY_LIMITS, TOKEN } from '../fixtures.js';
-import { READ_BACK, READ_BACK_MODES, type ReadBack } from './fault-cases.js';
+import { startReadBackSandboxes, type ReadBack } from './fault-cases.js';
 import { postgresReader, sqliteReader, type OutboxRow } from './outbox-rows.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 import { killRelay, spawnRelay, stopAllChildren, stopRelay, type RelayChild } from './spawn-relay.js';
@@ -63,17 +63,7 @@ export interface CrashBench {
 }
 
 export async function startBench(options: { postgres: boolean }): Promise<CrashBench> {
-  const sandboxes = {} as Record<ReadBack, RunningSandbox>;
-  for (const mode of READ_BACK_MODES) {
-    sandboxes[mode] = await startSandbox({
-      token: TOKEN,
-      writeDelayMs: 10,
-      readBackDelayMs: READ_BACK[mode],
-      slowDownMs: 0,
-      rateLimitPerMinute: 1_000_000,
-      log: checkedSink(),
-    });
-  }
+  const sandboxes = await startReadBackSandboxes();
   return { sandboxes, tmpDirs: [], ...(options.postgres ? { postgres: await startPostgres() } : {}) };
 }
 

@@ -4,8 +4,9 @@
  * a case sends; and the waves in which a case's faults are queued.
  */
 import type { DeliveryPolicy } from '../../../relay/outbox/delivery/policy.js';
-import type { FaultKind, RunningSandbox } from '../../../sandbox/index.js';
-import { REALTIME_POLICY } from '../fixtures.js';
+import { startSandbox, type FaultKind, type RunningSandbox } from '../../../sandbox/index.js';
+import { checkedSink } from '../../support/hygiene.js';
+import { REALTIME_POLICY, TOKEN } from '../fixtures.js';
 
 /** The relay's per-request timeout where the fault is a hold: `slow` and `timeout_after_receive` hold the answer longer. */
 export const UPSTREAM_TIMEOUT_MS = 150;
@@ -82,6 +83,30 @@ export const CASES: FaultCase[] = [
 export const READ_BACK = { immediate: 0, delayed: 3 * 3_600_000 } as const;
 export type ReadBack = keyof typeof READ_BACK;
 export const READ_BACK_MODES = Object.keys(READ_BACK) as ReadBack[];
+
+/**
+ * The matrices' and the crash runs' Propexo: a sandbox with immediate read-back and one without, on loopback, fast
+ * writes and no rate limit; `received` runs at each of their log lines (a write received: the
+ * matrices queue their fault waves from there).
+ */
+export async function startReadBackSandboxes(received: () => void = () => {}): Promise<Record<ReadBack, RunningSandbox>> {
+  const sandboxes = {} as Record<ReadBack, RunningSandbox>;
+  for (const mode of READ_BACK_MODES) {
+    const sink = checkedSink();
+    sandboxes[mode] = await startSandbox({
+      token: TOKEN,
+      writeDelayMs: 10,
+      readBackDelayMs: READ_BACK[mode],
+      slowDownMs: 0,
+      rateLimitPerMinute: 1_000_000,
+      log: (line) => {
+        sink(line, 'info');
+        received();
+      },
+    });
+  }
+  return sandboxes;
+}
 
 export interface Waves {
   /** Each wave is queued once the sandbox has received this many leads. */

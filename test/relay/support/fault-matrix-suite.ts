@@ -12,11 +12,12 @@ import {
   faultWaves,
   lead,
   pool,
+  startReadBackSandboxes,
   wavesFor,
   type FaultCase,
   type ReadBack,
 } from './fault-cases.js';
-import { ORIGIN, SITE, startMatrixSandboxes, type MatrixRelay, type MatrixStore } from './matrix-stores.js';
+import { ORIGIN, SITE, type MatrixRelay, type MatrixStore } from './matrix-stores.js';
 
 /**
  * Issue 3's Fault matrix on these outboxes (test/relay/fault-matrix.test.ts says what it proves):
@@ -29,7 +30,7 @@ export function faultMatrix(stores: MatrixStore[]): void {
   let relay: MatrixRelay | undefined;
 
   beforeAll(async () => {
-    sandboxes = await startMatrixSandboxes(() => onLeadReceived());
+    sandboxes = await startReadBackSandboxes(() => onLeadReceived());
   });
   afterAll(async () => {
     await Promise.all(Object.values(sandboxes).map((s) => s.close()));

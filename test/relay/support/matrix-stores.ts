@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { createLogger } from '../../../relay/lib/log.js';
 import type { LeadRecord } from '../../../relay/outbox/store/types.js';
 import { startRelay } from '../../../relay/runtime/node/server.js';
-import { SANDBOX_IDS, startSandbox, type RunningSandbox } from '../../../sandbox/index.js';
+import { SANDBOX_IDS } from '../../../sandbox/index.js';
 import { freePort } from '../../support/free-port.js';
 import { checkedSink, registerSecret } from '../../support/hygiene.js';
 import { workerdTarget } from '../../runtimes/targets.js';
 import { ROOMY_LIMITS, TOKEN } from '../fixtures.js';
-import { POLICY, READ_BACK, READ_BACK_MODES, type ReadBack } from './fault-cases.js';
+import { POLICY } from './fault-cases.js';
 import { startPostgres, type TestPostgres } from './postgres.js';
 
 export const SITE = 'fault-matrix';
@@ -162,27 +162,3 @@ export const durableObjectStore: MatrixStore = {
     return observed(worker.url, () => parseLines(lines), worker.close);
   },
 };
-
-/**
- * The matrices' Propexo: a sandbox with immediate read-back and one without, on loopback, fast
- * writes and no rate limit; `received` runs at each of their log lines (a write received: the
- * matrices queue their fault waves from there).
- */
-export async function startMatrixSandboxes(received: () => void): Promise<Record<ReadBack, RunningSandbox>> {
-  const sandboxes = {} as Record<ReadBack, RunningSandbox>;
-  for (const mode of READ_BACK_MODES) {
-    const sink = checkedSink();
-    sandboxes[mode] = await startSandbox({
-      token: TOKEN,
-      writeDelayMs: 10,
-      readBackDelayMs: READ_BACK[mode],
-      slowDownMs: 0,
-      rateLimitPerMinute: 1_000_000,
-      log: (line) => {
-        sink(line, 'info');
-        received();
-      },
-    });
-  }
-  return sandboxes;
-}
